@@ -1,0 +1,704 @@
+//! The resident record as the import contract delivers it, and its validation.
+//!
+//! Validation is pure: 22 strings in, a [`Record`] with its [`Warning`]s or one [`Rejection`]
+//! out. The reason codes are part of the quarantine contract (`docs/import-contract.md`).
+
+use std::fmt;
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::nik::{Nik, NikError, NikWarning, Sex};
+use crate::values::{ListField, Match, value_lists};
+
+/// The import contract's columns, v1, in order.
+pub const COLUMNS: [&str; 22] = [
+    "recording_id",
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "golongan_darah",
+    "alamat",
+    "rt",
+    "rw",
+    "kelurahan",
+    "kecamatan",
+    "kabupaten_kota",
+    "provinsi",
+    "agama",
+    "status_perkawinan",
+    "pekerjaan",
+    "kewarganegaraan",
+    "nama_ibu",
+    "recorded_at",
+    "recording_site",
+    "jenis_permohonan",
+];
+
+/// Index of each column in [`COLUMNS`].
+#[allow(missing_docs)]
+pub mod col {
+    pub const RECORDING_ID: usize = 0;
+    pub const NIK: usize = 1;
+    pub const NAMA: usize = 2;
+    pub const TEMPAT_LAHIR: usize = 3;
+    pub const TANGGAL_LAHIR: usize = 4;
+    pub const JENIS_KELAMIN: usize = 5;
+    pub const GOLONGAN_DARAH: usize = 6;
+    pub const ALAMAT: usize = 7;
+    pub const RT: usize = 8;
+    pub const RW: usize = 9;
+    pub const KELURAHAN: usize = 10;
+    pub const KECAMATAN: usize = 11;
+    pub const KABUPATEN_KOTA: usize = 12;
+    pub const PROVINSI: usize = 13;
+    pub const AGAMA: usize = 14;
+    pub const STATUS_PERKAWINAN: usize = 15;
+    pub const PEKERJAAN: usize = 16;
+    pub const KEWARGANEGARAAN: usize = 17;
+    pub const NAMA_IBU: usize = 18;
+    pub const RECORDED_AT: usize = 19;
+    pub const RECORDING_SITE: usize = 20;
+    pub const JENIS_PERMOHONAN: usize = 21;
+}
+
+/// Machine-readable reason a row is quarantined. The string forms are a stable contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// Bytes that are not UTF-8 (e.g. a Latin-1 export).
+    InvalidUtf8,
+    /// A NUL byte inside the row.
+    NulByte,
+    /// More or fewer fields than the header.
+    FieldCount,
+    /// The row exceeds the size limit (a runaway quote or a huge field).
+    RecordTooLarge,
+    /// The file ends inside a quoted field.
+    UnterminatedQuote,
+    /// An NDJSON line that is not a JSON object.
+    InvalidJson,
+    /// An NDJSON value that is not a string.
+    WrongType,
+    /// An NDJSON object without a contract key.
+    MissingField,
+    /// An NDJSON object with a key outside the contract.
+    UnknownField,
+    /// A required field is empty.
+    EmptyField,
+    /// A field longer than its limit.
+    TooLong,
+    /// Characters that cannot appear in this field (markup, control characters, ...).
+    InvalidCharacters,
+    /// The NIK does not have 16 characters.
+    NikLength,
+    /// The NIK holds something other than digits.
+    NikNotDigits,
+    /// The NIK's province is unknown.
+    NikUnknownProvince,
+    /// The NIK's kabupaten/kota is unknown.
+    NikUnknownKota,
+    /// The NIK's kecamatan is unknown.
+    NikUnknownKecamatan,
+    /// The NIK's date part is impossible.
+    NikInvalidDate,
+    /// The NIK's serial is 0000.
+    NikSerialZero,
+    /// A date that does not exist or is not `YYYY-MM-DD`.
+    InvalidDate,
+    /// Birth date after the recording, or before 1900.
+    ImplausibleDate,
+    /// A value outside its list.
+    InvalidValue,
+    /// RT/RW not 1–3 digits.
+    InvalidRtRw,
+    /// `recorded_at` not ISO-8601 with an offset.
+    InvalidTimestamp,
+    /// A Palembang kelurahan that does not lie in the given kecamatan.
+    UnknownKelurahan,
+    /// A `recording_id` already in the registry with different content.
+    ConflictingRecording,
+}
+
+impl ReasonCode {
+    /// The stable string form.
+    pub fn as_str(self) -> &'static str {
+        use ReasonCode::*;
+        match self {
+            InvalidUtf8 => "invalid_utf8",
+            NulByte => "nul_byte",
+            FieldCount => "field_count",
+            RecordTooLarge => "record_too_large",
+            UnterminatedQuote => "unterminated_quote",
+            InvalidJson => "invalid_json",
+            WrongType => "wrong_type",
+            MissingField => "missing_field",
+            UnknownField => "unknown_field",
+            EmptyField => "empty_field",
+            TooLong => "too_long",
+            InvalidCharacters => "invalid_characters",
+            NikLength => "nik_length",
+            NikNotDigits => "nik_not_digits",
+            NikUnknownProvince => "nik_unknown_province",
+            NikUnknownKota => "nik_unknown_kota",
+            NikUnknownKecamatan => "nik_unknown_kecamatan",
+            NikInvalidDate => "nik_invalid_date",
+            NikSerialZero => "nik_serial_zero",
+            InvalidDate => "invalid_date",
+            ImplausibleDate => "implausible_date",
+            InvalidValue => "invalid_value",
+            InvalidRtRw => "invalid_rt_rw",
+            InvalidTimestamp => "invalid_timestamp",
+            UnknownKelurahan => "unknown_kelurahan",
+            ConflictingRecording => "conflicting_recording",
+        }
+    }
+}
+
+impl fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a row cannot enter the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Machine-readable reason.
+    pub code: ReasonCode,
+    /// The contract column at fault, if one is.
+    pub field: Option<&'static str>,
+    /// A sentence for the operator.
+    pub message: String,
+}
+
+impl Rejection {
+    /// A rejection not tied to one field.
+    pub fn row(code: ReasonCode, message: impl Into<String>) -> Rejection {
+        Rejection { code, field: None, message: message.into() }
+    }
+
+    fn field(code: ReasonCode, column: usize, message: impl Into<String>) -> Rejection {
+        Rejection { code, field: Some(COLUMNS[column]), message: message.into() }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.field {
+            Some(field) => write!(f, "{} ({field}): {}", self.code, self.message),
+            None => write!(f, "{}: {}", self.code, self.message),
+        }
+    }
+}
+
+/// Something accepted but worth a look. Stored with the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Warning {
+    /// The NIK's date differs from `tanggal_lahir` (the NIK stays; it is lifelong).
+    NikBirthDateMismatch,
+    /// The NIK's +40 rule differs from `jenis_kelamin`.
+    NikSexMismatch,
+    /// A value list entry in an alternative spelling or code, stored in the reference spelling.
+    ValueNormalised,
+    /// Lower-case letters in a name, stored upper case as printed.
+    CaseNormalised,
+}
+
+impl Warning {
+    /// The stable string form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Warning::NikBirthDateMismatch => "nik_birth_date_mismatch",
+            Warning::NikSexMismatch => "nik_sex_mismatch",
+            Warning::ValueNormalised => "value_normalised",
+            Warning::CaseNormalised => "case_normalised",
+        }
+    }
+}
+
+/// Kind of request: a first card or a replacement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum JenisPermohonan {
+    /// First card.
+    Baru,
+    /// Replacement of a lost or damaged card.
+    Penggantian,
+}
+
+impl JenisPermohonan {
+    /// As in the contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JenisPermohonan::Baru => "BARU",
+            JenisPermohonan::Penggantian => "PENGGANTIAN",
+        }
+    }
+}
+
+/// A validated resident record: every field printed on the card, in reference spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The enrollment's own id; the key for idempotent import.
+    pub recording_id: String,
+    /// The resident number.
+    pub nik: Nik,
+    /// Name as printed.
+    pub nama: String,
+    /// Place of birth.
+    pub tempat_lahir: String,
+    /// Date of birth.
+    pub tanggal_lahir: Date,
+    /// Sex.
+    pub jenis_kelamin: Sex,
+    /// Blood type (reference spelling).
+    pub golongan_darah: &'static str,
+    /// Street address.
+    pub alamat: String,
+    /// Rukun tetangga, three digits.
+    pub rt: String,
+    /// Rukun warga, three digits.
+    pub rw: String,
+    /// Kelurahan/desa.
+    pub kelurahan: String,
+    /// Kecamatan.
+    pub kecamatan: String,
+    /// Kabupaten/kota.
+    pub kabupaten_kota: String,
+    /// Provinsi.
+    pub provinsi: String,
+    /// Religion (reference spelling).
+    pub agama: &'static str,
+    /// Marital status (reference spelling).
+    pub status_perkawinan: &'static str,
+    /// Occupation (reference spelling).
+    pub pekerjaan: &'static str,
+    /// WNI or WNA.
+    pub kewarganegaraan: &'static str,
+    /// Mother's name (not printed; used to tell people apart).
+    pub nama_ibu: String,
+    /// When the enrollment was recorded.
+    pub recorded_at: OffsetDateTime,
+    /// Where it was recorded.
+    pub recording_site: String,
+    /// First card or replacement.
+    pub jenis_permohonan: JenisPermohonan,
+    /// What was accepted with a note.
+    pub warnings: Vec<Warning>,
+}
+
+/// Longest accepted values (characters).
+const MAX_ID: usize = 64;
+const MAX_NAME: usize = 80;
+const MAX_TEXT: usize = 80;
+const MAX_ADDRESS: usize = 160;
+
+#[derive(Clone, Copy)]
+enum Charset {
+    /// Letters, space and `. , ' -`: what a printed name may hold.
+    Name,
+    /// Names plus digits and `/ ( ) # :`: addresses, places, sites.
+    Text,
+    /// Letters, digits and `- _ . /`: identifiers.
+    Id,
+}
+
+fn allowed(c: char, set: Charset) -> bool {
+    match set {
+        Charset::Name => c.is_ascii_alphabetic() || matches!(c, ' ' | '.' | ',' | '\'' | '-'),
+        Charset::Text => {
+            c.is_ascii_alphanumeric()
+                || matches!(c, ' ' | '.' | ',' | '\'' | '-' | '/' | '(' | ')' | '#' | ':')
+        }
+        Charset::Id => c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'),
+    }
+}
+
+struct Validator<'a> {
+    fields: &'a [&'a str; 22],
+    warnings: Vec<Warning>,
+}
+
+impl<'a> Validator<'a> {
+    fn text(&mut self, column: usize, set: Charset, max: usize) -> Result<String, Rejection> {
+        let raw = self.fields[column].trim();
+        if raw.is_empty() {
+            return Err(Rejection::field(ReasonCode::EmptyField, column, "is empty"));
+        }
+        let len = raw.chars().count();
+        if len > max {
+            return Err(Rejection::field(
+                ReasonCode::TooLong,
+                column,
+                format!("has {len} characters, at most {max} fit"),
+            ));
+        }
+        if let Some(bad) = raw.chars().find(|&c| !allowed(c, set)) {
+            return Err(Rejection::field(
+                ReasonCode::InvalidCharacters,
+                column,
+                format!("holds {bad:?}, which cannot be printed in this field"),
+            ));
+        }
+        // Collapse runs of spaces: "BUDI  SANTOSO" is printed as "BUDI SANTOSO".
+        let mut out = String::with_capacity(raw.len());
+        let mut last_space = false;
+        for c in raw.chars() {
+            if c == ' ' {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+            } else {
+                last_space = false;
+                out.push(c);
+            }
+        }
+        if out.bytes().any(|b| b.is_ascii_lowercase()) {
+            out.make_ascii_uppercase();
+            if matches!(set, Charset::Name) && !self.warnings.contains(&Warning::CaseNormalised) {
+                self.warnings.push(Warning::CaseNormalised);
+            }
+        }
+        Ok(out)
+    }
+
+    fn list(&mut self, column: usize, field: ListField) -> Result<&'static str, Rejection> {
+        let raw = self.fields[column].trim();
+        if raw.is_empty() {
+            return Err(Rejection::field(ReasonCode::EmptyField, column, "is empty"));
+        }
+        let upper;
+        let key = if raw.bytes().any(|b| b.is_ascii_lowercase()) {
+            upper = raw.to_ascii_uppercase();
+            upper.as_str()
+        } else {
+            raw
+        };
+        match value_lists().lookup(field, key) {
+            Some(Match::Exact(v)) => Ok(v),
+            Some(Match::Alternative(v)) => {
+                if !self.warnings.contains(&Warning::ValueNormalised) {
+                    self.warnings.push(Warning::ValueNormalised);
+                }
+                Ok(v)
+            }
+            None => Err(Rejection::field(
+                ReasonCode::InvalidValue,
+                column,
+                format!("{:?} is not in the value list", truncate(raw, 40)),
+            )),
+        }
+    }
+
+    fn date(&self, column: usize) -> Result<Date, Rejection> {
+        let raw = self.fields[column].trim();
+        let b = raw.as_bytes();
+        let shape_ok = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !shape_ok {
+            return Err(Rejection::field(
+                ReasonCode::InvalidDate,
+                column,
+                format!("{:?} is not a YYYY-MM-DD date", truncate(raw, 40)),
+            ));
+        }
+        let num = |r: std::ops::Range<usize>| raw[r].parse::<u16>().unwrap_or(0);
+        let month = time::Month::try_from(num(5..7) as u8).map_err(|_| {
+            Rejection::field(ReasonCode::InvalidDate, column, format!("{raw} has no such month"))
+        })?;
+        Date::from_calendar_date(i32::from(num(0..4)), month, num(8..10) as u8).map_err(|_| {
+            Rejection::field(ReasonCode::InvalidDate, column, format!("{raw} does not exist"))
+        })
+    }
+
+    fn rt_rw(&self, column: usize) -> Result<String, Rejection> {
+        let raw = self.fields[column].trim();
+        if raw.is_empty() || raw.len() > 3 || !raw.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(Rejection::field(
+                ReasonCode::InvalidRtRw,
+                column,
+                format!("{:?} is not 1–3 digits", truncate(raw, 20)),
+            ));
+        }
+        Ok(format!("{:0>3}", raw))
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+fn nik_rejection(e: NikError) -> Rejection {
+    let code = match e {
+        NikError::Length(_) => ReasonCode::NikLength,
+        NikError::NotDigits { .. } => ReasonCode::NikNotDigits,
+        NikError::UnknownProvince(_) => ReasonCode::NikUnknownProvince,
+        NikError::UnknownKota(_) => ReasonCode::NikUnknownKota,
+        NikError::UnknownKecamatan(_) => ReasonCode::NikUnknownKecamatan,
+        NikError::InvalidDate(_) => ReasonCode::NikInvalidDate,
+        NikError::SerialZero => ReasonCode::NikSerialZero,
+    };
+    Rejection::field(code, col::NIK, e.to_string())
+}
+
+impl Record {
+    /// Validate one row of the import contract (fields in [`COLUMNS`] order).
+    pub fn validate(fields: &[&str; 22]) -> Result<Record, Rejection> {
+        use col::*;
+        let mut v = Validator { fields, warnings: Vec::new() };
+        let recording_id = v.text(RECORDING_ID, Charset::Id, MAX_ID)?;
+        let nik = Nik::parse(fields[NIK].trim()).map_err(nik_rejection)?;
+        let nama = v.text(NAMA, Charset::Name, MAX_NAME)?;
+        let tempat_lahir = v.text(TEMPAT_LAHIR, Charset::Text, MAX_TEXT)?;
+        let tanggal_lahir = v.date(TANGGAL_LAHIR)?;
+        let jenis_kelamin = match v.list(JENIS_KELAMIN, ListField::JenisKelamin)? {
+            "PEREMPUAN" => Sex::Perempuan,
+            _ => Sex::LakiLaki,
+        };
+        let golongan_darah = v.list(GOLONGAN_DARAH, ListField::GolonganDarah)?;
+        let alamat = v.text(ALAMAT, Charset::Text, MAX_ADDRESS)?;
+        let rt = v.rt_rw(RT)?;
+        let rw = v.rt_rw(RW)?;
+        let kelurahan = v.text(KELURAHAN, Charset::Text, MAX_TEXT)?;
+        let kecamatan = v.text(KECAMATAN, Charset::Text, MAX_TEXT)?;
+        let kabupaten_kota = v.text(KABUPATEN_KOTA, Charset::Text, MAX_TEXT)?;
+        let provinsi = v.text(PROVINSI, Charset::Text, MAX_TEXT)?;
+        let agama = v.list(AGAMA, ListField::Agama)?;
+        let status_perkawinan = v.list(STATUS_PERKAWINAN, ListField::StatusPerkawinan)?;
+        let pekerjaan = v.list(PEKERJAAN, ListField::Pekerjaan)?;
+        let kewarganegaraan = v.list(KEWARGANEGARAAN, ListField::Kewarganegaraan)?;
+        let nama_ibu = v.text(NAMA_IBU, Charset::Name, MAX_NAME)?;
+        let recorded_raw = fields[RECORDED_AT].trim();
+        let recorded_at = OffsetDateTime::parse(recorded_raw, &Rfc3339).map_err(|_| {
+            Rejection::field(
+                ReasonCode::InvalidTimestamp,
+                RECORDED_AT,
+                format!("{:?} is not ISO-8601 with an offset", truncate(recorded_raw, 40)),
+            )
+        })?;
+        let recording_site = v.text(RECORDING_SITE, Charset::Text, MAX_TEXT)?;
+        let jenis_permohonan = match fields[JENIS_PERMOHONAN].trim() {
+            "BARU" => JenisPermohonan::Baru,
+            "PENGGANTIAN" => JenisPermohonan::Penggantian,
+            other => {
+                return Err(Rejection::field(
+                    ReasonCode::InvalidValue,
+                    JENIS_PERMOHONAN,
+                    format!("{:?} is neither BARU nor PENGGANTIAN", truncate(other, 40)),
+                ));
+            }
+        };
+
+        if tanggal_lahir.year() < 1900 || tanggal_lahir > recorded_at.date() {
+            return Err(Rejection::field(
+                ReasonCode::ImplausibleDate,
+                TANGGAL_LAHIR,
+                format!("born {tanggal_lahir}, recorded {}", recorded_at.date()),
+            ));
+        }
+        if let Some(false) = crate::regions::regions().palembang_kelurahan_in(&kecamatan, &kelurahan)
+        {
+            return Err(Rejection::field(
+                ReasonCode::UnknownKelurahan,
+                KELURAHAN,
+                format!("{kelurahan} is not a kelurahan of kecamatan {kecamatan}"),
+            ));
+        }
+        for w in nik.check_against(tanggal_lahir, jenis_kelamin) {
+            v.warnings.push(match w {
+                NikWarning::BirthDateMismatch => Warning::NikBirthDateMismatch,
+                NikWarning::SexMismatch => Warning::NikSexMismatch,
+            });
+        }
+        Ok(Record {
+            recording_id,
+            nik,
+            nama,
+            tempat_lahir,
+            tanggal_lahir,
+            jenis_kelamin,
+            golongan_darah,
+            alamat,
+            rt,
+            rw,
+            kelurahan,
+            kecamatan,
+            kabupaten_kota,
+            provinsi,
+            agama,
+            status_perkawinan,
+            pekerjaan,
+            kewarganegaraan,
+            nama_ibu,
+            recorded_at,
+            recording_site,
+            jenis_permohonan,
+            warnings: v.warnings,
+        })
+    }
+
+    /// `recorded_at` in RFC 3339, as stored.
+    pub fn recorded_at_rfc3339(&self) -> String {
+        self.recorded_at.format(&Rfc3339).unwrap_or_default()
+    }
+
+    /// The record's fields in contract order, normalised, as strings.
+    pub fn to_fields(&self) -> [String; 22] {
+        [
+            self.recording_id.clone(),
+            self.nik.to_string(),
+            self.nama.clone(),
+            self.tempat_lahir.clone(),
+            self.tanggal_lahir.to_string(),
+            self.jenis_kelamin.as_str().to_string(),
+            self.golongan_darah.to_string(),
+            self.alamat.clone(),
+            self.rt.clone(),
+            self.rw.clone(),
+            self.kelurahan.clone(),
+            self.kecamatan.clone(),
+            self.kabupaten_kota.clone(),
+            self.provinsi.clone(),
+            self.agama.to_string(),
+            self.status_perkawinan.to_string(),
+            self.pekerjaan.to_string(),
+            self.kewarganegaraan.to_string(),
+            self.nama_ibu.clone(),
+            self.recorded_at_rfc3339(),
+            self.recording_site.clone(),
+            self.jenis_permohonan.as_str().to_string(),
+        ]
+    }
+
+    /// A digest of the normalised content. Two imports of the same enrollment, from CSV or
+    /// NDJSON, spaced or not, hash alike; any change of content hashes differently.
+    pub fn content_hash(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        for f in self.to_fields() {
+            h.update(&(f.len() as u64).to_le_bytes());
+            h.update(f.as_bytes());
+        }
+        *h.finalize().as_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const GOOD: [&str; 22] = [
+        "PLG00000001",
+        "1671014508900001",
+        "SITI AMINAH",
+        "PALEMBANG",
+        "1990-08-05",
+        "PEREMPUAN",
+        "O",
+        "JL. MERDEKA NO. 12",
+        "3",
+        "004",
+        "35 ILIR",
+        "ILIR BARAT II",
+        "KOTA PALEMBANG",
+        "SUMATERA SELATAN",
+        "ISLAM",
+        "KAWIN",
+        "MENGURUS RUMAH TANGGA",
+        "WNI",
+        "FATIMAH",
+        "2013-05-02T09:15:00+07:00",
+        "DISDUKCAPIL KOTA PALEMBANG",
+        "BARU",
+    ];
+
+    fn with(column: usize, value: &'static str) -> [&'static str; 22] {
+        let mut f = GOOD;
+        f[column] = value;
+        f
+    }
+
+    fn code(fields: [&str; 22]) -> ReasonCode {
+        Record::validate(&fields).expect_err("should be rejected").code
+    }
+
+    #[test]
+    fn a_good_row_validates_and_normalises() {
+        let r = Record::validate(&GOOD).expect("valid");
+        assert_eq!(r.rt, "003");
+        assert_eq!(r.jenis_kelamin, Sex::Perempuan);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn nik_problems_are_rejections_with_their_own_codes() {
+        assert_eq!(code(with(col::NIK, "167101450890001")), ReasonCode::NikLength);
+        assert_eq!(code(with(col::NIK, "16710145089000011")), ReasonCode::NikLength);
+        assert_eq!(code(with(col::NIK, "16710145089A0001")), ReasonCode::NikNotDigits);
+        assert_eq!(code(with(col::NIK, "1671013208900001")), ReasonCode::NikInvalidDate);
+    }
+
+    #[test]
+    fn nik_disagreeing_with_the_record_is_only_a_warning() {
+        let r = Record::validate(&with(col::TANGGAL_LAHIR, "1990-05-08")).expect("valid");
+        assert_eq!(r.warnings, vec![Warning::NikBirthDateMismatch]);
+        let r = Record::validate(&with(col::JENIS_KELAMIN, "LAKI-LAKI")).expect("valid");
+        assert_eq!(r.warnings, vec![Warning::NikSexMismatch]);
+    }
+
+    #[test]
+    fn impossible_and_implausible_dates_are_rejected() {
+        assert_eq!(code(with(col::TANGGAL_LAHIR, "2001-02-31")), ReasonCode::InvalidDate);
+        assert_eq!(code(with(col::TANGGAL_LAHIR, "05-08-1990")), ReasonCode::InvalidDate);
+        assert_eq!(code(with(col::TANGGAL_LAHIR, "1990-13-05")), ReasonCode::InvalidDate);
+        assert_eq!(code(with(col::TANGGAL_LAHIR, "2020-01-01")), ReasonCode::ImplausibleDate);
+        assert_eq!(code(with(col::RECORDED_AT, "2013-05-02 09:15")), ReasonCode::InvalidTimestamp);
+        assert_eq!(code(with(col::RECORDED_AT, "2013-05-02T09:15:00")), ReasonCode::InvalidTimestamp);
+    }
+
+    #[test]
+    fn markup_and_sql_in_names_are_rejected() {
+        assert_eq!(code(with(col::NAMA, "<script>alert(1)</script>")), ReasonCode::InvalidCharacters);
+        assert_eq!(code(with(col::NAMA, "BUDI'); DROP TABLE records;--")), ReasonCode::InvalidCharacters);
+        assert_eq!(code(with(col::NAMA, "BUDI\u{0}")), ReasonCode::InvalidCharacters);
+        assert_eq!(code(with(col::NAMA, "")), ReasonCode::EmptyField);
+        let long: &'static str = Box::leak("A".repeat(81).into_boxed_str());
+        assert_eq!(code(with(col::NAMA, long)), ReasonCode::TooLong);
+        // An apostrophe is part of real names.
+        assert!(Record::validate(&with(col::NAMA, "MA'RUF AMIN")).is_ok());
+    }
+
+    #[test]
+    fn value_lists_are_checked_and_alternatives_normalised() {
+        assert_eq!(code(with(col::AGAMA, "PASTAFARIAN")), ReasonCode::InvalidValue);
+        assert_eq!(code(with(col::GOLONGAN_DARAH, "C")), ReasonCode::InvalidValue);
+        assert_eq!(code(with(col::JENIS_PERMOHONAN, "LAMA")), ReasonCode::InvalidValue);
+        let r = Record::validate(&with(col::AGAMA, "katolik")).expect("valid");
+        assert_eq!(r.agama, "KATHOLIK");
+        assert_eq!(r.warnings, vec![Warning::ValueNormalised]);
+    }
+
+    #[test]
+    fn kelurahan_must_lie_in_its_palembang_kecamatan() {
+        assert_eq!(code(with(col::KECAMATAN, "PLAJU")), ReasonCode::UnknownKelurahan);
+        assert_eq!(code(with(col::RT, "12345")), ReasonCode::InvalidRtRw);
+    }
+
+    #[test]
+    fn content_hash_ignores_spacing_and_sees_changes() {
+        let a = Record::validate(&GOOD).expect("valid");
+        let b = Record::validate(&with(col::NAMA, " SITI  AMINAH ")).expect("valid");
+        let c = Record::validate(&with(col::NAMA, "SITI AMINA")).expect("valid");
+        assert_eq!(a.content_hash(), b.content_hash());
+        assert_ne!(a.content_hash(), c.content_hash());
+    }
+}
