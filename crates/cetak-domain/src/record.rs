@@ -240,6 +240,31 @@ impl JenisPermohonan {
     }
 }
 
+/// One row of an import file: validated, or rejected with its original bytes.
+#[derive(Debug)]
+pub enum ImportRow {
+    /// A row that passed validation.
+    Valid {
+        /// Line where the row starts (1-based; the header is line 1 in CSV).
+        line: u64,
+        /// The record.
+        record: Record,
+        /// The original bytes (kept so that a conflict with the registry can be quarantined).
+        raw: Vec<u8>,
+    },
+    /// A row for the quarantine.
+    Rejected {
+        /// Line where the row starts.
+        line: u64,
+        /// The original bytes (only the first part of an oversized row).
+        raw: Vec<u8>,
+        /// Length of the original row in bytes.
+        raw_len: u64,
+        /// Why.
+        rejection: Rejection,
+    },
+}
+
 /// A validated resident record: every field printed on the card, in reference spelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {

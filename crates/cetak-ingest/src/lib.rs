@@ -77,30 +77,8 @@ pub enum IngestError {
     Io(#[from] io::Error),
 }
 
-/// One row of the file.
-#[derive(Debug)]
-pub enum Item {
-    /// A row that passed validation.
-    Valid {
-        /// Line where the row starts (1-based; the header is line 1 in CSV).
-        line: u64,
-        /// The record.
-        record: Record,
-        /// The original bytes (kept so that a conflict with the registry can be quarantined).
-        raw: Vec<u8>,
-    },
-    /// A row for the quarantine.
-    Rejected {
-        /// Line where the row starts.
-        line: u64,
-        /// The original bytes (the first [`KEPT_RAW_BYTES`] of an oversized row).
-        raw: Vec<u8>,
-        /// Length of the original row in bytes.
-        raw_len: u64,
-        /// Why.
-        rejection: Rejection,
-    },
-}
+/// One row of the file (defined in the domain so that the store can take it as it is).
+pub use cetak_domain::record::ImportRow as Item;
 
 fn strip_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)

@@ -1,1 +1,93 @@
+//! The office's embedded store: one SQLite file (WAL, `synchronous=FULL`).
+//!
+//! This is the only crate that touches SQLite. It keeps the registry of records, the quarantine
+//! of rejected rows and the audit log, and it writes every state change together with its audit
+//! entry in one transaction, so that a power cut leaves either both or neither.
+#![deny(missing_docs)]
 
+mod audit;
+mod import;
+mod migrate;
+mod registry;
+
+use std::path::Path;
+
+use rusqlite::Connection;
+use thiserror::Error;
+
+pub use audit::{AuditEntry, VerifyReport};
+pub use import::{BatchOutcome, ImportRow, QuarantinedRow};
+pub use registry::{RecordStatus, StateCount};
+
+/// What can go wrong in the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer cetak.
+    #[error("the database is at schema version {found}, newer than this cetak knows ({known}); upgrade cetak")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A record that is not there.
+    #[error("no record with recording_id {0}")]
+    NoSuchRecord(String),
+    /// The lifecycle refused the event.
+    #[error(transparent)]
+    Transition(#[from] cetak_domain::lifecycle::TransitionError),
+    /// Stored data that cannot be read back (edited by hand?).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Result with [`StoreError`].
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open office database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Open (or create) the database and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Self::configure(conn)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::configure(Connection::open_in_memory()?)
+    }
+
+    fn configure(conn: Connection) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // WAL keeps readers (the office pages) off the writer's back; FULL sync makes a
+        // committed transaction survive a power cut.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        migrate::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Direct access for tests that tamper with the file on purpose.
+    #[doc(hidden)]
+    pub fn raw_connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,255 @@
+//! Import batches: records and quarantined rows written with their audit entry, atomically.
+
+use cetak_domain::record::{ReasonCode, Record, Rejection};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::audit::{self, AuditEntry};
+use crate::{Result, Store, rfc3339};
+
+pub use cetak_domain::record::ImportRow;
+
+/// What one batch changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BatchOutcome {
+    /// New records in the registry.
+    pub imported: u64,
+    /// New rows in quarantine (conflicts included).
+    pub quarantined: u64,
+    /// Rows already in the registry with the same content, or already in quarantine.
+    pub already_present: u64,
+    /// Of `quarantined`: a known `recording_id` with different content.
+    pub conflicts: u64,
+}
+
+impl std::ops::AddAssign for BatchOutcome {
+    fn add_assign(&mut self, o: BatchOutcome) {
+        self.imported += o.imported;
+        self.quarantined += o.quarantined;
+        self.already_present += o.already_present;
+        self.conflicts += o.conflicts;
+    }
+}
+
+/// A row in quarantine.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantinedRow {
+    /// Quarantine id.
+    pub id: i64,
+    /// File it came from.
+    pub source: String,
+    /// Line in that file.
+    pub line: u64,
+    /// Machine-readable reason.
+    pub reason_code: String,
+    /// Column at fault.
+    pub field: Option<String>,
+    /// Sentence for the operator.
+    pub message: String,
+    /// The original bytes (lossy UTF-8 for display).
+    pub raw: String,
+    /// Original length in bytes (larger than `raw` for oversized rows).
+    pub raw_len: u64,
+    /// When.
+    pub quarantined_at: String,
+}
+
+const INSERT_RECORD: &str = "INSERT INTO records (
+    recording_id, nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin, golongan_darah, alamat, rt, rw,
+    kelurahan, kecamatan, kabupaten_kota, provinsi, agama, status_perkawinan, pekerjaan, kewarganegaraan,
+    nama_ibu, recorded_at, recording_site, jenis_permohonan, warnings, content_hash, state,
+    state_changed_at, source, source_line, audit_seq)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+    ?21, ?22, ?23, ?24, 'received', ?25, ?26, ?27, ?28)
+  ON CONFLICT (recording_id) DO NOTHING";
+
+const INSERT_QUARANTINE: &str = "INSERT INTO quarantine (
+    raw_hash, source, line, reason_code, field, message, raw, raw_len, quarantined_at, audit_seq)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+  ON CONFLICT (raw_hash) DO NOTHING";
+
+impl Store {
+    /// Write one batch of rows from `source` in a single transaction, with one audit entry
+    /// that commits to every row it added. Rows already present change nothing; a batch that
+    /// changes nothing writes no audit entry.
+    pub fn import_batch(&mut self, source: &str, rows: &[ImportRow], actor: &str, at: OffsetDateTime) -> Result<BatchOutcome> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (seq, _) = audit::tail(&tx)?;
+        let at_s = rfc3339(at);
+        let mut out = BatchOutcome::default();
+        let mut digest = blake3::Hasher::new();
+        let (mut first_line, mut last_line) = (u64::MAX, 0);
+        {
+            let mut insert_record = tx.prepare_cached(INSERT_RECORD)?;
+            let mut insert_quarantine = tx.prepare_cached(INSERT_QUARANTINE)?;
+            let mut existing_hash = tx.prepare_cached("SELECT content_hash FROM records WHERE recording_id = ?1")?;
+            let mut quarantine = |line: u64, raw: &[u8], raw_len: u64, r: &Rejection, digest: &mut blake3::Hasher| -> Result<bool> {
+                let raw_hash = blake3::hash(raw);
+                let n = insert_quarantine.execute(params![
+                    &raw_hash.as_bytes()[..],
+                    source,
+                    line as i64,
+                    r.code.as_str(),
+                    r.field,
+                    r.message,
+                    raw,
+                    raw_len as i64,
+                    at_s,
+                    seq as i64
+                ])?;
+                if n == 1 {
+                    digest.update(b"q");
+                    digest.update(raw_hash.as_bytes());
+                }
+                Ok(n == 1)
+            };
+            for row in rows {
+                match row {
+                    ImportRow::Valid { line, record, raw } => {
+                        let hash = record.content_hash();
+                        if insert(&mut insert_record, record, &hash, &at_s, source, *line, seq)? {
+                            out.imported += 1;
+                            digest.update(b"r");
+                            digest.update(record.recording_id.as_bytes());
+                            digest.update(&hash);
+                        } else {
+                            let stored: Option<Vec<u8>> =
+                                existing_hash.query_row([&record.recording_id], |r| r.get(0)).optional()?;
+                            if stored.as_deref() == Some(&hash[..]) {
+                                out.already_present += 1;
+                            } else {
+                                let r = Rejection::row(
+                                    ReasonCode::ConflictingRecording,
+                                    format!(
+                                        "recording_id {} is already in the registry with different content",
+                                        record.recording_id
+                                    ),
+                                );
+                                if quarantine(*line, raw, raw.len() as u64, &r, &mut digest)? {
+                                    out.quarantined += 1;
+                                    out.conflicts += 1;
+                                } else {
+                                    out.already_present += 1;
+                                }
+                            }
+                        }
+                        first_line = first_line.min(*line);
+                        last_line = last_line.max(*line);
+                    }
+                    ImportRow::Rejected { line, raw, raw_len, rejection } => {
+                        if quarantine(*line, raw, *raw_len, rejection, &mut digest)? {
+                            out.quarantined += 1;
+                        } else {
+                            out.already_present += 1;
+                        }
+                        first_line = first_line.min(*line);
+                        last_line = last_line.max(*line);
+                    }
+                }
+            }
+        }
+        if out.imported + out.quarantined > 0 {
+            let detail = serde_json::json!({
+                "lines": [first_line, last_line],
+                "imported": out.imported,
+                "quarantined": out.quarantined,
+                "already_present": out.already_present,
+                "digest": digest.finalize().to_hex().to_string(),
+            });
+            let entry = AuditEntry {
+                seq,
+                at: at_s.clone(),
+                actor: actor.to_string(),
+                action: "import_batch".into(),
+                subject: source.to_string(),
+                reason: "print-ready records imported".into(),
+                detail: detail.to_string(),
+            };
+            audit::append(&tx, &entry)?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Rows in quarantine, oldest first, optionally for one reason code.
+    pub fn quarantine_list(&self, reason: Option<&str>, limit: u32, offset: u32) -> Result<Vec<QuarantinedRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, source, line, reason_code, field, message, raw, raw_len, quarantined_at
+             FROM quarantine WHERE ?1 IS NULL OR reason_code = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = stmt.query_map(params![reason, limit, offset], |r| {
+            let raw: Vec<u8> = r.get(6)?;
+            Ok(QuarantinedRow {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                line: r.get::<_, i64>(2)? as u64,
+                reason_code: r.get(3)?,
+                field: r.get(4)?,
+                message: r.get(5)?,
+                raw: String::from_utf8_lossy(&raw).into_owned(),
+                raw_len: r.get::<_, i64>(7)? as u64,
+                quarantined_at: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Quarantined rows per reason code.
+    pub fn quarantine_counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt =
+            self.conn.prepare("SELECT reason_code, count(*) FROM quarantine GROUP BY reason_code ORDER BY 2 DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every stored original row of quarantine, as bytes (the crash test compares them).
+    pub fn quarantine_raw_rows(&self) -> Result<Vec<Vec<u8>>> {
+        let mut stmt = self.conn.prepare("SELECT raw FROM quarantine ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn insert(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    r: &Record,
+    hash: &[u8; 32],
+    at: &str,
+    source: &str,
+    line: u64,
+    seq: u64,
+) -> Result<bool> {
+    let warnings: Vec<&str> = r.warnings.iter().map(|w| w.as_str()).collect();
+    let n = stmt.execute(params![
+        r.recording_id,
+        r.nik.as_str(),
+        r.nama,
+        r.tempat_lahir,
+        r.tanggal_lahir.to_string(),
+        r.jenis_kelamin.as_str(),
+        r.golongan_darah,
+        r.alamat,
+        r.rt,
+        r.rw,
+        r.kelurahan,
+        r.kecamatan,
+        r.kabupaten_kota,
+        r.provinsi,
+        r.agama,
+        r.status_perkawinan,
+        r.pekerjaan,
+        r.kewarganegaraan,
+        r.nama_ibu,
+        r.recorded_at_rfc3339(),
+        r.recording_site,
+        r.jenis_permohonan.as_str(),
+        warnings.join(","),
+        &hash[..],
+        at,
+        source,
+        line as i64,
+        seq as i64
+    ])?;
+    Ok(n == 1)
+}

@@ -1,0 +1,206 @@
+//! The registry: record states, transitions with their audit entries, lookups.
+
+use cetak_domain::lifecycle::{Actor, Event, RecordState, Transition, transition};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::audit::{self, AuditEntry};
+use crate::{Result, Store, StoreError, rfc3339};
+
+/// Where one recording of a resident stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordStatus {
+    /// The enrollment's id.
+    pub recording_id: String,
+    /// Resident number.
+    pub nik: String,
+    /// Name as printed.
+    pub nama: String,
+    /// Kecamatan of the address.
+    pub kecamatan: String,
+    /// Lifecycle state.
+    pub state: RecordState,
+    /// The surviving recording, when this one is a duplicate.
+    pub duplicate_of: Option<String>,
+    /// When recorded.
+    pub recorded_at: String,
+    /// When the state last changed.
+    pub state_changed_at: String,
+}
+
+/// Records per state.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateCount {
+    /// State.
+    pub state: RecordState,
+    /// How many records are in it.
+    pub count: u64,
+}
+
+fn parse_state(s: &str) -> Result<RecordState> {
+    RecordState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown record state {s:?}")))
+}
+
+/// Apply one event inside the caller's transaction and audit it.
+pub(crate) fn apply(
+    tx: &Transaction<'_>,
+    recording_id: &str,
+    event: Event,
+    actor: &Actor,
+    at: OffsetDateTime,
+    reason: &str,
+) -> Result<Transition> {
+    let state: Option<String> = tx
+        .prepare_cached("SELECT state FROM records WHERE recording_id = ?1")?
+        .query_row([recording_id], |r| r.get(0))
+        .optional()?;
+    let from = parse_state(&state.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)?;
+    let t = transition(recording_id, from, event, actor.clone(), at, reason)?;
+    let at_s = rfc3339(at);
+    let duplicate_of = match &t.event {
+        Event::MarkDuplicate { survivor } => Some(survivor.as_str()),
+        _ => None,
+    };
+    tx.prepare_cached(
+        "UPDATE records SET state = ?2, state_changed_at = ?3,
+           duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
+         WHERE recording_id = ?1",
+    )?
+    .execute(params![recording_id, t.to.as_str(), at_s, duplicate_of])?;
+    let detail = serde_json::json!({ "from": t.from, "to": t.to, "event": t.event });
+    audit::append(
+        tx,
+        &AuditEntry {
+            seq: 0,
+            at: at_s,
+            actor: t.actor.0.clone(),
+            action: t.event.name().to_string(),
+            subject: recording_id.to_string(),
+            reason: t.reason.clone(),
+            detail: detail.to_string(),
+        },
+    )?;
+    Ok(t)
+}
+
+impl Store {
+    /// Apply a lifecycle event to a record, with its audit entry, in one transaction.
+    pub fn apply_event(
+        &mut self,
+        recording_id: &str,
+        event: Event,
+        actor: &Actor,
+        at: OffsetDateTime,
+        reason: &str,
+    ) -> Result<Transition> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let t = apply(&tx, recording_id, event, actor, at, reason)?;
+        tx.commit()?;
+        Ok(t)
+    }
+
+    /// Mark recordings that share a NIK as duplicates of one survivor: a recording that
+    /// already has a card if there is one, else the latest recording (the current address).
+    /// Returns how many recordings were marked. The fuzzy search is `cetak dedup`'s job.
+    pub fn mark_exact_nik_duplicates(&mut self, actor: &Actor, at: OffsetDateTime) -> Result<u64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let groups: Vec<(String, String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT nik, recording_id, state FROM records
+                 WHERE state NOT IN ('duplicate', 'cancelled')
+                   AND nik IN (SELECT nik FROM records WHERE state NOT IN ('duplicate', 'cancelled')
+                               GROUP BY nik HAVING count(*) > 1)
+                 ORDER BY nik,
+                   CASE WHEN state IN ('printing', 'printed', 'issued') THEN 0 ELSE 1 END,
+                   recorded_at DESC, recording_id DESC",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut marked = 0;
+        let mut survivor: Option<(&str, &str)> = None;
+        for (nik, recording_id, state) in &groups {
+            match survivor {
+                Some((n, s)) if n == nik => {
+                    let state = parse_state(state)?;
+                    // A second card in flight or issued for one NIK is not ours to undo here.
+                    if matches!(state, RecordState::Printing | RecordState::Printed | RecordState::Issued) {
+                        continue;
+                    }
+                    let reason = format!("same NIK {nik} as recording {s}, which is kept");
+                    apply(&tx, recording_id, Event::MarkDuplicate { survivor: s.to_string() }, actor, at, &reason)?;
+                    marked += 1;
+                }
+                _ => survivor = Some((nik, recording_id)),
+            }
+        }
+        tx.commit()?;
+        Ok(marked)
+    }
+
+    /// Every recording of a resident, newest first.
+    pub fn records_by_nik(&self, nik: &str) -> Result<Vec<RecordStatus>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT recording_id, nik, nama, kecamatan, state, duplicate_of, recorded_at, state_changed_at
+             FROM records WHERE nik = ?1 ORDER BY recorded_at DESC, recording_id DESC",
+        )?;
+        let rows = stmt.query_map([nik], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (recording_id, nik, nama, kecamatan, state, duplicate_of, recorded_at, state_changed_at) = row?;
+            out.push(RecordStatus {
+                recording_id,
+                nik,
+                nama,
+                kecamatan,
+                state: parse_state(&state)?,
+                duplicate_of,
+                recorded_at,
+                state_changed_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The state of one record.
+    pub fn record_state(&self, recording_id: &str) -> Result<RecordState> {
+        let s: Option<String> = self
+            .conn
+            .query_row("SELECT state FROM records WHERE recording_id = ?1", [recording_id], |r| r.get(0))
+            .optional()?;
+        parse_state(&s.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)
+    }
+
+    /// Records per state, every state listed.
+    pub fn counts_by_state(&self) -> Result<Vec<StateCount>> {
+        let mut stmt = self.conn.prepare("SELECT state, count(*) FROM records GROUP BY state")?;
+        let found: Vec<(String, i64)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        RecordState::ALL
+            .into_iter()
+            .map(|state| {
+                let count = found.iter().find(|(s, _)| s == state.as_str()).map_or(0, |(_, n)| *n as u64);
+                Ok(StateCount { state, count })
+            })
+            .collect()
+    }
+
+    /// Every recording id in the registry (tests and the crash checker use it).
+    pub fn recording_ids(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT recording_id FROM records ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
