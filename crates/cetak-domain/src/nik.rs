@@ -79,7 +79,7 @@ fn days_in_month(month: u8, yy: u8) -> u8 {
         4 | 6 | 9 | 11 => 30,
         // The century is unknown; 1900 is the only non-leap year divisible by 4 in range and
         // nobody born in 1900 is still being recorded, so yy % 4 decides.
-        _ if yy % 4 == 0 => 29,
+        _ if yy.is_multiple_of(4) => 29,
         _ => 28,
     }
 }
@@ -88,10 +88,10 @@ impl Nik {
     /// Parse and validate a NIK.
     pub fn parse(s: &str) -> Result<Nik, NikError> {
         let b = s.as_bytes();
-        if let Some(i) = b.iter().position(|c| !c.is_ascii_digit()) {
-            if s.chars().count() == 16 || i < 16 {
-                return Err(NikError::NotDigits { position: s[..i].chars().count() + 1 });
-            }
+        if let Some(i) = b.iter().position(|c| !c.is_ascii_digit())
+            && (s.chars().count() == 16 || i < 16)
+        {
+            return Err(NikError::NotDigits { position: s[..i].chars().count() + 1 });
         }
         if b.len() != 16 {
             return Err(NikError::Length(s.chars().count()));

@@ -242,6 +242,8 @@ impl JenisPermohonan {
 
 /// One row of an import file: validated, or rejected with its original bytes.
 #[derive(Debug)]
+// Nearly every row is valid: boxing the record would cost an allocation per row for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ImportRow {
     /// A row that passed validation.
     Valid {
@@ -572,9 +574,12 @@ impl Record {
         })
     }
 
-    /// `recorded_at` in RFC 3339, as stored.
+    /// `recorded_at` as stored: UTC, whole seconds, fixed width, so that text order is time
+    /// order whatever offset (WIB, WITA, WIT) the recording carried.
     pub fn recorded_at_rfc3339(&self) -> String {
-        self.recorded_at.format(&Rfc3339).unwrap_or_default()
+        let utc = self.recorded_at.to_offset(time::UtcOffset::UTC);
+        utc.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
+            .unwrap_or_default()
     }
 
     /// The record's fields in contract order, normalised, as strings.

@@ -451,6 +451,11 @@ fn is_bad(cfg: &GenConfig, k: u64) -> bool {
     cfg.bad_share > 0.0 && rng_for(cfg.seed, 4, k).random_bool(cfg.bad_share.clamp(0.0, 1.0))
 }
 
+fn slot_space(persons: u64) -> u64 {
+    let slots = vocab().kecamatan.len() as u64 * BIRTH_DAYS;
+    slots * persons.div_ceil(slots).max(1)
+}
+
 struct Layout {
     persons: u64,
     file_order: Permutation,
@@ -485,7 +490,9 @@ pub fn generate(
     let layout = Layout {
         persons,
         file_order: Permutation::new(cfg.rows, cfg.seed),
-        nik_order: Permutation::new(persons, cfg.seed.rotate_left(17)),
+        // Spread people over every (kecamatan, birth date) slot: a bijection of the whole slot
+        // space, read at 0..persons, gives each person a unique slot and a small serial.
+        nik_order: Permutation::new(slot_space(persons), cfg.seed.rotate_left(17)),
     };
     recordings.write_all(COLUMNS.join(",").as_bytes())?;
     recordings.write_all(b"\n")?;

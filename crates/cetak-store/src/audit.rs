@@ -111,10 +111,10 @@ impl Store {
             }
         }
         let head = hex::encode(v.head());
-        if let Some(expected) = expect_head {
-            if !expected.eq_ignore_ascii_case(&head) {
-                return Ok(Err(ChainBreak::HeadMismatch { last_seq: v.checked() }));
-            }
+        if let Some(expected) = expect_head
+            && !expected.eq_ignore_ascii_case(&head)
+        {
+            return Ok(Err(ChainBreak::HeadMismatch { last_seq: v.checked() }));
         }
         Ok(Ok(VerifyReport { entries: v.checked(), head }))
     }

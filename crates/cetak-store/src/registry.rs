@@ -204,3 +204,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+impl Store {
+    /// A NIK with more than one recording, else any NIK (for the demo's hints).
+    pub fn sample_nik(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT nik FROM records ORDER BY (state = 'duplicate') DESC, id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}

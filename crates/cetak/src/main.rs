@@ -1,1 +1,82 @@
-fn main() {}
+//! `cetak` — print E-KTP cards at a Disdukcapil office, through power cuts and duplicates.
+//!
+//! The binary is the only place that knows about the command line, the terminal and the clock;
+//! the work itself lives in the library crates (see ARCHITECTURE.md).
+
+mod cmd;
+mod text;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Print E-KTP cards at a Disdukcapil office: import the print-ready backlog, find duplicate
+/// recordings (data ganda), print, and account for every blank card.
+#[derive(Debug, Parser)]
+#[command(name = "cetak", version, propagate_version = true)]
+pub struct Cli {
+    /// The office database (SQLite).
+    #[arg(long, global = true, default_value = "cetak.db", env = "CETAK_DB")]
+    db: PathBuf,
+    /// Print data as one JSON object instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Language of messages: id (Bahasa Indonesia) or en.
+    #[arg(long, global = true, default_value = "id", env = "CETAK_LANG", value_parser = ["id", "en"])]
+    lang: String,
+    /// Who is acting, for the audit log (default: operator:$USER).
+    #[arg(long, global = true, env = "CETAK_ACTOR")]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a realistic Palembang backlog with known duplicates (recordings.csv, truth.csv).
+    Gen(cmd::gen_cmd::Args),
+    /// Import print-ready records (CSV or NDJSON, import contract v1); bad rows go to quarantine.
+    Import(cmd::import::Args),
+    /// Rows that could not be imported, with their reason and original bytes.
+    #[command(subcommand)]
+    Quarantine(cmd::quarantine::Command),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(cmd::audit::Command),
+    /// Where a resident's card is, by NIK.
+    Status(cmd::status::Args),
+    /// Run the Palembang office demo in a fresh folder: generate, import, mark duplicates, summarise.
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    text::set_lang(&cli.lang);
+    let ctx = cmd::Context { db: cli.db.clone(), json: cli.json, actor: cmd::actor(cli.actor.as_deref()) };
+    let result = match cli.command {
+        Command::Gen(a) => cmd::gen_cmd::run(&ctx, a),
+        Command::Import(a) => cmd::import::run(&ctx, a),
+        Command::Quarantine(c) => cmd::quarantine::run(&ctx, c),
+        Command::Audit(c) => cmd::audit::run(&ctx, c),
+        Command::Status(a) => cmd::status::run(&ctx, a),
+        Command::Demo(a) => cmd::demo::run(&ctx, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`cetak ... | head`) is not an error.
+            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{}: {e:#}", text::t("galat", "error"));
+            ExitCode::from(2)
+        }
+    }
+}

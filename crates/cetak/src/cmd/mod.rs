@@ -1,0 +1,58 @@
+//! One module per subcommand; shared context and helpers here.
+
+pub mod audit;
+pub mod demo;
+pub mod gen_cmd;
+pub mod import;
+pub mod quarantine;
+pub mod status;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use cetak_store::Store;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+/// What every command gets from the global flags.
+pub struct Context {
+    pub db: PathBuf,
+    pub json: bool,
+    pub actor: String,
+}
+
+pub fn actor(flag: Option<&str>) -> String {
+    match flag {
+        Some(a) if !a.trim().is_empty() => a.trim().to_string(),
+        _ => format!("operator:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+    }
+}
+
+pub fn open_store(path: &Path) -> anyhow::Result<Store> {
+    Store::open(path).with_context(|| format!("opening the database {}", path.display()))
+}
+
+pub fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header.to_vec());
+    t
+}
+
+pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{value}")?;
+    Ok(())
+}
+
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+/// Peak resident memory of this process in MiB (Linux), for benchmark output.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
