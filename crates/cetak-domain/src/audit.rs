@@ -66,7 +66,9 @@ pub enum ChainBreak {
         seq: u64,
     },
     /// The newest entry is not the head the supervisor recorded.
-    #[error("the log ends at entry {last_seq}, not at the expected head (entries cut off or replaced)")]
+    #[error(
+        "the log ends at entry {last_seq}, not at the expected head (entries cut off or replaced)"
+    )]
     HeadMismatch {
         /// The last entry present.
         last_seq: u64,
@@ -93,16 +95,27 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { expected_seq: 1, expected_prev: GENESIS }
+        ChainVerifier {
+            expected_seq: 1,
+            expected_prev: GENESIS,
+        }
     }
 }
 
 impl ChainVerifier {
     /// Check the next stored entry (its content, stored previous hash and stored hash).
-    pub fn check(&mut self, e: &EntryContent<'_>, prev: &[u8; 32], hash: &[u8; 32]) -> Result<(), ChainBreak> {
+    pub fn check(
+        &mut self,
+        e: &EntryContent<'_>,
+        prev: &[u8; 32],
+        hash: &[u8; 32],
+    ) -> Result<(), ChainBreak> {
         if e.seq != self.expected_seq {
             return Err(if e.seq > self.expected_seq {
-                ChainBreak::Missing { expected: self.expected_seq, found: e.seq }
+                ChainBreak::Missing {
+                    expected: self.expected_seq,
+                    found: e.seq,
+                }
             } else {
                 ChainBreak::OutOfOrder { seq: e.seq }
             });
@@ -141,14 +154,27 @@ mod tests {
     }
 
     fn content(s: &Stored) -> EntryContent<'_> {
-        EntryContent { seq: s.seq, at: "2026-01-01T00:00:00Z", actor: "op", action: &s.action, subject: "R", reason: "r", detail: "{}" }
+        EntryContent {
+            seq: s.seq,
+            at: "2026-01-01T00:00:00Z",
+            actor: "op",
+            action: &s.action,
+            subject: "R",
+            reason: "r",
+            detail: "{}",
+        }
     }
 
     fn chain(n: u64) -> Vec<Stored> {
         let mut prev = GENESIS;
         (1..=n)
             .map(|seq| {
-                let mut s = Stored { seq, action: format!("a{seq}"), prev, hash: [0; 32] };
+                let mut s = Stored {
+                    seq,
+                    action: format!("a{seq}"),
+                    prev,
+                    hash: [0; 32],
+                };
                 s.hash = entry_hash(&prev, &content(&s));
                 prev = s.hash;
                 s
@@ -180,7 +206,13 @@ mod tests {
     fn a_deletion_is_found_where_the_gap_is() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify(&c), Err(ChainBreak::Missing { expected: 2, found: 3 }));
+        assert_eq!(
+            verify(&c),
+            Err(ChainBreak::Missing {
+                expected: 2,
+                found: 3
+            })
+        );
     }
 
     #[test]

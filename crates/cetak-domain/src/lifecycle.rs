@@ -82,13 +82,28 @@ impl RecordState {
     /// What a resident is told, in Indonesian and English.
     pub fn describe(self) -> (&'static str, &'static str) {
         match self {
-            RecordState::Received => ("Data diterima, menunggu pemeriksaan", "Received, awaiting checks"),
-            RecordState::Unique => ("Data lolos pemeriksaan, menunggu antrean cetak", "Checked, awaiting the print queue"),
-            RecordState::Duplicate => ("Data ganda: perekaman lain dipakai", "Duplicate: another recording is used"),
-            RecordState::AwaitingDecision => ("Menunggu verifikasi data ganda", "Awaiting a duplicate decision"),
+            RecordState::Received => (
+                "Data diterima, menunggu pemeriksaan",
+                "Received, awaiting checks",
+            ),
+            RecordState::Unique => (
+                "Data lolos pemeriksaan, menunggu antrean cetak",
+                "Checked, awaiting the print queue",
+            ),
+            RecordState::Duplicate => (
+                "Data ganda: perekaman lain dipakai",
+                "Duplicate: another recording is used",
+            ),
+            RecordState::AwaitingDecision => (
+                "Menunggu verifikasi data ganda",
+                "Awaiting a duplicate decision",
+            ),
             RecordState::Queued => ("Dalam antrean cetak", "In the print queue"),
             RecordState::Printing => ("Sedang dicetak", "Being printed"),
-            RecordState::Printed => ("KTP sudah dicetak, siap diambil", "Card printed, ready for collection"),
+            RecordState::Printed => (
+                "KTP sudah dicetak, siap diambil",
+                "Card printed, ready for collection",
+            ),
             RecordState::Issued => ("KTP sudah diserahkan", "Card handed over"),
             RecordState::Cancelled => ("Dibatalkan", "Cancelled"),
         }
@@ -163,9 +178,10 @@ pub fn next_state(from: RecordState, event: &Event) -> Result<RecordState, Illeg
     use RecordState as S;
     let to = match (from, event) {
         (S::Received | S::AwaitingDecision | S::Duplicate, Event::MarkUnique) => S::Unique,
-        (S::Received | S::AwaitingDecision | S::Unique | S::Queued, Event::MarkDuplicate { .. }) => {
-            S::Duplicate
-        }
+        (
+            S::Received | S::AwaitingDecision | S::Unique | S::Queued,
+            Event::MarkDuplicate { .. },
+        ) => S::Duplicate,
         (S::Received | S::Unique | S::Queued, Event::SendToReview) => S::AwaitingDecision,
         (S::Unique, Event::Enqueue) => S::Queued,
         (S::Queued, Event::StartPrinting) => S::Printing,
@@ -177,7 +193,12 @@ pub fn next_state(from: RecordState, event: &Event) -> Result<RecordState, Illeg
             S::Received | S::Unique | S::Duplicate | S::AwaitingDecision | S::Queued | S::Printed,
             Event::Cancel,
         ) => S::Cancelled,
-        _ => return Err(IllegalTransition { from, event: event.name() }),
+        _ => {
+            return Err(IllegalTransition {
+                from,
+                event: event.name(),
+            });
+        }
     };
     Ok(to)
 }
@@ -256,7 +277,9 @@ mod tests {
     fn all_events() -> Vec<Event> {
         vec![
             Event::MarkUnique,
-            Event::MarkDuplicate { survivor: "X".into() },
+            Event::MarkDuplicate {
+                survivor: "X".into(),
+            },
             Event::SendToReview,
             Event::Enqueue,
             Event::StartPrinting,
@@ -271,7 +294,13 @@ mod tests {
     #[test]
     fn the_happy_path_reaches_issued() {
         let mut s = S::Received;
-        for e in [Event::MarkUnique, Event::Enqueue, Event::StartPrinting, Event::PrintConfirmed, Event::HandOver] {
+        for e in [
+            Event::MarkUnique,
+            Event::Enqueue,
+            Event::StartPrinting,
+            Event::PrintConfirmed,
+            Event::HandOver,
+        ] {
             s = next_state(s, &e).expect("legal");
         }
         assert_eq!(s, S::Issued);
@@ -302,17 +331,37 @@ mod tests {
     #[test]
     fn illegal_transitions_name_the_state_and_event() {
         let e = next_state(S::Duplicate, &Event::Enqueue).expect_err("illegal");
-        assert_eq!(e.to_string(), "enqueue is not allowed while the record is duplicate");
+        assert_eq!(
+            e.to_string(),
+            "enqueue is not allowed while the record is duplicate"
+        );
     }
 
     #[test]
     fn every_transition_needs_a_reason() {
         let at = OffsetDateTime::UNIX_EPOCH;
-        let t = transition("R1", S::Received, Event::MarkUnique, Actor::system("test"), at, "  ");
+        let t = transition(
+            "R1",
+            S::Received,
+            Event::MarkUnique,
+            Actor::system("test"),
+            at,
+            "  ",
+        );
         assert_eq!(t, Err(TransitionError::NoReason));
-        let t = transition("R1", S::Received, Event::MarkUnique, Actor::system("test"), at, "checked")
-            .expect("legal");
-        assert_eq!((t.from, t.to, t.reason.as_str()), (S::Received, S::Unique, "checked"));
+        let t = transition(
+            "R1",
+            S::Received,
+            Event::MarkUnique,
+            Actor::system("test"),
+            at,
+            "checked",
+        )
+        .expect("legal");
+        assert_eq!(
+            (t.from, t.to, t.reason.as_str()),
+            (S::Received, S::Unique, "checked")
+        );
     }
 
     #[test]

@@ -91,7 +91,9 @@ impl Nik {
         if let Some(i) = b.iter().position(|c| !c.is_ascii_digit())
             && (s.chars().count() == 16 || i < 16)
         {
-            return Err(NikError::NotDigits { position: s[..i].chars().count() + 1 });
+            return Err(NikError::NotDigits {
+                position: s[..i].chars().count() + 1,
+            });
         }
         if b.len() != 16 {
             return Err(NikError::Length(s.chars().count()));
@@ -106,7 +108,8 @@ impl Nik {
         if r.kota(nik.kota()).is_none() {
             return Err(NikError::UnknownKota(nik.kota().to_string()));
         }
-        if nik.kecamatan_number() == 0 || r.check_kecamatan(nik.kecamatan()) == KecamatanCheck::Unknown
+        if nik.kecamatan_number() == 0
+            || r.check_kecamatan(nik.kecamatan()) == KecamatanCheck::Unknown
         {
             return Err(NikError::UnknownKecamatan(nik.kecamatan().to_string()));
         }
@@ -237,16 +240,31 @@ mod tests {
     fn rejects_wrong_length_and_letters() {
         assert_eq!(Nik::parse("167101450890001"), Err(NikError::Length(15)));
         assert_eq!(Nik::parse("16710145089000011"), Err(NikError::Length(17)));
-        assert_eq!(Nik::parse("16710145O8900001"), Err(NikError::NotDigits { position: 9 }));
+        assert_eq!(
+            Nik::parse("16710145O8900001"),
+            Err(NikError::NotDigits { position: 9 })
+        );
         assert_eq!(Nik::parse(""), Err(NikError::Length(0)));
     }
 
     #[test]
     fn rejects_unknown_regions() {
-        assert!(matches!(Nik::parse("9971010101900001"), Err(NikError::UnknownProvince(_))));
-        assert!(matches!(Nik::parse("1699010101900001"), Err(NikError::UnknownKota(_))));
-        assert!(matches!(Nik::parse("1671190101900001"), Err(NikError::UnknownKecamatan(_))));
-        assert!(matches!(Nik::parse("1671000101900001"), Err(NikError::UnknownKecamatan(_))));
+        assert!(matches!(
+            Nik::parse("9971010101900001"),
+            Err(NikError::UnknownProvince(_))
+        ));
+        assert!(matches!(
+            Nik::parse("1699010101900001"),
+            Err(NikError::UnknownKota(_))
+        ));
+        assert!(matches!(
+            Nik::parse("1671190101900001"),
+            Err(NikError::UnknownKecamatan(_))
+        ));
+        assert!(matches!(
+            Nik::parse("1671000101900001"),
+            Err(NikError::UnknownKecamatan(_))
+        ));
         // Outside Palembang the kecamatan list is not shipped: any 01–99 passes.
         assert!(Nik::parse("3171450101900001").is_ok());
         // An old Papua code keeps working.
@@ -255,24 +273,44 @@ mod tests {
 
     #[test]
     fn rejects_impossible_dates() {
-        for bad in ["1671013201900001", "1671010113900001", "1671010001900001", "1671017201900001"] {
-            assert!(matches!(Nik::parse(bad), Err(NikError::InvalidDate(_))), "{bad}");
+        for bad in [
+            "1671013201900001",
+            "1671010113900001",
+            "1671010001900001",
+            "1671017201900001",
+        ] {
+            assert!(
+                matches!(Nik::parse(bad), Err(NikError::InvalidDate(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(Nik::parse("1671013002900001"), Err(NikError::InvalidDate(_))));
+        assert!(matches!(
+            Nik::parse("1671013002900001"),
+            Err(NikError::InvalidDate(_))
+        ));
         assert!(Nik::parse("1671012902880001").is_ok(), "29 Feb 1988");
-        assert!(matches!(Nik::parse("1671012902890001"), Err(NikError::InvalidDate(_))));
+        assert!(matches!(
+            Nik::parse("1671012902890001"),
+            Err(NikError::InvalidDate(_))
+        ));
         assert_eq!(Nik::parse("1671010101900000"), Err(NikError::SerialZero));
     }
 
     #[test]
     fn mismatches_are_warnings() {
         let n = Nik::parse("1671014508900001").expect("valid");
-        assert!(n.check_against(date!(1990 - 08 - 05), Sex::Perempuan).is_empty());
+        assert!(
+            n.check_against(date!(1990 - 08 - 05), Sex::Perempuan)
+                .is_empty()
+        );
         assert_eq!(
             n.check_against(date!(1990 - 05 - 08), Sex::Perempuan),
             vec![NikWarning::BirthDateMismatch]
         );
-        assert_eq!(n.check_against(date!(1990 - 08 - 05), Sex::LakiLaki), vec![NikWarning::SexMismatch]);
+        assert_eq!(
+            n.check_against(date!(1990 - 08 - 05), Sex::LakiLaki),
+            vec![NikWarning::SexMismatch]
+        );
     }
 
     proptest! {

@@ -178,11 +178,19 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection not tied to one field.
     pub fn row(code: ReasonCode, message: impl Into<String>) -> Rejection {
-        Rejection { code, field: None, message: message.into() }
+        Rejection {
+            code,
+            field: None,
+            message: message.into(),
+        }
     }
 
     fn field(code: ReasonCode, column: usize, message: impl Into<String>) -> Rejection {
-        Rejection { code, field: Some(COLUMNS[column]), message: message.into() }
+        Rejection {
+            code,
+            field: Some(COLUMNS[column]),
+            message: message.into(),
+        }
     }
 }
 
@@ -316,6 +324,10 @@ pub struct Record {
     pub jenis_permohonan: JenisPermohonan,
     /// What was accepted with a note.
     pub warnings: Vec<Warning>,
+    /// `recorded_at` as stored (see [`Record::recorded_at_rfc3339`]); set by validation.
+    recorded_at_utc: String,
+    /// Digest of the normalised content (see [`Record::content_hash`]); set by validation.
+    content_hash: [u8; 32],
 }
 
 /// Longest accepted values (characters).
@@ -334,14 +346,17 @@ enum Charset {
     Id,
 }
 
-fn allowed(c: char, set: Charset) -> bool {
+fn allowed(b: u8, set: Charset) -> bool {
     match set {
-        Charset::Name => c.is_ascii_alphabetic() || matches!(c, ' ' | '.' | ',' | '\'' | '-'),
+        Charset::Name => b.is_ascii_alphabetic() || matches!(b, b' ' | b'.' | b',' | b'\'' | b'-'),
         Charset::Text => {
-            c.is_ascii_alphanumeric()
-                || matches!(c, ' ' | '.' | ',' | '\'' | '-' | '/' | '(' | ')' | '#' | ':')
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b' ' | b'.' | b',' | b'\'' | b'-' | b'/' | b'(' | b')' | b'#' | b':'
+                )
         }
-        Charset::Id => c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'),
+        Charset::Id => b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'),
     }
 }
 
@@ -356,35 +371,36 @@ impl<'a> Validator<'a> {
         if raw.is_empty() {
             return Err(Rejection::field(ReasonCode::EmptyField, column, "is empty"));
         }
-        let len = raw.chars().count();
-        if len > max {
-            return Err(Rejection::field(
-                ReasonCode::TooLong,
-                column,
-                format!("has {len} characters, at most {max} fit"),
-            ));
-        }
-        if let Some(bad) = raw.chars().find(|&c| !allowed(c, set)) {
+        // Every allowed character is ASCII, so bytes are characters once the check passes.
+        if let Some(bad) = raw.bytes().position(|b| !allowed(b, set)) {
+            let c = raw[bad..].chars().next().unwrap_or('?');
             return Err(Rejection::field(
                 ReasonCode::InvalidCharacters,
                 column,
-                format!("holds {bad:?}, which cannot be printed in this field"),
+                format!("holds {c:?}, which cannot be printed in this field"),
+            ));
+        }
+        if raw.len() > max {
+            return Err(Rejection::field(
+                ReasonCode::TooLong,
+                column,
+                format!("has {} characters, at most {max} fit", raw.len()),
             ));
         }
         // Collapse runs of spaces: "BUDI  SANTOSO" is printed as "BUDI SANTOSO".
-        let mut out = String::with_capacity(raw.len());
-        let mut last_space = false;
-        for c in raw.chars() {
-            if c == ' ' {
-                if !last_space {
-                    out.push(' ');
+        let mut out = if raw.contains("  ") {
+            let mut out = String::with_capacity(raw.len());
+            let mut last_space = false;
+            for c in raw.chars() {
+                if !(c == ' ' && last_space) {
+                    out.push(c);
                 }
-                last_space = true;
-            } else {
-                last_space = false;
-                out.push(c);
+                last_space = c == ' ';
             }
-        }
+            out
+        } else {
+            raw.to_string()
+        };
         if out.bytes().any(|b| b.is_ascii_lowercase()) {
             out.make_ascii_uppercase();
             if matches!(set, Charset::Name) && !self.warnings.contains(&Warning::CaseNormalised) {
@@ -428,7 +444,9 @@ impl<'a> Validator<'a> {
         let shape_ok = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !shape_ok {
             return Err(Rejection::field(
                 ReasonCode::InvalidDate,
@@ -438,10 +456,18 @@ impl<'a> Validator<'a> {
         }
         let num = |r: std::ops::Range<usize>| raw[r].parse::<u16>().unwrap_or(0);
         let month = time::Month::try_from(num(5..7) as u8).map_err(|_| {
-            Rejection::field(ReasonCode::InvalidDate, column, format!("{raw} has no such month"))
+            Rejection::field(
+                ReasonCode::InvalidDate,
+                column,
+                format!("{raw} has no such month"),
+            )
         })?;
         Date::from_calendar_date(i32::from(num(0..4)), month, num(8..10) as u8).map_err(|_| {
-            Rejection::field(ReasonCode::InvalidDate, column, format!("{raw} does not exist"))
+            Rejection::field(
+                ReasonCode::InvalidDate,
+                column,
+                format!("{raw} does not exist"),
+            )
         })
     }
 
@@ -482,7 +508,10 @@ impl Record {
     /// Validate one row of the import contract (fields in [`COLUMNS`] order).
     pub fn validate(fields: &[&str; 22]) -> Result<Record, Rejection> {
         use col::*;
-        let mut v = Validator { fields, warnings: Vec::new() };
+        let mut v = Validator {
+            fields,
+            warnings: Vec::new(),
+        };
         let recording_id = v.text(RECORDING_ID, Charset::Id, MAX_ID)?;
         let nik = Nik::parse(fields[NIK].trim()).map_err(nik_rejection)?;
         let nama = v.text(NAMA, Charset::Name, MAX_NAME)?;
@@ -510,7 +539,10 @@ impl Record {
             Rejection::field(
                 ReasonCode::InvalidTimestamp,
                 RECORDED_AT,
-                format!("{:?} is not ISO-8601 with an offset", truncate(recorded_raw, 40)),
+                format!(
+                    "{:?} is not ISO-8601 with an offset",
+                    truncate(recorded_raw, 40)
+                ),
             )
         })?;
         let recording_site = v.text(RECORDING_SITE, Charset::Text, MAX_TEXT)?;
@@ -533,7 +565,8 @@ impl Record {
                 format!("born {tanggal_lahir}, recorded {}", recorded_at.date()),
             ));
         }
-        if let Some(false) = crate::regions::regions().palembang_kelurahan_in(&kecamatan, &kelurahan)
+        if let Some(false) =
+            crate::regions::regions().palembang_kelurahan_in(&kecamatan, &kelurahan)
         {
             return Err(Rejection::field(
                 ReasonCode::UnknownKelurahan,
@@ -547,7 +580,13 @@ impl Record {
                 NikWarning::SexMismatch => Warning::NikSexMismatch,
             });
         }
-        Ok(Record {
+        let utc = recorded_at.to_offset(time::UtcOffset::UTC);
+        let recorded_at_utc = utc
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+            ))
+            .unwrap_or_default();
+        let mut record = Record {
             recording_id,
             nik,
             nama,
@@ -571,15 +610,17 @@ impl Record {
             recording_site,
             jenis_permohonan,
             warnings: v.warnings,
-        })
+            recorded_at_utc,
+            content_hash: [0; 32],
+        };
+        record.content_hash = record.compute_hash();
+        Ok(record)
     }
 
     /// `recorded_at` as stored: UTC, whole seconds, fixed width, so that text order is time
     /// order whatever offset (WIB, WITA, WIT) the recording carried.
-    pub fn recorded_at_rfc3339(&self) -> String {
-        let utc = self.recorded_at.to_offset(time::UtcOffset::UTC);
-        utc.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
-            .unwrap_or_default()
+    pub fn recorded_at_rfc3339(&self) -> &str {
+        &self.recorded_at_utc
     }
 
     /// The record's fields in contract order, normalised, as strings.
@@ -604,7 +645,7 @@ impl Record {
             self.pekerjaan.to_string(),
             self.kewarganegaraan.to_string(),
             self.nama_ibu.clone(),
-            self.recorded_at_rfc3339(),
+            self.recorded_at_utc.clone(),
             self.recording_site.clone(),
             self.jenis_permohonan.as_str().to_string(),
         ]
@@ -613,8 +654,38 @@ impl Record {
     /// A digest of the normalised content. Two imports of the same enrollment, from CSV or
     /// NDJSON, spaced or not, hash alike; any change of content hashes differently.
     pub fn content_hash(&self) -> [u8; 32] {
+        self.content_hash
+    }
+
+    fn compute_hash(&self) -> [u8; 32] {
+        let date = self.tanggal_lahir.to_string();
+        let nik = self.nik;
+        let fields: [&str; 22] = [
+            &self.recording_id,
+            nik.as_str(),
+            &self.nama,
+            &self.tempat_lahir,
+            &date,
+            self.jenis_kelamin.as_str(),
+            self.golongan_darah,
+            &self.alamat,
+            &self.rt,
+            &self.rw,
+            &self.kelurahan,
+            &self.kecamatan,
+            &self.kabupaten_kota,
+            &self.provinsi,
+            self.agama,
+            self.status_perkawinan,
+            self.pekerjaan,
+            self.kewarganegaraan,
+            &self.nama_ibu,
+            &self.recorded_at_utc,
+            &self.recording_site,
+            self.jenis_permohonan.as_str(),
+        ];
         let mut h = blake3::Hasher::new();
-        for f in self.to_fields() {
+        for f in fields {
             h.update(&(f.len() as u64).to_le_bytes());
             h.update(f.as_bytes());
         }
@@ -658,7 +729,9 @@ mod tests {
     }
 
     fn code(fields: [&str; 22]) -> ReasonCode {
-        Record::validate(&fields).expect_err("should be rejected").code
+        Record::validate(&fields)
+            .expect_err("should be rejected")
+            .code
     }
 
     #[test]
@@ -671,10 +744,22 @@ mod tests {
 
     #[test]
     fn nik_problems_are_rejections_with_their_own_codes() {
-        assert_eq!(code(with(col::NIK, "167101450890001")), ReasonCode::NikLength);
-        assert_eq!(code(with(col::NIK, "16710145089000011")), ReasonCode::NikLength);
-        assert_eq!(code(with(col::NIK, "16710145089A0001")), ReasonCode::NikNotDigits);
-        assert_eq!(code(with(col::NIK, "1671013208900001")), ReasonCode::NikInvalidDate);
+        assert_eq!(
+            code(with(col::NIK, "167101450890001")),
+            ReasonCode::NikLength
+        );
+        assert_eq!(
+            code(with(col::NIK, "16710145089000011")),
+            ReasonCode::NikLength
+        );
+        assert_eq!(
+            code(with(col::NIK, "16710145089A0001")),
+            ReasonCode::NikNotDigits
+        );
+        assert_eq!(
+            code(with(col::NIK, "1671013208900001")),
+            ReasonCode::NikInvalidDate
+        );
     }
 
     #[test]
@@ -687,19 +772,46 @@ mod tests {
 
     #[test]
     fn impossible_and_implausible_dates_are_rejected() {
-        assert_eq!(code(with(col::TANGGAL_LAHIR, "2001-02-31")), ReasonCode::InvalidDate);
-        assert_eq!(code(with(col::TANGGAL_LAHIR, "05-08-1990")), ReasonCode::InvalidDate);
-        assert_eq!(code(with(col::TANGGAL_LAHIR, "1990-13-05")), ReasonCode::InvalidDate);
-        assert_eq!(code(with(col::TANGGAL_LAHIR, "2020-01-01")), ReasonCode::ImplausibleDate);
-        assert_eq!(code(with(col::RECORDED_AT, "2013-05-02 09:15")), ReasonCode::InvalidTimestamp);
-        assert_eq!(code(with(col::RECORDED_AT, "2013-05-02T09:15:00")), ReasonCode::InvalidTimestamp);
+        assert_eq!(
+            code(with(col::TANGGAL_LAHIR, "2001-02-31")),
+            ReasonCode::InvalidDate
+        );
+        assert_eq!(
+            code(with(col::TANGGAL_LAHIR, "05-08-1990")),
+            ReasonCode::InvalidDate
+        );
+        assert_eq!(
+            code(with(col::TANGGAL_LAHIR, "1990-13-05")),
+            ReasonCode::InvalidDate
+        );
+        assert_eq!(
+            code(with(col::TANGGAL_LAHIR, "2020-01-01")),
+            ReasonCode::ImplausibleDate
+        );
+        assert_eq!(
+            code(with(col::RECORDED_AT, "2013-05-02 09:15")),
+            ReasonCode::InvalidTimestamp
+        );
+        assert_eq!(
+            code(with(col::RECORDED_AT, "2013-05-02T09:15:00")),
+            ReasonCode::InvalidTimestamp
+        );
     }
 
     #[test]
     fn markup_and_sql_in_names_are_rejected() {
-        assert_eq!(code(with(col::NAMA, "<script>alert(1)</script>")), ReasonCode::InvalidCharacters);
-        assert_eq!(code(with(col::NAMA, "BUDI'); DROP TABLE records;--")), ReasonCode::InvalidCharacters);
-        assert_eq!(code(with(col::NAMA, "BUDI\u{0}")), ReasonCode::InvalidCharacters);
+        assert_eq!(
+            code(with(col::NAMA, "<script>alert(1)</script>")),
+            ReasonCode::InvalidCharacters
+        );
+        assert_eq!(
+            code(with(col::NAMA, "BUDI'); DROP TABLE records;--")),
+            ReasonCode::InvalidCharacters
+        );
+        assert_eq!(
+            code(with(col::NAMA, "BUDI\u{0}")),
+            ReasonCode::InvalidCharacters
+        );
         assert_eq!(code(with(col::NAMA, "")), ReasonCode::EmptyField);
         let long: &'static str = Box::leak("A".repeat(81).into_boxed_str());
         assert_eq!(code(with(col::NAMA, long)), ReasonCode::TooLong);
@@ -709,9 +821,18 @@ mod tests {
 
     #[test]
     fn value_lists_are_checked_and_alternatives_normalised() {
-        assert_eq!(code(with(col::AGAMA, "PASTAFARIAN")), ReasonCode::InvalidValue);
-        assert_eq!(code(with(col::GOLONGAN_DARAH, "C")), ReasonCode::InvalidValue);
-        assert_eq!(code(with(col::JENIS_PERMOHONAN, "LAMA")), ReasonCode::InvalidValue);
+        assert_eq!(
+            code(with(col::AGAMA, "PASTAFARIAN")),
+            ReasonCode::InvalidValue
+        );
+        assert_eq!(
+            code(with(col::GOLONGAN_DARAH, "C")),
+            ReasonCode::InvalidValue
+        );
+        assert_eq!(
+            code(with(col::JENIS_PERMOHONAN, "LAMA")),
+            ReasonCode::InvalidValue
+        );
         let r = Record::validate(&with(col::AGAMA, "katolik")).expect("valid");
         assert_eq!(r.agama, "KATHOLIK");
         assert_eq!(r.warnings, vec![Warning::ValueNormalised]);
@@ -719,7 +840,10 @@ mod tests {
 
     #[test]
     fn kelurahan_must_lie_in_its_palembang_kecamatan() {
-        assert_eq!(code(with(col::KECAMATAN, "PLAJU")), ReasonCode::UnknownKelurahan);
+        assert_eq!(
+            code(with(col::KECAMATAN, "PLAJU")),
+            ReasonCode::UnknownKelurahan
+        );
         assert_eq!(code(with(col::RT, "12345")), ReasonCode::InvalidRtRw);
     }
 

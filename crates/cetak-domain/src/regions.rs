@@ -109,7 +109,13 @@ impl Regions {
             let old = digits(&r[9]);
             if !old.is_empty() {
                 // NIKs issued before the split keep the old code.
-                kota.insert(old.clone(), Kota { code: old, ..entry.clone() });
+                kota.insert(
+                    old.clone(),
+                    Kota {
+                        code: old,
+                        ..entry.clone()
+                    },
+                );
             }
             kota.insert(entry.code.clone(), entry);
         }
@@ -149,7 +155,13 @@ impl Regions {
             kelurahan_names.push(names);
         }
         kecamatan.insert(PALEMBANG.to_string(), list);
-        Regions { provinces, kota, kecamatan, kecamatan_by_name, kelurahan_names }
+        Regions {
+            provinces,
+            kota,
+            kecamatan,
+            kecamatan_by_name,
+            kelurahan_names,
+        }
     }
 
     /// The province's name for a two-digit code.
@@ -169,7 +181,10 @@ impl Regions {
 
     /// The kecamatan of Kota Palembang in code order.
     pub fn palembang(&self) -> &[Kecamatan] {
-        self.kecamatan.get(PALEMBANG).map(Vec::as_slice).unwrap_or_default()
+        self.kecamatan
+            .get(PALEMBANG)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Whether a six-digit kecamatan code is known.
@@ -210,7 +225,10 @@ mod tests {
     #[test]
     fn old_papua_codes_stay_valid() {
         // Merauke was 91.01 before the 2022 split into Papua Selatan (93.01).
-        assert_eq!(regions().kota("9101").map(|k| k.name.as_str()), Some("Kabupaten Merauke"));
+        assert_eq!(
+            regions().kota("9101").map(|k| k.name.as_str()),
+            Some("Kabupaten Merauke")
+        );
         assert!(regions().kota("9301").is_some());
     }
 
@@ -225,8 +243,14 @@ mod tests {
     #[test]
     fn kelurahan_names_match_either_spelling() {
         let r = regions();
-        assert_eq!(r.palembang_kelurahan_in("ILIR BARAT II", "35 ILIR"), Some(true));
-        assert_eq!(r.palembang_kelurahan_in("ILIR BARAT DUA", "TIGA-PULUH-LIMA ILIR"), Some(true));
+        assert_eq!(
+            r.palembang_kelurahan_in("ILIR BARAT II", "35 ILIR"),
+            Some(true)
+        );
+        assert_eq!(
+            r.palembang_kelurahan_in("ILIR BARAT DUA", "TIGA-PULUH-LIMA ILIR"),
+            Some(true)
+        );
         assert_eq!(r.palembang_kelurahan_in("PLAJU", "35 ILIR"), Some(false));
         assert_eq!(r.palembang_kelurahan_in("MENTENG", "X"), None);
     }

@@ -76,19 +76,26 @@ impl ValueLists {
         let mut rdr = csv::Reader::from_reader(ENUMS_CSV.as_bytes());
         for rec in rdr.records() {
             let rec = rec.expect("embedded value list is valid CSV");
-            let Some(field) = ListField::from_csv(&rec[0]) else { continue };
+            let Some(field) = ListField::from_csv(&rec[0]) else {
+                continue;
+            };
             // Leaked once per process: the lists are small and live for the whole run.
             let value: &'static str = Box::leak(rec[1].to_string().into_boxed_str());
             canonical.entry(field).or_default().push(value);
             lookup.insert((field, value), Match::Exact(value));
-            let mut alternatives: Vec<String> =
-                rec[3].split('|').filter(|s| !s.is_empty()).map(str::to_string).collect();
+            let mut alternatives: Vec<String> = rec[3]
+                .split('|')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
             if field == ListField::Pekerjaan && !rec[2].is_empty() {
                 alternatives.push(rec[2].to_string());
             }
             for alt in alternatives {
                 let alt: &'static str = Box::leak(alt.into_boxed_str());
-                lookup.entry((field, alt)).or_insert(Match::Alternative(value));
+                lookup
+                    .entry((field, alt))
+                    .or_insert(Match::Alternative(value));
             }
         }
         ValueLists { canonical, lookup }
@@ -101,7 +108,10 @@ impl ValueLists {
 
     /// The reference values of a list, in SIAK code order.
     pub fn values(&self, field: ListField) -> &[&'static str] {
-        self.canonical.get(&field).map(Vec::as_slice).unwrap_or_default()
+        self.canonical
+            .get(&field)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 }
 
@@ -121,10 +131,22 @@ mod tests {
     #[test]
     fn alternatives_and_codes_map_to_the_reference_spelling() {
         let v = value_lists();
-        assert_eq!(v.lookup(ListField::Agama, "KATOLIK"), Some(Match::Alternative("KATHOLIK")));
-        assert_eq!(v.lookup(ListField::Agama, "ISLAM"), Some(Match::Exact("ISLAM")));
-        assert_eq!(v.lookup(ListField::Pekerjaan, "88"), Some(Match::Alternative("WIRASWASTA")));
-        assert_eq!(v.lookup(ListField::GolonganDarah, "-"), Some(Match::Alternative("TIDAK TAHU")));
+        assert_eq!(
+            v.lookup(ListField::Agama, "KATOLIK"),
+            Some(Match::Alternative("KATHOLIK"))
+        );
+        assert_eq!(
+            v.lookup(ListField::Agama, "ISLAM"),
+            Some(Match::Exact("ISLAM"))
+        );
+        assert_eq!(
+            v.lookup(ListField::Pekerjaan, "88"),
+            Some(Match::Alternative("WIRASWASTA"))
+        );
+        assert_eq!(
+            v.lookup(ListField::GolonganDarah, "-"),
+            Some(Match::Alternative("TIDAK TAHU"))
+        );
         assert_eq!(v.lookup(ListField::Agama, "JEDI"), None);
     }
 }

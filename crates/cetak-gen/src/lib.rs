@@ -42,7 +42,12 @@ pub struct GenConfig {
 
 impl Default for GenConfig {
     fn default() -> Self {
-        GenConfig { rows: 25_000, seed: 2015, duplicate_share: 0.4, bad_share: 0.0 }
+        GenConfig {
+            rows: 25_000,
+            seed: 2015,
+            duplicate_share: 0.4,
+            bad_share: 0.0,
+        }
     }
 }
 
@@ -152,7 +157,11 @@ impl Permutation {
         while a == 0 || gcd(a, n) != 1 {
             a = (a + 1) % n;
         }
-        Permutation { n, a, b: seed.wrapping_mul(0xD1B5_4A32_D192_ED03) % n }
+        Permutation {
+            n,
+            a,
+            b: seed.wrapping_mul(0xD1B5_4A32_D192_ED03) % n,
+        }
     }
 
     fn apply(&self, k: u64) -> u64 {
@@ -190,15 +199,29 @@ fn make_name(rng: &mut ChaCha8Rng, sex: Sex, age: i32) -> String {
     if chinese {
         tokens.push(pick(rng, &v.chinese_given).to_string());
         if rng.random_bool(0.5) {
-            tokens.push(pick(rng, if female { &v.female_second } else { &v.male_second }).to_string());
+            tokens.push(
+                pick(
+                    rng,
+                    if female {
+                        &v.female_second
+                    } else {
+                        &v.male_second
+                    },
+                )
+                .to_string(),
+            );
         }
         return tokens.join(" ");
     }
     // Palembang's hereditary titles and the haji title, as printed.
     let title = rng.random_range(0..100);
     match (female, title) {
-        (false, 0..=1) => tokens.push(["KGS.", "KMS.", "MGS.", "R."][rng.random_range(0..4)].into()),
-        (true, 0..=1) => tokens.push(["NYIMAS", "NYAYU", "MASAYU", "R.A."][rng.random_range(0..4)].into()),
+        (false, 0..=1) => {
+            tokens.push(["KGS.", "KMS.", "MGS.", "R."][rng.random_range(0..4)].into())
+        }
+        (true, 0..=1) => {
+            tokens.push(["NYIMAS", "NYAYU", "MASAYU", "R.A."][rng.random_range(0..4)].into())
+        }
         (false, 2..=5) if age > 45 => tokens.push("H.".into()),
         (true, 2..=5) if age > 45 => tokens.push("HJ.".into()),
         _ => {}
@@ -208,8 +231,16 @@ fn make_name(rng: &mut ChaCha8Rng, sex: Sex, age: i32) -> String {
     } else if female && rng.random_bool(0.08) {
         tokens.push("SITI".into());
     }
-    let given = if female { &v.female_given } else { &v.male_given };
-    let second = if female { &v.female_second } else { &v.male_second };
+    let given = if female {
+        &v.female_given
+    } else {
+        &v.male_given
+    };
+    let second = if female {
+        &v.female_second
+    } else {
+        &v.male_second
+    };
     let n = weighted(rng, &[(1u8, 15), (2, 60), (3, 25)]);
     tokens.push(pick(rng, given).to_string());
     if n >= 2 {
@@ -220,7 +251,11 @@ fn make_name(rng: &mut ChaCha8Rng, sex: Sex, age: i32) -> String {
         tokens.push(pick(rng, second).to_string());
     }
     let name = tokens.join(" ");
-    if name.len() > 60 { tokens[..2.min(tokens.len())].join(" ") } else { name }
+    if name.len() > 60 {
+        tokens[..2.min(tokens.len())].join(" ")
+    } else {
+        name
+    }
 }
 
 fn make_address(rng: &mut ChaCha8Rng) -> Address {
@@ -233,14 +268,26 @@ fn make_address(rng: &mut ChaCha8Rng) -> Address {
     let alamat = match rng.random_range(0..3) {
         0 => format!("LR. {street} NO. {}", rng.random_range(1..200)),
         1 => format!("JL. {street} NO. {}", rng.random_range(1..400)),
-        _ => format!("JL. {street} BLOK {} NO. {}", (b'A' + rng.random_range(0..8)) as char, rng.random_range(1..60)),
+        _ => format!(
+            "JL. {street} BLOK {} NO. {}",
+            (b'A' + rng.random_range(0..8)) as char,
+            rng.random_range(1..60)
+        ),
     };
     Address {
         alamat,
         rt: rng.random_range(1..=45),
         rw: rng.random_range(1..=12),
-        kelurahan: if legacy { kel.name_legacy.clone() } else { kel.name.clone() },
-        kecamatan: if legacy { kec.name_legacy.clone() } else { kec.name.clone() },
+        kelurahan: if legacy {
+            kel.name_legacy.clone()
+        } else {
+            kel.name.clone()
+        },
+        kecamatan: if legacy {
+            kec.name_legacy.clone()
+        } else {
+            kec.name.clone()
+        },
     }
 }
 
@@ -253,14 +300,24 @@ fn person(seed: u64, persons: u64, id: u64, nik_perm: &Permutation) -> Person {
     let birth = FIRST_BIRTH + Duration::days(((q / kec_count) % BIRTH_DAYS) as i64);
     let serial = (q / (kec_count * BIRTH_DAYS) + 1) as u16;
     debug_assert!(persons / (kec_count * BIRTH_DAYS) < 5000);
-    let sex = if rng.random_bool(0.5) { Sex::LakiLaki } else { Sex::Perempuan };
+    let sex = if rng.random_bool(0.5) {
+        Sex::LakiLaki
+    } else {
+        Sex::Perempuan
+    };
     // Most were first registered in Palembang; some elsewhere (the NIK keeps that region).
     let prefix = if rng.random_bool(0.08) {
-        format!("{}{:02}", pick(&mut rng, &v.other_kota), rng.random_range(1..=20))
+        format!(
+            "{}{:02}",
+            pick(&mut rng, &v.other_kota),
+            rng.random_range(1..=20)
+        )
     } else {
         v.kecamatan[(q % kec_count) as usize].code.clone()
     };
-    let nik = Nik::compose(&prefix, birth, sex, serial).map(|n| n.to_string()).unwrap_or_default();
+    let nik = Nik::compose(&prefix, birth, sex, serial)
+        .map(|n| n.to_string())
+        .unwrap_or_default();
     let recorded_on = FIRST_RECORDING + Duration::days(rng.random_range(0..RECORDING_DAYS));
     let age = recorded_on.year() - birth.year();
     let recorded_birth = if rng.random_bool(0.01) {
@@ -270,9 +327,33 @@ fn person(seed: u64, persons: u64, id: u64, nik_perm: &Permutation) -> Person {
         birth
     };
     let recorded_birth = recorded_birth.min(recorded_on);
-    let tempat_lahir = if rng.random_bool(0.75) { "PALEMBANG".to_string() } else { pick(&mut rng, &v.other_birthplaces).to_string() };
-    let golongan_darah = weighted(&mut rng, &[("TIDAK TAHU", 40), ("O", 25), ("A", 14), ("B", 15), ("AB", 5), ("O+", 1)]);
-    let agama = weighted(&mut rng, &[("ISLAM", 910), ("KRISTEN", 30), ("KATHOLIK", 20), ("BUDHA", 30), ("HINDU", 5), ("KHONGHUCU", 5)]);
+    let tempat_lahir = if rng.random_bool(0.75) {
+        "PALEMBANG".to_string()
+    } else {
+        pick(&mut rng, &v.other_birthplaces).to_string()
+    };
+    let golongan_darah = weighted(
+        &mut rng,
+        &[
+            ("TIDAK TAHU", 40),
+            ("O", 25),
+            ("A", 14),
+            ("B", 15),
+            ("AB", 5),
+            ("O+", 1),
+        ],
+    );
+    let agama = weighted(
+        &mut rng,
+        &[
+            ("ISLAM", 910),
+            ("KRISTEN", 30),
+            ("KATHOLIK", 20),
+            ("BUDHA", 30),
+            ("HINDU", 5),
+            ("KHONGHUCU", 5),
+        ],
+    );
     let nama = make_name(&mut rng, sex, age);
     let mut pekerjaan = weighted(&mut rng, PEKERJAAN);
     if pekerjaan == "MENGURUS RUMAH TANGGA" && sex == Sex::LakiLaki {
@@ -298,13 +379,19 @@ fn person(seed: u64, persons: u64, id: u64, nik_perm: &Permutation) -> Person {
         nama_ibu,
         recorded_on,
         minutes: rng.random_range(8 * 60..15 * 60),
-        permohonan: if rng.random_bool(0.05) { "PENGGANTIAN" } else { "BARU" },
+        permohonan: if rng.random_bool(0.05) {
+            "PENGGANTIAN"
+        } else {
+            "BARU"
+        },
     }
 }
 
 fn typo(rng: &mut ChaCha8Rng, token: &str) -> String {
     let mut b: Vec<u8> = token.bytes().collect();
-    let letters: Vec<usize> = (0..b.len()).filter(|&i| b[i].is_ascii_alphabetic()).collect();
+    let letters: Vec<usize> = (0..b.len())
+        .filter(|&i| b[i].is_ascii_alphabetic())
+        .collect();
     if letters.len() < 3 {
         return token.to_string();
     }
@@ -328,7 +415,9 @@ fn typo(rng: &mut ChaCha8Rng, token: &str) -> String {
 fn respell(rng: &mut ChaCha8Rng, nama: &str) -> String {
     let v = vocab();
     let mut tokens: Vec<String> = nama.split(' ').map(str::to_string).collect();
-    let candidates: Vec<usize> = (0..tokens.len()).filter(|&i| v.variants.contains_key(&tokens[i])).collect();
+    let candidates: Vec<usize> = (0..tokens.len())
+        .filter(|&i| v.variants.contains_key(&tokens[i]))
+        .collect();
     if let Some(&i) = candidates.choose(rng) {
         if let Some(alt) = v.variants[&tokens[i]].choose(rng) {
             tokens[i] = alt.clone();
@@ -351,8 +440,11 @@ struct Row {
 
 fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
     let logical = layout.file_order.apply(k);
-    let (person_id, duplicate) =
-        if logical < layout.persons { (logical, None) } else { layout.duplicate(cfg.seed, logical - layout.persons) };
+    let (person_id, duplicate) = if logical < layout.persons {
+        (logical, None)
+    } else {
+        layout.duplicate(cfg.seed, logical - layout.persons)
+    };
     let mut p = person(cfg.seed, layout.persons, person_id, &layout.nik_order);
     let mut site_kec = p.address.kecamatan.clone();
     if let Some((d, kind)) = duplicate {
@@ -361,7 +453,11 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
         p.minutes = rng.random_range(8 * 60..15 * 60);
         p.permohonan = "BARU";
         match kind {
-            DuplicateKind::SameNik => site_kec = vocab().kecamatan[rng.random_range(0..18)].name_legacy.clone(),
+            DuplicateKind::SameNik => {
+                site_kec = vocab().kecamatan[rng.random_range(0..18)]
+                    .name_legacy
+                    .clone()
+            }
             DuplicateKind::MovedIn => {
                 // Recorded again after moving in: a new Palembang NIK with the same birth date.
                 let v = vocab();
@@ -381,7 +477,8 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
             DuplicateKind::TransposedDate => {
                 let (d, m) = (p.recorded_birth.day(), u8::from(p.recorded_birth.month()));
                 if let Ok(month) = Month::try_from(d) {
-                    if let Ok(swapped) = Date::from_calendar_date(p.recorded_birth.year(), month, m) {
+                    if let Ok(swapped) = Date::from_calendar_date(p.recorded_birth.year(), month, m)
+                    {
                         p.recorded_birth = swapped;
                     }
                 }
@@ -393,14 +490,41 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
         }
         if rng.random_bool(0.1) {
             let i = rng.random_range(0..p.nama.split(' ').count());
-            p.nama = p.nama.split(' ').enumerate().map(|(j, t)| if j == i { typo(&mut rng, t) } else { t.to_string() }).collect::<Vec<_>>().join(" ");
+            p.nama = p
+                .nama
+                .split(' ')
+                .enumerate()
+                .map(|(j, t)| {
+                    if j == i {
+                        typo(&mut rng, t)
+                    } else {
+                        t.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
         }
     }
     let minutes = p.minutes;
-    let recorded_at = format!("{}T{:02}:{:02}:00+07:00", p.recorded_on, minutes / 60, minutes % 60);
-    let site = if site_kec.len() % 3 == 0 { "DISDUKCAPIL KOTA PALEMBANG".to_string() } else { format!("KECAMATAN {site_kec}") };
+    let recorded_at = format!(
+        "{}T{:02}:{:02}:00+07:00",
+        p.recorded_on,
+        minutes / 60,
+        minutes % 60
+    );
+    let site = if site_kec.len() % 3 == 0 {
+        "DISDUKCAPIL KOTA PALEMBANG".to_string()
+    } else {
+        format!("KECAMATAN {site_kec}")
+    };
     let age = p.recorded_on.year() - p.birth.year();
-    let status = if age < 22 { "BELUM KAWIN" } else if age > 65 && p.sex == Sex::Perempuan { "CERAI MATI" } else { "KAWIN" };
+    let status = if age < 22 {
+        "BELUM KAWIN"
+    } else if age > 65 && p.sex == Sex::Perempuan {
+        "CERAI MATI"
+    } else {
+        "KAWIN"
+    };
     let recording_id = format!("PLG{:09}", k + 1);
     let mut fields = [
         recording_id.clone(),
@@ -432,7 +556,11 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
             spoil(&mut rng, &mut fields);
         }
     }
-    Row { recording_id, person_id, fields }
+    Row {
+        recording_id,
+        person_id,
+        fields,
+    }
 }
 
 /// Defects seen in real exports.
@@ -482,7 +610,9 @@ pub fn generate(
         return Err(GenError::Invalid("--rows must be at least 1".into()));
     }
     if !(0.0..0.95).contains(&cfg.duplicate_share) {
-        return Err(GenError::Invalid("the duplicate share must be in [0, 0.95)".into()));
+        return Err(GenError::Invalid(
+            "the duplicate share must be in [0, 0.95)".into(),
+        ));
     }
     let duplicates = (cfg.rows as f64 * cfg.duplicate_share).round() as u64;
     let persons = (cfg.rows - duplicates).max(1);
@@ -506,7 +636,9 @@ pub fn generate(
         let outputs: Vec<(Vec<u8>, Vec<u8>, u64)> = (first..(first + wave).min(chunks))
             .into_par_iter()
             .map(|c| {
-                let mut rec = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(1 << 20));
+                let mut rec = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(Vec::with_capacity(1 << 20));
                 let mut tru = Vec::with_capacity(1 << 16);
                 let mut bad = 0;
                 for k in c * ROWS_PER_CHUNK..((c + 1) * ROWS_PER_CHUNK).min(cfg.rows) {
@@ -515,7 +647,9 @@ pub fn generate(
                     rec.write_record(&row.fields).map_err(io::Error::other)?;
                     writeln!(tru, "{},P{:09}", row.recording_id, row.person_id)?;
                 }
-                let rec = rec.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+                let rec = rec
+                    .into_inner()
+                    .map_err(|e| io::Error::other(e.to_string()))?;
                 Ok::<_, io::Error>((rec, tru, bad))
             })
             .collect::<Result<_, _>>()?;
@@ -529,7 +663,12 @@ pub fn generate(
     }
     recordings.flush()?;
     truth.flush()?;
-    Ok(GenSummary { rows: written, persons, duplicates, bad_rows })
+    Ok(GenSummary {
+        rows: written,
+        persons,
+        duplicates,
+        bad_rows,
+    })
 }
 
 #[cfg(test)]
@@ -542,27 +681,49 @@ mod tests {
         let (mut rec, mut tru) = (Vec::new(), Vec::new());
         generate(cfg, &mut rec, &mut tru, &mut |_| {}).expect("generate");
         let mut r = csv::Reader::from_reader(rec.as_slice());
-        let rows = r.records().map(|x| x.expect("csv").iter().map(str::to_string).collect()).collect();
+        let rows = r
+            .records()
+            .map(|x| x.expect("csv").iter().map(str::to_string).collect())
+            .collect();
         let mut t = csv::Reader::from_reader(tru.as_slice());
-        let truth = t.records().map(|x| { let x = x.expect("csv"); (x[0].to_string(), x[1].to_string()) }).collect();
+        let truth = t
+            .records()
+            .map(|x| {
+                let x = x.expect("csv");
+                (x[0].to_string(), x[1].to_string())
+            })
+            .collect();
         (rows, truth)
     }
 
     #[test]
     fn same_seed_same_bytes_other_seed_other_bytes() {
-        let cfg = GenConfig { rows: 3000, ..GenConfig::default() };
+        let cfg = GenConfig {
+            rows: 3000,
+            ..GenConfig::default()
+        };
         let run = |cfg: &GenConfig| {
             let (mut a, mut b) = (Vec::new(), Vec::new());
             generate(cfg, &mut a, &mut b, &mut |_| {}).expect("generate");
             (a, b)
         };
         assert_eq!(run(&cfg), run(&cfg));
-        assert_ne!(run(&cfg).0, run(&GenConfig { seed: 7, ..cfg.clone() }).0);
+        assert_ne!(
+            run(&cfg).0,
+            run(&GenConfig {
+                seed: 7,
+                ..cfg.clone()
+            })
+            .0
+        );
     }
 
     #[test]
     fn every_generated_row_passes_validation() {
-        let (rows, truth) = gen_rows(&GenConfig { rows: 20_000, ..GenConfig::default() });
+        let (rows, truth) = gen_rows(&GenConfig {
+            rows: 20_000,
+            ..GenConfig::default()
+        });
         assert_eq!(rows.len(), 20_000);
         assert_eq!(truth.len(), 20_000);
         for row in &rows {
@@ -575,11 +736,17 @@ mod tests {
 
     #[test]
     fn about_forty_percent_are_extra_recordings_and_niks_never_collide_across_people() {
-        let (rows, truth) = gen_rows(&GenConfig { rows: 25_000, ..GenConfig::default() });
+        let (rows, truth) = gen_rows(&GenConfig {
+            rows: 25_000,
+            ..GenConfig::default()
+        });
         let persons: HashSet<&str> = truth.iter().map(|(_, p)| p.as_str()).collect();
         let extra = truth.len() - persons.len();
         assert_eq!(extra, 10_000);
-        let person_of: HashMap<&str, &str> = truth.iter().map(|(r, p)| (r.as_str(), p.as_str())).collect();
+        let person_of: HashMap<&str, &str> = truth
+            .iter()
+            .map(|(r, p)| (r.as_str(), p.as_str()))
+            .collect();
         let mut nik_owner: HashMap<&str, &str> = HashMap::new();
         let mut moved = 0;
         let mut same_nik = 0;
@@ -597,7 +764,11 @@ mod tests {
 
     #[test]
     fn bad_rows_are_injected_only_when_asked() {
-        let (rows, _) = gen_rows(&GenConfig { rows: 5_000, bad_share: 0.05, ..GenConfig::default() });
+        let (rows, _) = gen_rows(&GenConfig {
+            rows: 5_000,
+            bad_share: 0.05,
+            ..GenConfig::default()
+        });
         let bad = rows
             .iter()
             .filter(|row| {

@@ -11,11 +11,40 @@ const VARIANTS_CSV: &str = include_str!("../../../data/name_variants_id.csv");
 /// Street names for synthetic addresses: national heroes and common words, as streets are
 /// named across Indonesia (no real address list is used).
 pub const STREETS: &[&str] = &[
-    "MERDEKA", "SUDIRMAN", "JEND. A. YANI", "KOL. H. BURLIAN", "DEMANG LEBAR DAUN", "KAPTEN RIVAI",
-    "VETERAN", "RESIDEN A. ROZAK", "MAYOR ZEN", "SUKARNO HATTA", "PANGERAN ANTASARI", "KI MEROGAN",
-    "SULTAN MAHMUD BADARUDDIN", "PERINDUSTRIAN", "MAWAR", "MELATI", "KENANGA", "CEMPAKA", "ANGGREK",
-    "DAMAI", "SENTOSA", "BERINGIN", "KELAPA GADING", "PADAT KARYA", "SEI ITAM", "TALANG KERANGGA",
-    "PUSRI", "KEMUNING", "SUKABANGUN", "SIARAN", "BUNGA", "PERTAHANAN", "SWADAYA", "MUSI RAYA",
+    "MERDEKA",
+    "SUDIRMAN",
+    "JEND. A. YANI",
+    "KOL. H. BURLIAN",
+    "DEMANG LEBAR DAUN",
+    "KAPTEN RIVAI",
+    "VETERAN",
+    "RESIDEN A. ROZAK",
+    "MAYOR ZEN",
+    "SUKARNO HATTA",
+    "PANGERAN ANTASARI",
+    "KI MEROGAN",
+    "SULTAN MAHMUD BADARUDDIN",
+    "PERINDUSTRIAN",
+    "MAWAR",
+    "MELATI",
+    "KENANGA",
+    "CEMPAKA",
+    "ANGGREK",
+    "DAMAI",
+    "SENTOSA",
+    "BERINGIN",
+    "KELAPA GADING",
+    "PADAT KARYA",
+    "SEI ITAM",
+    "TALANG KERANGGA",
+    "PUSRI",
+    "KEMUNING",
+    "SUKABANGUN",
+    "SIARAN",
+    "BUNGA",
+    "PERTAHANAN",
+    "SWADAYA",
+    "MUSI RAYA",
 ];
 
 /// Common occupations with rough weights (most people are in a handful of SIAK codes).
@@ -59,7 +88,9 @@ fn upper(s: &str) -> String {
 
 /// Only tokens the import contract accepts in a name.
 fn printable(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic() || matches!(c, ' ' | '.' | '\'' | '-'))
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, ' ' | '.' | '\'' | '-'))
 }
 
 pub fn vocab() -> &'static Vocab {
@@ -81,7 +112,8 @@ fn load() -> Vocab {
     };
     let mut rdr = csv::Reader::from_reader(NAMES_CSV.as_bytes());
     for rec in rdr.records().flatten() {
-        let (name, gender, group, kind, hint) = (upper(&rec[0]), &rec[1], &rec[2], &rec[3], &rec[4]);
+        let (name, gender, group, kind, hint) =
+            (upper(&rec[0]), &rec[1], &rec[2], &rec[3], &rec[4]);
         if !printable(&name) {
             continue;
         }
@@ -109,7 +141,10 @@ fn load() -> Vocab {
         list.sort();
         list.dedup();
     }
-    let mut kota: Vec<_> = regions().all_kota().filter(|k| k.code != cetak_domain::regions::PALEMBANG).collect();
+    let mut kota: Vec<_> = regions()
+        .all_kota()
+        .filter(|k| k.code != cetak_domain::regions::PALEMBANG)
+        .collect();
     kota.sort_by(|a, b| a.code.cmp(&b.code));
     kota.dedup_by(|a, b| a.name == b.name);
     for k in kota {
@@ -118,7 +153,13 @@ fn load() -> Vocab {
         }
         v.other_kota.push(k.code.clone());
     }
-    for list in [&mut v.male_given, &mut v.female_given, &mut v.male_second, &mut v.female_second, &mut v.chinese_given] {
+    for list in [
+        &mut v.male_given,
+        &mut v.female_given,
+        &mut v.male_second,
+        &mut v.female_second,
+        &mut v.chinese_given,
+    ] {
         list.sort();
         list.dedup();
     }

@@ -6,8 +6,8 @@ use cetak_domain::record::Record;
 use csv_core::{ReadRecordResult, Reader as CoreReader};
 
 use crate::{
-    IngestError, Item, MAX_ROW_BYTES, ReasonCode, Rejection, map_header, raw_problem, rejected, strip_bom,
-    too_large,
+    IngestError, Item, MAX_ROW_BYTES, ReasonCode, Rejection, map_header, raw_problem, rejected,
+    strip_bom, too_large,
 };
 
 const BUF: usize = 64 * 1024;
@@ -73,7 +73,9 @@ impl<R: Read> CsvRows<R> {
     }
 
     fn fields_as_strings(&self) -> Option<Vec<String>> {
-        self.field_slices().map(|f| std::str::from_utf8(f).ok().map(str::to_string)).collect()
+        self.field_slices()
+            .map(|f| std::str::from_utf8(f).ok().map(str::to_string))
+            .collect()
     }
 
     fn field_slices(&self) -> impl Iterator<Item = &[u8]> {
@@ -125,8 +127,11 @@ impl<R: Read> CsvRows<R> {
         loop {
             self.fill()?;
             let input = &self.buf[self.pos..self.end];
-            let (res, nin, nout, nend) =
-                self.core.read_record(input, &mut self.out[out_len..], &mut self.ends[self.nfields..]);
+            let (res, nin, nout, nend) = self.core.read_record(
+                input,
+                &mut self.out[out_len..],
+                &mut self.ends[self.nfields..],
+            );
             let consumed = &input[..nin];
             self.line += consumed.iter().filter(|&&b| b == b'\n').count() as u64;
             raw_len += nin as u64;
@@ -169,7 +174,13 @@ impl<R: Read> CsvRows<R> {
                     while matches!(raw.last(), Some(b'\n' | b'\r')) {
                         raw.pop();
                     }
-                    return Ok(Some(Parsed { line: start_line, raw, raw_len, ended_by_eof, oversized }));
+                    return Ok(Some(Parsed {
+                        line: start_line,
+                        raw,
+                        raw_len,
+                        ended_by_eof,
+                        oversized,
+                    }));
                 }
                 ReadRecordResult::End => {
                     self.done = true;
@@ -188,7 +199,10 @@ impl<R: Read> CsvRows<R> {
                 p.line,
                 &p.raw,
                 p.raw_len,
-                Rejection::row(ReasonCode::UnterminatedQuote, "the file ends inside a quoted field (truncated file?)"),
+                Rejection::row(
+                    ReasonCode::UnterminatedQuote,
+                    "the file ends inside a quoted field (truncated file?)",
+                ),
             );
         }
         if let Some(r) = raw_problem(&p.raw) {
@@ -201,7 +215,10 @@ impl<R: Read> CsvRows<R> {
                 p.raw_len,
                 Rejection::row(
                     ReasonCode::FieldCount,
-                    format!("the row has {} fields, the header {} (truncated or misquoted row?)", self.nfields, self.width),
+                    format!(
+                        "the row has {} fields, the header {} (truncated or misquoted row?)",
+                        self.nfields, self.width
+                    ),
                 ),
             );
         }
@@ -212,7 +229,11 @@ impl<R: Read> CsvRows<R> {
             fields[i] = std::str::from_utf8(slices[m]).unwrap_or_default();
         }
         match Record::validate(&fields) {
-            Ok(record) => Item::Valid { line: p.line, record, raw: p.raw },
+            Ok(record) => Item::Valid {
+                line: p.line,
+                record,
+                raw: p.raw,
+            },
             Err(rejection) => rejected(p.line, &p.raw, p.raw_len, rejection),
         }
     }
@@ -230,7 +251,9 @@ impl<R: Read> Iterator for CsvRows<R> {
                 }
                 Ok(None) => return None,
                 // A blank line is not a row.
-                Ok(Some(p)) if !p.oversized && p.raw.iter().all(u8::is_ascii_whitespace) => continue,
+                Ok(Some(p)) if !p.oversized && p.raw.iter().all(u8::is_ascii_whitespace) => {
+                    continue;
+                }
                 Ok(Some(p)) => return Some(Ok(self.item(p))),
             }
         }

@@ -46,8 +46,14 @@ impl Format {
         if lower.ends_with(".csv") {
             return Format::Csv;
         }
-        let first = strip_bom(first_bytes).iter().find(|b| !b.is_ascii_whitespace());
-        if first == Some(&b'{') { Format::Ndjson } else { Format::Csv }
+        let first = strip_bom(first_bytes)
+            .iter()
+            .find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'{') {
+            Format::Ndjson
+        } else {
+            Format::Csv
+        }
     }
 }
 
@@ -85,7 +91,10 @@ fn strip_bom(b: &[u8]) -> &[u8] {
 }
 
 /// Open a reader for the given format; reads (and checks) the CSV header.
-pub fn rows<R: Read + Send + 'static>(input: R, format: Format) -> Result<Box<dyn Iterator<Item = Result<Item, IngestError>> + Send>, IngestError> {
+pub fn rows<R: Read + Send + 'static>(
+    input: R,
+    format: Format,
+) -> Result<Box<dyn Iterator<Item = Result<Item, IngestError>> + Send>, IngestError> {
     Ok(match format {
         Format::Csv => Box::new(CsvRows::new(input)?),
         Format::Ndjson => Box::new(NdjsonRows::new(input)),
@@ -106,8 +115,12 @@ fn map_header(names: &[String]) -> Result<[usize; 22], IngestError> {
             None => return Err(IngestError::UnknownColumn(key)),
         }
     }
-    let missing: Vec<&str> =
-        COLUMNS.iter().zip(mapping).filter(|(_, m)| *m == usize::MAX).map(|(c, _)| *c).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .zip(mapping)
+        .filter(|(_, m)| *m == usize::MAX)
+        .map(|(c, _)| *c)
+        .collect();
     if !missing.is_empty() {
         return Err(IngestError::MissingColumns(missing.join(", ")));
     }
@@ -117,7 +130,10 @@ fn map_header(names: &[String]) -> Result<[usize; 22], IngestError> {
 /// Checks shared by both formats on a row's raw bytes.
 fn raw_problem(raw: &[u8]) -> Option<Rejection> {
     if let Some(at) = raw.iter().position(|&b| b == 0) {
-        return Some(Rejection::row(ReasonCode::NulByte, format!("NUL byte at byte {} of the row", at + 1)));
+        return Some(Rejection::row(
+            ReasonCode::NulByte,
+            format!("NUL byte at byte {} of the row", at + 1),
+        ));
     }
     if let Err(e) = std::str::from_utf8(raw) {
         return Some(Rejection::row(
@@ -133,7 +149,12 @@ fn raw_problem(raw: &[u8]) -> Option<Rejection> {
 
 fn rejected(line: u64, raw: &[u8], raw_len: u64, rejection: Rejection) -> Item {
     let kept = &raw[..raw.len().min(KEPT_RAW_BYTES)];
-    Item::Rejected { line, raw: kept.to_vec(), raw_len, rejection }
+    Item::Rejected {
+        line,
+        raw: kept.to_vec(),
+        raw_len,
+        rejection,
+    }
 }
 
 fn too_large(line: u64, raw: &[u8], raw_len: u64) -> Item {
@@ -143,7 +164,9 @@ fn too_large(line: u64, raw: &[u8], raw_len: u64) -> Item {
         raw_len,
         Rejection::row(
             ReasonCode::RecordTooLarge,
-            format!("the row has {raw_len} bytes; rows longer than {MAX_ROW_BYTES} bytes are not read"),
+            format!(
+                "the row has {raw_len} bytes; rows longer than {MAX_ROW_BYTES} bytes are not read"
+            ),
         ),
     )
 }

@@ -5,7 +5,10 @@ use std::io::{BufRead, BufReader, Read};
 use cetak_domain::record::{COLUMNS, Record};
 use serde_json::Value;
 
-use crate::{IngestError, Item, MAX_ROW_BYTES, ReasonCode, Rejection, raw_problem, rejected, strip_bom, too_large};
+use crate::{
+    IngestError, Item, MAX_ROW_BYTES, ReasonCode, Rejection, raw_problem, rejected, strip_bom,
+    too_large,
+};
 
 /// Iterator over the rows of an NDJSON file in contract v1.
 pub struct NdjsonRows<R> {
@@ -19,7 +22,13 @@ pub struct NdjsonRows<R> {
 impl<R: Read> NdjsonRows<R> {
     /// Wrap a reader.
     pub fn new(input: R) -> NdjsonRows<R> {
-        NdjsonRows { input: BufReader::with_capacity(64 * 1024, input), line: 0, first: true, done: false, seen_any: false }
+        NdjsonRows {
+            input: BufReader::with_capacity(64 * 1024, input),
+            line: 0,
+            first: true,
+            done: false,
+            seen_any: false,
+        }
     }
 
     /// Read one line, keeping at most `MAX_ROW_BYTES` of it; returns (kept, total length).
@@ -33,7 +42,11 @@ impl<R: Read> NdjsonRows<R> {
                 Err(e) => return Err(e),
             };
             if buf.is_empty() {
-                return Ok(if total == 0 { None } else { Some((kept, total)) });
+                return Ok(if total == 0 {
+                    None
+                } else {
+                    Some((kept, total))
+                });
             }
             let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
                 Some(i) => (&buf[..=i], true),
@@ -62,14 +75,22 @@ impl<R: Read> NdjsonRows<R> {
         let reject = |code, msg: String| rejected(line, raw, raw_len, Rejection::row(code, msg));
         let object = match serde_json::from_slice::<Value>(raw) {
             Ok(Value::Object(map)) => map,
-            Ok(_) => return reject(ReasonCode::InvalidJson, "the line is JSON but not an object".into()),
+            Ok(_) => {
+                return reject(
+                    ReasonCode::InvalidJson,
+                    "the line is JSON but not an object".into(),
+                );
+            }
             Err(e) => return reject(ReasonCode::InvalidJson, format!("not a JSON object: {e}")),
         };
         let mut fields = [""; 22];
         let mut present = [false; 22];
         for (key, value) in &object {
             let Some(i) = COLUMNS.iter().position(|c| c == key) else {
-                return reject(ReasonCode::UnknownField, format!("key {:?} is not in import contract v1", truncate(key)));
+                return reject(
+                    ReasonCode::UnknownField,
+                    format!("key {:?} is not in import contract v1", truncate(key)),
+                );
             };
             match value {
                 Value::String(s) => {
@@ -84,15 +105,25 @@ impl<R: Read> NdjsonRows<R> {
                         Value::Array(_) => "an array",
                         _ => "an object",
                     };
-                    return reject(ReasonCode::WrongType, format!("{key} is {kind}; every value is a string"));
+                    return reject(
+                        ReasonCode::WrongType,
+                        format!("{key} is {kind}; every value is a string"),
+                    );
                 }
             }
         }
         if let Some(i) = present.iter().position(|p| !p) {
-            return reject(ReasonCode::MissingField, format!("key {:?} is missing", COLUMNS[i]));
+            return reject(
+                ReasonCode::MissingField,
+                format!("key {:?} is missing", COLUMNS[i]),
+            );
         }
         match Record::validate(&fields) {
-            Ok(record) => Item::Valid { line, record, raw: raw.to_vec() },
+            Ok(record) => Item::Valid {
+                line,
+                record,
+                raw: raw.to_vec(),
+            },
             Err(rejection) => rejected(line, raw, raw_len, rejection),
         }
     }

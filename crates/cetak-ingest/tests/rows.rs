@@ -72,7 +72,12 @@ fn codes(items: &[Item]) -> Vec<Option<ReasonCode>> {
 fn good_rows_come_out_valid_with_their_lines() {
     let items = read(csv(&[header(), row("A"), row("B")]), Format::Csv).expect("readable");
     assert_eq!(codes(&items), vec![None, None]);
-    let lines: Vec<u64> = items.iter().map(|i| match i { Item::Valid { line, .. } | Item::Rejected { line, .. } => *line }).collect();
+    let lines: Vec<u64> = items
+        .iter()
+        .map(|i| match i {
+            Item::Valid { line, .. } | Item::Rejected { line, .. } => *line,
+        })
+        .collect();
     assert_eq!(lines, vec![2, 3]);
 }
 
@@ -89,7 +94,10 @@ fn quoted_fields_with_newlines_and_commas_are_one_row() {
     let r = row_with("A", 7, "\"JL. MERDEKA, NO. 12\nBLOK C\"");
     let items = read(csv(&[header(), r, row("B")]), Format::Csv).expect("readable");
     // The newline inside the address cannot be printed: quarantined, but as ONE row.
-    assert_eq!(codes(&items), vec![Some(ReasonCode::InvalidCharacters), None]);
+    assert_eq!(
+        codes(&items),
+        vec![Some(ReasonCode::InvalidCharacters), None]
+    );
     let r = row_with("C", 7, "\"JL. MERDEKA, NO. 12\"");
     let items = read(csv(&[header(), r]), Format::Csv).expect("readable");
     match &items[0] {
@@ -110,7 +118,10 @@ fn many_small_reads_give_the_same_rows() {
     }
     let long_name = format!("\"{}\"", "NUR ".repeat(30).trim());
     let bytes = csv(&[header(), row("A"), row_with("B", 2, &long_name), row("C")]);
-    let items: Vec<Item> = rows(OneByte(Cursor::new(bytes)), Format::Csv).expect("header").collect::<Result<_, _>>().expect("rows");
+    let items: Vec<Item> = rows(OneByte(Cursor::new(bytes)), Format::Csv)
+        .expect("header")
+        .collect::<Result<_, _>>()
+        .expect("rows");
     assert_eq!(codes(&items), vec![None, Some(ReasonCode::TooLong), None]);
     match &items[2] {
         Item::Valid { record, .. } => assert_eq!(record.recording_id, "C"),
@@ -136,14 +147,22 @@ fn latin1_bytes_are_quarantined_with_their_original_bytes() {
 
 #[test]
 fn nul_bytes_are_quarantined() {
-    let items = read(csv(&[header(), row_with("A", 2, "SITI\0AMINAH")]), Format::Csv).expect("readable");
+    let items = read(
+        csv(&[header(), row_with("A", 2, "SITI\0AMINAH")]),
+        Format::Csv,
+    )
+    .expect("readable");
     assert_eq!(codes(&items), vec![Some(ReasonCode::NulByte)]);
 }
 
 #[test]
 fn a_ten_megabyte_field_is_quarantined_without_holding_it() {
     let huge = "A".repeat(10 * 1024 * 1024);
-    let items = read(csv(&[header(), row_with("A", 7, &huge), row("B")]), Format::Csv).expect("readable");
+    let items = read(
+        csv(&[header(), row_with("A", 7, &huge), row("B")]),
+        Format::Csv,
+    )
+    .expect("readable");
     assert_eq!(codes(&items), vec![Some(ReasonCode::RecordTooLarge), None]);
     match &items[0] {
         Item::Rejected { raw, raw_len, .. } => {
@@ -165,20 +184,38 @@ fn a_truncated_file_quarantines_its_last_row() {
     let mut bytes = csv(&[header(), row("A")]);
     bytes.extend(b"C,\"16710145089");
     let items = read(bytes, Format::Csv).expect("readable");
-    assert_eq!(codes(&items), vec![None, Some(ReasonCode::UnterminatedQuote)]);
+    assert_eq!(
+        codes(&items),
+        vec![None, Some(ReasonCode::UnterminatedQuote)]
+    );
 }
 
 #[test]
 fn header_problems_refuse_the_file() {
     let missing = COLUMNS[..21].join(",");
-    assert!(matches!(read(csv(&[missing, row("A")]), Format::Csv), Err(IngestError::MissingColumns(m)) if m == "jenis_permohonan"));
+    assert!(
+        matches!(read(csv(&[missing, row("A")]), Format::Csv), Err(IngestError::MissingColumns(m)) if m == "jenis_permohonan")
+    );
     let dup = format!("{},nama", header());
-    assert!(matches!(read(csv(&[dup]), Format::Csv), Err(IngestError::DuplicateColumn(c)) if c == "nama"));
+    assert!(
+        matches!(read(csv(&[dup]), Format::Csv), Err(IngestError::DuplicateColumn(c)) if c == "nama")
+    );
     let unknown = header().replace("nama_ibu", "nama_ayah");
-    assert!(matches!(read(csv(&[unknown]), Format::Csv), Err(IngestError::UnknownColumn(c)) if c == "nama_ayah"));
-    assert!(matches!(read(Vec::new(), Format::Csv), Err(IngestError::Empty)));
-    assert!(matches!(read(b"\n\n".to_vec(), Format::Csv), Err(IngestError::Empty)));
-    assert!(matches!(read(Vec::new(), Format::Ndjson), Err(IngestError::Empty)));
+    assert!(
+        matches!(read(csv(&[unknown]), Format::Csv), Err(IngestError::UnknownColumn(c)) if c == "nama_ayah")
+    );
+    assert!(matches!(
+        read(Vec::new(), Format::Csv),
+        Err(IngestError::Empty)
+    ));
+    assert!(matches!(
+        read(b"\n\n".to_vec(), Format::Csv),
+        Err(IngestError::Empty)
+    ));
+    assert!(matches!(
+        read(Vec::new(), Format::Ndjson),
+        Err(IngestError::Empty)
+    ));
 }
 
 #[test]
@@ -189,7 +226,10 @@ fn a_reordered_header_is_mapped_by_name() {
     vals.swap(2, 3);
     let items = read(csv(&[cols.join(","), vals.join(",")]), Format::Csv).expect("readable");
     match &items[0] {
-        Item::Valid { record, .. } => assert_eq!((record.nama.as_str(), record.tempat_lahir.as_str()), ("SITI AMINAH", "PALEMBANG")),
+        Item::Valid { record, .. } => assert_eq!(
+            (record.nama.as_str(), record.tempat_lahir.as_str()),
+            ("SITI AMINAH", "PALEMBANG")
+        ),
         other => panic!("{other:?}"),
     }
 }
@@ -226,7 +266,16 @@ fn json_row(id: &str) -> String {
     let map: serde_json::Map<String, serde_json::Value> = COLUMNS
         .iter()
         .zip(GOOD)
-        .map(|(k, v)| (k.to_string(), serde_json::Value::String(if *k == "recording_id" { id.to_string() } else { v.to_string() })))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                serde_json::Value::String(if *k == "recording_id" {
+                    id.to_string()
+                } else {
+                    v.to_string()
+                }),
+            )
+        })
         .collect();
     serde_json::Value::Object(map).to_string()
 }
@@ -237,7 +286,15 @@ fn ndjson_rows_validate_like_csv_rows() {
     let numeric = good.replace("\"rt\":\"003\"", "\"rt\":3");
     let unknown = good.replacen('{', "{\"x\":\"1\",", 1);
     let missing = good.replace(",\"rt\":\"003\"", "");
-    let lines = [good.clone(), "{not json".into(), "[1,2]".into(), numeric, unknown, missing, String::new()];
+    let lines = [
+        good.clone(),
+        "{not json".into(),
+        "[1,2]".into(),
+        numeric,
+        unknown,
+        missing,
+        String::new(),
+    ];
     let items = read(lines.join("\r\n").into_bytes(), Format::Ndjson).expect("readable");
     assert_eq!(
         codes(&items),
@@ -253,7 +310,9 @@ fn ndjson_rows_validate_like_csv_rows() {
     // The same row from CSV and NDJSON is the same content.
     let from_csv = read(csv(&[header(), row("A")]), Format::Csv).expect("csv");
     match (&items[0], &from_csv[0]) {
-        (Item::Valid { record: a, .. }, Item::Valid { record: b, .. }) => assert_eq!(a.content_hash(), b.content_hash()),
+        (Item::Valid { record: a, .. }, Item::Valid { record: b, .. }) => {
+            assert_eq!(a.content_hash(), b.content_hash())
+        }
         other => panic!("{other:?}"),
     }
 }

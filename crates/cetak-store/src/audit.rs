@@ -37,7 +37,11 @@ pub struct VerifyReport {
 /// The next free position and the hash it must follow.
 pub(crate) fn tail(tx: &Transaction<'_>) -> Result<(u64, [u8; 32])> {
     let last: Option<(i64, Vec<u8>)> = tx
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     match last {
         None => Ok((1, GENESIS)),
@@ -46,7 +50,9 @@ pub(crate) fn tail(tx: &Transaction<'_>) -> Result<(u64, [u8; 32])> {
 }
 
 fn to_hash(bytes: &[u8], seq: u64) -> Result<[u8; 32]> {
-    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("audit entry {seq} has a malformed hash")))
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("audit entry {seq} has a malformed hash")))
 }
 
 /// Append an entry in the caller's transaction; returns its position.
@@ -82,7 +88,10 @@ pub(crate) fn append(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<u64> {
 
 impl Store {
     /// Check every link of the chain; `expect_head` (hex) also catches a cut-off tail.
-    pub fn audit_verify(&self, expect_head: Option<&str>) -> Result<Result<VerifyReport, ChainBreak>> {
+    pub fn audit_verify(
+        &self,
+        expect_head: Option<&str>,
+    ) -> Result<Result<VerifyReport, ChainBreak>> {
         let mut stmt = self
             .conn
             .prepare("SELECT seq, at, actor, action, subject, reason, detail, prev_hash, hash FROM audit_log ORDER BY seq")?;
@@ -90,8 +99,21 @@ impl Store {
         let mut v = ChainVerifier::default();
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
-            let (at, actor, action, subject, reason, detail): (String, String, String, String, String, String) =
-                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+            let (at, actor, action, subject, reason, detail): (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+            ) = (
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            );
             let prev: Vec<u8> = r.get(7)?;
             let hash: Vec<u8> = r.get(8)?;
             let content = EntryContent {
@@ -114,18 +136,29 @@ impl Store {
         if let Some(expected) = expect_head
             && !expected.eq_ignore_ascii_case(&head)
         {
-            return Ok(Err(ChainBreak::HeadMismatch { last_seq: v.checked() }));
+            return Ok(Err(ChainBreak::HeadMismatch {
+                last_seq: v.checked(),
+            }));
         }
-        Ok(Ok(VerifyReport { entries: v.checked(), head }))
+        Ok(Ok(VerifyReport {
+            entries: v.checked(),
+            head,
+        }))
     }
 
     /// The newest entry's position and hash (hex), to be written into the monthly report.
     pub fn audit_head(&self) -> Result<(u64, String)> {
         let last: Option<(i64, Vec<u8>)> = self
             .conn
-            .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
-        Ok(last.map(|(s, h)| (s as u64, hex::encode(h))).unwrap_or((0, hex::encode(GENESIS))))
+        Ok(last
+            .map(|(s, h)| (s as u64, hex::encode(h)))
+            .unwrap_or((0, hex::encode(GENESIS))))
     }
 
     /// The newest entries, newest first; `subject` filters to one record or file.

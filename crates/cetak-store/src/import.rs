@@ -69,111 +69,194 @@ const INSERT_QUARANTINE: &str = "INSERT INTO quarantine (
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
   ON CONFLICT (raw_hash) DO NOTHING";
 
+/// An import transaction: rows added in several calls, committed at once with one audit entry
+/// that commits to every row it added. Dropped without [`ImportTx::commit`], it writes nothing.
+pub struct ImportTx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    source: String,
+    actor: String,
+    at: String,
+    seq: u64,
+    out: BatchOutcome,
+    digest: blake3::Hasher,
+    lines: (u64, u64),
+}
+
 impl Store {
-    /// Write one batch of rows from `source` in a single transaction, with one audit entry
-    /// that commits to every row it added. Rows already present change nothing; a batch that
-    /// changes nothing writes no audit entry.
-    pub fn import_batch(&mut self, source: &str, rows: &[ImportRow], actor: &str, at: OffsetDateTime) -> Result<BatchOutcome> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    /// Start an import transaction for rows from `source`.
+    pub fn begin_import(
+        &mut self,
+        source: &str,
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<ImportTx<'_>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (seq, _) = audit::tail(&tx)?;
-        let at_s = rfc3339(at);
-        let mut out = BatchOutcome::default();
-        let mut digest = blake3::Hasher::new();
-        let (mut first_line, mut last_line) = (u64::MAX, 0);
-        {
-            let mut insert_record = tx.prepare_cached(INSERT_RECORD)?;
-            let mut insert_quarantine = tx.prepare_cached(INSERT_QUARANTINE)?;
-            let mut existing_hash = tx.prepare_cached("SELECT content_hash FROM records WHERE recording_id = ?1")?;
-            let mut quarantine = |line: u64, raw: &[u8], raw_len: u64, r: &Rejection, digest: &mut blake3::Hasher| -> Result<bool> {
-                let raw_hash = blake3::hash(raw);
-                let n = insert_quarantine.execute(params![
-                    &raw_hash.as_bytes()[..],
-                    source,
-                    line as i64,
-                    r.code.as_str(),
-                    r.field,
-                    r.message,
-                    raw,
-                    raw_len as i64,
-                    at_s,
-                    seq as i64
-                ])?;
-                if n == 1 {
-                    digest.update(b"q");
-                    digest.update(raw_hash.as_bytes());
-                }
-                Ok(n == 1)
-            };
-            for row in rows {
-                match row {
-                    ImportRow::Valid { line, record, raw } => {
-                        let hash = record.content_hash();
-                        if insert(&mut insert_record, record, &hash, &at_s, source, *line, seq)? {
-                            out.imported += 1;
-                            digest.update(b"r");
-                            digest.update(record.recording_id.as_bytes());
-                            digest.update(&hash);
+        Ok(ImportTx {
+            tx,
+            source: source.to_string(),
+            actor: actor.to_string(),
+            at: rfc3339(at),
+            seq,
+            out: BatchOutcome::default(),
+            digest: blake3::Hasher::new(),
+            lines: (u64::MAX, 0),
+        })
+    }
+
+    /// Write one batch of rows in a single transaction (see [`ImportTx`]). Rows already present
+    /// change nothing; a batch that changes nothing writes no audit entry.
+    pub fn import_batch(
+        &mut self,
+        source: &str,
+        rows: &[ImportRow],
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<BatchOutcome> {
+        let mut tx = self.begin_import(source, actor, at)?;
+        tx.add(rows)?;
+        tx.commit()
+    }
+}
+
+impl ImportTx<'_> {
+    /// Rows added so far in this transaction.
+    pub fn rows(&self) -> u64 {
+        self.out.imported + self.out.quarantined + self.out.already_present
+    }
+
+    /// Add rows to the transaction.
+    pub fn add(&mut self, rows: &[ImportRow]) -> Result<()> {
+        let ImportTx {
+            tx,
+            source,
+            at,
+            seq,
+            out,
+            digest,
+            lines,
+            ..
+        } = self;
+        let (source, at, seq) = (source.as_str(), at.as_str(), *seq);
+        let mut insert_record = tx.prepare_cached(INSERT_RECORD)?;
+        let mut insert_quarantine = tx.prepare_cached(INSERT_QUARANTINE)?;
+        let mut existing_hash =
+            tx.prepare_cached("SELECT content_hash FROM records WHERE recording_id = ?1")?;
+        let mut quarantine = |line: u64,
+                              raw: &[u8],
+                              raw_len: u64,
+                              r: &Rejection,
+                              digest: &mut blake3::Hasher|
+         -> Result<bool> {
+            let raw_hash = blake3::hash(raw);
+            let n = insert_quarantine.execute(params![
+                &raw_hash.as_bytes()[..],
+                source,
+                line as i64,
+                r.code.as_str(),
+                r.field,
+                r.message,
+                raw,
+                raw_len as i64,
+                at,
+                seq as i64
+            ])?;
+            if n == 1 {
+                digest.update(b"q");
+                digest.update(raw_hash.as_bytes());
+            }
+            Ok(n == 1)
+        };
+        for row in rows {
+            let line = match row {
+                ImportRow::Valid { line, record, raw } => {
+                    let hash = record.content_hash();
+                    if insert(&mut insert_record, record, &hash, at, source, *line, seq)? {
+                        out.imported += 1;
+                        digest.update(b"r");
+                        digest.update(record.recording_id.as_bytes());
+                        digest.update(&hash);
+                    } else {
+                        let stored: Option<Vec<u8>> = existing_hash
+                            .query_row([&record.recording_id], |r| r.get(0))
+                            .optional()?;
+                        if stored.as_deref() == Some(&hash[..]) {
+                            out.already_present += 1;
                         } else {
-                            let stored: Option<Vec<u8>> =
-                                existing_hash.query_row([&record.recording_id], |r| r.get(0)).optional()?;
-                            if stored.as_deref() == Some(&hash[..]) {
-                                out.already_present += 1;
+                            let r = Rejection::row(
+                                ReasonCode::ConflictingRecording,
+                                format!(
+                                    "recording_id {} is already in the registry with different content",
+                                    record.recording_id
+                                ),
+                            );
+                            if quarantine(*line, raw, raw.len() as u64, &r, digest)? {
+                                out.quarantined += 1;
+                                out.conflicts += 1;
                             } else {
-                                let r = Rejection::row(
-                                    ReasonCode::ConflictingRecording,
-                                    format!(
-                                        "recording_id {} is already in the registry with different content",
-                                        record.recording_id
-                                    ),
-                                );
-                                if quarantine(*line, raw, raw.len() as u64, &r, &mut digest)? {
-                                    out.quarantined += 1;
-                                    out.conflicts += 1;
-                                } else {
-                                    out.already_present += 1;
-                                }
+                                out.already_present += 1;
                             }
                         }
-                        first_line = first_line.min(*line);
-                        last_line = last_line.max(*line);
                     }
-                    ImportRow::Rejected { line, raw, raw_len, rejection } => {
-                        if quarantine(*line, raw, *raw_len, rejection, &mut digest)? {
-                            out.quarantined += 1;
-                        } else {
-                            out.already_present += 1;
-                        }
-                        first_line = first_line.min(*line);
-                        last_line = last_line.max(*line);
-                    }
+                    *line
                 }
-            }
+                ImportRow::Rejected {
+                    line,
+                    raw,
+                    raw_len,
+                    rejection,
+                } => {
+                    if quarantine(*line, raw, *raw_len, rejection, digest)? {
+                        out.quarantined += 1;
+                    } else {
+                        out.already_present += 1;
+                    }
+                    *line
+                }
+            };
+            lines.0 = lines.0.min(line);
+            lines.1 = lines.1.max(line);
         }
+        Ok(())
+    }
+
+    /// Write the audit entry (if anything changed) and commit.
+    pub fn commit(self) -> Result<BatchOutcome> {
+        let out = self.out;
         if out.imported + out.quarantined > 0 {
             let detail = serde_json::json!({
-                "lines": [first_line, last_line],
+                "lines": [self.lines.0, self.lines.1],
                 "imported": out.imported,
                 "quarantined": out.quarantined,
                 "already_present": out.already_present,
-                "digest": digest.finalize().to_hex().to_string(),
+                "digest": self.digest.finalize().to_hex().to_string(),
             });
             let entry = AuditEntry {
-                seq,
-                at: at_s.clone(),
-                actor: actor.to_string(),
+                seq: self.seq,
+                at: self.at.clone(),
+                actor: self.actor.clone(),
                 action: "import_batch".into(),
-                subject: source.to_string(),
+                subject: self.source.clone(),
                 reason: "print-ready records imported".into(),
                 detail: detail.to_string(),
             };
-            audit::append(&tx, &entry)?;
+            audit::append(&self.tx, &entry)?;
         }
-        tx.commit()?;
+        self.tx.commit()?;
         Ok(out)
     }
+}
 
+impl Store {
     /// Rows in quarantine, oldest first, optionally for one reason code.
-    pub fn quarantine_list(&self, reason: Option<&str>, limit: u32, offset: u32) -> Result<Vec<QuarantinedRow>> {
+    pub fn quarantine_list(
+        &self,
+        reason: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<QuarantinedRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, source, line, reason_code, field, message, raw, raw_len, quarantined_at
              FROM quarantine WHERE ?1 IS NULL OR reason_code = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
@@ -197,15 +280,18 @@ impl Store {
 
     /// Quarantined rows per reason code.
     pub fn quarantine_counts(&self) -> Result<Vec<(String, u64)>> {
-        let mut stmt =
-            self.conn.prepare("SELECT reason_code, count(*) FROM quarantine GROUP BY reason_code ORDER BY 2 DESC")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT reason_code, count(*) FROM quarantine GROUP BY reason_code ORDER BY 2 DESC",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every stored original row of quarantine, as bytes (the crash test compares them).
     pub fn quarantine_raw_rows(&self) -> Result<Vec<Vec<u8>>> {
-        let mut stmt = self.conn.prepare("SELECT raw FROM quarantine ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT raw FROM quarantine ORDER BY id")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -16,7 +16,7 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
-pub use import::{BatchOutcome, ImportRow, QuarantinedRow};
+pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use registry::{RecordStatus, StateCount};
 
 /// What can go wrong in the store.
@@ -26,7 +26,9 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// The file was written by a newer cetak.
-    #[error("the database is at schema version {found}, newer than this cetak knows ({known}); upgrade cetak")]
+    #[error(
+        "the database is at schema version {found}, newer than this cetak knows ({known}); upgrade cetak"
+    )]
     SchemaTooNew {
         /// Version in the file.
         found: i64,
@@ -43,6 +45,10 @@ pub enum StoreError {
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
+
+/// Indexes that a bulk load may drop and rebuild; every open makes sure they exist.
+const SECONDARY_INDEXES: &str = "CREATE INDEX IF NOT EXISTS records_nik ON records (nik);
+CREATE INDEX IF NOT EXISTS records_state ON records (state);";
 
 /// Result with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -71,14 +77,45 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 64 MiB of page cache: a million-row registry's indexes stay in memory during import.
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mut store = Store { conn };
         migrate::migrate(&mut store.conn)?;
+        // A bulk load killed before it rebuilt its indexes leaves them missing: rebuild here.
+        store.conn.execute_batch(SECONDARY_INDEXES)?;
         Ok(store)
+    }
+
+    /// Prepare a large import into an empty registry: drop the secondary indexes, which are
+    /// rebuilt in one sorted pass by [`Store::end_bulk_load`] (or by the next `open` after a
+    /// crash) — several times faster than updating a random-order NIK index row by row.
+    /// Returns `false`, changing nothing, when the registry already holds records.
+    pub fn begin_bulk_load(&mut self) -> Result<bool> {
+        let empty: bool =
+            self.conn
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM records)", [], |r| {
+                    r.get(0)
+                })?;
+        if empty {
+            self.conn.execute_batch(
+                "DROP INDEX IF EXISTS records_nik; DROP INDEX IF EXISTS records_state;",
+            )?;
+        }
+        Ok(empty)
+    }
+
+    /// Rebuild the indexes dropped by [`Store::begin_bulk_load`].
+    pub fn end_bulk_load(&mut self) -> Result<()> {
+        self.conn.execute_batch(SECONDARY_INDEXES)?;
+        Ok(())
     }
 
     /// Schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Direct access for tests that tamper with the file on purpose.
@@ -89,5 +126,6 @@ impl Store {
 }
 
 pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

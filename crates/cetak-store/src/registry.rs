@@ -55,7 +55,8 @@ pub(crate) fn apply(
         .prepare_cached("SELECT state FROM records WHERE recording_id = ?1")?
         .query_row([recording_id], |r| r.get(0))
         .optional()?;
-    let from = parse_state(&state.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)?;
+    let from =
+        parse_state(&state.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)?;
     let t = transition(recording_id, from, event, actor.clone(), at, reason)?;
     let at_s = rfc3339(at);
     let duplicate_of = match &t.event {
@@ -94,7 +95,9 @@ impl Store {
         at: OffsetDateTime,
         reason: &str,
     ) -> Result<Transition> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let t = apply(&tx, recording_id, event, actor, at, reason)?;
         tx.commit()?;
         Ok(t)
@@ -104,7 +107,9 @@ impl Store {
     /// already has a card if there is one, else the latest recording (the current address).
     /// Returns how many recordings were marked. The fuzzy search is `cetak dedup`'s job.
     pub fn mark_exact_nik_duplicates(&mut self, actor: &Actor, at: OffsetDateTime) -> Result<u64> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let groups: Vec<(String, String, String)> = {
             let mut stmt = tx.prepare(
                 "SELECT nik, recording_id, state FROM records
@@ -125,11 +130,23 @@ impl Store {
                 Some((n, s)) if n == nik => {
                     let state = parse_state(state)?;
                     // A second card in flight or issued for one NIK is not ours to undo here.
-                    if matches!(state, RecordState::Printing | RecordState::Printed | RecordState::Issued) {
+                    if matches!(
+                        state,
+                        RecordState::Printing | RecordState::Printed | RecordState::Issued
+                    ) {
                         continue;
                     }
                     let reason = format!("same NIK {nik} as recording {s}, which is kept");
-                    apply(&tx, recording_id, Event::MarkDuplicate { survivor: s.to_string() }, actor, at, &reason)?;
+                    apply(
+                        &tx,
+                        recording_id,
+                        Event::MarkDuplicate {
+                            survivor: s.to_string(),
+                        },
+                        actor,
+                        at,
+                        &reason,
+                    )?;
                     marked += 1;
                 }
                 _ => survivor = Some((nik, recording_id)),
@@ -159,7 +176,16 @@ impl Store {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (recording_id, nik, nama, kecamatan, state, duplicate_of, recorded_at, state_changed_at) = row?;
+            let (
+                recording_id,
+                nik,
+                nama,
+                kecamatan,
+                state,
+                duplicate_of,
+                recorded_at,
+                state_changed_at,
+            ) = row?;
             out.push(RecordStatus {
                 recording_id,
                 nik,
@@ -178,20 +204,30 @@ impl Store {
     pub fn record_state(&self, recording_id: &str) -> Result<RecordState> {
         let s: Option<String> = self
             .conn
-            .query_row("SELECT state FROM records WHERE recording_id = ?1", [recording_id], |r| r.get(0))
+            .query_row(
+                "SELECT state FROM records WHERE recording_id = ?1",
+                [recording_id],
+                |r| r.get(0),
+            )
             .optional()?;
         parse_state(&s.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)
     }
 
     /// Records per state, every state listed.
     pub fn counts_by_state(&self) -> Result<Vec<StateCount>> {
-        let mut stmt = self.conn.prepare("SELECT state, count(*) FROM records GROUP BY state")?;
-        let found: Vec<(String, i64)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, count(*) FROM records GROUP BY state")?;
+        let found: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         RecordState::ALL
             .into_iter()
             .map(|state| {
-                let count = found.iter().find(|(s, _)| s == state.as_str()).map_or(0, |(_, n)| *n as u64);
+                let count = found
+                    .iter()
+                    .find(|(s, _)| s == state.as_str())
+                    .map_or(0, |(_, n)| *n as u64);
                 Ok(StateCount { state, count })
             })
             .collect()
@@ -199,7 +235,9 @@ impl Store {
 
     /// Every recording id in the registry (tests and the crash checker use it).
     pub fn recording_ids(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("SELECT recording_id FROM records ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT recording_id FROM records ORDER BY id")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -11,5 +11,9 @@ pub fn set_lang(lang: &str) {
 
 /// Pick the sentence for the chosen language.
 pub fn t<'a>(id: &'a str, en: &'a str) -> &'a str {
-    if ENGLISH.load(Ordering::Relaxed) { en } else { id }
+    if ENGLISH.load(Ordering::Relaxed) {
+        en
+    } else {
+        id
+    }
 }

@@ -33,8 +33,8 @@ CREATE TABLE records (
     source_line       INTEGER NOT NULL,
     audit_seq         INTEGER NOT NULL
 );
-CREATE INDEX records_nik ON records (nik);
-CREATE INDEX records_state ON records (state);
+-- Secondary indexes records_nik and records_state are created by Store::open (lib.rs,
+-- SECONDARY_INDEXES) so that a bulk load can drop and rebuild them.
 
 CREATE TABLE quarantine (
     id             INTEGER PRIMARY KEY,

@@ -32,15 +32,25 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Verify { expect_head } => match store.audit_verify(expect_head.as_deref())? {
             Ok(report) => {
                 if ctx.json {
-                    print_json(&serde_json::json!({ "ok": true, "entries": report.entries, "head": report.head }))?;
+                    print_json(
+                        &serde_json::json!({ "ok": true, "entries": report.entries, "head": report.head }),
+                    )?;
                 } else {
-                    println!("{} {} {}; head {}", t("Rantai audit utuh:", "Audit chain intact:"), report.entries, t("entri", "entries"), report.head);
+                    println!(
+                        "{} {} {}; head {}",
+                        t("Rantai audit utuh:", "Audit chain intact:"),
+                        report.entries,
+                        t("entri", "entries"),
+                        report.head
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             }
             Err(brk) => {
                 if ctx.json {
-                    print_json(&serde_json::json!({ "ok": false, "first_bad_entry": brk.seq(), "problem": brk.to_string() }))?;
+                    print_json(
+                        &serde_json::json!({ "ok": false, "first_bad_entry": brk.seq(), "problem": brk.to_string() }),
+                    )?;
                 } else {
                     eprintln!("{} {brk}", t("RANTAI AUDIT RUSAK:", "AUDIT CHAIN BROKEN:"));
                 }
@@ -61,9 +71,23 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print_json(&serde_json::to_value(&entries)?)?;
             } else {
-                let mut tb = table(&["#", t("waktu", "at"), t("oleh", "actor"), t("tindakan", "action"), t("subjek", "subject"), t("alasan", "reason")]);
+                let mut tb = table(&[
+                    "#",
+                    t("waktu", "at"),
+                    t("oleh", "actor"),
+                    t("tindakan", "action"),
+                    t("subjek", "subject"),
+                    t("alasan", "reason"),
+                ]);
                 for e in entries {
-                    tb.add_row(vec![e.seq.to_string(), e.at, e.actor, e.action, e.subject, e.reason]);
+                    tb.add_row(vec![
+                        e.seq.to_string(),
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.subject,
+                        e.reason,
+                    ]);
                 }
                 println!("{tb}");
             }

@@ -29,11 +29,19 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
-    if a.dir.exists() && std::fs::read_dir(&a.dir).with_context(|| format!("reading {}", a.dir.display()))?.next().is_some() {
+    if a.dir.exists()
+        && std::fs::read_dir(&a.dir)
+            .with_context(|| format!("reading {}", a.dir.display()))?
+            .next()
+            .is_some()
+    {
         bail!(
             "{} {}",
             a.dir.display(),
-            t("tidak kosong; demo butuh folder baru (hapus atau pilih folder lain)", "is not empty; the demo needs a fresh folder (remove it or name another)")
+            t(
+                "tidak kosong; demo butuh folder baru (hapus atau pilih folder lain)",
+                "is not empty; the demo needs a fresh folder (remove it or name another)"
+            )
         );
     }
     let interactive = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -42,19 +50,43 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             println!("{s}");
         }
     };
-    say(t("1/4 Membuat backlog Palembang (data sintetis)…", "1/4 Generating the Palembang backlog (synthetic data)…"));
-    let cfg = GenConfig { rows: a.rows, seed: a.seed, bad_share: 0.002, ..GenConfig::default() };
+    say(t(
+        "1/4 Membuat backlog Palembang (data sintetis)…",
+        "1/4 Generating the Palembang backlog (synthetic data)…",
+    ));
+    let cfg = GenConfig {
+        rows: a.rows,
+        seed: a.seed,
+        bad_share: 0.002,
+        ..GenConfig::default()
+    };
     let generated = write_backlog(&cfg, &a.dir, interactive)?;
 
-    say(t("2/4 Mengimpor ke register (SQLite)…", "2/4 Importing into the registry (SQLite)…"));
+    say(t(
+        "2/4 Mengimpor ke register (SQLite)…",
+        "2/4 Importing into the registry (SQLite)…",
+    ));
     let db = a.dir.join("cetak.db");
     let mut store = open_store(&db)?;
-    let report = import_file(&mut store, &a.dir.join("recordings.csv"), None, &ctx.actor, interactive)?;
+    let report = import_file(
+        Some(&mut store),
+        &a.dir.join("recordings.csv"),
+        None,
+        &ctx.actor,
+        crate::cmd::import::DEFAULT_COMMIT_ROWS,
+        interactive,
+    )?;
 
-    say(t("3/4 Menandai perekaman dengan NIK yang sama sebagai data ganda…", "3/4 Marking recordings that share a NIK as duplicates…"));
+    say(t(
+        "3/4 Menandai perekaman dengan NIK yang sama sebagai data ganda…",
+        "3/4 Marking recordings that share a NIK as duplicates…",
+    ));
     let marked = store.mark_exact_nik_duplicates(&Actor::system("demo-exact-nik"), now())?;
 
-    say(t("4/4 Memeriksa rantai audit…", "4/4 Verifying the audit chain…"));
+    say(t(
+        "4/4 Memeriksa rantai audit…",
+        "4/4 Verifying the audit chain…",
+    ));
     let verify = store.audit_verify(None)?;
     let states = store.counts_by_state()?;
     let quarantine = store.quarantine_counts()?;
@@ -72,20 +104,57 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut tb = table(&[t("Kantor Disdukcapil Kota Palembang", "Disdukcapil office, Kota Palembang"), t("jumlah", "count")]);
-    tb.add_row(vec![t("perekaman dalam backlog", "recordings in the backlog").to_string(), generated.rows.to_string()]);
-    tb.add_row(vec![t("  orang sebenarnya (kebenaran generator)", "  actual people (generator truth)").to_string(), generated.persons.to_string()]);
-    tb.add_row(vec![t("masuk register", "imported").to_string(), report.outcome.imported.to_string()]);
-    tb.add_row(vec![t("ditolak ke karantina", "quarantined").to_string(), report.outcome.quarantined.to_string()]);
+    let mut tb = table(&[
+        t(
+            "Kantor Disdukcapil Kota Palembang",
+            "Disdukcapil office, Kota Palembang",
+        ),
+        t("jumlah", "count"),
+    ]);
+    tb.add_row(vec![
+        t("perekaman dalam backlog", "recordings in the backlog").to_string(),
+        generated.rows.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "  orang sebenarnya (kebenaran generator)",
+            "  actual people (generator truth)",
+        )
+        .to_string(),
+        generated.persons.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("masuk register", "imported").to_string(),
+        report.outcome.imported.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("ditolak ke karantina", "quarantined").to_string(),
+        report.outcome.quarantined.to_string(),
+    ]);
     for (code, n) in &quarantine {
         tb.add_row(vec![format!("  {code}"), n.to_string()]);
     }
-    tb.add_row(vec![t("ditandai data ganda (NIK sama)", "marked duplicate (same NIK)").to_string(), marked.to_string()]);
+    tb.add_row(vec![
+        t(
+            "ditandai data ganda (NIK sama)",
+            "marked duplicate (same NIK)",
+        )
+        .to_string(),
+        marked.to_string(),
+    ]);
     for s in states.iter().filter(|s| s.count > 0) {
-        tb.add_row(vec![format!("{} {}", t("status", "state"), s.state), s.count.to_string()]);
+        tb.add_row(vec![
+            format!("{} {}", t("status", "state"), s.state),
+            s.count.to_string(),
+        ]);
     }
     let audit = match &verify {
-        Ok(r) => format!("{} ({} {})", t("utuh", "intact"), r.entries, t("entri", "entries")),
+        Ok(r) => format!(
+            "{} ({} {})",
+            t("utuh", "intact"),
+            r.entries,
+            t("entri", "entries")
+        ),
         Err(b) => format!("{}: {b}", t("RUSAK", "BROKEN")),
     };
     tb.add_row(vec![t("rantai audit", "audit chain").to_string(), audit]);
@@ -106,6 +175,13 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     }
     println!("  cetak --db {db_s} audit log --limit 5");
     println!("  cetak --db {db_s} audit verify");
-    println!("  cetak --db {db_s} import {}   # {}", a.dir.join("recordings.csv").display(), t("impor ulang: tidak ada yang berubah", "re-import: nothing changes"));
+    println!(
+        "  cetak --db {db_s} import {}   # {}",
+        a.dir.join("recordings.csv").display(),
+        t(
+            "impor ulang: tidak ada yang berubah",
+            "re-import: nothing changes"
+        )
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -36,11 +36,19 @@ pub fn write_backlog(cfg: &GenConfig, out: &Path, progress: bool) -> anyhow::Res
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let rec_path = out.join("recordings.csv");
     let truth_path = out.join("truth.csv");
-    let mut rec = BufWriter::with_capacity(1 << 20, File::create(&rec_path).with_context(|| format!("creating {}", rec_path.display()))?);
-    let mut truth = BufWriter::new(File::create(&truth_path).with_context(|| format!("creating {}", truth_path.display()))?);
+    let mut rec = BufWriter::with_capacity(
+        1 << 20,
+        File::create(&rec_path).with_context(|| format!("creating {}", rec_path.display()))?,
+    );
+    let mut truth = BufWriter::new(
+        File::create(&truth_path).with_context(|| format!("creating {}", truth_path.display()))?,
+    );
     let bar = if progress {
         let b = ProgressBar::new(cfg.rows);
-        b.set_style(ProgressStyle::with_template("{spinner} {pos}/{len} [{bar:30}] {per_sec}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} [{bar:30}] {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         b
     } else {
         ProgressBar::hidden()
@@ -51,7 +59,12 @@ pub fn write_backlog(cfg: &GenConfig, out: &Path, progress: bool) -> anyhow::Res
 }
 
 pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
-    let cfg = GenConfig { rows: a.rows, seed: a.seed, duplicate_share: a.duplicate_share, bad_share: a.bad_share };
+    let cfg = GenConfig {
+        rows: a.rows,
+        seed: a.seed,
+        duplicate_share: a.duplicate_share,
+        bad_share: a.bad_share,
+    };
     let started = Instant::now();
     let progress = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let s = write_backlog(&cfg, &a.out, progress)?;

@@ -23,6 +23,7 @@ use super::{Context, now, open_store, print_json, table};
 use crate::text::t;
 
 const BATCH_ROWS: usize = 10_000;
+pub const DEFAULT_COMMIT_ROWS: u64 = 100_000;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,6 +35,12 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Only validate: report what would be imported or quarantined, write nothing.
+    #[arg(long)]
+    check: bool,
+    /// Rows per transaction: larger is faster, smaller loses less work to a power cut.
+    #[arg(long, default_value_t = DEFAULT_COMMIT_ROWS, value_parser = clap::value_parser!(u64).range(1..))]
+    commit_rows: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,13 +69,39 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-pub fn import_file(store: &mut Store, path: &Path, format: Option<Format>, actor: &str, progress: bool) -> anyhow::Result<ImportReport> {
-    let meta = std::fs::metadata(path).with_context(|| format!("{} {}", t("tidak dapat membaca", "cannot read"), path.display()))?;
+pub fn import_file(
+    mut store: Option<&mut Store>,
+    path: &Path,
+    format: Option<Format>,
+    actor: &str,
+    commit_rows: u64,
+    progress: bool,
+) -> anyhow::Result<ImportReport> {
+    let meta = std::fs::metadata(path).with_context(|| {
+        format!(
+            "{} {}",
+            t("tidak dapat membaca", "cannot read"),
+            path.display()
+        )
+    })?;
     if meta.is_dir() {
-        bail!("{} {}", path.display(), t("adalah folder, bukan berkas", "is a directory, not a file"));
+        bail!(
+            "{} {}",
+            path.display(),
+            t("adalah folder, bukan berkas", "is a directory, not a file")
+        );
     }
-    let mut file = File::open(path).with_context(|| format!("{} {}", t("tidak dapat membuka", "cannot open"), path.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+    let mut file = File::open(path).with_context(|| {
+        format!(
+            "{} {}",
+            t("tidak dapat membuka", "cannot open"),
+            path.display()
+        )
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
     let format = match format {
         Some(f) => f,
         None => {
@@ -81,11 +114,23 @@ pub fn import_file(store: &mut Store, path: &Path, format: Option<Format>, actor
         }
     };
     let read = Arc::new(AtomicU64::new(0));
-    let input = BufReader::with_capacity(256 * 1024, Counting { inner: file, read: read.clone() });
+    let input = BufReader::with_capacity(
+        256 * 1024,
+        Counting {
+            inner: file,
+            read: read.clone(),
+        },
+    );
     let started = Instant::now();
 
     // The header is checked before anything is written: a wrong file changes nothing.
-    let mut iter = rows(input, format).with_context(|| format!("{} {}", t("berkas ditolak:", "file refused:"), path.display()))?;
+    let mut iter = rows(input, format).with_context(|| {
+        format!(
+            "{} {}",
+            t("berkas ditolak:", "file refused:"),
+            path.display()
+        )
+    })?;
     let (tx, rx) = sync_channel::<Result<Vec<Item>, IngestError>>(4);
     let reader = std::thread::spawn(move || {
         let mut batch = Vec::with_capacity(BATCH_ROWS);
@@ -97,7 +142,14 @@ pub fn import_file(store: &mut Store, path: &Path, format: Option<Format>, actor
                     return;
                 }
             }
-            if batch.len() == BATCH_ROWS && tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)))).is_err() {
+            if batch.len() == BATCH_ROWS
+                && tx
+                    .send(Ok(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(BATCH_ROWS),
+                    )))
+                    .is_err()
+            {
                 return;
             }
         }
@@ -109,9 +161,11 @@ pub fn import_file(store: &mut Store, path: &Path, format: Option<Format>, actor
     let bar = if progress {
         let b = ProgressBar::new(meta.len());
         b.set_style(
-            ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} [{bar:30}] {per_sec} eta {eta} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} [{bar:30}] {per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         b
     } else {
@@ -119,12 +173,52 @@ pub fn import_file(store: &mut Store, path: &Path, format: Option<Format>, actor
     };
     let mut outcome = BatchOutcome::default();
     let mut rows_seen = 0u64;
-    for batch in rx {
-        let batch = batch.with_context(|| format!("{} {}", t("membaca", "reading"), path.display()))?;
-        rows_seen += batch.len() as u64;
-        outcome += store.import_batch(&name, &batch, actor, now())?;
-        bar.set_position(read.load(Ordering::Relaxed));
-        bar.set_message(format!("{} {}", rows_seen, t("baris", "rows")));
+    let mut batches = rx.into_iter();
+    let mut next = batches.next();
+    let mut receive =
+        |batch: Option<Result<Vec<Item>, IngestError>>| -> anyhow::Result<Option<Vec<Item>>> {
+            let Some(batch) = batch else { return Ok(None) };
+            let batch =
+                batch.with_context(|| format!("{} {}", t("membaca", "reading"), path.display()))?;
+            rows_seen += batch.len() as u64;
+            bar.set_position(read.load(Ordering::Relaxed));
+            bar.set_message(format!("{} {}", rows_seen, t("baris", "rows")));
+            Ok(Some(batch))
+        };
+    match store.as_deref_mut() {
+        Some(store) => {
+            let bulk = store.begin_bulk_load()?;
+            // Several batches per transaction: each commit rewrites the NIK index pages it
+            // touched, so fewer, larger commits import far faster; a kill loses at most one
+            // transaction, which the re-run imports again.
+            while let Some(first) = receive(next.take())? {
+                let mut tx = store.begin_import(&name, actor, now())?;
+                tx.add(&first)?;
+                while tx.rows() < commit_rows {
+                    match receive(batches.next())? {
+                        Some(batch) => tx.add(&batch)?,
+                        None => break,
+                    }
+                }
+                outcome += tx.commit()?;
+                next = batches.next();
+            }
+            if bulk {
+                bar.set_message(t("membangun indeks", "building indexes"));
+                store.end_bulk_load()?;
+            }
+        }
+        None => {
+            while let Some(batch) = receive(next.take())? {
+                for item in &batch {
+                    match item {
+                        Item::Valid { .. } => outcome.imported += 1,
+                        Item::Rejected { .. } => outcome.quarantined += 1,
+                    }
+                }
+                next = batches.next();
+            }
+        }
     }
     bar.finish_and_clear();
     if reader.join().is_err() {
@@ -137,16 +231,45 @@ pub fn import_file(store: &mut Store, path: &Path, format: Option<Format>, actor
         nothing_changed: outcome.imported + outcome.quarantined == 0,
         outcome,
         seconds,
-        rows_per_second: if seconds > 0.0 { rows_seen as f64 / seconds } else { 0.0 },
+        rows_per_second: if seconds > 0.0 {
+            rows_seen as f64 / seconds
+        } else {
+            0.0
+        },
         peak_rss_mib: super::peak_rss_mib(),
     })
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let format = args.format.as_deref().map(|f| if f == "ndjson" { Format::Ndjson } else { Format::Csv });
-    let mut store = open_store(&ctx.db)?;
-    let show_progress = !args.quiet && !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let report = import_file(&mut store, &args.file, format, &ctx.actor, show_progress)?;
+    let format = args.format.as_deref().map(|f| {
+        if f == "ndjson" {
+            Format::Ndjson
+        } else {
+            Format::Csv
+        }
+    });
+    let show_progress =
+        !args.quiet && !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = if args.check {
+        import_file(
+            None,
+            &args.file,
+            format,
+            &ctx.actor,
+            args.commit_rows,
+            show_progress,
+        )?
+    } else {
+        let mut store = open_store(&ctx.db)?;
+        import_file(
+            Some(&mut store),
+            &args.file,
+            format,
+            &ctx.actor,
+            args.commit_rows,
+            show_progress,
+        )?
+    };
     if ctx.json {
         print_json(&serde_json::to_value(&report)?)?;
     } else {
@@ -157,15 +280,41 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
 pub fn print_report(r: &ImportReport) {
     let mut tb = table(&[t("hasil impor", "import result"), t("baris", "rows")]);
-    tb.add_row(vec![t("masuk register", "imported").to_string(), r.outcome.imported.to_string()]);
-    tb.add_row(vec![t("karantina (ditolak)", "quarantined").to_string(), r.outcome.quarantined.to_string()]);
-    tb.add_row(vec![t("sudah ada sebelumnya", "already present").to_string(), r.outcome.already_present.to_string()]);
+    tb.add_row(vec![
+        t("masuk register", "imported").to_string(),
+        r.outcome.imported.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("karantina (ditolak)", "quarantined").to_string(),
+        r.outcome.quarantined.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("sudah ada sebelumnya", "already present").to_string(),
+        r.outcome.already_present.to_string(),
+    ]);
     println!("{}: {}\n{tb}", t("Berkas", "File"), r.file);
     if r.nothing_changed {
-        println!("{}", t("Tidak ada yang berubah: semua baris sudah ada.", "Nothing changed: every row was already present."));
+        println!(
+            "{}",
+            t(
+                "Tidak ada yang berubah: semua baris sudah ada.",
+                "Nothing changed: every row was already present."
+            )
+        );
     }
     if r.outcome.quarantined > 0 {
-        println!("{}", t("Lihat baris yang ditolak: cetak quarantine list", "See rejected rows: cetak quarantine list"));
+        println!(
+            "{}",
+            t(
+                "Lihat baris yang ditolak: cetak quarantine list",
+                "See rejected rows: cetak quarantine list"
+            )
+        );
     }
-    println!("{:.1} s, {:.0} {}", r.seconds, r.rows_per_second, t("baris/detik", "rows/s"));
+    println!(
+        "{:.1} s, {:.0} {}",
+        r.seconds,
+        r.rows_per_second,
+        t("baris/detik", "rows/s")
+    );
 }

@@ -23,7 +23,10 @@ pub struct Context {
 pub fn actor(flag: Option<&str>) -> String {
     match flag {
         Some(a) if !a.trim().is_empty() => a.trim().to_string(),
-        _ => format!("operator:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+        _ => format!(
+            "operator:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        ),
     }
 }
 

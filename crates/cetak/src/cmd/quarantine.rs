@@ -22,18 +22,37 @@ pub enum Command {
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
-    let Command::List { reason, limit, offset } = cmd;
+    let Command::List {
+        reason,
+        limit,
+        offset,
+    } = cmd;
     let store = open_store(&ctx.db)?;
     let rows = store.quarantine_list(reason.as_deref(), limit, offset)?;
     if ctx.json {
-        let counts: serde_json::Map<String, serde_json::Value> =
-            store.quarantine_counts()?.into_iter().map(|(k, v)| (k, v.into())).collect();
+        let counts: serde_json::Map<String, serde_json::Value> = store
+            .quarantine_counts()?
+            .into_iter()
+            .map(|(k, v)| (k, v.into()))
+            .collect();
         print_json(&serde_json::json!({ "counts": counts, "rows": rows }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut tb = table(&["id", t("berkas:baris", "file:line"), t("alasan", "reason"), t("kolom", "field"), t("keterangan", "message"), t("isi asli", "original")]);
+    let mut tb = table(&[
+        "id",
+        t("berkas:baris", "file:line"),
+        t("alasan", "reason"),
+        t("kolom", "field"),
+        t("keterangan", "message"),
+        t("isi asli", "original"),
+    ]);
     for r in &rows {
-        let mut raw: String = r.raw.chars().take(60).map(|c| if c.is_control() { '·' } else { c }).collect();
+        let mut raw: String = r
+            .raw
+            .chars()
+            .take(60)
+            .map(|c| if c.is_control() { '·' } else { c })
+            .collect();
         if r.raw_len as usize > raw.len() {
             raw.push('…');
         }

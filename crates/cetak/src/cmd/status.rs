@@ -16,7 +16,8 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let nik = Nik::parse(args.nik.trim()).with_context(|| format!("{} {:?}", t("NIK tidak sah:", "not a valid NIK:"), args.nik))?;
+    let nik = Nik::parse(args.nik.trim())
+        .with_context(|| format!("{} {:?}", t("NIK tidak sah:", "not a valid NIK:"), args.nik))?;
     let store = open_store(&ctx.db)?;
     let records = store.records_by_nik(nik.as_str())?;
     // The recording that decides the resident's card: not a duplicate, not cancelled, newest.
@@ -32,15 +33,30 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             "message": current.map(|r| t(r.state.describe().0, r.state.describe().1)),
             "recordings": records,
         }))?;
-        return Ok(if records.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if records.is_empty() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let Some(current) = current else {
-        println!("{} {}", t("Tidak ada data perekaman untuk NIK", "No recording for NIK"), nik);
+        println!(
+            "{} {}",
+            t("Tidak ada data perekaman untuk NIK", "No recording for NIK"),
+            nik
+        );
         return Ok(ExitCode::from(1));
     };
     let (id, en) = current.state.describe();
     println!("NIK {nik}: {}", t(id, en));
-    let mut tb = table(&[t("perekaman", "recording"), t("nama", "name"), t("kecamatan", "kecamatan"), t("direkam", "recorded"), t("status", "state"), t("data ganda dari", "duplicate of")]);
+    let mut tb = table(&[
+        t("perekaman", "recording"),
+        t("nama", "name"),
+        t("kecamatan", "kecamatan"),
+        t("direkam", "recorded"),
+        t("status", "state"),
+        t("data ganda dari", "duplicate of"),
+    ]);
     for r in &records {
         tb.add_row(vec![
             r.recording_id.clone(),
