@@ -418,13 +418,13 @@ fn respell(rng: &mut ChaCha8Rng, nama: &str) -> String {
     let candidates: Vec<usize> = (0..tokens.len())
         .filter(|&i| v.variants.contains_key(&tokens[i]))
         .collect();
-    if let Some(&i) = candidates.choose(rng) {
-        if let Some(alt) = v.variants[&tokens[i]].choose(rng) {
-            tokens[i] = alt.clone();
-            let joined = tokens.join(" ");
-            if joined.len() <= 80 {
-                return joined;
-            }
+    if let Some(&i) = candidates.choose(rng)
+        && let Some(alt) = v.variants[&tokens[i]].choose(rng)
+    {
+        tokens[i] = alt.clone();
+        let joined = tokens.join(" ");
+        if joined.len() <= 80 {
+            return joined;
         }
     }
     let i = rng.random_range(0..tokens.len());
@@ -476,11 +476,10 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
             DuplicateKind::Spelling => p.nama = respell(&mut rng, &p.nama),
             DuplicateKind::TransposedDate => {
                 let (d, m) = (p.recorded_birth.day(), u8::from(p.recorded_birth.month()));
-                if let Ok(month) = Month::try_from(d) {
-                    if let Ok(swapped) = Date::from_calendar_date(p.recorded_birth.year(), month, m)
-                    {
-                        p.recorded_birth = swapped;
-                    }
+                if let Ok(month) = Month::try_from(d)
+                    && let Ok(swapped) = Date::from_calendar_date(p.recorded_birth.year(), month, m)
+                {
+                    p.recorded_birth = swapped;
                 }
             }
             DuplicateKind::NewAddress => {
@@ -512,7 +511,7 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
         minutes / 60,
         minutes % 60
     );
-    let site = if site_kec.len() % 3 == 0 {
+    let site = if site_kec.len().is_multiple_of(3) {
         "DISDUKCAPIL KOTA PALEMBANG".to_string()
     } else {
         format!("KECAMATAN {site_kec}")

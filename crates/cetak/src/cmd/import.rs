@@ -70,7 +70,7 @@ impl<R: Read> Read for Counting<R> {
 }
 
 pub fn import_file(
-    mut store: Option<&mut Store>,
+    store: Option<&mut Store>,
     path: &Path,
     format: Option<Format>,
     actor: &str,
@@ -185,7 +185,7 @@ pub fn import_file(
             bar.set_message(format!("{} {}", rows_seen, t("baris", "rows")));
             Ok(Some(batch))
         };
-    match store.as_deref_mut() {
+    match store {
         Some(store) => {
             let bulk = store.begin_bulk_load()?;
             // Several batches per transaction: each commit rewrites the NIK index pages it

@@ -1,0 +1,249 @@
+//! The command contract, run as a user or a script would: the real binary, a fresh folder each.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn cetak(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cetak"))
+        .current_dir(dir)
+        .env("CETAK_LANG", "en")
+        .env_remove("CETAK_DB")
+        .args(args)
+        .output()
+        .expect("cetak runs")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout {}\nstderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn generate(dir: &Path, rows: u64, extra: &[&str]) -> PathBuf {
+    let rows = rows.to_string();
+    let mut args = vec!["gen", "--rows", &rows, "--seed", "7", "--out", "data"];
+    args.extend_from_slice(extra);
+    json(&cetak(dir, &[&args[..], &["--json"]].concat()));
+    dir.join("data/recordings.csv")
+}
+
+#[test]
+fn gen_writes_the_contract_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generate(dir.path(), 1000, &[]);
+    let text = std::fs::read_to_string(&file).expect("recordings");
+    let header = text.lines().next().expect("header");
+    assert_eq!(header, cetak_domain::record::COLUMNS.join(","));
+    assert_eq!(text.lines().count(), 1001);
+    let truth = std::fs::read_to_string(dir.path().join("data/truth.csv")).expect("truth");
+    assert_eq!(truth.lines().next(), Some("recording_id,person_id"));
+    assert_eq!(truth.lines().count(), 1001);
+}
+
+#[test]
+fn import_reports_counts_and_a_second_import_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generate(dir.path(), 3000, &["--bad-share", "0.02"]);
+    let f = file.to_str().expect("path");
+    let first = json(&cetak(dir.path(), &["--db", "x.db", "import", f, "--json"]));
+    let imported = first["imported"].as_u64().expect("imported");
+    let quarantined = first["quarantined"].as_u64().expect("quarantined");
+    assert_eq!(imported + quarantined, 3000);
+    assert!(quarantined > 20, "{first}");
+    assert_eq!(first["already_present"], 0);
+    let head = json(&cetak(
+        dir.path(),
+        &["--db", "x.db", "audit", "head", "--json"],
+    ));
+
+    let second = json(&cetak(dir.path(), &["--db", "x.db", "import", f, "--json"]));
+    assert_eq!(
+        (
+            second["imported"].as_u64(),
+            second["quarantined"].as_u64(),
+            second["already_present"].as_u64()
+        ),
+        (Some(0), Some(0), Some(3000))
+    );
+    assert_eq!(second["nothing_changed"], true);
+    assert_eq!(
+        json(&cetak(
+            dir.path(),
+            &["--db", "x.db", "audit", "head", "--json"]
+        )),
+        head,
+        "a no-op import writes no audit entry"
+    );
+
+    let q = json(&cetak(
+        dir.path(),
+        &[
+            "--db",
+            "x.db",
+            "quarantine",
+            "list",
+            "--json",
+            "--limit",
+            "1000",
+        ],
+    ));
+    assert_eq!(
+        q["rows"].as_array().map(Vec::len),
+        Some(quarantined as usize)
+    );
+    assert!(
+        q["rows"][0]["reason_code"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty())
+    );
+    assert!(
+        q["rows"][0]["raw"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("PLG"))
+    );
+}
+
+#[test]
+fn a_refused_file_writes_nothing_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::create_dir(p.join("adir")).expect("mkdir");
+    std::fs::write(p.join("empty.csv"), b"").expect("write");
+    std::fs::write(p.join("short.csv"), b"recording_id,nik\nA,1\n").expect("write");
+    for (file, needle) in [
+        ("adir", "directory"),
+        ("empty.csv", "empty"),
+        ("short.csv", "lacks column"),
+        ("missing.csv", "cannot read"),
+    ] {
+        let out = cetak(p, &["--db", "x.db", "import", file]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(stderr(&out).contains(needle), "{file}: {}", stderr(&out));
+    }
+    let states = json(&cetak(p, &["--db", "x.db", "audit", "verify", "--json"]));
+    assert_eq!(states["entries"], 0, "nothing was written");
+}
+
+#[test]
+fn audit_verify_exits_nonzero_naming_the_tampered_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generate(dir.path(), 500, &["--bad-share", "0.05"]);
+    json(&cetak(
+        dir.path(),
+        &[
+            "--db",
+            "x.db",
+            "import",
+            file.to_str().expect("path"),
+            "--json",
+            "--commit-rows",
+            "100",
+        ],
+    ));
+    let ok = cetak(dir.path(), &["--db", "x.db", "audit", "verify"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("x.db")).expect("open");
+        conn.execute_batch("DROP TRIGGER audit_log_no_update")
+            .expect("drop trigger");
+        let n = conn
+            .execute(
+                "UPDATE audit_log SET actor = 'someone else' WHERE seq = 1",
+                [],
+            )
+            .expect("tamper");
+        assert_eq!(n, 1);
+    }
+    let bad = cetak(dir.path(), &["--db", "x.db", "audit", "verify"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("entry 1 was edited"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn status_finds_every_recording_of_a_nik_and_refuses_a_bad_nik() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = cetak(dir.path(), &["demo", "office", "--rows", "2000", "--json"]);
+    let demo = json(&out);
+    assert!(
+        demo["exact_nik_duplicates_marked"]
+            .as_u64()
+            .is_some_and(|n| n > 100),
+        "{demo}"
+    );
+    assert_eq!(demo["audit_ok"], true);
+    // Pick a NIK recorded more than once straight from the generated file.
+    let text = std::fs::read_to_string(dir.path().join("office/recordings.csv")).expect("csv");
+    let mut seen = std::collections::HashMap::new();
+    let nik = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1))
+        .filter(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_digit()))
+        .find(|n| seen.insert(n.to_string(), ()).is_some())
+        .expect("a repeated NIK");
+    let st = json(&cetak(
+        dir.path(),
+        &["--db", "office/cetak.db", "status", nik, "--json"],
+    ));
+    let recs = st["recordings"].as_array().expect("recordings");
+    assert!(recs.len() >= 2);
+    assert_eq!(
+        recs.iter().filter(|r| r["state"] != "duplicate").count(),
+        1,
+        "one survivor: {st}"
+    );
+
+    let bad = cetak(dir.path(), &["--db", "office/cetak.db", "status", "12345"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("16 digits"), "{}", stderr(&bad));
+    let unknown = cetak(
+        dir.path(),
+        &["--db", "office/cetak.db", "status", "1671010101990009"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+
+    let again = cetak(dir.path(), &["demo", "office"]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "the demo refuses a used folder"
+    );
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for cmd in [
+        &["gen"][..],
+        &["import"],
+        &["quarantine", "list"],
+        &["audit", "verify"],
+        &["audit", "head"],
+        &["audit", "log"],
+        &["status"],
+        &["demo"],
+    ] {
+        let out = cetak(dir.path(), &[cmd, &["--help"]].concat());
+        assert!(out.status.success(), "{cmd:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{cmd:?}"
+        );
+    }
+}
