@@ -324,3 +324,40 @@ fn format_is_detected_from_name_then_content() {
     assert_eq!(Format::detect("x", b"\xEF\xBB\xBF {\"a\""), Format::Ndjson);
     assert_eq!(Format::detect("x", b"recording_id,"), Format::Csv);
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Arbitrary bytes after a valid header: never a panic, and every non-blank line that
+        /// holds no quote character comes out as exactly one row.
+        #[test]
+        fn arbitrary_csv_bodies_never_panic_and_lose_no_line(body in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let mut bytes = format!("{}\n", header()).into_bytes();
+            bytes.extend(&body);
+            let items = read(bytes, Format::Csv).expect("the header is valid");
+            if !body.contains(&b'"') {
+                let lines = body
+                    .split(|&b| b == b'\n' || b == b'\r')
+                    .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                    .count();
+                prop_assert_eq!(items.len(), lines);
+            }
+        }
+
+        /// Arbitrary NDJSON lines: never a panic, one item per non-blank line.
+        #[test]
+        fn arbitrary_ndjson_never_panics(lines in proptest::collection::vec("[^\\n\\r]{0,200}", 1..20)) {
+            let text = lines.join("\n");
+            let expected = lines.iter().filter(|l| !l.bytes().all(|b| b.is_ascii_whitespace())).count();
+            match read(text.into_bytes(), Format::Ndjson) {
+                Ok(items) => prop_assert_eq!(items.len(), expected),
+                Err(IngestError::Empty) => prop_assert_eq!(expected, 0),
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+    }
+}
