@@ -6,30 +6,7 @@ use std::io::Cursor;
 use cetak_domain::record::COLUMNS;
 use cetak_ingest::{Format, IngestError, Item, KEPT_RAW_BYTES, ReasonCode, rows};
 
-const GOOD: [&str; 22] = [
-    "PLG00000001",
-    "1671014508900001",
-    "SITI AMINAH",
-    "PALEMBANG",
-    "1990-08-05",
-    "PEREMPUAN",
-    "O",
-    "JL. MERDEKA NO. 12",
-    "003",
-    "004",
-    "35 ILIR",
-    "ILIR BARAT II",
-    "KOTA PALEMBANG",
-    "SUMATERA SELATAN",
-    "ISLAM",
-    "KAWIN",
-    "MENGURUS RUMAH TANGGA",
-    "WNI",
-    "FATIMAH",
-    "2013-05-02T09:15:00+07:00",
-    "DISDUKCAPIL KOTA PALEMBANG",
-    "BARU",
-];
+const GOOD: [&str; 22] = cetak_domain::record::EXAMPLE_ROW;
 
 fn header() -> String {
     COLUMNS.join(",")

@@ -9,30 +9,7 @@ use cetak_store::{BatchOutcome, ImportRow, Store, StoreError};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-const GOOD: [&str; 22] = [
-    "PLG00000001",
-    "1671014508900001",
-    "SITI AMINAH",
-    "PALEMBANG",
-    "1990-08-05",
-    "PEREMPUAN",
-    "O",
-    "JL. MERDEKA NO. 12",
-    "003",
-    "004",
-    "35 ILIR",
-    "ILIR BARAT II",
-    "KOTA PALEMBANG",
-    "SUMATERA SELATAN",
-    "ISLAM",
-    "KAWIN",
-    "MENGURUS RUMAH TANGGA",
-    "WNI",
-    "FATIMAH",
-    "2013-05-02T09:15:00+07:00",
-    "DISDUKCAPIL KOTA PALEMBANG",
-    "BARU",
-];
+const GOOD: [&str; 22] = cetak_domain::record::EXAMPLE_ROW;
 
 const NIK_A: &str = "1671014508900001";
 const NIK_B: &str = "1671014508900002";
