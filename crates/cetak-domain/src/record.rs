@@ -652,30 +652,7 @@ impl Record {
 
     /// The record's fields in contract order, normalised, as strings.
     pub fn to_fields(&self) -> [String; 22] {
-        [
-            self.recording_id.clone(),
-            self.nik.to_string(),
-            self.nama.clone(),
-            self.tempat_lahir.clone(),
-            self.tanggal_lahir.to_string(),
-            self.jenis_kelamin.as_str().to_string(),
-            self.golongan_darah.to_string(),
-            self.alamat.clone(),
-            self.rt.clone(),
-            self.rw.clone(),
-            self.kelurahan.clone(),
-            self.kecamatan.clone(),
-            self.kabupaten_kota.clone(),
-            self.provinsi.clone(),
-            self.agama.to_string(),
-            self.status_perkawinan.to_string(),
-            self.pekerjaan.to_string(),
-            self.kewarganegaraan.to_string(),
-            self.nama_ibu.clone(),
-            self.recorded_at_utc.clone(),
-            self.recording_site.clone(),
-            self.jenis_permohonan.as_str().to_string(),
-        ]
+        self.with_fields(|f| f.map(str::to_string))
     }
 
     /// A digest of the normalised content. Two imports of the same enrollment, from CSV or
@@ -684,10 +661,11 @@ impl Record {
         self.content_hash
     }
 
-    fn compute_hash(&self) -> [u8; 32] {
+    /// Call `f` with the normalised fields in contract order, borrowed.
+    fn with_fields<R>(&self, f: impl FnOnce([&str; 22]) -> R) -> R {
         let date = self.tanggal_lahir.to_string();
         let nik = self.nik;
-        let fields: [&str; 22] = [
+        f([
             &self.recording_id,
             nik.as_str(),
             &self.nama,
@@ -710,13 +688,18 @@ impl Record {
             &self.recorded_at_utc,
             &self.recording_site,
             self.jenis_permohonan.as_str(),
-        ];
-        let mut h = blake3::Hasher::new();
-        for f in fields {
-            h.update(&(f.len() as u64).to_le_bytes());
-            h.update(f.as_bytes());
-        }
-        *h.finalize().as_bytes()
+        ])
+    }
+
+    fn compute_hash(&self) -> [u8; 32] {
+        self.with_fields(|fields| {
+            let mut h = blake3::Hasher::new();
+            for f in fields {
+                h.update(&(f.len() as u64).to_le_bytes());
+                h.update(f.as_bytes());
+            }
+            *h.finalize().as_bytes()
+        })
     }
 }
 
