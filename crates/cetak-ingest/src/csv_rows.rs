@@ -6,8 +6,8 @@ use cetak_domain::record::Record;
 use csv_core::{ReadRecordResult, Reader as CoreReader};
 
 use crate::{
-    IngestError, Item, MAX_ROW_BYTES, ReasonCode, Rejection, map_header, raw_problem, rejected,
-    strip_bom, too_large,
+    IngestError, Item, MAX_ROW_BYTES, ReasonCode, Rejection, map_header, nul_problem, rejected,
+    strip_bom, too_large, utf8_rejection,
 };
 
 const BUF: usize = 64 * 1024;
@@ -205,9 +205,22 @@ impl<R: Read> CsvRows<R> {
                 ),
             );
         }
-        if let Some(r) = raw_problem(&p.raw) {
+        if let Some(r) = nul_problem(&p.raw) {
             return rejected(p.line, &p.raw, p.raw_len, r);
         }
+        // Every non-ASCII byte of the row lands in the unquoted output, so checking the output
+        // once checks the row; the offset in the message is taken from the raw bytes.
+        let end = if self.nfields == 0 {
+            0
+        } else {
+            self.ends[self.nfields - 1]
+        };
+        let Ok(text) = std::str::from_utf8(&self.out[..end]) else {
+            let at = std::str::from_utf8(&p.raw)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            return rejected(p.line, &p.raw, p.raw_len, utf8_rejection(at));
+        };
         if self.nfields != self.width {
             return rejected(
                 p.line,
@@ -222,11 +235,16 @@ impl<R: Read> CsvRows<R> {
                 ),
             );
         }
-        let slices: Vec<&[u8]> = self.field_slices().collect();
+        let mut bounds = [(0usize, 0usize); 64];
+        let mut start = 0;
+        for (i, &e) in self.ends[..self.nfields].iter().enumerate().take(64) {
+            bounds[i] = (start, e);
+            start = e;
+        }
         let mut fields = [""; 22];
         for (i, &m) in self.mapping.iter().enumerate() {
-            // The whole row is valid UTF-8 (checked above), and csv-core only removes quotes.
-            fields[i] = std::str::from_utf8(slices[m]).unwrap_or_default();
+            // Field ends fall between fields, so they are character boundaries.
+            fields[i] = text.get(bounds[m].0..bounds[m].1).unwrap_or_default();
         }
         match Record::validate(&fields) {
             Ok(record) => Item::Valid {

@@ -129,22 +129,29 @@ fn map_header(names: &[String]) -> Result<[usize; 22], IngestError> {
 
 /// Checks shared by both formats on a row's raw bytes.
 fn raw_problem(raw: &[u8]) -> Option<Rejection> {
-    if let Some(at) = raw.iter().position(|&b| b == 0) {
-        return Some(Rejection::row(
-            ReasonCode::NulByte,
-            format!("NUL byte at byte {} of the row", at + 1),
-        ));
-    }
-    if let Err(e) = std::str::from_utf8(raw) {
-        return Some(Rejection::row(
-            ReasonCode::InvalidUtf8,
-            format!(
-                "byte {} of the row is not UTF-8 (a Latin-1 or Windows-1252 export?); re-export as UTF-8",
-                e.valid_up_to() + 1
-            ),
-        ));
-    }
-    None
+    nul_problem(raw).or_else(|| {
+        std::str::from_utf8(raw)
+            .err()
+            .map(|e| utf8_rejection(e.valid_up_to()))
+    })
+}
+
+fn nul_problem(raw: &[u8]) -> Option<Rejection> {
+    let at = raw.iter().position(|&b| b == 0)?;
+    Some(Rejection::row(
+        ReasonCode::NulByte,
+        format!("NUL byte at byte {} of the row", at + 1),
+    ))
+}
+
+fn utf8_rejection(valid_up_to: usize) -> Rejection {
+    Rejection::row(
+        ReasonCode::InvalidUtf8,
+        format!(
+            "byte {} of the row is not UTF-8 (a Latin-1 or Windows-1252 export?); re-export as UTF-8",
+            valid_up_to + 1
+        ),
+    )
 }
 
 fn rejected(line: u64, raw: &[u8], raw_len: u64, rejection: Rejection) -> Item {

@@ -59,9 +59,9 @@ const INSERT_RECORD: &str = "INSERT INTO records (
     recording_id, nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin, golongan_darah, alamat, rt, rw,
     kelurahan, kecamatan, kabupaten_kota, provinsi, agama, status_perkawinan, pekerjaan, kewarganegaraan,
     nama_ibu, recorded_at, recording_site, jenis_permohonan, warnings, content_hash, state,
-    state_changed_at, source, source_line, audit_seq)
+    source_line, audit_seq)
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-    ?21, ?22, ?23, ?24, 'received', ?25, ?26, ?27, ?28)
+    ?21, ?22, ?23, ?24, 'received', ?25, ?26)
   ON CONFLICT (recording_id) DO NOTHING";
 
 const INSERT_QUARANTINE: &str = "INSERT INTO quarantine (
@@ -173,7 +173,7 @@ impl ImportTx<'_> {
             let line = match row {
                 ImportRow::Valid { line, record, raw } => {
                     let hash = record.content_hash();
-                    if insert(&mut insert_record, record, &hash, at, source, *line, seq)? {
+                    if insert(&mut insert_record, record, &hash, *line, seq)? {
                         out.imported += 1;
                         digest.update(b"r");
                         digest.update(record.recording_id.as_bytes());
@@ -301,8 +301,6 @@ fn insert(
     stmt: &mut rusqlite::CachedStatement<'_>,
     r: &Record,
     hash: &[u8; 32],
-    at: &str,
-    source: &str,
     line: u64,
     seq: u64,
 ) -> Result<bool> {
@@ -332,8 +330,6 @@ fn insert(
         r.jenis_permohonan.as_str(),
         warnings.join(","),
         &hash[..],
-        at,
-        source,
         line as i64,
         seq as i64
     ])?;

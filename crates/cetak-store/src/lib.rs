@@ -47,8 +47,9 @@ pub enum StoreError {
 }
 
 /// Indexes that a bulk load may drop and rebuild; every open makes sure they exist.
-const SECONDARY_INDEXES: &str = "CREATE INDEX IF NOT EXISTS records_nik ON records (nik);
-CREATE INDEX IF NOT EXISTS records_state ON records (state);";
+/// (A state index waits for the print queue, which will know the order it needs; counting by
+/// state scans the table.)
+const SECONDARY_INDEXES: &str = "CREATE INDEX IF NOT EXISTS records_nik ON records (nik);";
 
 /// Result with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -56,13 +57,51 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// An open office database.
 pub struct Store {
     conn: Connection,
+    path: Option<std::path::PathBuf>,
+}
+
+/// A second connection to the same file that moves committed WAL pages into the database
+/// file, so that a long import's writer thread does not stop to checkpoint.
+pub struct Checkpointer {
+    conn: Connection,
+}
+
+impl Checkpointer {
+    /// Copy what it can without waiting for the writer (SQLite's PASSIVE checkpoint).
+    pub fn passive(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
 }
 
 impl Store {
     /// Open (or create) the database and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
-        Self::configure(conn)
+        let mut store = Self::configure(conn)?;
+        store.path = Some(path.to_path_buf());
+        Ok(store)
+    }
+
+    /// A [`Checkpointer`] for this file (`None` for an in-memory store). While one runs, call
+    /// [`Store::set_auto_checkpoint`]`(false)` so the writer leaves checkpoints to it.
+    pub fn checkpointer(&self) -> Result<Option<Checkpointer>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(Some(Checkpointer { conn }))
+    }
+
+    /// Whether commits on this connection checkpoint the WAL themselves (SQLite's default,
+    /// every 1000 pages).
+    pub fn set_auto_checkpoint(&self, on: bool) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", if on { 1000 } else { 0 })?;
+        Ok(())
     }
 
     /// An in-memory store, for tests.
@@ -80,7 +119,9 @@ impl Store {
         // 64 MiB of page cache: a million-row registry's indexes stay in memory during import.
         conn.pragma_update(None, "cache_size", -65_536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        let mut store = Store { conn };
+        // Let SQLite's sorter use a helper thread when it builds an index.
+        conn.pragma_update(None, "threads", 2)?;
+        let mut store = Store { conn, path: None };
         migrate::migrate(&mut store.conn)?;
         // A bulk load killed before it rebuilt its indexes leaves them missing: rebuild here.
         store.conn.execute_batch(SECONDARY_INDEXES)?;
@@ -98,9 +139,8 @@ impl Store {
                     r.get(0)
                 })?;
         if empty {
-            self.conn.execute_batch(
-                "DROP INDEX IF EXISTS records_nik; DROP INDEX IF EXISTS records_state;",
-            )?;
+            self.conn
+                .execute_batch("DROP INDEX IF EXISTS records_nik;")?;
         }
         Ok(empty)
     }

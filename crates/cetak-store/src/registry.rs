@@ -159,7 +159,8 @@ impl Store {
     /// Every recording of a resident, newest first.
     pub fn records_by_nik(&self, nik: &str) -> Result<Vec<RecordStatus>> {
         let mut stmt = self.conn.prepare(
-            "SELECT recording_id, nik, nama, kecamatan, state, duplicate_of, recorded_at, state_changed_at
+            "SELECT recording_id, nik, nama, kecamatan, state, duplicate_of, recorded_at,
+               coalesce(state_changed_at, (SELECT at FROM audit_log WHERE seq = records.audit_seq))
              FROM records WHERE nik = ?1 ORDER BY recorded_at DESC, recording_id DESC",
         )?;
         let rows = stmt.query_map([nik], |r| {

@@ -27,14 +27,14 @@ CREATE TABLE records (
     warnings          TEXT NOT NULL,
     content_hash      BLOB NOT NULL,
     state             TEXT NOT NULL,
-    state_changed_at  TEXT NOT NULL,
+    -- NULL until the first transition; the import's time and file are in audit entry audit_seq.
+    state_changed_at  TEXT,
     duplicate_of      TEXT,
-    source            TEXT NOT NULL,
     source_line       INTEGER NOT NULL,
     audit_seq         INTEGER NOT NULL
 );
--- Secondary indexes records_nik and records_state are created by Store::open (lib.rs,
--- SECONDARY_INDEXES) so that a bulk load can drop and rebuild them.
+-- The secondary index records_nik is created by Store::open (lib.rs, SECONDARY_INDEXES) so
+-- that a bulk load can drop and rebuild it.
 
 CREATE TABLE quarantine (
     id             INTEGER PRIMARY KEY,

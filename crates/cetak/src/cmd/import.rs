@@ -9,7 +9,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
@@ -66,6 +66,43 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+/// A thread that checkpoints the WAL while an import writes; stops when dropped, also on error.
+struct BackgroundCheckpoint {
+    running: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundCheckpoint {
+    fn start(store: &Store) -> anyhow::Result<BackgroundCheckpoint> {
+        let running = Arc::new(AtomicBool::new(true));
+        let handle = match store.checkpointer()? {
+            Some(cp) => {
+                store.set_auto_checkpoint(false)?;
+                let running = running.clone();
+                Some(std::thread::spawn(move || {
+                    while running.load(Ordering::Relaxed) {
+                        if let Err(e) = cp.passive() {
+                            tracing::warn!("background checkpoint: {e}");
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                }))
+            }
+            None => None,
+        };
+        Ok(BackgroundCheckpoint { running, handle })
+    }
+}
+
+impl Drop for BackgroundCheckpoint {
+    fn drop(&mut self) {
+        self.running.store(false, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
     }
 }
 
@@ -188,6 +225,8 @@ pub fn import_file(
     match store {
         Some(store) => {
             let bulk = store.begin_bulk_load()?;
+            // Checkpoints run beside the writer, on the core the parser leaves idle.
+            let background = BackgroundCheckpoint::start(store)?;
             // Several batches per transaction: each commit rewrites the NIK index pages it
             // touched, so fewer, larger commits import far faster; a kill loses at most one
             // transaction, which the re-run imports again.
@@ -203,9 +242,16 @@ pub fn import_file(
                 outcome += tx.commit()?;
                 next = batches.next();
             }
+            drop(background);
+            store.set_auto_checkpoint(true)?;
             if bulk {
                 bar.set_message(t("membangun indeks", "building indexes"));
+                let t0 = Instant::now();
                 store.end_bulk_load()?;
+                tracing::info!(
+                    seconds = t0.elapsed().as_secs_f64(),
+                    "secondary indexes rebuilt"
+                );
             }
         }
         None => {
