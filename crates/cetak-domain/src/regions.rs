@@ -199,6 +199,15 @@ impl Regions {
         }
     }
 
+    /// The kelurahan's code for a Palembang (kecamatan, kelurahan) pair in either spelling,
+    /// so that "35 ILIR" and "TIGA-PULUH-LIMA ILIR" compare equal.
+    pub fn palembang_kelurahan_code(&self, kecamatan: &str, kelurahan: &str) -> Option<String> {
+        let i = *self.kecamatan_by_name.get(kecamatan)?;
+        let k = &self.palembang()[i];
+        let pos = k.kelurahan.iter().position(|l| l.name == kelurahan || l.name_legacy == kelurahan)?;
+        Some(format!("{}{:02}", k.code, pos + 1))
+    }
+
     /// Whether `kelurahan` lies in `kecamatan` (Palembang names, either spelling, upper case).
     /// `None` when the kecamatan is not a Palembang one.
     pub fn palembang_kelurahan_in(&self, kecamatan: &str, kelurahan: &str) -> Option<bool> {

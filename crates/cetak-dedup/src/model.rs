@@ -1,0 +1,267 @@
+//! Field comparisons and the Fellegi–Sunter model, estimated without labels.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use strsim::jaro_winkler;
+
+use crate::{FieldEvidence, Prepared};
+
+/// Number of compared fields.
+pub const FIELDS: usize = 7;
+/// Field names, in comparison order.
+pub const FIELD_NAMES: [&str; FIELDS] = ["nama", "tanggal_lahir", "nik", "nama_ibu", "alamat", "tempat_lahir", "jenis_kelamin"];
+/// Level labels per field, from "differs" (0) to "exact".
+pub const LEVELS: [&[&str]; FIELDS] = [
+    &["differs", "first_name_only", "fuzzy", "close", "exact"],
+    &["differs", "two_of_three", "transposed", "exact"],
+    &["differs", "same_birth_digits", "typo", "exact"],
+    &["differs", "fuzzy", "exact"],
+    &["differs", "same_kelurahan", "same_address"],
+    &["differs", "same"],
+    &["differs", "same"],
+];
+
+const NAME: usize = 0;
+const NIK: usize = 2;
+const MOTHER: usize = 3;
+
+fn name_level(a: &Prepared, b: &Prepared) -> u8 {
+    if a.name_key.is_empty() || b.name_key.is_empty() {
+        return 0;
+    }
+    if a.name_key == b.name_key {
+        return 4;
+    }
+    // A dropped middle name or a single-name record: every token of the shorter name appears.
+    let (short, long) = if a.tokens.len() <= b.tokens.len() { (a, b) } else { (b, a) };
+    let subset = short.tokens.iter().all(|t| long.tokens.contains(t));
+    let jw = jaro_winkler(&a.name_key, &b.name_key);
+    // Token by token, in either order: a typo in one token of several.
+    let best_tokens = short
+        .tokens
+        .iter()
+        .map(|t| long.tokens.iter().map(|u| jaro_winkler(t, u)).fold(0.0, f64::max))
+        .sum::<f64>()
+        / short.tokens.len().max(1) as f64;
+    if jw >= 0.95 || (subset && !short.tokens.is_empty()) || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len()) {
+        3
+    } else if jw >= 0.88 || best_tokens >= 0.88 {
+        2
+    } else if a.first == b.first {
+        1
+    } else {
+        0
+    }
+}
+
+fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
+    let (x, y) = (a.dob, b.dob);
+    if x == y {
+        3
+    } else if x[0] == y[0] && x[1] == y[2] && x[2] == y[1] {
+        2
+    } else if (x[0] == y[0]) as u8 + (x[1] == y[1]) as u8 + (x[2] == y[2]) as u8 == 2 {
+        1
+    } else {
+        0
+    }
+}
+
+fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
+    if a.nik == b.nik {
+        return 3;
+    }
+    if a.nik.len() == 16 && b.nik.len() == 16 {
+        let diff = a.nik.bytes().zip(b.nik.bytes()).filter(|(x, y)| x != y).count();
+        if diff <= 2 {
+            return 2;
+        }
+        if a.nik[6..12] == b.nik[6..12] {
+            return 1;
+        }
+    }
+    0
+}
+
+fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
+    if a.mother_key.is_empty() || b.mother_key.is_empty() {
+        0
+    } else if a.mother_key == b.mother_key {
+        2
+    } else if jaro_winkler(&a.mother_key, &b.mother_key) >= 0.9 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Agreement level of every field for a pair.
+pub fn compare(a: &Prepared, b: &Prepared) -> [u8; FIELDS] {
+    [
+        name_level(a, b),
+        dob_level(a, b),
+        nik_level(a, b),
+        mother_level(a, b),
+        if a.kelurahan == b.kelurahan {
+            if a.alamat == b.alamat { 2 } else { 1 }
+        } else {
+            0
+        },
+        u8::from(a.birthplace == b.birthplace),
+        u8::from(a.female == b.female),
+    ]
+}
+
+/// Fitted parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    /// P(level | same person), per field and level.
+    pub m: Vec<Vec<f64>>,
+    /// P(level | different people), per field and level.
+    pub u: Vec<Vec<f64>>,
+    /// Prior share of true matches among compared pairs.
+    pub lambda: f64,
+    /// EM iterations run.
+    pub iterations: u32,
+    #[serde(skip)]
+    name_freq: HashMap<String, f64>,
+    #[serde(skip)]
+    mother_freq: HashMap<String, f64>,
+}
+
+/// A tiny deterministic generator for sampling random pairs (no I/O, no global state).
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn frequencies<'a>(keys: impl Iterator<Item = &'a str>, n: usize) -> HashMap<String, f64> {
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    for k in keys {
+        *counts.entry(k).or_default() += 1;
+    }
+    counts.into_iter().map(|(k, c)| (k.to_string(), f64::from(c) / n.max(1) as f64)).collect()
+}
+
+impl Model {
+    /// Estimate `u` from random pairs and `m` by EM over the candidate pairs' levels.
+    pub fn fit(records: &[Prepared], candidates: &[[u8; FIELDS]]) -> Model {
+        let n = records.len();
+        let mut u: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![1.0; l.len()]).collect();
+        if n >= 2 {
+            let mut rng = SplitMix(0x00C0_FFEE);
+            let samples = (n * 20).clamp(10_000, 2_000_000);
+            for _ in 0..samples {
+                let a = (rng.next() % n as u64) as usize;
+                let b = (rng.next() % n as u64) as usize;
+                if a == b {
+                    continue;
+                }
+                for (f, &l) in compare(&records[a], &records[b]).iter().enumerate() {
+                    u[f][l as usize] += 1.0;
+                }
+            }
+        }
+        for row in &mut u {
+            let total: f64 = row.iter().sum();
+            row.iter_mut().for_each(|x| *x /= total);
+        }
+        // Start m high on the top levels; EM moves it where the data says.
+        let mut m: Vec<Vec<f64>> = LEVELS
+            .iter()
+            .map(|l| {
+                let k = l.len();
+                (0..k).map(|i| if i == k - 1 { 0.8 } else { 0.2 / (k - 1) as f64 }).collect()
+            })
+            .collect();
+        let mut lambda = 0.1;
+        let mut iterations = 0;
+        for _ in 0..30 {
+            iterations += 1;
+            let mut mc: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![0.01; l.len()]).collect();
+            let mut total_g = 0.0;
+            for levels in candidates {
+                let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+                for (f, &l) in levels.iter().enumerate() {
+                    pm *= m[f][l as usize];
+                    pu *= u[f][l as usize];
+                }
+                let g = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
+                total_g += g;
+                for (f, &l) in levels.iter().enumerate() {
+                    mc[f][l as usize] += g;
+                }
+            }
+            let new_lambda = (total_g / candidates.len().max(1) as f64).clamp(1e-6, 0.999);
+            for row in &mut mc {
+                let total: f64 = row.iter().sum();
+                row.iter_mut().for_each(|x| *x /= total);
+            }
+            let change: f64 = m.iter().flatten().zip(mc.iter().flatten()).map(|(a, b)| (a - b).abs()).sum();
+            m = mc;
+            lambda = new_lambda;
+            if change < 1e-5 {
+                break;
+            }
+        }
+        Model {
+            m,
+            u,
+            lambda,
+            iterations,
+            name_freq: frequencies(records.iter().map(|r| r.name_key.as_str()), n),
+            mother_freq: frequencies(records.iter().map(|r| r.mother_key.as_str()), n),
+        }
+    }
+
+    fn weight(&self, a: &Prepared, f: usize, l: u8) -> f64 {
+        let top = LEVELS[f].len() - 1;
+        let mut u = self.u[f][l as usize];
+        // Term frequency: two SITI AMINAHs agree far more often by chance than two rare names.
+        if l as usize == top {
+            let tf = match f {
+                NAME => self.name_freq.get(&a.name_key),
+                MOTHER => self.mother_freq.get(&a.mother_key),
+                _ => None,
+            };
+            if let Some(&tf) = tf {
+                u = tf;
+            }
+        }
+        (self.m[f][l as usize] / u.max(1e-12)).log2()
+    }
+
+    /// Match probability of a pair with these levels.
+    pub fn probability(&self, a: &Prepared, b: &Prepared, levels: &[u8; FIELDS]) -> f64 {
+        if levels[NAME] == 0 {
+            // A wholly different name is not a spelling variant: twins share everything else.
+            // The same NIK on two different names is a data error a supervisor must see.
+            return if levels[NIK] == 3 { 0.5 } else { 0.0 };
+        }
+        let _ = b;
+        let prior = (self.lambda / (1.0 - self.lambda)).log2();
+        let score: f64 = prior + levels.iter().enumerate().map(|(f, &l)| self.weight(a, f, l)).sum::<f64>();
+        1.0 / (1.0 + (-score).exp2())
+    }
+
+    /// Per-field evidence of a pair.
+    pub fn evidence(&self, a: &Prepared, _b: &Prepared, levels: &[u8; FIELDS]) -> Vec<FieldEvidence> {
+        levels
+            .iter()
+            .enumerate()
+            .map(|(f, &l)| FieldEvidence {
+                field: FIELD_NAMES[f],
+                level: LEVELS[f][l as usize],
+                weight: (self.weight(a, f, l) * 100.0).round() / 100.0,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,147 @@
+//! Indonesian names to comparable keys.
+//!
+//! A name goes through: upper case, punctuation out, titles out (H., HJ., KGS., KEMAS, RADEN,
+//! NYIMAS, …), abbreviations and variant spellings to their canonical form from
+//! `data/name_variants_id.csv` (M./MOCH./MUH. → MUHAMMAD, ABD. → ABDUL, ST. → SITI, …), then
+//! each token to a *sound key* that erases the spelling reforms (oe/u, dj/j, tj/c, j/y, ch/kh,
+//! sj/sy, nj/ny) and common Arabic/Sundanese transliteration differences.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const VARIANTS_CSV: &str = include_str!("../../../data/name_variants_id.csv");
+
+/// Titles and honorifics that are not part of the person's own name.
+const TITLES: &[&str] = &[
+    "H", "HJ", "HJH", "HAJI", "HAJJAH", "HAJAH", "KGS", "KIAGUS", "KI", "KMS", "KEMAS", "MGS",
+    "MASAGUS", "MSY", "MASAYU", "NYS", "NYIMAS", "NYI", "NYA", "NYAYU", "R", "RA", "RADEN", "AYU",
+    "DRS", "DR", "IR", "SH", "SE", "SPD", "AMD", "ALM", "ALMH",
+];
+
+fn variants() -> &'static HashMap<String, String> {
+    static V: OnceLock<HashMap<String, String>> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut map = HashMap::new();
+        let mut rdr = csv::Reader::from_reader(VARIANTS_CSV.as_bytes());
+        for rec in rdr.records().flatten() {
+            let canonical = clean_token(&rec[0]);
+            let variant = clean_token(&rec[1]);
+            // Single tokens only; a multi-token variant ("Ki Agus") is handled by TITLES.
+            if canonical.contains(' ') || variant.contains(' ') || canonical.is_empty() || variant.is_empty() {
+                continue;
+            }
+            // "St." is both Siti and Sutan: Siti is far more common on cards, and the title
+            // Sutan is dropped anyway when spelled out.
+            map.entry(variant).or_insert(canonical);
+        }
+        map
+    })
+}
+
+fn clean_token(s: &str) -> String {
+    s.trim().to_ascii_uppercase().chars().filter(|c| c.is_ascii_alphabetic() || *c == ' ').collect()
+}
+
+/// The tokens of a person's own name, titles removed, abbreviations expanded, in order.
+pub fn name_tokens(name: &str) -> Vec<String> {
+    let v = variants();
+    let upper = name.to_ascii_uppercase();
+    let mut out = Vec::new();
+    for raw in upper.split(|c: char| c == ' ' || c == ',' || c == '-' || c == '.') {
+        let t: String = raw.chars().filter(char::is_ascii_alphabetic).collect();
+        if t.is_empty() || TITLES.contains(&t.as_str()) {
+            continue;
+        }
+        let t = v.get(&t).cloned().unwrap_or(t);
+        out.push(sound_key(&t));
+    }
+    out
+}
+
+/// A token's spelling with the spelling reforms and common transliterations erased.
+pub fn sound_key(token: &str) -> String {
+    let mut s = token.to_ascii_uppercase();
+    for (from, to) in [
+        ("OE", "U"),
+        ("DJ", "J"),
+        ("TJ", "C"),
+        ("SJ", "S"),
+        ("SY", "S"),
+        ("NJ", "NY"),
+        ("CH", "K"),
+        ("KH", "K"),
+        ("J", "Y"),
+        ("PH", "F"),
+        ("F", "P"),
+        ("V", "P"),
+        ("Q", "K"),
+        ("Z", "S"),
+        ("AE", "AI"),
+        ("TH", "T"),
+        ("DH", "D"),
+    ] {
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
+    }
+    if let Some(stripped) = s.strip_suffix("IE") {
+        s = format!("{stripped}I");
+    }
+    if let Some(stripped) = s.strip_suffix('Y') {
+        s = format!("{stripped}I");
+    }
+    // Doubled letters (MUHAMMAD/MUHAMAD, SITTI/SITI) and a silent final H (FATIMAH/FATIMA).
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    if out.len() > 3 && out.ends_with('H') && !out.ends_with("SH") {
+        out.pop();
+    }
+    out
+}
+
+/// The whole name as one comparable key: tokens in sorted order (token order varies).
+pub fn name_key(tokens: &[String]) -> String {
+    let mut t: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    t.sort_unstable();
+    t.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> String {
+        name_key(&name_tokens(s))
+    }
+
+    #[test]
+    fn spelling_reforms_meet() {
+        assert_eq!(key("SOEKARNO"), key("SUKARNO"));
+        assert_eq!(key("DJOKO WIDODO"), key("JOKO WIDODO"));
+        assert_eq!(key("TJAHJADI"), key("CAHYADI"));
+        assert_eq!(key("WAHJOEDI"), key("WAHYUDI"));
+        assert_eq!(key("SJAHRIR"), key("SYAHRIR"));
+        assert_eq!(key("ACHMAD"), key("AKHMAD"));
+        assert_eq!(key("NJOTO"), key("NYOTO"));
+    }
+
+    #[test]
+    fn titles_and_abbreviations_fall_away() {
+        assert_eq!(key("H. M. RIZKI"), key("MUHAMMAD RIZKI"));
+        assert_eq!(key("MOCH. RIZKI"), key("MUHAMMAD RIZKI"));
+        assert_eq!(key("KGS. ABD. ROZAK"), key("ABDUL ROZAK"));
+        assert_eq!(key("NYIMAS ST. AMINAH"), key("SITI AMINAH"));
+        assert_eq!(key("RIZKI MUHAMMAD"), key("MUHAMMAD RIZKI"), "token order");
+    }
+
+    #[test]
+    fn different_names_stay_different() {
+        assert_ne!(key("SITI AMINAH"), key("SITI AISYAH"));
+        assert_ne!(key("BUDI SANTOSO"), key("BUDI SANTOSA"));
+        assert_ne!(key("AHMAD"), key("AHMADI"));
+    }
+}
