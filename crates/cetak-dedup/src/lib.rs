@@ -107,7 +107,13 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { auto_link: 0.99, review: 0.5, cannot_link: 0.01, max_block: 300, max_cluster: 8 }
+        Config {
+            auto_link: 0.99,
+            review: 0.5,
+            cannot_link: 0.01,
+            max_block: 300,
+            max_cluster: 8,
+        }
     }
 }
 
@@ -186,7 +192,10 @@ struct UnionFind {
 
 impl UnionFind {
     fn new(n: usize) -> UnionFind {
-        UnionFind { parent: (0..n as u32).collect(), size: vec![1; n] }
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
     }
     fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
@@ -212,11 +221,20 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
     let keys: [KeyFn; 6] = [
         |r| (!r.nik.is_empty()).then(|| r.nik.clone()),
         |r| (!r.first.is_empty()).then(|| format!("{:?}|{}", r.dob, r.first)),
-        |r| (!r.mother_first.is_empty()).then(|| format!("{:?}|{}|{}", r.dob, r.mother_first, r.female)),
+        |r| {
+            (!r.mother_first.is_empty())
+                .then(|| format!("{:?}|{}|{}", r.dob, r.mother_first, r.female))
+        },
         |r| (!r.name_key.is_empty()).then(|| format!("{}|{}", r.dob[0], r.name_key)),
-        |r| (!r.mother_key.is_empty() && !r.first.is_empty()).then(|| format!("{}|{}", r.mother_key, r.first)),
+        |r| {
+            (!r.mother_key.is_empty() && !r.first.is_empty())
+                .then(|| format!("{}|{}", r.mother_key, r.first))
+        },
         // The NIK's own date and sex digits with the first name: a new NIK after a move keeps them.
-        |r| (r.nik.len() == 16 && !r.first.is_empty()).then(|| format!("{}|{}", &r.nik[6..12], r.first)),
+        |r| {
+            (r.nik.len() == 16 && !r.first.is_empty())
+                .then(|| format!("{}|{}", &r.nik[6..12], r.first))
+        },
     ];
     let per_key: Vec<(Vec<(u32, u32)>, u64)> = keys
         .par_iter()
@@ -253,7 +271,11 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
 /// Run dedup over all recordings, honouring earlier supervisor decisions.
 pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) -> DedupResult {
     let prepared: Vec<Prepared> = recordings.par_iter().map(prepare).collect();
-    let index: HashMap<&str, u32> = recordings.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u32)).collect();
+    let index: HashMap<&str, u32> = recordings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i as u32))
+        .collect();
     let (mut pairs, skipped_blocks) = candidate_pairs(&prepared, config.max_block);
     // Decided pairs are always scored, so their evidence stays at hand.
     let mut decided: HashMap<(u32, u32), bool> = HashMap::new();
@@ -266,31 +288,46 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
     pairs.sort_unstable();
     pairs.dedup();
 
-    let levels: Vec<[u8; FIELDS]> = pairs.par_iter().map(|&(a, b)| compare(&prepared[a as usize], &prepared[b as usize])).collect();
+    let levels: Vec<[u8; FIELDS]> = pairs
+        .par_iter()
+        .map(|&(a, b)| compare(&prepared[a as usize], &prepared[b as usize]))
+        .collect();
     let model = Model::fit(&prepared, &levels);
-    let mut scored: Vec<(usize, f64)> = levels
+    // (pair, probability used for linking, the model's own probability)
+    let mut scored: Vec<(usize, f64, f64)> = levels
         .par_iter()
         .enumerate()
-        .map(|(i, l)| (i, model.probability(&prepared[pairs[i].0 as usize], &prepared[pairs[i].1 as usize], l)))
+        .map(|(i, l)| {
+            let p = model.probability(&prepared[pairs[i].0 as usize], l);
+            (i, Model::veto(l).unwrap_or(p), p)
+        })
         .collect();
     let evidence = |i: usize, prob: f64, why: Option<String>| {
         let (a, b) = pairs[i];
-        ScoredPair { a, b, probability: prob, evidence: model.evidence(&prepared[a as usize], &prepared[b as usize], &levels[i]), why }
+        ScoredPair {
+            a,
+            b,
+            probability: prob,
+            evidence: model.evidence(&prepared[a as usize], &prepared[b as usize], &levels[i]),
+            why,
+        }
     };
 
     // Evidence against: strong negative scores and "different people" decisions.
     let mut against: HashMap<u32, Vec<u32>> = HashMap::new();
-    for &(i, prob) in &scored {
+    for &(i, _, model_prob) in &scored {
         let (a, b) = pairs[i];
         let different = decided.get(&(a, b)) == Some(&false);
-        if different || (prob < config.cannot_link && decided.get(&(a, b)) != Some(&true)) {
+        // The model's own score, not a veto: a typo that empties the name match of a true
+        // duplicate must not block its person from being assembled through other recordings.
+        if different || (model_prob < config.cannot_link && decided.get(&(a, b)) != Some(&true)) {
             against.entry(a).or_default().push(b);
             against.entry(b).or_default().push(a);
         }
     }
 
     // Most certain first; supervisor "same" decisions count as certain.
-    for (i, prob) in scored.iter_mut() {
+    for (i, prob, _) in scored.iter_mut() {
         if decided.get(&pairs[*i]) == Some(&true) {
             *prob = 1.0;
         }
@@ -301,7 +338,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
     let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
     let mut links = Vec::new();
     let mut review = Vec::new();
-    for &(i, prob) in &scored {
+    for &(i, prob, _) in &scored {
         let (a, b) = pairs[i];
         match decided.get(&(a, b)) {
             Some(false) => continue,
@@ -313,13 +350,29 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             continue;
         }
         if prob < config.auto_link {
-            review.push(evidence(i, prob, Some("the evidence is not conclusive either way".into())));
+            review.push(evidence(
+                i,
+                prob,
+                Some("the evidence is not conclusive either way".into()),
+            ));
             continue;
         }
-        let (small, big) = if members[ra as usize].len() <= members[rb as usize].len() { (ra, rb) } else { (rb, ra) };
-        let conflict = members[small as usize]
-            .iter()
-            .any(|m| against.get(m).is_some_and(|others| others.iter().any(|&o| uf.find(o) == big)));
+        // No chaining: every recording of one side must be compatible with every recording
+        // of the other, compared or not (clusters are small: at most `max_cluster`).
+        let conflict = members[ra as usize].iter().any(|&m| {
+            members[rb as usize].iter().any(|&o| {
+                let key = (m.min(o), m.max(o));
+                match decided.get(&key) {
+                    Some(same) => !same,
+                    None => {
+                        against.get(&m).is_some_and(|others| others.contains(&o)) || {
+                            let l = compare(&prepared[m as usize], &prepared[o as usize]);
+                            model.probability(&prepared[m as usize], &l) < config.cannot_link
+                        }
+                    }
+                }
+            })
+        });
         let too_big = members[ra as usize].len() + members[rb as usize].len() > config.max_cluster;
         if conflict || too_big {
             let why = if conflict {
@@ -342,7 +395,10 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             .iter()
             .max_by(|&&x, &&y| {
                 let (rx, ry) = (&recordings[x as usize], &recordings[y as usize]);
-                rx.has_card.cmp(&ry.has_card).then(rx.recorded_at.cmp(&ry.recorded_at)).then(rx.id.cmp(&ry.id))
+                rx.has_card
+                    .cmp(&ry.has_card)
+                    .then(rx.recorded_at.cmp(&ry.recorded_at))
+                    .then(rx.id.cmp(&ry.id))
             })
             .unwrap_or(&group[0]);
         for &m in group {
@@ -351,7 +407,12 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             }
         }
         // Two cards for one person cannot be fixed here: a supervisor must look.
-        if group.iter().filter(|&&m| recordings[m as usize].has_card).count() > 1 {
+        if group
+            .iter()
+            .filter(|&&m| recordings[m as usize].has_card)
+            .count()
+            > 1
+        {
             for &m in group {
                 outcomes[m as usize] = Outcome::AwaitingDecision;
             }
@@ -364,5 +425,12 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             }
         }
     }
-    DedupResult { outcomes, links, review, compared: pairs.len() as u64, skipped_blocks, model }
+    DedupResult {
+        outcomes,
+        links,
+        review,
+        compared: pairs.len() as u64,
+        skipped_blocks,
+        model,
+    }
 }

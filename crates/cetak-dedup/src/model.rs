@@ -10,12 +10,20 @@ use crate::{FieldEvidence, Prepared};
 /// Number of compared fields.
 pub const FIELDS: usize = 7;
 /// Field names, in comparison order.
-pub const FIELD_NAMES: [&str; FIELDS] = ["nama", "tanggal_lahir", "nik", "nama_ibu", "alamat", "tempat_lahir", "jenis_kelamin"];
+pub const FIELD_NAMES: [&str; FIELDS] = [
+    "nama",
+    "tanggal_lahir",
+    "nik",
+    "nama_ibu",
+    "alamat",
+    "tempat_lahir",
+    "jenis_kelamin",
+];
 /// Level labels per field, from "differs" (0) to "exact".
 pub const LEVELS: [&[&str]; FIELDS] = [
     &["differs", "first_name_only", "fuzzy", "close", "exact"],
     &["differs", "two_of_three", "transposed", "exact"],
-    &["differs", "same_birth_digits", "typo", "exact"],
+    &["differs", "typo", "exact"],
     &["differs", "fuzzy", "exact"],
     &["differs", "same_kelurahan", "same_address"],
     &["differs", "same"],
@@ -34,17 +42,29 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
         return 4;
     }
     // A dropped middle name or a single-name record: every token of the shorter name appears.
-    let (short, long) = if a.tokens.len() <= b.tokens.len() { (a, b) } else { (b, a) };
+    let (short, long) = if a.tokens.len() <= b.tokens.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
     let subset = short.tokens.iter().all(|t| long.tokens.contains(t));
     let jw = jaro_winkler(&a.name_key, &b.name_key);
     // Token by token, in either order: a typo in one token of several.
     let best_tokens = short
         .tokens
         .iter()
-        .map(|t| long.tokens.iter().map(|u| jaro_winkler(t, u)).fold(0.0, f64::max))
+        .map(|t| {
+            long.tokens
+                .iter()
+                .map(|u| jaro_winkler(t, u))
+                .fold(0.0, f64::max)
+        })
         .sum::<f64>()
         / short.tokens.len().max(1) as f64;
-    if jw >= 0.95 || (subset && !short.tokens.is_empty()) || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len()) {
+    if jw >= 0.95
+        || (subset && !short.tokens.is_empty())
+        || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len())
+    {
         3
     } else if jw >= 0.88 || best_tokens >= 0.88 {
         2
@@ -70,14 +90,18 @@ fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
 
 fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
     if a.nik == b.nik {
-        return 3;
+        return 2;
     }
+    // Equal date digits in two different NIKs say nothing the birth dates do not already say
+    // (a new NIK after a move keeps them): only a near-identical NIK is evidence of its own.
     if a.nik.len() == 16 && b.nik.len() == 16 {
-        let diff = a.nik.bytes().zip(b.nik.bytes()).filter(|(x, y)| x != y).count();
+        let diff = a
+            .nik
+            .bytes()
+            .zip(b.nik.bytes())
+            .filter(|(x, y)| x != y)
+            .count();
         if diff <= 2 {
-            return 2;
-        }
-        if a.nik[6..12] == b.nik[6..12] {
             return 1;
         }
     }
@@ -120,8 +144,12 @@ pub struct Model {
     pub m: Vec<Vec<f64>>,
     /// P(level | different people), per field and level.
     pub u: Vec<Vec<f64>>,
-    /// Prior share of true matches among compared pairs.
+    /// Share of true matches among compared pairs, as EM found it.
     pub lambda: f64,
+    /// Prior log2-odds that two recordings drawn from the whole file are one person: the
+    /// matches EM found among the candidates, over all pairs. Blocking only chooses what to
+    /// compare; it must not make a shared birth date look like evidence twice.
+    pub prior_log2: f64,
     /// EM iterations run.
     pub iterations: u32,
     #[serde(skip)]
@@ -148,7 +176,10 @@ fn frequencies<'a>(keys: impl Iterator<Item = &'a str>, n: usize) -> HashMap<Str
     for k in keys {
         *counts.entry(k).or_default() += 1;
     }
-    counts.into_iter().map(|(k, c)| (k.to_string(), f64::from(c) / n.max(1) as f64)).collect()
+    counts
+        .into_iter()
+        .map(|(k, c)| (k.to_string(), f64::from(c) / n.max(1) as f64))
+        .collect()
 }
 
 impl Model {
@@ -179,7 +210,15 @@ impl Model {
             .iter()
             .map(|l| {
                 let k = l.len();
-                (0..k).map(|i| if i == k - 1 { 0.8 } else { 0.2 / (k - 1) as f64 }).collect()
+                (0..k)
+                    .map(|i| {
+                        if i == k - 1 {
+                            0.8
+                        } else {
+                            0.2 / (k - 1) as f64
+                        }
+                    })
+                    .collect()
             })
             .collect();
         let mut lambda = 0.1;
@@ -205,17 +244,26 @@ impl Model {
                 let total: f64 = row.iter().sum();
                 row.iter_mut().for_each(|x| *x /= total);
             }
-            let change: f64 = m.iter().flatten().zip(mc.iter().flatten()).map(|(a, b)| (a - b).abs()).sum();
+            let change: f64 = m
+                .iter()
+                .flatten()
+                .zip(mc.iter().flatten())
+                .map(|(a, b)| (a - b).abs())
+                .sum();
             m = mc;
             lambda = new_lambda;
             if change < 1e-5 {
                 break;
             }
         }
+        let all_pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
+        let matches = (lambda * candidates.len() as f64).max(1.0);
+        let prior_log2 = (matches / (all_pairs - matches).max(1.0)).log2();
         Model {
             m,
             u,
             lambda,
+            prior_log2,
             iterations,
             name_freq: frequencies(records.iter().map(|r| r.name_key.as_str()), n),
             mother_freq: frequencies(records.iter().map(|r| r.mother_key.as_str()), n),
@@ -239,21 +287,31 @@ impl Model {
         (self.m[f][l as usize] / u.max(1e-12)).log2()
     }
 
-    /// Match probability of a pair with these levels.
-    pub fn probability(&self, a: &Prepared, b: &Prepared, levels: &[u8; FIELDS]) -> f64 {
-        if levels[NAME] == 0 {
-            // A wholly different name is not a spelling variant: twins share everything else.
-            // The same NIK on two different names is a data error a supervisor must see.
-            return if levels[NIK] == 3 { 0.5 } else { 0.0 };
-        }
-        let _ = b;
-        let prior = (self.lambda / (1.0 - self.lambda)).log2();
-        let score: f64 = prior + levels.iter().enumerate().map(|(f, &l)| self.weight(a, f, l)).sum::<f64>();
+    /// A rule that overrides the score, as the probability to use for linking: a wholly
+    /// different name is not a spelling variant (twins share everything else), so such a pair
+    /// is never linked; the same NIK on two different names is a data error a supervisor sees.
+    pub fn veto(levels: &[u8; FIELDS]) -> Option<f64> {
+        (levels[NAME] == 0).then_some(if levels[NIK] == 2 { 0.5 } else { 0.0 })
+    }
+
+    /// Match probability of a pair with these levels (the model's score, before any veto).
+    pub fn probability(&self, a: &Prepared, levels: &[u8; FIELDS]) -> f64 {
+        let score: f64 = self.prior_log2
+            + levels
+                .iter()
+                .enumerate()
+                .map(|(f, &l)| self.weight(a, f, l))
+                .sum::<f64>();
         1.0 / (1.0 + (-score).exp2())
     }
 
     /// Per-field evidence of a pair.
-    pub fn evidence(&self, a: &Prepared, _b: &Prepared, levels: &[u8; FIELDS]) -> Vec<FieldEvidence> {
+    pub fn evidence(
+        &self,
+        a: &Prepared,
+        _b: &Prepared,
+        levels: &[u8; FIELDS],
+    ) -> Vec<FieldEvidence> {
         levels
             .iter()
             .enumerate()

@@ -18,6 +18,8 @@ const TITLES: &[&str] = &[
     "DRS", "DR", "IR", "SH", "SE", "SPD", "AMD", "ALM", "ALMH",
 ];
 
+/// Sound key of a spelling → sound key of its canonical form. Keyed by sound, so that
+/// ACHMAD and AKHMAD (both AKMAD) meet AHMAD even if the table lists only one of them.
 fn variants() -> &'static HashMap<String, String> {
     static V: OnceLock<HashMap<String, String>> = OnceLock::new();
     V.get_or_init(|| {
@@ -27,19 +29,30 @@ fn variants() -> &'static HashMap<String, String> {
             let canonical = clean_token(&rec[0]);
             let variant = clean_token(&rec[1]);
             // Single tokens only; a multi-token variant ("Ki Agus") is handled by TITLES.
-            if canonical.contains(' ') || variant.contains(' ') || canonical.is_empty() || variant.is_empty() {
+            if canonical.contains(' ')
+                || variant.contains(' ')
+                || canonical.is_empty()
+                || variant.is_empty()
+            {
                 continue;
             }
-            // "St." is both Siti and Sutan: Siti is far more common on cards, and the title
-            // Sutan is dropped anyway when spelled out.
-            map.entry(variant).or_insert(canonical);
+            let (from, to) = (sound_key(&variant), sound_key(&canonical));
+            if from != to {
+                // "St." is both Siti and Sutan: Siti is far more common on cards, and the
+                // title Sutan is dropped anyway when spelled out. First entry wins.
+                map.entry(from).or_insert(to);
+            }
         }
         map
     })
 }
 
 fn clean_token(s: &str) -> String {
-    s.trim().to_ascii_uppercase().chars().filter(|c| c.is_ascii_alphabetic() || *c == ' ').collect()
+    s.trim()
+        .to_ascii_uppercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic() || *c == ' ')
+        .collect()
 }
 
 /// The tokens of a person's own name, titles removed, abbreviations expanded, in order.
@@ -52,8 +65,8 @@ pub fn name_tokens(name: &str) -> Vec<String> {
         if t.is_empty() || TITLES.contains(&t.as_str()) {
             continue;
         }
-        let t = v.get(&t).cloned().unwrap_or(t);
-        out.push(sound_key(&t));
+        let key = sound_key(&t);
+        out.push(v.get(&key).cloned().unwrap_or(key));
     }
     out
 }
@@ -127,6 +140,8 @@ mod tests {
         assert_eq!(key("SJAHRIR"), key("SYAHRIR"));
         assert_eq!(key("ACHMAD"), key("AKHMAD"));
         assert_eq!(key("NJOTO"), key("NYOTO"));
+        assert_eq!(key("ACHMAD"), key("AKHMAD"));
+        assert_eq!(key("ACHMAD"), key("AHMAD"));
     }
 
     #[test]

@@ -8,7 +8,17 @@ use cetak_gen::{GenConfig, generate};
 
 fn backlog(rows: u64, seed: u64) -> (Vec<Recording>, Vec<String>) {
     let (mut rec, mut tru) = (Vec::new(), Vec::new());
-    generate(&GenConfig { rows, seed, ..GenConfig::default() }, &mut rec, &mut tru, &mut |_| {}).expect("gen");
+    generate(
+        &GenConfig {
+            rows,
+            seed,
+            ..GenConfig::default()
+        },
+        &mut rec,
+        &mut tru,
+        &mut |_| {},
+    )
+    .expect("gen");
     let mut out = Vec::new();
     let mut r = csv::Reader::from_reader(rec.as_slice());
     for row in r.records() {
@@ -24,7 +34,9 @@ fn backlog(rows: u64, seed: u64) -> (Vec<Recording>, Vec<String>) {
             tempat_lahir: v.tempat_lahir.clone(),
             nama_ibu: v.nama_ibu.clone(),
             alamat: v.alamat.clone(),
-            kelurahan: cetak_domain::regions::regions().palembang_kelurahan_code(&v.kecamatan, &v.kelurahan).unwrap_or(v.kelurahan.clone()),
+            kelurahan: cetak_domain::regions::regions()
+                .palembang_kelurahan_code(&v.kecamatan, &v.kelurahan)
+                .unwrap_or(v.kelurahan.clone()),
             recorded_at: v.recorded_at_rfc3339().to_string(),
             has_card: false,
         });
@@ -55,7 +67,14 @@ fn pairwise_quality_on_a_generated_backlog() {
         for (i, l) in labels.iter().enumerate() {
             groups.entry(l.as_str()).or_default().push(i);
         }
-        groups.values().flat_map(|g| g.iter().enumerate().flat_map(move |(x, &a)| g[x + 1..].iter().map(move |&b| (a, b)))).collect()
+        groups
+            .values()
+            .flat_map(|g| {
+                g.iter()
+                    .enumerate()
+                    .flat_map(move |(x, &a)| g[x + 1..].iter().map(move |&b| (a, b)))
+            })
+            .collect()
     };
     let predicted = pairs_of(&cluster.iter().map(u32::to_string).collect::<Vec<_>>());
     let actual = pairs_of(&truth);
@@ -63,9 +82,20 @@ fn pairwise_quality_on_a_generated_backlog() {
     let precision = tp / predicted.len().max(1) as f64;
     let recall = tp / actual.len().max(1) as f64;
     let f1 = 2.0 * precision * recall / (precision + recall);
-    let awaiting = result.outcomes.iter().filter(|o| **o == Outcome::AwaitingDecision).count();
-    println!("precision {precision:.4} recall {recall:.4} f1 {f1:.4} review {} awaiting {awaiting} compared {}", result.review.len(), result.compared);
+    let awaiting = result
+        .outcomes
+        .iter()
+        .filter(|o| **o == Outcome::AwaitingDecision)
+        .count();
+    println!(
+        "precision {precision:.4} recall {recall:.4} f1 {f1:.4} review {} awaiting {awaiting} compared {}",
+        result.review.len(),
+        result.compared
+    );
     println!("lambda {:.4} m {:?}", result.model.lambda, result.model.m);
     assert!(f1 > 0.95, "f1 {f1}");
-    assert!((awaiting as f64) < 0.02 * recs.len() as f64, "review queue {awaiting}");
+    assert!(
+        (awaiting as f64) < 0.02 * recs.len() as f64,
+        "review queue {awaiting}"
+    );
 }

@@ -178,11 +178,14 @@ pub fn next_state(from: RecordState, event: &Event) -> Result<RecordState, Illeg
     use RecordState as S;
     let to = match (from, event) {
         (S::Received | S::AwaitingDecision | S::Duplicate, Event::MarkUnique) => S::Unique,
+        // Duplicate → Duplicate re-points the survivor when a later run finds a better one.
         (
-            S::Received | S::AwaitingDecision | S::Unique | S::Queued,
+            S::Received | S::AwaitingDecision | S::Unique | S::Queued | S::Duplicate,
             Event::MarkDuplicate { .. },
         ) => S::Duplicate,
-        (S::Received | S::Unique | S::Queued, Event::SendToReview) => S::AwaitingDecision,
+        (S::Received | S::Unique | S::Queued | S::Duplicate, Event::SendToReview) => {
+            S::AwaitingDecision
+        }
         (S::Unique, Event::Enqueue) => S::Queued,
         (S::Queued, Event::StartPrinting) => S::Printing,
         (S::Printing, Event::PrintConfirmed) => S::Printed,

@@ -204,7 +204,10 @@ impl Regions {
     pub fn palembang_kelurahan_code(&self, kecamatan: &str, kelurahan: &str) -> Option<String> {
         let i = *self.kecamatan_by_name.get(kecamatan)?;
         let k = &self.palembang()[i];
-        let pos = k.kelurahan.iter().position(|l| l.name == kelurahan || l.name_legacy == kelurahan)?;
+        let pos = k
+            .kelurahan
+            .iter()
+            .position(|l| l.name == kelurahan || l.name_legacy == kelurahan)?;
         Some(format!("{}{:02}", k.code, pos + 1))
     }
 

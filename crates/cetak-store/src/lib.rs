@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod dedup;
 mod import;
 mod migrate;
 mod registry;
@@ -16,6 +17,7 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
+pub use dedup::{DedupSummary, PairView};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use registry::{RecordStatus, StateCount};
 

@@ -257,3 +257,22 @@ impl Store {
             .optional()?)
     }
 }
+
+impl Store {
+    /// A record's fields in contract order, as stored, with their names (for side-by-side views).
+    pub fn record_fields(&self, recording_id: &str) -> Result<Vec<(&'static str, String)>> {
+        use cetak_domain::record::COLUMNS;
+        let sql = format!(
+            "SELECT {} FROM records WHERE recording_id = ?1",
+            COLUMNS.join(", ")
+        );
+        let values: Option<Vec<String>> = self
+            .conn
+            .query_row(&sql, [recording_id], |r| {
+                (0..COLUMNS.len()).map(|i| r.get::<_, String>(i)).collect()
+            })
+            .optional()?;
+        let values = values.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?;
+        Ok(COLUMNS.iter().copied().zip(values).collect())
+    }
+}

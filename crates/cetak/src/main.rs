@@ -49,6 +49,14 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Find duplicate recordings (data ganda) across the registry; link the certain ones.
+    Dedup(cmd::dedup::DedupArgs),
+    /// The supervisor's queue of unclear duplicate pairs.
+    #[command(subcommand)]
+    Review(cmd::dedup::ReviewCommand),
+    /// Export data for other tools.
+    #[command(subcommand)]
+    Export(cmd::dedup::ExportCommand),
     /// Where a resident's card is, by NIK.
     Status(cmd::status::Args),
     /// Run the Palembang office demo in a fresh folder: generate, import, mark duplicates, summarise.
@@ -75,6 +83,9 @@ fn main() -> ExitCode {
         Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Quarantine(c) => cmd::quarantine::run(&ctx, c),
         Command::Audit(c) => cmd::audit::run(&ctx, c),
+        Command::Dedup(a) => cmd::dedup::run_dedup(&ctx, a),
+        Command::Review(c) => cmd::dedup::run_review(&ctx, c),
+        Command::Export(c) => cmd::dedup::run_export(&ctx, c),
         Command::Status(a) => cmd::status::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
     };

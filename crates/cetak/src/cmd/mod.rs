@@ -1,6 +1,7 @@
 //! One module per subcommand; shared context and helpers here.
 
 pub mod audit;
+pub mod dedup;
 pub mod demo;
 pub mod gen_cmd;
 pub mod import;

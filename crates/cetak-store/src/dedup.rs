@@ -1,0 +1,331 @@
+//! Dedup's inputs and outcomes in the registry: which recordings to compare, the pairs found
+//! with their evidence, supervisors' decisions, and the state changes that follow.
+
+use cetak_dedup::{Decision, DedupResult, Outcome, Recording};
+use cetak_domain::lifecycle::{Actor, Event, RecordState};
+use cetak_domain::regions::regions;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::audit::{self, AuditEntry};
+use crate::registry::apply;
+use crate::{Result, Store, StoreError, rfc3339};
+
+/// What a dedup run changed, in recordings.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct DedupSummary {
+    /// Recordings that are (now) duplicates of a surviving recording.
+    pub auto_linked: u64,
+    /// Recordings waiting for a supervisor's decision.
+    pub awaiting_decision: u64,
+    /// Recordings with no other recording of their person (survivors included).
+    pub unique: u64,
+    /// Recordings with a card already, left as they are.
+    pub with_card: u64,
+    /// Pairs waiting for a supervisor.
+    pub review_pairs: u64,
+    /// State changes written (each with its audit entry).
+    pub transitions: u64,
+}
+
+/// A pair for the review pages and commands.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairView {
+    /// Pair id (for `review show` / `review decide`).
+    pub id: i64,
+    /// One recording id.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// `link` or `review`.
+    pub kind: String,
+    /// Match probability.
+    pub probability: f64,
+    /// Per-field evidence (JSON array of {field, level, weight}).
+    pub evidence: serde_json::Value,
+    /// Why it waits.
+    pub why: Option<String>,
+    /// The supervisor's decision, if any: (same person?, reason, who).
+    pub decision: Option<(bool, String, String)>,
+}
+
+const HAS_CARD: [RecordState; 3] = [
+    RecordState::Printing,
+    RecordState::Printed,
+    RecordState::Issued,
+];
+
+impl Store {
+    /// Every recording dedup should see (all but cancelled ones), with their states, and the
+    /// decisions taken so far.
+    pub fn dedup_input(&self) -> Result<(Vec<Recording>, Vec<RecordState>, Vec<Decision>)> {
+        let mut stmt = self.conn.prepare(
+            "SELECT recording_id, nik, nama, tanggal_lahir, jenis_kelamin, tempat_lahir, nama_ibu, alamat,
+                    kecamatan, kelurahan, recorded_at, state
+             FROM records WHERE state != 'cancelled' ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let (mut recs, mut states) = (Vec::new(), Vec::new());
+        while let Some(r) = rows.next()? {
+            let state_s: String = r.get(11)?;
+            let state = RecordState::parse(&state_s)
+                .ok_or_else(|| StoreError::Corrupt(format!("state {state_s:?}")))?;
+            let kecamatan: String = r.get(8)?;
+            let kelurahan: String = r.get(9)?;
+            recs.push(Recording {
+                id: r.get(0)?,
+                nik: r.get(1)?,
+                nama: r.get(2)?,
+                tanggal_lahir: r.get(3)?,
+                female: r.get::<_, String>(4)? == "PEREMPUAN",
+                tempat_lahir: r.get(5)?,
+                nama_ibu: r.get(6)?,
+                alamat: r.get(7)?,
+                kelurahan: regions()
+                    .palembang_kelurahan_code(&kecamatan, &kelurahan)
+                    .unwrap_or(kelurahan),
+                recorded_at: r.get(10)?,
+                has_card: HAS_CARD.contains(&state),
+            });
+            states.push(state);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT a, b, same FROM dedup_decisions")?;
+        let decisions = stmt
+            .query_map([], |r| {
+                Ok(Decision {
+                    a: r.get(0)?,
+                    b: r.get(1)?,
+                    same: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok((recs, states, decisions))
+    }
+
+    /// Write a run's pairs and move every recording to the state the run decided, in one
+    /// transaction with an audit entry per change and one for the run.
+    pub fn apply_dedup(
+        &mut self,
+        recs: &[Recording],
+        states: &[RecordState],
+        result: &DedupResult,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<DedupSummary> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut s = DedupSummary {
+            review_pairs: result.review.len() as u64,
+            ..DedupSummary::default()
+        };
+        for (i, outcome) in result.outcomes.iter().enumerate() {
+            let (rec, state) = (&recs[i], states[i]);
+            if HAS_CARD.contains(&state) {
+                s.with_card += 1;
+                continue;
+            }
+            let event = match outcome {
+                Outcome::Unique => {
+                    s.unique += 1;
+                    match state {
+                        RecordState::Received
+                        | RecordState::AwaitingDecision
+                        | RecordState::Duplicate => Some((
+                            Event::MarkUnique,
+                            "no other recording of this person found".to_string(),
+                        )),
+                        _ => None,
+                    }
+                }
+                Outcome::Duplicate { survivor } => {
+                    s.auto_linked += 1;
+                    let survivor = &recs[*survivor as usize].id;
+                    let current: Option<String> = tx
+                        .prepare_cached("SELECT duplicate_of FROM records WHERE recording_id = ?1")?
+                        .query_row([&rec.id], |r| r.get(0))
+                        .optional()?
+                        .flatten();
+                    (state != RecordState::Duplicate
+                        || current.as_deref() != Some(survivor.as_str()))
+                    .then(|| {
+                        (
+                            Event::MarkDuplicate {
+                                survivor: survivor.clone(),
+                            },
+                            format!("another recording of the person of {survivor}, which is kept"),
+                        )
+                    })
+                }
+                Outcome::AwaitingDecision => {
+                    s.awaiting_decision += 1;
+                    (state != RecordState::AwaitingDecision).then(|| {
+                        (
+                            Event::SendToReview,
+                            "possible duplicate: a supervisor decides".to_string(),
+                        )
+                    })
+                }
+            };
+            if let Some((event, reason)) = event {
+                apply(&tx, &rec.id, event, actor, at, &reason)?;
+                s.transitions += 1;
+            }
+        }
+        tx.execute("DELETE FROM dedup_pairs", [])?;
+        let (seq, _) = audit::tail(&tx)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO dedup_pairs (a, b, kind, probability, evidence, why, run_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (a, b) DO NOTHING",
+            )?;
+            for (kind, pairs) in [("link", &result.links), ("review", &result.review)] {
+                for p in pairs {
+                    let (a, b) = (&recs[p.a as usize].id, &recs[p.b as usize].id);
+                    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                    let evidence = serde_json::to_string(&p.evidence).unwrap_or_default();
+                    insert.execute(params![
+                        a,
+                        b,
+                        kind,
+                        p.probability,
+                        evidence,
+                        p.why,
+                        seq as i64
+                    ])?;
+                }
+            }
+        }
+        let detail = serde_json::json!({
+            "compared_pairs": result.compared,
+            "links": result.links.len(),
+            "review_pairs": result.review.len(),
+            "summary": &s,
+            "lambda": result.model.lambda,
+        });
+        audit::append(
+            &tx,
+            &AuditEntry {
+                seq,
+                at: rfc3339(at),
+                actor: actor.0.clone(),
+                action: "dedup_run".into(),
+                subject: "registry".into(),
+                reason: "duplicate recordings searched".into(),
+                detail: detail.to_string(),
+            },
+        )?;
+        tx.commit()?;
+        Ok(s)
+    }
+
+    /// Pairs of the latest run: `review` pairs still open by default, or every pair.
+    pub fn dedup_pairs(&self, only_open_reviews: bool, limit: u32) -> Result<Vec<PairView>> {
+        let sql = format!(
+            "SELECT p.id, p.a, p.b, p.kind, p.probability, p.evidence, p.why, d.same, d.reason, d.actor
+             FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b
+             {} ORDER BY p.probability DESC, p.id LIMIT ?1",
+            if only_open_reviews { "WHERE p.kind = 'review' AND d.a IS NULL" } else { "" }
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([limit], pair_view)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One pair by id.
+    pub fn dedup_pair(&self, id: i64) -> Result<Option<PairView>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT p.id, p.a, p.b, p.kind, p.probability, p.evidence, p.why, d.same, d.reason, d.actor
+                 FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b WHERE p.id = ?1",
+                [id],
+                pair_view,
+            )
+            .optional()?)
+    }
+
+    /// Record a supervisor's decision about a pair (audited; never asked again; a "different
+    /// people" decision is never overridden by a later run).
+    pub fn decide_pair(
+        &mut self,
+        id: i64,
+        same: bool,
+        reason: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<PairView> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Transition(
+                cetak_domain::lifecycle::TransitionError::NoReason,
+            ));
+        }
+        let pair = self
+            .dedup_pair(id)?
+            .ok_or_else(|| StoreError::NoSuchRecord(format!("pair {id}")))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let at_s = rfc3339(at);
+        let seq = audit::append(
+            &tx,
+            &AuditEntry {
+                seq: 0,
+                at: at_s.clone(),
+                actor: actor.0.clone(),
+                action: if same { "decide_same_person" } else { "decide_different_people" }.into(),
+                subject: format!("{} {}", pair.a, pair.b),
+                reason: reason.trim().into(),
+                detail: serde_json::json!({ "pair": id, "probability": pair.probability, "evidence": pair.evidence }).to_string(),
+            },
+        )?;
+        tx.execute(
+            "INSERT INTO dedup_decisions (a, b, same, reason, actor, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (a, b) DO UPDATE SET same = excluded.same, reason = excluded.reason, actor = excluded.actor,
+               at = excluded.at, audit_seq = excluded.audit_seq",
+            params![pair.a, pair.b, same, reason.trim(), actor.0, at_s, seq as i64],
+        )?;
+        tx.commit()?;
+        self.dedup_pair(id)?
+            .ok_or_else(|| StoreError::NoSuchRecord(format!("pair {id}")))
+    }
+
+    /// `recording_id → cluster_id` for every recording, as decided so far: a duplicate belongs
+    /// to its survivor's cluster, everyone else (awaiting a decision included) stands alone.
+    pub fn clusters(&self, mut each: impl FnMut(&str, &str) -> std::io::Result<()>) -> Result<u64> {
+        let mut stmt = self.conn.prepare(
+            "SELECT recording_id, CASE WHEN state = 'duplicate' AND duplicate_of IS NOT NULL THEN duplicate_of ELSE recording_id END
+             FROM records ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let (id, cluster): (String, String) = (r.get(0)?, r.get(1)?);
+            each(&id, &cluster)
+                .map_err(|e| StoreError::Corrupt(format!("writing clusters: {e}")))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+fn pair_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<PairView> {
+    let evidence: String = r.get(5)?;
+    let same: Option<bool> = r.get(7)?;
+    Ok(PairView {
+        id: r.get(0)?,
+        a: r.get(1)?,
+        b: r.get(2)?,
+        kind: r.get(3)?,
+        probability: r.get(4)?,
+        evidence: serde_json::from_str(&evidence).unwrap_or(serde_json::Value::Null),
+        why: r.get(6)?,
+        decision: match same {
+            Some(s) => Some((s, r.get(8)?, r.get(9)?)),
+            None => None,
+        },
+    })
+}

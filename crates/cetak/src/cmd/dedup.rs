@@ -1,0 +1,309 @@
+//! `cetak dedup`, `cetak review list|show|decide`, `cetak export clusters`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use cetak_dedup::Config;
+use cetak_domain::lifecycle::Actor;
+use cetak_store::{DedupSummary, PairView, Store};
+use serde::Serialize;
+
+use super::{Context, now, open_store, print_json, table};
+use crate::text::t;
+
+#[derive(Debug, clap::Args)]
+pub struct DedupArgs {
+    /// Match probability from which a pair is linked automatically.
+    #[arg(long, default_value_t = Config::default().auto_link)]
+    auto_link: f64,
+    /// Match probability from which an unlinked pair goes to a supervisor.
+    #[arg(long, default_value_t = Config::default().review)]
+    review: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DedupReport {
+    #[serde(flatten)]
+    pub summary: DedupSummary,
+    pub recordings: u64,
+    pub compared_pairs: u64,
+    pub skipped_blocks: u64,
+    pub seconds: f64,
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Run dedup over the whole registry and apply the outcome.
+pub fn dedup(store: &mut Store, config: &Config, actor: &Actor) -> anyhow::Result<DedupReport> {
+    let started = Instant::now();
+    let (recs, states, decisions) = store.dedup_input()?;
+    let result = cetak_dedup::run(&recs, &decisions, config);
+    let summary = store.apply_dedup(&recs, &states, &result, actor, now())?;
+    Ok(DedupReport {
+        summary,
+        recordings: recs.len() as u64,
+        compared_pairs: result.compared,
+        skipped_blocks: result.skipped_blocks,
+        seconds: started.elapsed().as_secs_f64(),
+        peak_rss_mib: super::peak_rss_mib(),
+    })
+}
+
+pub fn run_dedup(ctx: &Context, a: DedupArgs) -> anyhow::Result<ExitCode> {
+    if !(0.0..=1.0).contains(&a.review)
+        || !(0.0..=1.0).contains(&a.auto_link)
+        || a.review > a.auto_link
+    {
+        bail!(
+            "{}",
+            t(
+                "ambang harus 0 ≤ --review ≤ --auto-link ≤ 1",
+                "thresholds must satisfy 0 ≤ --review ≤ --auto-link ≤ 1"
+            )
+        );
+    }
+    let config = Config {
+        auto_link: a.auto_link,
+        review: a.review,
+        ..Config::default()
+    };
+    let mut store = open_store(&ctx.db)?;
+    let report = dedup(&mut store, &config, &Actor::system("dedup"))?;
+    if ctx.json {
+        print_json(&serde_json::to_value(&report)?)?;
+    } else {
+        print_dedup(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn print_dedup(r: &DedupReport) {
+    let mut tb = table(&[
+        t("hasil pencarian data ganda", "duplicate search"),
+        t("perekaman", "recordings"),
+    ]);
+    tb.add_row(vec![
+        t("diperiksa", "checked").to_string(),
+        r.recordings.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "data ganda (ditautkan otomatis)",
+            "duplicates (linked automatically)",
+        )
+        .to_string(),
+        r.summary.auto_linked.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
+        r.summary.awaiting_decision.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "unik, siap antre cetak",
+            "unique, ready for the print queue",
+        )
+        .to_string(),
+        r.summary.unique.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "sudah punya kartu (tidak diubah)",
+            "already have a card (unchanged)",
+        )
+        .to_string(),
+        r.summary.with_card.to_string(),
+    ]);
+    println!("{tb}");
+    println!(
+        "{} {} {}, {:.1} s. {}",
+        r.compared_pairs,
+        t("pasangan dibandingkan;", "pairs compared;"),
+        r.summary.transitions,
+        r.seconds,
+        t(
+            "Lihat antrean: cetak review list",
+            "See the queue: cetak review list"
+        )
+    );
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReviewCommand {
+    /// Pairs waiting for a decision, most likely first.
+    List {
+        /// At most this many pairs.
+        #[arg(long, default_value_t = 30)]
+        limit: u32,
+        /// Every pair of the latest run (links and decided pairs too).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Both recordings side by side, with the evidence per field.
+    Show {
+        /// Pair id from `review list`.
+        id: i64,
+    },
+    /// Decide a pair: the same person or different people. Audited; never asked again.
+    Decide {
+        /// Pair id from `review list`.
+        id: i64,
+        /// The two recordings are the same person.
+        #[arg(
+            long,
+            conflicts_with = "different",
+            required_unless_present = "different"
+        )]
+        same: bool,
+        /// They are different people (a later automatic run never links them).
+        #[arg(long)]
+        different: bool,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn side_by_side(store: &Store, pair: &PairView) -> anyhow::Result<comfy_table::Table> {
+    let a = store.record_fields(&pair.a)?;
+    let b = store.record_fields(&pair.b)?;
+    let mut tb = table(&[t("kolom", "field"), &pair.a, &pair.b]);
+    for ((name, va), (_, vb)) in a.iter().zip(b.iter()) {
+        let mark = if va == vb { "" } else { " ≠" };
+        tb.add_row(vec![format!("{name}{mark}"), va.clone(), vb.clone()]);
+    }
+    Ok(tb)
+}
+
+pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(&ctx.db)?;
+    match cmd {
+        ReviewCommand::List { limit, all } => {
+            let pairs = store.dedup_pairs(!all, limit)?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&pairs)?)?;
+            } else {
+                let mut tb = table(&[
+                    "id",
+                    "a",
+                    "b",
+                    t("peluang", "probability"),
+                    t("jenis", "kind"),
+                    t("alasan", "why"),
+                ]);
+                for p in &pairs {
+                    tb.add_row(vec![
+                        p.id.to_string(),
+                        p.a.clone(),
+                        p.b.clone(),
+                        format!("{:.3}", p.probability),
+                        p.kind.clone(),
+                        p.why.clone().unwrap_or_default(),
+                    ]);
+                }
+                println!("{tb}");
+            }
+        }
+        ReviewCommand::Show { id } => {
+            let pair = store
+                .dedup_pair(id)?
+                .with_context(|| format!("{} {id}", t("tidak ada pasangan", "no pair")))?;
+            if ctx.json {
+                let a = store.record_fields(&pair.a)?;
+                let b = store.record_fields(&pair.b)?;
+                print_json(&serde_json::json!({ "pair": pair, "a": a, "b": b }))?;
+            } else {
+                println!("{}", side_by_side(&store, &pair)?);
+                let mut ev = table(&[
+                    t("bukti", "evidence"),
+                    t("tingkat", "level"),
+                    t("bobot", "weight"),
+                ]);
+                for e in pair.evidence.as_array().into_iter().flatten() {
+                    ev.add_row(vec![
+                        e["field"].as_str().unwrap_or("").to_string(),
+                        e["level"].as_str().unwrap_or("").to_string(),
+                        format!("{:+.2}", e["weight"].as_f64().unwrap_or(0.0)),
+                    ]);
+                }
+                println!("{ev}");
+                println!(
+                    "{}: {:.4}  {}",
+                    t("peluang sama orang", "match probability"),
+                    pair.probability,
+                    pair.why.clone().unwrap_or_default()
+                );
+                if let Some((same, reason, actor)) = &pair.decision {
+                    println!(
+                        "{}: {} ({actor}: {reason})",
+                        t("keputusan", "decision"),
+                        if *same {
+                            t("orang yang sama", "same person")
+                        } else {
+                            t("orang berbeda", "different people")
+                        }
+                    );
+                }
+            }
+        }
+        ReviewCommand::Decide {
+            id,
+            same,
+            different: _,
+            reason,
+        } => {
+            let actor = Actor(ctx.actor.clone());
+            let pair = store.decide_pair(id, same, &reason, &actor, now())?;
+            // Apply the decision at once: a full run honours every decision taken so far.
+            let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
+            if ctx.json {
+                print_json(&serde_json::json!({ "pair": pair, "dedup": report }))?;
+            } else {
+                println!(
+                    "{} {} / {}: {}",
+                    t("Dicatat:", "Recorded:"),
+                    pair.a,
+                    pair.b,
+                    if same {
+                        t("orang yang sama", "same person")
+                    } else {
+                        t("orang berbeda", "different people")
+                    }
+                );
+                print_dedup(&report);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ExportCommand {
+    /// recording_id,cluster_id for every recording: one cluster per person as decided so far.
+    Clusters {
+        /// Output format.
+        #[arg(long, default_value = "csv", value_parser = ["csv"])]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn run_export(ctx: &Context, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
+    let ExportCommand::Clusters { format: _, out } = cmd;
+    let store = open_store(&ctx.db)?;
+    let sink: Box<dyn Write> = match &out {
+        Some(path) => Box::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = std::io::BufWriter::new(sink);
+    writeln!(w, "recording_id,cluster_id")?;
+    store.clusters(|id, cluster| writeln!(w, "{id},{cluster}"))?;
+    w.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
