@@ -23,7 +23,7 @@ pub const FIELD_NAMES: [&str; FIELDS] = [
 pub const LEVELS: [&[&str]; FIELDS] = [
     &["differs", "first_name_only", "fuzzy", "close", "exact"],
     &["differs", "two_of_three", "transposed", "exact"],
-    &["differs", "typo", "exact"],
+    &["differs", "exact"],
     &["differs", "fuzzy", "exact"],
     &["differs", "same_kelurahan", "same_address"],
     &["differs", "same"],
@@ -89,23 +89,10 @@ fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
 }
 
 fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
-    if a.nik == b.nik {
-        return 2;
-    }
-    // Equal date digits in two different NIKs say nothing the birth dates do not already say
-    // (a new NIK after a move keeps them): only a near-identical NIK is evidence of its own.
-    if a.nik.len() == 16 && b.nik.len() == 16 {
-        let diff = a
-            .nik
-            .bytes()
-            .zip(b.nik.bytes())
-            .filter(|(x, y)| x != y)
-            .count();
-        if diff <= 2 {
-            return 1;
-        }
-    }
-    0
+    // Only equality counts. Two people born the same day in one city have NIKs that differ
+    // in a kecamatan or serial digit or two, so a "near" NIK is no evidence of one person;
+    // and equal date digits say nothing the birth dates do not already say.
+    u8::from(a.nik == b.nik)
 }
 
 fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
@@ -291,7 +278,7 @@ impl Model {
     /// different name is not a spelling variant (twins share everything else), so such a pair
     /// is never linked; the same NIK on two different names is a data error a supervisor sees.
     pub fn veto(levels: &[u8; FIELDS]) -> Option<f64> {
-        (levels[NAME] == 0).then_some(if levels[NIK] == 2 { 0.5 } else { 0.0 })
+        (levels[NAME] == 0).then_some(if levels[NIK] == 1 { 0.5 } else { 0.0 })
     }
 
     /// Match probability of a pair with these levels (the model's score, before any veto).
