@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use strsim::jaro_winkler;
+use strsim::{damerau_levenshtein, jaro_winkler};
+
+use crate::normalize::is_known_name;
 
 use crate::{FieldEvidence, Prepared};
 
@@ -40,6 +42,27 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
     }
     if a.name_key == b.name_key {
         return 4;
+    }
+    // Different given names where the rest agrees — twins or siblings, not a typo: a token
+    // of one name is at least two edits and not Jaro-Winkler-close from every token of the
+    // other, and it or its nearest counterpart is a known name (RINA / RANI, not DAMAYANTI /
+    // DAAYANTI).
+    let only_a: Vec<&String> = a.tokens.iter().filter(|t| !b.tokens.contains(t)).collect();
+    let only_b: Vec<&String> = b.tokens.iter().filter(|t| !a.tokens.contains(t)).collect();
+    if !only_a.is_empty() && !only_b.is_empty() {
+        let distinct = only_a.iter().any(|t| {
+            only_b
+                .iter()
+                .min_by_key(|u| damerau_levenshtein(t, u))
+                .is_some_and(|u| {
+                    damerau_levenshtein(t, u) >= 2
+                        && jaro_winkler(t, u) < 0.9
+                        && (is_known_name(t) || is_known_name(u))
+                })
+        });
+        if distinct && only_a.len() == only_b.len() {
+            return 0;
+        }
     }
     // A dropped middle name or a single-name record: every token of the shorter name appears.
     let (short, long) = if a.tokens.len() <= b.tokens.len() {

@@ -10,6 +10,27 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const VARIANTS_CSV: &str = include_str!("../../../data/name_variants_id.csv");
+const NAMES_CSV: &str = include_str!("../../../data/names_id.csv");
+
+/// Sound keys of known given names (`data/names_id.csv`): two *different* known names are two
+/// people's names, not one name with a typo (RINA and RANI are twins, not a misspelling).
+pub fn is_known_name(key: &str) -> bool {
+    static K: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    K.get_or_init(|| {
+        let v = variants();
+        let mut rdr = csv::Reader::from_reader(NAMES_CSV.as_bytes());
+        rdr.records()
+            .flatten()
+            .filter(|r| &r[3] == "given" || &r[3] == "surname_like")
+            .map(|r| {
+                let k = sound_key(&clean_token(&r[0]));
+                v.get(&k).cloned().unwrap_or(k)
+            })
+            .filter(|k| !k.contains(' ') && k.len() >= 3)
+            .collect()
+    })
+    .contains(key)
+}
 
 /// Titles and honorifics that are not part of the person's own name.
 const TITLES: &[&str] = &[
@@ -60,7 +81,7 @@ pub fn name_tokens(name: &str) -> Vec<String> {
     let v = variants();
     let upper = name.to_ascii_uppercase();
     let mut out = Vec::new();
-    for raw in upper.split(|c: char| c == ' ' || c == ',' || c == '-' || c == '.') {
+    for raw in upper.split([' ', ',', '-', '.']) {
         let t: String = raw.chars().filter(char::is_ascii_alphabetic).collect();
         if t.is_empty() || TITLES.contains(&t.as_str()) {
             continue;

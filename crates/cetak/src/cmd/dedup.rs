@@ -118,10 +118,11 @@ pub fn print_dedup(r: &DedupReport) {
     ]);
     println!("{tb}");
     println!(
-        "{} {} {}, {:.1} s. {}",
+        "{} {}, {} {}, {:.1} s. {}",
         r.compared_pairs,
-        t("pasangan dibandingkan;", "pairs compared;"),
+        t("pasangan dibandingkan", "pairs compared"),
         r.summary.transitions,
+        t("perubahan status", "state changes"),
         r.seconds,
         t(
             "Lihat antrean: cetak review list",

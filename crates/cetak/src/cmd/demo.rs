@@ -1,7 +1,7 @@
 //! `cetak demo [DIR]`: the Palembang office in a fresh folder.
 //!
 //! Generates the 2015 backlog (25,000 recordings, ~10,000 of them extra recordings of people
-//! already in the file, a few defective rows), imports it, marks recordings that share a NIK,
+//! already in the file, a few defective rows), imports it, finds the duplicate recordings,
 //! verifies the audit chain and prints a summary with the next commands to try.
 
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 use cetak_domain::lifecycle::Actor;
 use cetak_gen::GenConfig;
 
-use super::{Context, now, open_store, print_json, table};
+use super::{Context, open_store, print_json, table};
 use crate::cmd::{gen_cmd::write_backlog, import::import_file};
 use crate::text::t;
 
@@ -78,10 +78,15 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     )?;
 
     say(t(
-        "3/4 Menandai perekaman dengan NIK yang sama sebagai data ganda…",
-        "3/4 Marking recordings that share a NIK as duplicates…",
+        "3/4 Mencari data ganda (NIK, nama, tanggal lahir, ibu kandung, alamat)…",
+        "3/4 Finding duplicate recordings (NIK, name, birth date, mother, address)…",
     ));
-    let marked = store.mark_exact_nik_duplicates(&Actor::system("demo-exact-nik"), now())?;
+    let dedup = crate::cmd::dedup::dedup(
+        &mut store,
+        &cetak_dedup::Config::default(),
+        &Actor::system("dedup"),
+    )?;
+    let marked = dedup.summary.auto_linked;
 
     say(t(
         "4/4 Memeriksa rantai audit…",
@@ -97,7 +102,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             "dir": a.dir, "db": db,
             "generated": { "rows": generated.rows, "persons": generated.persons, "duplicates": generated.duplicates },
             "import": report,
-            "exact_nik_duplicates_marked": marked,
+            "dedup": dedup,
             "states": states,
             "quarantine": quarantine,
             "audit_ok": verify.is_ok(),
@@ -136,11 +141,15 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     }
     tb.add_row(vec![
         t(
-            "ditandai data ganda (NIK sama)",
-            "marked duplicate (same NIK)",
+            "data ganda ditautkan otomatis",
+            "duplicates linked automatically",
         )
         .to_string(),
         marked.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
+        dedup.summary.awaiting_decision.to_string(),
     ]);
     for s in states.iter().filter(|s| s.count > 0) {
         tb.add_row(vec![
@@ -159,16 +168,20 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     };
     tb.add_row(vec![t("rantai audit", "audit chain").to_string(), audit]);
     println!("{tb}");
-    let still = generated.duplicates.saturating_sub(marked);
     println!(
-        "{} {still}",
+        "{} {} {} {}",
+        t("Generator membuat", "The generator made"),
+        generated.duplicates,
         t(
-            "Perekaman ganda dengan NIK lain atau ejaan lain yang masih tersisa (tugas `cetak dedup`): sekitar",
-            "Extra recordings with another NIK or spelling still left (the job of `cetak dedup`): about"
-        )
+            "perekaman ganda; ditautkan otomatis:",
+            "extra recordings; linked automatically:"
+        ),
+        marked
     );
     let db_s = db.display();
     println!("\n{}", t("Coba berikutnya:", "Try next:"));
+    println!("  cetak --db {db_s} review list");
+    println!("  cetak --db {db_s} review show ID");
     println!("  cetak --db {db_s} quarantine list");
     if let Some(nik) = sample_nik {
         println!("  cetak --db {db_s} status {nik}");
