@@ -175,12 +175,12 @@ impl Store {
                 s.transitions += 1;
             }
         }
-        tx.execute("DELETE FROM dedup_pairs", [])?;
         let (seq, _) = audit::tail(&tx)?;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO dedup_pairs (a, b, kind, probability, evidence, why, run_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (a, b) DO NOTHING",
+                 ON CONFLICT (a, b) DO UPDATE SET kind = excluded.kind, probability = excluded.probability,
+                   evidence = excluded.evidence, why = excluded.why, run_seq = excluded.run_seq",
             )?;
             for (kind, pairs) in [("link", &result.links), ("review", &result.review)] {
                 for p in pairs {
@@ -199,6 +199,9 @@ impl Store {
                 }
             }
         }
+        // A pair keeps its id across runs (supervisors refer to it); pairs this run no longer
+        // finds are dropped.
+        tx.execute("DELETE FROM dedup_pairs WHERE run_seq != ?1", [seq as i64])?;
         let detail = serde_json::json!({
             "compared_pairs": result.compared,
             "links": result.links.len(),
