@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
-use strsim::{damerau_levenshtein, jaro_winkler};
+use strsim::damerau_levenshtein;
 
 use crate::normalize::is_known_name;
 
@@ -36,6 +37,10 @@ const NAME: usize = 0;
 const NIK: usize = 2;
 const MOTHER: usize = 3;
 
+fn jw(a: &str, b: &str) -> f64 {
+    strsim::jaro_winkler(a, b)
+}
+
 fn name_level(a: &Prepared, b: &Prepared) -> u8 {
     if a.name_key.is_empty() || b.name_key.is_empty() {
         return 0;
@@ -43,59 +48,48 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
     if a.name_key == b.name_key {
         return 4;
     }
-    // Different given names where the rest agrees — twins or siblings, not a typo: a token
-    // of one name is at least two edits and not Jaro-Winkler-close from every token of the
-    // other, and it or its nearest counterpart is a known name (RINA / RANI, not DAMAYANTI /
-    // DAAYANTI).
-    let only_a: Vec<&String> = a.tokens.iter().filter(|t| !b.tokens.contains(t)).collect();
-    let only_b: Vec<&String> = b.tokens.iter().filter(|t| !a.tokens.contains(t)).collect();
-    if !only_a.is_empty() && !only_b.is_empty() {
-        let distinct = only_a.iter().any(|t| {
-            only_b
-                .iter()
-                .min_by_key(|u| damerau_levenshtein(t, u))
-                .is_some_and(|u| {
-                    damerau_levenshtein(t, u) >= 2
-                        && jaro_winkler(t, u) < 0.9
-                        && (is_known_name(t) || is_known_name(u))
-                })
-        });
-        if distinct && only_a.len() == only_b.len() {
-            return 0;
-        }
-    }
     // A dropped middle name or a single-name record: every token of the shorter name appears.
-    let (short, long) = if a.tokens.len() <= b.tokens.len() {
-        (a, b)
-    } else {
-        (b, a)
-    };
+    let (short, long) = if a.tokens.len() <= b.tokens.len() { (a, b) } else { (b, a) };
     let subset = short.tokens.iter().all(|t| long.tokens.contains(t));
-    let jw = jaro_winkler(&a.name_key, &b.name_key);
+    let whole = jw(&a.name_key, &b.name_key);
     // Token by token, in either order: a typo in one token of several.
     let best_tokens = short
         .tokens
         .iter()
-        .map(|t| {
-            long.tokens
-                .iter()
-                .map(|u| jaro_winkler(t, u))
-                .fold(0.0, f64::max)
-        })
+        .map(|t| long.tokens.iter().map(|u| jw(t, u)).fold(0.0, f64::max))
         .sum::<f64>()
         / short.tokens.len().max(1) as f64;
-    if jw >= 0.95
-        || (subset && !short.tokens.is_empty())
-        || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len())
-    {
+    // A single name inside a longer one (DEBORA / DEBORA LATIFAH) is common among different
+    // people: only a subset of two or more tokens counts as close.
+    let close_subset = subset && short.tokens.len() >= 2;
+    let level = if whole >= 0.95 || close_subset || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len()) {
         3
-    } else if jw >= 0.88 || best_tokens >= 0.88 {
+    } else if whole >= 0.88 || best_tokens >= 0.88 || subset {
         2
     } else if a.first == b.first {
         1
     } else {
-        0
+        return 0;
+    };
+    if distinct_given_names(a, b) { 0 } else { level }
+}
+
+/// Different given names where the rest agrees — twins or siblings, not a typo: a token of
+/// one name is at least two edits and not Jaro-Winkler-close from every token of the other,
+/// and it or its nearest counterpart is a known name (RINA / RANI, not DAMAYANTI / DAAYANTI).
+fn distinct_given_names(a: &Prepared, b: &Prepared) -> bool {
+    let only_a: Vec<&String> = a.tokens.iter().filter(|t| !b.tokens.contains(t)).collect();
+    let only_b: Vec<&String> = b.tokens.iter().filter(|t| !a.tokens.contains(t)).collect();
+    if only_a.is_empty() || only_a.len() != only_b.len() {
+        return false;
     }
+    only_a.iter().any(|t| {
+        only_b
+            .iter()
+            .map(|u| (damerau_levenshtein(t, u), *u))
+            .min_by_key(|(d, _)| *d)
+            .is_some_and(|(d, u)| d >= 2 && jw(t, u) < 0.9 && (is_known_name(t) || is_known_name(u)))
+    })
 }
 
 fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
@@ -123,7 +117,7 @@ fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
         0
     } else if a.mother_key == b.mother_key {
         2
-    } else if jaro_winkler(&a.mother_key, &b.mother_key) >= 0.9 {
+    } else if jw(&a.mother_key, &b.mother_key) >= 0.9 {
         1
     } else {
         0
@@ -198,16 +192,29 @@ impl Model {
         let n = records.len();
         let mut u: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![1.0; l.len()]).collect();
         if n >= 2 {
-            let mut rng = SplitMix(0x00C0_FFEE);
-            let samples = (n * 20).clamp(10_000, 2_000_000);
-            for _ in 0..samples {
-                let a = (rng.next() % n as u64) as usize;
-                let b = (rng.next() % n as u64) as usize;
-                if a == b {
-                    continue;
-                }
-                for (f, &l) in compare(&records[a], &records[b]).iter().enumerate() {
-                    u[f][l as usize] += 1.0;
+            // Random pairs, in parallel chunks each with its own seeded stream (deterministic).
+            let samples = (n * 8).clamp(50_000, 1_000_000);
+            let chunks = 16;
+            let counts: Vec<Vec<Vec<f64>>> = (0..chunks)
+                .into_par_iter()
+                .map(|c| {
+                    let mut rng = SplitMix(0x00C0_FFEE ^ (c as u64).wrapping_mul(0x9E37_79B9));
+                    let mut u: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![0.0; l.len()]).collect();
+                    for _ in 0..samples / chunks {
+                        let a = (rng.next() % n as u64) as usize;
+                        let b = (rng.next() % n as u64) as usize;
+                        if a != b {
+                            for (f, &l) in compare(&records[a], &records[b]).iter().enumerate() {
+                                u[f][l as usize] += 1.0;
+                            }
+                        }
+                    }
+                    u
+                })
+                .collect();
+            for part in counts {
+                for (row, add) in u.iter_mut().zip(part) {
+                    row.iter_mut().zip(add).for_each(|(x, y)| *x += y);
                 }
             }
         }
