@@ -216,44 +216,74 @@ impl UnionFind {
     }
 }
 
+/// 64-bit FNV-1a with a final mix: block keys only need to spread, not resist attack; a rare
+/// collision only adds a comparison.
+fn key_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
 fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
-    type KeyFn = fn(&Prepared) -> Option<String>;
+    use std::io::Write;
+    // Each key writes its bytes into a buffer, or nothing when the record has no such key.
+    type KeyFn = fn(&Prepared, &mut Vec<u8>);
     let keys: [KeyFn; 6] = [
-        |r| (!r.nik.is_empty()).then(|| r.nik.clone()),
-        |r| (!r.first.is_empty()).then(|| format!("{:?}|{}", r.dob, r.first)),
-        |r| {
-            (!r.mother_first.is_empty())
-                .then(|| format!("{:?}|{}|{}", r.dob, r.mother_first, r.female))
+        |r, k| k.extend_from_slice(r.nik.as_bytes()),
+        |r, k| {
+            if !r.first.is_empty() {
+                let _ = write!(k, "{:?}|{}", r.dob, r.first);
+            }
         },
-        |r| (!r.name_key.is_empty()).then(|| format!("{}|{}", r.dob[0], r.name_key)),
-        |r| {
-            (!r.mother_key.is_empty() && !r.first.is_empty())
-                .then(|| format!("{}|{}", r.mother_key, r.first))
+        |r, k| {
+            if !r.mother_first.is_empty() {
+                let _ = write!(k, "{:?}|{}|{}", r.dob, r.mother_first, r.female);
+            }
+        },
+        |r, k| {
+            if !r.name_key.is_empty() {
+                let _ = write!(k, "{}|{}", r.dob[0], r.name_key);
+            }
+        },
+        |r, k| {
+            if !r.mother_key.is_empty() && !r.first.is_empty() {
+                let _ = write!(k, "{}|{}", r.mother_key, r.first);
+            }
         },
         // The NIK's own date and sex digits with the first name: a new NIK after a move keeps them.
-        |r| {
-            (r.nik.len() == 16 && !r.first.is_empty())
-                .then(|| format!("{}|{}", &r.nik[6..12], r.first))
+        |r, k| {
+            if r.nik.len() == 16 && !r.first.is_empty() {
+                let _ = write!(k, "{}|{}", &r.nik[6..12], r.first);
+            }
         },
     ];
     let per_key: Vec<(Vec<(u32, u32)>, u64)> = keys
         .par_iter()
         .map(|key| {
-            let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut buf = Vec::with_capacity(64);
+            let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(p.len());
             for (i, r) in p.iter().enumerate() {
-                if let Some(k) = key(r) {
-                    blocks.entry(k).or_default().push(i as u32);
+                buf.clear();
+                key(r, &mut buf);
+                if !buf.is_empty() {
+                    keyed.push((key_hash(&buf), i as u32));
                 }
             }
+            keyed.sort_unstable();
             let mut pairs = Vec::new();
             let mut skipped = 0;
-            for members in blocks.values() {
-                if members.len() > max_block {
+            for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+                if block.len() > max_block {
                     skipped += 1;
                     continue;
                 }
-                for (x, &a) in members.iter().enumerate() {
-                    for &b in &members[x + 1..] {
+                for (x, &(_, a)) in block.iter().enumerate() {
+                    for &(_, b) in &block[x + 1..] {
                         pairs.push((a.min(b), a.max(b)));
                     }
                 }

@@ -24,7 +24,14 @@ pub const FIELD_NAMES: [&str; FIELDS] = [
 ];
 /// Level labels per field, from "differs" (0) to "exact".
 pub const LEVELS: [&[&str]; FIELDS] = [
-    &["differs", "first_name_only", "fuzzy", "close", "exact"],
+    &[
+        "distinct_given_names",
+        "differs",
+        "first_name_only",
+        "fuzzy",
+        "close",
+        "exact",
+    ],
     &["differs", "two_of_three", "transposed", "exact"],
     &["differs", "exact"],
     &["differs", "fuzzy", "exact"],
@@ -34,6 +41,7 @@ pub const LEVELS: [&[&str]; FIELDS] = [
 ];
 
 const NAME: usize = 0;
+const DOB: usize = 1;
 const NIK: usize = 2;
 const MOTHER: usize = 3;
 
@@ -43,13 +51,17 @@ fn jw(a: &str, b: &str) -> f64 {
 
 fn name_level(a: &Prepared, b: &Prepared) -> u8 {
     if a.name_key.is_empty() || b.name_key.is_empty() {
-        return 0;
+        return 1;
     }
     if a.name_key == b.name_key {
-        return 4;
+        return 5;
     }
     // A dropped middle name or a single-name record: every token of the shorter name appears.
-    let (short, long) = if a.tokens.len() <= b.tokens.len() { (a, b) } else { (b, a) };
+    let (short, long) = if a.tokens.len() <= b.tokens.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
     let subset = short.tokens.iter().all(|t| long.tokens.contains(t));
     let whole = jw(&a.name_key, &b.name_key);
     // Token by token, in either order: a typo in one token of several.
@@ -62,14 +74,17 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
     // A single name inside a longer one (DEBORA / DEBORA LATIFAH) is common among different
     // people: only a subset of two or more tokens counts as close.
     let close_subset = subset && short.tokens.len() >= 2;
-    let level = if whole >= 0.95 || close_subset || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len()) {
-        3
+    let level = if whole >= 0.95
+        || close_subset
+        || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len())
+    {
+        4
     } else if whole >= 0.88 || best_tokens >= 0.88 || subset {
-        2
+        3
     } else if a.first == b.first {
-        1
+        2
     } else {
-        return 0;
+        1
     };
     if distinct_given_names(a, b) { 0 } else { level }
 }
@@ -88,7 +103,9 @@ fn distinct_given_names(a: &Prepared, b: &Prepared) -> bool {
             .iter()
             .map(|u| (damerau_levenshtein(t, u), *u))
             .min_by_key(|(d, _)| *d)
-            .is_some_and(|(d, u)| d >= 2 && jw(t, u) < 0.9 && (is_known_name(t) || is_known_name(u)))
+            .is_some_and(|(d, u)| {
+                d >= 2 && jw(t, u) < 0.9 && (is_known_name(t) || is_known_name(u))
+            })
     })
 }
 
@@ -186,6 +203,56 @@ fn frequencies<'a>(keys: impl Iterator<Item = &'a str>, n: usize) -> HashMap<Str
         .collect()
 }
 
+/// EM over `pairs`, learning m for every field not in `fixed`; returns (m, iterations, λ).
+fn em(
+    start: &[Vec<f64>],
+    u: &[Vec<f64>],
+    pairs: &[&[u8; FIELDS]],
+    fixed: &[usize],
+    lambda0: f64,
+) -> (Vec<Vec<f64>>, u32, f64) {
+    let mut m: Vec<Vec<f64>> = start.to_vec();
+    let mut lambda = lambda0;
+    let mut iterations = 0;
+    for _ in 0..30 {
+        iterations += 1;
+        let mut mc: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![0.01; l.len()]).collect();
+        let mut total_g = 0.0;
+        for levels in pairs {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for (f, &l) in levels.iter().enumerate() {
+                pm *= m[f][l as usize];
+                pu *= u[f][l as usize];
+            }
+            let g = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
+            total_g += g;
+            for (f, &l) in levels.iter().enumerate() {
+                mc[f][l as usize] += g;
+            }
+        }
+        lambda = (total_g / pairs.len().max(1) as f64).clamp(1e-6, 0.999);
+        for (f, row) in mc.iter_mut().enumerate() {
+            if fixed.contains(&f) {
+                row.clone_from(&m[f]);
+            } else {
+                let total: f64 = row.iter().sum();
+                row.iter_mut().for_each(|x| *x /= total);
+            }
+        }
+        let change: f64 = m
+            .iter()
+            .flatten()
+            .zip(mc.iter().flatten())
+            .map(|(a, b)| (a - b).abs())
+            .sum();
+        m = mc;
+        if change < 1e-5 {
+            break;
+        }
+    }
+    (m, iterations, lambda)
+}
+
 impl Model {
     /// Estimate `u` from random pairs and `m` by EM over the candidate pairs' levels.
     pub fn fit(records: &[Prepared], candidates: &[[u8; FIELDS]]) -> Model {
@@ -238,41 +305,43 @@ impl Model {
                     .collect()
             })
             .collect();
-        let mut lambda = 0.1;
+        // EM in sessions, as the anchor does: pairs that share a NIK teach what the other
+        // fields look like within one person; pairs that share birth date and mother teach
+        // the NIK's behaviour. A session never learns about the fields it selected on, so a
+        // namesake sharing name and birth date cannot teach that mothers may differ.
+        let sessions: [(&[usize], fn(&[u8; FIELDS]) -> bool); 2] = [
+            (&[NIK], |l| l[NIK] == 1),
+            (&[DOB, MOTHER], |l| l[DOB] == 3 && l[MOTHER] == 2),
+        ];
+        let mut learned: Vec<(&[usize], Vec<Vec<f64>>)> = Vec::new();
         let mut iterations = 0;
-        for _ in 0..30 {
-            iterations += 1;
-            let mut mc: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![0.01; l.len()]).collect();
-            let mut total_g = 0.0;
-            for levels in candidates {
-                let (mut pm, mut pu) = (lambda, 1.0 - lambda);
-                for (f, &l) in levels.iter().enumerate() {
-                    pm *= m[f][l as usize];
-                    pu *= u[f][l as usize];
-                }
-                let g = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
-                total_g += g;
-                for (f, &l) in levels.iter().enumerate() {
-                    mc[f][l as usize] += g;
-                }
+        let mut lambda = 0.5;
+        for (fixed, select) in sessions {
+            let pairs: Vec<&[u8; FIELDS]> = candidates.iter().filter(|l| select(l)).collect();
+            if pairs.len() < 10 {
+                continue;
             }
-            let new_lambda = (total_g / candidates.len().max(1) as f64).clamp(1e-6, 0.999);
-            for row in &mut mc {
-                let total: f64 = row.iter().sum();
-                row.iter_mut().for_each(|x| *x /= total);
-            }
-            let change: f64 = m
+            let (session_m, it, _) = em(&m, &u, &pairs, fixed, 0.5);
+            iterations += it;
+            learned.push((fixed, session_m));
+        }
+        // A field's m is the mean over the sessions that learned it (did not select on it).
+        for (f, row) in m.iter_mut().enumerate() {
+            let from: Vec<&Vec<Vec<f64>>> = learned
                 .iter()
-                .flatten()
-                .zip(mc.iter().flatten())
-                .map(|(a, b)| (a - b).abs())
-                .sum();
-            m = mc;
-            lambda = new_lambda;
-            if change < 1e-5 {
-                break;
+                .filter(|(fixed, _)| !fixed.contains(&f))
+                .map(|(_, s)| s)
+                .collect();
+            if !from.is_empty() {
+                for (l, cell) in row.iter_mut().enumerate() {
+                    *cell = from.iter().map(|s| s[f][l]).sum::<f64>() / from.len() as f64;
+                }
             }
         }
+        // The share of matches among all candidates, with m and u fixed.
+        let all: Vec<&[u8; FIELDS]> = candidates.iter().collect();
+        let (_, _, l) = em(&m, &u, &all, &[0, 1, 2, 3, 4, 5, 6], lambda);
+        lambda = l;
         let all_pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
         let matches = (lambda * candidates.len() as f64).max(1.0);
         let prior_log2 = (matches / (all_pairs - matches).max(1.0)).log2();
@@ -304,9 +373,10 @@ impl Model {
         (self.m[f][l as usize] / u.max(1e-12)).log2()
     }
 
-    /// A rule that overrides the score, as the probability to use for linking: a wholly
-    /// different name is not a spelling variant (twins share everything else), so such a pair
+    /// A rule that overrides the score, as the probability to use for linking: two different
+    /// given names are not a spelling variant (twins share everything else), so such a pair
     /// is never linked; the same NIK on two different names is a data error a supervisor sees.
+    /// A name merely mangled beyond recognition is left to the other fields' evidence.
     pub fn veto(levels: &[u8; FIELDS]) -> Option<f64> {
         (levels[NAME] == 0).then_some(if levels[NIK] == 1 { 0.5 } else { 0.0 })
     }

@@ -291,7 +291,104 @@ fn make_address(rng: &mut ChaCha8Rng) -> Address {
     }
 }
 
+/// Look-alikes that are *different people* — the hard cases for dedup (truth keeps them apart):
+/// one person in `TWIN_EVERY` is the twin of the person before (same mother, birth date,
+/// address; another given name), one in `CHILD_EVERY` the child of the person before with the
+/// same name at the same address, one in `NAMESAKE_EVERY` a stranger with the same name and
+/// birth date.
+const TWIN_EVERY: u64 = 101;
+const CHILD_EVERY: u64 = 103;
+const NAMESAKE_EVERY: u64 = 107;
+
 fn person(seed: u64, persons: u64, id: u64, nik_perm: &Permutation) -> Person {
+    let mut p = base_person(seed, persons, id, nik_perm);
+    if id == 0 {
+        return p;
+    }
+    let v = vocab();
+    let kecamatan = |slot: usize| v.kecamatan[slot % v.kecamatan.len()].code.clone();
+    if id.is_multiple_of(TWIN_EVERY) {
+        let sib = person(seed, persons, id - 1, nik_perm);
+        let mut rng = rng_for(seed, 5, id);
+        let given = if p.sex == Sex::Perempuan {
+            &v.female_given
+        } else {
+            &v.male_given
+        };
+        // Another given name; a second or third name (often the father's) stays the same.
+        let mut tokens: Vec<String> = sib.nama.split(' ').map(str::to_string).collect();
+        // The first token that is a name, not a title (H., KGS., NYIMAS …) or MUHAMMAD/SITI.
+        let first_name = tokens
+            .iter()
+            .position(|t| {
+                !t.ends_with('.')
+                    && !matches!(
+                        t.as_str(),
+                        "NYIMAS" | "NYAYU" | "MASAYU" | "MUHAMMAD" | "SITI"
+                    )
+            })
+            .unwrap_or(0);
+        tokens[first_name] = pick(&mut rng, given).to_string();
+        p.nama = tokens.join(" ");
+        p.birth = sib.birth;
+        p.recorded_birth = sib.birth;
+        p.nama_ibu = sib.nama_ibu.clone();
+        p.address = sib.address.clone();
+        p.tempat_lahir = sib.tempat_lahir.clone();
+        p.nik = Nik::compose(
+            &kecamatan(sib.nik_slot),
+            sib.birth,
+            p.sex,
+            2000 + sib.nik_serial,
+        )
+        .map(|n| n.to_string())
+        .unwrap_or(p.nik);
+        p.nik_slot = sib.nik_slot;
+        p.nik_serial = 2000 + sib.nik_serial;
+    } else if id.is_multiple_of(CHILD_EVERY) {
+        let parent = person(seed, persons, id - 1, nik_perm);
+        // Born a fixed 9,131 days (~25 years) later: distinct parents give distinct children.
+        let birth = parent.birth + Duration::days(9_131);
+        if birth < time::macros::date!(1995 - 01 - 01) {
+            p.nama = parent
+                .nama
+                .trim_start_matches("H. ")
+                .trim_start_matches("HJ. ")
+                .to_string();
+            p.sex = parent.sex;
+            p.birth = birth;
+            p.recorded_birth = birth;
+            p.address = parent.address.clone();
+            p.nik = Nik::compose(
+                &kecamatan(parent.nik_slot),
+                birth,
+                p.sex,
+                3000 + parent.nik_serial,
+            )
+            .map(|n| n.to_string())
+            .unwrap_or(p.nik);
+            p.nik_serial = 3000 + parent.nik_serial;
+        }
+    } else if id.is_multiple_of(NAMESAKE_EVERY) {
+        let other = person(seed, persons, id - 1, nik_perm);
+        p.nama = other.nama.clone();
+        p.sex = other.sex;
+        p.birth = other.birth;
+        p.recorded_birth = other.birth;
+        p.nik = Nik::compose(
+            &kecamatan(other.nik_slot + 3),
+            other.birth,
+            p.sex,
+            4000 + other.nik_serial,
+        )
+        .map(|n| n.to_string())
+        .unwrap_or(p.nik);
+        p.nik_serial = 4000 + other.nik_serial;
+    }
+    p
+}
+
+fn base_person(seed: u64, persons: u64, id: u64, nik_perm: &Permutation) -> Person {
     let v = vocab();
     let mut rng = rng_for(seed, 1, id);
     // A unique (kecamatan, birth date, serial) per person: the NIK never collides by accident.

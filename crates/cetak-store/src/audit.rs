@@ -55,35 +55,61 @@ fn to_hash(bytes: &[u8], seq: u64) -> Result<[u8; 32]> {
         .map_err(|_| StoreError::Corrupt(format!("audit entry {seq} has a malformed hash")))
 }
 
-/// Append an entry in the caller's transaction; returns its position.
+/// The chain's end inside one transaction: appending many entries reads the tail once.
+pub(crate) struct Chain {
+    next: u64,
+    prev: [u8; 32],
+}
+
+impl Chain {
+    /// Read the tail (the writer holds the transaction, so it cannot move under us).
+    pub(crate) fn load(tx: &Transaction<'_>) -> Result<Chain> {
+        let (next, prev) = tail(tx)?;
+        Ok(Chain { next, prev })
+    }
+
+    /// The position the next entry will take.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next
+    }
+
+    /// Append an entry; returns its position.
+    pub(crate) fn append(&mut self, tx: &Transaction<'_>, entry: &AuditEntry) -> Result<u64> {
+        let seq = self.next;
+        let content = EntryContent {
+            seq,
+            at: &entry.at,
+            actor: &entry.actor,
+            action: &entry.action,
+            subject: &entry.subject,
+            reason: &entry.reason,
+            detail: &entry.detail,
+        };
+        let hash = entry_hash(&self.prev, &content);
+        tx.prepare_cached(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, reason, detail, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            seq as i64,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.reason,
+            entry.detail,
+            &self.prev[..],
+            &hash[..]
+        ])?;
+        self.next += 1;
+        self.prev = hash;
+        Ok(seq)
+    }
+}
+
+/// Append one entry in the caller's transaction; returns its position.
 pub(crate) fn append(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<u64> {
-    let (seq, prev) = tail(tx)?;
-    let content = EntryContent {
-        seq,
-        at: &entry.at,
-        actor: &entry.actor,
-        action: &entry.action,
-        subject: &entry.subject,
-        reason: &entry.reason,
-        detail: &entry.detail,
-    };
-    let hash = entry_hash(&prev, &content);
-    tx.prepare_cached(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, reason, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        seq as i64,
-        entry.at,
-        entry.actor,
-        entry.action,
-        entry.subject,
-        entry.reason,
-        entry.detail,
-        &prev[..],
-        &hash[..]
-    ])?;
-    Ok(seq)
+    Chain::load(tx)?.append(tx, entry)
 }
 
 impl Store {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::audit::{self, AuditEntry};
-use crate::registry::apply;
+use crate::registry::apply_from;
 use crate::{Result, Store, StoreError, rfc3339};
 
 /// What a dedup run changed, in recordings.
@@ -50,6 +50,15 @@ pub struct PairView {
     pub decision: Option<(bool, String, String)>,
 }
 
+/// A record's stored state as dedup read it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// Lifecycle state.
+    pub state: RecordState,
+    /// Current survivor, for a duplicate.
+    pub duplicate_of: Option<String>,
+}
+
 const HAS_CARD: [RecordState; 3] = [
     RecordState::Printing,
     RecordState::Printed,
@@ -59,10 +68,10 @@ const HAS_CARD: [RecordState; 3] = [
 impl Store {
     /// Every recording dedup should see (all but cancelled ones), with their states, and the
     /// decisions taken so far.
-    pub fn dedup_input(&self) -> Result<(Vec<Recording>, Vec<RecordState>, Vec<Decision>)> {
+    pub fn dedup_input(&self) -> Result<(Vec<Recording>, Vec<Stored>, Vec<Decision>)> {
         let mut stmt = self.conn.prepare(
             "SELECT recording_id, nik, nama, tanggal_lahir, jenis_kelamin, tempat_lahir, nama_ibu, alamat,
-                    kecamatan, kelurahan, recorded_at, state
+                    kecamatan, kelurahan, recorded_at, state, duplicate_of
              FROM records WHERE state != 'cancelled' ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -88,7 +97,10 @@ impl Store {
                 recorded_at: r.get(10)?,
                 has_card: HAS_CARD.contains(&state),
             });
-            states.push(state);
+            states.push(Stored {
+                state,
+                duplicate_of: r.get(12)?,
+            });
         }
         let mut stmt = self
             .conn
@@ -110,7 +122,7 @@ impl Store {
     pub fn apply_dedup(
         &mut self,
         recs: &[Recording],
-        states: &[RecordState],
+        states: &[Stored],
         result: &DedupResult,
         actor: &Actor,
         at: OffsetDateTime,
@@ -118,39 +130,37 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut chain = audit::Chain::load(&tx)?;
         let mut s = DedupSummary {
             review_pairs: result.review.len() as u64,
             ..DedupSummary::default()
         };
         for (i, outcome) in result.outcomes.iter().enumerate() {
-            let (rec, state) = (&recs[i], states[i]);
+            let (rec, state) = (&recs[i], states[i].state);
             if HAS_CARD.contains(&state) {
                 s.with_card += 1;
                 continue;
             }
-            let event = match outcome {
-                Outcome::Unique => {
-                    s.unique += 1;
-                    match state {
-                        RecordState::Received
-                        | RecordState::AwaitingDecision
-                        | RecordState::Duplicate => Some((
-                            Event::MarkUnique,
-                            "no other recording of this person found".to_string(),
-                        )),
-                        _ => None,
+            let event =
+                match outcome {
+                    Outcome::Unique => {
+                        s.unique += 1;
+                        match state {
+                            RecordState::Received
+                            | RecordState::AwaitingDecision
+                            | RecordState::Duplicate => Some((
+                                Event::MarkUnique,
+                                "no other recording of this person found".to_string(),
+                            )),
+                            _ => None,
+                        }
                     }
-                }
-                Outcome::Duplicate { survivor } => {
-                    s.auto_linked += 1;
-                    let survivor = &recs[*survivor as usize].id;
-                    let current: Option<String> = tx
-                        .prepare_cached("SELECT duplicate_of FROM records WHERE recording_id = ?1")?
-                        .query_row([&rec.id], |r| r.get(0))
-                        .optional()?
-                        .flatten();
-                    (state != RecordState::Duplicate
-                        || current.as_deref() != Some(survivor.as_str()))
+                    Outcome::Duplicate { survivor } => {
+                        s.auto_linked += 1;
+                        let survivor = &recs[*survivor as usize].id;
+                        let current = states[i].duplicate_of.as_deref();
+                        (state != RecordState::Duplicate
+                        || current != Some(survivor.as_str()))
                     .then(|| {
                         (
                             Event::MarkDuplicate {
@@ -159,23 +169,23 @@ impl Store {
                             format!("another recording of the person of {survivor}, which is kept"),
                         )
                     })
-                }
-                Outcome::AwaitingDecision => {
-                    s.awaiting_decision += 1;
-                    (state != RecordState::AwaitingDecision).then(|| {
-                        (
-                            Event::SendToReview,
-                            "possible duplicate: a supervisor decides".to_string(),
-                        )
-                    })
-                }
-            };
+                    }
+                    Outcome::AwaitingDecision => {
+                        s.awaiting_decision += 1;
+                        (state != RecordState::AwaitingDecision).then(|| {
+                            (
+                                Event::SendToReview,
+                                "possible duplicate: a supervisor decides".to_string(),
+                            )
+                        })
+                    }
+                };
             if let Some((event, reason)) = event {
-                apply(&tx, &rec.id, event, actor, at, &reason)?;
+                apply_from(&tx, &mut chain, &rec.id, state, event, actor, at, &reason)?;
                 s.transitions += 1;
             }
         }
-        let (seq, _) = audit::tail(&tx)?;
+        let seq = chain.next_seq();
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO dedup_pairs (a, b, kind, probability, evidence, why, run_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -209,7 +219,7 @@ impl Store {
             "summary": &s,
             "lambda": result.model.lambda,
         });
-        audit::append(
+        chain.append(
             &tx,
             &AuditEntry {
                 seq,

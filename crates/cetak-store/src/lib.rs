@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
-pub use dedup::{DedupSummary, PairView};
+pub use dedup::{DedupSummary, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use registry::{RecordStatus, StateCount};
 

@@ -57,6 +57,31 @@ pub(crate) fn apply(
         .optional()?;
     let from =
         parse_state(&state.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)?;
+    apply_from(
+        tx,
+        &mut audit::Chain::load(tx)?,
+        recording_id,
+        from,
+        event,
+        actor,
+        at,
+        reason,
+    )
+}
+
+/// [`apply`] for a caller that already holds the record's state and the chain's end (bulk
+/// changes such as a dedup run).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply_from(
+    tx: &Transaction<'_>,
+    chain: &mut audit::Chain,
+    recording_id: &str,
+    from: RecordState,
+    event: Event,
+    actor: &Actor,
+    at: OffsetDateTime,
+    reason: &str,
+) -> Result<Transition> {
     let t = transition(recording_id, from, event, actor.clone(), at, reason)?;
     let at_s = rfc3339(at);
     let duplicate_of = match &t.event {
@@ -70,7 +95,7 @@ pub(crate) fn apply(
     )?
     .execute(params![recording_id, t.to.as_str(), at_s, duplicate_of])?;
     let detail = serde_json::json!({ "from": t.from, "to": t.to, "event": t.event });
-    audit::append(
+    chain.append(
         tx,
         &AuditEntry {
             seq: 0,
