@@ -203,6 +203,9 @@ fn frequencies<'a>(keys: impl Iterator<Item = &'a str>, n: usize) -> HashMap<Str
         .collect()
 }
 
+/// Chooses the pairs of one EM session by their levels.
+type Selector = fn(&[u8; FIELDS]) -> bool;
+
 /// EM over `pairs`, learning m for every field not in `fixed`; returns (m, iterations, λ).
 fn em(
     start: &[Vec<f64>],
@@ -309,7 +312,7 @@ impl Model {
         // fields look like within one person; pairs that share birth date and mother teach
         // the NIK's behaviour. A session never learns about the fields it selected on, so a
         // namesake sharing name and birth date cannot teach that mothers may differ.
-        let sessions: [(&[usize], fn(&[u8; FIELDS]) -> bool); 2] = [
+        let sessions: [(&[usize], Selector); 2] = [
             (&[NIK], |l| l[NIK] == 1),
             (&[DOB, MOTHER], |l| l[DOB] == 3 && l[MOTHER] == 2),
         ];

@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::audit::{self, AuditEntry};
-use crate::registry::apply_from;
+use crate::registry::{Target, apply_from};
 use crate::{Result, Store, StoreError, rfc3339};
 
 /// What a dedup run changed, in recordings.
@@ -57,6 +57,8 @@ pub struct Stored {
     pub state: RecordState,
     /// Current survivor, for a duplicate.
     pub duplicate_of: Option<String>,
+    /// The record's row.
+    pub row: i64,
 }
 
 const HAS_CARD: [RecordState; 3] = [
@@ -71,7 +73,7 @@ impl Store {
     pub fn dedup_input(&self) -> Result<(Vec<Recording>, Vec<Stored>, Vec<Decision>)> {
         let mut stmt = self.conn.prepare(
             "SELECT recording_id, nik, nama, tanggal_lahir, jenis_kelamin, tempat_lahir, nama_ibu, alamat,
-                    kecamatan, kelurahan, recorded_at, state, duplicate_of
+                    kecamatan, kelurahan, recorded_at, state, duplicate_of, id
              FROM records WHERE state != 'cancelled' ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -100,6 +102,7 @@ impl Store {
             states.push(Stored {
                 state,
                 duplicate_of: r.get(12)?,
+                row: r.get(13)?,
             });
         }
         let mut stmt = self
@@ -181,7 +184,11 @@ impl Store {
                     }
                 };
             if let Some((event, reason)) = event {
-                apply_from(&tx, &mut chain, &rec.id, state, event, actor, at, &reason)?;
+                let target = Target {
+                    recording_id: &rec.id,
+                    row: Some(states[i].row),
+                };
+                apply_from(&tx, &mut chain, target, state, event, actor, at, &reason)?;
                 s.transitions += 1;
             }
         }

@@ -60,7 +60,10 @@ pub(crate) fn apply(
     apply_from(
         tx,
         &mut audit::Chain::load(tx)?,
-        recording_id,
+        Target {
+            recording_id,
+            row: None,
+        },
         from,
         event,
         actor,
@@ -69,31 +72,51 @@ pub(crate) fn apply(
     )
 }
 
+/// Which record a transition is for: its id, and its row when the caller knows it (an
+/// update by row skips the text-index search, which matters for a million of them).
+pub(crate) struct Target<'a> {
+    pub recording_id: &'a str,
+    pub row: Option<i64>,
+}
+
 /// [`apply`] for a caller that already holds the record's state and the chain's end (bulk
 /// changes such as a dedup run).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn apply_from(
     tx: &Transaction<'_>,
     chain: &mut audit::Chain,
-    recording_id: &str,
+    target: Target<'_>,
     from: RecordState,
     event: Event,
     actor: &Actor,
     at: OffsetDateTime,
     reason: &str,
 ) -> Result<Transition> {
+    let recording_id = target.recording_id;
     let t = transition(recording_id, from, event, actor.clone(), at, reason)?;
     let at_s = rfc3339(at);
     let duplicate_of = match &t.event {
         Event::MarkDuplicate { survivor } => Some(survivor.as_str()),
         _ => None,
     };
-    tx.prepare_cached(
-        "UPDATE records SET state = ?2, state_changed_at = ?3,
-           duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
-         WHERE recording_id = ?1",
-    )?
-    .execute(params![recording_id, t.to.as_str(), at_s, duplicate_of])?;
+    let sql = match target.row {
+        Some(_) => {
+            "UPDATE records SET state = ?2, state_changed_at = ?3,
+               duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
+             WHERE id = ?1"
+        }
+        None => {
+            "UPDATE records SET state = ?2, state_changed_at = ?3,
+               duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
+             WHERE recording_id = ?1"
+        }
+    };
+    let key: &dyn rusqlite::ToSql = match &target.row {
+        Some(row) => row,
+        None => &recording_id,
+    };
+    tx.prepare_cached(sql)?
+        .execute(params![key, t.to.as_str(), at_s, duplicate_of])?;
     let detail = serde_json::json!({ "from": t.from, "to": t.to, "event": t.event });
     chain.append(
         tx,
