@@ -233,7 +233,7 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
     use std::io::Write;
     // Each key writes its bytes into a buffer, or nothing when the record has no such key.
     type KeyFn = fn(&Prepared, &mut Vec<u8>);
-    let keys: [KeyFn; 6] = [
+    let keys: [KeyFn; 8] = [
         |r, k| k.extend_from_slice(r.nik.as_bytes()),
         |r, k| {
             if !r.first.is_empty() {
@@ -259,6 +259,18 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
         |r, k| {
             if r.nik.len() == 16 && !r.first.is_empty() {
                 let _ = write!(k, "{}|{}", &r.nik[6..12], r.first);
+            }
+        },
+        // First and last name, any birth date: a mistyped date with the name intact.
+        |r, k| {
+            if r.tokens.len() >= 2 {
+                let _ = write!(k, "{}|{}", r.first, r.tokens[r.tokens.len() - 1]);
+            }
+        },
+        // One household: the same street address in the same kelurahan.
+        |r, k| {
+            if !r.alamat.is_empty() && !r.kelurahan.is_empty() {
+                let _ = write!(k, "{}|{}", r.kelurahan, r.alamat);
             }
         },
     ];

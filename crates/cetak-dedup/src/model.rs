@@ -377,11 +377,11 @@ impl Model {
     }
 
     /// A rule that overrides the score, as the probability to use for linking: two different
-    /// given names are not a spelling variant (twins share everything else), so such a pair
-    /// is never linked; the same NIK on two different names is a data error a supervisor sees.
-    /// A name merely mangled beyond recognition is left to the other fields' evidence.
+    /// given names on two different NIKs are two people (twins share everything else), so
+    /// such a pair is never linked. On one NIK the NIK decides: it is lifelong and one
+    /// person's, and the scores weigh the name against it.
     pub fn veto(levels: &[u8; FIELDS]) -> Option<f64> {
-        (levels[NAME] == 0).then_some(if levels[NIK] == 1 { 0.5 } else { 0.0 })
+        (levels[NAME] == 0 && levels[NIK] == 0).then_some(0.0)
     }
 
     /// Match probability of a pair with these levels (the model's score, before any veto).
