@@ -61,6 +61,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     }
     let result = run(&recs, &[], &Config::default());
+    // CETAK_DEBUG=id1,id2 prints how the run saw those recordings' pairs.
+    if let Ok(ids) = std::env::var("CETAK_DEBUG") {
+        let want: Vec<usize> = ids
+            .split(',')
+            .filter_map(|id| recs.iter().position(|r| r.id == id))
+            .collect();
+        for p in result.links.iter().chain(&result.review) {
+            if want.contains(&(p.a as usize)) || want.contains(&(p.b as usize)) {
+                eprintln!(
+                    "{} {} p={:.4} why={:?} {:?}",
+                    recs[p.a as usize].id,
+                    recs[p.b as usize].id,
+                    p.probability,
+                    p.why,
+                    p.evidence
+                        .iter()
+                        .map(|e| (e.field, e.level, e.weight))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+        for &w in &want {
+            eprintln!("{} -> {:?}", recs[w].id, result.outcomes[w]);
+        }
+        eprintln!(
+            "m {:?}\nu {:?}\nprior {}",
+            result.model.m, result.model.u, result.model.prior_log2
+        );
+    }
     let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);
     writeln!(out, "recording_id,cluster_id")?;
     for (i, o) in result.outcomes.iter().enumerate() {

@@ -460,8 +460,22 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             }
         }
     }
+    // An unclear pair asks whether the smaller group of recordings belongs to the larger one's
+    // person: the smaller group waits (both, when equal); a person already assembled from
+    // certain links is not held back by one doubtful extra recording.
     for p in &review {
-        for x in [p.a, p.b] {
+        let (ra, rb) = (uf.find(p.a), uf.find(p.b));
+        let (sa, sb) = (members[ra as usize].len(), members[rb as usize].len());
+        let waiting: Vec<u32> = match sa.cmp(&sb) {
+            std::cmp::Ordering::Less => members[ra as usize].clone(),
+            std::cmp::Ordering::Greater => members[rb as usize].clone(),
+            std::cmp::Ordering::Equal => members[ra as usize]
+                .iter()
+                .chain(&members[rb as usize])
+                .copied()
+                .collect(),
+        };
+        for x in waiting {
             if !recordings[x as usize].has_card {
                 outcomes[x as usize] = Outcome::AwaitingDecision;
             }

@@ -143,20 +143,41 @@ fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
 
 /// Agreement level of every field for a pair.
 pub fn compare(a: &Prepared, b: &Prepared) -> [u8; FIELDS] {
+    // A value missing on either side is no evidence either way (two empty fields do not agree).
+    let either = |x: bool, y: bool| x || y;
+    let or_missing = |missing: bool, level: u8| if missing { MISSING } else { level };
     [
-        name_level(a, b),
-        dob_level(a, b),
-        nik_level(a, b),
-        mother_level(a, b),
-        if a.kelurahan == b.kelurahan {
-            if a.alamat == b.alamat { 2 } else { 1 }
-        } else {
-            0
-        },
-        u8::from(a.birthplace == b.birthplace),
+        or_missing(
+            either(a.name_key.is_empty(), b.name_key.is_empty()),
+            name_level(a, b),
+        ),
+        or_missing(either(a.dob == [0; 3], b.dob == [0; 3]), dob_level(a, b)),
+        or_missing(either(a.nik.is_empty(), b.nik.is_empty()), nik_level(a, b)),
+        or_missing(
+            either(a.mother_key.is_empty(), b.mother_key.is_empty()),
+            mother_level(a, b),
+        ),
+        or_missing(
+            either(
+                a.kelurahan.is_empty() && a.alamat.is_empty(),
+                b.kelurahan.is_empty() && b.alamat.is_empty(),
+            ),
+            if a.kelurahan == b.kelurahan {
+                if a.alamat == b.alamat { 2 } else { 1 }
+            } else {
+                0
+            },
+        ),
+        or_missing(
+            either(a.birthplace.is_empty(), b.birthplace.is_empty()),
+            u8::from(a.birthplace == b.birthplace),
+        ),
         u8::from(a.female == b.female),
     ]
 }
+
+/// The level of a field whose value is missing on one side: weight 0, not learned from.
+pub const MISSING: u8 = u8::MAX;
 
 /// Fitted parameters.
 #[derive(Debug, Clone, Serialize)]
@@ -223,13 +244,13 @@ fn em(
         let mut total_g = 0.0;
         for levels in pairs {
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
-            for (f, &l) in levels.iter().enumerate() {
+            for (f, &l) in levels.iter().enumerate().filter(|(_, l)| **l != MISSING) {
                 pm *= m[f][l as usize];
                 pu *= u[f][l as usize];
             }
             let g = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
             total_g += g;
-            for (f, &l) in levels.iter().enumerate() {
+            for (f, &l) in levels.iter().enumerate().filter(|(_, l)| **l != MISSING) {
                 mc[f][l as usize] += g;
             }
         }
@@ -275,7 +296,9 @@ impl Model {
                         let b = (rng.next() % n as u64) as usize;
                         if a != b {
                             for (f, &l) in compare(&records[a], &records[b]).iter().enumerate() {
-                                u[f][l as usize] += 1.0;
+                                if l != MISSING {
+                                    u[f][l as usize] += 1.0;
+                                }
                             }
                         }
                     }
@@ -360,6 +383,9 @@ impl Model {
     }
 
     fn weight(&self, a: &Prepared, f: usize, l: u8) -> f64 {
+        if l == MISSING {
+            return 0.0;
+        }
         let top = LEVELS[f].len() - 1;
         let mut u = self.u[f][l as usize];
         // Term frequency: two SITI AMINAHs agree far more often by chance than two rare names.
@@ -407,7 +433,11 @@ impl Model {
             .enumerate()
             .map(|(f, &l)| FieldEvidence {
                 field: FIELD_NAMES[f],
-                level: LEVELS[f][l as usize],
+                level: if l == MISSING {
+                    "missing"
+                } else {
+                    LEVELS[f][l as usize]
+                },
                 weight: (self.weight(a, f, l) * 100.0).round() / 100.0,
             })
             .collect()
