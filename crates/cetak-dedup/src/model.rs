@@ -35,7 +35,12 @@ pub const LEVELS: [&[&str]; FIELDS] = [
     &["differs", "two_of_three", "transposed", "exact"],
     &["differs", "exact"],
     &["differs", "fuzzy", "exact"],
-    &["differs", "same_kelurahan", "same_address"],
+    &[
+        "differs",
+        "similar_address",
+        "same_kelurahan",
+        "same_address",
+    ],
     &["differs", "same"],
     &["differs", "same"],
 ];
@@ -141,6 +146,17 @@ fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
     }
 }
 
+fn address_level(a: &Prepared, b: &Prepared) -> u8 {
+    if a.kelurahan == b.kelurahan {
+        if a.alamat == b.alamat { 3 } else { 2 }
+    } else if !a.alamat.is_empty() && jw(&a.alamat, &b.alamat) >= 0.92 {
+        // The same street and number with a typo, or a kelurahan spelled another way.
+        1
+    } else {
+        0
+    }
+}
+
 /// Agreement level of every field for a pair.
 pub fn compare(a: &Prepared, b: &Prepared) -> [u8; FIELDS] {
     // A value missing on either side is no evidence either way (two empty fields do not agree).
@@ -162,11 +178,7 @@ pub fn compare(a: &Prepared, b: &Prepared) -> [u8; FIELDS] {
                 a.kelurahan.is_empty() && a.alamat.is_empty(),
                 b.kelurahan.is_empty() && b.alamat.is_empty(),
             ),
-            if a.kelurahan == b.kelurahan {
-                if a.alamat == b.alamat { 2 } else { 1 }
-            } else {
-                0
-            },
+            address_level(a, b),
         ),
         or_missing(
             either(a.birthplace.is_empty(), b.birthplace.is_empty()),
