@@ -274,9 +274,21 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
             }
         },
     ];
+    // Keys without a birth date or NIK are far less selective: their blocks are capped lower.
+    let caps = [
+        max_block,
+        max_block,
+        max_block,
+        max_block,
+        max_block,
+        max_block,
+        max_block / 15,
+        max_block / 10,
+    ];
     let per_key: Vec<(Vec<(u32, u32)>, u64)> = keys
         .par_iter()
-        .map(|key| {
+        .zip(caps.par_iter())
+        .map(|(key, &cap)| {
             let mut buf = Vec::with_capacity(64);
             let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(p.len());
             for (i, r) in p.iter().enumerate() {
@@ -290,7 +302,7 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
             let mut pairs = Vec::new();
             let mut skipped = 0;
             for block in keyed.chunk_by(|x, y| x.0 == y.0) {
-                if block.len() > max_block {
+                if block.len() > cap.max(2) {
                     skipped += 1;
                     continue;
                 }
