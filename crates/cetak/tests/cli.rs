@@ -369,3 +369,61 @@ fn dedup_review_and_export_follow_the_contract() {
             .success()
     );
 }
+
+#[test]
+fn review_commands_refuse_bad_input_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let file = generate(p, 500, &[]);
+    json(&cetak(
+        p,
+        &[
+            "--db",
+            "x.db",
+            "import",
+            file.to_str().expect("path"),
+            "--json",
+        ],
+    ));
+    json(&cetak(p, &["--db", "x.db", "dedup", "--json"]));
+    let head = json(&cetak(p, &["--db", "x.db", "audit", "head", "--json"]));
+    for (args, needle) in [
+        (&["review", "show", "999999"][..], "no pair"),
+        (
+            &["review", "decide", "999999", "--same", "--reason", "x"],
+            "no record",
+        ),
+        (&["review", "show", "abc"], "invalid value"),
+        (
+            &[
+                "review",
+                "decide",
+                "1",
+                "--same",
+                "--different",
+                "--reason",
+                "x",
+            ],
+            "cannot be used with",
+        ),
+        (&["review", "decide", "1", "--reason", "x"], "required"),
+        (
+            &["dedup", "--review", "0.9", "--auto-link", "0.5"],
+            "thresholds",
+        ),
+        (&["export", "clusters", "--format", "xml"], "invalid value"),
+    ] {
+        let out = cetak(p, &[&["--db", "x.db"][..], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).to_lowercase().contains(needle),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(
+        json(&cetak(p, &["--db", "x.db", "audit", "head", "--json"])),
+        head,
+        "a refused command wrote nothing"
+    );
+}

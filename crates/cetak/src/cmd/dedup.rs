@@ -9,6 +9,7 @@ use anyhow::{Context as _, bail};
 use cetak_dedup::Config;
 use cetak_domain::lifecycle::Actor;
 use cetak_store::{DedupSummary, PairView, Store};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::{Context, now, open_store, print_json, table};
@@ -37,10 +38,45 @@ pub struct DedupReport {
 
 /// Run dedup over the whole registry and apply the outcome.
 pub fn dedup(store: &mut Store, config: &Config, actor: &Actor) -> anyhow::Result<DedupReport> {
+    dedup_with_progress(store, config, actor, false)
+}
+
+/// [`dedup`] with a spinner naming each phase on a terminal (a million recordings take half a
+/// minute: the operator sees it working).
+pub fn dedup_with_progress(
+    store: &mut Store,
+    config: &Config,
+    actor: &Actor,
+    progress: bool,
+) -> anyhow::Result<DedupReport> {
     let started = Instant::now();
+    let bar = if progress {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.set_message(t("membaca register…", "reading the registry…"));
     let (recs, states, decisions) = store.dedup_input()?;
+    bar.set_message(format!(
+        "{} {} {}",
+        t("membandingkan", "comparing"),
+        recs.len(),
+        t("perekaman…", "recordings…")
+    ));
     let result = cetak_dedup::run(&recs, &decisions, config);
+    bar.set_message(format!(
+        "{} {} {}",
+        t("menyimpan keputusan dan", "writing decisions and"),
+        result.compared,
+        t("pasangan…", "pairs…")
+    ));
     let summary = store.apply_dedup(&recs, &states, &result, actor, now())?;
+    bar.finish_and_clear();
     Ok(DedupReport {
         summary,
         recordings: recs.len() as u64,
@@ -70,7 +106,8 @@ pub fn run_dedup(ctx: &Context, a: DedupArgs) -> anyhow::Result<ExitCode> {
         ..Config::default()
     };
     let mut store = open_store(&ctx.db)?;
-    let report = dedup(&mut store, &config, &Actor::system("dedup"))?;
+    let progress = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = dedup_with_progress(&mut store, &config, &Actor::system("dedup"), progress)?;
     if ctx.json {
         print_json(&serde_json::to_value(&report)?)?;
     } else {
