@@ -233,7 +233,7 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
     use std::io::Write;
     // Each key writes its bytes into a buffer, or nothing when the record has no such key.
     type KeyFn = fn(&Prepared, &mut Vec<u8>);
-    let keys: [KeyFn; 8] = [
+    let keys: [KeyFn; 9] = [
         |r, k| k.extend_from_slice(r.nik.as_bytes()),
         |r, k| {
             if !r.first.is_empty() {
@@ -267,6 +267,12 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
                 let _ = write!(k, "{}|{}", r.first, r.tokens[r.tokens.len() - 1]);
             }
         },
+        // Birth date and last name: a typo in the first name.
+        |r, k| {
+            if r.tokens.len() >= 2 && r.dob != [0; 3] {
+                let _ = write!(k, "{:?}|{}", r.dob, r.tokens[r.tokens.len() - 1]);
+            }
+        },
         // One household: the same street address in the same kelurahan.
         |r, k| {
             if !r.alamat.is_empty() && !r.kelurahan.is_empty() {
@@ -275,15 +281,17 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
         },
     ];
     // Keys without a birth date or NIK are far less selective: their blocks are capped lower.
-    let caps = [
+    // (Same length as `keys`, checked by the type.)
+    let caps: [usize; 9] = [
         max_block,
         max_block,
         max_block,
         max_block,
         max_block,
         max_block,
-        max_block / 15,
-        max_block / 10,
+        max_block / 15, // first + last name
+        max_block,      // birth date + last name
+        max_block / 10, // household
     ];
     let per_key: Vec<(Vec<(u32, u32)>, u64)> = keys
         .par_iter()
