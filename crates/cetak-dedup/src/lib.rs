@@ -17,6 +17,7 @@
 //!    unique.
 #![deny(missing_docs)]
 
+mod jaro;
 pub mod model;
 pub mod normalize;
 
@@ -421,20 +422,23 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         }
         // No chaining: every recording of one side must be compatible with every recording
         // of the other, compared or not (clusters are small: at most `max_cluster`).
-        let conflict = members[ra as usize].iter().any(|&m| {
-            members[rb as usize].iter().any(|&o| {
-                let key = (m.min(o), m.max(o));
-                match decided.get(&key) {
-                    Some(same) => !same,
-                    None => {
-                        against.get(&m).is_some_and(|others| others.contains(&o)) || {
-                            let l = compare(&prepared[m as usize], &prepared[o as usize]);
-                            model.probability(&prepared[m as usize], &l) < config.cannot_link
+        // Two single recordings: their own pair, being linked, is the only cross pair.
+        let singles = members[ra as usize].len() == 1 && members[rb as usize].len() == 1;
+        let conflict = !singles
+            && members[ra as usize].iter().any(|&m| {
+                members[rb as usize].iter().any(|&o| {
+                    let key = (m.min(o), m.max(o));
+                    match decided.get(&key) {
+                        Some(same) => !same,
+                        None => {
+                            against.get(&m).is_some_and(|others| others.contains(&o)) || {
+                                let l = compare(&prepared[m as usize], &prepared[o as usize]);
+                                model.probability(&prepared[m as usize], &l) < config.cannot_link
+                            }
                         }
                     }
-                }
-            })
-        });
+                })
+            });
         let too_big = members[ra as usize].len() + members[rb as usize].len() > config.max_cluster;
         if conflict || too_big {
             let why = if conflict {

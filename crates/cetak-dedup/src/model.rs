@@ -51,7 +51,7 @@ const NIK: usize = 2;
 const MOTHER: usize = 3;
 
 fn jw(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b)
+    crate::jaro::jaro_winkler(a, b)
 }
 
 fn name_level(a: &Prepared, b: &Prepared) -> u8 {
@@ -69,27 +69,32 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
     };
     let subset = short.tokens.iter().all(|t| long.tokens.contains(t));
     let whole = jw(&a.name_key, &b.name_key);
-    // Token by token, in either order: a typo in one token of several.
-    let best_tokens = short
-        .tokens
-        .iter()
-        .map(|t| long.tokens.iter().map(|u| jw(t, u)).fold(0.0, f64::max))
-        .sum::<f64>()
-        / short.tokens.len().max(1) as f64;
     // A single name inside a longer one (DEBORA / DEBORA LATIFAH) is common among different
     // people: only a subset of two or more tokens counts as close.
     let close_subset = subset && short.tokens.len() >= 2;
-    let level = if whole >= 0.95
-        || close_subset
-        || (best_tokens >= 0.93 && short.tokens.len() == long.tokens.len())
-    {
+    // Token by token, in either order: a typo in one token of several. Only worth computing
+    // when the whole names are neither clearly close nor clearly apart (it is the hot loop).
+    let best_tokens = || {
+        short
+            .tokens
+            .iter()
+            .map(|t| long.tokens.iter().map(|u| jw(t, u)).fold(0.0, f64::max))
+            .sum::<f64>()
+            / short.tokens.len().max(1) as f64
+    };
+    let level = if whole >= 0.95 || close_subset {
         4
-    } else if whole >= 0.88 || best_tokens >= 0.88 || subset {
-        3
-    } else if a.first == b.first {
-        2
     } else {
-        1
+        let best = if whole >= 0.6 { best_tokens() } else { 0.0 };
+        if best >= 0.93 && short.tokens.len() == long.tokens.len() {
+            4
+        } else if whole >= 0.88 || best >= 0.88 || subset {
+            3
+        } else if a.first == b.first {
+            2
+        } else {
+            1
+        }
     };
     if distinct_given_names(a, b) { 0 } else { level }
 }
@@ -301,7 +306,7 @@ impl Model {
         let mut u: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![1.0; l.len()]).collect();
         if n >= 2 {
             // Random pairs, in parallel chunks each with its own seeded stream (deterministic).
-            let samples = (n * 8).clamp(50_000, 1_000_000);
+            let samples = (n * 4).clamp(50_000, 500_000);
             let chunks = 16;
             let counts: Vec<Vec<Vec<f64>>> = (0..chunks)
                 .into_par_iter()

@@ -62,6 +62,11 @@ pub fn dedup_with_progress(
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar.set_message(t("membaca register…", "reading the registry…"));
     let (recs, states, decisions) = store.dedup_input()?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        recordings = recs.len(),
+        "registry read"
+    );
     bar.set_message(format!(
         "{} {} {}",
         t("membandingkan", "comparing"),
@@ -69,6 +74,11 @@ pub fn dedup_with_progress(
         t("perekaman…", "recordings…")
     ));
     let result = cetak_dedup::run(&recs, &decisions, config);
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        pairs = result.compared,
+        "pairs scored and clustered"
+    );
     bar.set_message(format!(
         "{} {} {}",
         t("menyimpan keputusan dan", "writing decisions and"),
@@ -76,6 +86,11 @@ pub fn dedup_with_progress(
         t("pasangan…", "pairs…")
     ));
     let summary = store.apply_dedup(&recs, &states, &result, actor, now())?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        transitions = summary.transitions,
+        "outcomes written"
+    );
     bar.finish_and_clear();
     Ok(DedupReport {
         summary,
