@@ -650,11 +650,6 @@ impl Record {
         &self.recorded_at_utc
     }
 
-    /// The record's fields in contract order, normalised, as strings.
-    pub fn to_fields(&self) -> [String; 22] {
-        self.with_fields(|f| f.map(str::to_string))
-    }
-
     /// A digest of the normalised content. Two imports of the same enrollment, from CSV or
     /// NDJSON, spaced or not, hash alike; any change of content hashes differently.
     pub fn content_hash(&self) -> [u8; 32] {

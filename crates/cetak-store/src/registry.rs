@@ -42,6 +42,15 @@ fn parse_state(s: &str) -> Result<RecordState> {
     RecordState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown record state {s:?}")))
 }
 
+/// A record's current state (a transaction derefs to its connection).
+fn state_of(conn: &rusqlite::Connection, recording_id: &str) -> Result<RecordState> {
+    let state: Option<String> = conn
+        .prepare_cached("SELECT state FROM records WHERE recording_id = ?1")?
+        .query_row([recording_id], |r| r.get(0))
+        .optional()?;
+    parse_state(&state.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)
+}
+
 /// Apply one event inside the caller's transaction and audit it.
 pub(crate) fn apply(
     tx: &Transaction<'_>,
@@ -51,12 +60,7 @@ pub(crate) fn apply(
     at: OffsetDateTime,
     reason: &str,
 ) -> Result<Transition> {
-    let state: Option<String> = tx
-        .prepare_cached("SELECT state FROM records WHERE recording_id = ?1")?
-        .query_row([recording_id], |r| r.get(0))
-        .optional()?;
-    let from =
-        parse_state(&state.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)?;
+    let from = state_of(tx, recording_id)?;
     apply_from(
         tx,
         &mut audit::Chain::load(tx)?,
@@ -251,15 +255,7 @@ impl Store {
 
     /// The state of one record.
     pub fn record_state(&self, recording_id: &str) -> Result<RecordState> {
-        let s: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT state FROM records WHERE recording_id = ?1",
-                [recording_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        parse_state(&s.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)
+        state_of(&self.conn, recording_id)
     }
 
     /// Records per state, every state listed.

@@ -39,6 +39,21 @@ fn generate(dir: &Path, rows: u64, extra: &[&str]) -> PathBuf {
     dir.join("data/recordings.csv")
 }
 
+/// Generate `rows` recordings and import them into `x.db`.
+fn import_generated(dir: &Path, rows: u64) {
+    let file = generate(dir, rows, &[]);
+    json(&cetak(
+        dir,
+        &[
+            "--db",
+            "x.db",
+            "import",
+            file.to_str().expect("path"),
+            "--json",
+        ],
+    ));
+}
+
 #[test]
 fn gen_writes_the_contract_files() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -257,17 +272,7 @@ fn every_subcommand_has_help() {
 fn dedup_review_and_export_follow_the_contract() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    let file = generate(p, 4000, &[]);
-    json(&cetak(
-        p,
-        &[
-            "--db",
-            "x.db",
-            "import",
-            file.to_str().expect("path"),
-            "--json",
-        ],
-    ));
+    import_generated(p, 4000);
     let run = json(&cetak(p, &["--db", "x.db", "dedup", "--json"]));
     let (linked, waiting, unique) = (
         run["auto_linked"].as_u64(),
@@ -374,17 +379,7 @@ fn dedup_review_and_export_follow_the_contract() {
 fn review_commands_refuse_bad_input_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    let file = generate(p, 500, &[]);
-    json(&cetak(
-        p,
-        &[
-            "--db",
-            "x.db",
-            "import",
-            file.to_str().expect("path"),
-            "--json",
-        ],
-    ));
+    import_generated(p, 500);
     json(&cetak(p, &["--db", "x.db", "dedup", "--json"]));
     let head = json(&cetak(p, &["--db", "x.db", "audit", "head", "--json"]));
     for (args, needle) in [
