@@ -4,7 +4,7 @@
 //!              ┌──────────── SendToReview ───────────┐
 //!  Received ──MarkUnique──► Unique ──Enqueue──► Queued ──StartPrinting──► Printing
 //!     │  └─MarkDuplicate─► Duplicate ◄─┐          ▲  ▲                     │
-//!     └─SendToReview─► AwaitingDecision┘          │  └── PrintSpoiled ─────┤
+//!     └─SendToReview─► AwaitingDecision┘          │  └── PrintSpoiled ─────┤  (and PrintNotSent)
 //!                                                 │                  PrintConfirmed
 //!                                      RequestReplacement                   ▼
 //!                                                 └──── Issued ◄─HandOver─ Printed
@@ -137,6 +137,9 @@ pub enum Event {
     PrintConfirmed,
     /// The card was spoiled (melted, misprint, jam, …): print again on a new blank.
     PrintSpoiled,
+    /// The printer certainly never received the job (refused, unreachable, or an operator found
+    /// the blank unused): back to the queue, no blank consumed.
+    PrintNotSent,
     /// Handed to the resident.
     HandOver,
     /// The resident's card was lost or damaged: print a replacement.
@@ -156,6 +159,7 @@ impl Event {
             Event::StartPrinting => "start_printing",
             Event::PrintConfirmed => "print_confirmed",
             Event::PrintSpoiled => "print_spoiled",
+            Event::PrintNotSent => "print_not_sent",
             Event::HandOver => "hand_over",
             Event::RequestReplacement => "request_replacement",
             Event::Cancel => "cancel",
@@ -190,6 +194,7 @@ pub fn next_state(from: RecordState, event: &Event) -> Result<RecordState, Illeg
         (S::Queued, Event::StartPrinting) => S::Printing,
         (S::Printing, Event::PrintConfirmed) => S::Printed,
         (S::Printing | S::Printed, Event::PrintSpoiled) => S::Queued,
+        (S::Printing, Event::PrintNotSent) => S::Queued,
         (S::Printed, Event::HandOver) => S::Issued,
         (S::Issued, Event::RequestReplacement) => S::Queued,
         (
@@ -288,6 +293,7 @@ mod tests {
             Event::StartPrinting,
             Event::PrintConfirmed,
             Event::PrintSpoiled,
+            Event::PrintNotSent,
             Event::HandOver,
             Event::RequestReplacement,
             Event::Cancel,

@@ -9,6 +9,7 @@ mod audit;
 mod dedup;
 mod import;
 mod migrate;
+mod print;
 mod registry;
 
 use std::path::Path;
@@ -19,6 +20,9 @@ use thiserror::Error;
 pub use audit::{AuditEntry, VerifyReport};
 pub use dedup::{DedupSummary, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
+pub use print::{
+    AttemptRow, CardFieldsRow, Claim, ClaimRefusal, MonthlyReport, PrinterRow, StockReceipt,
+};
 pub use registry::{RecordStatus, StateCount};
 
 /// What can go wrong in the store.
@@ -46,6 +50,15 @@ pub enum StoreError {
     /// Stored data that cannot be read back (edited by hand?).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A request the office's rules refuse (unknown printer, overlapping stock batch, …).
+    #[error("{0}")]
+    Refused(String),
+    /// A blank-stock event its serial's state does not allow.
+    #[error(transparent)]
+    Blank(#[from] cetak_print::stock::IllegalBlankEvent),
+    /// A spool event its attempt's state does not allow.
+    #[error(transparent)]
+    Attempt(#[from] cetak_print::spool::IllegalAttemptEvent),
 }
 
 /// Indexes that a bulk load may drop and rebuild; every open makes sure they exist.

@@ -9,6 +9,7 @@ use crate::{Result, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_registry.sql"),
     include_str!("migrations/0002_dedup.sql"),
+    include_str!("migrations/0003_print.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

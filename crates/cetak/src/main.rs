@@ -57,10 +57,33 @@ enum Command {
     /// Export data for other tools.
     #[command(subcommand)]
     Export(cmd::dedup::ExportCommand),
+    /// The office's card printers.
+    #[command(subcommand)]
+    Printer(cmd::print::PrinterCommand),
+    /// Print cards: run the spool, its status, inspection, spoiled cards, priorities.
+    #[command(subcommand)]
+    Print(cmd::print::PrintCommand),
+    /// Blank card stock (blangko): receive, reconcile, missing, found, spoiled.
+    #[command(subcommand)]
+    Stock(cmd::stock::StockCommand),
+    /// Hand a printed card to its resident.
+    Handover(cmd::stock::HandoverArgs),
+    /// Reports: the monthly blank-usage report.
+    #[command(subcommand)]
+    Report(cmd::stock::ReportCommand),
+    /// Render a record's card front (PNG or PDF) without printing it.
+    #[command(subcommand)]
+    Card(CardCommand),
     /// Where a resident's card is, by NIK.
     Status(cmd::status::Args),
     /// Run the Palembang office demo in a fresh folder: generate, import, mark duplicates, summarise.
     Demo(cmd::demo::Args),
+}
+
+#[derive(Debug, Subcommand)]
+enum CardCommand {
+    /// Render one record's card front.
+    Render(cmd::card::RenderArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +109,12 @@ fn main() -> ExitCode {
         Command::Dedup(a) => cmd::dedup::run_dedup(&ctx, a),
         Command::Review(c) => cmd::dedup::run_review(&ctx, c),
         Command::Export(c) => cmd::dedup::run_export(&ctx, c),
+        Command::Printer(c) => cmd::print::run_printer(&ctx, c),
+        Command::Print(c) => cmd::print::run_print(&ctx, c),
+        Command::Stock(c) => cmd::stock::run_stock(&ctx, c),
+        Command::Handover(a) => cmd::stock::run_handover(&ctx, a),
+        Command::Report(c) => cmd::stock::run_report(&ctx, c),
+        Command::Card(CardCommand::Render(a)) => cmd::card::run_render(&ctx, a),
         Command::Status(a) => cmd::status::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
     };

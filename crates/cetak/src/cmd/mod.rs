@@ -1,12 +1,16 @@
 //! One module per subcommand; shared context and helpers here.
 
 pub mod audit;
+pub mod card;
 pub mod dedup;
 pub mod demo;
 pub mod gen_cmd;
 pub mod import;
+pub mod port;
+pub mod print;
 pub mod quarantine;
 pub mod status;
+pub mod stock;
 
 use std::path::{Path, PathBuf};
 

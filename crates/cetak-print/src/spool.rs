@@ -1,0 +1,616 @@
+//! One print attempt, from the intent written before sending to its final outcome.
+//!
+//! ```text
+//!  Intent ──Accepted──► Sent ──Observed(completed)──► Completed ──ReportedSpoiled──► Spoiled
+//!   │ │                  │ └──Observed(aborted/canceled) / NotFound──► Inspect
+//!   │ └─NotDelivered──► NotSent                                         │ ├─InspectedGood──► Good
+//!   └──FoundByName──► Sent (then as Sent) ; NotFound──► Inspect          │ ├─InspectedSpoiled──► Spoiled
+//!                                                                       │ └─InspectedUnused──► NotSent
+//! ```
+//!
+//! The intent (record, blank serial, printer, job name) is stored durably *before* the printer
+//! hears of it. After that, only the printer's own word or a person moves the attempt on:
+//! - the printer accepted the job → follow it by `job-uuid` (job ids restart with the printer);
+//! - the request certainly never arrived (connection refused, an IPP error status) → not sent:
+//!   the blank goes back on hand and the record back to the queue;
+//! - anything that may have reached the printer (a timeout, a crash of ours, a reset) → look the
+//!   job up in the printer's own job list by its name; if the printer does not know it, a person
+//!   inspects the output tray.
+//!
+//! `completed` means the printer says it sent the card through, not that the card is good: a
+//! melted or misprinted card is reported afterwards ([`AttemptEvent::ReportedSpoiled`]).
+//! No event here ever leads to sending the same card again; a new attempt on a new blank is the
+//! only way to print a record twice, and only after this one is final and not good.
+
+use std::fmt;
+
+use cetak_domain::lifecycle::Event;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::stock::{BlankEvent, Serial, SpoilCause};
+
+/// Where an attempt is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptState {
+    /// Written down; the printer may or may not have it.
+    Intent,
+    /// The printer accepted the job; following it.
+    Sent,
+    /// The printer completed the job: the card is presumed good.
+    Completed,
+    /// Outcome not known or the job failed: a person must look.
+    Inspect,
+    /// A person found the card good.
+    Good,
+    /// The card was spoiled.
+    Spoiled,
+    /// The printer never got the job; the blank was not used.
+    NotSent,
+}
+
+impl AttemptState {
+    /// Every state.
+    pub const ALL: [AttemptState; 7] = [
+        AttemptState::Intent,
+        AttemptState::Sent,
+        AttemptState::Completed,
+        AttemptState::Inspect,
+        AttemptState::Good,
+        AttemptState::Spoiled,
+        AttemptState::NotSent,
+    ];
+
+    /// Stable string form, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Intent => "intent",
+            AttemptState::Sent => "sent",
+            AttemptState::Completed => "completed",
+            AttemptState::Inspect => "inspect",
+            AttemptState::Good => "good",
+            AttemptState::Spoiled => "spoiled",
+            AttemptState::NotSent => "not_sent",
+        }
+    }
+
+    /// Parse the stored form.
+    pub fn parse(s: &str) -> Option<AttemptState> {
+        AttemptState::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Waiting on the printer (the spool follows it).
+    pub fn is_pending(self) -> bool {
+        matches!(self, AttemptState::Intent | AttemptState::Sent)
+    }
+
+    /// A good card came of it.
+    pub fn made_a_card(self) -> bool {
+        matches!(self, AttemptState::Completed | AttemptState::Good)
+    }
+}
+
+impl fmt::Display for AttemptState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An IPP job's state as the printer reports it (RFC 8011 §5.3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobPhase {
+    /// pending, pending-held, processing.
+    Underway,
+    /// processing-stopped: the printer needs a hand (jam, cover, hopper).
+    Stopped,
+    /// completed.
+    Completed,
+    /// aborted by the printer.
+    Aborted,
+    /// canceled.
+    Canceled,
+}
+
+/// What happened to an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptEvent {
+    /// Print-Job answered with a job.
+    Accepted {
+        /// Its id (restarts with the printer).
+        job_id: i32,
+        /// Its uuid (stable).
+        job_uuid: String,
+    },
+    /// The request certainly never reached the printer, or the printer refused it.
+    NotDelivered {
+        /// Why.
+        why: String,
+    },
+    /// The request may have reached the printer (timeout, reset, crash of ours): look it up.
+    Uncertain {
+        /// Why.
+        why: String,
+    },
+    /// The printer's job list holds this attempt's job (matched by name or uuid).
+    Found {
+        /// Its id now.
+        job_id: i32,
+        /// Its uuid.
+        job_uuid: String,
+        /// Its state.
+        phase: JobPhase,
+        /// job-state-reasons and printer-state-reasons, suffixes stripped.
+        reasons: Vec<String>,
+    },
+    /// The printer reported on the job.
+    Observed {
+        /// Its state.
+        phase: JobPhase,
+        /// Reasons, suffixes stripped.
+        reasons: Vec<String>,
+    },
+    /// The printer does not know the job (it restarted, purged it, or never got it).
+    NotFound {
+        /// What was asked and what the printer said.
+        why: String,
+    },
+    /// An operator takes over an attempt the printer cannot answer for (printer gone).
+    OperatorTakesOver {
+        /// Why.
+        why: String,
+    },
+    /// Inspection: the card is good.
+    InspectedGood,
+    /// Inspection: the card is spoiled.
+    InspectedSpoiled(SpoilCause),
+    /// Inspection: the blank is unused (the printer never fed it).
+    InspectedUnused,
+    /// A card presumed good turned out spoiled (melted, misprint, dead chip, …).
+    ReportedSpoiled(SpoilCause),
+}
+
+/// What the store must do, in one transaction, for an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The attempt's new state.
+    pub to: AttemptState,
+    /// The blank's event, if any.
+    pub blank: Option<BlankEvent>,
+    /// The record's lifecycle event, if any.
+    pub record: Option<Event>,
+    /// A card is born (printed) or dies (spoiled).
+    pub card: Option<CardChange>,
+    /// The printer itself is to blame: cool it down longer.
+    pub printer_failure: Option<SpoilCause>,
+    /// For the operator: what happened and what to do.
+    pub note: String,
+    /// Job identity learned from the printer.
+    pub job: Option<(i32, String)>,
+    /// A cause the printer's reasons suggest, for inspection.
+    pub suggested_cause: Option<SpoilCause>,
+}
+
+/// A change to the card table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardChange {
+    /// A card exists for the record on this blank.
+    Printed,
+    /// The card on this blank is spoiled.
+    Spoiled,
+}
+
+/// An event its attempt's state does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("attempt is {from}: {event} is not allowed")]
+pub struct IllegalAttemptEvent {
+    /// The attempt's state.
+    pub from: AttemptState,
+    /// The event, for the message.
+    pub event: String,
+}
+
+impl Decision {
+    fn to(to: AttemptState, note: impl Into<String>) -> Decision {
+        Decision {
+            to,
+            blank: None,
+            record: None,
+            card: None,
+            printer_failure: None,
+            note: note.into(),
+            job: None,
+            suggested_cause: None,
+        }
+    }
+}
+
+fn reasons_text(reasons: &[String]) -> String {
+    if reasons.is_empty() {
+        "no reason given".into()
+    } else {
+        reasons.join(", ")
+    }
+}
+
+/// The spoil cause a printer's reasons point to, if any.
+pub fn suggested_cause(reasons: &[String]) -> Option<SpoilCause> {
+    reasons.iter().find_map(|r| match r.as_str() {
+        "media-jam" | "input-tray-missing" => Some(SpoilCause::Jam),
+        "marker-supply-empty" | "marker-supply-low" => Some(SpoilCause::Misprint),
+        _ => None,
+    })
+}
+
+fn completed(note: &str) -> Decision {
+    Decision {
+        blank: Some(BlankEvent::CardGood),
+        record: Some(Event::PrintConfirmed),
+        card: Some(CardChange::Printed),
+        ..Decision::to(AttemptState::Completed, note)
+    }
+}
+
+fn observe(phase: JobPhase, reasons: &[String]) -> Option<Decision> {
+    match phase {
+        JobPhase::Underway => None,
+        JobPhase::Stopped => None,
+        JobPhase::Completed => Some(completed(
+            "the printer completed the job (a completed job is not proof of a good card)",
+        )),
+        JobPhase::Aborted | JobPhase::Canceled => Some(Decision {
+            suggested_cause: suggested_cause(reasons),
+            ..Decision::to(
+                AttemptState::Inspect,
+                format!(
+                    "the printer {} the job ({}): check the card and record the outcome",
+                    if phase == JobPhase::Aborted {
+                        "aborted"
+                    } else {
+                        "canceled"
+                    },
+                    reasons_text(reasons)
+                ),
+            )
+        }),
+    }
+}
+
+/// Decide what an event means for an attempt in `from`. `Ok(None)`: nothing changes (the job is
+/// still underway).
+pub fn decide(
+    from: AttemptState,
+    event: &AttemptEvent,
+) -> Result<Option<Decision>, IllegalAttemptEvent> {
+    use AttemptEvent as E;
+    use AttemptState as S;
+    let illegal = || IllegalAttemptEvent {
+        from,
+        event: format!("{event:?}"),
+    };
+    let d = match (from, event) {
+        (S::Intent, E::Accepted { job_id, job_uuid }) => Some(Decision {
+            job: Some((*job_id, job_uuid.clone())),
+            ..Decision::to(
+                S::Sent,
+                format!("printer accepted job {job_id} ({job_uuid})"),
+            )
+        }),
+        (S::Intent, E::NotDelivered { why }) => Some(Decision {
+            blank: Some(BlankEvent::Unused),
+            record: Some(Event::PrintNotSent),
+            ..Decision::to(S::NotSent, format!("not sent: {why}"))
+        }),
+        // Stay an intent; the spool looks the job up by name before anything else.
+        (S::Intent, E::Uncertain { .. }) => None,
+        (
+            S::Intent | S::Sent,
+            E::Found {
+                job_id,
+                job_uuid,
+                phase,
+                reasons,
+            },
+        ) => {
+            let mut d = observe(*phase, reasons).unwrap_or_else(|| {
+                Decision::to(
+                    S::Sent,
+                    format!("found job {job_id} ({job_uuid}) at the printer"),
+                )
+            });
+            d.job = Some((*job_id, job_uuid.clone()));
+            Some(d)
+        }
+        (S::Sent, E::Observed { phase, reasons }) => observe(*phase, reasons),
+        (S::Intent | S::Sent, E::NotFound { why }) => Some(Decision::to(
+            S::Inspect,
+            format!(
+                "the printer cannot confirm this card ({why}): look in the output tray and record the outcome"
+            ),
+        )),
+        (S::Intent | S::Sent, E::OperatorTakesOver { why }) => Some(Decision::to(
+            S::Inspect,
+            format!("taken over by an operator: {why}"),
+        )),
+        (S::Inspect, E::InspectedGood) => Some(Decision {
+            to: S::Good,
+            ..completed("inspected: the card is good")
+        }),
+        (S::Inspect, E::InspectedSpoiled(cause)) => Some(spoiled(*cause, "inspected")),
+        (S::Inspect, E::InspectedUnused) => Some(Decision {
+            blank: Some(BlankEvent::Unused),
+            record: Some(Event::PrintNotSent),
+            ..Decision::to(S::NotSent, "inspected: the blank was never used")
+        }),
+        (S::Completed | S::Good, E::ReportedSpoiled(cause)) => Some(Decision {
+            card: Some(CardChange::Spoiled),
+            ..spoiled(*cause, "reported after printing")
+        }),
+        _ => return Err(illegal()),
+    };
+    Ok(d)
+}
+
+fn spoiled(cause: SpoilCause, how: &str) -> Decision {
+    Decision {
+        blank: Some(BlankEvent::Spoil(cause)),
+        record: Some(Event::PrintSpoiled),
+        printer_failure: cause.blames_printer().then_some(cause),
+        ..Decision::to(
+            AttemptState::Spoiled,
+            format!(
+                "{how}: spoiled ({cause}); cut the card's corner and keep it for the monthly return"
+            ),
+        )
+    }
+}
+
+/// The IPP job name of an attempt: it carries the blank serial, so a card in the output tray
+/// and a job in the printer's list both say which blank and which attempt they are.
+pub fn job_name(serial: Serial, attempt_id: i64) -> String {
+    format!("KTP-{serial:010}-A{attempt_id}")
+}
+
+/// The serial and attempt id in a job name made by [`job_name`].
+pub fn parse_job_name(name: &str) -> Option<(Serial, i64)> {
+    let rest = name.strip_prefix("KTP-")?;
+    let (serial, attempt) = rest.split_once("-A")?;
+    Some((serial.parse().ok()?, attempt.parse().ok()?))
+}
+
+/// A job in the printer's own list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterJob {
+    /// Its id.
+    pub job_id: i32,
+    /// Its uuid.
+    pub job_uuid: Option<String>,
+    /// Its name.
+    pub job_name: Option<String>,
+    /// Its state.
+    pub phase: JobPhase,
+    /// Its reasons.
+    pub reasons: Vec<String>,
+}
+
+/// An attempt the spool is still waiting on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingAttempt {
+    /// Its state (intent or sent).
+    pub state: AttemptState,
+    /// Its job name.
+    pub job_name: String,
+    /// The uuid, once the printer gave one.
+    pub job_uuid: Option<String>,
+}
+
+/// After a crash, a timeout or a printer restart: find the attempt in the printer's job list.
+/// A sent job is matched by uuid only (ids restart); an intent by its name (we never heard a
+/// uuid).
+pub fn find_in_printer(attempt: &PendingAttempt, jobs: &[PrinterJob]) -> AttemptEvent {
+    let hit = match &attempt.job_uuid {
+        Some(uuid) => jobs.iter().find(|j| j.job_uuid.as_deref() == Some(uuid)),
+        None => jobs
+            .iter()
+            .find(|j| j.job_name.as_deref() == Some(attempt.job_name.as_str())),
+    };
+    match hit {
+        Some(j) => AttemptEvent::Found {
+            job_id: j.job_id,
+            job_uuid: j.job_uuid.clone().unwrap_or_default(),
+            phase: j.phase,
+            reasons: j.reasons.clone(),
+        },
+        None => AttemptEvent::NotFound {
+            why: match &attempt.job_uuid {
+                Some(u) => format!("job {u} is not in the printer's job list"),
+                None => format!(
+                    "no job named {} in the printer's job list",
+                    attempt.job_name
+                ),
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_events() -> Vec<AttemptEvent> {
+        vec![
+            AttemptEvent::Accepted {
+                job_id: 1,
+                job_uuid: "u".into(),
+            },
+            AttemptEvent::NotDelivered { why: "x".into() },
+            AttemptEvent::Uncertain { why: "x".into() },
+            AttemptEvent::Found {
+                job_id: 1,
+                job_uuid: "u".into(),
+                phase: JobPhase::Completed,
+                reasons: vec![],
+            },
+            AttemptEvent::Observed {
+                phase: JobPhase::Aborted,
+                reasons: vec!["media-jam".into()],
+            },
+            AttemptEvent::NotFound { why: "x".into() },
+            AttemptEvent::OperatorTakesOver { why: "x".into() },
+            AttemptEvent::InspectedGood,
+            AttemptEvent::InspectedSpoiled(SpoilCause::Melted),
+            AttemptEvent::InspectedUnused,
+            AttemptEvent::ReportedSpoiled(SpoilCause::Misprint),
+        ]
+    }
+
+    #[test]
+    fn no_event_ever_leads_back_to_intent_or_sent_from_a_final_state() {
+        // Never re-send: once an attempt is past the printer, nothing returns it there.
+        for from in [
+            AttemptState::Completed,
+            AttemptState::Inspect,
+            AttemptState::Good,
+            AttemptState::Spoiled,
+            AttemptState::NotSent,
+        ] {
+            for e in all_events() {
+                if let Ok(Some(d)) = decide(from, &e) {
+                    assert!(!d.to.is_pending(), "{from:?} + {e:?} -> {:?}", d.to);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn completed_makes_a_card_and_aborted_goes_to_inspection_with_a_cause() {
+        let d = decide(
+            AttemptState::Sent,
+            &AttemptEvent::Observed {
+                phase: JobPhase::Completed,
+                reasons: vec![],
+            },
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(d.to, AttemptState::Completed);
+        assert_eq!(d.blank, Some(BlankEvent::CardGood));
+        assert_eq!(d.record, Some(Event::PrintConfirmed));
+        let d = decide(
+            AttemptState::Sent,
+            &AttemptEvent::Observed {
+                phase: JobPhase::Aborted,
+                reasons: vec!["media-jam".into()],
+            },
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(d.to, AttemptState::Inspect);
+        assert_eq!(d.blank, None);
+        assert_eq!(d.record, None);
+        assert_eq!(d.suggested_cause, Some(SpoilCause::Jam));
+    }
+
+    #[test]
+    fn underway_jobs_change_nothing_and_uncertain_stays_an_intent() {
+        for phase in [JobPhase::Underway, JobPhase::Stopped] {
+            assert_eq!(
+                decide(
+                    AttemptState::Sent,
+                    &AttemptEvent::Observed {
+                        phase,
+                        reasons: vec![]
+                    }
+                ),
+                Ok(None)
+            );
+        }
+        assert_eq!(
+            decide(
+                AttemptState::Intent,
+                &AttemptEvent::Uncertain { why: "t".into() }
+            ),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn only_a_certain_non_delivery_returns_the_blank_and_the_record() {
+        let d = decide(
+            AttemptState::Intent,
+            &AttemptEvent::NotDelivered {
+                why: "refused".into(),
+            },
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(d.blank, Some(BlankEvent::Unused));
+        assert_eq!(d.record, Some(Event::PrintNotSent));
+        assert!(
+            decide(
+                AttemptState::Sent,
+                &AttemptEvent::NotDelivered { why: "x".into() }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn melted_cards_blame_the_printer_jams_do_not() {
+        let melted = decide(
+            AttemptState::Completed,
+            &AttemptEvent::ReportedSpoiled(SpoilCause::Melted),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(melted.printer_failure, Some(SpoilCause::Melted));
+        assert_eq!(melted.card, Some(CardChange::Spoiled));
+        let jam = decide(
+            AttemptState::Inspect,
+            &AttemptEvent::InspectedSpoiled(SpoilCause::Jam),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(jam.printer_failure, None);
+        assert_eq!(jam.blank, Some(BlankEvent::Spoil(SpoilCause::Jam)));
+    }
+
+    #[test]
+    fn recovery_matches_sent_jobs_by_uuid_and_intents_by_name() {
+        let jobs = vec![PrinterJob {
+            job_id: 1,
+            job_uuid: Some("urn:uuid:new".into()),
+            job_name: Some(job_name(7, 3)),
+            phase: JobPhase::Completed,
+            reasons: vec![],
+        }];
+        // The id 1 now belongs to another job: a sent attempt with another uuid is not found.
+        let sent = PendingAttempt {
+            state: AttemptState::Sent,
+            job_name: job_name(5, 1),
+            job_uuid: Some("urn:uuid:old".into()),
+        };
+        assert!(matches!(
+            find_in_printer(&sent, &jobs),
+            AttemptEvent::NotFound { .. }
+        ));
+        let intent = PendingAttempt {
+            state: AttemptState::Intent,
+            job_name: job_name(7, 3),
+            job_uuid: None,
+        };
+        assert!(matches!(
+            find_in_printer(&intent, &jobs),
+            AttemptEvent::Found { job_id: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn job_names_round_trip() {
+        assert_eq!(job_name(123, 45), "KTP-0000000123-A45");
+        assert_eq!(parse_job_name(&job_name(123, 45)), Some((123, 45)));
+        assert_eq!(parse_job_name("KTP-x-A1"), None);
+        assert_eq!(parse_job_name("other"), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! Helpers shared by the binary's integration tests: run the real `cetak` in a folder.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Run `cetak` in `dir` with English messages and database `x.db`.
+pub fn cetak(dir: &Path, args: &[&str]) -> Output {
+    cetak_env(dir, args, &[])
+}
+
+/// [`cetak`] with extra environment variables.
+pub fn cetak_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cetak"));
+    cmd.current_dir(dir)
+        .env("CETAK_LANG", "en")
+        .env("CETAK_DB", "x.db")
+        .env_remove("CETAK_CLOCK_SKEW_S")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("cetak runs")
+}
+
+/// Assert success and parse stdout as JSON.
+pub fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout {}\nstderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Assert success.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout {}\nstderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Assert failure with a message containing `needle` (case-insensitive) on stderr.
+pub fn fails_with(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(
+        !out.status.success() && err.contains(&needle.to_lowercase()),
+        "expected failure mentioning {needle:?}; exit {:?}\nstdout {}\nstderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        err
+    );
+}
+
+/// A print-ready office: `rows` generated recordings imported and deduplicated into `x.db`.
+pub fn office(dir: &Path, rows: u64) -> Value {
+    let rows = rows.to_string();
+    json(&cetak(
+        dir,
+        &[
+            "gen", "--rows", &rows, "--seed", "11", "--out", "data", "--json",
+        ],
+    ));
+    json(&cetak(dir, &["import", "data/recordings.csv", "--json"]));
+    json(&cetak(dir, &["dedup", "--json"]))
+}

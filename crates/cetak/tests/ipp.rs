@@ -1,0 +1,306 @@
+//! `cetak print run` against a real IPP printer (`ippeveprinter` with CR80 card media, started
+//! by the harness on a free loopback port) and its faults: jam, cover open, empty hopper,
+//! unreachable, killed and restarted mid-job, slower than the run waits.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cetak_ipp::sim::{Fault, SimPrinter};
+use common::{cetak, json, office, ok};
+use rusqlite::Connection;
+
+fn printer(d: &Path, name: &str, uri: &str, per_day: &str) {
+    ok(&cetak(
+        d,
+        &[
+            "printer",
+            "add",
+            name,
+            "--uri",
+            uri,
+            "--cards-per-day",
+            per_day,
+        ],
+    ));
+}
+
+fn setup(rows: u64) -> (tempfile::TempDir, SimPrinter) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    office(dir.path(), rows);
+    ok(&cetak(
+        dir.path(),
+        &[
+            "stock", "receive", "--first", "1", "--last", "50", "--ref", "R1",
+        ],
+    ));
+    let sim = SimPrinter::start(&dir.path().join("printer"))
+        .expect("ippeveprinter starts (apt-get install cups-ipp-utils dbus)");
+    printer(dir.path(), "P1", &sim.uri(), "100");
+    (dir, sim)
+}
+
+fn attempts(d: &Path) -> Vec<(i64, String, String, Option<String>)> {
+    let db = Connection::open(d.join("x.db")).expect("db");
+    let mut s = db
+        .prepare("SELECT id, state, job_name, suggested_cause FROM print_attempts ORDER BY id")
+        .expect("prepare");
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn balanced(d: &Path) -> serde_json::Value {
+    let r = json(&cetak(d, &["stock", "reconcile", "--json"]));
+    assert_eq!(r["balanced"], true, "{r}");
+    r
+}
+
+#[test]
+fn cards_go_through_a_real_ipp_printer_and_are_followed_to_completion() {
+    let (dir, sim) = setup(60);
+    let d = dir.path();
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "3",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (run["started"].as_i64(), run["completed"].as_i64()),
+        (Some(3), Some(3)),
+        "{run}"
+    );
+    let printed = sim.printed();
+    assert_eq!(printed.len(), 3, "{printed:?}");
+    for (_, state, job_name, _) in attempts(d) {
+        assert_eq!(state, "completed");
+        assert!(
+            printed.iter().any(|f| f.starts_with(&job_name)),
+            "{job_name} not among {printed:?}"
+        );
+    }
+    let r = balanced(d);
+    assert_eq!(r["issued"], 3);
+}
+
+#[test]
+fn a_jam_sends_the_card_to_inspection_and_stops_the_printer() {
+    let (dir, sim) = setup(60);
+    let d = dir.path();
+    sim.set_fault(Fault::Jam);
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "5",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        run["started"], 1,
+        "a jammed printer gets no second card: {run}"
+    );
+    assert_eq!(run["to_inspect"], 1, "{run}");
+    assert_eq!(run["stopped_because"], "printers_blocked", "{run}");
+    assert!(run["notices"].to_string().contains("media-jam"), "{run}");
+    let a = attempts(d);
+    assert_eq!(a[0].1, "inspect");
+    assert_eq!(
+        a[0].3.as_deref(),
+        Some("jam"),
+        "the printer's reason suggests the cause"
+    );
+    let r = balanced(d);
+    assert_eq!(r["awaiting_outcome"], 1);
+    // The operator clears the jam and records the spoiled card.
+    ok(&cetak(
+        d,
+        &["print", "inspect", &a[0].0.to_string(), "--spoiled", "jam"],
+    ));
+    let r = balanced(d);
+    assert_eq!(
+        (r["spoiled"].as_i64(), r["awaiting_outcome"].as_i64()),
+        (Some(1), Some(0))
+    );
+}
+
+#[test]
+fn cover_open_and_empty_hopper_block_the_printer_without_using_a_blank() {
+    let (dir, mut sim) = setup(60);
+    let d = dir.path();
+    sim.set_fault(Fault::CoverOpen);
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "5",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(run["to_inspect"], 1, "{run}");
+    assert!(run["notices"].to_string().contains("cover-open"), "{run}");
+    // A fresh printer with an empty hopper: nothing is claimed at all.
+    sim.restart().expect("restart");
+    sim.set_fault(Fault::None);
+    sim.set_media_empty(true);
+    let before = attempts(d).len();
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "5",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(run["started"], 0, "{run}");
+    assert!(run["notices"].to_string().contains("media-empty"), "{run}");
+    assert_eq!(attempts(d).len(), before);
+    balanced(d);
+}
+
+#[test]
+fn an_unreachable_printer_uses_no_blank_and_no_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    office(d, 40);
+    ok(&cetak(
+        d,
+        &[
+            "stock", "receive", "--first", "1", "--last", "10", "--ref", "R1",
+        ],
+    ));
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    printer(d, "P1", &format!("ipp://127.0.0.1:{port}/ipp/print"), "10");
+    let run = json(&cetak(
+        d,
+        &["print", "run", "--request-timeout-s", "2", "--json"],
+    ));
+    assert_eq!(run["started"], 0, "{run}");
+    assert_eq!(run["stopped_because"], "printers_blocked", "{run}");
+    assert!(run["notices"].to_string().contains("unreachable"), "{run}");
+    let r = balanced(d);
+    assert_eq!(r["unused"], 10);
+}
+
+#[test]
+fn a_printer_restarted_mid_job_is_not_trusted_with_a_reused_job_id() {
+    let (dir, mut sim) = setup(60);
+    let d = dir.path();
+    sim.set_fault(Fault::Slow(4));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_cetak"))
+        .current_dir(d)
+        .env("CETAK_DB", "x.db")
+        .env("CETAK_LANG", "en")
+        .args([
+            "print",
+            "run",
+            "--max-cards",
+            "1",
+            "--poll-ms",
+            "50",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while attempts(d).first().map(|a| a.1.as_str()) != Some("sent") {
+        assert!(Instant::now() < deadline, "the job was never accepted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The printer dies mid-job and comes back with its job ids starting again at 1.
+    sim.kill();
+    sim.set_fault(Fault::None);
+    sim.restart().expect("restart");
+    let out = run.wait_with_output().expect("run ends");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["to_inspect"], 1, "{summary}");
+    let a = attempts(d);
+    assert_eq!(a.len(), 1, "nothing was sent again");
+    assert_eq!(a[0].1, "inspect");
+    // The next run prints the next record, never this one again on its own.
+    let next = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "1",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(next["completed"], 1, "{next}");
+    let a = attempts(d);
+    assert_eq!((a[0].1.as_str(), a[1].1.as_str()), ("inspect", "completed"));
+    balanced(d);
+}
+
+#[test]
+fn a_job_slower_than_the_run_waits_stays_open_and_the_next_run_finishes_it() {
+    let (dir, sim) = setup(60);
+    let d = dir.path();
+    sim.set_fault(Fault::Slow(3));
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "1",
+            "--poll-ms",
+            "50",
+            "--job-timeout-s",
+            "0.5",
+            "--json",
+        ],
+    ));
+    assert_eq!(run["still_pending"], 1, "{run}");
+    assert_eq!(attempts(d)[0].1, "sent");
+    // Nothing else goes to a printer that still works on a card.
+    sim.set_fault(Fault::None);
+    std::thread::sleep(Duration::from_secs(4));
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "0",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(run["recovered"], 1, "{run}");
+    assert_eq!(attempts(d)[0].1, "completed");
+    assert_eq!(sim.printed().len(), 1);
+    balanced(d);
+}
