@@ -565,8 +565,9 @@ impl Store {
             ),
             (
                 "SELECT a.serial FROM print_attempts a JOIN blanks b ON b.serial = a.serial
-                 WHERE a.state = 'not_sent' AND b.state = 'in_print'",
-                "attempt was not sent but its blank is still in print",
+                 WHERE a.state = 'not_sent' AND b.state NOT IN ('on_hand', 'missing', 'spoiled') AND NOT EXISTS
+                   (SELECT 1 FROM print_attempts o WHERE o.serial = a.serial AND o.state <> 'not_sent')",
+                "attempt was not sent but its blank is no longer unused and no later attempt took it",
             ),
         ];
         let mut problems = Vec::new();
@@ -970,7 +971,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT id FROM print_attempts WHERE serial = ?1",
+                "SELECT id FROM print_attempts WHERE serial = ?1 AND state <> 'not_sent'",
                 [serial],
                 |r| r.get(0),
             )
@@ -1192,6 +1193,15 @@ impl Store {
             handed_over,
             reconciliation: self.stock_reconcile()?,
         })
+    }
+
+    /// NIKs with a printed card waiting for its owner, at most `limit`.
+    pub fn printed_niks(&self, limit: usize) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT nik FROM cards WHERE state = 'printed' ORDER BY serial LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Promise 2 in the data: records with more than one good card, NIKs with more than one

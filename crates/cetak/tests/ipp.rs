@@ -177,6 +177,38 @@ fn cover_open_and_empty_hopper_block_the_printer_without_using_a_blank() {
     assert!(run["notices"].to_string().contains("media-empty"), "{run}");
     assert_eq!(attempts(d).len(), before);
     balanced(d);
+    // The cover-open card never left the hopper: the operator says so, and the blank and the
+    // record are used again for the next card.
+    ok(&cetak(d, &["print", "inspect", "1", "--unused"]));
+    sim.set_media_empty(false);
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "1",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(run["completed"], 1, "{run}");
+    let db = Connection::open(d.join("x.db")).expect("db");
+    let (serials, records): (i64, i64) = db
+        .query_row(
+            "SELECT count(DISTINCT serial), count(DISTINCT recording_id) FROM print_attempts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("query");
+    assert_eq!(
+        (serials, records),
+        (1, 1),
+        "same blank, same record, a new attempt"
+    );
+    let r = balanced(d);
+    assert_eq!(r["issued"], 1);
 }
 
 #[test]

@@ -45,7 +45,7 @@ CREATE INDEX blanks_loaded ON blanks (loaded_in, state, serial);
 CREATE TABLE print_attempts (
     id              INTEGER PRIMARY KEY,
     recording_id    TEXT NOT NULL REFERENCES records (recording_id),
-    serial          INTEGER NOT NULL UNIQUE REFERENCES blanks (serial),
+    serial          INTEGER NOT NULL REFERENCES blanks (serial),
     printer_id      INTEGER NOT NULL REFERENCES printers (id),
     job_name        TEXT NOT NULL UNIQUE,
     state           TEXT NOT NULL,
@@ -63,6 +63,8 @@ CREATE TABLE print_attempts (
 CREATE INDEX attempts_state ON print_attempts (state);
 CREATE INDEX attempts_printer_day ON print_attempts (printer_id, print_day);
 CREATE INDEX attempts_record ON print_attempts (recording_id);
+-- A blank is used by one attempt; only an attempt that never reached the printer gives it back.
+CREATE UNIQUE INDEX attempts_one_use_per_serial ON print_attempts (serial) WHERE state <> 'not_sent';
 -- A record is printed by at most one attempt at a time.
 CREATE UNIQUE INDEX attempts_one_pending_per_record ON print_attempts (recording_id)
     WHERE state IN ('intent', 'sent', 'inspect');

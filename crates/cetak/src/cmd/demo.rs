@@ -2,7 +2,10 @@
 //!
 //! Generates the 2015 backlog (25,000 recordings, ~10,000 of them extra recordings of people
 //! already in the file, a few defective rows), imports it, finds the duplicate recordings,
-//! verifies the audit chain and prints a summary with the next commands to try.
+//! prints the first day on the office's two printers (folder printers: each card a 300-dpi PNG
+//! in `printer-P1/`, `printer-P2/`), hands a few cards over, reconciles the blank stock, writes
+//! the month's blank-usage report, verifies the audit chain and prints a summary with the next
+//! commands to try.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +31,69 @@ pub struct Args {
     seed: u64,
 }
 
+/// What the demo's first printing day did.
+#[derive(Debug, serde::Serialize)]
+struct FirstDay {
+    run: crate::cmd::print::RunSummary,
+    capacity: u32,
+    handed_over: u32,
+}
+
+/// Two folder printers (each card a PNG), 1,000 blanks, one day of printing, three hand-overs.
+fn print_first_day(
+    store: &mut cetak_store::Store,
+    dir: &std::path::Path,
+    actor: &str,
+) -> anyhow::Result<FirstDay> {
+    let actor = Actor(actor.to_string());
+    let now = crate::cmd::now();
+    let profile = cetak_print::schedule::PrinterProfile {
+        cards_per_day: 100,
+        burst: Some(25),
+        cooldown_min: 0.0,
+        hours: None,
+    };
+    for name in ["P1", "P2"] {
+        let folder = dir.join(format!("printer-{name}"));
+        let uri = format!("dir:{}", folder.display());
+        store.printer_add(name, &uri, &profile, &actor, now)?;
+    }
+    store.stock_receive(
+        cetak_print::stock::SerialRange {
+            first: 1_000_001,
+            last: 1_001_000,
+        },
+        &now.date().to_string(),
+        "SPB/KTP-el/XII/2014 (demo)",
+        &actor,
+        now,
+    )?;
+    let args = crate::cmd::print::RunArgs {
+        max_cards: None,
+        request_timeout_s: 10.0,
+        poll_ms: 50,
+        job_timeout_s: 60.0,
+        no_wait: true,
+    };
+    let run = crate::cmd::print::spool_run(store, &args, false)?;
+    let mut handed_over = 0;
+    for nik in store.printed_niks(3)? {
+        store.handover(
+            &nik,
+            "resident in person",
+            "KTP-el photo and fingerprint checked",
+            &actor,
+            crate::cmd::now(),
+        )?;
+        handed_over += 1;
+    }
+    Ok(FirstDay {
+        run,
+        capacity: 2 * profile.cards_per_day,
+        handed_over,
+    })
+}
+
 pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     if a.dir.exists()
         && std::fs::read_dir(&a.dir)
@@ -51,8 +117,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         }
     };
     say(t(
-        "1/4 Membuat backlog Palembang (data sintetis)…",
-        "1/4 Generating the Palembang backlog (synthetic data)…",
+        "1/6 Membuat backlog Palembang (data sintetis)…",
+        "1/6 Generating the Palembang backlog (synthetic data)…",
     ));
     let cfg = GenConfig {
         rows: a.rows,
@@ -63,8 +129,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let generated = write_backlog(&cfg, &a.dir, interactive)?;
 
     say(t(
-        "2/4 Mengimpor ke register (SQLite)…",
-        "2/4 Importing into the registry (SQLite)…",
+        "2/6 Mengimpor ke register (SQLite)…",
+        "2/6 Importing into the registry (SQLite)…",
     ));
     let db = a.dir.join("cetak.db");
     let mut store = open_store(&db)?;
@@ -78,8 +144,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     )?;
 
     say(t(
-        "3/4 Mencari data ganda (NIK, nama, tanggal lahir, ibu kandung, alamat)…",
-        "3/4 Finding duplicate recordings (NIK, name, birth date, mother, address)…",
+        "3/6 Mencari data ganda (NIK, nama, tanggal lahir, ibu kandung, alamat)…",
+        "3/6 Finding duplicate recordings (NIK, name, birth date, mother, address)…",
     ));
     let dedup = crate::cmd::dedup::dedup(
         &mut store,
@@ -89,8 +155,23 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let marked = dedup.summary.auto_linked;
 
     say(t(
-        "4/4 Memeriksa rantai audit…",
-        "4/4 Verifying the audit chain…",
+        "4/6 Hari cetak pertama: 2 printer × 100 kartu, blangko 1.000 lembar…",
+        "4/6 The first printing day: 2 printers × 100 cards, 1,000 blanks received…",
+    ));
+    let printing = print_first_day(&mut store, &a.dir, &ctx.actor)?;
+
+    say(t(
+        "5/6 Rekonsiliasi blangko dan laporan bulanan…",
+        "5/6 Reconciling blank stock, writing the monthly report…",
+    ));
+    let books = store.stock_reconcile()?;
+    let now = crate::cmd::now().to_offset(cetak_print::schedule::OFFICE_OFFSET);
+    let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
+    crate::cmd::stock::write_monthly(&store, &month, &a.dir)?;
+
+    say(t(
+        "6/6 Memeriksa rantai audit…",
+        "6/6 Verifying the audit chain…",
     ));
     let verify = store.audit_verify(None)?;
     let states = store.counts_by_state()?;
@@ -103,6 +184,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             "generated": { "rows": generated.rows, "persons": generated.persons, "duplicates": generated.duplicates },
             "import": report,
             "dedup": dedup,
+            "printing": printing,
+            "stock": books,
             "states": states,
             "quarantine": quarantine,
             "audit_ok": verify.is_ok(),
@@ -151,6 +234,38 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
         dedup.summary.awaiting_decision.to_string(),
     ]);
+    tb.add_row(vec![
+        t(
+            "kartu dicetak hari ini / kapasitas",
+            "cards printed today / rated capacity",
+        )
+        .to_string(),
+        format!("{} / {}", printing.run.completed, printing.capacity),
+    ]);
+    tb.add_row(vec![
+        t("kartu diserahkan", "cards handed over").to_string(),
+        printing.handed_over.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "blangko: terima = pakai + rusak + ada + hilang",
+            "blanks: received = issued + spoiled + on hand + missing",
+        )
+        .to_string(),
+        format!(
+            "{} = {} + {} + {} + {} ({})",
+            books.received,
+            books.issued,
+            books.spoiled,
+            books.on_hand,
+            books.missing,
+            if books.balanced {
+                t("seimbang", "balanced")
+            } else {
+                t("TIDAK SEIMBANG", "NOT BALANCED")
+            }
+        ),
+    ]);
     for s in states.iter().filter(|s| s.count > 0) {
         tb.add_row(vec![
             format!("{} {}", t("status", "state"), s.state),
@@ -186,6 +301,16 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     if let Some(nik) = sample_nik {
         println!("  cetak --db {db_s} status {nik}");
     }
+    println!("  cetak --db {db_s} print status");
+    println!(
+        "  cetak --db {db_s} print run              # {}",
+        t("hari berikutnya", "the next day")
+    );
+    println!("  cetak --db {db_s} stock reconcile");
+    println!(
+        "  cetak --db {db_s} report monthly --month {month} --out {}",
+        a.dir.display()
+    );
     println!("  cetak --db {db_s} audit log --limit 5");
     println!("  cetak --db {db_s} audit verify");
     println!(

@@ -112,20 +112,20 @@ pub enum PrintCommand {
 pub struct RunArgs {
     /// Stop after starting this many cards.
     #[arg(long)]
-    max_cards: Option<u32>,
+    pub max_cards: Option<u32>,
     /// Seconds to wait for a printer's answer to one request.
     #[arg(long, default_value_t = 10.0)]
-    request_timeout_s: f64,
+    pub request_timeout_s: f64,
     /// Milliseconds between polls of a job in progress.
     #[arg(long, default_value_t = 200)]
-    poll_ms: u64,
+    pub poll_ms: u64,
     /// Seconds a job may take before the run stops waiting for it (it stays open; the next run
     /// follows it again).
     #[arg(long, default_value_t = 300.0)]
-    job_timeout_s: f64,
+    pub job_timeout_s: f64,
     /// Do not wait for cool-downs: stop when no printer can take a card now.
     #[arg(long)]
-    no_wait: bool,
+    pub no_wait: bool,
 }
 
 pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCode> {
@@ -444,17 +444,29 @@ fn wall_now() -> OffsetDateTime {
     super::now() + time::Duration::seconds(skew)
 }
 
-/// What one run did.
+/// What one run did (the `--json` contract of `cetak print run`).
 #[derive(Debug, Default, serde::Serialize)]
-struct RunSummary {
-    started: u32,
-    completed: u32,
-    not_sent: u32,
-    to_inspect: u32,
-    recovered: u32,
-    still_pending: u32,
-    stopped_because: String,
-    notices: Vec<String>,
+pub struct RunSummary {
+    /// Cards sent (attempts started).
+    pub started: u32,
+    /// Attempts the printer completed.
+    pub completed: u32,
+    /// Attempts the printer certainly never got (blank back on hand).
+    pub not_sent: u32,
+    /// Attempts sent to the inspection queue by this run.
+    pub to_inspect: u32,
+    /// Attempts left open by an earlier run, looked up at start.
+    pub recovered: u32,
+    /// Attempts still waiting for the printer's answer at the end.
+    pub still_pending: u32,
+    /// Attempts in the inspection queue at the end (all runs).
+    pub inspection_queue: u32,
+    /// Records still waiting for a card.
+    pub queue: i64,
+    /// max_cards, queue_empty, no_blanks, capacity_or_hours, cooling, printers_blocked.
+    pub stopped_because: String,
+    /// What the operator was told.
+    pub notices: Vec<String>,
 }
 
 /// Why a printer stops when neither its hopper nor the safe has a blank.
@@ -470,12 +482,45 @@ struct Live {
 }
 
 fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let summary = spool_run(store, &args, !ctx.json)?;
+    if ctx.json {
+        print_json(&serde_json::to_value(&summary)?)?;
+    } else {
+        println!(
+            "{}: {} {}, {} {}, {} {}, {} {} ({}: {})",
+            t("Selesai", "Done"),
+            summary.started,
+            t("dikirim", "sent"),
+            summary.completed,
+            t("selesai dicetak", "completed"),
+            summary.to_inspect,
+            t("perlu diperiksa", "to inspect"),
+            summary.not_sent,
+            t("tidak terkirim", "not sent"),
+            t("berhenti karena", "stopped because"),
+            summary.stopped_because
+        );
+        if summary.inspection_queue > 0 {
+            println!(
+                "{} {}: cetak print status",
+                t("Antrean pemeriksaan:", "Inspection queue:"),
+                summary.inspection_queue
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run the spool: reconcile what a crash left open, then print until today's capacity is
+/// spent, the queue is empty, the printers are blocked or `max_cards` were started.
+/// Notices go to stderr when `talk`.
+pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Result<RunSummary> {
     let actor = Actor::system("spool");
     let started = Instant::now();
     let (clock, warning) = RunClock::start(wall_now(), store.print_high_water()?);
     let mut summary = RunSummary::default();
     let notice = |summary: &mut RunSummary, msg: String| {
-        if !ctx.json {
+        if talk {
             eprintln!("{msg}");
         }
         tracing::warn!("{msg}");
@@ -615,7 +660,7 @@ fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<
                         continue;
                     }
                 }
-                match send_one(store, p, &actor, at, &mut summary)? {
+                match send_one(store, p, &actor, at, &mut summary, talk)? {
                     SendOutcome::Sent => {}
                     SendOutcome::Refused(ClaimRefusal::QueueEmpty) => {
                         queue_empty = true;
@@ -754,35 +799,9 @@ fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<
     summary.still_pending = store
         .attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?
         .len() as u32;
-    let inspection = store.attempts(&[AttemptState::Inspect], 10_000)?.len();
-    if ctx.json {
-        let mut v = serde_json::to_value(&summary)?;
-        v["inspection_queue"] = json!(inspection);
-        v["queue"] = json!(store.print_queue_len()?);
-        print_json(&v)?;
-    } else {
-        println!(
-            "{}: {} {}, {} {}, {} {}, {} {} ({}: {})",
-            t("Selesai", "Done"),
-            summary.started,
-            t("dikirim", "sent"),
-            summary.completed,
-            t("selesai dicetak", "completed"),
-            summary.to_inspect,
-            t("perlu diperiksa", "to inspect"),
-            summary.not_sent,
-            t("tidak terkirim", "not sent"),
-            t("berhenti karena", "stopped because"),
-            summary.stopped_because
-        );
-        if inspection > 0 {
-            println!(
-                "{} {inspection}: cetak print status",
-                t("Antrean pemeriksaan:", "Inspection queue:")
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    summary.inspection_queue = store.attempts(&[AttemptState::Inspect], 10_000)?.len() as u32;
+    summary.queue = store.print_queue_len()?;
+    Ok(summary)
 }
 
 /// Ask the printer about an attempt in flight: by id, checked against the uuid (ids restart
@@ -843,6 +862,7 @@ fn send_one(
     actor: &Actor,
     at: OffsetDateTime,
     summary: &mut RunSummary,
+    talk: bool,
 ) -> anyhow::Result<SendOutcome> {
     // Load no more than the printer can use today, so the other printers get blanks too.
     let load = i64::from(
@@ -862,7 +882,9 @@ fn send_one(
             t("ke printer", "into printer"),
             p.row.name
         );
-        eprintln!("{msg}");
+        if talk {
+            eprintln!("{msg}");
+        }
         summary.notices.push(msg);
     }
     summary.started += 1;

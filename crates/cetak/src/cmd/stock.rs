@@ -242,8 +242,28 @@ pub enum ReportCommand {
 pub fn run_report(ctx: &Context, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let store = open_store(&ctx.db)?;
     let ReportCommand::Monthly { month, out } = cmd;
-    let r = store.monthly_report(&month)?;
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let (r, csv_path, pdf_path) = write_monthly(&store, &month, &out)?;
+    if ctx.json {
+        print_json(&json!({ "csv": csv_path, "pdf": pdf_path, "report": r }))?;
+    } else {
+        println!(
+            "{} {} {}",
+            csv_path.display(),
+            t("dan", "and"),
+            pdf_path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write `blangko-MONTH.csv` and `.pdf` into `out`.
+pub fn write_monthly(
+    store: &cetak_store::Store,
+    month: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<(cetak_store::MonthlyReport, PathBuf, PathBuf)> {
+    let r = store.monthly_report(month)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let csv_path = out.join(format!("blangko-{month}.csv"));
     let pdf_path = out.join(format!("blangko-{month}.pdf"));
     let mut rows: Vec<[String; 4]> = vec![[
@@ -351,15 +371,5 @@ pub fn run_report(ctx: &Context, cmd: ReportCommand) -> anyhow::Result<ExitCode>
     };
     let pdf = cetak_card::report_pdf(&doc)?;
     std::fs::write(&pdf_path, pdf).with_context(|| format!("writing {}", pdf_path.display()))?;
-    if ctx.json {
-        print_json(&json!({ "csv": csv_path, "pdf": pdf_path, "report": r }))?;
-    } else {
-        println!(
-            "{} {} {}",
-            csv_path.display(),
-            t("dan", "and"),
-            pdf_path.display()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((r, csv_path, pdf_path))
 }
