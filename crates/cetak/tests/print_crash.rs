@@ -8,6 +8,7 @@
 //!   sits in the inspection queue — never to an attempt recorded as not sent, never two cards
 //!   for one attempt;
 //! - the audit chain verifies.
+//!
 //! At the end an operator inspects what the printers could not confirm (by looking at the
 //! output trays), and the printed cards equal the completed attempts exactly.
 
