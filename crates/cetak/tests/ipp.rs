@@ -336,3 +336,120 @@ fn a_job_slower_than_the_run_waits_stays_open_and_the_next_run_finishes_it() {
     assert_eq!(sim.printed().len(), 1);
     balanced(d);
 }
+
+/// A proxy in front of a real printer that forwards every request but never answers a
+/// Print-Job: the printer takes the card, the office never hears back — the request times out.
+fn start_reply_eating_proxy(upstream_port: u16) -> u16 {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            std::thread::spawn(move || {
+                // The client sends one request with Content-Length and `Connection: close`.
+                let mut req = Vec::new();
+                let mut buf = [0u8; 65536];
+                let body_start = loop {
+                    let Ok(n) = client.read(&mut buf) else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    req.extend_from_slice(&buf[..n]);
+                    if let Some(i) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&req[..body_start]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while req.len() < body_start + length {
+                    let Ok(n) = client.read(&mut buf) else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    req.extend_from_slice(&buf[..n]);
+                }
+                // IPP operation-id: bytes 2..4 of the body; 0x0002 is Print-Job.
+                let print_job = req.get(body_start + 2..body_start + 4) == Some(&[0, 2][..]);
+                let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
+                    return;
+                };
+                if up.write_all(&req).is_err() {
+                    return;
+                }
+                // The printer may keep the connection open: take what arrives until it pauses.
+                let _ = up.set_read_timeout(Some(Duration::from_millis(300)));
+                let mut reply = Vec::new();
+                while let Ok(n) = up.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    reply.extend_from_slice(&buf[..n]);
+                }
+                if print_job {
+                    // Hold the line until the client gives up.
+                    let _ = client.read(&mut buf);
+                    return;
+                }
+                let _ = client.write_all(&reply);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_print_job_whose_reply_is_lost_is_found_in_the_printer_and_not_sent_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    office(d, 60);
+    ok(&cetak(
+        d,
+        &[
+            "stock", "receive", "--first", "1", "--last", "50", "--ref", "R1",
+        ],
+    ));
+    let sim = SimPrinter::start(&d.join("printer")).expect("ippeveprinter starts");
+    let port = start_reply_eating_proxy(sim.port());
+    printer(d, "P1", &format!("ipp://localhost:{port}/ipp/print"), "100");
+    let run = json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "2",
+            "--poll-ms",
+            "50",
+            "--request-timeout-s",
+            "1",
+            "--json",
+        ],
+    ));
+    // Each card: the Print-Job times out, the spool finds the job by its name in the printer's
+    // own list and follows it to completion — one card each, never a second submission.
+    assert_eq!(
+        (run["started"].as_i64(), run["completed"].as_i64()),
+        (Some(2), Some(2)),
+        "{run}"
+    );
+    let a = attempts(d);
+    assert!(a.iter().all(|a| a.1 == "completed"), "{a:?}");
+    let printed = sim.printed();
+    assert_eq!(printed.len(), 2, "{printed:?}");
+    let db = Connection::open(d.join("x.db")).expect("db");
+    let uncertain: i64 = db
+        .query_row(
+            "SELECT count(*) FROM print_attempts WHERE uncertain = 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(uncertain, 2, "both submissions were recorded as unanswered");
+    balanced(d);
+}
