@@ -337,20 +337,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Save a printer's duty-cycle state (bursts, cool-down, strikes).
-    pub fn printer_save_run(&mut self, printer_id: i64, run: &PrinterRun) -> Result<()> {
-        self.conn.execute(
-            "UPDATE printers SET since_cooldown = ?2, cooling_until = ?3, heat_strikes = ?4 WHERE id = ?1",
-            params![
-                printer_id,
-                run.since_cooldown,
-                run.cooling_until.map(rfc3339),
-                run.heat_strikes
-            ],
-        )?;
-        Ok(())
-    }
-
     /// Pause or resume a printer (audited).
     pub fn printer_set_paused(
         &mut self,
@@ -649,10 +635,14 @@ impl Store {
     /// (with the record's `StartPrinting`) durably — before anything is sent. An empty hopper is
     /// loaded from the safe with up to `load` blanks (at most [`HOPPER_LOAD`]), lowest serials
     /// first.
+    ///
+    /// `after` is the printer's duty-cycle state once it has taken this card
+    /// (`schedule::after_card`); it is saved in the same transaction.
     pub fn print_claim(
         &mut self,
         printer_id: i64,
         load: i64,
+        after: &PrinterRun,
         actor: &Actor,
         at: OffsetDateTime,
     ) -> Result<std::result::Result<Claim, ClaimRefusal>> {
@@ -750,6 +740,7 @@ impl Store {
             at,
             &format!("print attempt {attempt_id} on blank {serial}, job {job_name}"),
         )?;
+        save_run(&tx, printer_id, after)?;
         tx.commit()?;
         Ok(Ok(Claim {
             attempt_id,
@@ -890,10 +881,7 @@ impl Store {
             let run = self_printer_run(&tx, printer_id)?;
             let profile = printer_profile_of(&tx, printer_id)?;
             let (next, note) = schedule::after_failure(&profile, &run, at);
-            tx.execute(
-                "UPDATE printers SET since_cooldown = ?2, cooling_until = ?3, heat_strikes = ?4 WHERE id = ?1",
-                params![printer_id, next.since_cooldown, next.cooling_until.map(rfc3339), next.heat_strikes],
-            )?;
+            save_run(&tx, printer_id, &next)?;
             chain.append(
                 &tx,
                 &AuditEntry {
@@ -1232,6 +1220,20 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Save a printer's duty-cycle state (bursts, cool-down, strikes).
+fn save_run(conn: &rusqlite::Connection, printer_id: i64, run: &PrinterRun) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE printers SET since_cooldown = ?2, cooling_until = ?3, heat_strikes = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        printer_id,
+        run.since_cooldown,
+        run.cooling_until.map(rfc3339),
+        run.heat_strikes
+    ])?;
+    Ok(())
 }
 
 fn registry_state(conn: &rusqlite::Connection, recording_id: &str) -> Result<RecordState> {

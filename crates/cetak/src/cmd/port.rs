@@ -2,7 +2,9 @@
 //! (for demos and the spool benchmark). Errors say one thing the spool needs: could the job
 //! exist at the printer?
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
@@ -80,6 +82,7 @@ pub fn open(uri: &str, timeout: Duration) -> anyhow::Result<Box<dyn Port>> {
         return Ok(Box::new(DirPort {
             dir,
             next_id: AtomicI32::new(next),
+            written: Mutex::new(HashMap::new()),
         }));
     }
     Ok(Box::new(IppPort(PrinterClient::new(uri, timeout)?)))
@@ -155,6 +158,8 @@ impl Port for IppPort {
 struct DirPort {
     dir: PathBuf,
     next_id: AtomicI32,
+    /// Jobs written by this process, by id (a folder has no job list but its files).
+    written: Mutex<HashMap<i32, String>>,
 }
 
 impl DirPort {
@@ -186,12 +191,26 @@ impl Port for DirPort {
         std::fs::rename(&tmp, self.dir.join(format!("{job_name}.png")))
             .map_err(|e| PortError::MayExist(format!("renaming {}: {e}", tmp.display())))?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut written) = self.written.lock() {
+            written.insert(id, job_name.to_string());
+        }
         Ok((id, Some(Self::uuid(job_name))))
     }
 
-    fn job(&self, _job_id: i32) -> Result<Option<PrinterJob>, PortError> {
-        // Ids are not kept across runs: the spool falls back to the job list by uuid.
-        Ok(None)
+    fn job(&self, job_id: i32) -> Result<Option<PrinterJob>, PortError> {
+        // Ids of earlier runs are unknown here: the spool then looks in the folder by uuid.
+        let name = self
+            .written
+            .lock()
+            .ok()
+            .and_then(|w| w.get(&job_id).cloned());
+        Ok(name.map(|name| PrinterJob {
+            job_id,
+            job_uuid: Some(Self::uuid(&name)),
+            job_name: Some(name),
+            phase: JobPhase::Completed,
+            reasons: vec![],
+        }))
     }
 
     fn jobs(&self) -> Result<Vec<PrinterJob>, PortError> {

@@ -871,7 +871,9 @@ fn send_one(
             .cards_per_day
             .saturating_sub(p.row.run.printed_today),
     );
-    let claim = match store.print_claim(p.row.id, load, actor, at)? {
+    // The printer's duty cycle once it has taken this card, saved with the intent.
+    let run = schedule::after_card(&p.row.profile, &p.row.run, at);
+    let claim = match store.print_claim(p.row.id, load, &run, actor, at)? {
         Ok(c) => c,
         Err(r) => return Ok(SendOutcome::Refused(r)),
     };
@@ -900,17 +902,14 @@ fn send_one(
         Err(PortError::MayExist(why)) => AttemptEvent::Uncertain { why },
     };
     let d = store.attempt_apply(claim.attempt_id, &event, actor, at)?;
-    let run = schedule::after_card(&p.row.profile, &p.row.run, at);
+    p.row.run = run;
     match d.map(|d| d.to) {
+        // The printer refused or never got it: no more cards to it in this run.
         Some(AttemptState::NotSent) => {
             summary.not_sent += 1;
             p.blocked = Some("refused the job".into());
         }
-        _ => {
-            store.printer_save_run(p.row.id, &run)?;
-            p.row.run = run;
-            p.in_flight = Some((claim.attempt_id, Instant::now()));
-        }
+        _ => p.in_flight = Some((claim.attempt_id, Instant::now())),
     }
     Ok(SendOutcome::Sent)
 }
