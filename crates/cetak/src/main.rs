@@ -74,6 +74,8 @@ enum Command {
     /// Render a record's card front (PNG or PDF) without printing it.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Simulate the office over days (printers, heat, power cuts, staff) and plan capacity.
+    Simulate(cmd::simulate::Args),
     /// Where a resident's card is, by NIK.
     Status(cmd::status::Args),
     /// Run the Palembang office demo in a fresh folder: generate, import, mark duplicates, summarise.
@@ -115,6 +117,7 @@ fn main() -> ExitCode {
         Command::Handover(a) => cmd::stock::run_handover(&ctx, a),
         Command::Report(c) => cmd::stock::run_report(&ctx, c),
         Command::Card(CardCommand::Render(a)) => cmd::card::run_render(&ctx, a),
+        Command::Simulate(a) => cmd::simulate::run(&ctx, a),
         Command::Status(a) => cmd::status::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
     };

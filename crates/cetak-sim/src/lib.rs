@@ -1,0 +1,1361 @@
+//! A seeded discrete-event simulation of an E-KTP office.
+//!
+//! It answers "when will the backlog be cleared?" and "what would a third printer, a UPS or
+//! fewer power cuts change?", and it checks that the promises hold through months of power
+//! cuts, jams and melted cards. The office's decisions are made by the *real* state machines:
+//! `cetak_domain::lifecycle::next_state` for records, `cetak_print::spool::decide` and
+//! `find_in_printer` for print attempts, `cetak_print::stock::next_blank_state` for blanks,
+//! `cetak_print::schedule` for queue order, readiness, bursts, cool-downs and the back-off of a
+//! failing printer. What is simulated is the world around them: the clock, the printers'
+//! engines and heat, the power, the link, the staff.
+//!
+//! The spool's storage is modelled as durable (what the office committed survives a power cut)
+//! and its loop as in `cetak print run`: intent committed, job sent, acceptance committed a
+//! moment later, the job followed; after a crash every open attempt is looked up in the
+//! printer's own job list and what the printer cannot confirm is inspected by a person.
+//!
+//! Every event is checked against the promises; a violation is recorded with the day and event,
+//! and `cetak simulate --seed N` replays the same run exactly.
+#![deny(missing_docs)]
+
+pub mod chart;
+pub mod scenario;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+
+use cetak_domain::lifecycle::{Event, RecordState, next_state};
+use cetak_print::schedule::{self, PrinterProfile, PrinterRun, QueueKey, Readiness};
+use cetak_print::spool::{
+    self, AttemptEvent, AttemptState, CardChange, JobPhase, PendingAttempt, PrinterJob,
+};
+use cetak_print::stock::{BlankEvent, BlankState, SpoilCause, next_blank_state};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use time::{Date, Duration, OffsetDateTime, Time, Weekday};
+
+pub use scenario::{Policy, Scenario, ScenarioError};
+
+/// Milliseconds since the first day's midnight, office time.
+type Ms = i64;
+
+const SECOND: Ms = 1_000;
+const MINUTE: Ms = 60 * SECOND;
+const HOUR: Ms = 60 * MINUTE;
+const DAY: Ms = 24 * HOUR;
+/// Between committing the intent and the printer holding the job (rendering, sending): a crash
+/// here leaves an intent the printer never heard of.
+const SEND_DELAY: Ms = 200;
+/// Between sending a job and committing the printer's acceptance: a crash here leaves an intent
+/// the printer did take.
+const ACCEPT_DELAY: Ms = SECOND;
+
+/// One day of the run, for charts.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayStats {
+    /// Date.
+    pub date: String,
+    /// Records of the original backlog still without a card at the end of the day.
+    pub backlog_left: u32,
+    /// Records waiting in the print queue.
+    pub queue: u32,
+    /// Good cards made that day.
+    pub printed: u32,
+    /// Cards spoiled that day.
+    pub spoiled: u32,
+    /// Rated capacity that day (0 on a closed day).
+    pub capacity: u32,
+}
+
+/// Hours printers could not print, by cause (printer-hours inside working hours).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Downtime {
+    /// Power cut (office process down, printers dark).
+    pub power_h: f64,
+    /// Printer broken, waiting for repair.
+    pub breakdown_h: f64,
+    /// Printer jammed, waiting for staff.
+    pub jam_h: f64,
+    /// No blank cards left.
+    pub no_blanks_h: f64,
+}
+
+/// The result of one run (`cetak simulate --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// The day the last record of the original backlog got its card (`None`: not within the run).
+    pub backlog_cleared_on: Option<String>,
+    /// Days simulated.
+    pub days_simulated: u32,
+    /// Good cards made.
+    pub cards_printed: u64,
+    /// Cards spoiled.
+    pub cards_spoiled: u64,
+    /// Spoiled cards by cause.
+    pub spoiled_by_cause: BTreeMap<String, u64>,
+    /// Blanks used (good + spoiled).
+    pub blanks_used: u64,
+    /// Good cards ÷ rated capacity over the working days simulated.
+    pub utilisation: f64,
+    /// Good cards per working day.
+    pub cards_per_day: f64,
+    /// Printer-hours lost, by cause.
+    pub downtime: Downtime,
+    /// Power cuts that crashed the office (a UPS absorbs the short ones).
+    pub crashes: u32,
+    /// Attempts a person had to inspect.
+    pub inspections: u64,
+    /// Residents holding two valid cards (only possible without dedup: the cost of skipping it).
+    pub persons_with_two_cards: u64,
+    /// Records printed that were extra recordings of someone already printed.
+    pub duplicate_cards: u64,
+    /// Broken promises (must be empty): each names the day and what broke.
+    pub invariant_violations: Vec<String>,
+    /// Per-day series.
+    pub daily: Vec<DayStats>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    DayStart(u32),
+    PowerCut {
+        duration_ms: Ms,
+    },
+    PowerBack,
+    LinkDown {
+        duration_ms: Ms,
+    },
+    LinkUp,
+    Wake(u32),
+    Deliver {
+        printer: u32,
+        attempt: u32,
+        generation: u32,
+    },
+    Accepted {
+        printer: u32,
+        attempt: u32,
+        generation: u32,
+    },
+    JobDone {
+        printer: u32,
+        job: u32,
+    },
+    Breakdown(u32),
+    Repaired(u32),
+    StaffFree,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Good,
+    Melted,
+    Jam,
+}
+
+/// What physically happened to the blank of an attempt (what a person finds when they look).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    NotYet,
+    Good,
+    Spoiled(SpoilCause),
+    Unused,
+}
+
+struct Rec {
+    person: u32,
+    state: RecordState,
+    key: QueueKey,
+    backlog: bool,
+    duplicate: bool,
+    cards: u8,
+    open_attempt: bool,
+}
+
+struct Att {
+    record: u32,
+    serial: u32,
+    printer: u32,
+    state: AttemptState,
+    job_name: String,
+    job_uuid: Option<String>,
+    submissions: u32,
+    truth: Truth,
+}
+
+struct PhysJob {
+    id: u32,
+    attempt: u32,
+    uuid: String,
+    started: Ms,
+    fate: Fate,
+}
+
+struct Prn {
+    run: PrinterRun,
+    heat: f64,
+    heat_at: Ms,
+    job: Option<PhysJob>,
+    /// The printer's own job list (lost when it loses power).
+    jobs: Vec<PrinterJob>,
+    next_job_id: u32,
+    jobs_made: u32,
+    pending: Option<u32>,
+    jammed: bool,
+    broken: bool,
+    wake_at: Option<Ms>,
+    blocked_since: Option<(Ms, Block)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    Jam,
+    Breakdown,
+    NoBlanks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Task {
+    ClearJam(u32),
+    Inspect(u32),
+}
+
+struct Sim<'a> {
+    sc: &'a Scenario,
+    rng: ChaCha8Rng,
+    now: Ms,
+    seq: u64,
+    events: BinaryHeap<Reverse<(Ms, u64, Ev)>>,
+    base: OffsetDateTime,
+    profile: PrinterProfile,
+    records: Vec<Rec>,
+    queue: BTreeSet<(QueueKey, u32)>,
+    persons: Vec<u8>,
+    blanks: Vec<BlankState>,
+    blank_counts: [u64; 5],
+    on_hand: BTreeSet<u32>,
+    attempts: Vec<Att>,
+    printers: Vec<Prn>,
+    power: bool,
+    power_down_since: Option<Ms>,
+    process_up: bool,
+    generation: u32,
+    link: bool,
+    waiting_at_centre: u32,
+    staff: VecDeque<Task>,
+    staff_busy: bool,
+    today: u32,
+    backlog_left: u32,
+    cleared_on: Option<String>,
+    day_printed: u32,
+    day_spoiled: u32,
+    out: Outcome,
+    working_days: u32,
+}
+
+fn blank_index(s: BlankState) -> usize {
+    match s {
+        BlankState::OnHand => 0,
+        BlankState::InPrint => 1,
+        BlankState::Issued => 2,
+        BlankState::Spoiled => 3,
+        BlankState::Missing => 4,
+    }
+}
+
+/// Run one scenario with one seed. `stop_when_cleared`: end on the day the backlog is cleared
+/// (the planner's question) rather than after `days`.
+pub fn run(sc: &Scenario, seed: u64, stop_when_cleared: bool) -> Result<Outcome, ScenarioError> {
+    sc.validate()?;
+    let mut sim = Sim::new(sc, seed)?;
+    sim.setup();
+    let end = Ms::from(sc.days) * DAY;
+    while let Some(Reverse((at, _, ev))) = sim.events.pop() {
+        if at >= end {
+            break;
+        }
+        sim.now = at;
+        sim.handle(ev);
+        if stop_when_cleared && sim.cleared_on.is_some() {
+            break;
+        }
+    }
+    Ok(sim.finish())
+}
+
+impl<'a> Sim<'a> {
+    fn new(sc: &'a Scenario, seed: u64) -> Result<Sim<'a>, ScenarioError> {
+        let start = Date::parse(
+            &sc.start,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|e| ScenarioError::Invalid {
+            name: sc.name.clone(),
+            field: "start",
+            problem: e.to_string(),
+        })?;
+        let base = start.midnight().assume_offset(schedule::OFFICE_OFFSET);
+        let hour = |h: u8| Time::from_hms(h.min(23), 0, 0).unwrap_or(Time::MIDNIGHT);
+        let end_time = if sc.hours_end >= 24 {
+            Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT)
+        } else {
+            hour(sc.hours_end)
+        };
+        let profile = match sc.policy {
+            Policy::Thermal => PrinterProfile {
+                cards_per_day: sc.cards_per_day,
+                burst: Some(sc.burst),
+                cooldown_min: sc.cooldown_min,
+                hours: Some((hour(sc.hours_start), end_time)),
+            },
+            Policy::Fifo => PrinterProfile {
+                cards_per_day: sc.cards_per_day,
+                burst: None,
+                cooldown_min: 0.0,
+                hours: Some((hour(sc.hours_start), end_time)),
+            },
+        };
+        let printers = (0..sc.printers)
+            .map(|_| Prn {
+                run: PrinterRun::default(),
+                heat: 0.0,
+                heat_at: 0,
+                job: None,
+                jobs: Vec::new(),
+                next_job_id: 1,
+                jobs_made: 0,
+                pending: None,
+                jammed: false,
+                broken: false,
+                wake_at: None,
+                blocked_since: None,
+            })
+            .collect();
+        Ok(Sim {
+            sc,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            now: 0,
+            seq: 0,
+            events: BinaryHeap::new(),
+            base,
+            profile,
+            records: Vec::new(),
+            queue: BTreeSet::new(),
+            persons: Vec::new(),
+            blanks: Vec::new(),
+            blank_counts: [0; 5],
+            on_hand: BTreeSet::new(),
+            attempts: Vec::new(),
+            printers,
+            power: true,
+            power_down_since: None,
+            process_up: true,
+            generation: 0,
+            link: true,
+            waiting_at_centre: 0,
+            staff: VecDeque::new(),
+            staff_busy: false,
+            today: 0,
+            backlog_left: 0,
+            cleared_on: None,
+            day_printed: 0,
+            day_spoiled: 0,
+            out: Outcome {
+                scenario: sc.name.clone(),
+                seed,
+                backlog_cleared_on: None,
+                days_simulated: 0,
+                cards_printed: 0,
+                cards_spoiled: 0,
+                spoiled_by_cause: BTreeMap::new(),
+                blanks_used: 0,
+                utilisation: 0.0,
+                cards_per_day: 0.0,
+                downtime: Downtime::default(),
+                crashes: 0,
+                inspections: 0,
+                persons_with_two_cards: 0,
+                duplicate_cards: 0,
+                invariant_violations: Vec::new(),
+                daily: Vec::new(),
+            },
+            working_days: 0,
+        })
+    }
+
+    fn at(&mut self, at: Ms, ev: Ev) {
+        self.seq += 1;
+        self.events.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn exp(&mut self, mean: f64) -> f64 {
+        let u: f64 = self.rng.random_range(f64::EPSILON..1.0);
+        -u.ln() * mean
+    }
+
+    fn violation(&mut self, what: String) {
+        if self.out.invariant_violations.len() < 100 {
+            let day = self.date_of(self.now);
+            self.out
+                .invariant_violations
+                .push(format!("{day} (t={} ms): {what}", self.now));
+        }
+    }
+
+    fn instant(&self, at: Ms) -> OffsetDateTime {
+        self.base + Duration::milliseconds(at)
+    }
+
+    fn date_of(&self, at: Ms) -> String {
+        let d = self.instant(at).date();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+
+    fn is_working_day(&self, day: u32) -> bool {
+        match self.instant(Ms::from(day) * DAY).weekday() {
+            Weekday::Sunday => false,
+            Weekday::Saturday => self.sc.saturday,
+            _ => true,
+        }
+    }
+
+    fn setup(&mut self) {
+        let backlog = self.sc.backlog;
+        let dups = (f64::from(backlog) * self.sc.duplicate_share).round() as u32;
+        let people = backlog - dups;
+        // Recorded over the years before the printers came: spread over 4 years back.
+        for i in 0..backlog {
+            let person = if i < people {
+                i
+            } else {
+                self.rng.random_range(0..people.max(1))
+            };
+            let back = self.rng.random_range(0..4 * 365 * DAY);
+            self.add_record(person, -back, false, true, i >= people);
+        }
+        self.persons.resize(people as usize, 0);
+        self.receive(self.sc.blanks_initial);
+        self.at(0, Ev::DayStart(0));
+        self.schedule_power_cut(0);
+        self.schedule_link_outage(0);
+        for p in 0..self.sc.printers {
+            self.schedule_breakdown(p, 0);
+        }
+    }
+
+    fn add_record(
+        &mut self,
+        person: u32,
+        recorded: Ms,
+        replacement: bool,
+        backlog: bool,
+        duplicate: bool,
+    ) {
+        let id = self.records.len() as u32;
+        let key = QueueKey {
+            raised: false,
+            replacement,
+            // Fixed-width text so that text order is time order, as in the store.
+            waiting_since: format!("{:020}", recorded + 10 * 365 * DAY),
+            recording_id: format!("SIM{id:08}"),
+        };
+        self.records.push(Rec {
+            person,
+            state: RecordState::Received,
+            key,
+            backlog: false,
+            duplicate,
+            cards: 0,
+            open_attempt: false,
+        });
+        // Dedup: with it, an extra recording of someone already here is marked duplicate.
+        let event = if duplicate && self.sc.dedup {
+            Event::MarkDuplicate {
+                survivor: format!("person {person}"),
+            }
+        } else {
+            Event::MarkUnique
+        };
+        self.record_event(id, &event);
+        if self.records[id as usize].state == RecordState::Unique {
+            let key = self.records[id as usize].key.clone();
+            self.queue.insert((key, id));
+            if backlog {
+                self.records[id as usize].backlog = true;
+                self.backlog_left += 1;
+            }
+        }
+    }
+
+    fn record_event(&mut self, id: u32, event: &Event) {
+        let from = self.records[id as usize].state;
+        match next_state(from, event) {
+            Ok(to) => self.records[id as usize].state = to,
+            Err(e) => self.violation(format!("record {id}: {e}")),
+        }
+    }
+
+    fn receive(&mut self, n: u32) {
+        for _ in 0..n {
+            let serial = self.blanks.len() as u32;
+            self.blanks.push(BlankState::OnHand);
+            self.blank_counts[0] += 1;
+            self.on_hand.insert(serial);
+        }
+    }
+
+    fn blank_event(&mut self, serial: u32, event: BlankEvent) {
+        let from = self.blanks[serial as usize];
+        match next_blank_state(i64::from(serial), from, event) {
+            Ok(to) => {
+                self.blanks[serial as usize] = to;
+                self.blank_counts[blank_index(from)] -= 1;
+                self.blank_counts[blank_index(to)] += 1;
+                if to == BlankState::OnHand {
+                    self.on_hand.insert(serial);
+                }
+                if from == BlankState::OnHand {
+                    self.on_hand.remove(&serial);
+                }
+            }
+            Err(e) => self.violation(e.to_string()),
+        }
+    }
+
+    fn schedule_power_cut(&mut self, from: Ms) {
+        if self.sc.power_cuts_per_day <= 0.0 {
+            return;
+        }
+        let gap = self.exp(DAY as f64 / self.sc.power_cuts_per_day) as Ms;
+        let duration_ms = (self.exp(self.sc.power_cut_min) * MINUTE as f64) as Ms + MINUTE;
+        self.at(from + gap, Ev::PowerCut { duration_ms });
+    }
+
+    fn schedule_link_outage(&mut self, from: Ms) {
+        if self.sc.link_outages_per_day <= 0.0 {
+            return;
+        }
+        let gap = self.exp(DAY as f64 / self.sc.link_outages_per_day) as Ms;
+        let duration_ms = (self.exp(self.sc.link_outage_h) * HOUR as f64) as Ms + MINUTE;
+        self.at(from + gap, Ev::LinkDown { duration_ms });
+    }
+
+    fn schedule_breakdown(&mut self, p: u32, from: Ms) {
+        if self.sc.breakdowns_per_year <= 0.0 {
+            return;
+        }
+        let gap = self.exp(365.0 * DAY as f64 / self.sc.breakdowns_per_year) as Ms;
+        self.at(from + gap, Ev::Breakdown(p));
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::DayStart(day) => self.day_start(day),
+            Ev::PowerCut { duration_ms } => self.power_cut(duration_ms),
+            Ev::PowerBack => self.power_back(),
+            Ev::LinkDown { duration_ms } => {
+                self.link = false;
+                self.at(self.now + duration_ms, Ev::LinkUp);
+            }
+            Ev::LinkUp => {
+                self.link = true;
+                let n = std::mem::take(&mut self.waiting_at_centre);
+                self.arrivals(n);
+                self.schedule_link_outage(self.now);
+                self.dispatch();
+            }
+            Ev::Wake(p) => {
+                if self.printers[p as usize].wake_at == Some(self.now) {
+                    self.printers[p as usize].wake_at = None;
+                }
+                self.dispatch();
+            }
+            Ev::Accepted {
+                printer,
+                attempt,
+                generation,
+            } => {
+                // The office crashed in between: the acceptance was never committed. (The job
+                // may also have ended already on a very fast engine: then it was followed.)
+                if generation == self.generation
+                    && self.process_up
+                    && self.attempts[attempt as usize].state == AttemptState::Intent
+                {
+                    let job = self.printers[printer as usize]
+                        .jobs
+                        .iter()
+                        .find(|j| {
+                            j.job_name.as_deref()
+                                == Some(self.attempts[attempt as usize].job_name.as_str())
+                        })
+                        .cloned();
+                    match job {
+                        Some(j) => self.attempt_event(
+                            attempt,
+                            &AttemptEvent::Accepted {
+                                job_id: j.job_id,
+                                job_uuid: j.job_uuid.unwrap_or_default(),
+                            },
+                        ),
+                        None => self.violation(format!("attempt {attempt}: accepted job missing")),
+                    }
+                }
+            }
+            Ev::Deliver {
+                printer,
+                attempt,
+                generation,
+            } => {
+                // The office went dark while sending: the printer never got the job.
+                if generation == self.generation {
+                    self.deliver(printer, attempt);
+                }
+            }
+            Ev::JobDone { printer, job } => self.job_done(printer, job),
+            Ev::Breakdown(p) => self.breakdown(p),
+            Ev::Repaired(p) => {
+                self.printers[p as usize].broken = false;
+                self.unblock(p, Block::Breakdown);
+                self.schedule_breakdown(p, self.now);
+                self.dispatch();
+            }
+            Ev::StaffFree => {
+                self.staff_busy = false;
+                self.staff_next();
+            }
+        }
+    }
+
+    fn day_start(&mut self, day: u32) {
+        if day > 0 {
+            self.close_day(day - 1);
+        }
+        self.today = day;
+        for p in &mut self.printers {
+            p.run.printed_today = 0;
+        }
+        if day > 0 && day.is_multiple_of(self.sc.delivery_every_days) {
+            self.receive(self.sc.delivery_size);
+            for p in 0..self.sc.printers {
+                self.unblock(p, Block::NoBlanks);
+            }
+        }
+        if day > 0 {
+            let mean = self.sc.new_per_day;
+            let n = (mean + self.rng.random_range(-0.5..0.5) * mean)
+                .round()
+                .max(0.0) as u32;
+            if self.link {
+                self.arrivals(n);
+            } else {
+                self.waiting_at_centre += n;
+            }
+        }
+        self.at(Ms::from(day + 1) * DAY, Ev::DayStart(day + 1));
+        self.staff_next();
+        self.dispatch();
+    }
+
+    fn arrivals(&mut self, n: u32) {
+        for _ in 0..n {
+            let replacement = self.rng.random_bool(self.sc.replacement_share);
+            let duplicate = !replacement && self.rng.random_bool(self.sc.duplicate_share);
+            let people = self.persons.len() as u32;
+            let person = if duplicate && people > 0 {
+                self.rng.random_range(0..people)
+            } else {
+                self.persons.push(0);
+                people
+            };
+            self.add_record(
+                person,
+                self.now,
+                replacement,
+                false,
+                duplicate && people > 0,
+            );
+        }
+    }
+
+    fn close_day(&mut self, day: u32) {
+        let working = self.is_working_day(day);
+        if working {
+            self.working_days += 1;
+        }
+        self.out.daily.push(DayStats {
+            date: self.date_of(Ms::from(day) * DAY),
+            backlog_left: self.backlog_left,
+            queue: self.queue.len() as u32,
+            printed: self.day_printed,
+            spoiled: self.day_spoiled,
+            capacity: if working {
+                self.sc.printers * self.sc.cards_per_day
+            } else {
+                0
+            },
+        });
+        self.day_printed = 0;
+        self.day_spoiled = 0;
+        self.full_check();
+    }
+
+    /// The promises, counted from scratch (once a day; events check their own part).
+    fn full_check(&mut self) {
+        let mut counts = [0u64; 5];
+        for b in &self.blanks {
+            counts[blank_index(*b)] += 1;
+        }
+        if counts != self.blank_counts || counts.iter().sum::<u64>() != self.blanks.len() as u64 {
+            self.violation(format!(
+                "blank books do not balance: {counts:?} vs {:?}",
+                self.blank_counts
+            ));
+        }
+        let open = self
+            .attempts
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.state,
+                    AttemptState::Intent | AttemptState::Sent | AttemptState::Inspect
+                )
+            })
+            .count() as u64;
+        if open != counts[1] {
+            self.violation(format!(
+                "{open} open attempts but {} blanks in print",
+                counts[1]
+            ));
+        }
+        let valid: u64 = self.records.iter().map(|r| u64::from(r.cards)).sum();
+        if valid != counts[2] {
+            self.violation(format!(
+                "{valid} good cards but {} blanks issued",
+                counts[2]
+            ));
+        }
+    }
+
+    fn power_cut(&mut self, duration_ms: Ms) {
+        self.schedule_power_cut(self.now + duration_ms);
+        let carried = if self.sc.ups {
+            (self.sc.ups_min * MINUTE as f64) as Ms
+        } else {
+            0
+        };
+        if duration_ms <= carried {
+            return;
+        }
+        // The UPS (if any) is drained: the office and its printers go dark now. The simulation
+        // moves the cut's start to when the UPS gives up.
+        let dark = duration_ms - carried;
+        self.power = false;
+        self.process_up = false;
+        self.generation += 1;
+        self.out.crashes += 1;
+        for p in 0..self.printers.len() {
+            let prn = &mut self.printers[p];
+            prn.jobs.clear();
+            prn.next_job_id = 1;
+            if let Some(job) = prn.job.take() {
+                // A card being fed when the power went is ruined; one not yet picked stays clean.
+                let fed = self.now - job.started > (self.sc.card_seconds * 200.0) as Ms;
+                self.attempts[job.attempt as usize].truth = if fed {
+                    Truth::Spoiled(SpoilCause::Other)
+                } else {
+                    Truth::Unused
+                };
+            }
+        }
+        self.power_down_since = Some(self.now);
+        self.at(self.now + dark, Ev::PowerBack);
+    }
+
+    fn power_back(&mut self) {
+        if let Some(since) = self.power_down_since.take() {
+            let hours = self.working_overlap(since, self.now) as f64 / HOUR as f64;
+            self.out.downtime.power_h += hours * f64::from(self.sc.printers);
+        }
+        self.power = true;
+        self.process_up = true;
+        // `cetak print run` starts: every open attempt is looked up in its printer's list.
+        let open: Vec<u32> = (0..self.attempts.len() as u32)
+            .filter(|&a| self.attempts[a as usize].state.is_pending())
+            .collect();
+        if self.sc.resend_after_crash {
+            // What a plain print queue does: send the open jobs again, blindly.
+            for a in open {
+                self.resend(a);
+            }
+            self.dispatch();
+            return;
+        }
+        for a in open {
+            let att = &self.attempts[a as usize];
+            let pending = PendingAttempt {
+                state: att.state,
+                job_name: att.job_name.clone(),
+                job_uuid: att.job_uuid.clone(),
+            };
+            let event = spool::find_in_printer(&pending, &self.printers[att.printer as usize].jobs);
+            self.attempt_event(a, &event);
+        }
+        self.staff_next();
+        self.dispatch();
+    }
+
+    fn breakdown(&mut self, p: u32) {
+        let prn = &mut self.printers[p as usize];
+        prn.broken = true;
+        if let Some(job) = prn.job.take() {
+            let uuid = job.uuid.clone();
+            self.attempts[job.attempt as usize].truth = Truth::Spoiled(SpoilCause::Other);
+            if let Some(j) = self.printers[p as usize]
+                .jobs
+                .iter_mut()
+                .find(|j| j.job_uuid.as_deref() == Some(uuid.as_str()))
+            {
+                j.phase = JobPhase::Aborted;
+                j.reasons = vec!["other".into()];
+            }
+            self.observe(p, job.attempt);
+        }
+        self.block(p, Block::Breakdown);
+        let repair = (self.exp(self.sc.repair_days) * DAY as f64) as Ms + HOUR;
+        self.at(self.now + repair, Ev::Repaired(p));
+    }
+
+    fn block(&mut self, p: u32, why: Block) {
+        let now = self.now;
+        self.printers[p as usize]
+            .blocked_since
+            .get_or_insert((now, why));
+    }
+
+    fn unblock(&mut self, p: u32, why: Block) {
+        if let Some((since, b)) = self.printers[p as usize].blocked_since
+            && b == why
+        {
+            let hours = self.working_overlap(since, self.now) as f64 / HOUR as f64;
+            let d = &mut self.out.downtime;
+            match b {
+                Block::Jam => d.jam_h += hours,
+                Block::Breakdown => d.breakdown_h += hours,
+                Block::NoBlanks => d.no_blanks_h += hours,
+            }
+            self.printers[p as usize].blocked_since = None;
+        }
+    }
+
+    /// Milliseconds of working hours between two instants.
+    fn working_overlap(&self, from: Ms, to: Ms) -> Ms {
+        let mut total = 0;
+        let mut day = (from / DAY).max(0);
+        while day * DAY < to {
+            if self.is_working_day(day as u32) {
+                let open = day * DAY + Ms::from(self.sc.hours_start) * HOUR;
+                let close = day * DAY + Ms::from(self.sc.hours_end) * HOUR;
+                total += (to.min(close) - from.max(open)).max(0);
+            }
+            day += 1;
+        }
+        total
+    }
+
+    fn in_hours(&self, at: Ms) -> bool {
+        let day = (at / DAY) as u32;
+        let hour = (at % DAY) / HOUR;
+        self.is_working_day(day)
+            && hour >= Ms::from(self.sc.hours_start)
+            && hour < Ms::from(self.sc.hours_end)
+    }
+
+    /// The next moment inside working hours at or after `at`.
+    fn next_open(&self, at: Ms) -> Ms {
+        let mut day = at / DAY;
+        loop {
+            let open = day * DAY + Ms::from(self.sc.hours_start) * HOUR;
+            let close = day * DAY + Ms::from(self.sc.hours_end) * HOUR;
+            if self.is_working_day(day as u32) && at < close {
+                return at.max(open);
+            }
+            day += 1;
+        }
+    }
+
+    fn heat_now(&self, p: usize) -> f64 {
+        let prn = &self.printers[p];
+        let idle_min = (self.now - prn.heat_at) as f64 / MINUTE as f64;
+        prn.heat * 0.5f64.powf(idle_min / self.sc.heat_half_life_min)
+    }
+
+    /// Give every ready printer its next card (the loop of `cetak print run`).
+    fn dispatch(&mut self) {
+        if !self.process_up || !self.power {
+            return;
+        }
+        for p in 0..self.printers.len() {
+            let prn = &self.printers[p];
+            let mut run = prn.run.clone();
+            run.busy = prn.pending.is_some() || prn.job.is_some();
+            run.blocked = if prn.jammed {
+                Some("media-jam".into())
+            } else if prn.broken {
+                Some("broken".into())
+            } else {
+                None
+            };
+            let now = self.instant(self.now);
+            let open = self.is_working_day(self.today);
+            match schedule::readiness(&self.profile, &run, now) {
+                Readiness::Ready if open => {
+                    self.send_one(p as u32);
+                }
+                Readiness::Ready | Readiness::OutsideHours => {
+                    let at = self.next_open(self.now + SECOND);
+                    self.wake(p as u32, at);
+                }
+                Readiness::Cooling { until } => {
+                    let at = (until - self.base).whole_milliseconds() as Ms;
+                    self.wake(p as u32, at.max(self.now + 1));
+                }
+                // Busy, blocked, paused or done for the day: an event will call again.
+                _ => {}
+            }
+        }
+    }
+
+    fn wake(&mut self, p: u32, at: Ms) {
+        let now = self.now;
+        let prn = &mut self.printers[p as usize];
+        if prn.wake_at.is_none_or(|w| at < w || w < now) {
+            prn.wake_at = Some(at);
+            self.at(at, Ev::Wake(p));
+        }
+    }
+
+    /// Claim, write the intent, send.
+    fn send_one(&mut self, p: u32) {
+        let Some((_, record)) = self.queue.iter().next().cloned() else {
+            return;
+        };
+        let Some(&serial) = self.on_hand.iter().next() else {
+            self.block(p, Block::NoBlanks);
+            return;
+        };
+        self.queue
+            .remove(&(self.records[record as usize].key.clone(), record));
+        // The intent: record Printing, blank in print, attempt written — all before sending.
+        if self.records[record as usize].state == RecordState::Unique {
+            self.record_event(record, &Event::Enqueue);
+        }
+        self.record_event(record, &Event::StartPrinting);
+        self.blank_event(serial, BlankEvent::Use);
+        if self.records[record as usize].open_attempt {
+            self.violation(format!("record {record} has two open attempts"));
+        }
+        self.records[record as usize].open_attempt = true;
+        let attempt = self.attempts.len() as u32;
+        self.attempts.push(Att {
+            record,
+            serial,
+            printer: p,
+            state: AttemptState::Intent,
+            job_name: spool::job_name(i64::from(serial), i64::from(attempt)),
+            job_uuid: None,
+            submissions: 0,
+            truth: Truth::NotYet,
+        });
+        let now = self.instant(self.now);
+        let prn = &mut self.printers[p as usize];
+        prn.run = schedule::after_card(&self.profile, &prn.run, now);
+        prn.pending = Some(attempt);
+        self.at(
+            self.now + SEND_DELAY,
+            Ev::Deliver {
+                printer: p,
+                attempt,
+                generation: self.generation,
+            },
+        );
+    }
+
+    /// The printer receives the job and starts its engine.
+    fn deliver(&mut self, p: u32, attempt: u32) {
+        if self.printers[p as usize].broken || self.printers[p as usize].jammed {
+            // Refused at the door (IPP error status): certainly not taken.
+            self.attempts[attempt as usize].truth = Truth::Unused;
+            self.attempt_event(
+                attempt,
+                &AttemptEvent::NotDelivered {
+                    why: "printer not accepting jobs".into(),
+                },
+            );
+            return;
+        }
+        // Sent: the printer takes the job now and starts its engine.
+        self.attempts[attempt as usize].submissions += 1;
+        if self.attempts[attempt as usize].submissions > 1 {
+            self.violation(format!("attempt {attempt} sent twice"));
+        }
+        let heat = self.heat_now(p as usize) + self.sc.heat_per_card;
+        let melt_p = (self.sc.melt_base
+            + self.sc.melt_slope * (heat - self.sc.melt_threshold).max(0.0))
+        .min(0.9);
+        let fate = if self.rng.random_bool(self.sc.jam_probability) {
+            Fate::Jam
+        } else if self.rng.random_bool(melt_p) {
+            Fate::Melted
+        } else {
+            Fate::Good
+        };
+        let prn = &mut self.printers[p as usize];
+        prn.heat = heat;
+        prn.heat_at = self.now;
+        let id = prn.next_job_id;
+        prn.next_job_id += 1;
+        prn.jobs_made += 1;
+        let uuid = format!("urn:uuid:sim-{p}-{}", prn.jobs_made);
+        prn.jobs.push(PrinterJob {
+            job_id: id as i32,
+            job_uuid: Some(uuid.clone()),
+            job_name: Some(self.attempts[attempt as usize].job_name.clone()),
+            phase: JobPhase::Underway,
+            reasons: vec![],
+        });
+        prn.job = Some(PhysJob {
+            id: prn.jobs_made,
+            attempt,
+            uuid,
+            started: self.now,
+            fate,
+        });
+        let done = self.now
+            + if fate == Fate::Jam {
+                (self.sc.card_seconds * 500.0) as Ms
+            } else {
+                (self.sc.card_seconds * 1000.0) as Ms
+            };
+        let job_id = prn.jobs_made;
+        self.at(
+            self.now + ACCEPT_DELAY,
+            Ev::Accepted {
+                printer: p,
+                attempt,
+                generation: self.generation,
+            },
+        );
+        self.at(
+            done,
+            Ev::JobDone {
+                printer: p,
+                job: job_id,
+            },
+        );
+    }
+
+    /// Send an attempt's job again (only `resend_after_crash` does this; the checks catch it).
+    fn resend(&mut self, attempt: u32) {
+        let p = self.attempts[attempt as usize].printer;
+        self.attempts[attempt as usize].submissions += 1;
+        self.violation(format!(
+            "attempt {attempt} sent {} times: an unknown outcome was re-sent",
+            self.attempts[attempt as usize].submissions
+        ));
+        // The earlier card may already be good: a second one is a second card for one person.
+        if self.attempts[attempt as usize].truth == Truth::Good {
+            let record = self.attempts[attempt as usize].record;
+            self.violation(format!(
+                "record {record} printed twice (two cards for one person)"
+            ));
+        }
+        let prn = &mut self.printers[p as usize];
+        prn.jobs_made += 1;
+        let uuid = format!("urn:uuid:sim-{p}-{}", prn.jobs_made);
+        prn.jobs.push(PrinterJob {
+            job_id: prn.next_job_id as i32,
+            job_uuid: Some(uuid.clone()),
+            job_name: Some(self.attempts[attempt as usize].job_name.clone()),
+            phase: JobPhase::Underway,
+            reasons: vec![],
+        });
+        prn.next_job_id += 1;
+        if prn.job.is_none() {
+            prn.job = Some(PhysJob {
+                id: prn.jobs_made,
+                attempt,
+                uuid,
+                started: self.now,
+                fate: Fate::Good,
+            });
+            let id = prn.jobs_made;
+            let done = self.now + (self.sc.card_seconds * 1000.0) as Ms;
+            self.at(
+                done,
+                Ev::JobDone {
+                    printer: p,
+                    job: id,
+                },
+            );
+        }
+    }
+
+    fn job_done(&mut self, p: u32, job: u32) {
+        let Some(phys) = self.printers[p as usize].job.take_if(|j| j.id == job) else {
+            return; // lost to a power cut or a breakdown
+        };
+        let (phase, reasons, truth) = match phys.fate {
+            Fate::Good => (JobPhase::Completed, vec![], Truth::Good),
+            // The printer says completed: it does not know the card melted.
+            Fate::Melted => (
+                JobPhase::Completed,
+                vec![],
+                Truth::Spoiled(SpoilCause::Melted),
+            ),
+            Fate::Jam => (
+                JobPhase::Aborted,
+                vec!["media-jam".to_string()],
+                Truth::Spoiled(SpoilCause::Jam),
+            ),
+        };
+        self.attempts[phys.attempt as usize].truth = truth;
+        if let Some(j) = self.printers[p as usize]
+            .jobs
+            .iter_mut()
+            .find(|j| j.job_uuid.as_deref() == Some(phys.uuid.as_str()))
+        {
+            j.phase = phase;
+            j.reasons = reasons;
+        }
+        if phys.fate == Fate::Jam {
+            self.printers[p as usize].jammed = true;
+            self.block(p, Block::Jam);
+            self.staff.push_back(Task::ClearJam(p));
+        }
+        self.observe(p, phys.attempt);
+        // The operator sees a melted card come out and reports it.
+        if phys.fate == Fate::Melted && self.attempts[phys.attempt as usize].state.made_a_card() {
+            self.attempt_event(
+                phys.attempt,
+                &AttemptEvent::ReportedSpoiled(SpoilCause::Melted),
+            );
+        }
+        self.staff_next();
+        self.dispatch();
+    }
+
+    /// The spool follows a job: by uuid if it knows it, else by name.
+    fn observe(&mut self, p: u32, attempt: u32) {
+        if !self.process_up {
+            return;
+        }
+        let att = &self.attempts[attempt as usize];
+        if !att.state.is_pending() {
+            return;
+        }
+        let pending = PendingAttempt {
+            state: att.state,
+            job_name: att.job_name.clone(),
+            job_uuid: att.job_uuid.clone(),
+        };
+        let event = spool::find_in_printer(&pending, &self.printers[p as usize].jobs);
+        let event = match event {
+            AttemptEvent::Found { phase, reasons, .. } if att.state == AttemptState::Sent => {
+                AttemptEvent::Observed { phase, reasons }
+            }
+            e => e,
+        };
+        self.attempt_event(attempt, &event);
+    }
+
+    /// Apply a spool decision with everything it implies (as `Store::attempt_apply` does).
+    fn attempt_event(&mut self, a: u32, event: &AttemptEvent) {
+        let from = self.attempts[a as usize].state;
+        let decision = match spool::decide(from, event) {
+            Ok(Some(d)) => d,
+            Ok(None) => return,
+            Err(e) => {
+                self.violation(format!("attempt {a}: {e}"));
+                return;
+            }
+        };
+        let (record, serial, printer) = {
+            let att = &mut self.attempts[a as usize];
+            att.state = decision.to;
+            if let Some((_, uuid)) = &decision.job {
+                att.job_uuid = Some(uuid.clone());
+            }
+            (att.record, att.serial, att.printer)
+        };
+        if let Some(b) = decision.blank {
+            self.blank_event(serial, b);
+            if let BlankEvent::Spoil(cause) = b {
+                self.out.cards_spoiled += 1;
+                self.day_spoiled += 1;
+                *self
+                    .out
+                    .spoiled_by_cause
+                    .entry(cause.as_str().to_string())
+                    .or_insert(0) += 1;
+            }
+        }
+        match decision.card {
+            Some(CardChange::Printed) => self.card_made(record),
+            Some(CardChange::Spoiled) => self.card_lost(record),
+            None => {}
+        }
+        if let Some(ev) = &decision.record {
+            self.record_event(record, ev);
+            if self.records[record as usize].state == RecordState::Queued {
+                let key = self.records[record as usize].key.clone();
+                self.queue.insert((key, record));
+            }
+        }
+        if decision.to == AttemptState::Inspect {
+            self.out.inspections += 1;
+            self.staff.push_back(Task::Inspect(a));
+        }
+        if !decision.to.is_pending() && decision.to != AttemptState::Inspect {
+            self.records[record as usize].open_attempt = false;
+        }
+        if !decision.to.is_pending() && self.printers[printer as usize].pending == Some(a) {
+            self.printers[printer as usize].pending = None;
+        }
+        if decision.printer_failure.is_some() && self.sc.policy == Policy::Thermal {
+            let now = self.instant(self.now);
+            let prn = &mut self.printers[printer as usize];
+            prn.run = schedule::after_failure(&self.profile, &prn.run, now).0;
+        }
+        self.staff_next();
+    }
+
+    fn card_made(&mut self, record: u32) {
+        let r = &mut self.records[record as usize];
+        r.cards += 1;
+        let (person, duplicate, backlog, cards) = (r.person, r.duplicate, r.backlog, r.cards);
+        if cards > 1 {
+            self.violation(format!("record {record} has {cards} good cards"));
+        }
+        if duplicate && self.sc.dedup {
+            self.violation(format!("a card was printed for duplicate record {record}"));
+        }
+        if duplicate {
+            self.out.duplicate_cards += 1;
+        }
+        if let Some(n) = self.persons.get_mut(person as usize) {
+            *n += 1;
+            if *n == 2 {
+                self.out.persons_with_two_cards += 1;
+                if self.sc.dedup {
+                    self.violation(format!("person {person} holds two valid cards"));
+                }
+            }
+        }
+        self.out.cards_printed += 1;
+        self.day_printed += 1;
+        if backlog {
+            self.backlog_left -= 1;
+            if self.backlog_left == 0 && self.cleared_on.is_none() {
+                self.cleared_on = Some(self.date_of(self.now));
+            }
+        }
+    }
+
+    fn card_lost(&mut self, record: u32) {
+        let r = &mut self.records[record as usize];
+        r.cards = r.cards.saturating_sub(1);
+        let (person, backlog) = (r.person, r.backlog);
+        if let Some(n) = self.persons.get_mut(person as usize) {
+            *n = n.saturating_sub(1);
+        }
+        self.out.cards_printed -= 1;
+        self.day_printed = self.day_printed.saturating_sub(1);
+        if backlog {
+            self.backlog_left += 1;
+        }
+    }
+
+    /// One member of staff works through jams and inspections during working hours.
+    fn staff_next(&mut self) {
+        if self.staff_busy || !self.power {
+            return;
+        }
+        if !self.in_hours(self.now) {
+            if !self.staff.is_empty() {
+                let at = self.next_open(self.now);
+                self.at(at, Ev::StaffFree);
+                self.staff_busy = true;
+            }
+            return;
+        }
+        let Some(task) = self.staff.pop_front() else {
+            return;
+        };
+        let minutes = match task {
+            Task::ClearJam(p) => {
+                self.printers[p as usize].jammed = false;
+                self.unblock(p, Block::Jam);
+                self.sc.jam_clear_min
+            }
+            Task::Inspect(a) => {
+                let verdict = match self.attempts[a as usize].truth {
+                    Truth::Good => Some(AttemptEvent::InspectedGood),
+                    Truth::Spoiled(c) => Some(AttemptEvent::InspectedSpoiled(c)),
+                    Truth::Unused => Some(AttemptEvent::InspectedUnused),
+                    // Never fed: the card is still the top blank in the hopper.
+                    Truth::NotYet => Some(AttemptEvent::InspectedUnused),
+                };
+                if self.attempts[a as usize].state == AttemptState::Inspect
+                    && let Some(v) = verdict
+                {
+                    self.attempt_event(a, &v);
+                }
+                self.sc.inspect_min
+            }
+        };
+        self.staff_busy = true;
+        self.at(
+            self.now + (minutes * MINUTE as f64) as Ms + 1,
+            Ev::StaffFree,
+        );
+        self.dispatch();
+    }
+
+    fn finish(mut self) -> Outcome {
+        self.close_day(self.today);
+        for p in 0..self.printers.len() as u32 {
+            for b in [Block::Jam, Block::Breakdown, Block::NoBlanks] {
+                self.unblock(p, b);
+            }
+        }
+        let printed = self.out.cards_printed;
+        let capacity: u64 = self.out.daily.iter().map(|d| u64::from(d.capacity)).sum();
+        self.out.days_simulated = self.out.daily.len() as u32;
+        self.out.backlog_cleared_on = self.cleared_on.clone();
+        self.out.blanks_used = self.blank_counts[2] + self.blank_counts[3];
+        self.out.utilisation = if capacity > 0 {
+            printed as f64 / capacity as f64
+        } else {
+            0.0
+        };
+        self.out.cards_per_day = if self.working_days > 0 {
+            printed as f64 / f64::from(self.working_days)
+        } else {
+            0.0
+        };
+        let round = |x: f64| (x * 10.0).round() / 10.0;
+        let d = &mut self.out.downtime;
+        d.power_h = round(d.power_h);
+        d.breakdown_h = round(d.breakdown_h);
+        d.jam_h = round(d.jam_h);
+        d.no_blanks_h = round(d.no_blanks_h);
+        self.out.utilisation = (self.out.utilisation * 1000.0).round() / 1000.0;
+        self.out.cards_per_day = round(self.out.cards_per_day);
+        self.out
+    }
+}
