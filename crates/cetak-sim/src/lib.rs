@@ -281,6 +281,10 @@ pub fn run(sc: &Scenario, seed: u64, stop_when_cleared: bool) -> Result<Outcome,
         }
         sim.now = at;
         sim.handle(ev);
+        // Judged after the whole event: a card that comes out melted was never made.
+        if sim.backlog_left == 0 && sim.cleared_on.is_none() {
+            sim.cleared_on = Some(sim.date_of(at));
+        }
         if stop_when_cleared && sim.cleared_on.is_some() {
             break;
         }
@@ -1260,9 +1264,6 @@ impl<'a> Sim<'a> {
         self.day_printed += 1;
         if backlog {
             self.backlog_left -= 1;
-            if self.backlog_left == 0 && self.cleared_on.is_none() {
-                self.cleared_on = Some(self.date_of(self.now));
-            }
         }
     }
 
