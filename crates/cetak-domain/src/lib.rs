@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod audit;
 pub mod lifecycle;
 pub mod nik;

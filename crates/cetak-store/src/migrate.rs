@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_registry.sql"),
     include_str!("migrations/0002_dedup.sql"),
     include_str!("migrations/0003_print.sql"),
+    include_str!("migrations/0004_users.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -1183,6 +1183,40 @@ impl Store {
         })
     }
 
+    /// Good cards made per office day, for the last `days` days that had any (oldest first).
+    pub fn daily_output(&self, days: u32) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT print_day, count(*) FROM print_attempts WHERE state IN ('completed', 'good')
+             GROUP BY print_day ORDER BY print_day DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([days], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out: Vec<(String, i64)> = rows.collect::<Result<_, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// What a resident may learn about their card: for the NIK's current recording (not a
+    /// duplicate, not cancelled, newest), its birth date (to check), state and recording site.
+    /// The same query runs whatever the answer, so a wrong NIK costs what a wrong date costs.
+    pub fn resident_lookup(&self, nik: &str) -> Result<Option<(String, RecordState, String)>> {
+        let row: Option<(String, String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT tanggal_lahir, state, recording_site FROM records
+                 WHERE nik = ?1 ORDER BY state IN ('duplicate', 'cancelled'), recorded_at DESC LIMIT 1",
+            )?
+            .query_row([nik], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        row.map(|(dob, state, site)| {
+            let state = RecordState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("record state {state:?}")))?;
+            Ok((dob, state, site))
+        })
+        .transpose()
+    }
+
     /// NIKs with a printed card waiting for its owner, at most `limit`.
     pub fn printed_niks(&self, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self

@@ -74,6 +74,11 @@ enum Command {
     /// Render a record's card front (PNG or PDF) without printing it.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Run the office server: operator pages, the resident page, the JSON API.
+    Serve(cmd::serve::ServeArgs),
+    /// Office accounts (operator, supervisor, admin).
+    #[command(subcommand)]
+    User(cmd::serve::UserCommand),
     /// Simulate the office over days (printers, heat, power cuts, staff) and plan capacity.
     Simulate(cmd::simulate::Args),
     /// Where a resident's card is, by NIK.
@@ -118,6 +123,8 @@ fn main() -> ExitCode {
         Command::Report(c) => cmd::stock::run_report(&ctx, c),
         Command::Card(CardCommand::Render(a)) => cmd::card::run_render(&ctx, a),
         Command::Simulate(a) => cmd::simulate::run(&ctx, a),
+        Command::Serve(a) => cmd::serve::run_serve(&ctx, a),
+        Command::User(c) => cmd::serve::run_user(&ctx, c),
         Command::Status(a) => cmd::status::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
     };

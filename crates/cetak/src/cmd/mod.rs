@@ -9,6 +9,7 @@ pub mod import;
 pub mod port;
 pub mod print;
 pub mod quarantine;
+pub mod serve;
 pub mod simulate;
 pub mod status;
 pub mod stock;

@@ -1,0 +1,233 @@
+//! Passwords (argon2id), sessions (random token in an HttpOnly, SameSite=Strict cookie; only its
+//! hash is stored), CSRF tokens on every state-changing request, and the one guard that checks
+//! every route against the permission table.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use cetak_domain::access::allows;
+use cetak_store::SessionRow;
+use rand::RngCore;
+use time::{Duration, OffsetDateTime};
+
+use crate::routes::{Access, find_route};
+use crate::state::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "cetak_session";
+/// The pre-login CSRF cookie's name.
+pub const LOGIN_COOKIE: &str = "cetak_login";
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 10;
+/// The largest request body accepted anywhere.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Hash a password with argon2id (a PHC string with its own salt).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Check a password against a stored hash.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A fresh random token (hex).
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The stored form of a session token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    *blake3::hash(token.as_bytes()).as_bytes()
+}
+
+/// A cookie value from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure behind TLS.
+pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The client's address (for rate limits).
+pub fn client_ip(req: &Request) -> std::net::IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+/// The logged-in user of a request (put there by [`guard`]).
+#[derive(Clone)]
+pub struct Session(pub SessionRow);
+
+fn wants_json(req: &Request) -> bool {
+    req.uri().path().starts_with("/api/")
+}
+
+fn deny(req: &Request, status: StatusCode, message: &str) -> Response {
+    if wants_json(req) {
+        (
+            status,
+            axum::Json(serde_json::json!({ "error": message, "status": status.as_u16() })),
+        )
+            .into_response()
+    } else if status == StatusCode::UNAUTHORIZED {
+        let next = req.uri().path();
+        let target = if next.starts_with('/') && !next.starts_with("//") {
+            format!("/login?next={}", urlencode(next))
+        } else {
+            "/login".into()
+        };
+        Redirect::to(&target).into_response()
+    } else {
+        (status, message.to_string()).into_response()
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The one access check: every route's entry in [`crate::routes::ROUTES`] says who may use it.
+/// Signed-in routes need a live session with the permission; every non-GET request of a
+/// session needs its CSRF token (form field `csrf` or header `X-CSRF-Token`).
+pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let Some(path) = path else {
+        return next.run(req).await; // 404 from the router
+    };
+    let Some(spec) = find_route(req.method(), &path) else {
+        return next.run(req).await; // 405 from the router
+    };
+    let Access::Signed(permission) = spec.access else {
+        return next.run(req).await;
+    };
+    let Some(token) = cookie(req.headers(), SESSION_COOKIE).map(str::to_string) else {
+        return deny(&req, StatusCode::UNAUTHORIZED, "login required");
+    };
+    let hash = token_hash(&token);
+    let now = OffsetDateTime::now_utc();
+    let session = state.pool.run(move |s| s.session_get(&hash, now)).await;
+    let session = match session {
+        Ok(Some(s)) => s,
+        Ok(None) => return deny(&req, StatusCode::UNAUTHORIZED, "session expired or ended"),
+        Err(e) => return deny(&req, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    };
+    if !allows(session.user.role, permission) {
+        return deny(&req, StatusCode::FORBIDDEN, "your role may not do this");
+    }
+    let mut req = req;
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let header_token = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let ok = match header_token {
+            Some(t) => constant_eq(&t, &session.csrf),
+            None => {
+                // Forms: read the (small) body, find `csrf`, and hand the body on unchanged.
+                let (parts, body) = req.into_parts();
+                let bytes = match to_bytes(body, MAX_BODY).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+                            .into_response();
+                    }
+                };
+                let found = form_field(&bytes, "csrf");
+                req = Request::from_parts(parts, Body::from(bytes));
+                found.is_some_and(|t| constant_eq(&t, &session.csrf))
+            }
+        };
+        if !ok {
+            return deny(&req, StatusCode::FORBIDDEN, "missing or wrong CSRF token");
+        }
+    }
+    req.extensions_mut().insert(Session(session));
+    next.run(req).await
+}
+
+/// A field of an `application/x-www-form-urlencoded` body.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Compare secrets without leaking where they differ.
+pub fn constant_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Start a session for a user: the cookie to set and the session's CSRF token.
+pub async fn start_session(state: &AppState, user_id: i64) -> Result<(String, String), String> {
+    let token = random_token();
+    let csrf = random_token();
+    let hash = token_hash(&token);
+    let now = OffsetDateTime::now_utc();
+    let csrf2 = csrf.clone();
+    state
+        .pool
+        .run(move |s| {
+            s.session_create(
+                &hash,
+                user_id,
+                &csrf2,
+                now,
+                now + Duration::hours(SESSION_HOURS),
+            )
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((
+        set_cookie(
+            SESSION_COOKIE,
+            &token,
+            SESSION_HOURS * 3600,
+            state.secure_cookies,
+        ),
+        csrf,
+    ))
+}

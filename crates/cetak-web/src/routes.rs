@@ -1,0 +1,326 @@
+//! Every route, once: its method, path, who may use it and what it is. The router, the access
+//! guard, the OpenAPI document and the route × role test matrix are all built from [`ROUTES`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+use cetak_domain::access::Permission;
+
+use crate::auth::{MAX_BODY, guard};
+use crate::pages as p;
+use crate::state::AppState;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in user whose role has the permission.
+    Signed(Permission),
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// Path, axum syntax (`/review/{id}`).
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+    /// What it does (OpenAPI summary).
+    pub summary: &'static str,
+}
+
+use Access::{Public, Signed};
+use Permission as P;
+
+const fn r(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+        summary,
+    }
+}
+
+/// The route table.
+pub const ROUTES: &[RouteSpec] = &[
+    r("GET", "/health", Public, "Liveness: the process answers"),
+    r("GET", "/ready", Public, "Readiness: the database answers"),
+    r("GET", "/static/app.css", Public, "Style sheet"),
+    r(
+        "GET",
+        "/api/v1/openapi.json",
+        Public,
+        "This API's OpenAPI document",
+    ),
+    r("GET", "/login", Public, "Login page"),
+    r("POST", "/login", Public, "Log in (throttled)"),
+    r("GET", "/cek", Public, "Resident page: is my card ready?"),
+    r(
+        "POST",
+        "/cek",
+        Public,
+        "Resident lookup by NIK and birth date (rate-limited)",
+    ),
+    r(
+        "POST",
+        "/api/v1/resident/status",
+        Public,
+        "Resident lookup, JSON (rate-limited)",
+    ),
+    r(
+        "POST",
+        "/logout",
+        Signed(P::View),
+        "Log out (the session ends at once)",
+    ),
+    r("GET", "/", Signed(P::View), "Dashboard"),
+    r(
+        "GET",
+        "/api/v1/dashboard",
+        Signed(P::View),
+        "Dashboard data: backlog, output, printers, stock",
+    ),
+    r(
+        "GET",
+        "/print",
+        Signed(P::View),
+        "Print queue, printers, inspection queue",
+    ),
+    r(
+        "GET",
+        "/api/v1/print/status",
+        Signed(P::View),
+        "Printers, queue and inspection queue",
+    ),
+    r(
+        "POST",
+        "/print/start",
+        Signed(P::Print),
+        "Start printing (runs the spool in the background)",
+    ),
+    r(
+        "POST",
+        "/printers/{name}/pause",
+        Signed(P::Print),
+        "Pause a printer",
+    ),
+    r(
+        "POST",
+        "/printers/{name}/resume",
+        Signed(P::Print),
+        "Resume a printer",
+    ),
+    r(
+        "POST",
+        "/print/inspect/{id}",
+        Signed(P::Print),
+        "Record an inspected card's outcome",
+    ),
+    r(
+        "POST",
+        "/handover",
+        Signed(P::Print),
+        "Hand a printed card to its resident",
+    ),
+    r(
+        "POST",
+        "/print/raise",
+        Signed(P::Decide),
+        "Raise a record to the front of the queue",
+    ),
+    r(
+        "GET",
+        "/review",
+        Signed(P::Decide),
+        "Duplicate pairs waiting for a decision",
+    ),
+    r(
+        "GET",
+        "/api/v1/review",
+        Signed(P::Decide),
+        "Duplicate pairs waiting for a decision, JSON",
+    ),
+    r(
+        "GET",
+        "/review/{id}",
+        Signed(P::Decide),
+        "One pair side by side with its evidence",
+    ),
+    r(
+        "POST",
+        "/review/{id}/decide",
+        Signed(P::Decide),
+        "Decide a pair: same person or different people",
+    ),
+    r(
+        "GET",
+        "/stock",
+        Signed(P::Stock),
+        "Blank stock and reconciliation",
+    ),
+    r(
+        "GET",
+        "/api/v1/stock/reconcile",
+        Signed(P::Stock),
+        "Blank reconciliation, JSON",
+    ),
+    r(
+        "POST",
+        "/stock/receive",
+        Signed(P::Stock),
+        "Receive a batch of blanks",
+    ),
+    r(
+        "GET",
+        "/stock/report.csv",
+        Signed(P::Stock),
+        "Monthly blank-usage report (CSV)",
+    ),
+    r(
+        "GET",
+        "/audit",
+        Signed(P::Audit),
+        "Audit log with the chain's verification",
+    ),
+    r(
+        "GET",
+        "/api/v1/audit/verify",
+        Signed(P::Audit),
+        "Verify the audit chain, JSON",
+    ),
+    r("GET", "/users", Signed(P::Users), "User accounts"),
+    r("POST", "/users", Signed(P::Users), "Create a user account"),
+];
+
+/// The route for a method and matched path.
+pub fn find_route(method: &Method, path: &str) -> Option<&'static RouteSpec> {
+    ROUTES
+        .iter()
+        .find(|r| r.path == path && r.method == method.as_str())
+}
+
+fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
+    match (spec.method, spec.path) {
+        ("GET", "/health") => get(p::health),
+        ("GET", "/ready") => get(p::ready),
+        ("GET", "/static/app.css") => get(p::css),
+        ("GET", "/api/v1/openapi.json") => get(p::openapi),
+        ("GET", "/login") => get(p::login_page),
+        ("POST", "/login") => post(p::login_submit),
+        ("GET", "/cek") => get(p::resident_page),
+        ("POST", "/cek") => post(p::resident_submit),
+        ("POST", "/api/v1/resident/status") => post(p::resident_api),
+        ("POST", "/logout") => post(p::logout),
+        ("GET", "/") => get(p::dashboard),
+        ("GET", "/api/v1/dashboard") => get(p::dashboard_api),
+        ("GET", "/print") => get(p::print_page),
+        ("GET", "/api/v1/print/status") => get(p::print_api),
+        ("POST", "/print/start") => post(p::print_start),
+        ("POST", "/printers/{name}/pause") => post(p::printer_pause),
+        ("POST", "/printers/{name}/resume") => post(p::printer_resume),
+        ("POST", "/print/inspect/{id}") => post(p::inspect),
+        ("POST", "/handover") => post(p::handover),
+        ("POST", "/print/raise") => post(p::raise),
+        ("GET", "/review") => get(p::review_list),
+        ("GET", "/api/v1/review") => get(p::review_api),
+        ("GET", "/review/{id}") => get(p::review_show),
+        ("POST", "/review/{id}/decide") => post(p::review_decide),
+        ("GET", "/stock") => get(p::stock_page),
+        ("GET", "/api/v1/stock/reconcile") => get(p::stock_api),
+        ("POST", "/stock/receive") => post(p::stock_receive),
+        ("GET", "/stock/report.csv") => get(p::stock_report),
+        ("GET", "/audit") => get(p::audit_page),
+        ("GET", "/api/v1/audit/verify") => get(p::audit_api),
+        ("GET", "/users") => get(p::users_page),
+        ("POST", "/users") => post(p::users_create),
+        _ => get(p::not_found),
+    }
+}
+
+/// The router: every route of [`ROUTES`] behind the one access guard.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut by_path: BTreeMap<&str, MethodRouter<Arc<AppState>>> = BTreeMap::new();
+    for spec in ROUTES {
+        let h = handler(spec);
+        let entry = by_path.remove(spec.path);
+        by_path.insert(
+            spec.path,
+            match entry {
+                Some(e) => e.merge(h),
+                None => h,
+            },
+        );
+    }
+    let mut router = Router::new();
+    for (path, mr) in by_path {
+        router = router.route(path, mr);
+    }
+    router
+        .fallback(p::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// The OpenAPI 3.1 document, generated from [`ROUTES`] (the JSON API and the form endpoints).
+pub fn openapi() -> serde_json::Value {
+    let mut paths = serde_json::Map::new();
+    for spec in ROUTES {
+        let path = spec.path.to_string();
+        let entry = paths.entry(path).or_insert_with(|| serde_json::json!({}));
+        let mut op = serde_json::json!({
+            "summary": spec.summary,
+            "responses": {
+                "200": { "description": "OK" },
+                "401": { "description": "Not signed in" },
+                "403": { "description": "Role lacks the permission, or CSRF token missing" },
+                "413": { "description": "Body larger than 64 KiB" },
+                "429": { "description": "Rate limit or login throttle" }
+            }
+        });
+        if let Access::Signed(p) = spec.access {
+            op["security"] = serde_json::json!([{ "session": [] }]);
+            op["x-permission"] = serde_json::json!(p);
+        } else {
+            op["security"] = serde_json::json!([]);
+        }
+        let params: Vec<serde_json::Value> = spec
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| serde_json::json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .collect();
+        if !params.is_empty() {
+            op["parameters"] = serde_json::Value::Array(params);
+        }
+        if spec.path == "/api/v1/resident/status" {
+            op["requestBody"] = serde_json::json!({
+                "required": true,
+                "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["nik", "tanggal_lahir"],
+                    "properties": { "nik": { "type": "string", "pattern": "^[0-9]{16}$" },
+                                    "tanggal_lahir": { "type": "string", "format": "date" } } } } }
+            });
+        }
+        entry[spec.method.to_ascii_lowercase()] = op;
+    }
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": { "title": "cetak office server", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Disdukcapil office: E-KTP printing, duplicates, blank stock. Signed-in routes use the session cookie; every non-GET request needs the session's CSRF token in X-CSRF-Token (or a `csrf` form field)." },
+        "components": { "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE } } },
+        "paths": paths,
+    })
+}
