@@ -258,6 +258,18 @@ fn every_subcommand_has_help() {
         &["audit", "log"],
         &["status"],
         &["demo"],
+        &["printer", "add"],
+        &["print", "run"],
+        &["print", "status"],
+        &["print", "inspect"],
+        &["stock", "receive"],
+        &["stock", "reconcile"],
+        &["handover"],
+        &["report", "monthly"],
+        &["card", "render"],
+        &["simulate"],
+        &["serve"],
+        &["user", "add"],
     ] {
         let out = cetak(dir.path(), &[cmd, &["--help"]].concat());
         assert!(out.status.success(), "{cmd:?}");

@@ -29,6 +29,12 @@ pub struct Args {
     /// Seed of the generated backlog.
     #[arg(long, default_value_t = 2015)]
     seed: u64,
+    /// End after the summary instead of serving the office pages (always so with --json).
+    #[arg(long)]
+    no_serve: bool,
+    /// Where the demo serves the office pages.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
 }
 
 /// What the demo's first printing day did.
@@ -321,5 +327,36 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             "re-import: nothing changes"
         )
     );
+    if a.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The office pages, with one demo account per role (passwords made now, shown once).
+    println!("\n{}", t("Akun demo:", "Demo accounts:"));
+    for (name, role) in [
+        ("admin", cetak_domain::access::Role::Admin),
+        ("supervisor", cetak_domain::access::Role::Supervisor),
+        ("operator", cetak_domain::access::Role::Operator),
+    ] {
+        let password = crate::cmd::serve::random_password();
+        crate::cmd::serve::add_user(&mut store, name, role, &password, &ctx.actor)?;
+        println!("  {name:<11} {password}   ({})", role.as_str());
+    }
+    drop(store);
+    println!(
+        "{} http://{}/ — {} http://{}/cek — Ctrl-C {}",
+        t("Buka", "Open"),
+        a.listen,
+        t("warga:", "residents:"),
+        a.listen,
+        t("untuk berhenti", "to stop")
+    );
+    crate::cmd::serve::serve_blocking(
+        &db,
+        &crate::cmd::serve::ServeArgs {
+            listen: a.listen.clone(),
+            resident_per_minute: 30,
+            secure_cookies: false,
+        },
+    )?;
     Ok(ExitCode::SUCCESS)
 }
