@@ -595,23 +595,34 @@ async fn dashboard_data(st: &AppState) -> Result<Dashboard, StoreError> {
         .await
 }
 
-/// A small burn-down chart (inline SVG points) of cards per day.
-fn chart_points(daily: &[(String, i64)]) -> (String, i64) {
-    let max = daily.iter().map(|d| d.1).max().unwrap_or(1).max(1);
-    let n = daily.len().max(2) - 1;
-    let pts = daily
+/// The burn-down chart as SVG polyline points: the backlog at the end of each recent printing
+/// day (today's backlog plus the cards printed after that day) and a straight projection from
+/// today to the projected clearing date. Returns (history, projection, top value).
+fn burn_down(d: &Dashboard) -> (String, String, i64) {
+    let mut levels: Vec<i64> = Vec::with_capacity(d.daily.len() + 1);
+    let mut after = 0;
+    for (_, printed) in d.daily.iter().rev() {
+        levels.push(d.backlog + after);
+        after += printed;
+    }
+    levels.push(d.backlog + after);
+    levels.reverse();
+    let top = levels.iter().copied().max().unwrap_or(1).max(1);
+    // History on the left two thirds, projection on the right third.
+    let n = (levels.len().max(2) - 1) as f64;
+    let y = |v: i64| 150.0 - v as f64 * 140.0 / top as f64;
+    let history = levels
         .iter()
         .enumerate()
-        .map(|(i, (_, v))| {
-            format!(
-                "{:.1},{:.1}",
-                i as f64 * 600.0 / n as f64,
-                150.0 - *v as f64 * 140.0 / max as f64
-            )
-        })
+        .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * 400.0 / n, y(*v)))
         .collect::<Vec<_>>()
         .join(" ");
-    (pts, max)
+    let projection = if d.projected_clear.is_some() {
+        format!("400.0,{:.1} 600.0,150.0", y(d.backlog))
+    } else {
+        String::new()
+    };
+    (history, projection, top)
 }
 
 pub(crate) async fn dashboard(
@@ -622,14 +633,14 @@ pub(crate) async fn dashboard(
 ) -> Response {
     match dashboard_data(&st).await {
         Ok(d) => {
-            let (points, max) = chart_points(&d.daily);
+            let (history, projection, max) = burn_down(&d);
             render(
                 &st,
                 "dashboard.html",
                 &headers,
                 &q,
                 Some(&sess),
-                context! { d => ser(&d), points => points, max => max },
+                context! { d => ser(&d), history => history, projection => projection, max => max },
             )
             .into_response()
         }
