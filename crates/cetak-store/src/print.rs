@@ -1217,6 +1217,15 @@ impl Store {
         .transpose()
     }
 
+    /// Attempts waiting for a person to inspect the card.
+    pub fn inspection_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM print_attempts WHERE state = 'inspect'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// NIKs with a printed card waiting for its owner, at most `limit`.
     pub fn printed_niks(&self, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self

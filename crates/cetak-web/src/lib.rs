@@ -9,7 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
-mod pages;
+pub(crate) mod pages;
 mod pool;
 pub mod routes;
 mod state;

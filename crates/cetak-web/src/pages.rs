@@ -526,8 +526,8 @@ impl<T: serde::de::DeserializeOwned + Send> FromWhole for Json<T> {
 
 // ---------------------------------------------------------------- dashboard
 
-#[derive(Debug, serde::Serialize)]
-struct Dashboard {
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Dashboard {
     states: Vec<cetak_store::StateCount>,
     backlog: i64,
     today_printed: u32,
@@ -541,7 +541,25 @@ struct Dashboard {
     printing_now: bool,
 }
 
-async fn dashboard_data(st: &AppState) -> Result<Dashboard, StoreError> {
+/// The dashboard's numbers, computed at most once a second: counting a large registry by
+/// state reads the whole table, and a dashboard on every office screen polls it.
+async fn dashboard_data(st: &AppState) -> Result<Arc<Dashboard>, StoreError> {
+    if let Ok(cache) = st.dashboard_cache.lock()
+        && let Some((at, d)) = cache.as_ref()
+        && at.elapsed() < std::time::Duration::from_secs(1)
+    {
+        let mut d = (**d).clone();
+        d.printing_now = st.printing.load(Ordering::Relaxed);
+        return Ok(Arc::new(d));
+    }
+    let d = Arc::new(dashboard_fresh(st).await?);
+    if let Ok(mut cache) = st.dashboard_cache.lock() {
+        *cache = Some((std::time::Instant::now(), d.clone()));
+    }
+    Ok(d)
+}
+
+async fn dashboard_fresh(st: &AppState) -> Result<Dashboard, StoreError> {
     let printing_now = st.printing.load(Ordering::Relaxed);
     st.pool
         .run(move |s| {
@@ -583,7 +601,7 @@ async fn dashboard_data(st: &AppState) -> Result<Dashboard, StoreError> {
                     })
                     .collect(),
                 stock: s.stock_reconcile()?,
-                inspection: s.attempts(&[AttemptState::Inspect], 10_000)?.len(),
+                inspection: s.inspection_count()? as usize,
                 states,
                 backlog,
                 daily,
@@ -640,7 +658,7 @@ pub(crate) async fn dashboard(
                 &headers,
                 &q,
                 Some(&sess),
-                context! { d => ser(&d), history => history, projection => projection, max => max },
+                context! { d => ser(&*d), history => history, projection => projection, max => max },
             )
             .into_response()
         }
@@ -650,7 +668,7 @@ pub(crate) async fn dashboard(
 
 pub(crate) async fn dashboard_api(State(st): S) -> Response {
     match dashboard_data(&st).await {
-        Ok(d) => Json(d).into_response(),
+        Ok(d) => Json(&*d).into_response(),
         Err(e) => store_error(e),
     }
 }

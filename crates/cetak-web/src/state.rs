@@ -22,6 +22,7 @@ pub struct AppState {
     pub(crate) printing: Arc<AtomicBool>,
     pub(crate) last_run: Arc<Mutex<Option<String>>>,
     pub(crate) secure_cookies: bool,
+    pub(crate) dashboard_cache: Mutex<Option<(Instant, Arc<crate::pages::Dashboard>)>>,
 }
 
 impl AppState {
@@ -35,6 +36,7 @@ impl AppState {
             printing: Arc::new(AtomicBool::new(false)),
             last_run: Arc::new(Mutex::new(None)),
             secure_cookies: config.secure_cookies,
+            dashboard_cache: Mutex::new(None),
         })
     }
 }
