@@ -136,7 +136,13 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let Some(path) = path else {
         return next.run(req).await; // 404 from the router
     };
-    let Some(spec) = find_route(req.method(), &path) else {
+    // HEAD is answered by the GET handler: it passes the GET route's check.
+    let method = if req.method() == Method::HEAD {
+        Method::GET
+    } else {
+        req.method().clone()
+    };
+    let Some(spec) = find_route(&method, &path) else {
         return next.run(req).await; // 405 from the router
     };
     let Access::Signed(permission) = spec.access else {

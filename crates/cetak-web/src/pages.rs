@@ -258,7 +258,12 @@ pub(crate) async fn login_page(
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 200 =>
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                // Browsers drop tabs and newlines: `/\t/evil.example` is `//evil.example`.
+                && !n.chars().any(char::is_control)
+                && n.len() < 200 =>
         {
             n.to_string()
         }
@@ -541,15 +546,31 @@ pub(crate) struct Dashboard {
     printing_now: bool,
 }
 
-/// The dashboard's numbers, computed at most once a second: counting a large registry by
-/// state reads the whole table, and a dashboard on every office screen polls it.
-async fn dashboard_data(st: &AppState) -> Result<Arc<Dashboard>, StoreError> {
-    if let Ok(cache) = st.dashboard_cache.lock()
-        && let Some((at, d)) = cache.as_ref()
-        && at.elapsed() < std::time::Duration::from_secs(1)
-    {
-        let mut d = (**d).clone();
-        d.printing_now = st.printing.load(Ordering::Relaxed);
+/// The dashboard's numbers, refreshed at most once a second: counting a large registry by state
+/// reads the whole table, and every office screen polls the dashboard. A stale copy is served
+/// while one background task refreshes it, so no request waits for the count.
+async fn dashboard_data(st: &Arc<AppState>) -> Result<Arc<Dashboard>, StoreError> {
+    let cached = st.dashboard_cache.lock().ok().and_then(|c| c.clone());
+    let printing = st.printing.load(Ordering::Relaxed);
+    if let Some((at, d)) = cached {
+        if at.elapsed() >= std::time::Duration::from_secs(1)
+            && !st.dashboard_refreshing.swap(true, Ordering::SeqCst)
+        {
+            let st2 = st.clone();
+            tokio::spawn(async move {
+                if let Ok(fresh) = dashboard_fresh(&st2).await
+                    && let Ok(mut cache) = st2.dashboard_cache.lock()
+                {
+                    *cache = Some((std::time::Instant::now(), Arc::new(fresh)));
+                }
+                st2.dashboard_refreshing.store(false, Ordering::SeqCst);
+            });
+        }
+        if d.printing_now == printing {
+            return Ok(d);
+        }
+        let mut d = (*d).clone();
+        d.printing_now = printing;
         return Ok(Arc::new(d));
     }
     let d = Arc::new(dashboard_fresh(st).await?);

@@ -23,6 +23,7 @@ pub struct AppState {
     pub(crate) last_run: Arc<Mutex<Option<String>>>,
     pub(crate) secure_cookies: bool,
     pub(crate) dashboard_cache: Mutex<Option<(Instant, Arc<crate::pages::Dashboard>)>>,
+    pub(crate) dashboard_refreshing: AtomicBool,
 }
 
 impl AppState {
@@ -37,6 +38,7 @@ impl AppState {
             last_run: Arc::new(Mutex::new(None)),
             secure_cookies: config.secure_cookies,
             dashboard_cache: Mutex::new(None),
+            dashboard_refreshing: AtomicBool::new(false),
         })
     }
 }
