@@ -80,6 +80,8 @@ pub struct ImportTx<'a> {
     out: BatchOutcome,
     digest: blake3::Hasher,
     lines: (u64, u64),
+    pull_after: Option<i64>,
+    reviews: Vec<(String, String)>,
 }
 
 impl Store {
@@ -103,6 +105,8 @@ impl Store {
             out: BatchOutcome::default(),
             digest: blake3::Hasher::new(),
             lines: (u64::MAX, 0),
+            pull_after: None,
+            reviews: Vec::new(),
         })
     }
 
@@ -222,6 +226,19 @@ impl ImportTx<'_> {
         Ok(())
     }
 
+    /// Rows pulled from the centre: move the pull cursor in this same transaction, so a crash
+    /// leaves both the records and the cursor, or neither.
+    pub fn set_pull_cursor(&mut self, after: i64) {
+        self.pull_after = Some(after);
+    }
+
+    /// The centre says another office already issued this resident a card: once imported, the
+    /// record waits for a supervisor as a duplicate candidate.
+    pub fn flag_card_elsewhere(&mut self, recording_id: &str, office: &str) {
+        self.reviews
+            .push((recording_id.to_string(), office.to_string()));
+    }
+
     /// Write the audit entry (if anything changed) and commit.
     pub fn commit(self) -> Result<BatchOutcome> {
         let out = self.out;
@@ -243,6 +260,34 @@ impl ImportTx<'_> {
                 detail: detail.to_string(),
             };
             audit::append(&self.tx, &entry)?;
+        }
+        if let Some(after) = self.pull_after {
+            self.tx.execute(
+                "UPDATE sync_state SET pull_after = max(pull_after, ?1) WHERE id = 1",
+                [after],
+            )?;
+        }
+        let at =
+            time::OffsetDateTime::parse(&self.at, &time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        for (recording_id, office) in &self.reviews {
+            let state = crate::registry::state_of_conn(&self.tx, recording_id)?;
+            if matches!(
+                state,
+                cetak_domain::lifecycle::RecordState::Received
+                    | cetak_domain::lifecycle::RecordState::Unique
+            ) {
+                crate::registry::apply(
+                    &self.tx,
+                    recording_id,
+                    cetak_domain::lifecycle::Event::SendToReview,
+                    &cetak_domain::lifecycle::Actor::system("sync"),
+                    at,
+                    &format!(
+                        "the centre reports a card already issued to this NIK by office {office}"
+                    ),
+                )?;
+            }
         }
         self.tx.commit()?;
         Ok(out)

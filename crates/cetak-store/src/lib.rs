@@ -11,6 +11,7 @@ mod import;
 mod migrate;
 mod print;
 mod registry;
+mod sync;
 mod users;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ pub use print::{
     AttemptRow, CardFieldsRow, Claim, ClaimRefusal, MonthlyReport, PrinterRow, StockReceipt,
 };
 pub use registry::{RecordStatus, StateCount};
+pub use sync::{OUTBOX_ACTIONS, OutboxEvent, SyncStatus};
 pub use users::{SessionRow, UserRow, valid_user_name};
 
 /// What can go wrong in the store.

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_dedup.sql"),
     include_str!("migrations/0003_print.sql"),
     include_str!("migrations/0004_users.sql"),
+    include_str!("migrations/0005_sync.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

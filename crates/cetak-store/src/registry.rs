@@ -51,6 +51,14 @@ fn state_of(conn: &rusqlite::Connection, recording_id: &str) -> Result<RecordSta
     parse_state(&state.ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?)
 }
 
+/// A record's state inside the caller's transaction.
+pub(crate) fn state_of_conn(
+    conn: &rusqlite::Connection,
+    recording_id: &str,
+) -> Result<RecordState> {
+    state_of(conn, recording_id)
+}
+
 /// Apply one event inside the caller's transaction and audit it.
 pub(crate) fn apply(
     tx: &Transaction<'_>,

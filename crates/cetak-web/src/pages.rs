@@ -546,14 +546,14 @@ pub(crate) struct Dashboard {
     printing_now: bool,
 }
 
-/// The dashboard's numbers, refreshed at most once a second: counting a large registry by state
+/// The dashboard's numbers, refreshed at most every five seconds: counting a large registry by state
 /// reads the whole table, and every office screen polls the dashboard. A stale copy is served
 /// while one background task refreshes it, so no request waits for the count.
 async fn dashboard_data(st: &Arc<AppState>) -> Result<Arc<Dashboard>, StoreError> {
     let cached = st.dashboard_cache.lock().ok().and_then(|c| c.clone());
     let printing = st.printing.load(Ordering::Relaxed);
     if let Some((at, d)) = cached {
-        if at.elapsed() >= std::time::Duration::from_secs(1)
+        if at.elapsed() >= std::time::Duration::from_secs(5)
             && !st.dashboard_refreshing.swap(true, Ordering::SeqCst)
         {
             let st2 = st.clone();

@@ -185,7 +185,16 @@ impl Resp {
         let needle = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&needle)? + needle.len();
         let end = self.body[start..].find('"')? + start;
-        Some(self.body[start..end].to_string())
+        // minijinja escapes `/`, quotes and markup; `&amp;` last.
+        Some(
+            self.body[start..end]
+                .replace("&#x2f;", "/")
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&"),
+        )
     }
 }
 
@@ -284,7 +293,7 @@ pub async fn login(app: &Router, name: &str, ip: [u8; 4]) -> Session {
         ),
     )
     .await;
-    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.status, StatusCode::OK, "GET /print: {}", page.body);
     let csrf = page.hidden("csrf").expect("csrf field on /print");
     Session { cookie, csrf }
 }
