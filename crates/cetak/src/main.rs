@@ -79,6 +79,11 @@ enum Command {
     /// Office accounts (operator, supervisor, admin).
     #[command(subcommand)]
     User(cmd::serve::UserCommand),
+    /// One round with the centre: push what the office owes, pull new print-ready records.
+    Sync(cmd::sync::Args),
+    /// The central server on PostgreSQL (serve, add-office, load).
+    #[command(subcommand)]
+    Central(cmd::central::CentralCommand),
     /// Simulate the office over days (printers, heat, power cuts, staff) and plan capacity.
     Simulate(cmd::simulate::Args),
     /// Where a resident's card is, by NIK.
@@ -123,6 +128,8 @@ fn main() -> ExitCode {
         Command::Report(c) => cmd::stock::run_report(&ctx, c),
         Command::Card(CardCommand::Render(a)) => cmd::card::run_render(&ctx, a),
         Command::Simulate(a) => cmd::simulate::run(&ctx, a),
+        Command::Sync(a) => cmd::sync::run(&ctx, a),
+        Command::Central(c) => cmd::central::run(&ctx, c),
         Command::Serve(a) => cmd::serve::run_serve(&ctx, a),
         Command::User(c) => cmd::serve::run_user(&ctx, c),
         Command::Status(a) => cmd::status::run(&ctx, a),

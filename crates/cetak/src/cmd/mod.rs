@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod card;
+pub mod central;
 pub mod dedup;
 pub mod demo;
 pub mod gen_cmd;
@@ -13,6 +14,7 @@ pub mod serve;
 pub mod simulate;
 pub mod status;
 pub mod stock;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+pub mod pg;
+
 use serde_json::Value;
 
 /// Run `cetak` in `dir` with English messages and database `x.db`.

@@ -1,0 +1,144 @@
+//! `cetak central …`: the central server on PostgreSQL, and its administration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+
+use super::{Context, print_json};
+use crate::text::t;
+
+#[derive(Debug, Subcommand)]
+pub enum CentralCommand {
+    /// Serve the sync protocol (v1) to offices.
+    Serve {
+        /// postgres://user@host:port/db
+        #[arg(long, env = "CETAK_DATABASE_URL")]
+        database_url: String,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: String,
+    },
+    /// Register an office; prints its secret token once.
+    AddOffice {
+        /// postgres://user@host:port/db
+        #[arg(long, env = "CETAK_DATABASE_URL")]
+        database_url: String,
+        /// Region code (the office's kabupaten/kota code, e.g. 1671).
+        #[arg(long)]
+        region: String,
+        /// Office code.
+        code: String,
+    },
+    /// Queue print-ready records for an office (a CSV in import contract v1).
+    Load {
+        /// postgres://user@host:port/db
+        #[arg(long, env = "CETAK_DATABASE_URL")]
+        database_url: String,
+        /// Region code.
+        #[arg(long)]
+        region: String,
+        /// Office code.
+        #[arg(long)]
+        office: String,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    match cmd {
+        CentralCommand::Serve {
+            database_url,
+            listen,
+        } => rt.block_on(async {
+            let pool = cetak_central::pool(&database_url, 8)?;
+            cetak_central::migrate(&pool).await?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            eprintln!(
+                "{} http://{}/sync/v1",
+                t("Server pusat berjalan di", "Central server running at"),
+                listener.local_addr()?
+            );
+            cetak_central::serve(pool, listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+            anyhow::Ok(())
+        })?,
+        CentralCommand::AddOffice {
+            database_url,
+            region,
+            code,
+        } => {
+            let token = rt.block_on(async {
+                let pool = cetak_central::pool(&database_url, 2)?;
+                cetak_central::migrate(&pool).await?;
+                anyhow::Ok(cetak_central::add_office(&pool, &region, &code).await?)
+            })?;
+            if ctx.json {
+                print_json(
+                    &serde_json::json!({ "region": region, "office": code, "token": token }),
+                )?;
+            } else {
+                println!(
+                    "{} {region}/{code}: {token}",
+                    t("Kantor terdaftar; token", "Office registered; token")
+                );
+            }
+        }
+        CentralCommand::Load {
+            database_url,
+            region,
+            office,
+            file,
+        } => {
+            let mut reader = csv::Reader::from_path(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let mut rows = Vec::new();
+            for rec in reader.records() {
+                let rec = rec.with_context(|| format!("reading {}", file.display()))?;
+                if rec.len() != cetak_domain::record::COLUMNS.len() {
+                    anyhow::bail!(
+                        "{}: line {}: {} fields, the import contract has {}",
+                        file.display(),
+                        rec.position().map_or(0, |p| p.line()),
+                        rec.len(),
+                        cetak_domain::record::COLUMNS.len()
+                    );
+                }
+                rows.push(rec.iter().map(str::to_string).collect::<Vec<_>>());
+            }
+            let added = rt.block_on(async {
+                let pool = cetak_central::pool(&database_url, 2)?;
+                cetak_central::migrate(&pool).await?;
+                anyhow::Ok(cetak_central::add_records(&pool, &region, &office, &rows).await?)
+            })?;
+            if ctx.json {
+                print_json(
+                    &serde_json::json!({ "office": office, "added": added, "rows": rows.len() }),
+                )?;
+            } else {
+                println!(
+                    "{added} {}",
+                    t(
+                        "rekaman masuk antrean kantor",
+                        "records queued for the office"
+                    )
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

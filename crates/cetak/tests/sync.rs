@@ -1,0 +1,285 @@
+//! The link to the centre with a real PostgreSQL (started by the harness): offices push their
+//! events exactly once in effect and pull their own records; strangers and bad messages are
+//! refused and change nothing.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::pg::Postgres;
+use common::{cetak, cetak_env, json, ok};
+
+struct Centre {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Centre {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn start_centre(dir: &Path, pg: &Postgres) -> Centre {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_cetak"))
+        .current_dir(dir)
+        .args([
+            "central",
+            "serve",
+            "--database-url",
+            &pg.url(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("central starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "central did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Centre {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+fn add_office(dir: &Path, pg: &Postgres, code: &str) -> String {
+    let v = json(&cetak(
+        dir,
+        &[
+            "central",
+            "add-office",
+            "--database-url",
+            &pg.url(),
+            "--region",
+            "1671",
+            code,
+            "--json",
+        ],
+    ));
+    v["token"].as_str().expect("token").to_string()
+}
+
+fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> serde_json::Value {
+    json(&cetak_env(
+        dir,
+        &[
+            "--db",
+            db,
+            "sync",
+            "--central",
+            centre,
+            "--token",
+            token,
+            "--retries",
+            "2",
+            "--json",
+        ],
+        &[],
+    ))
+}
+
+#[test]
+fn offices_pull_their_records_and_push_their_events_exactly_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pg = Postgres::start(d);
+    let centre = start_centre(d, &pg);
+    let plg = add_office(d, &pg, "PLG");
+    let other = add_office(d, &pg, "LBG");
+    // The centre holds 600 print-ready records for Palembang.
+    json(&cetak(
+        d,
+        &[
+            "gen", "--rows", "600", "--seed", "5", "--out", "data", "--json",
+        ],
+    ));
+    let load = json(&cetak(
+        d,
+        &[
+            "central",
+            "load",
+            "--database-url",
+            &pg.url(),
+            "--region",
+            "1671",
+            "--office",
+            "PLG",
+            "data/recordings.csv",
+            "--json",
+        ],
+    ));
+    assert_eq!(load["added"], 600);
+    // First round: everything pulled; nothing to push yet but the import itself.
+    let r = sync(d, "plg.db", &centre.url, &plg);
+    assert_eq!(r["pulled"], 600, "{r}");
+    let again = sync(d, "plg.db", &centre.url, &plg);
+    assert_eq!(again["pulled"], 0, "the cursor moved: {again}");
+    // Another office sees none of Palembang's records.
+    let lbg = sync(d, "lbg.db", &centre.url, &other);
+    assert_eq!(lbg["pulled"], 0, "{lbg}");
+    // Palembang finds duplicates, prints and hands over; the centre learns each event once.
+    json(&cetak(d, &["--db", "plg.db", "dedup", "--json"]));
+    ok(&cetak(
+        d,
+        &[
+            "--db",
+            "plg.db",
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            &format!("dir:{}", d.join("out").display()),
+            "--cards-per-day",
+            "20",
+        ],
+    ));
+    ok(&cetak(
+        d,
+        &[
+            "--db", "plg.db", "stock", "receive", "--first", "1", "--last", "50", "--ref", "R",
+        ],
+    ));
+    json(&cetak(d, &["--db", "plg.db", "print", "run", "--json"]));
+    let r = sync(d, "plg.db", &centre.url, &plg);
+    assert_eq!(r["outbox_depth"], 0, "{r}");
+    let pushed = r["pushed"].as_u64().expect("pushed");
+    assert!(pushed > 20, "{r}");
+    let held: u64 = pg
+        .sql("SELECT count(*) FROM events WHERE office = 'PLG'")
+        .parse()
+        .expect("n");
+    assert_eq!(held, pushed);
+    let printed: u64 = pg
+        .sql("SELECT count(*) FROM events WHERE office = 'PLG' AND kind = 'printed'")
+        .parse()
+        .expect("n");
+    assert_eq!(printed, 20);
+    // Replaying the whole outbox (as after a lost answer) changes nothing at the centre.
+    let db = rusqlite::Connection::open(d.join("plg.db")).expect("db");
+    db.execute("UPDATE sync_state SET pushed_seq = 0", [])
+        .expect("rewind");
+    let replay = sync(d, "plg.db", &centre.url, &plg);
+    assert_eq!(replay["new_at_centre"], 0, "{replay}");
+    let held_again: u64 = pg
+        .sql("SELECT count(*) FROM events WHERE office = 'PLG'")
+        .parse()
+        .expect("n");
+    assert_eq!(held_again, held);
+}
+
+#[test]
+fn strangers_bad_messages_and_future_versions_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pg = Postgres::start(d);
+    let centre = start_centre(d, &pg);
+    let token = add_office(d, &pg, "PLG");
+    let before = pg.sql("SELECT count(*) FROM events");
+    let post =
+        |path: &str, auth: Option<&str>, body: &str| ureq_like(&centre.url, path, auth, body);
+    for (auth, path, body, status, needle) in [
+        (
+            None,
+            "/sync/v1/push",
+            r#"{"version":1,"events":[]}"#,
+            401,
+            "missing bearer",
+        ),
+        (
+            Some("PLG.wrong"),
+            "/sync/v1/push",
+            r#"{"version":1,"events":[]}"#,
+            401,
+            "unknown office",
+        ),
+        (
+            Some(token.as_str()),
+            "/sync/v1/push",
+            r#"{"version":9,"events":[]}"#,
+            400,
+            "not supported",
+        ),
+        (
+            Some(token.as_str()),
+            "/sync/v1/push",
+            r#"{"version":1,"events":[{"key":"k"}]}"#,
+            400,
+            "malformed",
+        ),
+        (
+            Some(token.as_str()),
+            "/sync/v1/push",
+            "{truncated",
+            400,
+            "malformed",
+        ),
+        (
+            Some(token.as_str()),
+            "/sync/v1/pull",
+            r#"{"version":1,"after":0,"limit":10,"office":"LBG"}"#,
+            400,
+            "unknown field",
+        ),
+        (
+            Some(token.as_str()),
+            "/sync/v1/pull",
+            r#"{"version":2,"after":0,"limit":10}"#,
+            400,
+            "speaks 1",
+        ),
+    ] {
+        let (got, text) = post(path, auth, body);
+        assert_eq!(got, status, "{path} {body}: {text}");
+        assert!(text.contains(needle), "{path} {body}: {text}");
+    }
+    // An oversized message.
+    let huge = format!(
+        r#"{{"version":1,"events":[{{"key":"k","kind":"x","at":"t","body":"{}"}}]}}"#,
+        "x".repeat(9 * 1024 * 1024)
+    );
+    let (got, _) = post("/sync/v1/push", Some(&token), &huge);
+    assert_eq!(got, 413);
+    assert_eq!(pg.sql("SELECT count(*) FROM events"), before);
+}
+
+/// A minimal HTTP/1.1 POST (the test does not need a client crate).
+fn ureq_like(base: &str, path: &str, auth: Option<&str>, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let hostport = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(hostport).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let auth = auth
+        .map(|a| format!("Authorization: Bearer {a}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = s.write_all(head.as_bytes());
+    let _ = s.write_all(body.as_bytes());
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
