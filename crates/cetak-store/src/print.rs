@@ -901,6 +901,15 @@ impl Store {
 
     /// Attempts in the given states (all when empty), oldest first.
     pub fn attempts(&self, states: &[AttemptState], limit: usize) -> Result<Vec<AttemptRow>> {
+        self.attempts_ordered(states, limit, false)
+    }
+
+    fn attempts_ordered(
+        &self,
+        states: &[AttemptState],
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<AttemptRow>> {
         let filter = if states.is_empty() {
             String::new()
         } else {
@@ -917,10 +926,11 @@ impl Store {
             "SELECT a.id, a.recording_id, r.nik, r.nama, a.serial, a.printer_id, p.name, a.job_name, a.state,
                     a.job_id, a.job_uuid, a.uncertain, a.note, a.suggested_cause, a.spoil_cause, a.created_at, a.finished_at
              FROM print_attempts a JOIN records r ON r.recording_id = a.recording_id
-             JOIN printers p ON p.id = a.printer_id {filter} ORDER BY a.id LIMIT ?1"
+             JOIN printers p ON p.id = a.printer_id {filter} ORDER BY a.id {} LIMIT ?1",
+            if newest_first { "DESC" } else { "ASC" }
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([limit as i64], |r| {
+        let rows = stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| {
             Ok((
                 AttemptRow {
                     id: r.get(0)?,
@@ -952,6 +962,11 @@ impl Store {
             out.push(a);
         }
         Ok(out)
+    }
+
+    /// The newest attempts that made a card, newest first, at most `limit`.
+    pub fn recent_printed(&self, limit: usize) -> Result<Vec<AttemptRow>> {
+        self.attempts_ordered(&[AttemptState::Completed, AttemptState::Good], limit, true)
     }
 
     /// The attempt that used a blank.

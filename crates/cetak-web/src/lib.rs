@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// What "start printing" does (the binary passes its spool).
     pub print_runner: Option<PrintRunner>,
+    /// Applies duplicate decisions at once (a dedup run honouring every decision so far);
+    /// called after a supervisor decides a pair.
+    pub dedup_runner: Option<PrintRunner>,
     /// Connections in the pool.
     pub connections: usize,
 }

@@ -542,7 +542,7 @@ pub(crate) struct Dashboard {
     inspection: usize,
     daily: Vec<(String, i64)>,
     projected_clear: Option<String>,
-    link: &'static str,
+    link: cetak_store::SyncStatus,
     printing_now: bool,
 }
 
@@ -627,7 +627,7 @@ async fn dashboard_fresh(st: &AppState) -> Result<Dashboard, StoreError> {
                 backlog,
                 daily,
                 projected_clear,
-                link: "not_configured",
+                link: s.sync_status()?,
                 printing_now,
             })
         })
@@ -721,8 +721,7 @@ async fn print_data(st: &AppState) -> Result<serde_json::Value, StoreError> {
                 "next": s.print_queue(10)?.into_iter().map(|(k, _)| k).collect::<Vec<_>>(),
                 "pending": s.attempts(&[AttemptState::Intent, AttemptState::Sent], 100)?,
                 "inspection": s.attempts(&[AttemptState::Inspect], 100)?,
-                "printed": s.attempts(&[AttemptState::Completed, AttemptState::Good], 100_000)?
-                    .into_iter().rev().take(20).collect::<Vec<_>>(),
+                "printed": s.recent_printed(20)?,
                 "printing_now": printing_now,
                 "last_run": last_run,
             }))
@@ -1001,7 +1000,18 @@ pub(crate) async fn review_decide(
         .run(move |s| s.decide_pair(id, same, &f.reason, &a, now()))
         .await
     {
-        Ok(_) => back("/review"),
+        Ok(_) => {
+            // Apply the decision now (as `cetak review decide` does): the pair's recordings
+            // become unique, duplicates or stay apart for good.
+            if let Some(runner) = st.dedup_runner.clone() {
+                match tokio::task::spawn_blocking(move || runner()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::error!("applying the decision: {e}"),
+                    Err(e) => tracing::error!("applying the decision: {e}"),
+                }
+            }
+            back("/review")
+        }
         Err(e) => store_error(e),
     }
 }

@@ -356,6 +356,9 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             listen: a.listen.clone(),
             resident_per_minute: 30,
             secure_cookies: false,
+            central: None,
+            token: None,
+            sync_every_s: 60,
         },
     )?;
     Ok(ExitCode::SUCCESS)

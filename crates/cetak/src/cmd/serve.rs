@@ -25,6 +25,15 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when a TLS proxy is in front).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Sync with this centre in the background (see `cetak sync`).
+    #[arg(long, env = "CETAK_CENTRAL")]
+    pub central: Option<String>,
+    /// This office's token for the centre.
+    #[arg(long, env = "CETAK_OFFICE_TOKEN")]
+    pub token: Option<String>,
+    /// Seconds between sync rounds while the link is up.
+    #[arg(long, default_value_t = 60)]
+    pub sync_every_s: u64,
 }
 
 /// What "Start printing" on the print page runs: `cetak print run` on the same database.
@@ -47,6 +56,21 @@ pub fn print_runner(db: &Path) -> PrintRunner {
     })
 }
 
+/// What a supervisor's decision on the review page triggers: a dedup run honouring it.
+pub fn dedup_runner(db: &Path) -> PrintRunner {
+    let db = db.to_path_buf();
+    Arc::new(move || {
+        let mut store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
+        let report = super::dedup::dedup(
+            &mut store,
+            &cetak_dedup::Config::default(),
+            &cetak_domain::lifecycle::Actor::system("dedup"),
+        )
+        .map_err(|e| format!("{e:#}"))?;
+        Ok(format!("{} unique", report.summary.unique))
+    })
+}
+
 pub fn run_serve(ctx: &Context, a: ServeArgs) -> anyhow::Result<ExitCode> {
     serve_blocking(&ctx.db, &a)?;
     Ok(ExitCode::SUCCESS)
@@ -56,11 +80,20 @@ pub fn run_serve(ctx: &Context, a: ServeArgs) -> anyhow::Result<ExitCode> {
 pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     // Create and migrate the database before the first request.
     drop(open_store(db)?);
+    if let (Some(central), Some(token)) = (&a.central, &a.token) {
+        super::sync::background(
+            db.to_path_buf(),
+            central.clone(),
+            token.clone(),
+            std::time::Duration::from_secs(a.sync_every_s.max(1)),
+        );
+    }
     let config = ServerConfig {
         db: db.to_path_buf(),
         resident_per_minute: a.resident_per_minute,
         secure_cookies: a.secure_cookies,
         print_runner: Some(print_runner(db)),
+        dedup_runner: Some(dedup_runner(db)),
         connections: 4,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -109,18 +109,26 @@ impl Link {
     }
 }
 
-pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(&ctx.db)?;
+/// One round against the centre on the office database at `db`; the round's summary, with
+/// its error if it could not finish. The outcome is recorded for the dashboard.
+pub fn one_round(
+    db: &std::path::Path,
+    central: &str,
+    token: &str,
+    retries: u32,
+    timeout_s: f64,
+) -> anyhow::Result<Round> {
+    let mut store = open_store(db)?;
     let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs_f64(a.timeout_s.clamp(0.1, 600.0))))
+        .timeout_global(Some(Duration::from_secs_f64(timeout_s.clamp(0.1, 600.0))))
         .http_status_as_error(true)
         .build()
         .new_agent();
     let link = Link {
         agent,
-        base: a.central.trim_end_matches('/').to_string(),
-        token: a.token.trim().to_string(),
-        retries: a.retries,
+        base: central.trim_end_matches('/').to_string(),
+        token: token.trim().to_string(),
+        retries,
     };
     let mut round = Round::default();
     let result = sync_round(&mut store, &link, &mut round);
@@ -133,6 +141,45 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         }
     }
     round.outbox_depth = store.sync_status()?.outbox_depth;
+    Ok(round)
+}
+
+/// Sync in the background for `cetak serve`: a round every `every`, and after a failure again
+/// after a backoff with jitter (days offline catch up without anyone doing anything).
+pub fn background(db: std::path::PathBuf, central: String, token: String, every: Duration) {
+    std::thread::spawn(move || {
+        let mut failures = 0u32;
+        loop {
+            let wait = match one_round(&db, &central, &token, 2, 30.0) {
+                Ok(r) if r.error.is_none() => {
+                    failures = 0;
+                    every
+                }
+                Ok(r) => {
+                    tracing::warn!(error = ?r.error, "sync round failed");
+                    failures += 1;
+                    Duration::from_millis(
+                        cetak_sync::backoff_ms(failures, 2_000, 600_000, rand::rng().next_u64())
+                            .max(500),
+                    )
+                }
+                Err(e) => {
+                    tracing::warn!("sync round failed: {e:#}");
+                    failures += 1;
+                    Duration::from_millis(
+                        cetak_sync::backoff_ms(failures, 2_000, 600_000, rand::rng().next_u64())
+                            .max(500),
+                    )
+                }
+            };
+            std::thread::sleep(wait);
+        }
+    });
+}
+
+pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
+    let round = one_round(&ctx.db, &a.central, &a.token, a.retries, a.timeout_s)?;
+    let ok = round.error.is_none();
     if ctx.json {
         print_json(&serde_json::to_value(&round)?)?;
     } else {
@@ -152,7 +199,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default()
         );
     }
-    Ok(if result.is_ok() {
+    Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(3)

@@ -24,15 +24,14 @@ fn bin_dir() -> PathBuf {
 }
 
 fn as_nobody(cmd: &str) -> std::process::Output {
-    let out = if nix_is_root() {
+    if nix_is_root() {
         Command::new("runuser")
             .args(["-u", "nobody", "--", "sh", "-c", cmd])
             .output()
     } else {
         Command::new("sh").args(["-c", cmd]).output()
     }
-    .expect("run a PostgreSQL command");
-    out
+    .expect("run a PostgreSQL command")
 }
 
 fn nix_is_root() -> bool {
