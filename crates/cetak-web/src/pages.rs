@@ -782,31 +782,33 @@ pub(crate) async fn print_start(State(st): S) -> Response {
     back("/print")
 }
 
-pub(crate) async fn printer_pause(
-    State(st): S,
-    Path(name): Path<String>,
-    Extension(sess): Extension<Session>,
-) -> Response {
-    let a = actor(&sess);
-    match st
-        .pool
-        .run(move |s| s.printer_set_paused(&name, true, &a, now(), "paused from the print page"))
-        .await
-    {
-        Ok(()) => back("/print"),
-        Err(e) => store_error(e),
-    }
+pub(crate) async fn printer_pause(st: S, name: Path<String>, sess: Extension<Session>) -> Response {
+    set_paused(st, name, sess, true).await
 }
 
 pub(crate) async fn printer_resume(
+    st: S,
+    name: Path<String>,
+    sess: Extension<Session>,
+) -> Response {
+    set_paused(st, name, sess, false).await
+}
+
+async fn set_paused(
     State(st): S,
     Path(name): Path<String>,
     Extension(sess): Extension<Session>,
+    paused: bool,
 ) -> Response {
     let a = actor(&sess);
+    let why = if paused {
+        "paused from the print page"
+    } else {
+        "resumed from the print page"
+    };
     match st
         .pool
-        .run(move |s| s.printer_set_paused(&name, false, &a, now(), "resumed from the print page"))
+        .run(move |s| s.printer_set_paused(&name, paused, &a, now(), why))
         .await
     {
         Ok(()) => back("/print"),
