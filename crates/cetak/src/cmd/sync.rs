@@ -79,12 +79,24 @@ impl Link {
                 .send_json(body);
             let failure = match result {
                 Ok(mut resp) => {
-                    return resp
+                    // Read the whole answer first: one cut off by the link (reset, timeout) is
+                    // as transient as a failed request; only a complete answer that does not
+                    // parse is malformed.
+                    match resp
                         .body_mut()
                         .with_config()
                         .limit(cetak_sync::MAX_BODY as u64)
-                        .read_json::<Resp>()
-                        .with_context(|| format!("malformed answer from {url}"));
+                        .read_to_vec()
+                    {
+                        Ok(bytes) => {
+                            return serde_json::from_slice::<Resp>(&bytes)
+                                .with_context(|| format!("malformed answer from {url}"));
+                        }
+                        Err(e @ ureq::Error::BodyExceedsLimit(_)) => {
+                            Failure::Permanent(format!("answer from {url}: {e}"))
+                        }
+                        Err(e) => Failure::Transient(format!("answer from {url} cut off: {e}")),
+                    }
                 }
                 Err(ureq::Error::StatusCode(code)) if (400..500).contains(&code) => {
                     Failure::Permanent(format!("the centre refused the request (HTTP {code})"))
