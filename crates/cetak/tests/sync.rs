@@ -283,3 +283,110 @@ fn ureq_like(base: &str, path: &str, auth: Option<&str>, body: &str) -> (u16, St
         .unwrap_or(0);
     (status, text)
 }
+
+#[test]
+fn a_resident_with_a_card_from_another_office_arrives_as_a_duplicate_candidate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pg = Postgres::start(d);
+    let centre = start_centre(d, &pg);
+    let plg = add_office(d, &pg, "PLG");
+    let lbg = add_office(d, &pg, "LBG");
+    // Palembang prints and hands over a card.
+    json(&cetak(
+        d,
+        &[
+            "gen",
+            "--rows",
+            "50",
+            "--seed",
+            "8",
+            "--duplicate-share",
+            "0",
+            "--out",
+            "data",
+            "--json",
+        ],
+    ));
+    json(&cetak(
+        d,
+        &[
+            "central",
+            "load",
+            "--database-url",
+            &pg.url(),
+            "--region",
+            "1671",
+            "--office",
+            "PLG",
+            "data/recordings.csv",
+            "--json",
+        ],
+    ));
+    sync(d, "plg.db", &centre.url, &plg);
+    json(&cetak(d, &["--db", "plg.db", "dedup", "--json"]));
+    ok(&cetak(
+        d,
+        &[
+            "--db",
+            "plg.db",
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            &format!("dir:{}", d.join("out").display()),
+            "--cards-per-day",
+            "1",
+        ],
+    ));
+    ok(&cetak(
+        d,
+        &[
+            "--db", "plg.db", "stock", "receive", "--first", "1", "--last", "5", "--ref", "R",
+        ],
+    ));
+    json(&cetak(d, &["--db", "plg.db", "print", "run", "--json"]));
+    let db = rusqlite::Connection::open(d.join("plg.db")).expect("db");
+    let (nik, id): (String, String) = db
+        .query_row("SELECT nik, recording_id FROM cards LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("a card");
+    ok(&cetak(
+        d,
+        &["--db", "plg.db", "handover", &nik, "--to", "resident"],
+    ));
+    sync(d, "plg.db", &centre.url, &plg);
+    // The resident moves; a new recording under the same NIK is queued for Lubuklinggau.
+    let text = std::fs::read_to_string(d.join("data/recordings.csv")).expect("csv");
+    let header = text.lines().next().expect("header");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{id},")))
+        .expect("row");
+    let moved = row.replacen(&id, "LBG00000001", 1);
+    std::fs::write(d.join("moved.csv"), format!("{header}\n{moved}\n")).expect("write");
+    json(&cetak(
+        d,
+        &[
+            "central",
+            "load",
+            "--database-url",
+            &pg.url(),
+            "--region",
+            "1671",
+            "--office",
+            "LBG",
+            "moved.csv",
+            "--json",
+        ],
+    ));
+    let r = sync(d, "lbg.db", &centre.url, &lbg);
+    assert_eq!(
+        (r["pulled"].as_u64(), r["flagged_card_elsewhere"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    let st = json(&cetak(d, &["--db", "lbg.db", "status", &nik, "--json"]));
+    assert_eq!(st["state"], "awaiting_decision", "{st}");
+}
