@@ -62,7 +62,41 @@ pub(crate) fn templates() -> Environment<'static> {
             _ => id,
         }
     });
+    // label("awaiting_decision"): a stored code in the page's language.
+    env.add_function("label", |state: &TplState, code: String| -> String {
+        let en = state
+            .lookup("lang")
+            .and_then(|l| l.as_str().map(|l| l == "en"))
+            .unwrap_or(false);
+        match label(&code) {
+            Some((id, e)) => if en { e } else { id }.to_string(),
+            None => code,
+        }
+    });
     env
+}
+
+/// Indonesian and English words for the codes the pages show.
+fn label(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "received" => ("diterima", "received"),
+        "unique" => ("unik, siap antre", "unique, ready to queue"),
+        "duplicate" => ("data ganda", "duplicate"),
+        "awaiting_decision" => ("menunggu keputusan", "awaiting a decision"),
+        "queued" => ("dalam antrean", "queued"),
+        "printing" => ("sedang dicetak", "printing"),
+        "printed" => ("sudah dicetak", "printed"),
+        "issued" => ("sudah diserahkan", "handed over"),
+        "cancelled" => ("dibatalkan", "cancelled"),
+        "ready" => ("siap", "ready"),
+        "busy" => ("sedang mencetak", "busy"),
+        "paused" => ("dijeda", "paused"),
+        "blocked" => ("terhenti", "blocked"),
+        "capacity_spent" => ("kapasitas hari ini habis", "today's capacity spent"),
+        "cooling" => ("mendinginkan", "cooling down"),
+        "outside_hours" => ("di luar jam kerja", "outside working hours"),
+        _ => return None,
+    })
 }
 
 /// The page language: `?lang=` wins and is remembered in a cookie; Indonesian by default.
