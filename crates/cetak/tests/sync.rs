@@ -5,74 +5,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::central::{Centre, add_office};
 use common::pg::Postgres;
 use common::{cetak, cetak_env, json, ok};
-
-struct Centre {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Centre {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn start_centre(dir: &Path, pg: &Postgres) -> Centre {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_cetak"))
-        .current_dir(dir)
-        .args([
-            "central",
-            "serve",
-            "--database-url",
-            &pg.url(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("central starts");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "central did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Centre {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-fn add_office(dir: &Path, pg: &Postgres, code: &str) -> String {
-    let v = json(&cetak(
-        dir,
-        &[
-            "central",
-            "add-office",
-            "--database-url",
-            &pg.url(),
-            "--region",
-            "1671",
-            code,
-            "--json",
-        ],
-    ));
-    v["token"].as_str().expect("token").to_string()
-}
 
 fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> serde_json::Value {
     json(&cetak_env(
@@ -98,7 +35,7 @@ fn offices_pull_their_records_and_push_their_events_exactly_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let pg = Postgres::start(d);
-    let centre = start_centre(d, &pg);
+    let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
     let other = add_office(d, &pg, "LBG");
     // The centre holds 600 print-ready records for Palembang.
@@ -187,7 +124,7 @@ fn strangers_bad_messages_and_future_versions_are_refused_and_change_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let pg = Postgres::start(d);
-    let centre = start_centre(d, &pg);
+    let centre = Centre::start(d, &pg);
     let token = add_office(d, &pg, "PLG");
     let before = pg.sql("SELECT count(*) FROM events");
     let post =
@@ -289,7 +226,7 @@ fn a_resident_with_a_card_from_another_office_arrives_as_a_duplicate_candidate()
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let pg = Postgres::start(d);
-    let centre = start_centre(d, &pg);
+    let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
     let lbg = add_office(d, &pg, "LBG");
     // Palembang prints and hands over a card.

@@ -12,7 +12,7 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use cetak_domain::lifecycle::Actor;
 use cetak_print::stock::{BlankEvent, SerialRange};
 use cetak_store::Store;
+use common::central::{Centre, add_office};
 use common::pg::Postgres;
 use common::{cetak, json};
 use rand::{Rng, SeedableRng};
@@ -224,67 +225,6 @@ fn start_chaos(link: Arc<Link>) -> thread::JoinHandle<()> {
 // ---------------------------------------------------------------------------------------------
 // The centre, killable.
 
-struct Centre {
-    child: Option<Child>,
-    port: u16,
-    dir: PathBuf,
-    database_url: String,
-}
-
-impl Centre {
-    fn start(dir: &Path, pg: &Postgres) -> Centre {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let mut c = Centre {
-            child: None,
-            port,
-            dir: dir.to_path_buf(),
-            database_url: pg.url(),
-        };
-        c.up();
-        c
-    }
-
-    fn up(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_cetak"))
-            .current_dir(&self.dir)
-            .args([
-                "central",
-                "serve",
-                "--database-url",
-                &self.database_url,
-                "--listen",
-                &format!("127.0.0.1:{}", self.port),
-            ])
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("central starts");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "central did not come up");
-            thread::sleep(ms(20));
-        }
-    }
-
-    /// SIGKILL: no graceful shutdown, open transactions are rolled back by PostgreSQL.
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Centre {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The office.
 
@@ -384,22 +324,7 @@ fn every_event_and_record_crosses_a_faulty_link_exactly_once() {
     let pg = Postgres::start(d);
     let centre = Arc::new(Mutex::new(Centre::start(d, &pg)));
     let centre_port = centre.lock().expect("lock").port;
-    let token = json(&cetak(
-        d,
-        &[
-            "central",
-            "add-office",
-            "--database-url",
-            &pg.url(),
-            "--region",
-            "1671",
-            "PLG",
-            "--json",
-        ],
-    ))["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = add_office(d, &pg, "PLG");
     // 10,000 print-ready records wait at the centre for Palembang.
     json(&cetak(
         d,

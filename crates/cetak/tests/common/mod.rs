@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+pub mod central;
 pub mod pg;
 
 use serde_json::Value;
@@ -75,4 +76,13 @@ pub fn office(dir: &Path, rows: u64) -> Value {
     ));
     json(&cetak(dir, &["import", "data/recordings.csv", "--json"]));
     json(&cetak(dir, &["dedup", "--json"]))
+}
+
+/// A loopback port nobody listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }

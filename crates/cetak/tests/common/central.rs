@@ -1,0 +1,88 @@
+//! `cetak central serve` for tests: on a free loopback port over a harness PostgreSQL,
+//! killable (SIGKILL) and restartable on the same port, stopped on drop.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::pg::Postgres;
+use super::{cetak, free_port, json};
+
+pub struct Centre {
+    child: Option<Child>,
+    pub port: u16,
+    dir: PathBuf,
+    database_url: String,
+    pub url: String,
+}
+
+impl Centre {
+    pub fn start(dir: &Path, pg: &Postgres) -> Centre {
+        let port = free_port();
+        let mut c = Centre {
+            child: None,
+            port,
+            dir: dir.to_path_buf(),
+            database_url: pg.url(),
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        c.up();
+        c
+    }
+
+    /// Start (again) on the same port; returns once it accepts connections.
+    pub fn up(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_cetak"))
+            .current_dir(&self.dir)
+            .args([
+                "central",
+                "serve",
+                "--database-url",
+                &self.database_url,
+                "--listen",
+                &format!("127.0.0.1:{}", self.port),
+            ])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("central starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "central did not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no graceful shutdown, open transactions are rolled back by PostgreSQL.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Centre {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Register an office in region 1671; its token.
+pub fn add_office(dir: &Path, pg: &Postgres, code: &str) -> String {
+    let v = json(&cetak(
+        dir,
+        &[
+            "central",
+            "add-office",
+            "--database-url",
+            &pg.url(),
+            "--region",
+            "1671",
+            code,
+            "--json",
+        ],
+    ));
+    v["token"].as_str().expect("token").to_string()
+}
