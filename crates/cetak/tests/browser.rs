@@ -10,7 +10,7 @@
 mod common;
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::sleep;
@@ -88,10 +88,7 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = common::free_port();
         let log = dir.join("server.log");
         let out = fs::File::create(&log).expect("server log");
         let child = Command::new(env!("CARGO_BIN_EXE_cetak"))

@@ -223,11 +223,7 @@ fn an_unreachable_printer_uses_no_blank_and_no_record() {
         ],
     ));
     // A port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = common::free_port();
     printer(d, "P1", &format!("ipp://127.0.0.1:{port}/ipp/print"), "10");
     let run = json(&cetak(
         d,

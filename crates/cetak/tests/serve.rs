@@ -29,11 +29,7 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     common::office(d, 200);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = common::free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_cetak"))
         .current_dir(d)
         .env("CETAK_DB", "x.db")
