@@ -21,7 +21,7 @@ mod jaro;
 pub mod model;
 pub mod normalize;
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -59,6 +59,8 @@ pub struct Recording {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub(crate) tokens: Vec<String>,
+    /// Bit i: `tokens[i]` is a known given name (see [`normalize::is_known_name`]).
+    pub(crate) known: u32,
     pub(crate) name_key: String,
     pub(crate) first: String,
     pub(crate) dob: [u16; 3],
@@ -71,12 +73,18 @@ pub struct Prepared {
     pub(crate) birthplace: String,
 }
 
-fn prepare(r: &Recording) -> Prepared {
-    let tokens = normalize::name_tokens(&r.nama);
-    let mother = normalize::name_tokens(&r.nama_ibu);
+fn prepare(r: &Recording, cache: &mut normalize::TokenCache) -> Prepared {
+    let tokens = normalize::name_tokens_cached(&r.nama, cache);
+    let mother = normalize::name_tokens_cached(&r.nama_ibu, cache);
     let d = &r.tanggal_lahir;
     let num = |a: usize, b: usize| d.get(a..b).and_then(|s| s.parse().ok()).unwrap_or(0);
     Prepared {
+        known: tokens
+            .iter()
+            .take(32)
+            .enumerate()
+            .filter(|(_, t)| normalize::is_known_name(t))
+            .fold(0, |bits, (i, _)| bits | 1 << i),
         name_key: normalize::name_key(&tokens),
         first: tokens.first().cloned().unwrap_or_default(),
         tokens,
@@ -86,8 +94,21 @@ fn prepare(r: &Recording) -> Prepared {
         mother_key: normalize::name_key(&mother),
         mother_first: mother.first().cloned().unwrap_or_default(),
         kelurahan: r.kelurahan.clone(),
-        alamat: r.alamat.split_whitespace().collect::<Vec<_>>().join(" "),
+        alamat: squeeze_spaces(&r.alamat),
         birthplace: r.tempat_lahir.trim().to_ascii_uppercase(),
+    }
+}
+
+/// Words separated by single spaces (borrowing the common case that already is).
+fn squeeze_spaces(s: &str) -> String {
+    let clean = !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && !s.contains(|c: char| c.is_whitespace() && c != ' ');
+    if clean {
+        s.to_string()
+    } else {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -217,101 +238,190 @@ impl UnionFind {
     }
 }
 
-/// 64-bit FNV-1a with a final mix: block keys only need to spread, not resist attack; a rare
-/// collision only adds a comparison.
-fn key_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
+/// Who belongs with whom: each person's recordings form a ring (`next` points to another
+/// recording of the same person), so joining two persons is one swap and no recording needs
+/// a list of its own.
+struct Members {
+    next: Vec<u32>,
 }
 
+impl Members {
+    fn new(n: usize) -> Members {
+        Members {
+            next: (0..n as u32).collect(),
+        }
+    }
+    /// Join the rings of `a` and `b` (which must be in different rings).
+    fn join(&mut self, a: u32, b: u32) {
+        self.next.swap(a as usize, b as usize);
+    }
+    /// Every recording in the ring of `x`, starting with `x`.
+    fn of(&self, x: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = Some(x);
+        std::iter::from_fn(move || {
+            let here = at?;
+            let next = self.next[here as usize];
+            at = (next != x).then_some(next);
+            Some(here)
+        })
+    }
+}
+
+/// A block key under construction: 64-bit FNV-1a over the key's parts with a final mix.
+/// Block keys only need to spread, not resist attack; a rare collision only adds a comparison.
+struct KeyHash(u64);
+
+impl KeyHash {
+    fn new(kind: u8) -> KeyHash {
+        let mut h = KeyHash(0xcbf2_9ce4_8422_2325);
+        h.bytes(&[kind]);
+        h
+    }
+    fn bytes(&mut self, bytes: &[u8]) -> &mut KeyHash {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        // A separator, so that ("AB", "C") and ("A", "BC") differ.
+        self.0 ^= 0xff;
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        self
+    }
+    fn str(&mut self, s: &str) -> &mut KeyHash {
+        self.bytes(s.as_bytes())
+    }
+    fn date(&mut self, d: [u16; 3]) -> &mut KeyHash {
+        let [y, m, day] = d;
+        let [y0, y1] = y.to_le_bytes();
+        self.bytes(&[y0, y1, m as u8, day as u8])
+    }
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+}
+
+/// Each blocking key: its hash for a record, or `None` when the record has no such key.
+type KeyFn = fn(&Prepared) -> Option<u64>;
+
+/// The blocking keys with their block caps as a share of [`Config::max_block`] (divisor).
+const BLOCK_KEYS: [(KeyFn, usize); 10] = [
+    (
+        |r| (!r.nik.is_empty()).then(|| KeyHash::new(0).str(&r.nik).finish()),
+        1,
+    ),
+    (
+        |r| (!r.first.is_empty()).then(|| KeyHash::new(1).date(r.dob).str(&r.first).finish()),
+        1,
+    ),
+    (
+        |r| {
+            (!r.mother_first.is_empty()).then(|| {
+                KeyHash::new(2)
+                    .date(r.dob)
+                    .str(&r.mother_first)
+                    .bytes(&[u8::from(r.female)])
+                    .finish()
+            })
+        },
+        1,
+    ),
+    (
+        |r| {
+            (!r.name_key.is_empty()).then(|| {
+                KeyHash::new(3)
+                    .bytes(&r.dob[0].to_le_bytes())
+                    .str(&r.name_key)
+                    .finish()
+            })
+        },
+        1,
+    ),
+    (
+        |r| {
+            (!r.mother_key.is_empty() && !r.first.is_empty())
+                .then(|| KeyHash::new(4).str(&r.mother_key).str(&r.first).finish())
+        },
+        1,
+    ),
+    // The NIK's own date and sex digits with the first name: a new NIK after a move keeps them.
+    (
+        |r| {
+            (r.nik.len() == 16 && !r.first.is_empty() && r.nik.is_char_boundary(6)).then(|| {
+                KeyHash::new(5)
+                    .bytes(&r.nik.as_bytes()[6..12])
+                    .str(&r.first)
+                    .finish()
+            })
+        },
+        1,
+    ),
+    // First and last name with the birth year, or with day and month: one mistyped part of
+    // the date with the name intact. (First and last name alone make huge blocks of
+    // MUHAMMAD RIZKIs and find nothing more.)
+    (
+        |r| {
+            (r.tokens.len() >= 2 && r.dob[0] != 0).then(|| {
+                KeyHash::new(6)
+                    .bytes(&r.dob[0].to_le_bytes())
+                    .str(&r.first)
+                    .str(&r.tokens[r.tokens.len() - 1])
+                    .finish()
+            })
+        },
+        1,
+    ),
+    (
+        |r| {
+            (r.tokens.len() >= 2 && r.dob[1] != 0).then(|| {
+                KeyHash::new(9)
+                    .bytes(&[r.dob[1] as u8, r.dob[2] as u8])
+                    .str(&r.first)
+                    .str(&r.tokens[r.tokens.len() - 1])
+                    .finish()
+            })
+        },
+        1,
+    ),
+    // Birth date and last name: a typo in the first name.
+    (
+        |r| {
+            (r.tokens.len() >= 2 && r.dob != [0; 3]).then(|| {
+                KeyHash::new(7)
+                    .date(r.dob)
+                    .str(&r.tokens[r.tokens.len() - 1])
+                    .finish()
+            })
+        },
+        1,
+    ),
+    // One household: the same street address in the same kelurahan.
+    (
+        |r| {
+            (!r.alamat.is_empty() && !r.kelurahan.is_empty())
+                .then(|| KeyHash::new(8).str(&r.kelurahan).str(&r.alamat).finish())
+        },
+        10,
+    ),
+];
+
 fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
-    use std::io::Write;
-    // Each key writes its bytes into a buffer, or nothing when the record has no such key.
-    type KeyFn = fn(&Prepared, &mut Vec<u8>);
-    let keys: [KeyFn; 9] = [
-        |r, k| k.extend_from_slice(r.nik.as_bytes()),
-        |r, k| {
-            if !r.first.is_empty() {
-                let _ = write!(k, "{:?}|{}", r.dob, r.first);
-            }
-        },
-        |r, k| {
-            if !r.mother_first.is_empty() {
-                let _ = write!(k, "{:?}|{}|{}", r.dob, r.mother_first, r.female);
-            }
-        },
-        |r, k| {
-            if !r.name_key.is_empty() {
-                let _ = write!(k, "{}|{}", r.dob[0], r.name_key);
-            }
-        },
-        |r, k| {
-            if !r.mother_key.is_empty() && !r.first.is_empty() {
-                let _ = write!(k, "{}|{}", r.mother_key, r.first);
-            }
-        },
-        // The NIK's own date and sex digits with the first name: a new NIK after a move keeps them.
-        |r, k| {
-            if r.nik.len() == 16 && !r.first.is_empty() {
-                let _ = write!(k, "{}|{}", &r.nik[6..12], r.first);
-            }
-        },
-        // First and last name, any birth date: a mistyped date with the name intact.
-        |r, k| {
-            if r.tokens.len() >= 2 {
-                let _ = write!(k, "{}|{}", r.first, r.tokens[r.tokens.len() - 1]);
-            }
-        },
-        // Birth date and last name: a typo in the first name.
-        |r, k| {
-            if r.tokens.len() >= 2 && r.dob != [0; 3] {
-                let _ = write!(k, "{:?}|{}", r.dob, r.tokens[r.tokens.len() - 1]);
-            }
-        },
-        // One household: the same street address in the same kelurahan.
-        |r, k| {
-            if !r.alamat.is_empty() && !r.kelurahan.is_empty() {
-                let _ = write!(k, "{}|{}", r.kelurahan, r.alamat);
-            }
-        },
-    ];
-    // Keys without a birth date or NIK are far less selective: their blocks are capped lower.
-    // (Same length as `keys`, checked by the type.)
-    let caps: [usize; 9] = [
-        max_block,
-        max_block,
-        max_block,
-        max_block,
-        max_block,
-        max_block,
-        max_block / 15, // first + last name
-        max_block,      // birth date + last name
-        max_block / 10, // household
-    ];
-    let per_key: Vec<(Vec<(u32, u32)>, u64)> = keys
+    let per_key: Vec<(Vec<(u32, u32)>, u64)> = BLOCK_KEYS
         .par_iter()
-        .zip(caps.par_iter())
-        .map(|(key, &cap)| {
-            let mut buf = Vec::with_capacity(64);
-            let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(p.len());
-            for (i, r) in p.iter().enumerate() {
-                buf.clear();
-                key(r, &mut buf);
-                if !buf.is_empty() {
-                    keyed.push((key_hash(&buf), i as u32));
-                }
-            }
+        .map(|&(key, divisor)| {
+            let cap = (max_block / divisor).max(2);
+            let mut keyed: Vec<(u64, u32)> = p
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| key(r).map(|h| (h, i as u32)))
+                .collect();
             keyed.sort_unstable();
             let mut pairs = Vec::new();
             let mut skipped = 0;
             for block in keyed.chunk_by(|x, y| x.0 == y.0) {
-                if block.len() > cap.max(2) {
+                if block.len() > cap {
                     skipped += 1;
                     continue;
                 }
@@ -333,24 +443,38 @@ fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
 
 /// Run dedup over all recordings, honouring earlier supervisor decisions.
 pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) -> DedupResult {
-    let prepared: Vec<Prepared> = recordings.par_iter().map(prepare).collect();
-    let index: HashMap<&str, u32> = recordings
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i as u32))
+    let prepared: Vec<Prepared> = recordings
+        .par_iter()
+        .map_init(normalize::TokenCache::default, |cache, r| prepare(r, cache))
         .collect();
+    // Only the recordings named in decisions need finding by id.
+    let named: HashSet<&str> = decisions
+        .iter()
+        .flat_map(|d| [d.a.as_str(), d.b.as_str()])
+        .collect();
+    let index: HashMap<&str, u32> = if named.is_empty() {
+        HashMap::default()
+    } else {
+        recordings
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| named.contains(r.id.as_str()))
+            .map(|(i, r)| (r.id.as_str(), i as u32))
+            .collect()
+    };
     let (mut pairs, skipped_blocks) = candidate_pairs(&prepared, config.max_block);
     // Decided pairs are always scored, so their evidence stays at hand.
-    let mut decided: HashMap<(u32, u32), bool> = HashMap::new();
+    let mut decided: HashMap<(u32, u32), bool> = HashMap::default();
     for d in decisions {
         if let (Some(&a), Some(&b)) = (index.get(d.a.as_str()), index.get(d.b.as_str())) {
             decided.insert((a.min(b), a.max(b)), d.same);
             pairs.push((a.min(b), a.max(b)));
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-
+    if !decided.is_empty() {
+        pairs.sort_unstable();
+        pairs.dedup();
+    }
     let levels: Vec<[u8; FIELDS]> = pairs
         .par_iter()
         .map(|&(a, b)| compare(&prepared[a as usize], &prepared[b as usize]))
@@ -377,17 +501,18 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
     };
 
     // Evidence against: strong negative scores and "different people" decisions.
-    let mut against: HashMap<u32, Vec<u32>> = HashMap::new();
-    for &(i, _, model_prob) in &scored {
-        let (a, b) = pairs[i];
-        let different = decided.get(&(a, b)) == Some(&false);
-        // The model's own score, not a veto: a typo that empties the name match of a true
-        // duplicate must not block its person from being assembled through other recordings.
-        if different || (model_prob < config.cannot_link && decided.get(&(a, b)) != Some(&true)) {
-            against.entry(a).or_default().push(b);
-            against.entry(b).or_default().push(a);
-        }
-    }
+    // (lower index, higher index) of every pair with evidence against.
+    let against: HashSet<(u32, u32)> = scored
+        .iter()
+        .filter(|&&(i, _, model_prob)| {
+            let key = pairs[i];
+            let different = decided.get(&key) == Some(&false);
+            // The model's own score, not a veto: a typo that empties the name match of a true
+            // duplicate must not block its person from being assembled through other recordings.
+            different || (model_prob < config.cannot_link && decided.get(&key) != Some(&true))
+        })
+        .map(|&(i, _, _)| pairs[i])
+        .collect();
 
     // Most certain first; supervisor "same" decisions count as certain.
     for (i, prob, _) in scored.iter_mut() {
@@ -395,10 +520,10 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             *prob = 1.0;
         }
     }
-    scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    scored.par_sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     let n = recordings.len();
     let mut uf = UnionFind::new(n);
-    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
+    let mut members = Members::new(n);
     let mut links = Vec::new();
     let mut review = Vec::new();
     for &(i, prob, _) in &scored {
@@ -423,15 +548,16 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         // No chaining: every recording of one side must be compatible with every recording
         // of the other, compared or not (clusters are small: at most `max_cluster`).
         // Two single recordings: their own pair, being linked, is the only cross pair.
-        let singles = members[ra as usize].len() == 1 && members[rb as usize].len() == 1;
+        let (size_a, size_b) = (uf.size[ra as usize], uf.size[rb as usize]);
+        let singles = size_a == 1 && size_b == 1;
         let conflict = !singles
-            && members[ra as usize].iter().any(|&m| {
-                members[rb as usize].iter().any(|&o| {
+            && members.of(ra).any(|m| {
+                members.of(rb).any(|o| {
                     let key = (m.min(o), m.max(o));
                     match decided.get(&key) {
                         Some(same) => !same,
                         None => {
-                            against.get(&m).is_some_and(|others| others.contains(&o)) || {
+                            against.contains(&key) || {
                                 let l = compare(&prepared[m as usize], &prepared[o as usize]);
                                 model.probability(&prepared[m as usize], &l) < config.cannot_link
                             }
@@ -439,7 +565,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
                     }
                 })
             });
-        let too_big = members[ra as usize].len() + members[rb as usize].len() > config.max_cluster;
+        let too_big = (size_a + size_b) as usize > config.max_cluster;
         if conflict || too_big {
             let why = if conflict {
                 "linking would join recordings with strong evidence of being different people"
@@ -449,14 +575,17 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             review.push(evidence(i, prob, Some(why.into())));
             continue;
         }
-        let root = uf.union(a, b);
-        let moved = std::mem::take(&mut members[if root == ra { rb } else { ra } as usize]);
-        members[root as usize].extend(moved);
+        uf.union(a, b);
+        members.join(a, b);
         links.push(evidence(i, prob, None));
     }
 
     let mut outcomes = vec![Outcome::Unique; n];
-    for group in members.iter().filter(|m| m.len() > 1) {
+    let groups: Vec<Vec<u32>> = (0..n as u32)
+        .filter(|&x| uf.parent[x as usize] == x && uf.size[x as usize] > 1)
+        .map(|root| members.of(root).collect())
+        .collect();
+    for group in &groups {
         let survivor = *group
             .iter()
             .max_by(|&&x, &&y| {
@@ -489,15 +618,11 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
     // certain links is not held back by one doubtful extra recording.
     for p in &review {
         let (ra, rb) = (uf.find(p.a), uf.find(p.b));
-        let (sa, sb) = (members[ra as usize].len(), members[rb as usize].len());
+        let (sa, sb) = (uf.size[ra as usize], uf.size[rb as usize]);
         let waiting: Vec<u32> = match sa.cmp(&sb) {
-            std::cmp::Ordering::Less => members[ra as usize].clone(),
-            std::cmp::Ordering::Greater => members[rb as usize].clone(),
-            std::cmp::Ordering::Equal => members[ra as usize]
-                .iter()
-                .chain(&members[rb as usize])
-                .copied()
-                .collect(),
+            std::cmp::Ordering::Less => members.of(ra).collect(),
+            std::cmp::Ordering::Greater => members.of(rb).collect(),
+            std::cmp::Ordering::Equal => members.of(ra).chain(members.of(rb)).collect(),
         };
         for x in waiting {
             if !recordings[x as usize].has_card {

@@ -1,12 +1,9 @@
 //! Field comparisons and the Fellegi–Sunter model, estimated without labels.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use strsim::damerau_levenshtein;
-
-use crate::normalize::is_known_name;
 
 use crate::{FieldEvidence, Prepared};
 
@@ -103,20 +100,31 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
 /// one name is at least two edits and not Jaro-Winkler-close from every token of the other,
 /// and it or its nearest counterpart is a known name (RINA / RANI, not DAMAYANTI / DAAYANTI).
 fn distinct_given_names(a: &Prepared, b: &Prepared) -> bool {
-    let only_a: Vec<&String> = a.tokens.iter().filter(|t| !b.tokens.contains(t)).collect();
-    let only_b: Vec<&String> = b.tokens.iter().filter(|t| !a.tokens.contains(t)).collect();
-    if only_a.is_empty() || only_a.len() != only_b.len() {
+    let only = only_in;
+    let count = only(a, b).count();
+    if count == 0 || count != only(b, a).count() {
         return false;
     }
-    only_a.iter().any(|t| {
-        only_b
-            .iter()
-            .map(|u| (damerau_levenshtein(t, u), *u))
-            .min_by_key(|(d, _)| *d)
-            .is_some_and(|(d, u)| {
-                d >= 2 && jw(t, u) < 0.9 && (is_known_name(t) || is_known_name(u))
-            })
+    only(a, b).any(|(t, t_known)| {
+        // The nearest token of the other name (the first of equals), by edit distance.
+        let mut nearest: Option<(usize, &String, bool)> = None;
+        for (u, u_known) in only(b, a) {
+            let d = crate::jaro::osa_distance(t, u);
+            if nearest.is_none_or(|(best, _, _)| d < best) {
+                nearest = Some((d, u, u_known));
+            }
+        }
+        nearest.is_some_and(|(d, u, u_known)| d >= 2 && (t_known || u_known) && jw(t, u) < 0.9)
     })
+}
+
+/// (token, is a known name) of `x` that `y` lacks.
+fn only_in<'a>(x: &'a Prepared, y: &'a Prepared) -> impl Iterator<Item = (&'a String, bool)> {
+    x.tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !y.tokens.contains(t))
+        .map(|(i, t)| (t, i < 32 && x.known & (1 << i) != 0))
 }
 
 fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
@@ -141,7 +149,7 @@ fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
     // its date digits say nothing the birth dates do not). Another kind of identifier (a
     // social security number in the FEBRL benchmark) with one edit is "near".
     let nik_shaped = a.nik.len() == 16 || b.nik.len() == 16;
-    u8::from(!nik_shaped && damerau_levenshtein(&a.nik, &b.nik) == 1)
+    u8::from(!nik_shaped && crate::jaro::osa_distance(&a.nik, &b.nik) == 1)
 }
 
 fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
@@ -216,6 +224,9 @@ pub struct Model {
     pub prior_log2: f64,
     /// EM iterations run.
     pub iterations: u32,
+    /// log2(m / u) per field and level, before term-frequency adjustment.
+    #[serde(skip)]
+    weights: Vec<Vec<f64>>,
     #[serde(skip)]
     name_freq: HashMap<String, f64>,
     #[serde(skip)]
@@ -236,7 +247,7 @@ impl SplitMix {
 }
 
 fn frequencies<'a>(keys: impl Iterator<Item = &'a str>, n: usize) -> HashMap<String, f64> {
-    let mut counts: HashMap<&str, u32> = HashMap::new();
+    let mut counts: HashMap<&str, u32> = HashMap::default();
     for k in keys {
         *counts.entry(k).or_default() += 1;
     }
@@ -249,34 +260,37 @@ fn frequencies<'a>(keys: impl Iterator<Item = &'a str>, n: usize) -> HashMap<Str
 /// Chooses the pairs of one EM session by their levels.
 type Selector = fn(&[u8; FIELDS]) -> bool;
 
-/// EM over `pairs`, learning m for every field not in `fixed`; returns (m, iterations, λ).
+/// EM over level patterns with their counts, learning m for every field not in `fixed`;
+/// returns (m, iterations, λ). Candidate pairs share few distinct patterns, so EM runs over
+/// those, not over millions of pairs.
 fn em(
     start: &[Vec<f64>],
     u: &[Vec<f64>],
-    pairs: &[&[u8; FIELDS]],
+    patterns: &[([u8; FIELDS], f64)],
     fixed: &[usize],
     lambda0: f64,
 ) -> (Vec<Vec<f64>>, u32, f64) {
     let mut m: Vec<Vec<f64>> = start.to_vec();
     let mut lambda = lambda0;
     let mut iterations = 0;
+    let total: f64 = patterns.iter().map(|(_, n)| n).sum();
     for _ in 0..30 {
         iterations += 1;
         let mut mc: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![0.01; l.len()]).collect();
         let mut total_g = 0.0;
-        for levels in pairs {
+        for (levels, count) in patterns {
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
             for (f, &l) in levels.iter().enumerate().filter(|(_, l)| **l != MISSING) {
                 pm *= m[f][l as usize];
                 pu *= u[f][l as usize];
             }
-            let g = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
+            let g = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 } * count;
             total_g += g;
             for (f, &l) in levels.iter().enumerate().filter(|(_, l)| **l != MISSING) {
                 mc[f][l as usize] += g;
             }
         }
-        lambda = (total_g / pairs.len().max(1) as f64).clamp(1e-6, 0.999);
+        lambda = (total_g / total.max(1.0)).clamp(1e-6, 0.999);
         for (f, row) in mc.iter_mut().enumerate() {
             if fixed.contains(&f) {
                 row.clone_from(&m[f]);
@@ -306,7 +320,9 @@ impl Model {
         let mut u: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![1.0; l.len()]).collect();
         if n >= 2 {
             // Random pairs, in parallel chunks each with its own seeded stream (deterministic).
-            let samples = (n * 4).clamp(50_000, 500_000);
+            // As many as there are recordings, within bounds: enough to see the rarer
+            // levels by chance, not so many that sampling outweighs the real comparisons.
+            let samples = n.clamp(100_000, 300_000);
             let chunks = 16;
             let counts: Vec<Vec<Vec<f64>>> = (0..chunks)
                 .into_par_iter()
@@ -364,12 +380,35 @@ impl Model {
         let mut learned: Vec<(&[usize], Vec<Vec<f64>>)> = Vec::new();
         let mut iterations = 0;
         let mut lambda = 0.5;
+        let patterns: Vec<([u8; FIELDS], f64)> = {
+            let counts = candidates
+                .par_iter()
+                .fold(HashMap::<[u8; FIELDS], u64>::default, |mut acc, l| {
+                    *acc.entry(*l).or_default() += 1;
+                    acc
+                })
+                .reduce(HashMap::default, |mut x, y| {
+                    for (k, v) in y {
+                        *x.entry(k).or_default() += v;
+                    }
+                    x
+                });
+            let mut p: Vec<([u8; FIELDS], f64)> =
+                counts.into_iter().map(|(k, v)| (k, v as f64)).collect();
+            // A fixed order keeps the sums, and so the model, the same from run to run.
+            p.sort_unstable_by_key(|(k, _)| *k);
+            p
+        };
         for (fixed, select) in sessions {
-            let pairs: Vec<&[u8; FIELDS]> = candidates.iter().filter(|l| select(l)).collect();
-            if pairs.len() < 10 {
+            let selected: Vec<([u8; FIELDS], f64)> = patterns
+                .iter()
+                .filter(|(l, _)| select(l))
+                .copied()
+                .collect();
+            if selected.iter().map(|(_, n)| n).sum::<f64>() < 10.0 {
                 continue;
             }
-            let (session_m, it, _) = em(&m, &u, &pairs, fixed, 0.5);
+            let (session_m, it, _) = em(&m, &u, &selected, fixed, 0.5);
             iterations += it;
             learned.push((fixed, session_m));
         }
@@ -387,13 +426,23 @@ impl Model {
             }
         }
         // The share of matches among all candidates, with m and u fixed.
-        let all: Vec<&[u8; FIELDS]> = candidates.iter().collect();
-        let (_, _, l) = em(&m, &u, &all, &[0, 1, 2, 3, 4, 5, 6], lambda);
+        let (_, _, l) = em(&m, &u, &patterns, &[0, 1, 2, 3, 4, 5, 6], lambda);
         lambda = l;
         let all_pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
         let matches = (lambda * candidates.len() as f64).max(1.0);
         let prior_log2 = (matches / (all_pairs - matches).max(1.0)).log2();
+        let weights = m
+            .iter()
+            .zip(&u)
+            .map(|(mr, ur)| {
+                mr.iter()
+                    .zip(ur)
+                    .map(|(m, u)| (m / u.max(1e-12)).log2())
+                    .collect()
+            })
+            .collect();
         Model {
+            weights,
             m,
             u,
             lambda,
@@ -408,20 +457,18 @@ impl Model {
         if l == MISSING {
             return 0.0;
         }
-        let top = LEVELS[f].len() - 1;
-        let mut u = self.u[f][l as usize];
         // Term frequency: two SITI AMINAHs agree far more often by chance than two rare names.
-        if l as usize == top {
+        if l as usize == LEVELS[f].len() - 1 {
             let tf = match f {
                 NAME => self.name_freq.get(&a.name_key),
                 MOTHER => self.mother_freq.get(&a.mother_key),
                 _ => None,
             };
             if let Some(&tf) = tf {
-                u = tf;
+                return (self.m[f][l as usize] / tf.max(1e-12)).log2();
             }
         }
-        (self.m[f][l as usize] / u.max(1e-12)).log2()
+        self.weights[f][l as usize]
     }
 
     /// A rule that overrides the score, as the probability to use for linking: two different

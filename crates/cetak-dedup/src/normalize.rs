@@ -15,7 +15,7 @@ const NAMES_CSV: &str = include_str!("../../../data/names_id.csv");
 /// Sound keys of known given names (`data/names_id.csv`): two *different* known names are two
 /// people's names, not one name with a typo (RINA and RANI are twins, not a misspelling).
 pub fn is_known_name(key: &str) -> bool {
-    static K: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    static K: OnceLock<rustc_hash::FxHashSet<String>> = OnceLock::new();
     K.get_or_init(|| {
         let v = variants();
         let mut rdr = csv::Reader::from_reader(NAMES_CSV.as_bytes());
@@ -78,18 +78,50 @@ fn clean_token(s: &str) -> String {
 
 /// The tokens of a person's own name, titles removed, abbreviations expanded, in order.
 pub fn name_tokens(name: &str) -> Vec<String> {
-    let v = variants();
-    let upper = name.to_ascii_uppercase();
+    name_tokens_cached(name, &mut TokenCache::default())
+}
+
+/// Raw token → its canonical sound key (`None` for a title): names repeat across a registry,
+/// so each worker normalises a spelling once.
+pub type TokenCache = rustc_hash::FxHashMap<Box<str>, Option<Box<str>>>;
+
+/// [`name_tokens`] with a cache of tokens already seen.
+pub fn name_tokens_cached(name: &str, cache: &mut TokenCache) -> Vec<String> {
     let mut out = Vec::new();
-    for raw in upper.split([' ', ',', '-', '.']) {
-        let t: String = raw.chars().filter(char::is_ascii_alphabetic).collect();
-        if t.is_empty() || TITLES.contains(&t.as_str()) {
+    for raw in name.split([' ', ',', '-', '.']) {
+        if raw.is_empty() {
             continue;
         }
-        let key = sound_key(&t);
-        out.push(v.get(&key).cloned().unwrap_or(key));
+        if let Some(known) = cache.get(raw) {
+            if let Some(k) = known {
+                out.push(k.to_string());
+            }
+            continue;
+        }
+        let key = token_key(raw);
+        if let Some(k) = &key {
+            out.push(k.clone());
+        }
+        // A flood of distinct garbage must not grow the cache without bound.
+        if cache.len() < 200_000 {
+            cache.insert(raw.into(), key.map(String::into_boxed_str));
+        }
     }
     out
+}
+
+/// One raw token's canonical sound key, or `None` for a title or a token without letters.
+fn token_key(raw: &str) -> Option<String> {
+    let t: String = raw
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if t.is_empty() || TITLES.contains(&t.as_str()) {
+        return None;
+    }
+    let key = sound_key(&t);
+    Some(variants().get(&key).cloned().unwrap_or(key))
 }
 
 /// A token's spelling with the spelling reforms and common transliterations erased.
