@@ -52,15 +52,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             nama: format!("{} {}", f(given), f(surname)).trim().to_string(),
             tanggal_lahir,
             female: false,
-            tempat_lahir: f(state),
+            tempat_lahir: format!("{} {}", f(postcode), f(state)),
             nama_ibu: String::new(),
             alamat: format!("{} {}", f(number), f(addr1)).trim().to_string(),
-            kelurahan: format!("{} {}", f(suburb), f(postcode)),
+            kelurahan: f(suburb),
             recorded_at: String::new(),
             has_card: false,
         });
     }
-    let result = run(&recs, &[], &Config::default());
+    // FEBRL's duplicates replace given names at random and it has no twins: no twin rule.
+    let config = Config {
+        twin_rule: false,
+        single_field_keys: true,
+        auto_link: 0.9,
+        review: 0.9,
+        cannot_link: 0.0,
+        ..Config::default()
+    };
+    let result = run(&recs, &[], &config);
     // CETAK_DEBUG=id1,id2 prints how the run saw those recordings' pairs.
     if let Ok(ids) = std::env::var("CETAK_DEBUG") {
         let want: Vec<usize> = ids

@@ -107,6 +107,27 @@ fn jaro(a: &[u8], b: &[u8]) -> f64 {
     (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
 }
 
+/// At most one edit apart (a substitution, insertion, deletion or swap of neighbours), in
+/// one pass: the hot comparisons only ask this, not the distance.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let first = match short.iter().zip(long).position(|(p, q)| p != q) {
+        None => return true, // equal, or one byte added at the end
+        Some(i) => i,
+    };
+    if short.len() == long.len() {
+        let (p, q) = (&x[first..], &y[first..]);
+        p[1..] == q[1..] // a substitution
+            || (p.len() >= 2 && p[0] == q[1] && p[1] == q[0] && p[2..] == q[2..]) // a swap
+    } else {
+        short[first..] == long[first + 1..] // an insertion
+    }
+}
+
 /// Optimal string alignment distance (insertions, deletions, substitutions and adjacent
 /// transpositions) without allocating for ASCII tokens of at most 64 bytes.
 pub fn osa_distance(a: &str, b: &str) -> usize {

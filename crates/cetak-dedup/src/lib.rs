@@ -125,6 +125,13 @@ pub struct Config {
     pub max_block: usize,
     /// A person with more recordings than this goes to review instead of growing.
     pub max_cluster: usize,
+    /// Two different known given names on two different NIKs are two people, whatever else
+    /// agrees: twins share mother, birth date and address. Right for KTP recordings; off for
+    /// data whose duplicates replace given names at random (the FEBRL benchmark).
+    pub twin_rule: bool,
+    /// Also block on single fields (birth date, first name, last name, kelurahan), capped
+    /// by `max_block`: for small files with heavy corruption, not for a city's registry.
+    pub single_field_keys: bool,
 }
 
 impl Default for Config {
@@ -135,6 +142,8 @@ impl Default for Config {
             cannot_link: 0.01,
             max_block: 300,
             max_cluster: 8,
+            twin_rule: true,
+            single_field_keys: false,
         }
     }
 }
@@ -407,8 +416,40 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
     ),
 ];
 
-fn candidate_pairs(p: &[Prepared], max_block: usize) -> (Vec<(u32, u32)>, u64) {
-    let per_key: Vec<(Vec<(u32, u32)>, u64)> = BLOCK_KEYS
+/// Keys of one field each, for small files whose duplicates are corrupted in every field at
+/// once (the FEBRL benchmark; the anchor blocks the same way). On a city's registry their
+/// blocks are thousands of recordings: [`Config::single_field_keys`] is off there.
+const SINGLE_FIELD_KEYS: [(KeyFn, usize); 4] = [
+    (
+        |r| (r.dob != [0; 3]).then(|| KeyHash::new(20).date(r.dob).finish()),
+        1,
+    ),
+    (
+        |r| (!r.first.is_empty()).then(|| KeyHash::new(21).str(&r.first).finish()),
+        1,
+    ),
+    (
+        |r| r.tokens.last().map(|t| KeyHash::new(22).str(t).finish()),
+        1,
+    ),
+    (
+        |r| (!r.kelurahan.is_empty()).then(|| KeyHash::new(23).str(&r.kelurahan).finish()),
+        1,
+    ),
+];
+
+fn candidate_pairs(p: &[Prepared], config: &Config) -> (Vec<(u32, u32)>, u64) {
+    let max_block = config.max_block;
+    let keys: Vec<(KeyFn, usize)> = if config.single_field_keys {
+        BLOCK_KEYS
+            .iter()
+            .chain(&SINGLE_FIELD_KEYS)
+            .copied()
+            .collect()
+    } else {
+        BLOCK_KEYS.to_vec()
+    };
+    let per_key: Vec<(Vec<(u32, u32)>, u64)> = keys
         .par_iter()
         .map(|&(key, divisor)| {
             let cap = (max_block / divisor).max(2);
@@ -462,7 +503,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             .map(|(i, r)| (r.id.as_str(), i as u32))
             .collect()
     };
-    let (mut pairs, skipped_blocks) = candidate_pairs(&prepared, config.max_block);
+    let (mut pairs, skipped_blocks) = candidate_pairs(&prepared, config);
     // Decided pairs are always scored, so their evidence stays at hand.
     let mut decided: HashMap<(u32, u32), bool> = HashMap::default();
     for d in decisions {
@@ -477,16 +518,27 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
     }
     let levels: Vec<[u8; FIELDS]> = pairs
         .par_iter()
-        .map(|&(a, b)| compare(&prepared[a as usize], &prepared[b as usize]))
+        .map(|&(a, b)| {
+            compare(
+                &prepared[a as usize],
+                &prepared[b as usize],
+                config.twin_rule,
+            )
+        })
         .collect();
-    let model = Model::fit(&prepared, &levels);
+    let model = Model::fit(&prepared, &levels, config.twin_rule);
     // (pair, probability used for linking, the model's own probability)
     let mut scored: Vec<(usize, f64, f64)> = levels
         .par_iter()
         .enumerate()
         .map(|(i, l)| {
             let p = model.probability(&prepared[pairs[i].0 as usize], l);
-            (i, Model::veto(l).unwrap_or(p), p)
+            let vetoed = if config.twin_rule {
+                Model::veto(l)
+            } else {
+                None
+            };
+            (i, vetoed.unwrap_or(p), p)
         })
         .collect();
     let evidence = |i: usize, prob: f64, why: Option<String>| {
@@ -558,7 +610,11 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
                         Some(same) => !same,
                         None => {
                             against.contains(&key) || {
-                                let l = compare(&prepared[m as usize], &prepared[o as usize]);
+                                let l = compare(
+                                    &prepared[m as usize],
+                                    &prepared[o as usize],
+                                    config.twin_rule,
+                                );
                                 model.probability(&prepared[m as usize], &l) < config.cannot_link
                             }
                         }

@@ -24,12 +24,19 @@ pub const LEVELS: [&[&str]; FIELDS] = [
     &[
         "distinct_given_names",
         "differs",
+        "last_name_only",
         "first_name_only",
         "fuzzy",
         "close",
         "exact",
     ],
-    &["differs", "two_of_three", "transposed", "exact"],
+    &[
+        "differs",
+        "one_digit",
+        "two_of_three",
+        "transposed",
+        "exact",
+    ],
     &["differs", "near", "exact"],
     &["differs", "fuzzy", "exact"],
     &[
@@ -38,7 +45,7 @@ pub const LEVELS: [&[&str]; FIELDS] = [
         "same_kelurahan",
         "same_address",
     ],
-    &["differs", "same"],
+    &["differs", "similar", "same"],
     &["differs", "same"],
 ];
 
@@ -51,12 +58,12 @@ fn jw(a: &str, b: &str) -> f64 {
     crate::jaro::jaro_winkler(a, b)
 }
 
-fn name_level(a: &Prepared, b: &Prepared) -> u8 {
+fn name_level(a: &Prepared, b: &Prepared, twin_rule: bool) -> u8 {
     if a.name_key.is_empty() || b.name_key.is_empty() {
         return 1;
     }
     if a.name_key == b.name_key {
-        return 5;
+        return 6;
     }
     // A dropped middle name or a single-name record: every token of the shorter name appears.
     let (short, long) = if a.tokens.len() <= b.tokens.len() {
@@ -67,8 +74,10 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
     let subset = short.tokens.iter().all(|t| long.tokens.contains(t));
     let whole = jw(&a.name_key, &b.name_key);
     // A single name inside a longer one (DEBORA / DEBORA LATIFAH) is common among different
-    // people: only a subset of two or more tokens counts as close.
-    let close_subset = subset && short.tokens.len() >= 2;
+    // people: only a subset of two or more different tokens counts as close (CAMPBELL
+    // CAMPBELL is one name twice).
+    let close_subset =
+        subset && short.tokens.len() >= 2 && short.tokens.iter().any(|t| *t != short.tokens[0]);
     // Token by token, in either order: a typo in one token of several. Only worth computing
     // when the whole names are neither clearly close nor clearly apart (it is the hot loop).
     let best_tokens = || {
@@ -80,20 +89,51 @@ fn name_level(a: &Prepared, b: &Prepared) -> u8 {
             / short.tokens.len().max(1) as f64
     };
     let level = if whole >= 0.95 || close_subset {
-        4
+        5
     } else {
         let best = if whole >= 0.6 { best_tokens() } else { 0.0 };
         if best >= 0.93 && short.tokens.len() == long.tokens.len() {
-            4
+            5
         } else if whole >= 0.88 || best >= 0.88 || subset {
-            3
+            4
         } else if a.first == b.first {
+            3
+        } else if same_last_name(a, b) {
+            // A family name or a second name in common, the first name replaced.
             2
         } else {
             1
         }
     };
-    if distinct_given_names(a, b) { 0 } else { level }
+    // Without the twin rule (data without twins) different given names are only a
+    // difference, and a shared family name still counts.
+    if twin_rule && distinct_given_names(a, b) {
+        0
+    } else {
+        level
+    }
+}
+
+/// Both names have two or more tokens and end in the same one, also when one of them is
+/// split in two (ABDURAHMAN / ABDU RAHMAN, GEORGE / GEORG E).
+fn same_last_name(a: &Prepared, b: &Prepared) -> bool {
+    fn ends_with_joined(x: &[String], last: &str) -> bool {
+        match x {
+            [.., p, q] => {
+                last.len() == p.len() + q.len()
+                    && last.starts_with(p.as_str())
+                    && last.ends_with(q.as_str())
+            }
+            _ => false,
+        }
+    }
+    let (x, y) = (&a.tokens, &b.tokens);
+    match (x.last(), y.last()) {
+        (Some(p), Some(q)) if x.len() >= 2 && y.len() >= 2 => {
+            p == q || ends_with_joined(x, q) || ends_with_joined(y, p)
+        }
+        _ => false,
+    }
 }
 
 /// Different given names where the rest agrees — twins or siblings, not a typo: a token of
@@ -130,13 +170,38 @@ fn only_in<'a>(x: &'a Prepared, y: &'a Prepared) -> impl Iterator<Item = (&'a St
 fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
     let (x, y) = (a.dob, b.dob);
     if x == y {
-        3
+        4
     } else if x[0] == y[0] && x[1] == y[2] && x[2] == y[1] {
-        2
+        3
     } else if (x[0] == y[0]) as u8 + (x[1] == y[1]) as u8 + (x[2] == y[2]) as u8 == 2 {
+        2
+    } else if one_digit_apart(x, y) {
         1
     } else {
         0
+    }
+}
+
+/// The dates written as eight digits (YYYYMMDD) are one edit apart: a mistyped or swapped
+/// digit that crosses the parts (1923-08-05 / 1923-00-85).
+fn one_digit_apart(x: [u16; 3], y: [u16; 3]) -> bool {
+    let digits = |d: [u16; 3]| {
+        let mut out = [0u8; 8];
+        let mut v = u32::from(d[0].min(9999)) * 10_000
+            + u32::from(d[1].min(99)) * 100
+            + u32::from(d[2].min(99));
+        for slot in out.iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out
+    };
+    let (dx, dy) = (digits(x), digits(y));
+    let differ: Vec<usize> = (0..8).filter(|&i| dx[i] != dy[i]).collect();
+    match differ.as_slice() {
+        [_] => true,
+        [i, j] => *j == i + 1 && dx[*i] == dy[*j] && dx[*j] == dy[*i],
+        _ => false,
     }
 }
 
@@ -149,7 +214,7 @@ fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
     // its date digits say nothing the birth dates do not). Another kind of identifier (a
     // social security number in the FEBRL benchmark) with one edit is "near".
     let nik_shaped = a.nik.len() == 16 || b.nik.len() == 16;
-    u8::from(!nik_shaped && crate::jaro::osa_distance(&a.nik, &b.nik) == 1)
+    u8::from(!nik_shaped && crate::jaro::within_one_edit(&a.nik, &b.nik))
 }
 
 fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
@@ -175,15 +240,26 @@ fn address_level(a: &Prepared, b: &Prepared) -> u8 {
     }
 }
 
-/// Agreement level of every field for a pair.
-pub fn compare(a: &Prepared, b: &Prepared) -> [u8; FIELDS] {
+fn birthplace_level(a: &Prepared, b: &Prepared) -> u8 {
+    if a.birthplace == b.birthplace {
+        2
+    } else if crate::jaro::within_one_edit(&a.birthplace, &b.birthplace) {
+        // PALEMBANG / PALEMBNAG: one key hit wrong or two swapped.
+        1
+    } else {
+        0
+    }
+}
+
+/// Agreement level of every field for a pair; `twin_rule` as in [`crate::Config`].
+pub fn compare(a: &Prepared, b: &Prepared, twin_rule: bool) -> [u8; FIELDS] {
     // A value missing on either side is no evidence either way (two empty fields do not agree).
     let either = |x: bool, y: bool| x || y;
     let or_missing = |missing: bool, level: u8| if missing { MISSING } else { level };
     [
         or_missing(
             either(a.name_key.is_empty(), b.name_key.is_empty()),
-            name_level(a, b),
+            name_level(a, b, twin_rule),
         ),
         or_missing(either(a.dob == [0; 3], b.dob == [0; 3]), dob_level(a, b)),
         or_missing(either(a.nik.is_empty(), b.nik.is_empty()), nik_level(a, b)),
@@ -200,7 +276,7 @@ pub fn compare(a: &Prepared, b: &Prepared) -> [u8; FIELDS] {
         ),
         or_missing(
             either(a.birthplace.is_empty(), b.birthplace.is_empty()),
-            u8::from(a.birthplace == b.birthplace),
+            birthplace_level(a, b),
         ),
         u8::from(a.female == b.female),
     ]
@@ -315,7 +391,7 @@ fn em(
 
 impl Model {
     /// Estimate `u` from random pairs and `m` by EM over the candidate pairs' levels.
-    pub fn fit(records: &[Prepared], candidates: &[[u8; FIELDS]]) -> Model {
+    pub fn fit(records: &[Prepared], candidates: &[[u8; FIELDS]], twin_rule: bool) -> Model {
         let n = records.len();
         let mut u: Vec<Vec<f64>> = LEVELS.iter().map(|l| vec![1.0; l.len()]).collect();
         if n >= 2 {
@@ -333,7 +409,10 @@ impl Model {
                         let a = (rng.next() % n as u64) as usize;
                         let b = (rng.next() % n as u64) as usize;
                         if a != b {
-                            for (f, &l) in compare(&records[a], &records[b]).iter().enumerate() {
+                            for (f, &l) in compare(&records[a], &records[b], twin_rule)
+                                .iter()
+                                .enumerate()
+                            {
                                 if l != MISSING {
                                     u[f][l as usize] += 1.0;
                                 }
@@ -369,14 +448,6 @@ impl Model {
                     .collect()
             })
             .collect();
-        // EM in sessions, as the anchor does: pairs that share a NIK teach what the other
-        // fields look like within one person; pairs that share birth date and mother teach
-        // the NIK's behaviour. A session never learns about the fields it selected on, so a
-        // namesake sharing name and birth date cannot teach that mothers may differ.
-        let sessions: [(&[usize], Selector); 2] = [
-            (&[NIK], |l| l[NIK] == 2),
-            (&[DOB, MOTHER], |l| l[DOB] == 3 && l[MOTHER] == 2),
-        ];
         let mut learned: Vec<(&[usize], Vec<Vec<f64>>)> = Vec::new();
         let mut iterations = 0;
         let mut lambda = 0.5;
@@ -399,6 +470,25 @@ impl Model {
             p.sort_unstable_by_key(|(k, _)| *k);
             p
         };
+        // EM in sessions, as the anchor does: pairs that share a NIK teach what the other
+        // fields look like within one person; pairs that share birth date and mother teach
+        // the NIK's behaviour. A session never learns about the fields it selected on, so a
+        // namesake sharing name and birth date cannot teach that mothers may differ. Data
+        // without mothers' names (other registries, the FEBRL benchmark) select on the
+        // birth date alone.
+        let with_mother: f64 = patterns
+            .iter()
+            .filter(|(l, _)| l[MOTHER] != MISSING)
+            .map(|(_, n)| n)
+            .sum();
+        let sessions: [(&[usize], Selector); 2] = [
+            (&[NIK], |l| l[NIK] == 2),
+            if with_mother >= 10.0 {
+                (&[DOB, MOTHER], |l| l[DOB] == 4 && l[MOTHER] == 2)
+            } else {
+                (&[DOB], |l| l[DOB] == 4)
+            },
+        ];
         for (fixed, select) in sessions {
             let selected: Vec<([u8; FIELDS], f64)> = patterns
                 .iter()
