@@ -76,8 +76,8 @@ fn name_level(a: &Prepared, b: &Prepared, twin_rule: bool) -> u8 {
     // A single name inside a longer one (DEBORA / DEBORA LATIFAH) is common among different
     // people: only a subset of two or more different tokens counts as close (CAMPBELL
     // CAMPBELL is one name twice).
-    let close_subset =
-        subset && short.tokens.len() >= 2 && short.tokens.iter().any(|t| *t != short.tokens[0]);
+    let repeats = |t: &[String]| t.iter().enumerate().any(|(i, x)| t[..i].contains(x));
+    let close_subset = subset && short.tokens.len() >= 2 && !repeats(&short.tokens);
     // Token by token, in either order: a typo in one token of several. Only worth computing
     // when the whole names are neither clearly close nor clearly apart (it is the hot loop).
     let best_tokens = || {
@@ -92,7 +92,7 @@ fn name_level(a: &Prepared, b: &Prepared, twin_rule: bool) -> u8 {
         5
     } else {
         let best = if whole >= 0.6 { best_tokens() } else { 0.0 };
-        if best >= 0.93 && short.tokens.len() == long.tokens.len() {
+        if best >= 0.93 && short.tokens.len() == long.tokens.len() && !repeats(&short.tokens) {
             5
         } else if whole >= 0.88 || best >= 0.88 || subset {
             4
@@ -600,5 +600,85 @@ impl Model {
                 weight: (self.weight(a, f, l) * 100.0).round() / 100.0,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Recording, normalize::TokenCache, prepare};
+
+    fn person(nama: &str, dob: &str, birthplace: &str) -> Prepared {
+        let r = Recording {
+            id: nama.into(),
+            nik: String::new(),
+            nama: nama.into(),
+            tanggal_lahir: dob.into(),
+            female: true,
+            tempat_lahir: birthplace.into(),
+            nama_ibu: String::new(),
+            alamat: String::new(),
+            kelurahan: String::new(),
+            recorded_at: String::new(),
+            has_card: false,
+        };
+        prepare(&r, &mut TokenCache::default())
+    }
+
+    fn level(field: usize, a: &Prepared, b: &Prepared, twin_rule: bool) -> &'static str {
+        LEVELS[field][compare(a, b, twin_rule)[field] as usize]
+    }
+
+    #[test]
+    fn a_digit_mistyped_or_swapped_across_the_date_parts_is_one_digit_apart() {
+        let d = |s: &str| person("SITI", s, "");
+        assert_eq!(
+            level(DOB, &d("1923-08-05"), &d("1923-00-85"), true),
+            "one_digit"
+        );
+        assert_eq!(
+            level(DOB, &d("1980-12-31"), &d("1980-12-30"), true),
+            "two_of_three"
+        );
+        assert_eq!(
+            level(DOB, &d("1980-12-03"), &d("1980-03-12"), true),
+            "transposed"
+        );
+        assert_eq!(
+            level(DOB, &d("1980-12-03"), &d("1981-11-03"), true),
+            "differs"
+        );
+        assert_eq!(
+            level(DOB, &d("1980-12-03"), &d("1980-12-03"), true),
+            "exact"
+        );
+    }
+
+    #[test]
+    fn a_shared_family_name_counts_when_the_given_name_is_replaced() {
+        let p = |n: &str| person(n, "", "");
+        let (a, b) = (p("ZARA GEORGE"), p("ALEXANDER GEORG E"));
+        assert_eq!(
+            level(NAME, &a, &b, false),
+            "last_name_only",
+            "a split family name"
+        );
+        let (a, b) = (p("YOSUA BERRY"), p("ZAKARIA BERRY"));
+        assert_eq!(level(NAME, &a, &b, false), "last_name_only");
+        // Under the twin rule two known given names are two people, family name or not.
+        let (a, b) = (p("RINA SARI"), p("DEWI SARI"));
+        assert_eq!(level(NAME, &a, &b, true), "distinct_given_names");
+        assert_eq!(level(NAME, &a, &b, false), "last_name_only");
+        // One name written twice is not two names inside the other.
+        let (a, b) = (p("CAMPBELL CAMPBELL"), p("JAZZ CAMPBELL"));
+        assert_ne!(level(NAME, &a, &b, false), "close");
+    }
+
+    #[test]
+    fn a_birthplace_with_one_key_wrong_is_similar() {
+        let p = |place: &str| person("SITI", "", place);
+        assert_eq!(level(5, &p("PALEMBANG"), &p("PALEMBNAG"), true), "similar");
+        assert_eq!(level(5, &p("PALEMBANG"), &p("PALEMBANG"), true), "same");
+        assert_eq!(level(5, &p("PALEMBANG"), &p("LAHAT"), true), "differs");
     }
 }

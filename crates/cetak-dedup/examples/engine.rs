@@ -1,15 +1,22 @@
-//! Quality and time of dedup on a `cetak gen` directory, in memory (no registry): for tuning.
+//! The dedup engine alone on a file, in memory, without the registry: CSV in, clusters out —
+//! the same job the anchor (Splink) does in the benchmark, and a quick loop for tuning.
 //!
-//! `cargo run --release -p cetak-dedup --example quality -- DIR` where DIR holds
-//! `recordings.csv` and `truth.csv` from `cetak gen`.
+//! `cargo run --release -p cetak-dedup --example engine -- DIR [OUT.csv]` where DIR holds
+//! `recordings.csv` (the import contract's columns) and, optionally, `truth.csv` from
+//! `cetak gen`; with a truth file it prints pairwise precision, recall and F1. OUT receives
+//! `recording_id,cluster_id`.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::time::Instant;
 
 use cetak_dedup::{Config, Outcome, Recording, run};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: quality DIR")?;
+    let dir = std::env::args()
+        .nth(1)
+        .ok_or("usage: engine DIR [OUT.csv]")?;
+    let out = std::env::args().nth(2);
     let started = Instant::now();
     let mut recs = Vec::new();
     let mut rdr = csv::Reader::from_path(format!("{dir}/recordings.csv"))?;
@@ -31,12 +38,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             has_card: false,
         });
     }
-    let mut truth = HashMap::new();
-    let mut rdr = csv::Reader::from_path(format!("{dir}/truth.csv"))?;
-    for row in rdr.records() {
-        let r = row?;
-        truth.insert(r[0].to_string(), r[1].to_string());
-    }
     let read = started.elapsed().as_secs_f64();
     let t = Instant::now();
     let result = run(&recs, &[], &Config::default());
@@ -50,7 +51,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => i,
         })
         .collect();
-    let person: Vec<&str> = recs.iter().map(|r| truth[&r.id].as_str()).collect();
+    if let Some(out) = out {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+        writeln!(w, "recording_id,cluster_id")?;
+        for (i, &c) in cluster.iter().enumerate() {
+            writeln!(w, "{},{}", recs[i].id, recs[c].id)?;
+        }
+        w.flush()?;
+    }
+    let truth_path = format!("{dir}/truth.csv");
+    if !std::path::Path::new(&truth_path).exists() {
+        eprintln!("{} records, dedup {secs:.2}s", recs.len());
+        return Ok(());
+    }
+    let mut truth = HashMap::new();
+    let mut rdr = csv::Reader::from_path(truth_path)?;
+    for row in rdr.records() {
+        let r = row?;
+        truth.insert(r[0].to_string(), r[1].to_string());
+    }
+    let person: Vec<&str> = recs
+        .iter()
+        .map(|r| truth.get(&r.id).map_or("?", String::as_str))
+        .collect();
     // Pairwise counts through group sizes: predicted, actual and their intersection.
     let mut p = HashMap::new();
     let mut a = HashMap::new();
@@ -67,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .filter(|o| **o == Outcome::AwaitingDecision)
         .count();
-    println!(
+    eprintln!(
         "{} records read {read:.2}s dedup {secs:.2}s compared {} P {prec:.4} R {rec:.4} F1 {:.4} review {} awaiting {awaiting}",
         recs.len(),
         result.compared,
