@@ -9,6 +9,10 @@ use std::io::Write;
 
 use cetak_dedup::{Config, Outcome, Recording, run};
 
+// The same allocator as the `cetak` binary, so that the benchmark times what an office runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (input, output) = match (args.get(1), args.get(2)) {

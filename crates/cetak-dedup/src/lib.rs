@@ -71,6 +71,10 @@ pub struct Prepared {
     pub(crate) kelurahan: String,
     pub(crate) alamat: String,
     pub(crate) birthplace: String,
+    /// Share of all recordings with this `name_key` (filled in by `term_frequencies`).
+    pub(crate) name_tf: f64,
+    /// Share of all recordings with this `mother_key`.
+    pub(crate) mother_tf: f64,
 }
 
 fn prepare(r: &Recording, cache: &mut normalize::TokenCache) -> Prepared {
@@ -96,6 +100,8 @@ fn prepare(r: &Recording, cache: &mut normalize::TokenCache) -> Prepared {
         kelurahan: r.kelurahan.clone(),
         alamat: squeeze_spaces(&r.alamat),
         birthplace: r.tempat_lahir.trim().to_ascii_uppercase(),
+        name_tf: 0.0,
+        mother_tf: 0.0,
     }
 }
 
@@ -484,10 +490,11 @@ fn candidate_pairs(p: &[Prepared], config: &Config) -> (Vec<(u32, u32)>, u64) {
 
 /// Run dedup over all recordings, honouring earlier supervisor decisions.
 pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) -> DedupResult {
-    let prepared: Vec<Prepared> = recordings
+    let mut prepared: Vec<Prepared> = recordings
         .par_iter()
         .map_init(normalize::TokenCache::default, |cache, r| prepare(r, cache))
         .collect();
+    model::term_frequencies(&mut prepared);
     // Only the recordings named in decisions need finding by id.
     let named: HashSet<&str> = decisions
         .iter()

@@ -303,10 +303,6 @@ pub struct Model {
     /// log2(m / u) per field and level, before term-frequency adjustment.
     #[serde(skip)]
     weights: Vec<Vec<f64>>,
-    #[serde(skip)]
-    name_freq: HashMap<String, f64>,
-    #[serde(skip)]
-    mother_freq: HashMap<String, f64>,
 }
 
 /// A tiny deterministic generator for sampling random pairs (no I/O, no global state).
@@ -322,15 +318,34 @@ impl SplitMix {
     }
 }
 
-fn frequencies<'a>(keys: impl Iterator<Item = &'a str>, n: usize) -> HashMap<String, f64> {
-    let mut counts: HashMap<&str, u32> = HashMap::default();
-    for k in keys {
-        *counts.entry(k).or_default() += 1;
+/// Each recording's share of recordings with the same name and the same mother's name (the
+/// term frequencies), written into the prepared recordings once, before any scoring.
+pub(crate) fn term_frequencies(records: &mut [Prepared]) {
+    let n = records.len().max(1) as f64;
+    let shares: Vec<(f64, f64)> = {
+        let count = |key: fn(&Prepared) -> &str| {
+            let mut counts: HashMap<&str, u32> = HashMap::default();
+            counts.reserve(records.len() / 2);
+            for r in records.iter() {
+                *counts.entry(key(r)).or_default() += 1;
+            }
+            counts
+        };
+        let (names, mothers) = rayon::join(|| count(|r| &r.name_key), || count(|r| &r.mother_key));
+        records
+            .iter()
+            .map(|r| {
+                (
+                    f64::from(names[r.name_key.as_str()]) / n,
+                    f64::from(mothers[r.mother_key.as_str()]) / n,
+                )
+            })
+            .collect()
+    };
+    for (r, (name, mother)) in records.iter_mut().zip(shares) {
+        r.name_tf = name;
+        r.mother_tf = mother;
     }
-    counts
-        .into_iter()
-        .map(|(k, c)| (k.to_string(), f64::from(c) / n.max(1) as f64))
-        .collect()
 }
 
 /// Chooses the pairs of one EM session by their levels.
@@ -538,8 +553,6 @@ impl Model {
             lambda,
             prior_log2,
             iterations,
-            name_freq: frequencies(records.iter().map(|r| r.name_key.as_str()), n),
-            mother_freq: frequencies(records.iter().map(|r| r.mother_key.as_str()), n),
         }
     }
 
@@ -550,11 +563,11 @@ impl Model {
         // Term frequency: two SITI AMINAHs agree far more often by chance than two rare names.
         if l as usize == LEVELS[f].len() - 1 {
             let tf = match f {
-                NAME => self.name_freq.get(&a.name_key),
-                MOTHER => self.mother_freq.get(&a.mother_key),
+                NAME => Some(a.name_tf),
+                MOTHER => Some(a.mother_tf),
                 _ => None,
             };
-            if let Some(&tf) = tf {
+            if let Some(tf) = tf {
                 return (self.m[f][l as usize] / tf.max(1e-12)).log2();
             }
         }
