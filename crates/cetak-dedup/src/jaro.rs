@@ -5,16 +5,10 @@
 
 const MAX: usize = 64;
 
-/// Bytes from space to underscore: upper-case letters, digits and punctuation. Their low six
-/// bits tell them apart, which the bit-parallel Jaro below uses as a table index.
-fn in_upper_band(s: &[u8]) -> bool {
-    s.iter().all(|&c| (32..=95).contains(&c))
-}
-
 /// Jaro similarity, bit-parallel: for each byte of `a`, the positions of `b` holding the same
 /// byte are a 64-bit mask, so finding the first free match in the window is a few word
-/// operations instead of a scan. Same matches, same order as [`jaro`]: the lowest free
-/// position wins. Both strings at most 64 bytes, in the upper band.
+/// operations instead of a scan. Same matches, same order as the textbook scan (the lowest
+/// free position wins), so the same result as `strsim` (checked below). Both strings ASCII, at most 64 bytes.
 fn jaro_bits(a: &[u8], b: &[u8]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return if a.is_empty() && b.is_empty() {
@@ -23,9 +17,9 @@ fn jaro_bits(a: &[u8], b: &[u8]) -> f64 {
             0.0
         };
     }
-    let mut positions = [0u64; 64];
+    let mut positions = [0u64; 128];
     for (j, &c) in b.iter().enumerate() {
-        positions[usize::from(c & 63)] |= 1 << j;
+        positions[usize::from(c & 127)] |= 1 << j;
     }
     let window = (a.len().max(b.len()) / 2).saturating_sub(1);
     let (mut a_matched, mut b_matched) = (0u64, 0u64);
@@ -41,7 +35,7 @@ fn jaro_bits(a: &[u8], b: &[u8]) -> f64 {
         } else {
             ((1u64 << span) - 1) << lo
         };
-        let free = positions[usize::from(c & 63)] & in_window & !b_matched;
+        let free = positions[usize::from(c & 127)] & in_window & !b_matched;
         if free != 0 {
             b_matched |= free & free.wrapping_neg();
             a_matched |= 1 << i;
@@ -61,50 +55,6 @@ fn jaro_bits(a: &[u8], b: &[u8]) -> f64 {
     }
     let m = f64::from(matches);
     (m / a.len() as f64 + m / b.len() as f64 + (m - f64::from(transpositions / 2)) / m) / 3.0
-}
-
-/// Jaro similarity of two ASCII strings of at most 64 bytes.
-fn jaro(a: &[u8], b: &[u8]) -> f64 {
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
-    let mut a_match = [false; MAX];
-    let mut b_match = [false; MAX];
-    let mut matches = 0usize;
-    for (i, &ca) in a.iter().enumerate() {
-        let lo = i.saturating_sub(window);
-        let hi = (i + window + 1).min(b.len());
-        for j in lo..hi {
-            if !b_match[j] && b[j] == ca {
-                a_match[i] = true;
-                b_match[j] = true;
-                matches += 1;
-                break;
-            }
-        }
-    }
-    if matches == 0 {
-        return 0.0;
-    }
-    let mut transpositions = 0usize;
-    let mut j = 0;
-    for (i, &ca) in a.iter().enumerate() {
-        if a_match[i] {
-            while !b_match[j] {
-                j += 1;
-            }
-            if ca != b[j] {
-                transpositions += 1;
-            }
-            j += 1;
-        }
-    }
-    let m = matches as f64;
-    (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
 }
 
 /// At most one edit apart (a substitution, insertion, deletion or swap of neighbours), in
@@ -167,11 +117,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     if x.len() > MAX || y.len() > MAX || !a.is_ascii() || !b.is_ascii() {
         return strsim::jaro_winkler(a, b);
     }
-    let sim = if in_upper_band(x) && in_upper_band(y) {
-        jaro_bits(x, y)
-    } else {
-        jaro(x, y)
-    };
+    let sim = jaro_bits(x, y);
     if sim > 0.7 {
         let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
         sim + 0.1 * prefix as f64 * (1.0 - sim)
@@ -220,7 +166,7 @@ mod tests {
             };
             let (la, lb, sa, sb) = (next() % 40, next() % 40, next(), next());
             let (a, b) = (mk(la, sa), mk(lb, sb));
-            // The scanning version too (lower case is outside the bit-parallel band).
+            // Lower case too: the bit table covers all of ASCII.
             let (la_, lb_) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
             assert!(
                 (jaro_winkler(&la_, &lb_) - strsim::jaro_winkler(&la_, &lb_)).abs() < 1e-12,

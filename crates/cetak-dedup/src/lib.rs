@@ -98,7 +98,7 @@ fn prepare(r: &Recording, cache: &mut normalize::TokenCache) -> Prepared {
         mother_key: normalize::name_key(&mother),
         mother_first: mother.first().cloned().unwrap_or_default(),
         kelurahan: r.kelurahan.clone(),
-        alamat: squeeze_spaces(&r.alamat),
+        alamat: squeeze_spaces(&r.alamat).to_ascii_uppercase(),
         birthplace: r.tempat_lahir.trim().to_ascii_uppercase(),
         name_tf: 0.0,
         mother_tf: 0.0,
