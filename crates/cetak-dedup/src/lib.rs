@@ -597,11 +597,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             continue;
         }
         if prob < config.auto_link {
-            review.push(evidence(
-                i,
-                prob,
-                Some("the evidence is not conclusive either way".into()),
-            ));
+            review.push(evidence(i, prob, Some(model::WHY_UNCLEAR.into())));
             continue;
         }
         // No chaining: every recording of one side must be compatible with every recording
@@ -631,9 +627,9 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         let too_big = (size_a + size_b) as usize > config.max_cluster;
         if conflict || too_big {
             let why = if conflict {
-                "linking would join recordings with strong evidence of being different people"
+                model::WHY_CHAIN
             } else {
-                "linking would make one person of too many recordings"
+                model::WHY_TOO_BIG
             };
             review.push(evidence(i, prob, Some(why.into())));
             continue;

@@ -49,6 +49,51 @@ pub const LEVELS: [&[&str]; FIELDS] = [
     &["differs", "same"],
 ];
 
+/// Indonesian and English words for a level code or a reason a pair waits (as stored with
+/// the pair), for supervisors' screens; `None` for anything else.
+pub fn words(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "distinct_given_names" => ("nama diri berbeda", "different given names"),
+        "differs" => ("berbeda", "differs"),
+        "last_name_only" => ("hanya nama belakang sama", "last name only"),
+        "first_name_only" => ("hanya nama depan sama", "first name only"),
+        "fuzzy" => ("mirip", "similar"),
+        "close" => ("hampir sama", "nearly the same"),
+        "exact" => ("sama persis", "exact"),
+        "one_digit" => ("beda satu angka", "one digit apart"),
+        "two_of_three" => ("dua dari tiga bagian sama", "two of three parts agree"),
+        "transposed" => ("tanggal dan bulan tertukar", "day and month swapped"),
+        "near" => ("beda satu ketikan", "one keystroke apart"),
+        "similar_address" => ("alamat mirip", "similar address"),
+        "same_kelurahan" => ("kelurahan sama", "same kelurahan"),
+        "same_address" => ("alamat sama", "same address"),
+        "similar" => ("mirip", "similar"),
+        "same" => ("sama", "same"),
+        "missing" => ("kosong", "missing"),
+        WHY_UNCLEAR => (
+            "bukti belum cukup untuk memutuskan",
+            "the evidence is not conclusive either way",
+        ),
+        WHY_CHAIN => (
+            "menautkan akan menyatukan perekaman yang jelas milik orang berbeda",
+            "linking would join recordings with strong evidence of being different people",
+        ),
+        WHY_TOO_BIG => (
+            "menautkan akan membuat satu orang dari terlalu banyak perekaman",
+            "linking would make one person of too many recordings",
+        ),
+        _ => return None,
+    })
+}
+
+/// Why a pair waits: the evidence points neither way.
+pub const WHY_UNCLEAR: &str = "the evidence is not conclusive either way";
+/// Why a pair waits: linking would chain two people through a third recording.
+pub const WHY_CHAIN: &str =
+    "linking would join recordings with strong evidence of being different people";
+/// Why a pair waits: the person would hold more recordings than `Config::max_cluster`.
+pub const WHY_TOO_BIG: &str = "linking would make one person of too many recordings";
+
 const NAME: usize = 0;
 const DOB: usize = 1;
 const NIK: usize = 2;
@@ -685,6 +730,19 @@ mod tests {
         // One name written twice is not two names inside the other.
         let (a, b) = (p("CAMPBELL CAMPBELL"), p("JAZZ CAMPBELL"));
         assert_ne!(level(NAME, &a, &b, false), "close");
+    }
+
+    #[test]
+    fn every_level_and_reason_has_words_in_both_languages() {
+        for code in LEVELS.iter().flat_map(|l| l.iter()).chain(&[
+            "missing",
+            WHY_UNCLEAR,
+            WHY_CHAIN,
+            WHY_TOO_BIG,
+        ]) {
+            let (id, en) = words(code).unwrap_or_else(|| panic!("no words for {code}"));
+            assert!(!id.is_empty() && !en.is_empty(), "{code}");
+        }
     }
 
     #[test]

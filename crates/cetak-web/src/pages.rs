@@ -95,7 +95,8 @@ fn label(code: &str) -> Option<(&'static str, &'static str)> {
         "capacity_spent" => ("kapasitas hari ini habis", "today's capacity spent"),
         "cooling" => ("mendinginkan", "cooling down"),
         "outside_hours" => ("di luar jam kerja", "outside working hours"),
-        _ => return None,
+        // Evidence levels and the reasons a pair waits come from the dedup model.
+        _ => return cetak_dedup::model::words(code),
     })
 }
 

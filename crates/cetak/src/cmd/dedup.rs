@@ -102,6 +102,14 @@ pub fn dedup_with_progress(
     })
 }
 
+/// A level code or reason in the interface's language (unknown codes as they are).
+fn words(code: &str) -> String {
+    match cetak_dedup::model::words(code) {
+        Some((id, en)) => t(id, en).to_string(),
+        None => code.to_string(),
+    }
+}
+
 pub fn run_dedup(ctx: &Context, a: DedupArgs) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&a.review)
         || !(0.0..=1.0).contains(&a.auto_link)
@@ -253,7 +261,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                         p.b.clone(),
                         format!("{:.3}", p.probability),
                         p.kind.clone(),
-                        p.why.clone().unwrap_or_default(),
+                        p.why.as_deref().map(words).unwrap_or_default(),
                     ]);
                 }
                 println!("{tb}");
@@ -277,7 +285,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                 for e in pair.evidence.as_array().into_iter().flatten() {
                     ev.add_row(vec![
                         e["field"].as_str().unwrap_or("").to_string(),
-                        e["level"].as_str().unwrap_or("").to_string(),
+                        words(e["level"].as_str().unwrap_or("")),
                         format!("{:+.2}", e["weight"].as_f64().unwrap_or(0.0)),
                     ]);
                 }
@@ -286,7 +294,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                     "{}: {:.4}  {}",
                     t("peluang sama orang", "match probability"),
                     pair.probability,
-                    pair.why.clone().unwrap_or_default()
+                    pair.why.as_deref().map(words).unwrap_or_default()
                 );
                 if let Some((same, reason, actor)) = &pair.decision {
                     println!(
