@@ -232,3 +232,41 @@ fn a_different_people_decision_is_never_overridden_and_same_person_is_honoured()
             .all(|(a, b)| !(a.starts_with("MOVED") && b.starts_with("MOVED")))
     );
 }
+
+/// A record without its given name and with a new identifier meets its other recording only
+/// through a single field (the birth date): blocked on single fields only when asked, as for
+/// the FEBRL benchmark; on a registry the default keys never build such blocks.
+#[test]
+fn single_field_keys_are_only_used_when_asked() {
+    let recs = vec![
+        base(
+            "GIVEN-AND-FAMILY",
+            "1671010101950001",
+            "VINCENT BRAITHWAITE",
+            "1974-08-15",
+            false,
+            "",
+            ("16710101", "JL. TWEED NO. 29"),
+        ),
+        base(
+            "FAMILY-ONLY",
+            "1671010101950002",
+            "BRAITHWAITE",
+            "1974-08-15",
+            false,
+            "",
+            ("16710102", "JL. TWEED NO 29"),
+        ),
+    ];
+    let default = run(&recs, &[], &Config::default());
+    assert_eq!(default.compared, 0, "no default key joins these two");
+    let wide = run(
+        &recs,
+        &[],
+        &Config {
+            single_field_keys: true,
+            ..Config::default()
+        },
+    );
+    assert_eq!(wide.compared, 1, "the birth-date key compares them");
+}
