@@ -21,6 +21,8 @@ mod jaro;
 pub mod model;
 pub mod normalize;
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
@@ -55,29 +57,36 @@ pub struct Recording {
     pub has_card: bool,
 }
 
-/// A recording prepared for comparison.
+/// A recording prepared for comparison, borrowing what needs no change from the recording (a
+/// million of them are held at once).
 #[derive(Debug, Clone)]
-pub struct Prepared {
+pub struct Prepared<'a> {
     pub(crate) tokens: Vec<String>,
     /// Bit i: `tokens[i]` is a known given name (see [`normalize::is_known_name`]).
     pub(crate) known: u32,
     pub(crate) name_key: String,
-    pub(crate) first: String,
     pub(crate) dob: [u16; 3],
     pub(crate) female: bool,
-    pub(crate) nik: String,
+    pub(crate) nik: &'a str,
     pub(crate) mother_key: String,
     pub(crate) mother_first: String,
-    pub(crate) kelurahan: String,
-    pub(crate) alamat: String,
-    pub(crate) birthplace: String,
+    pub(crate) kelurahan: &'a str,
+    pub(crate) alamat: Cow<'a, str>,
+    pub(crate) birthplace: Cow<'a, str>,
     /// Share of all recordings with this `name_key` (filled in by `term_frequencies`).
     pub(crate) name_tf: f64,
     /// Share of all recordings with this `mother_key`.
     pub(crate) mother_tf: f64,
 }
 
-fn prepare(r: &Recording, cache: &mut normalize::TokenCache) -> Prepared {
+impl Prepared<'_> {
+    /// The first token of the name (empty for no name).
+    pub(crate) fn first(&self) -> &str {
+        self.tokens.first().map_or("", String::as_str)
+    }
+}
+
+fn prepare<'a>(r: &'a Recording, cache: &mut normalize::TokenCache) -> Prepared<'a> {
     let tokens = normalize::name_tokens_cached(&r.nama, cache);
     let mother = normalize::name_tokens_cached(&r.nama_ibu, cache);
     let d = &r.tanggal_lahir;
@@ -90,31 +99,39 @@ fn prepare(r: &Recording, cache: &mut normalize::TokenCache) -> Prepared {
             .filter(|(_, t)| normalize::is_known_name(t))
             .fold(0, |bits, (i, _)| bits | 1 << i),
         name_key: normalize::name_key(&tokens),
-        first: tokens.first().cloned().unwrap_or_default(),
         tokens,
         dob: [num(0, 4), num(5, 7), num(8, 10)],
         female: r.female,
-        nik: r.nik.clone(),
+        nik: &r.nik,
         mother_key: normalize::name_key(&mother),
         mother_first: mother.first().cloned().unwrap_or_default(),
-        kelurahan: r.kelurahan.clone(),
-        alamat: squeeze_spaces(&r.alamat).to_ascii_uppercase(),
-        birthplace: r.tempat_lahir.trim().to_ascii_uppercase(),
+        kelurahan: &r.kelurahan,
+        alamat: upper(squeeze_spaces(&r.alamat)),
+        birthplace: upper(Cow::Borrowed(r.tempat_lahir.trim())),
         name_tf: 0.0,
         mother_tf: 0.0,
     }
 }
 
+/// In upper case, borrowing what already is.
+fn upper(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(s.to_ascii_uppercase())
+    } else {
+        s
+    }
+}
+
 /// Words separated by single spaces (borrowing the common case that already is).
-fn squeeze_spaces(s: &str) -> String {
+fn squeeze_spaces(s: &str) -> Cow<'_, str> {
     let clean = !s.starts_with(' ')
         && !s.ends_with(' ')
         && !s.contains("  ")
         && !s.contains(|c: char| c.is_whitespace() && c != ' ');
     if clean {
-        s.to_string()
+        Cow::Borrowed(s)
     } else {
-        s.split_whitespace().collect::<Vec<_>>().join(" ")
+        Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
 
@@ -319,16 +336,16 @@ impl KeyHash {
 }
 
 /// Each blocking key: its hash for a record, or `None` when the record has no such key.
-type KeyFn = fn(&Prepared) -> Option<u64>;
+type KeyFn = fn(&Prepared<'_>) -> Option<u64>;
 
 /// The blocking keys with their block caps as a share of [`Config::max_block`] (divisor).
 const BLOCK_KEYS: [(KeyFn, usize); 10] = [
     (
-        |r| (!r.nik.is_empty()).then(|| KeyHash::new(0).str(&r.nik).finish()),
+        |r| (!r.nik.is_empty()).then(|| KeyHash::new(0).str(r.nik).finish()),
         1,
     ),
     (
-        |r| (!r.first.is_empty()).then(|| KeyHash::new(1).date(r.dob).str(&r.first).finish()),
+        |r| (!r.first().is_empty()).then(|| KeyHash::new(1).date(r.dob).str(&r.first()).finish()),
         1,
     ),
     (
@@ -356,18 +373,18 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
     ),
     (
         |r| {
-            (!r.mother_key.is_empty() && !r.first.is_empty())
-                .then(|| KeyHash::new(4).str(&r.mother_key).str(&r.first).finish())
+            (!r.mother_key.is_empty() && !r.first().is_empty())
+                .then(|| KeyHash::new(4).str(&r.mother_key).str(&r.first()).finish())
         },
         1,
     ),
     // The NIK's own date and sex digits with the first name: a new NIK after a move keeps them.
     (
         |r| {
-            (r.nik.len() == 16 && !r.first.is_empty() && r.nik.is_char_boundary(6)).then(|| {
+            (r.nik.len() == 16 && !r.first().is_empty() && r.nik.is_char_boundary(6)).then(|| {
                 KeyHash::new(5)
                     .bytes(&r.nik.as_bytes()[6..12])
-                    .str(&r.first)
+                    .str(&r.first())
                     .finish()
             })
         },
@@ -381,7 +398,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
             (r.tokens.len() >= 2 && r.dob[0] != 0).then(|| {
                 KeyHash::new(6)
                     .bytes(&r.dob[0].to_le_bytes())
-                    .str(&r.first)
+                    .str(&r.first())
                     .str(&r.tokens[r.tokens.len() - 1])
                     .finish()
             })
@@ -393,7 +410,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
             (r.tokens.len() >= 2 && r.dob[1] != 0).then(|| {
                 KeyHash::new(9)
                     .bytes(&[r.dob[1] as u8, r.dob[2] as u8])
-                    .str(&r.first)
+                    .str(&r.first())
                     .str(&r.tokens[r.tokens.len() - 1])
                     .finish()
             })
@@ -416,7 +433,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
     (
         |r| {
             (!r.alamat.is_empty() && !r.kelurahan.is_empty())
-                .then(|| KeyHash::new(8).str(&r.kelurahan).str(&r.alamat).finish())
+                .then(|| KeyHash::new(8).str(r.kelurahan).str(&r.alamat).finish())
         },
         10,
     ),
@@ -431,7 +448,7 @@ const SINGLE_FIELD_KEYS: [(KeyFn, usize); 4] = [
         1,
     ),
     (
-        |r| (!r.first.is_empty()).then(|| KeyHash::new(21).str(&r.first).finish()),
+        |r| (!r.first().is_empty()).then(|| KeyHash::new(21).str(&r.first()).finish()),
         1,
     ),
     (
@@ -439,7 +456,7 @@ const SINGLE_FIELD_KEYS: [(KeyFn, usize); 4] = [
         1,
     ),
     (
-        |r| (!r.kelurahan.is_empty()).then(|| KeyHash::new(23).str(&r.kelurahan).finish()),
+        |r| (!r.kelurahan.is_empty()).then(|| KeyHash::new(23).str(r.kelurahan).finish()),
         1,
     ),
 ];

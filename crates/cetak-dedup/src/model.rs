@@ -141,7 +141,7 @@ fn name_level(a: &Prepared, b: &Prepared, twin_rule: bool) -> u8 {
             5
         } else if whole >= 0.88 || best >= 0.88 || subset {
             4
-        } else if a.first == b.first {
+        } else if a.first() == b.first() {
             3
         } else if same_last_name(a, b) {
             // A family name or a second name in common, the first name replaced.
@@ -368,7 +368,7 @@ impl SplitMix {
 pub(crate) fn term_frequencies(records: &mut [Prepared]) {
     let n = records.len().max(1) as f64;
     let shares: Vec<(f64, f64)> = {
-        let count = |key: fn(&Prepared) -> &str| {
+        let count = |key: for<'r> fn(&'r Prepared<'_>) -> &'r str| {
             let mut counts: HashMap<&str, u32> = HashMap::default();
             counts.reserve(records.len() / 2);
             for r in records.iter() {
@@ -666,8 +666,8 @@ mod tests {
     use super::*;
     use crate::{Recording, normalize::TokenCache, prepare};
 
-    fn person(nama: &str, dob: &str, birthplace: &str) -> Prepared {
-        let r = Recording {
+    fn person(nama: &str, dob: &str, birthplace: &str) -> Recording {
+        Recording {
             id: nama.into(),
             nik: String::new(),
             nama: nama.into(),
@@ -679,12 +679,13 @@ mod tests {
             kelurahan: String::new(),
             recorded_at: String::new(),
             has_card: false,
-        };
-        prepare(&r, &mut TokenCache::default())
+        }
     }
 
-    fn level(field: usize, a: &Prepared, b: &Prepared, twin_rule: bool) -> &'static str {
-        LEVELS[field][compare(a, b, twin_rule)[field] as usize]
+    fn level(field: usize, a: &Recording, b: &Recording, twin_rule: bool) -> &'static str {
+        let mut cache = TokenCache::default();
+        let (a, b) = (prepare(a, &mut cache), prepare(b, &mut cache));
+        LEVELS[field][compare(&a, &b, twin_rule)[field] as usize]
     }
 
     #[test]
