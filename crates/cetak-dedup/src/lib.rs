@@ -345,7 +345,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
         1,
     ),
     (
-        |r| (!r.first().is_empty()).then(|| KeyHash::new(1).date(r.dob).str(&r.first()).finish()),
+        |r| (!r.first().is_empty()).then(|| KeyHash::new(1).date(r.dob).str(r.first()).finish()),
         1,
     ),
     (
@@ -374,7 +374,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
     (
         |r| {
             (!r.mother_key.is_empty() && !r.first().is_empty())
-                .then(|| KeyHash::new(4).str(&r.mother_key).str(&r.first()).finish())
+                .then(|| KeyHash::new(4).str(&r.mother_key).str(r.first()).finish())
         },
         1,
     ),
@@ -384,7 +384,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
             (r.nik.len() == 16 && !r.first().is_empty() && r.nik.is_char_boundary(6)).then(|| {
                 KeyHash::new(5)
                     .bytes(&r.nik.as_bytes()[6..12])
-                    .str(&r.first())
+                    .str(r.first())
                     .finish()
             })
         },
@@ -398,7 +398,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
             (r.tokens.len() >= 2 && r.dob[0] != 0).then(|| {
                 KeyHash::new(6)
                     .bytes(&r.dob[0].to_le_bytes())
-                    .str(&r.first())
+                    .str(r.first())
                     .str(&r.tokens[r.tokens.len() - 1])
                     .finish()
             })
@@ -410,7 +410,7 @@ const BLOCK_KEYS: [(KeyFn, usize); 10] = [
             (r.tokens.len() >= 2 && r.dob[1] != 0).then(|| {
                 KeyHash::new(9)
                     .bytes(&[r.dob[1] as u8, r.dob[2] as u8])
-                    .str(&r.first())
+                    .str(r.first())
                     .str(&r.tokens[r.tokens.len() - 1])
                     .finish()
             })
@@ -448,7 +448,7 @@ const SINGLE_FIELD_KEYS: [(KeyFn, usize); 4] = [
         1,
     ),
     (
-        |r| (!r.first().is_empty()).then(|| KeyHash::new(21).str(&r.first()).finish()),
+        |r| (!r.first().is_empty()).then(|| KeyHash::new(21).str(r.first()).finish()),
         1,
     ),
     (

@@ -259,7 +259,7 @@ fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
     // its date digits say nothing the birth dates do not). Another kind of identifier (a
     // social security number in the FEBRL benchmark) with one edit is "near".
     let nik_shaped = a.nik.len() == 16 || b.nik.len() == 16;
-    u8::from(!nik_shaped && crate::jaro::within_one_edit(&a.nik, &b.nik))
+    u8::from(!nik_shaped && crate::jaro::within_one_edit(a.nik, b.nik))
 }
 
 fn mother_level(a: &Prepared, b: &Prepared) -> u8 {
