@@ -89,6 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     p.probability,
                     p.why,
                     p.evidence
+                        .fields()
                         .iter()
                         .map(|e| (e.field, e.level, e.weight))
                         .collect::<Vec<_>>()

@@ -193,6 +193,33 @@ pub struct FieldEvidence {
     pub weight: f64,
 }
 
+/// The evidence of one pair, kept compact (a million-row run links hundreds of thousands of
+/// pairs): each field's level and weight. It serialises as a list of [`FieldEvidence`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    levels: [u8; model::FIELDS],
+    weights: [f64; model::FIELDS],
+}
+
+impl Evidence {
+    /// Per field: its name, level and weight (log2 Bayes factor, two decimals).
+    pub fn fields(&self) -> Vec<FieldEvidence> {
+        (0..model::FIELDS)
+            .map(|f| FieldEvidence {
+                field: model::FIELD_NAMES[f],
+                level: model::level_name(f, self.levels[f]),
+                weight: (self.weights[f] * 100.0).round() / 100.0,
+            })
+            .collect()
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.fields().serialize(s)
+    }
+}
+
 /// A scored pair with its evidence.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoredPair {
@@ -203,7 +230,7 @@ pub struct ScoredPair {
     /// Match probability.
     pub probability: f64,
     /// Evidence per field.
-    pub evidence: Vec<FieldEvidence>,
+    pub evidence: Evidence,
     /// Why it waits for a supervisor (review pairs only).
     pub why: Option<String>,
 }
@@ -571,7 +598,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             a,
             b,
             probability: prob,
-            evidence: model.evidence(&prepared[a as usize], &prepared[b as usize], &levels[i]),
+            evidence: model.evidence(&prepared[a as usize], &levels[i]),
             why,
         }
     };

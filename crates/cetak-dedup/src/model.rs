@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap as HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::{FieldEvidence, Prepared};
+use crate::{Evidence, Prepared};
 
 /// Number of compared fields.
 pub const FIELDS: usize = 7;
@@ -639,26 +639,21 @@ impl Model {
         1.0 / (1.0 + (-score).exp2())
     }
 
-    /// Per-field evidence of a pair.
-    pub fn evidence(
-        &self,
-        a: &Prepared,
-        _b: &Prepared,
-        levels: &[u8; FIELDS],
-    ) -> Vec<FieldEvidence> {
-        levels
-            .iter()
-            .enumerate()
-            .map(|(f, &l)| FieldEvidence {
-                field: FIELD_NAMES[f],
-                level: if l == MISSING {
-                    "missing"
-                } else {
-                    LEVELS[f][l as usize]
-                },
-                weight: (self.weight(a, f, l) * 100.0).round() / 100.0,
-            })
-            .collect()
+    /// Per-field evidence of a pair (`a` is the side whose names' frequencies count).
+    pub fn evidence(&self, a: &Prepared, levels: &[u8; FIELDS]) -> Evidence {
+        Evidence {
+            levels: *levels,
+            weights: std::array::from_fn(|f| self.weight(a, f, levels[f])),
+        }
+    }
+}
+
+/// The name of a field's level (`missing` for a value missing on either side).
+pub fn level_name(field: usize, level: u8) -> &'static str {
+    if level == MISSING {
+        "missing"
+    } else {
+        LEVELS[field][level as usize]
     }
 }
 

@@ -186,7 +186,7 @@ fn every_link_and_review_pair_carries_evidence_per_field() {
     let r = run(&recs, &[], &Config::default());
     assert!(!r.links.is_empty());
     for p in r.links.iter().chain(&r.review) {
-        assert_eq!(p.evidence.len(), cetak_dedup::model::FIELDS);
+        assert_eq!(p.evidence.fields().len(), cetak_dedup::model::FIELDS);
     }
     for p in &r.review {
         assert!(p.why.as_deref().is_some_and(|w| !w.is_empty()));
