@@ -499,26 +499,33 @@ fn candidate_pairs(p: &[Prepared], config: &Config) -> (Vec<(u32, u32)>, u64) {
     } else {
         BLOCK_KEYS.to_vec()
     };
-    let per_key: Vec<(Vec<(u32, u32)>, u64)> = keys
+    // A key's hash and the recording's index share one word, so that a block is a run of one
+    // sorted Vec<u64>: the index takes the low bits, the hash the rest (44 bits for a million
+    // recordings; two keys that meet in those bits only add comparisons).
+    let index_bits = (64 - (p.len() as u64).leading_zeros()).max(1);
+    let index_mask = (1u64 << index_bits) - 1;
+    // A pair as one word too: lower index high, so that sorting orders by (a, b).
+    let per_key: Vec<(Vec<u64>, u64)> = keys
         .par_iter()
         .map(|&(key, divisor)| {
             let cap = (max_block / divisor).max(2);
-            let mut keyed: Vec<(u64, u32)> = p
+            let mut keyed: Vec<u64> = p
                 .iter()
                 .enumerate()
-                .filter_map(|(i, r)| key(r).map(|h| (h, i as u32)))
+                .filter_map(|(i, r)| key(r).map(|h| (h & !index_mask) | i as u64))
                 .collect();
             keyed.sort_unstable();
             let mut pairs = Vec::new();
             let mut skipped = 0;
-            for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+            for block in keyed.chunk_by(|x, y| x & !index_mask == y & !index_mask) {
                 if block.len() > cap {
                     skipped += 1;
                     continue;
                 }
-                for (x, &(_, a)) in block.iter().enumerate() {
-                    for &(_, b) in &block[x + 1..] {
-                        pairs.push((a.min(b), a.max(b)));
+                // Sorted, so within a block the indexes ascend: a < b.
+                for (x, &a) in block.iter().enumerate() {
+                    for &b in &block[x + 1..] {
+                        pairs.push((a & index_mask) << 32 | (b & index_mask));
                     }
                 }
             }
@@ -526,10 +533,14 @@ fn candidate_pairs(p: &[Prepared], config: &Config) -> (Vec<(u32, u32)>, u64) {
         })
         .collect();
     let skipped = per_key.iter().map(|(_, s)| s).sum();
-    let mut all: Vec<(u32, u32)> = per_key.into_iter().flat_map(|(p, _)| p).collect();
+    let mut all: Vec<u64> = per_key.into_iter().flat_map(|(p, _)| p).collect();
     all.par_sort_unstable();
     all.dedup();
-    (all, skipped)
+    let pairs = all
+        .into_iter()
+        .map(|w| ((w >> 32) as u32, w as u32))
+        .collect();
+    (pairs, skipped)
 }
 
 /// Run dedup over all recordings, honouring earlier supervisor decisions.

@@ -367,27 +367,26 @@ impl SplitMix {
 /// term frequencies), written into the prepared recordings once, before any scoring.
 pub(crate) fn term_frequencies(records: &mut [Prepared]) {
     let n = records.len().max(1) as f64;
-    let shares: Vec<(f64, f64)> = {
-        let count = |key: for<'r> fn(&'r Prepared<'_>) -> &'r str| {
-            let mut counts: HashMap<&str, u32> = HashMap::default();
-            counts.reserve(records.len() / 2);
-            for r in records.iter() {
-                *counts.entry(key(r)).or_default() += 1;
+    // Count equal keys by sorting their hashes (a million strings in a hash map is slower); a
+    // 64-bit collision between two different names would only make both look a little
+    // commoner.
+    let shares = |key: for<'r> fn(&'r Prepared<'_>) -> &'r str| -> Vec<f64> {
+        let mut keyed: Vec<(u64, u32)> = records
+            .par_iter()
+            .enumerate()
+            .map(|(i, r)| (crate::KeyHash::new(0).str(key(r)).finish(), i as u32))
+            .collect();
+        keyed.par_sort_unstable();
+        let mut share = vec![0.0; records.len()];
+        for run in keyed.chunk_by(|x, y| x.0 == y.0) {
+            for &(_, i) in run {
+                share[i as usize] = run.len() as f64 / n;
             }
-            counts
-        };
-        let (names, mothers) = rayon::join(|| count(|r| &r.name_key), || count(|r| &r.mother_key));
-        records
-            .iter()
-            .map(|r| {
-                (
-                    f64::from(names[r.name_key.as_str()]) / n,
-                    f64::from(mothers[r.mother_key.as_str()]) / n,
-                )
-            })
-            .collect()
+        }
+        share
     };
-    for (r, (name, mother)) in records.iter_mut().zip(shares) {
+    let (names, mothers) = rayon::join(|| shares(|r| &r.name_key), || shares(|r| &r.mother_key));
+    for ((r, name), mother) in records.iter_mut().zip(names).zip(mothers) {
         r.name_tf = name;
         r.mother_tf = mother;
     }
