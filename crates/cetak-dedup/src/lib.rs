@@ -61,7 +61,7 @@ pub struct Recording {
 /// million of them are held at once).
 #[derive(Debug, Clone)]
 pub struct Prepared<'a> {
-    pub(crate) tokens: Vec<String>,
+    pub(crate) tokens: Vec<normalize::Token>,
     /// Bit i: `tokens[i]` is a known given name (see [`normalize::is_known_name`]).
     pub(crate) known: u32,
     pub(crate) name_key: String,
@@ -69,7 +69,7 @@ pub struct Prepared<'a> {
     pub(crate) female: bool,
     pub(crate) nik: &'a str,
     pub(crate) mother_key: String,
-    pub(crate) mother_first: String,
+    pub(crate) mother_first: normalize::Token,
     pub(crate) kelurahan: &'a str,
     pub(crate) alamat: Cow<'a, str>,
     pub(crate) birthplace: Cow<'a, str>,
@@ -82,7 +82,7 @@ pub struct Prepared<'a> {
 impl Prepared<'_> {
     /// The first token of the name (empty for no name).
     pub(crate) fn first(&self) -> &str {
-        self.tokens.first().map_or("", String::as_str)
+        self.tokens.first().map_or("", |t| t)
     }
 }
 
@@ -104,7 +104,7 @@ fn prepare<'a>(r: &'a Recording, cache: &mut normalize::TokenCache) -> Prepared<
         female: r.female,
         nik: &r.nik,
         mother_key: normalize::name_key(&mother),
-        mother_first: mother.first().cloned().unwrap_or_default(),
+        mother_first: mother.first().cloned().unwrap_or_else(|| "".into()),
         kelurahan: &r.kelurahan,
         alamat: upper(squeeze_spaces(&r.alamat)),
         birthplace: upper(Cow::Borrowed(r.tempat_lahir.trim())),

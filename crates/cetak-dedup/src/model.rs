@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap as HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::normalize::Token;
 use crate::{Evidence, Prepared};
 
 /// Number of compared fields.
@@ -121,7 +122,7 @@ fn name_level(a: &Prepared, b: &Prepared, twin_rule: bool) -> u8 {
     // A single name inside a longer one (DEBORA / DEBORA LATIFAH) is common among different
     // people: only a subset of two or more different tokens counts as close (CAMPBELL
     // CAMPBELL is one name twice).
-    let repeats = |t: &[String]| t.iter().enumerate().any(|(i, x)| t[..i].contains(x));
+    let repeats = |t: &[Token]| t.iter().enumerate().any(|(i, x)| t[..i].contains(x));
     let close_subset = subset && short.tokens.len() >= 2 && !repeats(&short.tokens);
     // Token by token, in either order: a typo in one token of several. Only worth computing
     // when the whole names are neither clearly close nor clearly apart (it is the hot loop).
@@ -162,12 +163,10 @@ fn name_level(a: &Prepared, b: &Prepared, twin_rule: bool) -> u8 {
 /// Both names have two or more tokens and end in the same one, also when one of them is
 /// split in two (ABDURAHMAN / ABDU RAHMAN, GEORGE / GEORG E).
 fn same_last_name(a: &Prepared, b: &Prepared) -> bool {
-    fn ends_with_joined(x: &[String], last: &str) -> bool {
+    fn ends_with_joined(x: &[Token], last: &str) -> bool {
         match x {
             [.., p, q] => {
-                last.len() == p.len() + q.len()
-                    && last.starts_with(p.as_str())
-                    && last.ends_with(q.as_str())
+                last.len() == p.len() + q.len() && last.starts_with(&**p) && last.ends_with(&**q)
             }
             _ => false,
         }
@@ -192,7 +191,7 @@ fn distinct_given_names(a: &Prepared, b: &Prepared) -> bool {
     }
     only(a, b).any(|(t, t_known)| {
         // The nearest token of the other name (the first of equals), by edit distance.
-        let mut nearest: Option<(usize, &String, bool)> = None;
+        let mut nearest: Option<(usize, &Token, bool)> = None;
         for (u, u_known) in only(b, a) {
             let d = crate::jaro::osa_distance(t, u);
             if nearest.is_none_or(|(best, _, _)| d < best) {
@@ -204,7 +203,7 @@ fn distinct_given_names(a: &Prepared, b: &Prepared) -> bool {
 }
 
 /// (token, is a known name) of `x` that `y` lacks.
-fn only_in<'a>(x: &'a Prepared, y: &'a Prepared) -> impl Iterator<Item = (&'a String, bool)> {
+fn only_in<'a>(x: &'a Prepared, y: &'a Prepared) -> impl Iterator<Item = (&'a Token, bool)> {
     x.tokens
         .iter()
         .enumerate()

@@ -79,14 +79,20 @@ fn clean_token(s: &str) -> String {
 /// The tokens of a person's own name, titles removed, abbreviations expanded, in order.
 pub fn name_tokens(name: &str) -> Vec<String> {
     name_tokens_cached(name, &mut TokenCache::default())
+        .iter()
+        .map(|t| t.to_string())
+        .collect()
 }
+
+/// A canonical name token, shared: one spelling in a million recordings is one allocation.
+pub type Token = std::sync::Arc<str>;
 
 /// Raw token → its canonical sound key (`None` for a title): names repeat across a registry,
 /// so each worker normalises a spelling once.
-pub type TokenCache = rustc_hash::FxHashMap<Box<str>, Option<Box<str>>>;
+pub type TokenCache = rustc_hash::FxHashMap<Box<str>, Option<Token>>;
 
 /// [`name_tokens`] with a cache of tokens already seen.
-pub fn name_tokens_cached(name: &str, cache: &mut TokenCache) -> Vec<String> {
+pub fn name_tokens_cached(name: &str, cache: &mut TokenCache) -> Vec<Token> {
     let mut out = Vec::new();
     for raw in name.split([' ', ',', '-', '.']) {
         if raw.is_empty() {
@@ -94,17 +100,17 @@ pub fn name_tokens_cached(name: &str, cache: &mut TokenCache) -> Vec<String> {
         }
         if let Some(known) = cache.get(raw) {
             if let Some(k) = known {
-                out.push(k.to_string());
+                out.push(k.clone());
             }
             continue;
         }
-        let key = token_key(raw);
+        let key: Option<Token> = token_key(raw).map(Token::from);
         if let Some(k) = &key {
             out.push(k.clone());
         }
         // A flood of distinct garbage must not grow the cache without bound.
         if cache.len() < 200_000 {
-            cache.insert(raw.into(), key.map(String::into_boxed_str));
+            cache.insert(raw.into(), key);
         }
     }
     out
@@ -170,8 +176,8 @@ pub fn sound_key(token: &str) -> String {
 }
 
 /// The whole name as one comparable key: tokens in sorted order (token order varies).
-pub fn name_key(tokens: &[String]) -> String {
-    let mut t: Vec<&str> = tokens.iter().map(String::as_str).collect();
+pub fn name_key<T: AsRef<str>>(tokens: &[T]) -> String {
+    let mut t: Vec<&str> = tokens.iter().map(AsRef::as_ref).collect();
     t.sort_unstable();
     t.join(" ")
 }
