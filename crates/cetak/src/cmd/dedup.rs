@@ -138,13 +138,7 @@ pub fn run_dedup(ctx: &Context, a: DedupArgs) -> anyhow::Result<ExitCode> {
     };
     let mut store = open_store(&ctx.db)?;
     let progress = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let report = dedup_with_progress(
-        &mut store,
-        &config,
-        &Actor::system("dedup"),
-        progress,
-        true,
-    )?;
+    let report = dedup_with_progress(&mut store, &config, &Actor::system("dedup"), progress, true)?;
     if ctx.json {
         print_json(&serde_json::to_value(&report)?)?;
     } else {
