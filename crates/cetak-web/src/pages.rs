@@ -12,7 +12,7 @@ use cetak_domain::lifecycle::{Actor, RecordState};
 use cetak_print::schedule::{self, Readiness};
 use cetak_print::spool::{AttemptEvent, AttemptState};
 use cetak_print::stock::{SerialRange, SpoilCause};
-use cetak_store::StoreError;
+use cetak_store::{Store, StoreError};
 use minijinja::{Environment, State as TplState, context};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -224,6 +224,21 @@ fn now() -> OffsetDateTime {
 
 fn back(to: &str) -> Response {
     Redirect::to(to).into_response()
+}
+
+/// Make a change in the store as the signed-in user, then send the browser back to `to`; a
+/// refused change answers with its reason ([`store_error`]).
+async fn change_then_back<R: Send + 'static>(
+    st: &AppState,
+    sess: &Session,
+    to: &str,
+    change: impl FnOnce(&mut Store, &Actor) -> Result<R, StoreError> + Send + 'static,
+) -> Response {
+    let a = actor(sess);
+    match st.pool.run(move |s| change(s, &a)).await {
+        Ok(_) => back(to),
+        Err(e) => store_error(e),
+    }
 }
 
 // ---------------------------------------------------------------- public
@@ -835,20 +850,15 @@ async fn set_paused(
     Extension(sess): Extension<Session>,
     paused: bool,
 ) -> Response {
-    let a = actor(&sess);
     let why = if paused {
         "paused from the print page"
     } else {
         "resumed from the print page"
     };
-    match st
-        .pool
-        .run(move |s| s.printer_set_paused(&name, paused, &a, now(), why))
-        .await
-    {
-        Ok(()) => back("/print"),
-        Err(e) => store_error(e),
-    }
+    change_then_back(&st, &sess, "/print", move |s, a| {
+        s.printer_set_paused(&name, paused, a, now(), why)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -878,15 +888,10 @@ pub(crate) async fn inspect(
                 .into_response();
         }
     };
-    let a = actor(&sess);
-    match st
-        .pool
-        .run(move |s| s.attempt_apply(id, &event, &a, now()))
-        .await
-    {
-        Ok(_) => back("/print"),
-        Err(e) => store_error(e),
-    }
+    change_then_back(&st, &sess, "/print", move |s, a| {
+        s.attempt_apply(id, &event, a, now())
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -900,15 +905,10 @@ pub(crate) async fn raise(
     Extension(sess): Extension<Session>,
     Form(f): Form<RaiseForm>,
 ) -> Response {
-    let a = actor(&sess);
-    match st
-        .pool
-        .run(move |s| s.print_raise(f.recording_id.trim(), &a, now(), &f.reason))
-        .await
-    {
-        Ok(()) => back("/print"),
-        Err(e) => store_error(e),
-    }
+    change_then_back(&st, &sess, "/print", move |s, a| {
+        s.print_raise(f.recording_id.trim(), a, now(), &f.reason)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -923,15 +923,10 @@ pub(crate) async fn handover(
     Extension(sess): Extension<Session>,
     Form(f): Form<HandoverForm>,
 ) -> Response {
-    let a = actor(&sess);
-    match st
-        .pool
-        .run(move |s| s.handover(f.nik.trim(), &f.to, &f.id_check, &a, now()))
-        .await
-    {
-        Ok(_) => back("/print"),
-        Err(e) => store_error(e),
-    }
+    change_then_back(&st, &sess, "/print", move |s, a| {
+        s.handover(f.nik.trim(), &f.to, &f.id_check, a, now())
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- review
@@ -1111,26 +1106,14 @@ pub(crate) async fn stock_receive(
     {
         return (StatusCode::UNPROCESSABLE_ENTITY, "date must be YYYY-MM-DD").into_response();
     }
-    let a = actor(&sess);
-    match st
-        .pool
-        .run(move |s| {
-            s.stock_receive(
-                SerialRange {
-                    first: f.first,
-                    last: f.last,
-                },
-                &f.date,
-                &f.reference,
-                &a,
-                now(),
-            )
-        })
-        .await
-    {
-        Ok(_) => back("/stock"),
-        Err(e) => store_error(e),
-    }
+    change_then_back(&st, &sess, "/stock", move |s, a| {
+        let range = SerialRange {
+            first: f.first,
+            last: f.last,
+        };
+        s.stock_receive(range, &f.date, &f.reference, a, now())
+    })
+    .await
 }
 
 pub(crate) async fn stock_report(State(st): S, Query(q): Query<LangQuery>) -> Response {
@@ -1261,13 +1244,8 @@ pub(crate) async fn users_create(
         )
             .into_response();
     };
-    let a = actor(&sess);
-    match st
-        .pool
-        .run(move |s| s.user_add(f.name.trim(), role, &hash, &a, now()))
-        .await
-    {
-        Ok(_) => back("/users"),
-        Err(e) => store_error(e),
-    }
+    change_then_back(&st, &sess, "/users", move |s, a| {
+        s.user_add(f.name.trim(), role, &hash, a, now())
+    })
+    .await
 }
