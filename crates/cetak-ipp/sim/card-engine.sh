@@ -13,8 +13,10 @@ uuid=${IPP_JOB_UUID#urn:uuid:}
 ext=${1##*.}
 echo "INFO: printing card $IPP_JOB_NAME ($CONTENT_TYPE) fault=$fault" >&2
 echo "ATTR: job-impressions=1" >&2
+# feed.log: the physical order in which cards left the hopper (the tests' ledger reads it).
 case "$fault" in
   jam)
+    echo "jam ${IPP_JOB_NAME:-untitled}" >> "$D/feed.log"
     sleep 0.3
     echo "STATE: +media-jam" >&2
     echo "ERROR: card jammed in transport" >&2
@@ -24,9 +26,11 @@ case "$fault" in
     echo "ERROR: cover open" >&2
     exit 1;;
   slow*)
+    echo "fed ${IPP_JOB_NAME:-untitled}" >> "$D/feed.log"
     secs=${fault#slow}
     sleep ${secs:-30};;
   *)
+    echo "fed ${IPP_JOB_NAME:-untitled}" >> "$D/feed.log"
     sleep 0.5;;
 esac
 echo "STATE: -media-jam,cover-open" >&2

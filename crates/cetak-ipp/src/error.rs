@@ -9,7 +9,7 @@
 //! | [`IppError::Timeout`] | connected, but the request could not be written or no complete reply arrived before the deadline (incl. a slowloris drip) | unknown | **yes** |
 //! | [`IppError::Broken`] | connected, then reset / closed / truncated before a complete reply | unknown | **yes** |
 //! | [`IppError::Malformed`] | a complete reply that is not a valid IPP response to this request (garbage, truncated IPP, over the size cap, wrong request-id, Print-Job success without job-id) | unknown | **yes** |
-//! | [`IppError::Http`] | an HTTP status other than 200 | 4xx: the server refused the request before IPP processing | 4xx: no; 1xx/3xx/5xx: **yes** |
+//! | [`IppError::Http`] | an HTTP status other than 200 | unknown (a 4xx may come from a proxy after the printer took the job) | **yes** |
 //! | [`IppError::Refused`] | a valid IPP reply with an error status (≥ 0x0400) | yes, and refused | no, except `server-error-internal-error`, `-device-error`, `-temporary-error` (RFC 8011 §4.1.8: these can be sent *after* the job was created) |
 //!
 //! Only the first three are safe to re-send blindly. Everything that says "yes" must be reconciled
@@ -94,9 +94,10 @@ impl IppError {
                 *status,
                 STATUS_INTERNAL_ERROR | STATUS_DEVICE_ERROR | STATUS_TEMPORARY_ERROR
             ),
-            // A 4xx is the HTTP server refusing the request before handing it to IPP (401, 403,
-            // 404, 413, …). Anything else (a proxy's 502/504, a redirect) says nothing certain.
-            IppError::Http { status, .. } => !(400..500).contains(status),
+            // No HTTP status is proof: a proxy or a printer's web layer may answer 4xx (408,
+            // 413, 429, even 400) after the IPP part already created the job. Looking the job
+            // up costs one request; a second card costs a blank and a resident's trust.
+            IppError::Http { .. } => true,
         }
     }
 }
@@ -133,7 +134,10 @@ mod tests {
             status: 401,
             reason: "Unauthorized".into(),
         };
-        assert!(!http401.job_may_exist());
+        assert!(
+            http401.job_may_exist(),
+            "a 4xx may follow a created job: look it up"
+        );
         let http502 = IppError::Http {
             status: 502,
             reason: "Bad Gateway".into(),

@@ -246,6 +246,55 @@ impl SimPrinter {
         }
     }
 
+    /// SIGKILL only the printer's controller (ippeveprinter), leaving a card engine that is
+    /// feeding a card running: like a printer whose network board reboots while the card is
+    /// still going through. The card comes out; the restarted printer knows nothing of it.
+    pub fn kill_controller_only(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until && port_open(self.port) {
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Start the controller again after [`kill_controller_only`](Self::kill_controller_only),
+    /// without touching a card engine that still runs.
+    pub fn start_controller(&mut self) -> Result<(), SimError> {
+        let program = find_program("ippeveprinter", "cups-ipp-utils")?;
+        ensure_system_dbus()?;
+        let mut last = None;
+        for _ in 0..3 {
+            match self.spawn(&program) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    last = Some(e);
+                    sleep(Duration::from_millis(300));
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| SimError::NotReady {
+            port: self.port,
+            why: "no attempt made".into(),
+            log: String::new(),
+        }))
+    }
+
+    /// The physical feed log: one line per card the engine took from the hopper, in order —
+    /// `fed <job-name>` (it went through) or `jam <job-name>` (taken, stuck in transport). A
+    /// job that fails before feeding (cover open) takes no card.
+    pub fn feed_log(&self) -> Vec<(String, String)> {
+        fs::read_to_string(self.dir.join("feed.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(k, n)| (k.to_string(), n.to_string()))
+            .collect()
+    }
+
     /// Start the printer again on the same port with the same directory (after [`kill`](Self::kill),
     /// or killing it first). Its job list starts empty and job ids start again at 1.
     pub fn restart(&mut self) -> Result<(), SimError> {

@@ -366,7 +366,14 @@ fn huge_replies_are_rejected_with_bounded_memory() {
 
 #[test]
 fn http_error_statuses() {
-    for (status, may_exist) in [(404u16, false), (401, false), (503, true), (302, true)] {
+    // Every HTTP status leaves the job possible: a 4xx may come after the job was created.
+    for (status, may_exist) in [
+        (404u16, true),
+        (401, true),
+        (408, true),
+        (503, true),
+        (302, true),
+    ] {
         let (client, server) = fake(move |s, _| {
             let _ = write!(
                 s,

@@ -405,6 +405,35 @@ pub struct PendingAttempt {
     pub job_uuid: Option<String>,
 }
 
+/// What to make of "the printer does not know this job".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotFoundVerdict {
+    /// Believe it: the attempt goes to inspection.
+    Believe,
+    /// First idle miss: remember when, look again later.
+    StartWaiting,
+    /// Missed again, but too soon after the first: look again later.
+    KeepWaiting,
+    /// The printer is working: a card may still come out; forget the earlier miss.
+    RestartWaiting,
+}
+
+/// "Not in the printer" is believed only when the printer is idle and a second lookup, at least
+/// `gap` after the first idle miss, agrees. A printer that was restarted mid-job may feed the
+/// card seconds after its job list came back empty.
+pub fn not_found_verdict(
+    since_first_idle_miss: Option<std::time::Duration>,
+    idle: bool,
+    gap: std::time::Duration,
+) -> NotFoundVerdict {
+    match (idle, since_first_idle_miss) {
+        (false, _) => NotFoundVerdict::RestartWaiting,
+        (true, None) => NotFoundVerdict::StartWaiting,
+        (true, Some(waited)) if waited >= gap => NotFoundVerdict::Believe,
+        (true, Some(_)) => NotFoundVerdict::KeepWaiting,
+    }
+}
+
 /// After a crash, a timeout or a printer restart: find the attempt in the printer's job list.
 /// A sent job is matched by uuid only (ids restart); an intent by its name (we never heard a
 /// uuid).
@@ -437,6 +466,33 @@ pub fn find_in_printer(attempt: &PendingAttempt, jobs: &[PrinterJob]) -> Attempt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_job_is_believed_only_idle_and_twice() {
+        use std::time::Duration as D;
+        let gap = D::from_secs(10);
+        assert_eq!(
+            not_found_verdict(None, true, gap),
+            NotFoundVerdict::StartWaiting
+        );
+        assert_eq!(
+            not_found_verdict(Some(D::from_secs(3)), true, gap),
+            NotFoundVerdict::KeepWaiting
+        );
+        assert_eq!(
+            not_found_verdict(Some(D::from_secs(10)), true, gap),
+            NotFoundVerdict::Believe
+        );
+        assert_eq!(
+            not_found_verdict(Some(D::from_secs(60)), false, gap),
+            NotFoundVerdict::RestartWaiting,
+            "a busy printer may still feed the card"
+        );
+        assert_eq!(
+            not_found_verdict(None, false, gap),
+            NotFoundVerdict::RestartWaiting
+        );
+    }
 
     fn all_events() -> Vec<AttemptEvent> {
         vec![

@@ -10,6 +10,7 @@ mod dedup;
 mod import;
 mod migrate;
 mod print;
+mod printers;
 mod registry;
 mod sync;
 mod users;
@@ -23,8 +24,10 @@ pub use audit::{AuditEntry, VerifyReport};
 pub use dedup::{DedupSummary, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use print::{
-    AttemptRow, CardFieldsRow, Claim, ClaimRefusal, MonthlyReport, PrinterRow, StockReceipt,
+    AttemptRow, CardFieldsRow, Claim, ClaimRefusal, MonthlyReport, PrinterRow, SpoilOutcome,
+    StockReceipt,
 };
+pub use printers::{LEASE_STALE, Lease, LeaseHolder, OfficeClock, serial_ranges};
 pub use registry::{RecordStatus, StateCount};
 pub use sync::{OUTBOX_ACTIONS, OutboxEvent, SyncStatus};
 pub use users::{SessionRow, UserRow, valid_user_name};

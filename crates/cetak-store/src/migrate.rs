@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_print.sql"),
     include_str!("migrations/0004_users.sql"),
     include_str!("migrations/0005_sync.sql"),
+    include_str!("migrations/0006_print_guards.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -37,6 +37,9 @@ pub struct PrinterRow {
     pub run: PrinterRun,
     /// Unused blanks loaded in its hopper.
     pub blanks_loaded: i64,
+    /// An attempt waiting for inspection that holds this printer back (see
+    /// [`ClaimRefusal::AwaitingInspection`]).
+    pub held_by_inspection: Option<i64>,
 }
 
 /// A batch of blanks received.
@@ -117,6 +120,27 @@ pub enum ClaimRefusal {
     QueueEmpty,
     /// No blank is left in the printer or the safe.
     NoBlanks,
+    /// An attempt of this printer waits for inspection: its blank may still be on top of the
+    /// hopper, so no new card goes to this printer until the attempt is resolved (or the
+    /// operator re-seats the hopper: `cetak printer reseat`).
+    AwaitingInspection {
+        /// The attempt to resolve first.
+        attempt: i64,
+    },
+    /// This run no longer holds the printer's lease (another run took it over).
+    LeaseLost,
+}
+
+/// What [`Store::print_spoil`] did.
+#[derive(Debug, Clone)]
+pub enum SpoilOutcome {
+    /// The card was spoiled before hand-over; its record goes back to the queue.
+    Reprint(Decision),
+    /// A revoked card came back; only its blank changed.
+    Returned {
+        /// The record the card belonged to.
+        recording_id: String,
+    },
 }
 
 /// The printable fields of a record, by column name (for rendering).
@@ -295,8 +319,10 @@ impl Store {
                     (SELECT count(*) FROM print_attempts a WHERE a.printer_id = p.id AND a.print_day = ?1
                         AND a.state <> 'not_sent'),
                     EXISTS (SELECT 1 FROM print_attempts a WHERE a.printer_id = p.id AND a.state IN ('intent', 'sent')),
-                    (SELECT count(*) FROM blanks b WHERE b.loaded_in = p.id AND b.state = 'on_hand')
-             FROM printers p ORDER BY p.id",
+                    (SELECT count(*) FROM blanks b WHERE b.loaded_in = p.id AND b.state = 'on_hand'),
+                    (SELECT min(a.id) FROM print_attempts a WHERE a.printer_id = p.id AND a.state = 'inspect'
+                        AND a.id > p.hopper_reseated_after)
+             FROM printers p WHERE p.retired_at IS NULL ORDER BY p.id",
         )?;
         let rows = stmt.query_map([day], |r| {
             Ok((
@@ -311,12 +337,25 @@ impl Store {
                 r.get::<_, u32>(12)?,
                 r.get::<_, bool>(13)?,
                 r.get::<_, i64>(14)?,
+                r.get::<_, Option<i64>>(15)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, name, uri, profile, paused, since, cooling, strikes, today, busy, loaded) =
-                row?;
+            let (
+                id,
+                name,
+                uri,
+                profile,
+                paused,
+                since,
+                cooling,
+                strikes,
+                today,
+                busy,
+                loaded,
+                held,
+            ) = row?;
             out.push(PrinterRow {
                 id,
                 name,
@@ -332,6 +371,7 @@ impl Store {
                     blocked: None,
                 },
                 blanks_loaded: loaded,
+                held_by_inspection: held,
             });
         }
         Ok(out)
@@ -466,10 +506,19 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if blank_state(&tx, serial)? == BlankState::InPrint {
-            return Err(StoreError::Refused(format!(
-                "blank {serial} belongs to a print attempt: record its outcome with `cetak print inspect`"
-            )));
+        match blank_state(&tx, serial)? {
+            BlankState::InPrint => {
+                return Err(StoreError::Refused(format!(
+                    "blank {serial} belongs to a print attempt: record its outcome with `cetak print inspect`"
+                )));
+            }
+            // An issued blank is a card: the books would say spoiled while the card is valid.
+            BlankState::Issued => {
+                return Err(StoreError::Refused(format!(
+                    "blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
+                )));
+            }
+            _ => {}
         }
         let to = move_blank(&tx, serial, event, at, Some(note))?;
         audit(
@@ -546,7 +595,8 @@ impl Store {
             ),
             (
                 "SELECT k.serial FROM cards k JOIN blanks b ON b.serial = k.serial
-                 WHERE (k.state = 'spoiled') <> (b.state = 'spoiled') OR (k.state <> 'spoiled' AND b.state <> 'issued')",
+                 WHERE ((k.state = 'spoiled' OR k.returned_at IS NOT NULL) <> (b.state = 'spoiled'))
+                    OR (k.state <> 'spoiled' AND k.returned_at IS NULL AND b.state <> 'issued')",
                 "card and blank disagree",
             ),
             (
@@ -638,9 +688,15 @@ impl Store {
     ///
     /// `after` is the printer's duty-cycle state once it has taken this card
     /// (`schedule::after_card`); it is saved in the same transaction.
+    ///
+    /// `lease` is the token of this run's lease on the printer ([`Store::lease_take`]): a run
+    /// that lost its lease claims nothing. A printer with an attempt waiting for inspection gets
+    /// nothing either (its blank may still be on top of the hopper).
+    #[allow(clippy::too_many_arguments)]
     pub fn print_claim(
         &mut self,
         printer_id: i64,
+        lease: &str,
         load: i64,
         after: &PrinterRun,
         actor: &Actor,
@@ -649,6 +705,12 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if !crate::printers::lease_is(&tx, printer_id, lease)? {
+            return Ok(Err(ClaimRefusal::LeaseLost));
+        }
+        if let Some(attempt) = crate::printers::held_by_inspection(&tx, printer_id)? {
+            return Ok(Err(ClaimRefusal::AwaitingInspection { attempt }));
+        }
         let Some((key, state)) = next_in_queue(&tx, 1)?.into_iter().next() else {
             return Ok(Err(ClaimRefusal::QueueEmpty));
         };
@@ -763,6 +825,83 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let d = apply_in(&tx, attempt_id, event, actor, at)?;
+        tx.commit()?;
+        Ok(d)
+    }
+
+    /// A person's finding for an attempt, in one transaction: an attempt the printer is still
+    /// answering for is first taken over (`OperatorTakesOver`), then the finding applied. If
+    /// the finding is refused, nothing moves — not even the take-over.
+    pub fn attempt_inspect(
+        &mut self,
+        attempt_id: i64,
+        finding: &AttemptEvent,
+        takeover_why: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<Decision> {
+        if !matches!(
+            finding,
+            AttemptEvent::InspectedGood
+                | AttemptEvent::InspectedSpoiled(_)
+                | AttemptEvent::InspectedUnused
+        ) {
+            return Err(StoreError::Refused(
+                "an inspection finds the card good, spoiled or unused".into(),
+            ));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let state = attempt_state(&tx, attempt_id)?;
+        if state.is_pending() {
+            apply_in(
+                &tx,
+                attempt_id,
+                &AttemptEvent::OperatorTakesOver {
+                    why: takeover_why.to_string(),
+                },
+                actor,
+                at,
+            )?;
+        }
+        let d = apply_in(&tx, attempt_id, finding, actor, at)?
+            .ok_or_else(|| StoreError::Refused(format!("attempt {attempt_id}: nothing changed")))?;
+        tx.commit()?;
+        Ok(d)
+    }
+
+    /// An attempt's state.
+    pub fn attempt_state(&self, attempt_id: i64) -> Result<AttemptState> {
+        attempt_state(&self.conn, attempt_id)
+    }
+}
+
+fn attempt_state(conn: &rusqlite::Connection, attempt_id: i64) -> Result<AttemptState> {
+    let state: Option<String> = conn
+        .query_row(
+            "SELECT state FROM print_attempts WHERE id = ?1",
+            [attempt_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let state =
+        state.ok_or_else(|| StoreError::Refused(format!("no print attempt {attempt_id}")))?;
+    AttemptState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("attempt state {state:?}")))
+}
+
+/// Apply what happened to an attempt inside the caller's transaction (see
+/// [`Store::attempt_apply`]).
+fn apply_in(
+    tx: &Transaction<'_>,
+    attempt_id: i64,
+    event: &AttemptEvent,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<Option<Decision>> {
+    {
         let row: Option<(String, String, Serial, i64, String)> = tx
             .query_row(
                 "SELECT a.state, a.recording_id, a.serial, a.printer_id, r.nik FROM print_attempts a
@@ -781,10 +920,35 @@ impl Store {
                     "UPDATE print_attempts SET uncertain = 1, note = ?2 WHERE id = ?1",
                     params![attempt_id, format!("no answer from the printer: {why}")],
                 )?;
-                tx.commit()?;
             }
             return Ok(None);
         };
+        if matches!(event, AttemptEvent::ReportedSpoiled(_)) {
+            let card: Option<String> = tx
+                .query_row("SELECT state FROM cards WHERE serial = ?1", [serial], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            match card.as_deref() {
+                Some("printed") => {}
+                Some("issued") => {
+                    return Err(StoreError::Refused(format!(
+                        "the card on blank {serial} was already handed over; request a replacement instead"
+                    )));
+                }
+                Some("revoked") => {
+                    return Err(StoreError::Refused(format!(
+                        "the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
+                    )));
+                }
+                other => {
+                    return Err(StoreError::Refused(format!(
+                        "blank {serial} holds no printed card ({})",
+                        other.unwrap_or("none")
+                    )));
+                }
+            }
+        }
         let at_s = rfc3339(at);
         let spoil_cause = match event {
             AttemptEvent::InspectedSpoiled(c) | AttemptEvent::ReportedSpoiled(c) => {
@@ -895,8 +1059,84 @@ impl Store {
                 },
             )?;
         }
-        tx.commit()?;
         Ok(Some(d))
+    }
+}
+
+impl Store {
+    /// A card on `serial` turned out spoiled, or came back: one rule for every caller.
+    /// - a printed card not yet handed over: the attempt is spoiled and the record reprinted;
+    /// - a card revoked by a replacement and returned to the office: its blank is spoiled
+    ///   (cause kept for the monthly return); the record and its current card are untouched;
+    /// - a card in a resident's hands: refused (request a replacement first).
+    pub fn print_spoil(
+        &mut self,
+        serial: Serial,
+        cause: SpoilCause,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<SpoilOutcome> {
+        let card: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT state, recording_id FROM cards WHERE serial = ?1",
+                [serial],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match card {
+            Some((state, recording_id)) if state == "revoked" => {
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let returned: Option<String> = tx.query_row(
+                    "SELECT returned_at FROM cards WHERE serial = ?1",
+                    [serial],
+                    |r| r.get(0),
+                )?;
+                if returned.is_some() {
+                    return Err(StoreError::Refused(format!(
+                        "the returned card on blank {serial} is already recorded"
+                    )));
+                }
+                move_blank(
+                    &tx,
+                    serial,
+                    BlankEvent::Spoil(cause),
+                    at,
+                    Some("returned card"),
+                )?;
+                tx.execute(
+                    "UPDATE cards SET returned_at = ?2, returned_cause = ?3 WHERE serial = ?1",
+                    params![serial, rfc3339(at), cause.as_str()],
+                )?;
+                audit(
+                    &tx,
+                    at,
+                    actor,
+                    "card_returned",
+                    &recording_id,
+                    "a revoked card came back to the office; its blank is spoiled for the monthly return",
+                    serde_json::json!({ "serial": serial, "cause": cause.as_str() }),
+                )?;
+                tx.commit()?;
+                Ok(SpoilOutcome::Returned { recording_id })
+            }
+            Some((state, _)) if state == "issued" => Err(StoreError::Refused(format!(
+                "the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
+            ))),
+            _ => {
+                let attempt = self.attempt_by_serial(serial)?.ok_or_else(|| {
+                    StoreError::Refused(format!("no card was printed on blank {serial}"))
+                })?;
+                let d = self
+                    .attempt_apply(attempt, &AttemptEvent::ReportedSpoiled(cause), actor, at)?
+                    .ok_or_else(|| {
+                        StoreError::Refused(format!("blank {serial}: nothing changed"))
+                    })?;
+                Ok(SpoilOutcome::Reprint(d))
+            }
+        }
     }
 
     /// Attempts in the given states (all when empty), oldest first.

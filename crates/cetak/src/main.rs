@@ -63,6 +63,9 @@ enum Command {
     /// Print cards: run the spool, its status, inspection, spoiled cards, priorities.
     #[command(subcommand)]
     Print(cmd::print::PrintCommand),
+    /// The office clock guard: show it, or (supervisor) reset it after a clock that ran ahead.
+    #[command(subcommand)]
+    Clock(cmd::clock::ClockCommand),
     /// Blank card stock (blangko): receive, reconcile, missing, found, spoiled.
     #[command(subcommand)]
     Stock(cmd::stock::StockCommand),
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
         Command::Export(c) => cmd::dedup::run_export(&ctx, c),
         Command::Printer(c) => cmd::print::run_printer(&ctx, c),
         Command::Print(c) => cmd::print::run_print(&ctx, c),
+        Command::Clock(c) => cmd::clock::run(&ctx, c),
         Command::Stock(c) => cmd::stock::run_stock(&ctx, c),
         Command::Handover(a) => cmd::stock::run_handover(&ctx, a),
         Command::Report(c) => cmd::stock::run_report(&ctx, c),

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{cetak, cetak_env, fails_with, json, office, ok};
+use common::{cetak, cetak_env, fails_with, json, office, ok, run_json};
 use rusqlite::Connection;
 
 fn add_dir_printer(dir: &Path, name: &str, per_day: &str, extra: &[&str]) {
@@ -84,7 +84,7 @@ fn a_day_of_printing_spends_capacity_and_balances_the_books() {
             "SJ-01/2026",
         ],
     ));
-    let run = json(&cetak(d, &["print", "run", "--json"]));
+    let run = run_json(&cetak(d, &["print", "run", "--json"]));
     // 50 cards of capacity in the day, split by capacity left; the queue is longer.
     assert!(unique > 50, "test needs a longer queue than capacity");
     assert_eq!(run["started"], 50, "{run}");
@@ -146,7 +146,7 @@ fn the_queue_prints_raised_records_first_then_longest_waiting_first_cards() {
             "stock", "receive", "--first", "1", "--last", "10", "--ref", "R1",
         ],
     ));
-    json(&cetak(d, &["print", "run", "--json"]));
+    run_json(&cetak(d, &["print", "run", "--json"]));
     let printed: Vec<String> = {
         let mut s = db
             .prepare("SELECT recording_id FROM print_attempts ORDER BY id")
@@ -187,7 +187,7 @@ fn handover_spoil_and_replacement_keep_one_valid_card_per_resident() {
             "stock", "receive", "--first", "100", "--last", "199", "--ref", "R1",
         ],
     ));
-    json(&cetak(d, &["print", "run", "--json", "--no-wait"]));
+    run_json(&cetak(d, &["print", "run", "--json", "--no-wait"]));
     let db = Connection::open(d.join("x.db")).expect("db");
     let cards: Vec<(i64, String)> = {
         let mut s = db
@@ -217,7 +217,7 @@ fn handover_spoil_and_replacement_keep_one_valid_card_per_resident() {
             d,
             &["print", "spoil", &serial0.to_string(), "--cause", "melted"],
         ),
-        "already handed over",
+        "in the resident's hands",
     );
     // A melted card before hand-over: reprinted later, and the printer cools down longer.
     let s = ok(&cetak(
@@ -290,11 +290,25 @@ fn inspection_decides_unknown_outcomes_and_missing_blanks_are_flagged() {
             "stock", "receive", "--first", "1", "--last", "20", "--ref", "R1",
         ],
     ));
-    json(&cetak(d, &["print", "run", "--max-cards", "3", "--json"]));
+    run_json(&cetak(d, &["print", "run", "--max-cards", "3", "--json"]));
     // An operator takes over a completed attempt? Not allowed: it is final.
     fails_with(
         &cetak(d, &["print", "inspect", "1", "--unused"]),
-        "not allowed",
+        "completed this card",
+    );
+    fails_with(
+        &cetak(
+            d,
+            &[
+                "print",
+                "inspect",
+                "1",
+                "--unused",
+                "--physically-checked",
+                "tray empty",
+            ],
+        ),
+        "this attempt is already printed",
     );
     fails_with(
         &cetak(d, &["print", "inspect", "1", "--good", "--unused"]),
@@ -422,7 +436,7 @@ fn stock_and_printer_commands_refuse_bad_input_and_change_nothing() {
         ),
         (
             vec!["P2", "--uri", "ftp://x", "--cards-per-day", "5"],
-            "uri must",
+            "unusable printer address",
         ),
         (
             vec!["P2", "--uri", "ipp://x", "--cards-per-day", "0"],
@@ -481,7 +495,7 @@ fn monthly_report_counts_by_cause_and_lists_serials_in_csv_and_pdf() {
             "stock", "receive", "--first", "1", "--last", "20", "--ref", "R1",
         ],
     ));
-    json(&cetak(d, &["print", "run", "--json"]));
+    run_json(&cetak(d, &["print", "run", "--json"]));
     ok(&cetak(d, &["print", "spoil", "2", "--cause", "misprint"]));
     ok(&cetak(
         d,
@@ -520,11 +534,11 @@ fn a_clock_set_back_after_a_power_cut_does_not_reopen_the_day() {
             "stock", "receive", "--first", "1", "--last", "50", "--ref", "R1",
         ],
     ));
-    json(&cetak(d, &["print", "run", "--max-cards", "4", "--json"]));
+    run_json(&cetak(d, &["print", "run", "--max-cards", "4", "--json"]));
     // The PC wakes up three days in the past: the spool keeps the last recorded time, so the
     // day's capacity is not granted again and no time in the log runs backwards.
     let back = (-3 * 86_400).to_string();
-    let run = json(&cetak_env(
+    let run = run_json(&cetak_env(
         d,
         &["print", "run", "--json"],
         &[("CETAK_CLOCK_SKEW_S", &back)],
@@ -535,7 +549,7 @@ fn a_clock_set_back_after_a_power_cut_does_not_reopen_the_day() {
     );
     let notices = run["notices"].to_string();
     assert!(
-        notices.contains("behind the last recorded print"),
+        notices.contains("behind the last recorded time"),
         "{notices}"
     );
     let db = Connection::open(d.join("x.db")).expect("db");

@@ -9,8 +9,12 @@
 //!   for one attempt;
 //! - the audit chain verifies.
 //!
-//! At the end an operator inspects what the printers could not confirm (by looking at the
-//! output trays), and the printed cards equal the completed attempts exactly.
+//! - the physical ledger (`common::ledger`: blanks loaded as the spool said, cards fed in the
+//!   order the printers' engines took them) agrees with the books serial by serial.
+//!
+//! Between kills an operator answers inspections at random, from what the printers physically
+//! did (card in the tray: good; blank never fed: unused). At the end every open question is
+//! answered and the printed cards equal the completed attempts exactly.
 
 mod common;
 
@@ -20,7 +24,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cetak_ipp::sim::SimPrinter;
-use common::{cetak, json, office, ok};
+use common::ledger::Ledger;
+use common::{cetak, json, office, ok, run_json};
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
 
@@ -87,7 +92,7 @@ fn check_invariants(dir: &Path, sims: &[SimPrinter], round: usize) {
         assert!(
             matches!(
                 a.state.as_str(),
-                "intent" | "sent" | "completed" | "inspect"
+                "intent" | "sent" | "completed" | "inspect" | "good"
             ),
             "round {round}: card {name} printed for an attempt recorded as {}",
             a.state
@@ -134,23 +139,41 @@ fn sigkill_during_printing_never_prints_twice_and_loses_no_blank() {
         c.current_dir(d)
             .env("CETAK_LANG", "en")
             .env("CETAK_DB", "x.db")
-            .args(["print", "run", "--poll-ms", "20", "--json"])
+            .args([
+                "print",
+                "run",
+                "--poll-ms",
+                "20",
+                "--gone-confirm-s",
+                "0.3",
+                "--json",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         c
     };
     let started = Instant::now();
+    let mut ledger = Ledger::default();
+    ledger.receive(70001, 70400);
+    let names: Vec<String> = (0..PRINTERS).map(|i| format!("P{i}")).collect();
     let mut kills = 0;
     let mut finished_early = 0;
+    let mut answered = 0;
     while kills < KILLS {
         let mut child = run(d).spawn().expect("spawn");
         let wait = Duration::from_millis(rng.random_range(20..450));
         std::thread::sleep(wait);
         if child.try_wait().expect("try_wait").is_some() {
-            // The run ended by itself (capacity spent): nothing left to kill.
-            finished_early += 1;
-            if finished_early > 3 {
-                break;
+            // The run ended by itself: capacity spent, or every printer waits for an
+            // inspection (then the operator answers them all).
+            observe(&mut ledger, d, &names, &sims);
+            let waiting = answer_inspections(d, &ledger, &sims, &mut rng, 1.0);
+            answered += waiting;
+            if waiting == 0 {
+                finished_early += 1;
+                if finished_early > 3 {
+                    break;
+                }
             }
             continue;
         }
@@ -158,15 +181,30 @@ fn sigkill_during_printing_never_prints_twice_and_loses_no_blank() {
         child.wait().expect("reap");
         kills += 1;
         check_invariants(d, &sims, kills);
+        observe(&mut ledger, d, &names, &sims);
+        ledger.check(d);
+        answered += answer_inspections(d, &ledger, &sims, &mut rng, 0.5);
+        observe(&mut ledger, d, &names, &sims);
+        ledger.check(d);
     }
     assert_eq!(kills, KILLS, "every kill landed in a running print run");
     // Let the printers finish what they hold, then a final run follows every open attempt.
     std::thread::sleep(Duration::from_secs(1));
-    let last = json(&common::cetak(
+    let last = run_json(&common::cetak(
         d,
-        &["print", "run", "--poll-ms", "20", "--json"],
+        &[
+            "print",
+            "run",
+            "--poll-ms",
+            "20",
+            "--gone-confirm-s",
+            "0.3",
+            "--json",
+        ],
     ));
     check_invariants(d, &sims, kills + 1);
+    observe(&mut ledger, d, &names, &sims);
+    ledger.check(d);
     assert_eq!(last["still_pending"], 0, "{last}");
     // The operator looks in the output trays for every attempt the printers could not confirm.
     let db = Connection::open(d.join("x.db")).expect("db");
@@ -182,11 +220,13 @@ fn sigkill_during_printing_never_prints_twice_and_loses_no_blank() {
         inspected += 1;
     }
     // And prints what is left of the day's capacity.
-    json(&common::cetak(
+    run_json(&common::cetak(
         d,
         &["print", "run", "--poll-ms", "20", "--json"],
     ));
     check_invariants(d, &sims, kills + 2);
+    observe(&mut ledger, d, &names, &sims);
+    ledger.check(d);
     let all = attempts(&db);
     let good: HashSet<String> = all
         .iter()
@@ -209,8 +249,49 @@ fn sigkill_during_printing_never_prints_twice_and_loses_no_blank() {
     );
     ok(&cetak(d, &["audit", "verify"]));
     eprintln!(
-        "{kills} kills, {inspected} inspected by hand, {} cards, {:.0} s",
+        "{kills} kills, {answered} inspections answered between kills, {inspected} at the end, {} cards, {:.0} s",
         good.len(),
         started.elapsed().as_secs_f64()
     );
+}
+
+fn observe(ledger: &mut Ledger, d: &Path, names: &[String], sims: &[SimPrinter]) {
+    let pairs: Vec<(&str, &SimPrinter)> = names.iter().map(String::as_str).zip(sims).collect();
+    ledger.observe(d, &pairs);
+}
+
+/// The operator answers each waiting inspection with probability `p`, from what the printer
+/// physically did: the card is in the tray (good), or the blank was never fed (unused). A card
+/// fed but not yet out is left for later. Returns how many were answered.
+fn answer_inspections(
+    d: &Path,
+    ledger: &Ledger,
+    sims: &[SimPrinter],
+    rng: &mut rand_chacha::ChaCha8Rng,
+    p: f64,
+) -> usize {
+    let db = Connection::open(d.join("x.db")).expect("db");
+    let trays: HashSet<String> = printed(sims).into_iter().collect();
+    let mut n = 0;
+    for a in attempts(&db).into_iter().filter(|a| a.state == "inspect") {
+        if !rng.random_bool(p) {
+            continue;
+        }
+        let verdict = match ledger.fed_job(&a.job_name) {
+            Some(f) if f.jammed => "--spoiled=jam",
+            Some(_) if trays.contains(&a.job_name) => "--good",
+            Some(_) => continue,
+            None => "--unused",
+        };
+        let out = cetak(d, &["print", "inspect", &a.id.to_string(), verdict]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        // The printer may still hold a job it has not started: that refusal is right.
+        assert!(
+            out.status.success() || err.contains("still holds this job"),
+            "inspect {} {verdict}: {err}",
+            a.id
+        );
+        n += usize::from(out.status.success());
+    }
+    n
 }

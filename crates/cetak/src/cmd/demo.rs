@@ -79,6 +79,7 @@ fn print_first_day(
         request_timeout_s: 10.0,
         poll_ms: 50,
         job_timeout_s: 60.0,
+        gone_confirm_s: 10.0,
         no_wait: true,
     };
     let run = crate::cmd::print::spool_run(store, &args, false)?;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod card;
 pub mod central;
+pub mod clock;
 pub mod dedup;
 pub mod demo;
 pub mod gen_cmd;
@@ -59,6 +60,26 @@ pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 
 pub fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
+}
+
+/// The time a command that writes records: the office clock guard (never before the latest
+/// recorded time; the operator is told once when the computer clock is behind it).
+pub fn office_now(store: &Store) -> anyhow::Result<time::OffsetDateTime> {
+    let clock = store.office_time(print::wall_now())?;
+    if let Some(w) = &clock.warning {
+        eprintln!("{}", print::clock_warning_text(w));
+    }
+    Ok(clock.now)
+}
+
+/// A time as the office reads it: WIB, to the second (`2026-11-29 14:05:09 WIB`).
+pub fn office_time_text(at: time::OffsetDateTime) -> String {
+    let local = at.to_offset(cetak_print::schedule::OFFICE_OFFSET);
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    format!(
+        "{} WIB",
+        local.format(fmt).unwrap_or_else(|_| local.to_string())
+    )
 }
 
 /// Peak resident memory of this process in MiB (Linux), for benchmark output.

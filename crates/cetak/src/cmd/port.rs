@@ -43,6 +43,8 @@ pub struct PortStatus {
     pub blocking: Vec<String>,
     /// Every printer-state-reason, suffixes stripped.
     pub reasons: Vec<String>,
+    /// Idle: no job in the engine (only then may "the job is not here" be believed).
+    pub idle: bool,
 }
 
 /// Printer-state-reasons after which a card must not be sent.
@@ -71,6 +73,21 @@ pub trait Port {
     fn job(&self, job_id: i32) -> Result<Option<PrinterJob>, PortError>;
     /// Every job it remembers.
     fn jobs(&self) -> Result<Vec<PrinterJob>, PortError>;
+}
+
+/// Check a printer URI against what this client can actually reach: `ipp://host[:port]/path`,
+/// `http://…`, or `dir:/path`. `ipps://` is refused (the client speaks no TLS yet: put the
+/// printer on the office LAN or behind a local TLS proxy).
+pub fn check_uri(uri: &str) -> Result<(), String> {
+    if let Some(path) = uri.strip_prefix("dir:") {
+        if path.trim_start_matches("//").is_empty() {
+            return Err("dir: needs a folder, e.g. dir:/srv/cards".into());
+        }
+        return Ok(());
+    }
+    PrinterClient::new(uri, Duration::from_secs(1))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Open the port for a printer URI: `ipp://`, `http://` or `dir:/path`.
@@ -128,6 +145,7 @@ impl Port for IppPort {
         Ok(PortStatus {
             blocking,
             reasons: s.reasons,
+            idle: s.state == PrinterState::Idle,
         })
     }
 
@@ -174,6 +192,7 @@ impl Port for DirPort {
             Ok(PortStatus {
                 blocking: vec![],
                 reasons: vec![],
+                idle: true,
             })
         } else {
             Err(PortError::NotDelivered(format!(

@@ -5,16 +5,20 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use cetak_domain::lifecycle::Actor;
-use cetak_print::clock::RunClock;
+use cetak_print::clock::{ClockWarning, RunClock};
 use cetak_print::schedule::{self, PrinterProfile, Readiness};
-use cetak_print::spool::{self, AttemptEvent, AttemptState, JobPhase, PendingAttempt};
+use cetak_print::spool::{
+    self, AttemptEvent, AttemptState, JobPhase, NotFoundVerdict, PendingAttempt,
+};
 use cetak_print::stock::SpoilCause;
-use cetak_store::{AttemptRow, ClaimRefusal, PrinterRow, Store};
+use cetak_store::{
+    AttemptRow, ClaimRefusal, Lease, LeaseHolder, PrinterRow, SpoilOutcome, Store, StoreError,
+};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::port::{self, Port, PortError};
+use super::port::{self, Port, PortError, PortStatus};
 use super::{Context, open_store, print_json, table};
 use crate::text::t;
 
@@ -40,7 +44,44 @@ pub enum PrinterCommand {
         #[arg(long)]
         hours: Option<String>,
     },
-    /// The printers, their profile and today's count.
+    /// Change a printer's address or profile (only what is given changes).
+    Set {
+        /// Printer name.
+        name: String,
+        /// New ipp://host:port/ipp/print or dir:/path.
+        #[arg(long)]
+        uri: Option<String>,
+        /// Rated cards per day.
+        #[arg(long)]
+        cards_per_day: Option<u32>,
+        /// Cards in a row before a cool-down (0: no bursts).
+        #[arg(long)]
+        burst: Option<u32>,
+        /// Minutes of cool-down after a burst.
+        #[arg(long)]
+        cooldown_min: Option<f64>,
+        /// Working hours, office time (WIB), e.g. 08:00-16:00, or "-" for none.
+        #[arg(long)]
+        hours: Option<String>,
+    },
+    /// Take a printer out of service; its unused blanks go back to the safe.
+    Remove {
+        /// Printer name.
+        name: String,
+        /// Why.
+        #[arg(long, default_value = "removed by operator")]
+        reason: String,
+    },
+    /// The operator empties a printer's hopper into the safe (e.g. instead of waiting for an
+    /// inspection); the next card says which blanks to load.
+    Reseat {
+        /// Printer name.
+        name: String,
+        /// Why.
+        #[arg(long, default_value = "hopper emptied into the safe by operator")]
+        reason: String,
+    },
+    /// The printers, their profile, today's count and what each says now.
     List,
     /// Stop giving a printer cards.
     Pause {
@@ -63,11 +104,13 @@ pub enum PrinterCommand {
 #[derive(Debug, Subcommand)]
 pub enum PrintCommand {
     /// Print the queue on the office's printers until today's capacity is spent or the queue
-    /// is empty. First reconciles attempts left open by a crash.
+    /// is empty. First reconciles attempts left open by a crash. Exit 0: a card was sent or
+    /// nothing waits; 3: cards wait but none could be sent.
     Run(RunArgs),
-    /// Printers, queue and what needs inspection.
+    /// Printers (asked now), their hoppers, the queue and what needs inspection.
     Status,
-    /// Record what a person found for an attempt the printer could not confirm.
+    /// Record what a person found for an attempt the printer could not confirm. The printer
+    /// is asked first: a job it still holds cannot be inspected.
     Inspect {
         /// The attempt id (see `cetak print status`).
         attempt: i64,
@@ -80,9 +123,14 @@ pub enum PrintCommand {
         /// The blank was never used (still clean in the hopper).
         #[arg(long, conflicts_with = "spoiled")]
         unused: bool,
+        /// The printer cannot be asked (off, broken): say what you checked by hand, e.g.
+        /// "printer off, job gone from its panel, blank 1000042 clean on top of the hopper".
+        #[arg(long, value_name = "WHAT_YOU_CHECKED")]
+        physically_checked: Option<String>,
     },
     /// A printed card turned out spoiled (melted, misprint, chip failure…): reprint it on a
-    /// new blank and tell the printer's duty cycle.
+    /// new blank and tell the printer's duty cycle. For a card revoked by a replacement that
+    /// came back to the office: record its return (the resident's new card is not touched).
     Spoil {
         /// The blank serial of the card.
         serial: i64,
@@ -108,7 +156,7 @@ pub enum PrintCommand {
     },
 }
 
-#[derive(Debug, ClapArgs)]
+#[derive(Debug, Clone, ClapArgs)]
 pub struct RunArgs {
     /// Stop after starting this many cards.
     #[arg(long)]
@@ -123,14 +171,45 @@ pub struct RunArgs {
     /// follows it again).
     #[arg(long, default_value_t = 300.0)]
     pub job_timeout_s: f64,
+    /// Seconds between two lookups that must both miss a job (with the printer idle) before
+    /// it goes to inspection: a restarted printer may still feed the card.
+    #[arg(long, default_value_t = 10.0)]
+    pub gone_confirm_s: f64,
     /// Do not wait for cool-downs: stop when no printer can take a card now.
     #[arg(long)]
     pub no_wait: bool,
 }
 
+impl Default for RunArgs {
+    fn default() -> RunArgs {
+        RunArgs {
+            max_cards: None,
+            request_timeout_s: 10.0,
+            poll_ms: 200,
+            job_timeout_s: 300.0,
+            gone_confirm_s: 10.0,
+            no_wait: false,
+        }
+    }
+}
+
+fn checked_uri(uri: &str) -> anyhow::Result<()> {
+    port::check_uri(uri).map_err(|why| {
+        anyhow::anyhow!(
+            "{} {uri:?}: {why} ({})",
+            t("alamat printer tidak dapat dipakai", "unusable printer address"),
+            t(
+                "pakai ipp://host:port/ipp/print, http://… atau dir:/folder; ipps:// belum didukung",
+                "use ipp://host:port/ipp/print, http://… or dir:/folder; ipps:// is not supported yet"
+            )
+        )
+    })
+}
+
 pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&ctx.db)?;
     let actor = Actor(ctx.actor.clone());
+    let now = super::office_now(&store)?;
     match cmd {
         PrinterCommand::Add {
             name,
@@ -141,20 +220,14 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             hours,
         } => {
             let hours = hours.as_deref().map(parse_hours).transpose()?;
-            if !(uri.starts_with("ipp://")
-                || uri.starts_with("ipps://")
-                || uri.starts_with("http://")
-                || uri.starts_with("dir:"))
-            {
-                bail!("printer URI must start with ipp://, ipps://, http:// or dir: (got {uri:?})");
-            }
+            checked_uri(&uri)?;
             let profile = PrinterProfile {
                 cards_per_day,
                 burst,
                 cooldown_min,
                 hours,
             };
-            let id = store.printer_add(&name, &uri, &profile, &actor, super::now())?;
+            let id = store.printer_add(&name, &uri, &profile, &actor, now)?;
             if ctx.json {
                 print_json(&json!({ "id": id, "name": name, "uri": uri, "profile": profile }))?;
             } else {
@@ -164,24 +237,190 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                 );
             }
         }
-        PrinterCommand::List => {
-            let printers = store.printers(&schedule::office_day(super::now()))?;
+        PrinterCommand::Set {
+            name,
+            uri,
+            cards_per_day,
+            burst,
+            cooldown_min,
+            hours,
+        } => {
+            if let Some(u) = &uri {
+                checked_uri(u)?;
+            }
+            let current = store
+                .printers(&schedule::office_day(now))?
+                .into_iter()
+                .find(|p| p.name == name)
+                .with_context(|| {
+                    format!(
+                        "{} {name:?}",
+                        t("tidak ada printer bernama", "no printer named")
+                    )
+                })?;
+            let mut profile = current.profile.clone();
+            if let Some(n) = cards_per_day {
+                profile.cards_per_day = n;
+            }
+            if let Some(b) = burst {
+                profile.burst = (b > 0).then_some(b);
+            }
+            if let Some(c) = cooldown_min {
+                profile.cooldown_min = c;
+            }
+            if let Some(h) = hours {
+                profile.hours = if h.trim() == "-" {
+                    None
+                } else {
+                    Some(parse_hours(&h)?)
+                };
+            }
+            store
+                .printer_set(&name, uri.as_deref(), &profile, &actor, now)
+                .map_err(explain)?;
             if ctx.json {
-                print_json(&json!({ "printers": printers }))?;
+                print_json(
+                    &json!({ "name": name, "uri": uri.unwrap_or(current.uri), "profile": profile }),
+                )?;
             } else {
-                print_printers(&printers, super::now());
+                println!("{} {name}", t("Printer diubah:", "Printer changed:"));
+            }
+        }
+        PrinterCommand::Remove { name, reason } => {
+            let serials = store
+                .printer_remove(&name, &actor, now, &reason)
+                .map_err(explain)?;
+            if ctx.json {
+                print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
+            } else {
+                println!("{} {name}", t("Printer dihapus:", "Printer removed:"));
+                if !serials.is_empty() {
+                    println!(
+                        "{} {}",
+                        t(
+                            "Keluarkan blangko ini dari hoppernya ke brankas:",
+                            "Take these blanks out of its hopper into the safe:"
+                        ),
+                        ranges_text(&serials)
+                    );
+                }
+            }
+        }
+        PrinterCommand::Reseat { name, reason } => {
+            let serials = store
+                .printer_reseat(&name, &actor, now, &reason)
+                .map_err(explain)?;
+            if ctx.json {
+                print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
+            } else {
+                println!(
+                    "{} {name}: {}",
+                    t("Hopper", "Hopper of"),
+                    t(
+                        "kosongkan SEMUA blangko di hopper ke brankas (juga blangko bersih dari kartu yang menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
+                        "take EVERY blank out of the hopper into the safe (also a clean blank of a card waiting for inspection); the next card says which blanks to load"
+                    )
+                );
+                if !serials.is_empty() {
+                    println!(
+                        "{} {}",
+                        t("Menurut catatan di hopper:", "The books had in the hopper:"),
+                        ranges_text(&serials)
+                    );
+                }
+            }
+        }
+        PrinterCommand::List => {
+            let printers = store.printers(&schedule::office_day(now))?;
+            let asked = ask_printers(&printers);
+            if ctx.json {
+                print_json(&json!({ "printers": printers_json(&store, &printers, &asked, now)? }))?;
+            } else {
+                print_printers(&printers, &asked, now);
             }
         }
         PrinterCommand::Pause { name, reason } => {
-            store.printer_set_paused(&name, true, &actor, super::now(), &reason)?;
+            store
+                .printer_set_paused(&name, true, &actor, now, &reason)
+                .map_err(explain)?;
             println!("{} {name}", t("Printer dijeda:", "Printer paused:"));
         }
         PrinterCommand::Resume { name, reason } => {
-            store.printer_set_paused(&name, false, &actor, super::now(), &reason)?;
+            store
+                .printer_set_paused(&name, false, &actor, now, &reason)
+                .map_err(explain)?;
             println!("{} {name}", t("Printer dilanjutkan:", "Printer resumed:"));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn ranges_text(serials: &[i64]) -> String {
+    cetak_store::serial_ranges(serials)
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Store refusals and illegal moves, in the office's words.
+fn explain(e: StoreError) -> anyhow::Error {
+    match &e {
+        StoreError::Attempt(i) => anyhow::anyhow!(
+            "{} {} ({}). {}",
+            t("Percobaan ini sudah", "This attempt is already"),
+            attempt_state_text(i.from),
+            i.from,
+            t(
+                "Langkah itu tidak dapat dilakukan; lihat `cetak print status`.",
+                "That step cannot be taken; see `cetak print status`."
+            )
+        ),
+        StoreError::Blank(b) => anyhow::anyhow!(
+            "{} {} {} ({}). {}",
+            t("Blangko", "Blank"),
+            b.serial,
+            t("berada pada keadaan", "is in state"),
+            b.from.as_str(),
+            t(
+                "Langkah itu tidak dapat dilakukan; lihat `cetak stock reconcile`.",
+                "That step cannot be taken; see `cetak stock reconcile`."
+            )
+        ),
+        StoreError::Sqlite(rusqlite_err)
+            if rusqlite_err.to_string().contains("database is locked") =>
+        {
+            anyhow::anyhow!(
+                "{}",
+                t(
+                    "Basis data sedang dipakai proses lain (impor atau data ganda yang panjang); coba lagi sebentar lagi.",
+                    "The database is busy with another process (a long import or dedup); try again shortly."
+                )
+            )
+        }
+        _ => anyhow::Error::new(e),
+    }
+}
+
+pub fn attempt_state_text(s: AttemptState) -> &'static str {
+    match s {
+        AttemptState::Intent => t(
+            "dicatat, belum pasti terkirim",
+            "recorded, not yet confirmed sent",
+        ),
+        AttemptState::Sent => t("dikirim ke printer", "sent to the printer"),
+        AttemptState::Completed => t("selesai dicetak", "printed"),
+        AttemptState::Inspect => t("perlu diperiksa", "needs inspection"),
+        AttemptState::Good => t("diperiksa: baik", "inspected: good"),
+        AttemptState::Spoiled => t("rusak", "spoiled"),
+        AttemptState::NotSent => t("tidak terkirim", "not sent"),
+    }
 }
 
 fn parse_hours(s: &str) -> anyhow::Result<(time::Time, time::Time)> {
@@ -194,7 +433,50 @@ fn parse_hours(s: &str) -> anyhow::Result<(time::Time, time::Time)> {
     Ok((a, b))
 }
 
-fn print_printers(printers: &[PrinterRow], now: OffsetDateTime) {
+/// Ask every printer how it is, with a short timeout (an unreachable printer is not "ready").
+fn ask_printers(printers: &[PrinterRow]) -> Vec<Result<PortStatus, String>> {
+    printers
+        .iter()
+        .map(|p| {
+            port::open(&p.uri, Duration::from_secs(2))
+                .map_err(|e| format!("{e:#}"))
+                .and_then(|port| port.status().map_err(|e| e.to_string()))
+        })
+        .collect()
+}
+
+fn printers_json(
+    store: &Store,
+    printers: &[PrinterRow],
+    asked: &[Result<PortStatus, String>],
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let leases = store.leases()?;
+    let mut out = Vec::new();
+    for (p, a) in printers.iter().zip(asked) {
+        out.push(json!({
+            "name": p.name, "uri": p.uri, "profile": p.profile,
+            "printed_today": p.run.printed_today, "blanks_loaded": p.blanks_loaded,
+            "hopper": store.hopper(p.id)?,
+            "heat_strikes": p.run.heat_strikes,
+            "readiness": schedule::readiness(&p.profile, &p.run, now),
+            "reachable": a.is_ok(),
+            "printer_says": match a {
+                Ok(s) => json!({ "idle": s.idle, "blocking": s.blocking, "reasons": s.reasons }),
+                Err(e) => json!({ "error": e }),
+            },
+            "held_by_inspection": p.held_by_inspection,
+            "run_by": leases.iter().find(|(id, _)| *id == p.id).map(|(_, h)| h),
+        }));
+    }
+    Ok(out)
+}
+
+fn print_printers(
+    printers: &[PrinterRow],
+    asked: &[Result<PortStatus, String>],
+    now: OffsetDateTime,
+) {
     let mut tbl = table(&[
         t("Printer", "Printer"),
         "URI",
@@ -203,14 +485,30 @@ fn print_printers(printers: &[PrinterRow], now: OffsetDateTime) {
         t("Blangko dimuat", "Blanks loaded"),
         t("Keadaan", "State"),
     ]);
-    for p in printers {
+    for (p, a) in printers.iter().zip(asked) {
+        let state = match a {
+            Err(e) => format!("{}: {e}", t("tidak terjangkau", "unreachable")),
+            Ok(s) if !s.blocking.is_empty() => {
+                format!("{}: {}", t("terhenti", "blocked"), s.blocking.join(", "))
+            }
+            Ok(_) => match p.held_by_inspection {
+                Some(a) => format!(
+                    "{} {a}",
+                    t(
+                        "menunggu pemeriksaan percobaan",
+                        "waiting for inspection of attempt"
+                    )
+                ),
+                None => readiness_text(&schedule::readiness(&p.profile, &p.run, now)),
+            },
+        };
         tbl.add_row(vec![
             p.name.clone(),
             p.uri.clone(),
             p.run.printed_today.to_string(),
             p.profile.cards_per_day.to_string(),
             p.blanks_loaded.to_string(),
-            readiness_text(&schedule::readiness(&p.profile, &p.run, now)),
+            state,
         ]);
     }
     println!("{tbl}");
@@ -226,7 +524,7 @@ fn readiness_text(r: &Readiness) -> String {
         Readiness::Cooling { until } => format!(
             "{} {}",
             t("mendinginkan sampai", "cooling until"),
-            until.to_offset(schedule::OFFICE_OFFSET).time()
+            super::office_time_text(*until)
         ),
         Readiness::OutsideHours => t("di luar jam kerja", "outside working hours").into(),
     }
@@ -243,69 +541,105 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
             good,
             spoiled,
             unused,
+            physically_checked,
         } => {
-            let event = match (good, spoiled, unused) {
+            let finding = match (good, spoiled, unused) {
                 (true, None, false) => AttemptEvent::InspectedGood,
                 (false, Some(c), false) => AttemptEvent::InspectedSpoiled(parse_cause(&c)?),
                 (false, None, true) => AttemptEvent::InspectedUnused,
-                _ => bail!("say exactly one of --good, --spoiled CAUSE, --unused"),
+                _ => bail!(
+                    "{}",
+                    t(
+                        "sebutkan tepat satu: --good, --spoiled SEBAB atau --unused",
+                        "say exactly one of --good, --spoiled CAUSE, --unused"
+                    )
+                ),
             };
-            let now = super::now();
+            let now = super::office_now(&store)?;
             let current = store
                 .attempts(&[], usize::MAX)?
                 .into_iter()
                 .find(|a| a.id == attempt)
-                .with_context(|| format!("no print attempt {attempt}"))?;
-            if current.state.is_pending() {
-                // The printer cannot answer for it (gone, or a person already has the card).
-                store.attempt_apply(
-                    attempt,
-                    &AttemptEvent::OperatorTakesOver {
-                        why: "an operator inspected the card before the printer answered".into(),
-                    },
-                    &actor,
-                    now,
-                )?;
-            }
+                .with_context(|| {
+                    format!(
+                        "{} {attempt}",
+                        t("tidak ada percobaan cetak", "no print attempt")
+                    )
+                })?;
+            let why = match physically_checked.as_deref().map(str::trim) {
+                Some(what) if !what.is_empty() => format!("checked by hand: {what}"),
+                Some(_) => bail!(
+                    "{}",
+                    t(
+                        "--physically-checked perlu keterangan apa yang diperiksa",
+                        "--physically-checked needs what you checked"
+                    )
+                ),
+                None => {
+                    printer_lets_go(&store, &current, &finding)?;
+                    "the printer no longer holds the job and is idle".into()
+                }
+            };
             let d = store
-                .attempt_apply(attempt, &event, &actor, now)?
-                .context("nothing changed")?;
+                .attempt_inspect(attempt, &finding, &why, &actor, now)
+                .map_err(explain)?;
             if ctx.json {
                 print_json(&json!({ "attempt": attempt, "state": d.to, "note": d.note }))?;
             } else {
                 println!(
-                    "{} {attempt}: {} — {}",
+                    "{} {attempt}: {}",
                     t("Percobaan", "Attempt"),
-                    d.to,
-                    d.note
+                    attempt_state_text(d.to),
                 );
             }
         }
         PrintCommand::Spoil { serial, cause } => {
             let cause = parse_cause(&cause)?;
-            let attempt = store
-                .attempt_by_serial(serial)?
-                .with_context(|| format!("no card was printed on blank {serial}"))?;
-            let d = store
-                .attempt_apply(
-                    attempt,
-                    &AttemptEvent::ReportedSpoiled(cause),
-                    &actor,
-                    super::now(),
-                )?
-                .context("nothing changed")?;
-            if ctx.json {
-                print_json(&json!({ "serial": serial, "state": d.to, "note": d.note }))?;
-            } else {
-                println!("{} {serial}: {}", t("Blangko", "Blank"), d.note);
-                if d.printer_failure.is_some() {
-                    println!(
-                        "{}",
-                        t(
-                            "Printer ini didinginkan lebih lama; periksa suhu cetak (160-170 °C).",
-                            "This printer now cools down longer; check its print temperature (160-170 °C)."
-                        )
-                    );
+            let now = super::office_now(&store)?;
+            let outcome = store
+                .print_spoil(serial, cause, &actor, now)
+                .map_err(explain)?;
+            match outcome {
+                SpoilOutcome::Reprint(d) => {
+                    if ctx.json {
+                        print_json(
+                            &json!({ "serial": serial, "state": d.to, "note": d.note, "reprint": true }),
+                        )?;
+                    } else {
+                        println!(
+                            "{} {serial}: {}",
+                            t("Blangko", "Blank"),
+                            t(
+                                "rusak; data masuk antrean cetak lagi. Potong sudut kartu dan simpan untuk laporan bulanan.",
+                                "spoiled; the record is queued again. Cut the card's corner and keep it for the monthly return."
+                            )
+                        );
+                        if d.printer_failure.is_some() {
+                            println!(
+                                "{}",
+                                t(
+                                    "Printer ini didinginkan lebih lama; periksa suhu cetak (160-170 °C).",
+                                    "This printer now cools down longer; check its print temperature (160-170 °C)."
+                                )
+                            );
+                        }
+                    }
+                }
+                SpoilOutcome::Returned { recording_id } => {
+                    if ctx.json {
+                        print_json(
+                            &json!({ "serial": serial, "returned": true, "recording_id": recording_id, "reprint": false }),
+                        )?;
+                    } else {
+                        println!(
+                            "{} {serial}: {}",
+                            t("Blangko", "Blank"),
+                            t(
+                                "KTP lama yang dicabut dicatat kembali dan rusak; KTP pengganti tidak berubah. Potong sudutnya untuk laporan bulanan.",
+                                "the revoked old card is recorded as returned and spoiled; the replacement is not touched. Cut its corner for the monthly return."
+                            )
+                        );
+                    }
                 }
             }
         }
@@ -313,7 +647,10 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
             recording_id,
             reason,
         } => {
-            store.print_raise(&recording_id, &actor, super::now(), &reason)?;
+            let now = super::office_now(&store)?;
+            store
+                .print_raise(&recording_id, &actor, now, &reason)
+                .map_err(explain)?;
             println!(
                 "{} {recording_id}",
                 t(
@@ -323,7 +660,10 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
             );
         }
         PrintCommand::Replace { nik, reason } => {
-            let id = store.print_replace(&nik, &actor, super::now(), &reason)?;
+            let now = super::office_now(&store)?;
+            let id = store
+                .print_replace(&nik, &actor, now, &reason)
+                .map_err(explain)?;
             println!(
                 "{} {id}",
                 t(
@@ -336,34 +676,108 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Before a person's finding is recorded, the printer must have let go of the job: not in its
+/// list as underway, and — for "unused" — idle, so no card can still come out.
+fn printer_lets_go(store: &Store, a: &AttemptRow, finding: &AttemptEvent) -> anyhow::Result<()> {
+    let uri = store
+        .printers(&schedule::office_day(super::now()))?
+        .into_iter()
+        .find(|p| p.id == a.printer_id)
+        .map(|p| p.uri);
+    let by_hand = t(
+        "jika printer sudah diperiksa langsung, ulangi dengan --physically-checked \"apa yang dilihat\"",
+        "if you checked the printer by hand, repeat with --physically-checked \"what you saw\"",
+    );
+    let Some(uri) = uri else {
+        bail!(
+            "{} {}; {by_hand}",
+            t(
+                "printer percobaan ini sudah dihapus:",
+                "this attempt's printer was removed:"
+            ),
+            a.printer
+        );
+    };
+    let port = port::open(&uri, Duration::from_secs(5))?;
+    let status = port.status().map_err(|e| {
+        anyhow::anyhow!(
+            "{} {} ({e}); {by_hand}",
+            t("printer tidak dapat ditanya:", "cannot ask the printer:"),
+            a.printer
+        )
+    })?;
+    let event = ask(port.as_ref(), a).map_err(|e| {
+        anyhow::anyhow!(
+            "{} {} ({e}); {by_hand}",
+            t("printer tidak dapat ditanya:", "cannot ask the printer:"),
+            a.printer
+        )
+    })?;
+    let phase = match &event {
+        AttemptEvent::Found { phase, .. } | AttemptEvent::Observed { phase, .. } => Some(*phase),
+        _ => None,
+    };
+    if matches!(phase, Some(JobPhase::Underway | JobPhase::Stopped)) {
+        bail!(
+            "{} {} {}",
+            t("printer", "printer"),
+            a.printer,
+            t(
+                "masih memegang pekerjaan ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi",
+                "still holds this job: wait for it to finish, or cancel it at the printer, then inspect again"
+            )
+        );
+    }
+    if matches!(finding, AttemptEvent::InspectedUnused) {
+        if phase == Some(JobPhase::Completed) {
+            bail!(
+                "{}",
+                t(
+                    "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu --good atau --spoiled SEBAB",
+                    "the printer says it completed this card: look in the output tray, then --good or --spoiled CAUSE"
+                )
+            );
+        }
+        if !status.idle {
+            bail!(
+                "{} {} {}; {by_hand}",
+                t("printer", "printer"),
+                a.printer,
+                t(
+                    "sedang bekerja: blangko bisa saja masih tertarik — tunggu sampai diam",
+                    "is busy: the blank may still be fed — wait until it is idle"
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
 fn parse_cause(s: &str) -> anyhow::Result<SpoilCause> {
     SpoilCause::parse(s).with_context(|| {
-        format!("unknown spoil cause {s:?}: use melted, misprint, jam, chip_failure or other")
+        format!(
+            "{} {s:?}: {}",
+            t("sebab rusak tidak dikenal", "unknown spoil cause"),
+            t(
+                "pakai melted, misprint, jam, chip_failure atau other",
+                "use melted, misprint, jam, chip_failure or other"
+            )
+        )
     })
 }
 
 fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
     let now = super::now();
     let printers = store.printers(&schedule::office_day(now))?;
+    let asked = ask_printers(&printers);
     let queue = store.print_queue_len()?;
     let next = store.print_queue(5)?;
     let inspect = store.attempts(&[AttemptState::Inspect], 1000)?;
     let pending = store.attempts(&[AttemptState::Intent, AttemptState::Sent], 1000)?;
     let stock = store.stock_reconcile()?;
     if ctx.json {
-        let printers: Vec<_> = printers
-            .iter()
-            .map(|p| {
-                json!({
-                    "name": p.name, "uri": p.uri, "profile": p.profile,
-                    "printed_today": p.run.printed_today, "blanks_loaded": p.blanks_loaded,
-                    "heat_strikes": p.run.heat_strikes,
-                    "readiness": schedule::readiness(&p.profile, &p.run, now),
-                })
-            })
-            .collect();
         print_json(&json!({
-            "printers": printers,
+            "printers": printers_json(store, &printers, &asked, now)?,
             "queue": queue,
             "next": next.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             "pending": pending,
@@ -372,7 +786,19 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
         }))?;
         return Ok(());
     }
-    print_printers(&printers, now);
+    print_printers(&printers, &asked, now);
+    for p in &printers {
+        let hopper = store.hopper(p.id)?;
+        if !hopper.is_empty() {
+            println!(
+                "{} {}: {} ({})",
+                t("Hopper", "Hopper of"),
+                p.name,
+                ranges_text(&hopper),
+                t("nomor terkecil paling atas", "lowest serial on top")
+            );
+        }
+    }
     println!(
         "{}: {queue}   {}: {}",
         t("Antrean cetak", "Print queue"),
@@ -401,8 +827,8 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
         println!(
             "{}",
             t(
-                "Perlu diperiksa (cetak print inspect ID --good | --spoiled SEBAB | --unused):",
-                "Needs inspection (cetak print inspect ID --good | --spoiled CAUSE | --unused):"
+                "Perlu diperiksa — lihat baki keluaran dan hopper printernya, lalu: cetak print inspect ID --good | --spoiled SEBAB | --unused",
+                "Needs inspection — look at the printer's output tray and hopper, then: cetak print inspect ID --good | --spoiled CAUSE | --unused"
             )
         );
         print_attempts(&inspect);
@@ -427,7 +853,7 @@ fn print_attempts(rows: &[AttemptRow]) {
             a.printer.clone(),
             a.nik.clone(),
             a.nama.clone(),
-            a.state.to_string(),
+            attempt_state_text(a.state).to_string(),
             a.note.clone(),
         ]);
     }
@@ -436,12 +862,23 @@ fn print_attempts(rows: &[AttemptRow]) {
 
 /// The wall clock, shifted by `CETAK_CLOCK_SKEW_S` seconds: tests use it to play an office PC
 /// whose clock is wrong after a power cut.
-fn wall_now() -> OffsetDateTime {
+pub fn wall_now() -> OffsetDateTime {
     let skew = std::env::var("CETAK_CLOCK_SKEW_S")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
         .unwrap_or(0);
     super::now() + time::Duration::seconds(skew)
+}
+
+/// Blanks the operator was told to load into a printer, in this order.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Load {
+    /// The printer.
+    pub printer: String,
+    /// First serial (load it first).
+    pub first: i64,
+    /// Last serial.
+    pub last: i64,
 }
 
 /// What one run did (the `--json` contract of `cetak print run`).
@@ -463,20 +900,30 @@ pub struct RunSummary {
     pub inspection_queue: u32,
     /// Records still waiting for a card.
     pub queue: i64,
-    /// max_cards, queue_empty, no_blanks, capacity_or_hours, cooling, printers_blocked.
+    /// max_cards, queue_empty, no_blanks, capacity_or_hours, cooling, printers_blocked,
+    /// awaiting_inspection.
     pub stopped_because: String,
+    /// Blanks the operator was told to load, per printer, in order.
+    pub loads: Vec<Load>,
+    /// Printers this run did not drive (unusable address, driven by another run), with why.
+    pub skipped_printers: Vec<String>,
     /// What the operator was told.
     pub notices: Vec<String>,
 }
 
 /// Why a printer stops when neither its hopper nor the safe has a blank.
 const NO_BLANKS: &str = "no blanks";
+/// Why a printer gets no card while one of its attempts waits for inspection.
+const AWAITING_INSPECTION: &str = "awaiting inspection";
 
 struct Live {
     row: PrinterRow,
     port: Box<dyn Port>,
+    lease: Lease,
     /// The attempt in flight, with when we started waiting on it.
     in_flight: Option<(i64, Instant)>,
+    /// When the printer, idle, first said it does not know the job in flight.
+    missing_since: Option<Instant>,
     /// Why it cannot print (unreachable, jam, …), refreshed before each card.
     blocked: Option<String>,
 }
@@ -498,7 +945,7 @@ fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<
             summary.not_sent,
             t("tidak terkirim", "not sent"),
             t("berhenti karena", "stopped because"),
-            summary.stopped_because
+            stop_text(&summary.stopped_because)
         );
         if summary.inspection_queue > 0 {
             println!(
@@ -508,42 +955,76 @@ fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(run_exit_code(&summary))
 }
 
-/// Run the spool: reconcile what a crash left open, then print until today's capacity is
-/// spent, the queue is empty, the printers are blocked or `max_cards` were started.
-/// Notices go to stderr when `talk`.
-pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Result<RunSummary> {
-    let actor = Actor::system("spool");
-    let started = Instant::now();
-    let (clock, warning) = RunClock::start(wall_now(), store.print_high_water()?);
-    let mut summary = RunSummary::default();
-    let notice = |summary: &mut RunSummary, msg: String| {
-        if talk {
-            eprintln!("{msg}");
-        }
-        tracing::warn!("{msg}");
-        summary.notices.push(msg);
-    };
-    if let Some(w) = &warning {
-        notice(&mut summary, w.message());
+/// 0: a card was sent, or nothing waits for one; 3: cards wait but none could be sent (a
+/// script can tell "printed" from "stuck" without parsing words).
+pub fn run_exit_code(summary: &RunSummary) -> ExitCode {
+    if summary.started > 0 || summary.recovered > 0 || summary.queue == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
     }
+}
+
+fn stop_text(why: &str) -> String {
+    match why {
+        "max_cards" => t("batas kartu tercapai", "card limit reached").into(),
+        "queue_empty" => t("antrean kosong", "queue empty").into(),
+        "no_blanks" => t("blangko habis", "out of blanks").into(),
+        "capacity_or_hours" => t(
+            "kapasitas hari ini habis atau di luar jam kerja",
+            "today's capacity spent or outside working hours",
+        )
+        .into(),
+        "cooling" => t("printer sedang didinginkan", "printers cooling down").into(),
+        "printers_blocked" => t(
+            "printer terhenti (lihat pesan di atas)",
+            "printers blocked (see the messages above)",
+        )
+        .into(),
+        "awaiting_inspection" => t(
+            "menunggu pemeriksaan kartu (cetak print status)",
+            "waiting for a card inspection (cetak print status)",
+        )
+        .into(),
+        other => other.into(),
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn pid_alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Run the spool: take the lease of every printer no other run drives, reconcile what a crash
+/// left open on them, then print until today's capacity is spent, the queue is empty, the
+/// printers are blocked or `max_cards` were started. Notices go to stderr when `talk`.
+pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Result<RunSummary> {
+    let started = Instant::now();
+    let (clock, warning) = RunClock::start(wall_now(), store.office_high_water()?);
     let now = |clock: &RunClock| clock.now(wall_now(), started.elapsed()).0;
+    let mut summary = RunSummary::default();
+    if let Some(w) = &warning {
+        notice(&mut summary, talk, clock_warning_text(w));
+    }
     store.ensure_queue_index()?;
     let timeout = Duration::from_secs_f64(args.request_timeout_s.clamp(0.1, 600.0));
-    let mut live: Vec<Live> = Vec::new();
-    for row in store.printers(&schedule::office_day(now(&clock)))? {
-        let port = port::open(&row.uri, timeout)
-            .with_context(|| format!("printer {} ({})", row.name, row.uri))?;
-        live.push(Live {
-            row,
-            port,
-            in_flight: None,
-            blocked: None,
-        });
-    }
-    if live.is_empty() {
+    let me = LeaseHolder {
+        pid: std::process::id(),
+        host: hostname(),
+    };
+    let printers = store.printers(&schedule::office_day(now(&clock)))?;
+    if printers.is_empty() {
         bail!(
             "{}",
             t(
@@ -552,76 +1033,196 @@ pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Resul
             )
         );
     }
-    // 1. Attempts a crash (or an earlier run) left open: ask each printer's own job list.
-    let open: Vec<AttemptRow> =
-        store.attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?;
-    for a in open {
-        let Some(p) = live.iter_mut().find(|p| p.row.id == a.printer_id) else {
-            continue;
-        };
-        match p.port.jobs() {
-            Ok(jobs) => {
-                let event = spool::find_in_printer(
-                    &PendingAttempt {
-                        state: a.state,
-                        job_name: a.job_name.clone(),
-                        job_uuid: a.job_uuid.clone(),
-                    },
-                    &jobs,
-                );
-                let d = store.attempt_apply(a.id, &event, &actor, now(&clock))?;
-                summary.recovered += 1;
-                match d.map(|d| d.to) {
-                    Some(AttemptState::Sent) | None => p.in_flight = Some((a.id, Instant::now())),
-                    Some(AttemptState::Completed) => summary.completed += 1,
-                    Some(AttemptState::Inspect) => {
-                        summary.to_inspect += 1;
-                        notice(
-                            &mut summary,
-                            format!(
-                                "{} {} ({} {}): {}",
-                                t("percobaan", "attempt"),
-                                a.id,
-                                t("blangko", "blank"),
-                                a.serial,
-                                t(
-                                    "printer tidak dapat memastikan — periksa baki keluaran",
-                                    "the printer cannot confirm it — check the output tray"
-                                )
-                            ),
-                        );
-                    }
-                    Some(_) => {}
-                }
-            }
+    let mut live: Vec<Live> = Vec::new();
+    for row in printers {
+        // One bad printer never stops the others.
+        let port = match port::open(&row.uri, timeout) {
+            Ok(port) => port,
             Err(e) => {
-                p.blocked = Some(format!("unreachable: {e}"));
-                p.in_flight = Some((a.id, Instant::now()));
+                let msg = format!(
+                    "{} {}: {} ({e:#}); {} `cetak printer set {} --uri URI`",
+                    t("printer", "printer"),
+                    row.name,
+                    t("alamat tidak dapat dipakai", "unusable address"),
+                    t("perbaiki dengan", "fix it with"),
+                    row.name
+                );
+                summary.skipped_printers.push(row.name.clone());
+                notice(&mut summary, talk, msg);
+                continue;
+            }
+        };
+        match store.lease_take(row.id, &me, &pid_alive, now(&clock))? {
+            Ok(lease) => {
+                if let Some(old) = &lease.took_over {
+                    notice(
+                        &mut summary,
+                        talk,
+                        format!(
+                            "{} {}: {} (pid {} @ {})",
+                            t("printer", "printer"),
+                            row.name,
+                            t(
+                                "diambil alih dari proses cetak yang sudah berhenti",
+                                "taken over from a print run that is gone"
+                            ),
+                            old.pid,
+                            old.host
+                        ),
+                    );
+                }
+                live.push(Live {
+                    row,
+                    port,
+                    lease,
+                    in_flight: None,
+                    missing_since: None,
+                    blocked: None,
+                });
+            }
+            Err(holder) => {
+                summary.skipped_printers.push(row.name.clone());
                 notice(
                     &mut summary,
+                    talk,
                     format!(
-                        "{} {}: {e}; {} {}",
+                        "{} {}: {} (pid {} @ {})",
                         t("printer", "printer"),
-                        p.row.name,
-                        t("percobaan terbuka", "open attempt"),
-                        a.id
+                        row.name,
+                        t(
+                            "sedang dijalankan oleh proses cetak lain",
+                            "driven by another print run"
+                        ),
+                        holder.pid,
+                        holder.host
                     ),
                 );
             }
         }
     }
+    if live.is_empty() {
+        bail!(
+            "{}: {}",
+            t(
+                "tidak ada printer yang dapat dijalankan oleh proses ini",
+                "no printer this run can drive"
+            ),
+            summary.notices.join("; ")
+        );
+    }
+    let result = drive(store, args, talk, &clock, started, &mut live, &mut summary);
+    for p in &live {
+        if let Err(e) = store.lease_release(&p.lease) {
+            tracing::warn!("releasing the lease of {}: {e}", p.row.name);
+        }
+    }
+    result?;
+    summary.still_pending = store
+        .attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?
+        .len() as u32;
+    summary.inspection_queue = store.attempts(&[AttemptState::Inspect], 10_000)?.len() as u32;
+    summary.queue = store.print_queue_len()?;
+    Ok(summary)
+}
+
+/// Say something to the operator once: stderr when talking, always in the summary.
+fn notice(summary: &mut RunSummary, talk: bool, msg: String) {
+    if talk {
+        eprintln!("{msg}");
+    }
+    tracing::debug!("{msg}");
+    summary.notices.push(msg);
+}
+
+pub fn clock_warning_text(w: &ClockWarning) -> String {
+    match w {
+        ClockWarning::Behind {
+            wall,
+            last_recorded,
+        } => format!(
+            "{} ({}) {} ({}); {}",
+            t("Jam komputer", "The computer clock"),
+            super::office_time_text(*wall),
+            t(
+                "di belakang waktu terakhir yang tercatat",
+                "is behind the last recorded time"
+            ),
+            super::office_time_text(*last_recorded),
+            t(
+                "waktu tercatat yang dipakai — setel jam. Jika dulu jam terlalu maju dan kini sudah benar, supervisor menjalankan `cetak clock reset --reason ALASAN`",
+                "using the recorded time — set the clock. If the clock ran ahead before and is right now, a supervisor runs `cetak clock reset --reason WHY`"
+            )
+        ),
+        ClockWarning::Jumped { wall, believed } => format!(
+            "{} {} {}; {} {}",
+            t("Jam komputer melompat ke", "The computer clock jumped to"),
+            super::office_time_text(*wall),
+            t("selama proses", "during the run"),
+            t("tetap memakai", "keeping"),
+            super::office_time_text(*believed),
+        ),
+    }
+}
+
+fn drive(
+    store: &mut Store,
+    args: &RunArgs,
+    talk: bool,
+    clock: &RunClock,
+    started: Instant,
+    live: &mut [Live],
+    summary: &mut RunSummary,
+) -> anyhow::Result<()> {
+    let actor = Actor::system("spool");
+    let now = |clock: &RunClock| clock.now(wall_now(), started.elapsed()).0;
+    // 1. Attempts a crash (or an earlier run) left open on our printers: follow them first,
+    //    from the printer's own job list.
+    let open: Vec<AttemptRow> =
+        store.attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?;
+    for a in open {
+        if let Some(p) = live.iter_mut().find(|p| p.row.id == a.printer_id) {
+            summary.recovered += 1;
+            p.in_flight = Some((a.id, Instant::now()));
+        }
+    }
     let poll = Duration::from_millis(args.poll_ms.clamp(1, 10_000));
     let job_timeout = Duration::from_secs_f64(args.job_timeout_s.clamp(0.1, 86_400.0));
+    let gone_confirm = Duration::from_secs_f64(args.gone_confirm_s.clamp(0.0, 3_600.0));
     let mut queue_empty = false;
+    let mut last_renew = Instant::now();
+    let mut told_cooling: Option<OffsetDateTime> = None;
     loop {
-        let at = now(&clock);
+        let at = now(clock);
+        if last_renew.elapsed() > Duration::from_secs(20) {
+            last_renew = Instant::now();
+            for p in live.iter_mut() {
+                if !store.lease_renew(&p.lease, at)? && p.blocked.as_deref() != Some("lease lost") {
+                    p.blocked = Some("lease lost".into());
+                    let msg = format!(
+                        "{} {}: {}",
+                        t("printer", "printer"),
+                        p.row.name,
+                        t(
+                            "diambil alih oleh proses cetak lain",
+                            "taken over by another print run"
+                        )
+                    );
+                    notice(summary, talk, msg);
+                }
+            }
+        }
         // 2. Give ready printers their next card.
         let limit_reached = args.max_cards.is_some_and(|m| summary.started >= m);
         if !limit_reached && !queue_empty {
             let day = schedule::office_day(at);
             let rows = store.printers(&day)?;
             for p in live.iter_mut() {
-                if p.in_flight.is_some() || p.blocked.as_deref() == Some(NO_BLANKS) {
+                if p.in_flight.is_some()
+                    || matches!(
+                        p.blocked.as_deref(),
+                        Some(NO_BLANKS) | Some("lease lost") | Some(AWAITING_INSPECTION)
+                    )
+                {
                     continue;
                 }
                 if let Some(r) = rows.iter().find(|r| r.id == p.row.id) {
@@ -640,27 +1241,23 @@ pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Resul
                     Ok(s) => {
                         let why = s.blocking.join(", ");
                         if p.blocked.as_deref() != Some(why.as_str()) {
-                            notice(
-                                &mut summary,
-                                format!("{} {}: {why}", t("printer", "printer"), p.row.name),
-                            );
+                            let msg = format!("{} {}: {why}", t("printer", "printer"), p.row.name);
+                            notice(summary, talk, msg);
                         }
                         p.blocked = Some(why);
                         continue;
                     }
                     Err(e) => {
-                        let why = format!("unreachable: {e}");
+                        let why = format!("{}: {e}", t("tidak terjangkau", "unreachable"));
                         if p.blocked.as_deref() != Some(why.as_str()) {
-                            notice(
-                                &mut summary,
-                                format!("{} {}: {why}", t("printer", "printer"), p.row.name),
-                            );
+                            let msg = format!("{} {}: {why}", t("printer", "printer"), p.row.name);
+                            notice(summary, talk, msg);
                         }
                         p.blocked = Some(why);
                         continue;
                     }
                 }
-                match send_one(store, p, &actor, at, &mut summary, talk)? {
+                match send_one(store, p, &actor, at, summary, talk)? {
                     SendOutcome::Sent => {}
                     SendOutcome::Refused(ClaimRefusal::QueueEmpty) => {
                         queue_empty = true;
@@ -668,18 +1265,34 @@ pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Resul
                     }
                     SendOutcome::Refused(ClaimRefusal::NoBlanks) => {
                         p.blocked = Some(NO_BLANKS.into());
-                        notice(
-                            &mut summary,
-                            format!(
-                                "{} {}: {}",
-                                t("printer", "printer"),
-                                p.row.name,
-                                t(
-                                    "blangko habis: terima stok baru dengan `cetak stock receive`",
-                                    "out of blanks: receive stock with `cetak stock receive`",
-                                )
-                            ),
+                        let msg = format!(
+                            "{} {}: {}",
+                            t("printer", "printer"),
+                            p.row.name,
+                            t(
+                                "blangko habis: terima stok baru dengan `cetak stock receive`",
+                                "out of blanks: receive stock with `cetak stock receive`",
+                            )
                         );
+                        notice(summary, talk, msg);
+                    }
+                    SendOutcome::Refused(ClaimRefusal::AwaitingInspection { attempt }) => {
+                        p.blocked = Some(AWAITING_INSPECTION.into());
+                        let msg = inspection_hold_text(&p.row.name, attempt);
+                        notice(summary, talk, msg);
+                    }
+                    SendOutcome::Refused(ClaimRefusal::LeaseLost) => {
+                        p.blocked = Some("lease lost".into());
+                        let msg = format!(
+                            "{} {}: {}",
+                            t("printer", "printer"),
+                            p.row.name,
+                            t(
+                                "diambil alih oleh proses cetak lain",
+                                "taken over by another print run"
+                            )
+                        );
+                        notice(summary, talk, msg);
                     }
                 }
             }
@@ -697,56 +1310,59 @@ pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Resul
                 p.in_flight = None;
                 continue;
             };
-            let event = follow(p.port.as_ref(), &row);
-            match event {
-                Ok(event) => {
-                    p.blocked = None;
-                    if let Some(d) = store.attempt_apply(attempt_id, &event, &actor, at)? {
-                        match d.to {
-                            AttemptState::Sent => {}
-                            AttemptState::Completed => {
-                                summary.completed += 1;
-                                p.in_flight = None;
-                            }
-                            AttemptState::Inspect => {
-                                summary.to_inspect += 1;
-                                p.in_flight = None;
-                                notice(
-                                    &mut summary,
-                                    format!("{} {}: {}", p.row.name, row.job_name, d.note),
-                                );
-                            }
-                            _ => p.in_flight = None,
+            match follow(p.port.as_ref(), &row) {
+                Ok(AttemptEvent::NotFound { why }) => {
+                    // Believed only when the printer is idle and a second lookup, a while
+                    // later, agrees: a restarted printer may still feed the card.
+                    let idle = p.port.status().map(|s| s.idle).unwrap_or(false);
+                    let since_first = p.missing_since.map(|t| t.elapsed());
+                    match spool::not_found_verdict(since_first, idle, gone_confirm) {
+                        NotFoundVerdict::Believe => {
+                            p.missing_since = None;
+                            apply_followed(
+                                store,
+                                p,
+                                &row,
+                                &AttemptEvent::NotFound { why },
+                                &actor,
+                                at,
+                                summary,
+                                talk,
+                            )?;
                         }
+                        NotFoundVerdict::StartWaiting => p.missing_since = Some(Instant::now()),
+                        NotFoundVerdict::KeepWaiting => {}
+                        NotFoundVerdict::RestartWaiting => p.missing_since = None,
                     }
                 }
+                Ok(event) => {
+                    p.missing_since = None;
+                    apply_followed(store, p, &row, &event, &actor, at, summary, talk)?;
+                }
                 Err(e) => {
-                    p.blocked = Some(format!("no answer: {e}"));
+                    p.blocked = Some(format!("{}: {e}", t("tidak menjawab", "no answer")));
                 }
             }
             if p.in_flight.is_some() && since.elapsed() > job_timeout {
-                notice(
-                    &mut summary,
-                    format!(
-                        "{} {}: {} {} {}",
-                        t("printer", "printer"),
-                        p.row.name,
-                        t("tidak menyelesaikan", "did not finish"),
-                        row.job_name,
-                        t(
-                            "tepat waktu; percobaan tetap terbuka",
-                            "in time; the attempt stays open"
-                        )
-                    ),
+                let msg = format!(
+                    "{} {}: {} {} {}",
+                    t("printer", "printer"),
+                    p.row.name,
+                    t("tidak menyelesaikan", "did not finish"),
+                    row.job_name,
+                    t(
+                        "tepat waktu; percobaan tetap terbuka",
+                        "in time; the attempt stays open"
+                    )
                 );
+                notice(summary, talk, msg);
                 p.in_flight = None;
+                p.missing_since = None;
                 p.blocked = Some("job timed out".into());
-                summary.still_pending += 1;
             }
         }
         // 4. Done, wait, or poll again.
-        let in_flight = live.iter().any(|p| p.in_flight.is_some());
-        if in_flight {
+        if live.iter().any(|p| p.in_flight.is_some()) {
             std::thread::sleep(poll);
             continue;
         }
@@ -779,14 +1395,31 @@ pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Resul
         let wake = schedule::next_wake(unblocked.iter().map(|r| (&r.profile, &r.run)), at);
         match wake {
             Some(until) if !args.no_wait => {
+                if told_cooling != Some(until) {
+                    told_cooling = Some(until);
+                    let msg = format!(
+                        "{} {}",
+                        t(
+                            "Printer didinginkan; mencetak lagi pukul",
+                            "Printers cooling down; printing again at"
+                        ),
+                        super::office_time_text(until)
+                    );
+                    notice(summary, talk, msg);
+                }
                 let secs = (until - at).as_seconds_f64().clamp(0.05, 3600.0);
                 tracing::info!(secs, "waiting for a printer to cool down");
                 std::thread::sleep(Duration::from_secs_f64(secs.min(5.0)));
             }
             _ => {
+                let held = live
+                    .iter()
+                    .any(|p| p.blocked.as_deref() == Some(AWAITING_INSPECTION));
                 let blocked = live.iter().any(|p| p.blocked.is_some());
                 summary.stopped_because = if wake.is_some() {
                     "cooling".into()
+                } else if held && live.iter().all(|p| p.blocked.is_some()) {
+                    "awaiting_inspection".into()
                 } else if blocked {
                     "printers_blocked".into()
                 } else {
@@ -796,12 +1429,71 @@ pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Resul
             }
         }
     }
-    summary.still_pending = store
-        .attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?
-        .len() as u32;
-    summary.inspection_queue = store.attempts(&[AttemptState::Inspect], 10_000)?.len() as u32;
-    summary.queue = store.print_queue_len()?;
-    Ok(summary)
+    Ok(())
+}
+
+fn inspection_hold_text(printer: &str, attempt: i64) -> String {
+    format!(
+        "{} {printer}: {} {attempt} {}: `cetak print inspect {attempt} --good | --spoiled SEBAB | --unused`; {}: `cetak printer reseat {printer}`",
+        t("printer", "printer"),
+        t(
+            "tidak diberi kartu baru sampai percobaan",
+            "gets no new card until attempt"
+        ),
+        t(
+            "diperiksa (blangkonya mungkin masih di atas hopper). Periksa baki keluaran dan hopper, lalu",
+            "is inspected (its blank may still be on top of the hopper). Check the output tray and the hopper, then"
+        ),
+        t(
+            "atau keluarkan semua blangko dari hopper ke brankas",
+            "or empty the hopper into the safe"
+        )
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_followed(
+    store: &mut Store,
+    p: &mut Live,
+    row: &AttemptRow,
+    event: &AttemptEvent,
+    actor: &Actor,
+    at: OffsetDateTime,
+    summary: &mut RunSummary,
+    talk: bool,
+) -> anyhow::Result<()> {
+    p.blocked = None;
+    if let Some(d) = store.attempt_apply(row.id, event, actor, at)? {
+        match d.to {
+            AttemptState::Sent => {}
+            AttemptState::Completed => {
+                summary.completed += 1;
+                p.in_flight = None;
+            }
+            AttemptState::Inspect => {
+                summary.to_inspect += 1;
+                p.in_flight = None;
+                p.blocked = Some(AWAITING_INSPECTION.into());
+                let msg = format!(
+                    "{} {} ({} {}): {} ({})",
+                    p.row.name,
+                    row.job_name,
+                    t("percobaan", "attempt"),
+                    row.id,
+                    t(
+                        "printer tidak dapat memastikan kartu ini — periksa baki keluaran dan hopper",
+                        "the printer cannot confirm this card — check the output tray and the hopper"
+                    ),
+                    d.note
+                );
+                notice(summary, talk, msg);
+                let msg = inspection_hold_text(&p.row.name, row.id);
+                notice(summary, talk, msg);
+            }
+            _ => p.in_flight = None,
+        }
+    }
+    Ok(())
 }
 
 /// Ask the printer about an attempt in flight: by id, checked against the uuid (ids restart
@@ -873,21 +1565,27 @@ fn send_one(
     );
     // The printer's duty cycle once it has taken this card, saved with the intent.
     let run = schedule::after_card(&p.row.profile, &p.row.run, at);
-    let claim = match store.print_claim(p.row.id, load, &run, actor, at)? {
+    let claim = match store.print_claim(p.row.id, &p.lease.token, load, &run, actor, at)? {
         Ok(c) => c,
         Err(r) => return Ok(SendOutcome::Refused(r)),
     };
     if let Some((first, last)) = claim.loaded {
         let msg = format!(
-            "{} {first}-{last} {} {}",
+            "{} {first}-{last} {} {} ({})",
             t("Muat blangko", "Load blanks"),
             t("ke printer", "into printer"),
-            p.row.name
+            p.row.name,
+            t(
+                "nomor terkecil paling atas, berurutan",
+                "lowest serial on top, in order"
+            )
         );
-        if talk {
-            eprintln!("{msg}");
-        }
-        summary.notices.push(msg);
+        summary.loads.push(Load {
+            printer: p.row.name.clone(),
+            first,
+            last,
+        });
+        notice(summary, talk, msg);
     }
     summary.started += 1;
     let fields = store.record_fields(&claim.recording_id)?;

@@ -46,6 +46,7 @@ pub fn print_runner(db: &Path) -> PrintRunner {
             request_timeout_s: 10.0,
             poll_ms: 200,
             job_timeout_s: 300.0,
+            gone_confirm_s: 10.0,
             no_wait: false,
         };
         let s = super::print::spool_run(&mut store, &args, false).map_err(|e| format!("{e:#}"))?;

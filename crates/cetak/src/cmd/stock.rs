@@ -66,7 +66,7 @@ pub enum StockCommand {
 pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&ctx.db)?;
     let actor = Actor(ctx.actor.clone());
-    let now = super::now();
+    let now = super::office_now(&store)?;
     match cmd {
         StockCommand::Receive {
             first,
@@ -203,12 +203,13 @@ pub struct HandoverArgs {
 pub fn run_handover(ctx: &Context, args: HandoverArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&ctx.db)?;
     let to = args.to.unwrap_or_else(|| "resident in person".into());
+    let now = super::office_now(&store)?;
     let (recording_id, serial) = store.handover(
         &args.nik,
         &to,
         &args.id_check,
         &Actor(ctx.actor.clone()),
-        super::now(),
+        now,
     )?;
     if ctx.json {
         print_json(

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub mod central;
+pub mod ledger;
 pub mod pg;
 
 use serde_json::Value;
@@ -39,6 +40,28 @@ pub fn json(out: &Output) -> Value {
     );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The JSON of a `print run`: exit 0 (a card was sent, or nothing waits) or 3 (cards wait but
+/// none could be sent) are both answers, not failures.
+pub fn run_json(out: &Output) -> Value {
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0) | Some(3)),
+        "exit {:?}\nstdout {}\nstderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let nothing = v["started"] == 0 && v["recovered"] == 0 && v["queue"] != 0;
+    assert_eq!(
+        code == Some(3),
+        nothing,
+        "exit code must say whether anything printed: {v}"
+    );
+    v
 }
 
 /// Assert success.
