@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub(crate) mod pages;
+pub mod password;
 mod pool;
 pub mod routes;
 mod state;
