@@ -604,3 +604,83 @@ async fn a_write_fails_fast_with_a_page_when_the_database_is_busy() {
         .execute_batch("ROLLBACK")
         .expect("release");
 }
+
+// ------------------------------------------------------------------ 4. connections
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_time_out_and_each_client_has_a_cap() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let f = fixture(Opts::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = cetak_web::ServerConfig {
+        db: f.db.clone(),
+        resident_per_minute: 0,
+        secure_cookies: false,
+        print_runner: None,
+        dedup_runner: None,
+        connections: 2,
+    };
+    let server = tokio::spawn(cetak_web::serve_with(
+        config,
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+        cetak_web::ConnLimits {
+            header_read: Duration::from_millis(800),
+            per_client: 3,
+        },
+    ));
+    /// Whether the server closed the connection within `wait`.
+    fn closed(s: &mut TcpStream, wait: Duration) -> bool {
+        s.set_read_timeout(Some(wait)).expect("timeout");
+        let mut buf = [0u8; 64];
+        match s.read(&mut buf) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+        }
+    }
+    let client = tokio::task::spawn_blocking(move || {
+        let mut idle = Vec::new();
+        for _ in 0..3 {
+            idle.push(TcpStream::connect(addr).expect("connect"));
+        }
+        // The fourth from the same client is closed at once.
+        let mut fourth = TcpStream::connect(addr).expect("connect");
+        assert!(
+            closed(&mut fourth, Duration::from_millis(500)),
+            "over the cap"
+        );
+        // Idle connections (no request header) are closed after the header-read timeout.
+        for s in &mut idle {
+            assert!(
+                closed(s, Duration::from_secs(5)),
+                "an idle connection stays open"
+            );
+        }
+        // Their slots are free again: a request is answered, with the headers.
+        let mut s = TcpStream::connect(addr).expect("connect");
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .expect("write");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("read");
+        answer
+    });
+    let answer = client.await.expect("client");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("cache-control: no-store"), "{answer}");
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+}
