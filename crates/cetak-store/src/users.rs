@@ -166,6 +166,8 @@ fn audit_user(
 /// the record's state and where it was recorded (where the card is collected).
 #[derive(Debug, Clone)]
 pub struct ResidentFacts {
+    /// The resident's name (shown to staff before a hand-over, never to the public).
+    pub nama: String,
     /// `YYYY-MM-DD`.
     pub tanggal_lahir: String,
     /// The mother's name as recorded.
@@ -192,18 +194,21 @@ impl Store {
     /// The facts of the record a resident asks about by NIK: the live recording (not a
     /// duplicate or cancelled one) if any, else the latest.
     pub fn resident_facts(&self, nik: &str) -> Result<Option<ResidentFacts>> {
-        let row: Option<(String, String, String, String)> = self
+        let row: Option<(String, String, String, String, String)> = self
             .conn
             .prepare_cached(
-                "SELECT tanggal_lahir, nama_ibu, state, recording_site FROM records
+                "SELECT tanggal_lahir, nama_ibu, state, recording_site, nama FROM records
                  WHERE nik = ?1 ORDER BY state IN ('duplicate', 'cancelled'), recorded_at DESC LIMIT 1",
             )?
-            .query_row([nik], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_row([nik], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()?;
-        row.map(|(tanggal_lahir, nama_ibu, state, recording_site)| {
+        row.map(|(tanggal_lahir, nama_ibu, state, recording_site, nama)| {
             let state = RecordState::parse(&state)
                 .ok_or_else(|| StoreError::Corrupt(format!("record state {state:?}")))?;
             Ok(ResidentFacts {
+                nama,
                 tanggal_lahir,
                 nama_ibu,
                 state,

@@ -47,6 +47,10 @@ pub(crate) fn templates() -> Environment<'static> {
         ("resident.html", include_str!("../templates/resident.html")),
         ("message.html", include_str!("../templates/message.html")),
         ("account.html", include_str!("../templates/account.html")),
+        (
+            "handover_confirm.html",
+            include_str!("../templates/handover_confirm.html"),
+        ),
     ] {
         // The templates are part of the binary: a broken one fails the test suite.
         if let Err(e) = env.add_template(name, src) {
@@ -1002,7 +1006,11 @@ pub(crate) async fn print_page(
             &headers,
             &q,
             Some(&sess),
-            context! { d => ser(&d), causes => SpoilCause::ALL.map(|c| c.as_str()).to_vec() },
+            context! {
+                d => ser(&d),
+                causes => SpoilCause::ALL.map(|c| c.as_str()).to_vec(),
+                id_checks => ID_CHECKS.to_vec(),
+            },
         )
         .into_response(),
         Err(e) => store_error(e),
@@ -1123,20 +1131,115 @@ pub(crate) async fn raise(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct HandoverForm {
+    #[serde(default)]
     nik: String,
+    #[serde(default)]
     to: String,
+    /// One of [`ID_CHECKS`]; there is no default, it must be chosen.
+    #[serde(default)]
     id_check: String,
+    /// "1" on the confirmation step, after staff saw whose card it is.
+    #[serde(default)]
+    confirm: String,
 }
 
+/// How identity was checked at hand-over: (code, Indonesian, English). The Indonesian words
+/// are what the audit entry records.
+pub(crate) const ID_CHECKS: [(&str, &str, &str); 4] = [
+    ("sidik_jari", "sidik jari cocok", "fingerprint matched"),
+    (
+        "ktp_lama",
+        "KTP lama atau surat keterangan cocok",
+        "old card or certificate matched",
+    ),
+    (
+        "kk_wajah",
+        "Kartu Keluarga dan wajah cocok",
+        "family card and face matched",
+    ),
+    (
+        "surat_kuasa",
+        "surat kuasa dan KTP penerima diperiksa",
+        "power of attorney and the receiver's card checked",
+    ),
+];
+
+/// Hand-over in two steps: the form (NIK, receiver, how identity was checked — chosen, no
+/// default) answers a confirmation page with the card owner's name and NIK; only its "yes"
+/// (`confirm=1`) hands the card over. A mistyped NIK shows a stranger's name, not a done deed.
 pub(crate) async fn handover(
     State(st): S,
+    headers: HeaderMap,
     Extension(sess): Extension<Session>,
     Form(f): Form<HandoverForm>,
 ) -> Response {
-    change_then_back(&st, &sess, "/print", move |s, a| {
-        s.handover(f.nik.trim(), &f.to, &f.id_check, a, now())
-    })
-    .await
+    let nik = f.nik.trim().to_string();
+    if nik.len() != 16 || !nik.bytes().all(|b| b.is_ascii_digit()) {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NIK harus 16 angka",
+            "The NIK must be 16 digits",
+        );
+    }
+    if f.to.trim().is_empty() {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Isi nama penerima KTP-el",
+            "Say who received the card",
+        );
+    }
+    let Some(&(code, check_id, check_en)) = ID_CHECKS.iter().find(|c| c.0 == f.id_check) else {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Pilih cara pemeriksaan identitas",
+            "Choose how identity was checked",
+        );
+    };
+    let key = nik.clone();
+    let facts = match st.pool.run(move |s| s.resident_facts(&key)).await {
+        Ok(f) => f,
+        Err(e) => return store_error(e),
+    };
+    let Some(facts) = facts.filter(|f| f.state == RecordState::Printed) else {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Tidak ada KTP-el tercetak yang menunggu untuk NIK ini; periksa NIK",
+            "No printed card is waiting for this NIK; check the NIK",
+        );
+    };
+    if f.confirm != "1" {
+        return render(
+            &st,
+            "handover_confirm.html",
+            &headers,
+            &LangQuery::default(),
+            Some(&sess),
+            context! {
+                nik => nik, nama => facts.nama, to => f.to.trim(),
+                id_check => code, check_id => check_id, check_en => check_en,
+            },
+        )
+        .into_response();
+    }
+    let a = actor(&sess);
+    let to = f.to.trim().to_string();
+    let (n, name) = (nik.clone(), facts.nama.clone());
+    match st
+        .pool
+        .run(move |s| s.handover(&n, &to, check_id, &a, now()))
+        .await
+    {
+        Ok(_) => done_page(
+            &st,
+            &headers,
+            &sess,
+            &format!("KTP-el {name} (NIK {nik}) diserahkan; identitas: {check_id}."),
+            &format!("The card of {name} (NIK {nik}) was handed over; identity: {check_en}."),
+            "/print",
+            None,
+        ),
+        Err(e) => store_error(e),
+    }
 }
 
 // ---------------------------------------------------------------- review

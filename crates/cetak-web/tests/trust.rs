@@ -684,3 +684,49 @@ async fn idle_connections_time_out_and_each_client_has_a_cap() {
     let _ = stop.send(());
     server.await.expect("join").expect("serve");
 }
+
+// ------------------------------------------------------------------ 6. hand-over
+
+#[tokio::test]
+async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
+    const IP: [u8; 4] = [10, 16, 14, 1];
+    let f = fixture(Opts::default());
+    let op = login(&f.app, operator(), IP).await;
+    let page = get(&f, "/print", Some(&op), IP).await;
+    assert!(
+        !page.body.contains("sidik jari cocok\""),
+        "a pre-filled identity check"
+    );
+    assert!(
+        page.body
+            .contains("name=\"id_check\" id=\"id-check\" required")
+    );
+    let before = f.snapshot();
+    // No choice: refused, within the layout, with a way back.
+    let r = post(
+        &f,
+        "/handover",
+        &op,
+        &[("nik", nik()), ("to", "SITI AMINAH"), ("confirm", "1")],
+        IP,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"back\""), "{}", r.body);
+    // A choice, but the NIK has no printed card (REC_A is only queued): nothing to confirm.
+    let r = post(
+        &f,
+        "/handover",
+        &op,
+        &[
+            ("nik", nik()),
+            ("to", "SITI AMINAH"),
+            ("id_check", "sidik_jari"),
+        ],
+        IP,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Tidak ada KTP-el tercetak"), "{}", r.body);
+    assert_eq!(f.snapshot(), before);
+}
