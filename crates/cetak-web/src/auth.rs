@@ -53,6 +53,18 @@ pub fn random_token() -> String {
     hex::encode(b)
 }
 
+/// A new random password (three groups of five hex digits) that passes the password policy
+/// for account `name`; shown once to whoever set it.
+pub fn random_password_for(name: &str) -> String {
+    loop {
+        let t = random_token();
+        let p = format!("{}-{}-{}", &t[..5], &t[5..10], &t[10..15]);
+        if crate::password::check(name, &p).is_ok() {
+            return p;
+        }
+    }
+}
+
 /// The stored form of a session token.
 pub fn token_hash(token: &str) -> [u8; 32] {
     *blake3::hash(token.as_bytes()).as_bytes()
@@ -109,8 +121,18 @@ fn deny(req: &Request, status: StatusCode, message: &str) -> Response {
             "/login".into()
         };
         Redirect::to(&target).into_response()
+    } else if status == StatusCode::FORBIDDEN {
+        crate::pages::page_error(
+            status,
+            "Peran Anda tidak boleh melakukan ini, atau formulir kedaluwarsa (muat ulang halaman)",
+            &format!("Not allowed: {message} (reload the page if the form expired)"),
+        )
     } else {
-        (status, message.to_string()).into_response()
+        crate::pages::page_error(
+            status,
+            "Basis data kantor sedang sibuk; coba lagi sebentar lagi",
+            message,
+        )
     }
 }
 
@@ -157,7 +179,14 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let session = match session {
         Ok(Some(s)) => s,
         Ok(None) => return deny(&req, StatusCode::UNAUTHORIZED, "session expired or ended"),
-        Err(e) => return deny(&req, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(e) => {
+            tracing::error!("session check: {e}");
+            return deny(
+                &req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the office database is busy; try again in a moment",
+            );
+        }
     };
     if !allows(session.user.role, permission) {
         return deny(&req, StatusCode::FORBIDDEN, "your role may not do this");
@@ -177,8 +206,11 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
                 let bytes = match to_bytes(body, MAX_BODY).await {
                     Ok(b) => b,
                     Err(_) => {
-                        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
-                            .into_response();
+                        return crate::pages::page_error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "Isi permintaan terlalu besar",
+                            "request body too large",
+                        );
                     }
                 };
                 let found = form_field(&bytes, "csrf");
@@ -190,8 +222,12 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
             return deny(&req, StatusCode::FORBIDDEN, "missing or wrong CSRF token");
         }
     }
-    req.extensions_mut().insert(Session(session));
-    next.run(req).await
+    let session = Session(session);
+    req.extensions_mut().insert(session.clone());
+    let mut resp = next.run(req).await;
+    // For the error page the outer layer may render: it shows the signed-in navigation.
+    resp.extensions_mut().insert(session);
+    resp
 }
 
 /// A field of an `application/x-www-form-urlencoded` body.

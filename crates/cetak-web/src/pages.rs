@@ -46,6 +46,11 @@ pub(crate) fn templates() -> Environment<'static> {
         ("users.html", include_str!("../templates/users.html")),
         ("resident.html", include_str!("../templates/resident.html")),
         ("message.html", include_str!("../templates/message.html")),
+        ("account.html", include_str!("../templates/account.html")),
+        (
+            "handover_confirm.html",
+            include_str!("../templates/handover_confirm.html"),
+        ),
     ] {
         // The templates are part of the binary: a broken one fails the test suite.
         if let Err(e) = env.add_template(name, src) {
@@ -95,6 +100,9 @@ fn label(code: &str) -> Option<(&'static str, &'static str)> {
         "capacity_spent" => ("kapasitas hari ini habis", "today's capacity spent"),
         "cooling" => ("mendinginkan", "cooling down"),
         "outside_hours" => ("di luar jam kerja", "outside working hours"),
+        "operator" => ("operator", "operator"),
+        "supervisor" => ("penyelia", "supervisor"),
+        "admin" => ("admin", "admin"),
         // Evidence levels and the reasons a pair waits come from the dedup model.
         _ => return cetak_dedup::model::words(code),
     })
@@ -132,32 +140,149 @@ impl IntoResponse for Page {
                 {
                     r.headers_mut().append(header::SET_COOKIE, v);
                 }
-                security_headers(&mut r);
                 r
             }
             Err(e) => {
                 tracing::error!("render: {e}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "page error").into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "halaman gagal dibuat / page error",
+                )
+                    .into_response()
             }
         }
     }
 }
 
+/// The headers every response gets (pages, errors, redirects, JSON, CSS), unless the handler
+/// set its own: a strict content policy, no framing, no sniffing, and `Cache-Control:
+/// no-store` — pages carry NIKs, names and addresses, and Back after logout must not show them.
 fn security_headers(r: &mut Response) {
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+}
+
+/// An error shown as a page within the layout, with a way back (JSON `{"error": …}` on the
+/// API): handlers answer with [`page_error`], and [`finish`] renders it.
+#[derive(Debug, Clone)]
+pub(crate) struct PageError {
+    id: String,
+    en: String,
+}
+
+/// An error answer in both languages.
+pub(crate) fn page_error(status: StatusCode, id: &str, en: &str) -> Response {
+    let mut r = (status, format!("{id} / {en}")).into_response();
+    r.extensions_mut().insert(PageError {
+        id: id.to_string(),
+        en: en.to_string(),
+    });
+    r
+}
+
+/// A message in both languages as "id / en" (the store's refusals), split for the page.
+fn split_message(m: &str) -> (String, String) {
+    match m.split_once(" / ") {
+        Some((id, en)) => (id.to_string(), en.to_string()),
+        None => (m.to_string(), m.to_string()),
+    }
+}
+
+/// Where "back" goes from an error: the page the browser came from (same site only), else
+/// the section the request belongs to.
+fn back_link(headers: &HeaderMap, path: &str, signed_in: bool) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let referer = headers.get(header::REFERER).and_then(|h| h.to_str().ok());
+    if let (Some(host), Some(referer)) = (host, referer) {
+        for scheme in ["http://", "https://"] {
+            if let Some(p) = referer
+                .strip_prefix(scheme)
+                .and_then(|rest| rest.strip_prefix(host))
+                .filter(|p| p.starts_with('/'))
+            {
+                return safe_next(Some(p));
+            }
+        }
+    }
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "cek" | "api" if !signed_in => "/cek".into(),
+        "print" | "printers" | "handover" => "/print".into(),
+        "review" | "stock" | "audit" | "users" | "account" => format!("/{first}"),
+        _ if signed_in => "/".into(),
+        _ => "/login".into(),
+    }
+}
+
+/// The outermost layer: error answers become pages within the layout (or JSON on the API),
+/// and every response gets the security headers.
+pub(crate) async fn finish(State(st): S, req: Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path().to_string();
+    let headers = req.headers().clone();
+    let mut resp = next.run(req).await;
+    if let Some(err) = resp.extensions().get::<PageError>().cloned() {
+        let status = resp.status();
+        let retry = resp.headers().get(header::RETRY_AFTER).cloned();
+        let session = resp.extensions().get::<Session>().cloned();
+        let mut page = if path.starts_with("/api/") {
+            Json(serde_json::json!({
+                "error": err.en, "error_id": err.id, "status": status.as_u16(),
+            }))
+            .into_response()
+        } else {
+            let back = back_link(&headers, &path, session.is_some());
+            render(
+                &st,
+                "message.html",
+                &headers,
+                &LangQuery::default(),
+                session.as_ref(),
+                context! { message_id => err.id, message_en => err.en, back => back, error => true },
+            )
+            .into_response()
+        };
+        *page.status_mut() = status;
+        if let Some(v) = retry {
+            page.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp = page;
+    }
+    security_headers(&mut resp);
+    resp
+}
+
+/// A confirmation page within the layout: what was done, and a way back.
+fn done_page(
+    st: &AppState,
+    headers: &HeaderMap,
+    sess: &Session,
+    id: &str,
+    en: &str,
+    back: &str,
+    secret: Option<&str>,
+) -> Response {
+    render(
+        st,
+        "message.html",
+        headers,
+        &LangQuery::default(),
+        Some(sess),
+        context! { message_id => id, message_en => en, back => back, error => false, secret => secret },
+    )
+    .into_response()
 }
 
 fn render(
@@ -199,17 +324,37 @@ fn ser<T: serde::Serialize>(x: &T) -> minijinja::Value {
 }
 
 fn store_error(e: StoreError) -> Response {
+    if e.is_busy() {
+        let mut r = page_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Basis data kantor sedang sibuk (misalnya impor atau pemeriksaan data ganda sedang berjalan). Tidak ada yang diubah; coba lagi sebentar lagi.",
+            "The office database is busy (an import or a duplicate check is running, for example). Nothing was changed; try again in a moment.",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return r;
+    }
+    let refused = |status: StatusCode, m: &str| {
+        let (id, en) = split_message(m);
+        page_error(status, &format!("Ditolak: {id}"), &format!("Refused: {en}"))
+    };
     match e {
-        StoreError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
-        StoreError::NoSuchRecord(m) => {
-            (StatusCode::NOT_FOUND, format!("no record {m}")).into_response()
-        }
-        StoreError::Transition(t) => (StatusCode::CONFLICT, t.to_string()).into_response(),
-        StoreError::Attempt(t) => (StatusCode::CONFLICT, t.to_string()).into_response(),
-        StoreError::Blank(t) => (StatusCode::CONFLICT, t.to_string()).into_response(),
+        StoreError::Refused(m) => refused(StatusCode::UNPROCESSABLE_ENTITY, &m),
+        StoreError::NoSuchRecord(m) => page_error(
+            StatusCode::NOT_FOUND,
+            &format!("Tidak ada data {m}"),
+            &format!("No record {m}"),
+        ),
+        StoreError::Transition(t) => refused(StatusCode::CONFLICT, &t.to_string()),
+        StoreError::Attempt(t) => refused(StatusCode::CONFLICT, &t.to_string()),
+        StoreError::Blank(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         other => {
             tracing::error!("store: {other}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            page_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Basis data tidak tersedia; coba lagi nanti",
+                "The database is unavailable; try again later",
+            )
         }
     }
 }
@@ -274,7 +419,11 @@ pub(crate) async fn openapi() -> Json<serde_json::Value> {
 }
 
 pub(crate) async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "not found / tidak ditemukan").into_response()
+    page_error(
+        StatusCode::NOT_FOUND,
+        "Halaman tidak ditemukan",
+        "Page not found",
+    )
 }
 
 pub(crate) async fn login_page(
@@ -333,9 +482,13 @@ pub(crate) async fn login_submit(State(st): S, headers: HeaderMap, req: Request)
     let ip = auth::client_ip(&req);
     let q = LangQuery::default();
     let Ok(Form(f)) = Form::<LoginForm>::from_request_parts_and_body(req).await else {
-        return (StatusCode::BAD_REQUEST, "bad form").into_response();
+        return page_error(
+            StatusCode::BAD_REQUEST,
+            "Formulir tidak lengkap",
+            "The form is incomplete",
+        );
     };
-    let fail = |msg: &str, status: StatusCode| {
+    let fail = |msg: &str, status: StatusCode| -> Response {
         let token = auth::random_token();
         let mut r = render(&st, "login.html", &headers, &q, None, context! { login_csrf => token.clone(), next => safe_next(f.next.as_deref()), error => msg })
             .into_response();
@@ -357,15 +510,22 @@ pub(crate) async fn login_submit(State(st): S, headers: HeaderMap, req: Request)
             StatusCode::FORBIDDEN,
         );
     }
-    let keys = vec![
-        format!("ip:{ip}"),
-        format!("user:{}", f.name.to_lowercase()),
-    ];
-    if st.login_throttle.blocked(&keys) {
-        return fail(
-            "Terlalu banyak percobaan; tunggu 15 menit / Too many attempts; wait 15 minutes",
+    // One key per account however it is typed (" Admin1" is "admin1"), one per address.
+    let wait = st
+        .login_throttle
+        .wait(&f.name, ip, std::time::Instant::now());
+    if !wait.is_zero() {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut r = fail(
+            &format!(
+                "Terlalu banyak percobaan yang salah; coba lagi dalam {secs} detik / Too many wrong attempts; try again in {secs} seconds"
+            ),
             StatusCode::TOO_MANY_REQUESTS,
         );
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
     }
     let name = f.name.trim().to_string();
     let user = st.pool.run(move |s| s.user_by_name(&name)).await;
@@ -385,14 +545,15 @@ pub(crate) async fn login_submit(State(st): S, headers: HeaderMap, req: Request)
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            st.login_throttle.failed(&keys);
+            st.login_throttle
+                .failed(&f.name, ip, std::time::Instant::now());
             return fail(
                 "Nama atau kata sandi salah / Wrong name or password",
                 StatusCode::UNAUTHORIZED,
             );
         }
     };
-    st.login_throttle.succeeded(&keys);
+    st.login_throttle.succeeded(&f.name);
     match auth::start_session(&st, user.id).await {
         Ok((cookie, _csrf)) => {
             let mut r = Redirect::to(&safe_next(f.next.as_deref())).into_response();
@@ -401,7 +562,14 @@ pub(crate) async fn login_submit(State(st): S, headers: HeaderMap, req: Request)
             }
             r
         }
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
+        Err(e) => {
+            tracing::error!("session: {e}");
+            page_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Basis data kantor sedang sibuk; coba masuk lagi sebentar lagi",
+                "The office database is busy; try logging in again in a moment",
+            )
+        }
     }
 }
 
@@ -435,9 +603,13 @@ pub(crate) async fn logout(State(st): S, headers: HeaderMap) -> Response {
 pub(crate) struct ResidentQuery {
     nik: String,
     tanggal_lahir: String,
+    /// The mother's name (nama ibu kandung), as on the family card: the factor the NIK does
+    /// not encode. Absent (an old client) means "not given": never found.
+    #[serde(default)]
+    nama_ibu: String,
 }
 
-/// The answer a resident gets: the same shape whether the NIK or the date is wrong.
+/// The answer a resident gets: the same shape whichever of NIK, date or mother's name is wrong.
 #[derive(Debug, serde::Serialize)]
 struct ResidentAnswer {
     found: bool,
@@ -457,17 +629,54 @@ fn iso_date(s: &str) -> String {
     }
 }
 
-async fn resident_answer(st: &AppState, q: ResidentQuery) -> Result<ResidentAnswer, StoreError> {
+/// A name as compared: letters and digits only, lower-case (`Siti  Nur'aini` = `SITI NURAINI`).
+pub(crate) fn name_for_comparison(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Equal without leaking where or how long: the hashes of both are compared in constant time.
+fn same_secret(a: &str, b: &str) -> bool {
+    let (ha, hb) = (blake3::hash(a.as_bytes()), blake3::hash(b.as_bytes()));
+    auth::constant_eq(&ha.to_hex(), &hb.to_hex())
+}
+
+/// A check of one NIK was refused: it failed too often lately.
+struct NikLimited;
+
+async fn resident_answer(
+    st: &AppState,
+    q: ResidentQuery,
+) -> Result<Result<ResidentAnswer, NikLimited>, StoreError> {
     let nik: String = q.nik.trim().chars().take(32).collect();
     let dob = iso_date(&q.tanggal_lahir.chars().take(32).collect::<String>());
-    let found = st.pool.run(move |s| s.resident_lookup(&nik)).await?;
-    // Compare against a dummy when the NIK is unknown, so both failures cost the same.
-    let (stored, state, site) = match &found {
-        Some((d, st, site)) => (d.as_str(), Some(*st), Some(site.clone())),
-        None => ("0000-00-00", None, None),
+    let mother = name_for_comparison(&q.nama_ibu.chars().take(200).collect::<String>());
+    let started = std::time::Instant::now();
+    if !st.resident_nik_limit.allow(&nik, started) {
+        return Ok(Err(NikLimited));
+    }
+    let key = nik.clone();
+    let found = st.pool.run(move |s| s.resident_facts(&key)).await?;
+    // Compare against dummies when the NIK is unknown, and make every comparison whatever the
+    // others gave, so each kind of failure costs the same.
+    let (stored_dob, stored_mother, state, site) = match &found {
+        Some(f) => (
+            f.tanggal_lahir.clone(),
+            name_for_comparison(&f.nama_ibu),
+            Some(f.state),
+            Some(f.recording_site.clone()),
+        ),
+        None => ("0000-00-00".to_string(), String::new(), None, None),
     };
-    let matches = auth::constant_eq(stored, &dob) && found.is_some();
-    Ok(match (matches, state) {
+    let dob_ok = auth::constant_eq(&stored_dob, &dob);
+    let mother_ok = same_secret(&stored_mother, &mother);
+    let matches = dob_ok & mother_ok & !mother.is_empty() & found.is_some();
+    if !matches {
+        st.resident_nik_limit.failed(&nik, started);
+    }
+    Ok(Ok(match (matches, state) {
         (true, Some(state)) => {
             let (id, en) = state.describe();
             let ready = matches!(state, RecordState::Printed);
@@ -482,20 +691,23 @@ async fn resident_answer(st: &AppState, q: ResidentQuery) -> Result<ResidentAnsw
         _ => ResidentAnswer {
             found: false,
             state: None,
-            message_id: "Data tidak ditemukan. Periksa NIK dan tanggal lahir, atau datang ke kantor Disdukcapil.".into(),
-            message_en: "Not found. Check the NIK and birth date, or visit the Disdukcapil office.".into(),
+            message_id: "Data tidak ditemukan. Periksa NIK, tanggal lahir dan nama ibu kandung, atau datang ke kantor Disdukcapil.".into(),
+            message_en: "Not found. Check the NIK, birth date and mother's name, or visit the Disdukcapil office.".into(),
             collect_at: None,
         },
-    })
+    }))
 }
 
-fn too_many() -> Response {
-    (
+fn too_many(retry_after_s: u64) -> Response {
+    let mut r = page_error(
         StatusCode::TOO_MANY_REQUESTS,
-        [(header::RETRY_AFTER, "60")],
-        "Terlalu banyak permintaan; coba lagi sebentar / Too many requests; try again in a minute",
-    )
-        .into_response()
+        "Terlalu banyak permintaan; coba lagi nanti",
+        "Too many requests; try again later",
+    );
+    if let Ok(v) = HeaderValue::from_str(&retry_after_s.max(1).to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 pub(crate) async fn resident_page(
@@ -516,17 +728,17 @@ pub(crate) async fn resident_page(
 
 pub(crate) async fn resident_submit(State(st): S, headers: HeaderMap, req: Request) -> Response {
     if !st.resident_limit.allow(auth::client_ip(&req)) {
-        return too_many();
+        return too_many(60);
     }
     let Ok(Form(q)) = Form::<ResidentQuery>::from_request_parts_and_body(req).await else {
-        return (
+        return page_error(
             StatusCode::BAD_REQUEST,
-            "NIK dan tanggal lahir wajib / NIK and birth date required",
-        )
-            .into_response();
+            "NIK, tanggal lahir dan nama ibu kandung wajib diisi",
+            "NIK, birth date and mother's name are required",
+        );
     };
     match resident_answer(&st, q).await {
-        Ok(a) => render(
+        Ok(Ok(a)) => render(
             &st,
             "resident.html",
             &headers,
@@ -535,23 +747,25 @@ pub(crate) async fn resident_submit(State(st): S, headers: HeaderMap, req: Reque
             context! { answer => ser(&a), asked => true },
         )
         .into_response(),
+        Ok(Err(NikLimited)) => too_many(crate::state::NIK_WINDOW.as_secs()),
         Err(e) => store_error(e),
     }
 }
 
 pub(crate) async fn resident_api(State(st): S, req: Request) -> Response {
     if !st.resident_limit.allow(auth::client_ip(&req)) {
-        return too_many();
+        return too_many(60);
     }
     let Ok(Json(q)) = Json::<ResidentQuery>::from_request_parts_and_body(req).await else {
         return (
             StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({ "error": "expected JSON {\"nik\": \"…\", \"tanggal_lahir\": \"YYYY-MM-DD\"}" })),
+            Json(serde_json::json!({ "error": "expected JSON {\"nik\": \"…\", \"tanggal_lahir\": \"YYYY-MM-DD\", \"nama_ibu\": \"…\"}" })),
         )
             .into_response();
     };
     match resident_answer(&st, q).await {
-        Ok(a) => Json(a).into_response(),
+        Ok(Ok(a)) => Json(a).into_response(),
+        Ok(Err(NikLimited)) => too_many(crate::state::NIK_WINDOW.as_secs()),
         Err(e) => store_error(e),
     }
 }
@@ -792,7 +1006,11 @@ pub(crate) async fn print_page(
             &headers,
             &q,
             Some(&sess),
-            context! { d => ser(&d), causes => SpoilCause::ALL.map(|c| c.as_str()).to_vec() },
+            context! {
+                d => ser(&d),
+                causes => SpoilCause::ALL.map(|c| c.as_str()).to_vec(),
+                id_checks => ID_CHECKS.to_vec(),
+            },
         )
         .into_response(),
         Err(e) => store_error(e),
@@ -913,20 +1131,115 @@ pub(crate) async fn raise(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct HandoverForm {
+    #[serde(default)]
     nik: String,
+    #[serde(default)]
     to: String,
+    /// One of [`ID_CHECKS`]; there is no default, it must be chosen.
+    #[serde(default)]
     id_check: String,
+    /// "1" on the confirmation step, after staff saw whose card it is.
+    #[serde(default)]
+    confirm: String,
 }
 
+/// How identity was checked at hand-over: (code, Indonesian, English). The Indonesian words
+/// are what the audit entry records.
+pub(crate) const ID_CHECKS: [(&str, &str, &str); 4] = [
+    ("sidik_jari", "sidik jari cocok", "fingerprint matched"),
+    (
+        "ktp_lama",
+        "KTP lama atau surat keterangan cocok",
+        "old card or certificate matched",
+    ),
+    (
+        "kk_wajah",
+        "Kartu Keluarga dan wajah cocok",
+        "family card and face matched",
+    ),
+    (
+        "surat_kuasa",
+        "surat kuasa dan KTP penerima diperiksa",
+        "power of attorney and the receiver's card checked",
+    ),
+];
+
+/// Hand-over in two steps: the form (NIK, receiver, how identity was checked — chosen, no
+/// default) answers a confirmation page with the card owner's name and NIK; only its "yes"
+/// (`confirm=1`) hands the card over. A mistyped NIK shows a stranger's name, not a done deed.
 pub(crate) async fn handover(
     State(st): S,
+    headers: HeaderMap,
     Extension(sess): Extension<Session>,
     Form(f): Form<HandoverForm>,
 ) -> Response {
-    change_then_back(&st, &sess, "/print", move |s, a| {
-        s.handover(f.nik.trim(), &f.to, &f.id_check, a, now())
-    })
-    .await
+    let nik = f.nik.trim().to_string();
+    if nik.len() != 16 || !nik.bytes().all(|b| b.is_ascii_digit()) {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NIK harus 16 angka",
+            "The NIK must be 16 digits",
+        );
+    }
+    if f.to.trim().is_empty() {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Isi nama penerima KTP-el",
+            "Say who received the card",
+        );
+    }
+    let Some(&(code, check_id, check_en)) = ID_CHECKS.iter().find(|c| c.0 == f.id_check) else {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Pilih cara pemeriksaan identitas",
+            "Choose how identity was checked",
+        );
+    };
+    let key = nik.clone();
+    let facts = match st.pool.run(move |s| s.resident_facts(&key)).await {
+        Ok(f) => f,
+        Err(e) => return store_error(e),
+    };
+    let Some(facts) = facts.filter(|f| f.state == RecordState::Printed) else {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Tidak ada KTP-el tercetak yang menunggu untuk NIK ini; periksa NIK",
+            "No printed card is waiting for this NIK; check the NIK",
+        );
+    };
+    if f.confirm != "1" {
+        return render(
+            &st,
+            "handover_confirm.html",
+            &headers,
+            &LangQuery::default(),
+            Some(&sess),
+            context! {
+                nik => nik, nama => facts.nama, to => f.to.trim(),
+                id_check => code, check_id => check_id, check_en => check_en,
+            },
+        )
+        .into_response();
+    }
+    let a = actor(&sess);
+    let to = f.to.trim().to_string();
+    let (n, name) = (nik.clone(), facts.nama.clone());
+    match st
+        .pool
+        .run(move |s| s.handover(&n, &to, check_id, &a, now()))
+        .await
+    {
+        Ok(_) => done_page(
+            &st,
+            &headers,
+            &sess,
+            &format!("KTP-el {name} (NIK {nik}) diserahkan; identitas: {check_id}."),
+            &format!("The card of {name} (NIK {nik}) was handed over; identity: {check_en}."),
+            "/print",
+            None,
+        ),
+        Err(e) => store_error(e),
+    }
 }
 
 // ---------------------------------------------------------------- review
@@ -1208,6 +1521,26 @@ pub(crate) async fn users_page(
     }
 }
 
+/// A password the policy refuses, as an error page.
+fn weak_password(e: crate::password::PasswordError) -> Response {
+    let (id, en) = split_message(&e.to_string());
+    page_error(StatusCode::UNPROCESSABLE_ENTITY, &id, &en)
+}
+
+async fn hash(password: String) -> Result<String, Response> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
+        .map_err(|e| {
+            tracing::error!("hashing a password: {e}");
+            page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Kata sandi tidak bisa diproses",
+                "The password could not be processed",
+            )
+        })
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct UserForm {
     name: String,
@@ -1215,37 +1548,308 @@ pub(crate) struct UserForm {
     password: String,
 }
 
+fn bad_role() -> Response {
+    page_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Pilih peran: operator, supervisor atau admin",
+        "Choose a role: operator, supervisor or admin",
+    )
+}
+
 pub(crate) async fn users_create(
     State(st): S,
+    headers: HeaderMap,
     Extension(sess): Extension<Session>,
     Form(f): Form<UserForm>,
 ) -> Response {
     let Some(role) = Role::parse(&f.role) else {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "role must be operator, supervisor or admin",
-        )
-            .into_response();
+        return bad_role();
     };
-    if f.password.chars().count() < 10 || f.password.len() > 1024 {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "a password needs at least 10 characters",
-        )
-            .into_response();
+    let name = f.name.trim().to_string();
+    if let Err(e) = crate::password::check(&name, &f.password) {
+        return weak_password(e);
     }
-    let Ok(hash) = tokio::task::spawn_blocking(move || auth::hash_password(&f.password))
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()))
-    else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "could not hash the password",
-        )
-            .into_response();
+    let hash = match hash(f.password).await {
+        Ok(h) => h,
+        Err(r) => return r,
     };
-    change_then_back(&st, &sess, "/users", move |s, a| {
-        s.user_add(f.name.trim(), role, &hash, a, now())
-    })
-    .await
+    let a = actor(&sess);
+    let n = name.clone();
+    match st
+        .pool
+        .run(move |s| s.user_add(&n, role, &hash, &a, now()))
+        .await
+    {
+        Ok(_) => done_page(
+            &st,
+            &headers,
+            &sess,
+            &format!("Pengguna {name} dibuat ({}).", role.as_str()),
+            &format!("User {name} created ({}).", role.as_str()),
+            "/users",
+            None,
+        ),
+        Err(e) => store_error(e),
+    }
+}
+
+/// What an admin does to an account from the users page.
+enum UserChange {
+    Disable,
+    Enable,
+    SessionsEnd,
+}
+
+async fn user_change(
+    st: &AppState,
+    headers: &HeaderMap,
+    sess: &Session,
+    name: String,
+    change: UserChange,
+) -> Response {
+    let a = actor(sess);
+    let n = name.clone();
+    let result = st
+        .pool
+        .run(move |s| match change {
+            UserChange::Disable => s.user_set_disabled(&n, true, &a, now()).map(|()| {
+                (
+                    format!("Pengguna {n} dinonaktifkan; semua sesinya diakhiri."),
+                    format!("User {n} disabled; all their sessions ended."),
+                )
+            }),
+            UserChange::Enable => s.user_set_disabled(&n, false, &a, now()).map(|()| {
+                (
+                    format!("Pengguna {n} diaktifkan kembali."),
+                    format!("User {n} enabled again."),
+                )
+            }),
+            UserChange::SessionsEnd => s.user_sessions_end(&n, &a, now()).map(|k| {
+                (
+                    format!("{k} sesi pengguna {n} diakhiri."),
+                    format!("{k} sessions of user {n} ended."),
+                )
+            }),
+        })
+        .await;
+    match result {
+        Ok((id, en)) => done_page(st, headers, sess, &id, &en, "/users", None),
+        Err(e) => store_error(e),
+    }
+}
+
+pub(crate) async fn user_disable(
+    State(st): S,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Extension(sess): Extension<Session>,
+) -> Response {
+    user_change(&st, &headers, &sess, name, UserChange::Disable).await
+}
+
+pub(crate) async fn user_enable(
+    State(st): S,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Extension(sess): Extension<Session>,
+) -> Response {
+    user_change(&st, &headers, &sess, name, UserChange::Enable).await
+}
+
+pub(crate) async fn user_sessions_end(
+    State(st): S,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Extension(sess): Extension<Session>,
+) -> Response {
+    user_change(&st, &headers, &sess, name, UserChange::SessionsEnd).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+pub(crate) async fn user_role(
+    State(st): S,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Extension(sess): Extension<Session>,
+    Form(f): Form<RoleForm>,
+) -> Response {
+    let Some(role) = Role::parse(&f.role) else {
+        return bad_role();
+    };
+    let a = actor(&sess);
+    let n = name.clone();
+    match st
+        .pool
+        .run(move |s| s.user_set_role(&n, role, &a, now()))
+        .await
+    {
+        Ok(()) => done_page(
+            &st,
+            &headers,
+            &sess,
+            &format!("Peran {name} sekarang {}.", role.as_str()),
+            &format!("{name} is now {}.", role.as_str()),
+            "/users",
+            None,
+        ),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ResetForm {
+    /// Empty: make a random one and show it once.
+    #[serde(default)]
+    password: String,
+}
+
+pub(crate) async fn user_password_reset(
+    State(st): S,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Extension(sess): Extension<Session>,
+    Form(f): Form<ResetForm>,
+) -> Response {
+    let (password, generated) = if f.password.trim().is_empty() {
+        (auth::random_password_for(&name), true)
+    } else {
+        (f.password, false)
+    };
+    if let Err(e) = crate::password::check(&name, &password) {
+        return weak_password(e);
+    }
+    let hash = match hash(password.clone()).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let a = actor(&sess);
+    let n = name.clone();
+    match st
+        .pool
+        .run(move |s| s.user_set_password(&n, &hash, None, false, &a, now()))
+        .await
+    {
+        Ok(_) => done_page(
+            &st,
+            &headers,
+            &sess,
+            &if generated {
+                format!(
+                    "Kata sandi {name} diganti; semua sesinya diakhiri. Kata sandi baru (catat sekarang, tidak ditampilkan lagi):"
+                )
+            } else {
+                format!("Kata sandi {name} diganti; semua sesinya diakhiri.")
+            },
+            &if generated {
+                format!(
+                    "{name}'s password was reset; all their sessions ended. The new password (note it now, it is not shown again):"
+                )
+            } else {
+                format!("{name}'s password was reset; all their sessions ended.")
+            },
+            "/users",
+            generated.then_some(password.as_str()),
+        ),
+        Err(e) => store_error(e),
+    }
+}
+
+pub(crate) async fn account_page(
+    State(st): S,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Extension(sess): Extension<Session>,
+) -> Response {
+    render(&st, "account.html", &headers, &q, Some(&sess), context! {}).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct OwnPasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+}
+
+pub(crate) async fn account_password(
+    State(st): S,
+    headers: HeaderMap,
+    Extension(sess): Extension<Session>,
+    req: Request,
+) -> Response {
+    let ip = auth::client_ip(&req);
+    let Ok(Form(f)) = Form::<OwnPasswordForm>::from_request_parts_and_body(req).await else {
+        return page_error(
+            StatusCode::BAD_REQUEST,
+            "Formulir tidak lengkap",
+            "The form is incomplete",
+        );
+    };
+    let name = sess.0.user.name.clone();
+    // The current password is guessed like a login: the same throttle.
+    let wait = st.login_throttle.wait(&name, ip, std::time::Instant::now());
+    if !wait.is_zero() {
+        let mut r = page_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Terlalu banyak percobaan yang salah; coba lagi nanti",
+            "Too many wrong attempts; try again later",
+        );
+        if let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let stored = sess.0.user.password_hash.clone();
+    let current = f.current.clone();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&stored, &current))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        st.login_throttle
+            .failed(&name, ip, std::time::Instant::now());
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Kata sandi sekarang salah",
+            "The current password is wrong",
+        );
+    }
+    if f.password != f.password2 {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Kedua kata sandi baru tidak sama",
+            "The two new passwords differ",
+        );
+    }
+    if let Err(e) = crate::password::check(&name, &f.password) {
+        return weak_password(e);
+    }
+    let hash = match hash(f.password).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let keep = auth::cookie(&headers, SESSION_COOKIE).map(auth::token_hash);
+    let a = actor(&sess);
+    match st
+        .pool
+        .run(move |s| s.user_set_password(&name, &hash, keep.as_ref(), true, &a, now()))
+        .await
+    {
+        Ok(ended) => done_page(
+            &st,
+            &headers,
+            &sess,
+            &format!("Kata sandi Anda diganti; {ended} sesi lain diakhiri."),
+            &format!("Your password was changed; {ended} other sessions ended."),
+            "/",
+            None,
+        ),
+        Err(e) => store_error(e),
+    }
 }

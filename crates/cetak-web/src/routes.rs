@@ -202,6 +202,48 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     r("GET", "/users", Signed(P::Users), "User accounts"),
     r("POST", "/users", Signed(P::Users), "Create a user account"),
+    r(
+        "POST",
+        "/users/{name}/disable",
+        Signed(P::Users),
+        "Disable an account (its sessions end at once)",
+    ),
+    r(
+        "POST",
+        "/users/{name}/enable",
+        Signed(P::Users),
+        "Enable a disabled account",
+    ),
+    r(
+        "POST",
+        "/users/{name}/role",
+        Signed(P::Users),
+        "Change an account's role",
+    ),
+    r(
+        "POST",
+        "/users/{name}/password",
+        Signed(P::Users),
+        "Reset an account's password (given, or random and shown once); its sessions end",
+    ),
+    r(
+        "POST",
+        "/users/{name}/sessions-end",
+        Signed(P::Users),
+        "End every session of an account",
+    ),
+    r(
+        "GET",
+        "/account",
+        Signed(P::View),
+        "My account: change my own password",
+    ),
+    r(
+        "POST",
+        "/account/password",
+        Signed(P::View),
+        "Change my own password (needs the current one; my other sessions end)",
+    ),
 ];
 
 /// The route for a method and matched path.
@@ -245,11 +287,19 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("GET", "/api/v1/audit/verify") => get(p::audit_api),
         ("GET", "/users") => get(p::users_page),
         ("POST", "/users") => post(p::users_create),
+        ("POST", "/users/{name}/disable") => post(p::user_disable),
+        ("POST", "/users/{name}/enable") => post(p::user_enable),
+        ("POST", "/users/{name}/role") => post(p::user_role),
+        ("POST", "/users/{name}/password") => post(p::user_password_reset),
+        ("POST", "/users/{name}/sessions-end") => post(p::user_sessions_end),
+        ("GET", "/account") => get(p::account_page),
+        ("POST", "/account/password") => post(p::account_password),
         _ => get(p::not_found),
     }
 }
 
-/// The router: every route of [`ROUTES`] behind the one access guard.
+/// The router: every route of [`ROUTES`] behind the one access guard; outermost, the layer
+/// that turns error answers into pages and puts the security headers on every response.
 pub fn router(state: Arc<AppState>) -> Router {
     let mut by_path: BTreeMap<&str, MethodRouter<Arc<AppState>>> = BTreeMap::new();
     for spec in ROUTES {
@@ -271,6 +321,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(p::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            p::finish,
+        ))
         .with_state(state)
 }
 
@@ -287,7 +341,8 @@ pub fn openapi() -> serde_json::Value {
                 "401": { "description": "Not signed in" },
                 "403": { "description": "Role lacks the permission, or CSRF token missing" },
                 "413": { "description": "Body larger than 64 KiB" },
-                "429": { "description": "Rate limit or login throttle" }
+                "429": { "description": "Rate limit or login throttle (Retry-After says how long)" },
+                "503": { "description": "The office database is busy; try again (Retry-After)" }
             }
         });
         if let Access::Signed(p) = spec.access {
@@ -309,10 +364,16 @@ pub fn openapi() -> serde_json::Value {
             op["requestBody"] = serde_json::json!({
                 "required": true,
                 "content": { "application/json": { "schema": {
-                    "type": "object", "required": ["nik", "tanggal_lahir"],
-                    "properties": { "nik": { "type": "string", "pattern": "^[0-9]{16}$" },
-                                    "tanggal_lahir": { "type": "string", "format": "date" } } } } }
+                    "type": "object", "required": ["nik", "tanggal_lahir", "nama_ibu"],
+                    "properties": {
+                        "nik": { "type": "string", "pattern": "^[0-9]{16}$" },
+                        "tanggal_lahir": { "type": "string", "format": "date" },
+                        "nama_ibu": { "type": "string", "maxLength": 200,
+                            "description": "The mother's name (nama ibu kandung) as on the family card; compared ignoring case, spaces and punctuation. Without it the answer is never found: the birth date is written inside the NIK, so NIK and date alone prove nothing." } } } } }
             });
+            op["description"] = serde_json::json!(
+                "Answers the card's state and where to collect it when NIK, birth date and mother's name all match; otherwise `found: false` with the same shape, whichever was wrong. Limited per client address (per minute) and per NIK (5 failed checks an hour, from all addresses together): 429 with Retry-After."
+            );
         }
         entry[spec.method.to_ascii_lowercase()] = op;
     }

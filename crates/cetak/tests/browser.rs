@@ -260,14 +260,18 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
         ));
     }
 
-    // NIK → birth date of every print-ready record: the resident's half of the lookup.
+    // NIK → birth date and mother's name of every print-ready record: the resident's half of
+    // the lookup.
     let dobs: serde_json::Map<String, serde_json::Value> = {
         let db = Connection::open(d.join("x.db")).expect("db");
         let mut s = db
-            .prepare("SELECT nik, tanggal_lahir FROM records WHERE state = 'unique'")
+            .prepare("SELECT nik, tanggal_lahir, nama_ibu FROM records WHERE state = 'unique'")
             .expect("prepare");
         s.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, serde_json::Value::String(r.get(1)?)))
+            Ok((
+                r.get::<_, String>(0)?,
+                serde_json::json!({ "dob": r.get::<_, String>(1)?, "ibu": r.get::<_, String>(2)? }),
+            ))
         })
         .expect("query")
         .collect::<Result<_, _>>()

@@ -270,6 +270,11 @@ fn every_subcommand_has_help() {
         &["simulate"],
         &["serve"],
         &["user", "add"],
+        &["user", "disable"],
+        &["user", "enable"],
+        &["user", "set-role"],
+        &["user", "reset-password"],
+        &["user", "sessions-end"],
     ] {
         let out = cetak(dir.path(), &[cmd, &["--help"]].concat());
         assert!(out.status.success(), "{cmd:?}");
@@ -433,4 +438,127 @@ fn review_commands_refuse_bad_input_clearly() {
         head,
         "a refused command wrote nothing"
     );
+}
+
+/// `cetak user …` with `CETAK_PASSWORD` set (or not) and `stdin` piped in.
+fn user_cmd(dir: &Path, args: &[&str], password: Option<&str>, stdin: &str) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cetak"));
+    cmd.current_dir(dir)
+        .env("CETAK_LANG", "en")
+        .env_remove("CETAK_DB")
+        .env_remove("CETAK_PASSWORD")
+        .args([&["--db", "x.db", "user"], args].concat())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(p) = password {
+        cmd.env("CETAK_PASSWORD", p);
+    }
+    let mut child = cmd.spawn().expect("cetak runs");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("stdin");
+    }
+    child.wait_with_output().expect("cetak ends")
+}
+
+#[test]
+fn user_accounts_have_a_life_cycle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let good = Some("kuda merah makan pempek");
+    json(&user_cmd(
+        d,
+        &["add", "admin1", "--role", "admin", "--json"],
+        good,
+        "",
+    ));
+    // Names ignore case and are unique; the password policy applies.
+    let out = user_cmd(d, &["add", "ADMIN1", "--role", "operator"], good, "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    for weak in [
+        "aaaaaaaaaa",
+        "          ",
+        "op1-rahasia-sekali",
+        "bismillah123",
+    ] {
+        let out = user_cmd(d, &["add", "op1", "--role", "operator"], Some(weak), "");
+        assert!(!out.status.success(), "{weak:?} accepted");
+    }
+    json(&user_cmd(
+        d,
+        &["add", "op1", "--role", "operator", "--json"],
+        good,
+        "",
+    ));
+
+    let list = |d: &Path| json(&user_cmd(d, &["list", "--json"], None, ""));
+    let find = |v: &Value, name: &str| {
+        v["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["name"] == name)
+            .cloned()
+            .expect("listed")
+    };
+    json(&user_cmd(
+        d,
+        &["set-role", "OP1", "supervisor", "--json"],
+        None,
+        "",
+    ));
+    assert_eq!(find(&list(d), "op1")["role"], "supervisor");
+    json(&user_cmd(d, &["disable", "op1", "--json"], None, ""));
+    assert_eq!(find(&list(d), "op1")["disabled"], true);
+    json(&user_cmd(d, &["enable", "op1", "--json"], None, ""));
+    assert_eq!(find(&list(d), "op1")["disabled"], false);
+    // The last enabled admin stays.
+    let out = user_cmd(d, &["disable", "admin1"], None, "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("last enabled admin"),
+        "{}",
+        stderr(&out)
+    );
+    let out = user_cmd(d, &["set-role", "admin1", "operator"], None, "");
+    assert!(!out.status.success());
+    // A password from stdin, or a random one when stdin is empty.
+    let r = json(&user_cmd(
+        d,
+        &["reset-password", "op1", "--json"],
+        None,
+        "nasi goreng pedas sekali\n",
+    ));
+    assert!(r["password"].is_null(), "{r}");
+    let r = json(&user_cmd(d, &["reset-password", "op1", "--json"], None, ""));
+    assert!(r["password"].as_str().is_some_and(|p| p.len() >= 10), "{r}");
+    let out = user_cmd(d, &["reset-password", "op1"], None, "aaaaaaaaaaaa\n");
+    assert!(!out.status.success(), "a weak password from stdin");
+    let r = json(&user_cmd(d, &["sessions-end", "op1", "--json"], None, ""));
+    assert_eq!(r["sessions_ended"], 0);
+    let out = user_cmd(d, &["disable", "nobody"], None, "");
+    assert!(!out.status.success());
+    // All audited.
+    let log = json(&cetak(
+        d,
+        &["--db", "x.db", "audit", "log", "--limit", "100", "--json"],
+    ));
+    let actions: Vec<&str> = log
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in [
+        "user_add",
+        "user_role",
+        "user_disable",
+        "user_enable",
+        "user_password_reset",
+        "user_sessions_end",
+    ] {
+        assert!(actions.contains(&a), "{a} not in {actions:?}");
+    }
 }

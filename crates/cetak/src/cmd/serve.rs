@@ -1,11 +1,12 @@
-//! `cetak serve` (the office server) and `cetak user add`.
+//! `cetak serve` (the office server) and `cetak user` (accounts: add, list, disable, enable,
+//! set-role, reset-password, sessions-end; every change audited).
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use cetak_domain::access::Role;
 use cetak_domain::lifecycle::Actor;
 use cetak_web::{PrintRunner, ServerConfig};
@@ -144,7 +145,9 @@ async fn shutdown_signal() {
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create an account. The password comes from CETAK_PASSWORD, or one line on stdin when it
-    /// is not a terminal; otherwise a random one is made and printed once.
+    /// is not a terminal; otherwise (or when stdin is empty) a random one is made and printed
+    /// once. Names ignore case and are unique; passwords follow the policy (at least 10
+    /// characters, not one character repeated, not the name, not a common password).
     Add {
         /// Login name.
         name: String,
@@ -154,12 +157,62 @@ pub enum UserCommand {
     },
     /// The accounts.
     List,
+    /// Disable an account: it cannot log in, and its sessions end at once.
+    Disable {
+        /// Login name (case does not matter).
+        name: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// Login name (case does not matter).
+        name: String,
+    },
+    /// Change an account's role.
+    SetRole {
+        /// Login name (case does not matter).
+        name: String,
+        /// operator, supervisor or admin.
+        #[arg(value_parser = ["operator", "supervisor", "admin"])]
+        role: String,
+    },
+    /// Give an account a new password and end its sessions. The password is one line on stdin
+    /// when stdin is not a terminal (or CETAK_PASSWORD); otherwise (or when stdin is empty) a
+    /// random one is made and printed once.
+    ResetPassword {
+        /// Login name (case does not matter).
+        name: String,
+    },
+    /// End every session of an account (for example a departed operator's).
+    SessionsEnd {
+        /// Login name (case does not matter).
+        name: String,
+    },
 }
 
-/// A readable random password (16 characters).
+/// A new password: CETAK_PASSWORD, else one line of stdin when it is not a terminal, else
+/// (a terminal, or nothing on stdin) a random one. The bool: generated, to be shown once.
+fn new_password(name: &str) -> anyhow::Result<(String, bool)> {
+    if let Ok(p) = std::env::var("CETAK_PASSWORD") {
+        return Ok((p, false));
+    }
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if !line.is_empty() {
+            return Ok((line.trim_end_matches(['\r', '\n']).to_string(), false));
+        }
+    }
+    Ok((cetak_web::auth::random_password_for(name), true))
+}
+
+/// Check a password against the policy (both languages in the message).
+fn check_password(name: &str, password: &str) -> anyhow::Result<()> {
+    cetak_web::password::check(name, password).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A readable random password (17 characters) that passes the policy for any name.
 pub fn random_password() -> String {
-    let token = cetak_web::auth::random_token();
-    token[..16].to_string()
+    cetak_web::auth::random_password_for("")
 }
 
 /// Create a user with a hashed password (shared with the demo).
@@ -170,28 +223,29 @@ pub fn add_user(
     password: &str,
     actor: &str,
 ) -> anyhow::Result<()> {
-    if password.chars().count() < 10 {
-        bail!("a password needs at least 10 characters");
-    }
+    check_password(name, password)?;
     let hash = cetak_web::hash_password(password).map_err(anyhow::Error::msg)?;
     store.user_add(name, role, &hash, &Actor(actor.to_string()), super::now())?;
     Ok(())
 }
 
+/// What a `cetak user` change prints: one line, or `{"name", "done"}` with --json.
+fn done(ctx: &Context, name: &str, what: &str, words: &str) -> anyhow::Result<()> {
+    if ctx.json {
+        print_json(&serde_json::json!({ "name": name, "done": what }))?;
+    } else {
+        println!("{words} {name} ({what})");
+    }
+    Ok(())
+}
+
 pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&ctx.db)?;
+    let actor = Actor(ctx.actor.clone());
     match cmd {
         UserCommand::Add { name, role } => {
             let role = Role::parse(&role).context("unknown role")?;
-            let (password, generated) = match std::env::var("CETAK_PASSWORD") {
-                Ok(p) => (p, false),
-                Err(_) if !std::io::stdin().is_terminal() => {
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    (line.trim_end_matches(['\r', '\n']).to_string(), false)
-                }
-                Err(_) => (random_password(), true),
-            };
+            let (password, generated) = new_password(&name)?;
             add_user(&mut store, &name, role, &password, &ctx.actor)?;
             if ctx.json {
                 print_json(
@@ -222,9 +276,84 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                         "{}\t{}\t{}",
                         u.name,
                         u.role.as_str(),
-                        if u.disabled { "disabled" } else { "" }
+                        if u.disabled {
+                            t("nonaktif", "disabled")
+                        } else {
+                            ""
+                        }
                     );
                 }
+            }
+        }
+        UserCommand::Disable { name } => {
+            store.user_set_disabled(&name, true, &actor, super::now())?;
+            done(
+                ctx,
+                &name,
+                "disabled",
+                t(
+                    "Pengguna dinonaktifkan, sesinya diakhiri:",
+                    "User disabled, sessions ended:",
+                ),
+            )?;
+        }
+        UserCommand::Enable { name } => {
+            store.user_set_disabled(&name, false, &actor, super::now())?;
+            done(
+                ctx,
+                &name,
+                "enabled",
+                t("Pengguna diaktifkan:", "User enabled:"),
+            )?;
+        }
+        UserCommand::SetRole { name, role } => {
+            let role = Role::parse(&role).context("unknown role")?;
+            store.user_set_role(&name, role, &actor, super::now())?;
+            done(
+                ctx,
+                &name,
+                role.as_str(),
+                t("Peran diubah:", "Role changed:"),
+            )?;
+        }
+        UserCommand::ResetPassword { name } => {
+            let (password, generated) = new_password(&name)?;
+            check_password(&name, &password)?;
+            let hash = cetak_web::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let ended = store.user_set_password(&name, &hash, None, false, &actor, super::now())?;
+            if ctx.json {
+                print_json(&serde_json::json!({
+                    "name": name, "sessions_ended": ended,
+                    "password": generated.then_some(&password),
+                }))?;
+            } else if generated {
+                println!(
+                    "{} {name} — {}: {password}",
+                    t(
+                        "Kata sandi diganti, sesi diakhiri:",
+                        "Password reset, sessions ended:"
+                    ),
+                    t(
+                        "kata sandi baru (catat sekarang)",
+                        "new password (note it now)"
+                    )
+                );
+            } else {
+                println!(
+                    "{} {name}",
+                    t(
+                        "Kata sandi diganti, sesi diakhiri:",
+                        "Password reset, sessions ended:"
+                    )
+                );
+            }
+        }
+        UserCommand::SessionsEnd { name } => {
+            let ended = store.user_sessions_end(&name, &actor, super::now())?;
+            if ctx.json {
+                print_json(&serde_json::json!({ "name": name, "sessions_ended": ended }))?;
+            } else {
+                println!("{} {name}: {ended}", t("Sesi diakhiri", "Sessions ended"));
             }
         }
     }

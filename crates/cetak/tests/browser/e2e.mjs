@@ -4,7 +4,8 @@
 // Environment:
 //   CETAK_URL         base URL of the running `cetak serve`, e.g. http://127.0.0.1:41234
 //   CETAK_ARTIFACTS   folder for the screenshots (PNG)
-//   CETAK_DOBS        JSON file: { "<NIK>": "YYYY-MM-DD", ... } for every print-ready record
+//   CETAK_DOBS        JSON file: { "<NIK>": { "dob": "YYYY-MM-DD", "ibu": "<mother's name>" }, ... }
+//                     for every print-ready record
 //   CETAK_PAIR        id of a duplicate pair awaiting a decision
 //   CETAK_SUPERVISOR, CETAK_ADMIN, CETAK_PASSWORD   the accounts (one password for both)
 //   CETAK_CHROMIUM    browser binary (default /usr/bin/chromium)
@@ -180,8 +181,9 @@ try {
   const cells = await page.locator('#printed tr').nth(1).locator('td').allTextContents();
   const nik = cells[1].trim();
   check(/^\d{16}$/.test(nik), `a 16-digit NIK in the printed table, got ${JSON.stringify(cells)}`);
-  const dob = DOBS[nik];
-  check(dob, `the harness knows the birth date of ${nik}`);
+  const dob = DOBS[nik] && DOBS[nik].dob;
+  const ibu = DOBS[nik] && DOBS[nik].ibu;
+  check(dob && ibu, `the harness knows the birth date and mother's name of ${nik}`);
   log(`printed NIK ${nik} (${cells[2].trim()}), born ${dob}`);
 
   // 5. Resident page, signed out: the right birth date says "ready", a wrong one "not found".
@@ -193,6 +195,7 @@ try {
   await visit(page, `${BASE}/cek`);
   await page.fill('#nik', nik);
   await page.fill('#dob', dob);
+  await page.fill('#ibu', ibu.toLowerCase());
   await submit(page, '#check', '/cek');
   const answer = await page.textContent('#answer');
   check(/siap diambil/i.test(answer), `the answer says the card is ready: ${answer}`);
@@ -202,6 +205,7 @@ try {
   wrong.setUTCDate(wrong.getUTCDate() + 1);
   await page.fill('#nik', nik);
   await page.fill('#dob', wrong.toISOString().slice(0, 10));
+  await page.fill('#ibu', ibu);
   await submit(page, '#check', '/cek');
   const notFound = await page.textContent('#answer');
   check(/tidak ditemukan/i.test(notFound), `a wrong birth date gets "tidak ditemukan": ${notFound}`);
@@ -215,6 +219,7 @@ try {
   await visit(mobile, `${BASE}/cek?lang=en`);
   await mobile.fill('#nik', nik);
   await mobile.fill('#dob', dob);
+  await mobile.fill('#ibu', ibu);
   await submit(mobile, '#check', '/cek');
   const en = await mobile.textContent('#answer');
   check(/ready for collection/i.test(en), `English answer says ready for collection: ${en}`);
