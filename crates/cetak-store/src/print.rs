@@ -901,166 +901,162 @@ fn apply_in(
     actor: &Actor,
     at: OffsetDateTime,
 ) -> Result<Option<Decision>> {
-    {
-        let row: Option<(String, String, Serial, i64, String)> = tx
-            .query_row(
-                "SELECT a.state, a.recording_id, a.serial, a.printer_id, r.nik FROM print_attempts a
-                 JOIN records r ON r.recording_id = a.recording_id WHERE a.id = ?1",
-                [attempt_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
+    let row: Option<(String, String, Serial, i64, String)> = tx
+        .query_row(
+            "SELECT a.state, a.recording_id, a.serial, a.printer_id, r.nik FROM print_attempts a
+             JOIN records r ON r.recording_id = a.recording_id WHERE a.id = ?1",
+            [attempt_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let (state, recording_id, serial, printer_id, nik) =
+        row.ok_or_else(|| StoreError::Refused(format!("no print attempt {attempt_id}")))?;
+    let from = AttemptState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("attempt state {state:?}")))?;
+    let Some(d) = spool::decide(from, event)? else {
+        if let AttemptEvent::Uncertain { why } = event {
+            tx.execute(
+                "UPDATE print_attempts SET uncertain = 1, note = ?2 WHERE id = ?1",
+                params![attempt_id, format!("no answer from the printer: {why}")],
+            )?;
+        }
+        return Ok(None);
+    };
+    if matches!(event, AttemptEvent::ReportedSpoiled(_)) {
+        let card: Option<String> = tx
+            .query_row("SELECT state FROM cards WHERE serial = ?1", [serial], |r| {
+                r.get(0)
+            })
             .optional()?;
-        let (state, recording_id, serial, printer_id, nik) =
-            row.ok_or_else(|| StoreError::Refused(format!("no print attempt {attempt_id}")))?;
-        let from = AttemptState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("attempt state {state:?}")))?;
-        let Some(d) = spool::decide(from, event)? else {
-            if let AttemptEvent::Uncertain { why } = event {
-                tx.execute(
-                    "UPDATE print_attempts SET uncertain = 1, note = ?2 WHERE id = ?1",
-                    params![attempt_id, format!("no answer from the printer: {why}")],
-                )?;
-            }
-            return Ok(None);
-        };
-        if matches!(event, AttemptEvent::ReportedSpoiled(_)) {
-            let card: Option<String> = tx
-                .query_row("SELECT state FROM cards WHERE serial = ?1", [serial], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            match card.as_deref() {
-                Some("printed") => {}
-                Some("issued") => {
-                    return Err(StoreError::Refused(format!(
-                        "the card on blank {serial} was already handed over; request a replacement instead"
-                    )));
-                }
-                Some("revoked") => {
-                    return Err(StoreError::Refused(format!(
-                        "the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
-                    )));
-                }
-                other => {
-                    return Err(StoreError::Refused(format!(
-                        "blank {serial} holds no printed card ({})",
-                        other.unwrap_or("none")
-                    )));
-                }
-            }
-        }
-        let at_s = rfc3339(at);
-        let spoil_cause = match event {
-            AttemptEvent::InspectedSpoiled(c) | AttemptEvent::ReportedSpoiled(c) => {
-                Some(c.as_str())
-            }
-            _ => None,
-        };
-        let final_state = !d.to.is_pending() && d.to != AttemptState::Inspect;
-        tx.execute(
-            "UPDATE print_attempts SET state = ?2, note = ?3,
-               job_id = coalesce(?4, job_id), job_uuid = coalesce(?5, job_uuid),
-               suggested_cause = coalesce(?6, suggested_cause), spoil_cause = coalesce(?7, spoil_cause),
-               finished_at = CASE WHEN ?8 THEN coalesce(finished_at, ?9) ELSE finished_at END,
-               decided_by = CASE WHEN ?10 THEN ?11 ELSE decided_by END
-             WHERE id = ?1",
-            params![
-                attempt_id,
-                d.to.as_str(),
-                d.note,
-                d.job.as_ref().map(|j| j.0),
-                d.job.as_ref().map(|j| j.1.clone()),
-                d.suggested_cause.map(|c| c.as_str()),
-                spoil_cause,
-                final_state,
-                at_s,
-                matches!(
-                    event,
-                    AttemptEvent::InspectedGood
-                        | AttemptEvent::InspectedSpoiled(_)
-                        | AttemptEvent::InspectedUnused
-                        | AttemptEvent::ReportedSpoiled(_)
-                        | AttemptEvent::OperatorTakesOver { .. }
-                ),
-                actor.0,
-            ],
-        )?;
-        if let Some(b) = d.blank {
-            move_blank(&tx, serial, b, at, None)?;
-        }
-        match d.card {
-            Some(CardChange::Printed) => {
-                tx.execute(
-                    "INSERT INTO cards (serial, recording_id, nik, state, printed_at) VALUES (?1, ?2, ?3, 'printed', ?4)",
-                    params![serial, recording_id, nik, at_s],
-                )?;
-            }
-            Some(CardChange::Spoiled) => {
-                tx.execute(
-                    "UPDATE cards SET state = 'spoiled' WHERE serial = ?1",
-                    [serial],
-                )?;
-            }
-            None => {}
-        }
-        let mut chain = audit::Chain::load(&tx)?;
-        chain.append(
-            &tx,
-            &AuditEntry {
-                seq: 0,
-                at: at_s.clone(),
-                actor: actor.0.clone(),
-                action: format!("attempt_{}", d.to.as_str()),
-                subject: recording_id.clone(),
-                reason: d.note.clone(),
-                detail: serde_json::json!({
-                    "attempt": attempt_id, "serial": serial, "printer_id": printer_id,
-                    "from": from, "to": d.to, "job": d.job,
-                })
-                .to_string(),
-            },
-        )?;
-        if let Some(ev) = d.record.clone() {
-            let rec_state = registry_state(&tx, &recording_id)?;
-            if ev == Event::PrintSpoiled && rec_state == RecordState::Issued {
+        match card.as_deref() {
+            Some("printed") => {}
+            Some("issued") => {
                 return Err(StoreError::Refused(format!(
                     "the card on blank {serial} was already handed over; request a replacement instead"
                 )));
             }
-            registry::apply_from(
-                &tx,
-                &mut chain,
-                Target {
-                    recording_id: &recording_id,
-                    row: None,
-                },
-                rec_state,
-                ev,
-                actor,
-                at,
-                &format!("attempt {attempt_id}, blank {serial}: {}", d.note),
-            )?;
+            Some("revoked") => {
+                return Err(StoreError::Refused(format!(
+                    "the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
+                )));
+            }
+            other => {
+                return Err(StoreError::Refused(format!(
+                    "blank {serial} holds no printed card ({})",
+                    other.unwrap_or("none")
+                )));
+            }
         }
-        if d.printer_failure.is_some() {
-            let run = self_printer_run(&tx, printer_id)?;
-            let profile = printer_profile_of(&tx, printer_id)?;
-            let (next, note) = schedule::after_failure(&profile, &run, at);
-            save_run(&tx, printer_id, &next)?;
-            chain.append(
-                &tx,
-                &AuditEntry {
-                    seq: 0,
-                    at: at_s,
-                    actor: actor.0.clone(),
-                    action: "printer_cooldown".into(),
-                    subject: format!("printer_id:{printer_id}"),
-                    reason: note,
-                    detail: serde_json::json!({ "heat_strikes": next.heat_strikes }).to_string(),
-                },
-            )?;
-        }
-        Ok(Some(d))
     }
+    let at_s = rfc3339(at);
+    let spoil_cause = match event {
+        AttemptEvent::InspectedSpoiled(c) | AttemptEvent::ReportedSpoiled(c) => Some(c.as_str()),
+        _ => None,
+    };
+    let final_state = !d.to.is_pending() && d.to != AttemptState::Inspect;
+    tx.execute(
+        "UPDATE print_attempts SET state = ?2, note = ?3,
+           job_id = coalesce(?4, job_id), job_uuid = coalesce(?5, job_uuid),
+           suggested_cause = coalesce(?6, suggested_cause), spoil_cause = coalesce(?7, spoil_cause),
+           finished_at = CASE WHEN ?8 THEN coalesce(finished_at, ?9) ELSE finished_at END,
+           decided_by = CASE WHEN ?10 THEN ?11 ELSE decided_by END
+         WHERE id = ?1",
+        params![
+            attempt_id,
+            d.to.as_str(),
+            d.note,
+            d.job.as_ref().map(|j| j.0),
+            d.job.as_ref().map(|j| j.1.clone()),
+            d.suggested_cause.map(|c| c.as_str()),
+            spoil_cause,
+            final_state,
+            at_s,
+            matches!(
+                event,
+                AttemptEvent::InspectedGood
+                    | AttemptEvent::InspectedSpoiled(_)
+                    | AttemptEvent::InspectedUnused
+                    | AttemptEvent::ReportedSpoiled(_)
+                    | AttemptEvent::OperatorTakesOver { .. }
+            ),
+            actor.0,
+        ],
+    )?;
+    if let Some(b) = d.blank {
+        move_blank(tx, serial, b, at, None)?;
+    }
+    match d.card {
+        Some(CardChange::Printed) => {
+            tx.execute(
+                "INSERT INTO cards (serial, recording_id, nik, state, printed_at) VALUES (?1, ?2, ?3, 'printed', ?4)",
+                params![serial, recording_id, nik, at_s],
+            )?;
+        }
+        Some(CardChange::Spoiled) => {
+            tx.execute(
+                "UPDATE cards SET state = 'spoiled' WHERE serial = ?1",
+                [serial],
+            )?;
+        }
+        None => {}
+    }
+    let mut chain = audit::Chain::load(tx)?;
+    chain.append(
+        tx,
+        &AuditEntry {
+            seq: 0,
+            at: at_s.clone(),
+            actor: actor.0.clone(),
+            action: format!("attempt_{}", d.to.as_str()),
+            subject: recording_id.clone(),
+            reason: d.note.clone(),
+            detail: serde_json::json!({
+                "attempt": attempt_id, "serial": serial, "printer_id": printer_id,
+                "from": from, "to": d.to, "job": d.job,
+            })
+            .to_string(),
+        },
+    )?;
+    if let Some(ev) = d.record.clone() {
+        let rec_state = registry_state(tx, &recording_id)?;
+        if ev == Event::PrintSpoiled && rec_state == RecordState::Issued {
+            return Err(StoreError::Refused(format!(
+                "the card on blank {serial} was already handed over; request a replacement instead"
+            )));
+        }
+        registry::apply_from(
+            tx,
+            &mut chain,
+            Target {
+                recording_id: &recording_id,
+                row: None,
+            },
+            rec_state,
+            ev,
+            actor,
+            at,
+            &format!("attempt {attempt_id}, blank {serial}: {}", d.note),
+        )?;
+    }
+    if d.printer_failure.is_some() {
+        let run = self_printer_run(tx, printer_id)?;
+        let profile = printer_profile_of(tx, printer_id)?;
+        let (next, note) = schedule::after_failure(&profile, &run, at);
+        save_run(tx, printer_id, &next)?;
+        chain.append(
+            tx,
+            &AuditEntry {
+                seq: 0,
+                at: at_s,
+                actor: actor.0.clone(),
+                action: "printer_cooldown".into(),
+                subject: format!("printer_id:{printer_id}"),
+                reason: note,
+                detail: serde_json::json!({ "heat_strikes": next.heat_strikes }).to_string(),
+            },
+        )?;
+    }
+    Ok(Some(d))
 }
 
 impl Store {

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use auth::hash_password;
-pub use state::{AppState, PrintRunner};
+pub use state::{AppState, InspectCheck, PrintRunner};
 
 /// How to run the server.
 #[derive(Clone)]
@@ -35,6 +35,11 @@ pub struct ServerConfig {
     /// Applies duplicate decisions at once (a dedup run honouring every decision so far);
     /// called after a supervisor decides a pair.
     pub dedup_runner: Option<PrintRunner>,
+    /// Before a person's finding for a print attempt is recorded, asks the attempt's printer
+    /// whether it has let go of the job (the binary passes the same check `cetak print inspect`
+    /// makes); `Err` says why not, in the office's words. `None`: no printer can be asked, so
+    /// the page records no finding (the CLI's `--physically-checked` is the way then).
+    pub inspect_check: Option<InspectCheck>,
     /// Connections in the pool.
     pub connections: usize,
 }

@@ -1106,8 +1106,30 @@ pub(crate) async fn inspect(
                 .into_response();
         }
     };
+    // The same rule as `cetak print inspect`: the printer must have let go of the job.
+    let check = st.inspect_check.clone();
+    let verdict = f.verdict.clone();
+    let allowed = tokio::task::spawn_blocking(move || match check {
+        Some(check) => check(id, &verdict),
+        None => Err("no printer can be asked from this server".into()),
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    if let Err(why) = allowed {
+        return page_error(
+            StatusCode::CONFLICT,
+            &format!("Belum dapat dicatat: {why}"),
+            &format!("Cannot be recorded yet: {why}"),
+        );
+    }
     change_then_back(&st, &sess, "/print", move |s, a| {
-        s.attempt_apply(id, &event, a, now())
+        s.attempt_inspect(
+            id,
+            &event,
+            "an operator inspected the card on the print page",
+            a,
+            now(),
+        )
     })
     .await
 }

@@ -17,6 +17,10 @@ use crate::{ServerConfig, ServerError};
 /// Runs the office's printers until the day's work is done; returns a one-line summary.
 pub type PrintRunner = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
 
+/// Asks a print attempt's printer whether a person's finding (`good`, `spoiled`, `unused`)
+/// may be recorded now; `Err` says why not.
+pub type InspectCheck = Arc<dyn Fn(i64, &str) -> Result<(), String> + Send + Sync>;
+
 /// Shared server state.
 pub struct AppState {
     pub(crate) pool: Pool,
@@ -26,6 +30,7 @@ pub struct AppState {
     pub(crate) login_throttle: Throttle,
     pub(crate) runner: Option<PrintRunner>,
     pub(crate) dedup_runner: Option<PrintRunner>,
+    pub(crate) inspect_check: Option<InspectCheck>,
     pub(crate) printing: Arc<AtomicBool>,
     pub(crate) last_run: Arc<Mutex<Option<String>>>,
     pub(crate) secure_cookies: bool,
@@ -44,6 +49,7 @@ impl AppState {
             login_throttle: Throttle::default(),
             runner: config.print_runner.clone(),
             dedup_runner: config.dedup_runner.clone(),
+            inspect_check: config.inspect_check.clone(),
             printing: Arc::new(AtomicBool::new(false)),
             last_run: Arc::new(Mutex::new(None)),
             secure_cookies: config.secure_cookies,

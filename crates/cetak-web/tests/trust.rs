@@ -623,6 +623,7 @@ async fn idle_connections_time_out_and_each_client_has_a_cap() {
         resident_per_minute: 0,
         secure_cookies: false,
         print_runner: None,
+        inspect_check: None,
         dedup_runner: None,
         connections: 2,
     };

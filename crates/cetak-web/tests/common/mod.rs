@@ -124,6 +124,7 @@ pub fn fixture(opts: Opts) -> Fixture {
         resident_per_minute: opts.resident_per_minute,
         secure_cookies: opts.secure_cookies,
         print_runner: None,
+        inspect_check: None,
         dedup_runner: None,
         connections: 2,
     })

@@ -676,6 +676,28 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The inspection rule for callers outside the CLI (the print page): `verdict` is `good`,
+/// `spoiled` or `unused`.
+pub fn inspection_allowed(store: &Store, attempt: i64, verdict: &str) -> anyhow::Result<()> {
+    let finding = match verdict {
+        "good" => AttemptEvent::InspectedGood,
+        "spoiled" => AttemptEvent::InspectedSpoiled(SpoilCause::Other),
+        "unused" => AttemptEvent::InspectedUnused,
+        other => bail!("unknown finding {other:?}"),
+    };
+    let current = store
+        .attempts(&[], usize::MAX)?
+        .into_iter()
+        .find(|a| a.id == attempt)
+        .with_context(|| {
+            format!(
+                "{} {attempt}",
+                t("tidak ada percobaan cetak", "no print attempt")
+            )
+        })?;
+    printer_lets_go(store, &current, &finding)
+}
+
 /// Before a person's finding is recorded, the printer must have let go of the job: not in its
 /// list as underway, and — for "unused" — idle, so no card can still come out.
 fn printer_lets_go(store: &Store, a: &AttemptRow, finding: &AttemptEvent) -> anyhow::Result<()> {

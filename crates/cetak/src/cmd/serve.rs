@@ -58,6 +58,15 @@ pub fn print_runner(db: &Path) -> PrintRunner {
     })
 }
 
+/// The page's inspection asks the printer exactly as `cetak print inspect` does.
+pub fn inspect_check(db: &Path) -> cetak_web::InspectCheck {
+    let db = db.to_path_buf();
+    Arc::new(move |attempt, verdict| {
+        let store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
+        super::print::inspection_allowed(&store, attempt, verdict).map_err(|e| format!("{e:#}"))
+    })
+}
+
 /// What a supervisor's decision on the review page triggers: a dedup run honouring it.
 pub fn dedup_runner(db: &Path) -> PrintRunner {
     let db = db.to_path_buf();
@@ -95,6 +104,7 @@ pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         resident_per_minute: a.resident_per_minute,
         secure_cookies: a.secure_cookies,
         print_runner: Some(print_runner(db)),
+        inspect_check: Some(inspect_check(db)),
         dedup_runner: Some(dedup_runner(db)),
         connections: 4,
     };
