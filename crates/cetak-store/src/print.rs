@@ -203,7 +203,11 @@ fn blank_state(tx: &rusqlite::Connection, serial: Serial) -> Result<BlankState> 
             |r| r.get(0),
         )
         .optional()?;
-    let s = s.ok_or_else(|| StoreError::Refused(format!("blank {serial} was never received")))?;
+    let s = s.ok_or_else(|| {
+        StoreError::Refused(format!(
+            "blangko {serial} tidak pernah diterima / blank {serial} was never received"
+        ))
+    })?;
     BlankState::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("blank state {s:?}")))
 }
 
@@ -261,12 +265,12 @@ impl Store {
         let name = name.trim();
         if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
             return Err(StoreError::Refused(
-                "a printer name must be 1-64 printable characters".into(),
+                "nama printer harus 1-64 karakter yang dapat dicetak / a printer name must be 1-64 printable characters".into(),
             ));
         }
         if profile.cards_per_day == 0 || profile.burst == Some(0) || profile.cooldown_min < 0.0 {
             return Err(StoreError::Refused(
-                "cards per day and burst must be positive, cool-down not negative".into(),
+                "kartu per hari dan burst harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
             ));
         }
         let tx = self
@@ -279,7 +283,7 @@ impl Store {
         )?;
         if exists {
             return Err(StoreError::Refused(format!(
-                "a printer named {name:?} already exists"
+                "printer bernama {name:?} sudah ada / a printer named {name:?} already exists"
             )));
         }
         let hm = |t: time::Time| format!("{:02}:{:02}", t.hour(), t.minute());
@@ -394,7 +398,9 @@ impl Store {
             params![name, paused],
         )?;
         if n == 0 {
-            return Err(StoreError::Refused(format!("no printer named {name:?}")));
+            return Err(StoreError::Refused(format!(
+                "tidak ada printer bernama {name:?} / no printer named {name:?}"
+            )));
         }
         audit(
             &tx,
@@ -426,7 +432,7 @@ impl Store {
         if reference.is_empty() || reference.len() > 200 || reference.chars().any(char::is_control)
         {
             return Err(StoreError::Refused(
-                "a delivery reference must be 1-200 printable characters".into(),
+                "nomor referensi pengiriman harus 1-200 karakter / a delivery reference must be 1-200 printable characters".into(),
             ));
         }
         let tx = self
@@ -500,7 +506,7 @@ impl Store {
             BlankEvent::Use | BlankEvent::CardGood | BlankEvent::Unused
         ) {
             return Err(StoreError::Refused(
-                "use, good card and unused are recorded by the spool, not by hand".into(),
+                "pemakaian, kartu baik dan blangko tak terpakai dicatat oleh antrean cetak, bukan manual / use, good card and unused are recorded by the spool, not by hand".into(),
             ));
         }
         let tx = self
@@ -509,13 +515,13 @@ impl Store {
         match blank_state(&tx, serial)? {
             BlankState::InPrint => {
                 return Err(StoreError::Refused(format!(
-                    "blank {serial} belongs to a print attempt: record its outcome with `cetak print inspect`"
+                    "blangko {serial} milik sebuah percobaan cetak: catat hasilnya dengan `cetak print inspect` / blank {serial} belongs to a print attempt: record its outcome with `cetak print inspect`"
                 )));
             }
             // An issued blank is a card: the books would say spoiled while the card is valid.
             BlankState::Issued => {
                 return Err(StoreError::Refused(format!(
-                    "blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
+                    "blangko {serial} sudah menjadi KTP tercetak, bukan blangko: KTP rusak sebelum diserahkan dicatat dengan `cetak print spoil {serial} --cause SEBAB`; KTP yang sudah diserahkan kembali lewat `cetak print replace NIK`, lalu `cetak print spoil {serial} --cause SEBAB` mencatat pengembaliannya / blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
                 )));
             }
             _ => {}
@@ -848,7 +854,7 @@ impl Store {
                 | AttemptEvent::InspectedUnused
         ) {
             return Err(StoreError::Refused(
-                "an inspection finds the card good, spoiled or unused".into(),
+                "hasil pemeriksaan adalah baik, rusak atau tidak terpakai / an inspection finds the card good, spoiled or unused".into(),
             ));
         }
         let tx = self
@@ -867,7 +873,7 @@ impl Store {
             )?;
         }
         let d = apply_in(&tx, attempt_id, finding, actor, at)?
-            .ok_or_else(|| StoreError::Refused(format!("attempt {attempt_id}: nothing changed")))?;
+            .ok_or_else(|| StoreError::Refused(format!("percobaan {attempt_id}: tidak ada yang berubah / attempt {attempt_id}: nothing changed")))?;
         tx.commit()?;
         Ok(d)
     }
@@ -886,8 +892,11 @@ fn attempt_state(conn: &rusqlite::Connection, attempt_id: i64) -> Result<Attempt
             |r| r.get(0),
         )
         .optional()?;
-    let state =
-        state.ok_or_else(|| StoreError::Refused(format!("no print attempt {attempt_id}")))?;
+    let state = state.ok_or_else(|| {
+        StoreError::Refused(format!(
+            "tidak ada percobaan cetak {attempt_id} / no print attempt {attempt_id}"
+        ))
+    })?;
     AttemptState::parse(&state)
         .ok_or_else(|| StoreError::Corrupt(format!("attempt state {state:?}")))
 }
@@ -909,8 +918,11 @@ fn apply_in(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let (state, recording_id, serial, printer_id, nik) =
-        row.ok_or_else(|| StoreError::Refused(format!("no print attempt {attempt_id}")))?;
+    let (state, recording_id, serial, printer_id, nik) = row.ok_or_else(|| {
+        StoreError::Refused(format!(
+            "tidak ada percobaan cetak {attempt_id} / no print attempt {attempt_id}"
+        ))
+    })?;
     let from = AttemptState::parse(&state)
         .ok_or_else(|| StoreError::Corrupt(format!("attempt state {state:?}")))?;
     let Some(d) = spool::decide(from, event)? else {
@@ -932,17 +944,17 @@ fn apply_in(
             Some("printed") => {}
             Some("issued") => {
                 return Err(StoreError::Refused(format!(
-                    "the card on blank {serial} was already handed over; request a replacement instead"
+                    "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
                 )));
             }
             Some("revoked") => {
                 return Err(StoreError::Refused(format!(
-                    "the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
+                    "KTP pada blangko {serial} sudah dicabut karena penggantian: catat pengembaliannya dengan `cetak print spoil {serial}` (KTP yang berlaku tidak tersentuh) / the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
                 )));
             }
             other => {
                 return Err(StoreError::Refused(format!(
-                    "blank {serial} holds no printed card ({})",
+                    "blangko {serial} bukan KTP tercetak ({0}) / blank {serial} holds no printed card ({0})",
                     other.unwrap_or("none")
                 )));
             }
@@ -1021,7 +1033,7 @@ fn apply_in(
         let rec_state = registry_state(tx, &recording_id)?;
         if ev == Event::PrintSpoiled && rec_state == RecordState::Issued {
             return Err(StoreError::Refused(format!(
-                "the card on blank {serial} was already handed over; request a replacement instead"
+                "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
             )));
         }
         registry::apply_from(
@@ -1092,7 +1104,7 @@ impl Store {
                 )?;
                 if returned.is_some() {
                     return Err(StoreError::Refused(format!(
-                        "the returned card on blank {serial} is already recorded"
+                        "pengembalian KTP pada blangko {serial} sudah dicatat / the returned card on blank {serial} is already recorded"
                     )));
                 }
                 move_blank(
@@ -1119,16 +1131,16 @@ impl Store {
                 Ok(SpoilOutcome::Returned { recording_id })
             }
             Some((state, _)) if state == "issued" => Err(StoreError::Refused(format!(
-                "the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
+                "KTP pada blangko {serial} ada di tangan penduduk: ajukan penggantian dulu (`cetak print replace NIK`), lalu catat KTP yang dikembalikan / the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
             ))),
             _ => {
                 let attempt = self.attempt_by_serial(serial)?.ok_or_else(|| {
-                    StoreError::Refused(format!("no card was printed on blank {serial}"))
+                    StoreError::Refused(format!("tidak ada KTP yang dicetak pada blangko {serial} / no card was printed on blank {serial}"))
                 })?;
                 let d = self
                     .attempt_apply(attempt, &AttemptEvent::ReportedSpoiled(cause), actor, at)?
                     .ok_or_else(|| {
-                        StoreError::Refused(format!("blank {serial}: nothing changed"))
+                        StoreError::Refused(format!("blangko {serial}: tidak ada yang berubah / blank {serial}: nothing changed"))
                     })?;
                 Ok(SpoilOutcome::Reprint(d))
             }
@@ -1227,7 +1239,7 @@ impl Store {
     ) -> Result<()> {
         if reason.trim().is_empty() {
             return Err(StoreError::Refused(
-                "raising a record needs a reason".into(),
+                "menaikkan antrean perlu alasan / raising a record needs a reason".into(),
             ));
         }
         let tx = self
@@ -1236,7 +1248,7 @@ impl Store {
         let state = registry_state(&tx, recording_id)?;
         if !matches!(state, RecordState::Unique | RecordState::Queued) {
             return Err(StoreError::Refused(format!(
-                "recording {recording_id} is {state}, not waiting for a card"
+                "perekaman {recording_id} berstatus {state}, tidak sedang menunggu KTP / recording {recording_id} is {state}, not waiting for a card"
             )));
         }
         tx.execute(
@@ -1276,7 +1288,7 @@ impl Store {
             )
             .optional()?;
         let (serial, recording_id) = card.ok_or_else(|| {
-            StoreError::Refused(format!("no card issued for NIK {nik}: nothing to replace"))
+            StoreError::Refused(format!("belum ada KTP yang diserahkan untuk NIK {nik}: tidak ada yang diganti / no card issued for NIK {nik}: nothing to replace"))
         })?;
         let at_s = rfc3339(at);
         tx.execute(
@@ -1319,7 +1331,9 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<(String, Serial)> {
         if handed_to.trim().is_empty() {
-            return Err(StoreError::Refused("say who received the card".into()));
+            return Err(StoreError::Refused(
+                "sebutkan siapa yang menerima KTP / say who received the card".into(),
+            ));
         }
         let tx = self
             .conn
@@ -1336,12 +1350,12 @@ impl Store {
             [one] => one.clone(),
             [] => {
                 return Err(StoreError::Refused(format!(
-                    "no printed card waits for NIK {nik}"
+                    "tidak ada KTP tercetak yang menunggu untuk NIK {nik} / no printed card waits for NIK {nik}"
                 )));
             }
             _ => {
                 return Err(StoreError::Refused(format!(
-                    "{} printed cards wait for NIK {nik}: a supervisor must resolve the duplicate first",
+                    "{0} KTP tercetak menunggu untuk NIK {nik}: supervisor harus menyelesaikan data ganda dulu / {0} printed cards wait for NIK {nik}: a supervisor must resolve the duplicate first",
                     cards.len()
                 )));
             }
@@ -1357,7 +1371,7 @@ impl Store {
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
                 StoreError::Refused(format!(
-                    "NIK {nik} already holds a valid card: revoke it with a replacement request first"
+                    "NIK {nik} sudah memegang KTP yang berlaku: cabut dulu lewat permohonan penggantian / NIK {nik} already holds a valid card: revoke it with a replacement request first"
                 ))
             }
             e => e.into(),
@@ -1385,7 +1399,7 @@ impl Store {
             && matches!(month[5..].parse::<u8>(), Ok(1..=12));
         if !valid {
             return Err(StoreError::Refused(format!(
-                "month must be YYYY-MM, got {month:?}"
+                "bulan harus YYYY-MM, bukan {month:?} / month must be YYYY-MM, got {month:?}"
             )));
         }
         let like = format!("{month}%");

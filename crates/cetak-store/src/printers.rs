@@ -80,7 +80,11 @@ fn printer_id(tx: &rusqlite::Connection, name: &str) -> Result<i64> {
         |r| r.get(0),
     )
     .optional()?
-    .ok_or_else(|| StoreError::Refused(format!("no printer named {name:?}")))
+    .ok_or_else(|| {
+        StoreError::Refused(format!(
+            "tidak ada printer bernama {name:?} / no printer named {name:?}"
+        ))
+    })
 }
 
 fn audit_entry(
@@ -250,7 +254,7 @@ impl Store {
     ) -> Result<()> {
         if profile.cards_per_day == 0 || profile.burst == Some(0) || profile.cooldown_min < 0.0 {
             return Err(StoreError::Refused(
-                "cards per day and burst must be positive, cool-down not negative".into(),
+                "kartu per hari dan burst harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
             ));
         }
         let tx = self
@@ -300,12 +304,12 @@ impl Store {
         let id = printer_id(&tx, name)?;
         if open_attempts(&tx, id)? > 0 {
             return Err(StoreError::Refused(format!(
-                "printer {name} is working on a card: let the run finish first"
+                "printer {name} sedang mencetak: tunggu prosesnya selesai / printer {name} is working on a card: let the run finish first"
             )));
         }
         if let Some(a) = held_by_inspection(&tx, id)? {
             return Err(StoreError::Refused(format!(
-                "attempt {a} on printer {name} waits for inspection: record it with `cetak print inspect {a}` first"
+                "percobaan {a} di printer {name} menunggu pemeriksaan: catat dulu dengan `cetak print inspect {a}` / attempt {a} on printer {name} waits for inspection: record it with `cetak print inspect {a}` first"
             )));
         }
         let leased: bool = tx.query_row(
@@ -315,7 +319,7 @@ impl Store {
         )?;
         if leased {
             return Err(StoreError::Refused(format!(
-                "a print run drives printer {name}: stop it first"
+                "printer {name} sedang dijalankan proses cetak: hentikan dulu / a print run drives printer {name}: stop it first"
             )));
         }
         let serials = hopper_in(&tx, id)?;
@@ -358,7 +362,7 @@ impl Store {
         let id = printer_id(&tx, name)?;
         if open_attempts(&tx, id)? > 0 {
             return Err(StoreError::Refused(format!(
-                "printer {name} is working on a card: wait for it before emptying the hopper"
+                "printer {name} sedang mencetak: tunggu sebelum mengosongkan hopper / printer {name} is working on a card: wait for it before emptying the hopper"
             )));
         }
         let serials = hopper_in(&tx, id)?;
@@ -424,7 +428,9 @@ impl Store {
         reason: &str,
     ) -> Result<Option<OffsetDateTime>> {
         if reason.trim().is_empty() {
-            return Err(StoreError::Refused("a clock reset needs a reason".into()));
+            return Err(StoreError::Refused(
+                "penyetelan ulang jam perlu alasan / a clock reset needs a reason".into(),
+            ));
         }
         let before = self.office_high_water()?;
         let tx = self

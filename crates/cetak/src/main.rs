@@ -149,6 +149,13 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
+            // A refusal of the office's rules carries both languages: say it in the chosen one.
+            if let Some(cetak_store::StoreError::Refused(m)) =
+                e.root_cause().downcast_ref::<cetak_store::StoreError>()
+            {
+                eprintln!("{}: {}", text::t("galat", "error"), text::pick(m));
+                return ExitCode::from(2);
+            }
             eprintln!("{}: {e:#}", text::t("galat", "error"));
             ExitCode::from(2)
         }

@@ -9,6 +9,15 @@ pub fn set_lang(lang: &str) {
     ENGLISH.store(lang == "en", Ordering::Relaxed);
 }
 
+/// The chosen language's half of a message written "indonesian / english" (the store's
+/// refusals carry both; the pages split them the same way).
+pub fn pick(message: &str) -> &str {
+    match message.split_once(" / ") {
+        Some((id, en)) => t(id, en),
+        None => message,
+    }
+}
+
 /// Pick the sentence for the chosen language.
 pub fn t<'a>(id: &'a str, en: &'a str) -> &'a str {
     if ENGLISH.load(Ordering::Relaxed) {

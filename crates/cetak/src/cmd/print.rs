@@ -404,6 +404,7 @@ fn explain(e: StoreError) -> anyhow::Error {
                 )
             )
         }
+        StoreError::Refused(m) => anyhow::anyhow!("{}", crate::text::pick(m)),
         _ => anyhow::Error::new(e),
     }
 }
