@@ -195,7 +195,12 @@ fn killed_and_restarted_printer_forgets_the_job_and_reuses_its_id() {
     }
 
     sim.kill();
-    // The whole process group died: no card engine is left to print the card later.
+    // The whole process group died: no card engine is left to print the card later. (SIGKILL
+    // is delivered at once but a loaded machine may take a moment to reap the processes.)
+    let until = Instant::now() + Duration::from_secs(3);
+    while engine_running(&engine) && Instant::now() < until {
+        sleep(Duration::from_millis(50));
+    }
     assert!(!engine_running(&engine), "card engine survived the kill");
     // Printer down: nothing can be delivered, and the error says so.
     for err in [
