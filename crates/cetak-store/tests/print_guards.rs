@@ -343,3 +343,30 @@ fn the_clock_guard_never_goes_back_and_a_supervisor_resets_a_clock_that_ran_ahea
         "a reset needs a reason"
     );
 }
+
+#[test]
+fn the_monthly_report_counts_by_the_offices_month_not_utc() {
+    let (mut store, _) = office(1);
+    // 06:00 WIB on 1 December is still 30 November in UTC.
+    let early_december = datetime!(2026-11-30 23:00 UTC);
+    store
+        .stock_blank_event(
+            5,
+            cetak_print::stock::BlankEvent::Spoil(SpoilCause::Other),
+            &op(),
+            early_december,
+            "scratched",
+        )
+        .expect("spoil");
+    let count = |month: &str| -> usize {
+        store
+            .monthly_report(month)
+            .expect("report")
+            .spoiled
+            .iter()
+            .map(|(_, s)| s.len())
+            .sum()
+    };
+    assert_eq!(count("2026-12"), 1, "the office's December");
+    assert_eq!(count("2026-11"), 0, "not November");
+}

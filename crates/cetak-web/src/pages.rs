@@ -1455,16 +1455,8 @@ pub(crate) async fn stock_report(State(st): S, Query(q): Query<LangQuery>) -> Re
     let month = q.month.unwrap_or_default();
     match st.pool.run(move |s| s.monthly_report(&month)).await {
         Ok(r) => {
-            use cetak_print::stock::compact_ranges;
-            let mut csv = String::from("category,cause,count,serials\n");
-            let line = |csv: &mut String, a: &str, b: &str, n: usize, serials: &[i64]| {
-                csv.push_str(&format!("{a},{b},{n},{}\n", compact_ranges(serials)));
-            };
-            line(&mut csv, "issued", "", r.issued.len(), &r.issued);
-            for (c, serials) in &r.spoiled {
-                line(&mut csv, "spoiled", c.as_str(), serials.len(), serials);
-            }
-            line(&mut csv, "missing", "", r.missing.len(), &r.missing);
+            // The same table as `cetak report monthly` writes.
+            let csv = r.csv();
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

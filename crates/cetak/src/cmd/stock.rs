@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use cetak_card::{ReportDoc, ReportSection};
 use cetak_domain::lifecycle::Actor;
-use cetak_print::stock::{BlankEvent, SerialRange, SpoilCause, compact_ranges};
+use cetak_print::stock::{BlankEvent, SerialRange, SpoilCause};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::json;
 
@@ -267,55 +267,9 @@ pub fn write_monthly(
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let csv_path = out.join(format!("blangko-{month}.csv"));
     let pdf_path = out.join(format!("blangko-{month}.pdf"));
-    let mut rows: Vec<[String; 4]> = vec![[
-        "category".into(),
-        "cause".into(),
-        "count".into(),
-        "serials".into(),
-    ]];
-    let received_serials: Vec<i64> = r.received.iter().flat_map(|b| b.first..=b.last).collect();
-    rows.push([
-        "received".into(),
-        String::new(),
-        r.received_count.to_string(),
-        compact_ranges(&received_serials),
-    ]);
-    rows.push([
-        "issued".into(),
-        String::new(),
-        r.issued.len().to_string(),
-        compact_ranges(&r.issued),
-    ]);
-    for (cause, serials) in &r.spoiled {
-        rows.push([
-            "spoiled".into(),
-            cause.as_str().into(),
-            serials.len().to_string(),
-            compact_ranges(serials),
-        ]);
-    }
-    rows.push([
-        "missing".into(),
-        String::new(),
-        r.missing.len().to_string(),
-        compact_ranges(&r.missing),
-    ]);
-    rows.push([
-        "handed_over".into(),
-        String::new(),
-        r.handed_over.to_string(),
-        String::new(),
-    ]);
+    // One table for the file, the PDF and the page's download (cetak-store).
+    let rows = r.rows();
     let rec = &r.reconciliation;
-    for (k, v) in [
-        ("total_received", rec.received),
-        ("total_issued", rec.issued),
-        ("total_spoiled", rec.spoiled),
-        ("total_on_hand", rec.on_hand),
-        ("total_missing", rec.missing),
-    ] {
-        rows.push([k.into(), String::new(), v.to_string(), String::new()]);
-    }
     let mut w = csv::Writer::from_path(&csv_path)
         .with_context(|| format!("writing {}", csv_path.display()))?;
     for row in &rows {
