@@ -175,6 +175,9 @@ struct Rec {
     duplicate: bool,
     cards: u8,
     open_attempt: bool,
+    /// The physical ledger: good cards that really came out of a printer for this record,
+    /// counted by the world, never by the office's books.
+    cards_out: u8,
 }
 
 struct Att {
@@ -476,6 +479,7 @@ impl<'a> Sim<'a> {
             duplicate,
             cards: 0,
             open_attempt: false,
+            cards_out: 0,
         });
         // Dedup: with it, an extra recording of someone already here is marked duplicate.
         let event = if duplicate && self.sc.dedup {
@@ -1003,10 +1007,7 @@ impl<'a> Sim<'a> {
             return;
         }
         // Sent: the printer takes the job now and starts its engine.
-        self.attempts[attempt as usize].submissions += 1;
-        if self.attempts[attempt as usize].submissions > 1 {
-            self.violation(format!("attempt {attempt} sent twice"));
-        }
+        self.printer_receives(p, attempt);
         let heat = self.heat_now(p as usize) + self.sc.heat_per_card;
         let melt_p = (self.sc.melt_base
             + self.sc.melt_slope * (heat - self.sc.melt_threshold).max(0.0))
@@ -1063,21 +1064,24 @@ impl<'a> Sim<'a> {
         );
     }
 
+    /// The physical ledger at the printer's door: every job a printer takes, whoever sent it.
+    /// One attempt's job taken twice is a card that may exist twice.
+    fn printer_receives(&mut self, p: u32, attempt: u32) {
+        self.attempts[attempt as usize].submissions += 1;
+        let n = self.attempts[attempt as usize].submissions;
+        if n > 1 {
+            self.violation(format!(
+                "physical ledger: printer {p} took the job of attempt {attempt} {n} times"
+            ));
+        }
+    }
+
     /// Send an attempt's job again (only `resend_after_crash` does this; the checks catch it).
     fn resend(&mut self, attempt: u32) {
         let p = self.attempts[attempt as usize].printer;
-        self.attempts[attempt as usize].submissions += 1;
-        self.violation(format!(
-            "attempt {attempt} sent {} times: an unknown outcome was re-sent",
-            self.attempts[attempt as usize].submissions
-        ));
-        // The earlier card may already be good: a second one is a second card for one person.
-        if self.attempts[attempt as usize].truth == Truth::Good {
-            let record = self.attempts[attempt as usize].record;
-            self.violation(format!(
-                "record {record} printed twice (two cards for one person)"
-            ));
-        }
+        // The fault says nothing about itself: the printer's own intake (the physical ledger)
+        // and the books' checks must find what it did.
+        self.printer_receives(p, attempt);
         let prn = &mut self.printers[p as usize];
         prn.jobs_made += 1;
         let uuid = format!("urn:uuid:sim-{p}-{}", prn.jobs_made);
@@ -1128,6 +1132,19 @@ impl<'a> Sim<'a> {
             ),
         };
         self.attempts[phys.attempt as usize].truth = truth;
+        if phys.fate == Fate::Good {
+            // Checked against the physical world, not against what the books decided: a second
+            // good card for one record is a broken promise whatever the spool believes.
+            let record = self.attempts[phys.attempt as usize].record;
+            let r = &mut self.records[record as usize];
+            r.cards_out += 1;
+            let (out, person) = (r.cards_out, r.person);
+            if out > 1 {
+                self.violation(format!(
+                    "physical ledger: record {record} (person {person}) came out of a printer as a good card {out} times"
+                ));
+            }
+        }
         if let Some(j) = self.printers[p as usize]
             .jobs
             .iter_mut()
