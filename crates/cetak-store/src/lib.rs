@@ -6,11 +6,11 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod clock;
 mod dedup;
 mod import;
 mod migrate;
 mod print;
-mod printers;
 mod registry;
 mod sync;
 mod users;
@@ -21,13 +21,13 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
+pub use clock::OfficeClock;
 pub use dedup::{DedupSummary, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use print::{
-    AttemptRow, CardFieldsRow, Claim, ClaimRefusal, MonthlyReport, PrinterRow, SpoilOutcome,
-    StockReceipt,
+    AttemptRow, CardFieldsRow, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder, MonthlyReport,
+    PrinterRow, SpoilOutcome, StockReceipt, serial_ranges,
 };
-pub use printers::{LEASE_STALE, Lease, LeaseHolder, OfficeClock, serial_ranges};
 pub use registry::{RecordStatus, StateCount};
 pub use sync::{OUTBOX_ACTIONS, OutboxEvent, SyncStatus};
 pub use users::{SessionRow, UserRow, valid_user_name};
