@@ -3,6 +3,17 @@
 //! The binary is the only place that knows about the command line, the terminal and the clock;
 //! the work itself lives in the library crates (see ARCHITECTURE.md).
 
+/// `println!` that returns the write's error instead of panicking: a closed pipe
+/// (`cetak … | head`) then ends the command quietly with exit 0 (see `main`).
+macro_rules! outln {
+    () => {
+        $crate::cmd::out_fmt(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cmd::out_fmt(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod cmd;
 mod text;
 
@@ -10,6 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use text::t;
 
 // Rows are allocated by the reader thread and freed by the writer: glibc's malloc spends a
 // third of an import on that hand-over; mimalloc does not.
@@ -33,12 +45,18 @@ pub struct Cli {
     /// Who is acting, for the audit log (default: operator:$USER).
     #[arg(long, global = true, env = "CETAK_ACTOR")]
     actor: Option<String>,
+    /// Create the database when it does not exist yet (only for commands that write; a
+    /// command that reads never creates one). `cetak init` always creates it.
+    #[arg(long, global = true)]
+    create: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create the office database (or bring an existing one's schema up to date).
+    Init,
     /// Generate a realistic Palembang backlog with known duplicates (recordings.csv, truth.csv).
     Gen(cmd::gen_cmd::Args),
     /// Import print-ready records (CSV or NDJSON, import contract v1); bad rows go to quarantine.
@@ -88,7 +106,10 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Where a resident's card is, by NIK.
     Status(cmd::status::Args),
-    /// Run the Palembang office demo in a fresh folder: generate, import, mark duplicates, summarise.
+    /// The Palembang office demo in a fresh folder: generate the 2015 backlog, import it, find
+    /// duplicates, print the first day on two folder printers, hand over a few cards, reconcile
+    /// the blanks, write the monthly report, verify the audit log, summarise — then serve the
+    /// office pages (`--no-serve`: stop after the summary).
     Demo(cmd::demo::Args),
 }
 
@@ -98,13 +119,145 @@ enum CardCommand {
     Render(cmd::card::RenderArgs),
 }
 
+/// How a command uses the office database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DbUse {
+    /// Not at all (generator, simulator, the centre, the demo's own folder), or to create it
+    /// (`init`).
+    None,
+    /// Reads only: a missing database is always an error.
+    Reads,
+    /// Writes: a missing database is created with `--create`, an error otherwise.
+    Writes,
+}
+
+fn db_use(command: &Command) -> DbUse {
+    use cmd::dedup::ReviewCommand;
+    use cmd::print::{PrintCommand, PrinterCommand};
+    use cmd::serve::UserCommand;
+    use cmd::stock::StockCommand;
+    match command {
+        // `init` creates the database: that is its job.
+        Command::Init
+        | Command::Gen(_)
+        | Command::Simulate(_)
+        | Command::Central(_)
+        | Command::Demo(_) => DbUse::None,
+        Command::Import(a) if a.check_only() => DbUse::None,
+        Command::Quarantine(_)
+        | Command::Audit(_)
+        | Command::Export(_)
+        | Command::Status(_)
+        | Command::Card(_)
+        | Command::Report(_)
+        | Command::Review(ReviewCommand::List { .. } | ReviewCommand::Show { .. })
+        | Command::Printer(PrinterCommand::List)
+        | Command::Print(PrintCommand::Status)
+        | Command::Stock(StockCommand::Reconcile | StockCommand::List)
+        | Command::User(UserCommand::List) => DbUse::Reads,
+        _ => DbUse::Writes,
+    }
+}
+
+/// Databases are created only on purpose: a mistyped `--db` must never start a second,
+/// empty registry.
+fn check_db_exists(cli: &Cli, uses: DbUse) -> anyhow::Result<()> {
+    if uses == DbUse::None || cli.db.exists() || (uses == DbUse::Writes && cli.create) {
+        return Ok(());
+    }
+    let looked_at = std::path::absolute(&cli.db).unwrap_or_else(|_| cli.db.clone());
+    let given = cli.db.display();
+    let how = if uses == DbUse::Writes {
+        format!(
+            "{} `cetak --db {given} init` {} --create",
+            t("buat dengan", "create it with"),
+            t("atau tambahkan", "or add")
+        )
+    } else {
+        format!(
+            "{} `cetak --db {given} init`",
+            t("buat dengan", "create it with")
+        )
+    };
+    anyhow::bail!(
+        "{} {} ({how})",
+        t("tidak ada basis data di", "no database at"),
+        looked_at.display()
+    )
+}
+
+/// `cetak init`: create the database, or migrate an existing one; says which.
+fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
+    let existed = ctx.db.exists();
+    let store = cmd::open_store(&ctx.db)?;
+    let version = store.schema_version()?;
+    let path = std::path::absolute(&ctx.db).unwrap_or_else(|_| ctx.db.clone());
+    if ctx.json {
+        cmd::print_json(&serde_json::json!({
+            "db": path, "created": !existed, "schema_version": version,
+        }))?;
+    } else if existed {
+        outln!(
+            "{} {} ({} {version})",
+            t("Basis data sudah ada:", "The database already exists:"),
+            path.display(),
+            t("skema versi", "schema version")
+        )?;
+    } else {
+        outln!(
+            "{} {} ({} {version})",
+            t("Basis data dibuat:", "Database created:"),
+            path.display(),
+            t("skema versi", "schema version")
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the error (anywhere in its chain) is a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A closed pipe is not a failure, also where output still goes through `println!` (which
+/// panics on it): end quietly, as a Unix tool does.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout")
+                && (m.contains("Broken pipe") || m.contains("os error 32"))
+        }) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
+    // Colour only on a terminal, and never when NO_COLOR is set.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // `print run` prints its notices itself (or returns them in its JSON): once is enough.
+    let default_filter = if matches!(
+        cli.command,
+        Command::Print(cmd::print::PrintCommand::Run(_))
+    ) {
+        "warn,cetak::cmd::print=error"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
     text::set_lang(&cli.lang);
@@ -113,7 +266,12 @@ fn main() -> ExitCode {
         json: cli.json,
         actor: cmd::actor(cli.actor.as_deref()),
     };
+    if let Err(e) = check_db_exists(&cli, db_use(&cli.command)) {
+        eprintln!("{}: {e:#}", t("galat", "error"));
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
+        Command::Init => run_init(&ctx),
         Command::Gen(a) => cmd::gen_cmd::run(&ctx, a),
         Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Quarantine(c) => cmd::quarantine::run(&ctx, c),
@@ -139,13 +297,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`cetak ... | head`) is not an error.
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{}: {e:#}", text::t("galat", "error"));
+            eprintln!("{}: {e:#}", t("galat", "error"));
             ExitCode::from(2)
         }
     }

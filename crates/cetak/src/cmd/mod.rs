@@ -16,11 +16,15 @@ pub mod status;
 pub mod stock;
 pub mod sync;
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use cetak_store::Store;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::text::t;
 
 /// What every command gets from the global flags.
 pub struct Context {
@@ -51,10 +55,104 @@ pub fn table(header: &[&str]) -> Table {
 }
 
 pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{value}")?;
     Ok(())
+}
+
+/// What `outln!` writes: standard output, with its error returned rather than a panic, so
+/// that a closed pipe (`cetak … | head`) ends the command quietly (`main` maps it to exit 0).
+pub fn out_fmt(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    std::io::stdout().lock().write_fmt(args)
+}
+
+/// A file written under a temporary name in the same folder and renamed into place by
+/// [`AtomicFile::commit`]: a refused or killed run leaves the old file as it was (dropped
+/// without a commit, the temporary file is removed).
+pub struct AtomicFile {
+    dest: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Start writing `dest` (its folder must exist).
+    pub fn create(dest: &Path) -> anyhow::Result<AtomicFile> {
+        let name = dest.file_name().with_context(|| {
+            format!(
+                "{} {}",
+                t("bukan nama berkas:", "not a file name:"),
+                dest.display()
+            )
+        })?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = dest.with_file_name(tmp_name);
+        let file = File::create(&tmp).with_context(|| {
+            format!(
+                "{} {}",
+                t("tidak dapat membuat", "cannot create"),
+                tmp.display()
+            )
+        })?;
+        Ok(AtomicFile {
+            dest: dest.to_path_buf(),
+            tmp,
+            file: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// Where the bytes go until the commit.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.file
+            .as_mut()
+            .expect("an AtomicFile is only written before its commit")
+    }
+
+    /// Flush, sync and rename into place.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        let Some(w) = self.file.take() else {
+            return Ok(());
+        };
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.dest).with_context(|| {
+            format!(
+                "{} {}",
+                t("tidak dapat menulis", "cannot write"),
+                self.dest.display()
+            )
+        })?;
+        // The rename itself survives a power cut once the folder is synced.
+        if let Some(dir) = self.dest.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Write `bytes` to `dest` atomically (see [`AtomicFile`]).
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut f = AtomicFile::create(dest)?;
+    f.writer().write_all(bytes)?;
+    f.commit()
 }
 
 pub fn now() -> time::OffsetDateTime {

@@ -65,9 +65,9 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
             raw,
         ]);
     }
-    println!("{tb}");
+    outln!("{tb}")?;
     for (code, n) in store.quarantine_counts()? {
-        println!("  {code}: {n}");
+        outln!("  {code}: {n}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

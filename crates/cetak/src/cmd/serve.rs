@@ -142,8 +142,8 @@ async fn shutdown_signal() {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create an account. The password comes from CETAK_PASSWORD, or one line on stdin when it
-    /// is not a terminal; otherwise a random one is made and printed once.
+    /// Create an account. The password comes from CETAK_PASSWORD, or one line piped in on
+    /// stdin; otherwise (a terminal, or nothing piped in) a random one is made and printed once.
     Add {
         /// Login name.
         name: String,
@@ -170,7 +170,13 @@ pub fn add_user(
     actor: &str,
 ) -> anyhow::Result<()> {
     if password.chars().count() < 10 {
-        bail!("a password needs at least 10 characters");
+        bail!(
+            "{}",
+            t(
+                "kata sandi minimal 10 karakter",
+                "a password needs at least 10 characters"
+            )
+        );
     }
     let hash = cetak_web::hash_password(password).map_err(anyhow::Error::msg)?;
     store.user_add(name, role, &hash, &Actor(actor.to_string()), super::now())?;
@@ -181,15 +187,22 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&ctx.db)?;
     match cmd {
         UserCommand::Add { name, role } => {
-            let role = Role::parse(&role).context("unknown role")?;
-            let (password, generated) = match std::env::var("CETAK_PASSWORD") {
-                Ok(p) => (p, false),
+            let role = Role::parse(&role).context(t("peran tidak dikenal", "unknown role"))?;
+            // CETAK_PASSWORD, else one line piped in on stdin, else (a terminal, or nothing
+            // piped: an empty stdin) a random one, printed once.
+            let piped = match std::env::var("CETAK_PASSWORD") {
+                Ok(p) => Some(p),
                 Err(_) if !std::io::stdin().is_terminal() => {
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
-                    (line.trim_end_matches(['\r', '\n']).to_string(), false)
+                    let line = line.trim_end_matches(['\r', '\n']);
+                    (!line.is_empty()).then(|| line.to_string())
                 }
-                Err(_) => (random_password(), true),
+                Err(_) => None,
+            };
+            let (password, generated) = match piped {
+                Some(p) => (p, false),
+                None => (random_password(), true),
             };
             add_user(&mut store, &name, role, &password, &ctx.actor)?;
             if ctx.json {
@@ -197,18 +210,18 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                     &serde_json::json!({ "name": name, "role": role, "password": generated.then_some(&password) }),
                 )?;
             } else if generated {
-                println!(
+                outln!(
                     "{} {name} ({}) — {}: {password}",
                     t("Pengguna dibuat:", "User created:"),
                     role.as_str(),
                     t("kata sandi (catat sekarang)", "password (note it now)")
-                );
+                )?;
             } else {
-                println!(
+                outln!(
                     "{} {name} ({})",
                     t("Pengguna dibuat:", "User created:"),
                     role.as_str()
-                );
+                )?;
             }
         }
         UserCommand::List => {
@@ -217,12 +230,16 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 print_json(&serde_json::json!({ "users": users }))?;
             } else {
                 for u in users {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}",
                         u.name,
                         u.role.as_str(),
-                        if u.disabled { "disabled" } else { "" }
-                    );
+                        if u.disabled {
+                            t("nonaktif", "disabled")
+                        } else {
+                            ""
+                        }
+                    )?;
                 }
             }
         }

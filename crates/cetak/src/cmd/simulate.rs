@@ -175,26 +175,26 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             }))?;
         }
     } else {
-        print_table(&outcomes);
+        print_table(&outcomes)?;
         if let Some(dir) = &a.charts {
-            println!(
+            outln!(
                 "{} {}",
                 t("Grafik ditulis ke", "Charts written to"),
                 dir.display()
-            );
+            )?;
         }
         for o in &outcomes {
             for v in &o.invariant_violations {
                 eprintln!("{} [{}] {v}", t("PELANGGARAN", "VIOLATION"), o.scenario);
             }
         }
-        println!(
+        outln!(
             "{} {:.2} s; {}: cetak simulate --seed {}",
             t("Disimulasikan dalam", "Simulated in"),
             seconds,
             t("ulangi persis", "replay exactly"),
             a.seed
-        );
+        )?;
     }
     Ok(if violations == 0 {
         ExitCode::SUCCESS
@@ -203,7 +203,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_table(outcomes: &[Outcome]) {
+fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
     let mut header = vec![t("", "")];
     let names: Vec<String> = outcomes.iter().map(|o| o.scenario.clone()).collect();
     header.extend(names.iter().map(String::as_str));
@@ -267,5 +267,6 @@ fn print_table(outcomes: &[Outcome]) {
     tbl.add_row(row(t("pelanggaran janji", "broken promises"), &|o| {
         o.invariant_violations.len().to_string()
     }));
-    println!("{tbl}");
+    outln!("{tbl}")?;
+    Ok(())
 }
