@@ -393,12 +393,11 @@ fn print_check(r: &ImportReport) -> std::io::Result<()> {
     ]);
     outln!("{}: {}\n{tb}", t("Berkas", "File"), r.file)?;
     outln!(
-        "{} cetak import {}",
+        "{}",
         t(
-            "Hanya pemeriksaan: tidak ada yang ditulis. Untuk mengimpor:",
-            "Check only: nothing was written. To import it:"
-        ),
-        r.file
+            "Hanya pemeriksaan: tidak ada yang ditulis. Untuk mengimpor, jalankan perintah yang sama tanpa --check.",
+            "Check only: nothing was written. To import, run the same command without --check."
+        )
     )?;
     outln!(
         "{:.1} s, {:.0} {}",
