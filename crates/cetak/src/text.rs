@@ -17,3 +17,8 @@ pub fn t<'a>(id: &'a str, en: &'a str) -> &'a str {
         id
     }
 }
+
+/// Whether messages are in English.
+pub fn english() -> bool {
+    ENGLISH.load(Ordering::Relaxed)
+}

@@ -609,3 +609,67 @@ fn no_colour_escapes_when_stderr_is_not_a_terminal() {
     assert!(err.contains("registry read"), "logging is on: {err}");
     assert!(!err.contains('\u{1b}'), "colour escapes in a pipe: {err:?}");
 }
+
+// 9. Indonesian beyond the surface: state names and quarantine reasons.
+
+#[test]
+fn states_and_quarantine_reasons_are_in_indonesian() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 800);
+    // A NIK recorded twice: one recording unique, the other a duplicate of it (or both wait).
+    let csv = std::fs::read_to_string(p.join("data/recordings.csv")).expect("csv");
+    let mut seen = std::collections::HashSet::new();
+    let nik = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1))
+        .filter(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_digit()))
+        .find(|n| !seen.insert(n.to_string()))
+        .expect("a NIK recorded twice");
+    let id = ok(&cetak_id(p, &["--db", "x.db", "status", nik]));
+    for english in ["unique", "duplicate", "awaiting_decision"] {
+        assert!(!id.contains(english), "{english} in: {id}");
+    }
+    assert!(
+        id.contains("data ganda") || id.contains("menunggu verifikasi"),
+        "{id}"
+    );
+    let en = ok(&cetak(p, &["--db", "x.db", "status", nik]));
+    assert!(
+        en.contains("duplicate") || en.contains("awaiting a decision"),
+        "{en}"
+    );
+
+    let q = ok(&cetak_id(
+        p,
+        &["--db", "x.db", "quarantine", "list", "--limit", "1000"],
+    ));
+    assert!(q.lines().count() > 5, "{q}");
+    for english in [
+        " is not ",
+        " has 16 digits",
+        "cannot be printed",
+        "not in the value list",
+    ] {
+        assert!(!q.contains(english), "{english:?} in: {q}");
+    }
+    let q_en = ok(&cetak(
+        p,
+        &["--db", "x.db", "quarantine", "list", "--limit", "1000"],
+    ));
+    assert!(
+        [
+            " is not ",
+            " has 16 digits",
+            "cannot be printed",
+            "not in the value list"
+        ]
+        .iter()
+        .any(|e| q_en.contains(e)),
+        "the English detail stays in English: {q_en}"
+    );
+    let pairs = ok(&cetak_id(p, &["--db", "x.db", "review", "list", "--all"]));
+    assert!(pairs.contains("tautan otomatis"), "{pairs}");
+    assert!(!pairs.contains("┆ link "), "{pairs}");
+}

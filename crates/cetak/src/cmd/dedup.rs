@@ -280,7 +280,12 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                         p.a.clone(),
                         p.b.clone(),
                         format!("{:.3}", p.probability),
-                        p.kind.clone(),
+                        match p.kind.as_str() {
+                            "link" => t("tautan otomatis", "automatic link"),
+                            "review" => t("perlu keputusan", "needs a decision"),
+                            other => other,
+                        }
+                        .to_string(),
                         p.why.as_deref().map(words).unwrap_or_default(),
                     ]);
                 }
@@ -312,7 +317,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                 outln!("{ev}")?;
                 outln!(
                     "{}: {:.4}  {}",
-                    t("peluang sama orang", "match probability"),
+                    t("peluang orang yang sama", "match probability"),
                     pair.probability,
                     pair.why.as_deref().map(words).unwrap_or_default()
                 )?;

@@ -228,7 +228,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         report.outcome.quarantined.to_string(),
     ]);
     for (code, n) in &quarantine {
-        tb.add_row(vec![format!("  {code}"), n.to_string()]);
+        let words = crate::cmd::reason_word(code).unwrap_or(code.as_str());
+        tb.add_row(vec![format!("  {words}"), n.to_string()]);
     }
     tb.add_row(vec![
         t(
@@ -276,7 +277,11 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     ]);
     for s in states.iter().filter(|s| s.count > 0) {
         tb.add_row(vec![
-            format!("{} {}", t("status", "state"), s.state),
+            format!(
+                "{} {}",
+                t("status", "state"),
+                crate::cmd::state_word(s.state)
+            ),
             s.count.to_string(),
         ]);
     }

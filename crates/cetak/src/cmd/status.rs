@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             r.nama.clone(),
             r.kecamatan.clone(),
             r.recorded_at.clone(),
-            r.state.as_str().to_string(),
+            super::state_word(r.state).to_string(),
             r.duplicate_of.clone().unwrap_or_default(),
         ]);
     }
