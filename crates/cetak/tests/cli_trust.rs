@@ -179,6 +179,18 @@ fn audit_verify_accepts_what_audit_head_prints_and_refuses_a_malformed_head() {
         assert_eq!(out.status.code(), Some(1), "{wrong}: {}", text(&out.stderr));
         assert!(text(&out.stderr).contains("AUDIT CHAIN BROKEN"), "{wrong}");
     }
+    // The alarm in the office's language, details included.
+    let id = cetak_id(
+        p,
+        &["--db", "x.db", "audit", "verify", "--expect-head", &other],
+    );
+    assert_eq!(id.status.code(), Some(1));
+    let err = text(&id.stderr);
+    assert!(
+        err.contains("RANTAI AUDIT RUSAK: log berakhir di entri"),
+        "{err}"
+    );
+    assert!(!err.contains("the log ends"), "{err}");
 }
 
 // 3. Databases created only on purpose.

@@ -52,6 +52,28 @@ pub fn parse_expected_head(s: &str) -> Option<ExpectedHead> {
     })
 }
 
+/// What broke, in the interface's language (English as the domain words it).
+fn chain_break_words(brk: &ChainBreak) -> String {
+    if crate::text::english() {
+        return brk.to_string();
+    }
+    match brk {
+        ChainBreak::Edited { seq } => {
+            format!("entri audit {seq} telah diubah: isinya tidak cocok dengan hash-nya")
+        }
+        ChainBreak::Missing { expected, found } => format!(
+            "entri audit {expected} hilang (dihapus?); entri berikutnya yang ada adalah {found}"
+        ),
+        ChainBreak::OutOfOrder { seq } => format!(
+            "entri audit {seq} tidak menyambung dengan entri {} (entri dihapus atau diubah urutannya)",
+            seq.saturating_sub(1)
+        ),
+        ChainBreak::HeadMismatch { last_seq } => format!(
+            "log berakhir di entri {last_seq}, bukan di head yang dicatat (entri terpotong atau diganti)"
+        ),
+    }
+}
+
 pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
     // A malformed argument is the operator's typo, never a broken chain: refuse it (exit 2)
     // before reading the log.
@@ -103,7 +125,11 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                         &serde_json::json!({ "ok": false, "first_bad_entry": brk.seq(), "problem": brk.to_string() }),
                     )?;
                 } else {
-                    eprintln!("{} {brk}", t("RANTAI AUDIT RUSAK:", "AUDIT CHAIN BROKEN:"));
+                    eprintln!(
+                        "{} {}",
+                        t("RANTAI AUDIT RUSAK:", "AUDIT CHAIN BROKEN:"),
+                        chain_break_words(&brk)
+                    );
                 }
                 Ok(ExitCode::from(1))
             }
