@@ -685,3 +685,24 @@ fn states_and_quarantine_reasons_are_in_indonesian() {
     assert!(pairs.contains("tautan otomatis"), "{pairs}");
     assert!(!pairs.contains("┆ link "), "{pairs}");
 }
+
+#[test]
+fn the_simulator_says_kartu_macet_for_a_jam_and_jam_only_for_hours() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let id = ok(&cetak_id(p, &["simulate", "--days", "60"]));
+    let downtime = id
+        .lines()
+        .find(|l| l.contains("waktu henti"))
+        .unwrap_or_else(|| panic!("no downtime row: {id}"));
+    assert!(downtime.contains("kartu macet"), "{downtime}");
+    assert!(!downtime.contains(", jam "), "{downtime}");
+    let spoiled = id
+        .lines()
+        .find(|l| l.contains("kartu rusak"))
+        .unwrap_or_else(|| panic!("no spoiled row: {id}"));
+    assert!(
+        !spoiled.contains("melted") && !spoiled.contains("jam"),
+        "{spoiled}"
+    );
+}
