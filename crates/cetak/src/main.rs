@@ -20,7 +20,7 @@ mod text;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 use text::t;
 
 // Rows are allocated by the reader thread and freed by the writer: glibc's malloc spends a
@@ -237,9 +237,78 @@ fn quiet_on_closed_pipe() {
     }));
 }
 
+/// English when `--lang en` (or `--lang=en`) is on the command line, or else `CETAK_LANG=en`:
+/// known before the arguments are parsed, so that `--help` is in the chosen language.
+fn english_requested() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    for (i, a) in args.iter().enumerate() {
+        if a == "--" {
+            break;
+        }
+        if let Some(v) = a.strip_prefix("--lang=") {
+            return v == "en";
+        }
+        if a == "--lang" {
+            return args.get(i + 1).is_some_and(|v| v == "en");
+        }
+    }
+    std::env::var("CETAK_LANG").is_ok_and(|v| v == "en")
+}
+
+/// The command line with its help in Bahasa Indonesia: descriptions from the catalogue in
+/// `text.rs` (what it lacks stays as written), Indonesian headings, help and version flags.
+fn localize(cmd: clap::Command) -> clap::Command {
+    let mut cmd = cmd;
+    if let Some(id) = cmd.get_about().and_then(|a| text::help_id(&a.to_string())) {
+        cmd = cmd.about(id).long_about(None::<&str>);
+    }
+    cmd = cmd
+        .mut_args(|arg| {
+            let arg = match arg.get_help().and_then(|h| text::help_id(&h.to_string())) {
+                Some(id) => arg.help(id).long_help(None::<&str>),
+                None => arg,
+            };
+            if arg.is_positional() {
+                arg.help_heading("Argumen")
+            } else {
+                arg.help_heading("Opsi")
+            }
+        })
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Tampilkan bantuan")
+                .help_heading("Opsi"),
+        )
+        .disable_version_flag(true)
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("Tampilkan versi")
+                .help_heading("Opsi"),
+        )
+        .subcommand_help_heading("Perintah")
+        .subcommand_value_name("PERINTAH")
+        .help_template(
+            "{before-help}{about-with-newline}\nPenggunaan: {usage}\n\n{all-args}{after-help}",
+        )
+        .mut_subcommands(localize);
+    cmd
+}
+
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let cli = Cli::parse();
+    let command = if english_requested() {
+        Cli::command()
+    } else {
+        localize(Cli::command())
+    };
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     // Colour only on a terminal, and never when NO_COLOR is set.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

@@ -706,3 +706,42 @@ fn the_simulator_says_kartu_macet_for_a_jam_and_jam_only_for_hours() {
         "{spoiled}"
     );
 }
+
+#[test]
+fn help_is_in_the_chosen_language() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let id = ok(&cetak_id(p, &["--help"]));
+    for indonesian in [
+        "Penggunaan:",
+        "Perintah:",
+        "Opsi:",
+        "Buat basis data kantor",
+        "Basis data kantor (SQLite)",
+        "Tampilkan bantuan",
+    ] {
+        assert!(id.contains(indonesian), "{indonesian:?} missing: {id}");
+    }
+    for english in [
+        "Usage:",
+        "Commands:",
+        "Options:",
+        "Print help",
+        "The office database",
+    ] {
+        assert!(!id.contains(english), "{english:?} in: {id}");
+    }
+    let sub = ok(&cetak_id(p, &["review", "--help"]));
+    assert!(sub.contains("Batalkan tautan otomatis"), "{sub}");
+    // English on request, by flag or environment.
+    let en = ok(&cetak_id(p, &["--lang", "en", "--help"]));
+    assert!(
+        en.contains("Usage:") && en.contains("Create the office database"),
+        "{en}"
+    );
+    let en = ok(&cetak(p, &["review", "--help"]));
+    assert!(en.contains("Overrule an automatic link"), "{en}");
+    // Parsing is the same in both languages.
+    ok(&cetak_id(p, &["--version"]));
+    ok(&cetak_id(p, &["simulate", "--days", "5", "--json"]));
+}
