@@ -174,6 +174,333 @@ const HELP_ID: &[(&str, &str)] = &[
         "Print this message or the help of the given subcommand(s)",
         "Tampilkan pesan ini atau bantuan subperintah yang disebut",
     ),
+    // options and arguments of the commands
+    (
+        "Every pair of the latest run (links and decided pairs too)",
+        "Semua pasangan dari pencarian terakhir (termasuk yang ditautkan dan yang sudah diputuskan)",
+    ),
+    (
+        "Match probability from which a pair is linked automatically",
+        "Peluang orang yang sama mulai dari mana pasangan ditautkan otomatis",
+    ),
+    (
+        "Cards in a row before a cool-down",
+        "Jumlah kartu berturut-turut sebelum printer didinginkan",
+    ),
+    ("Rated cards per day", "Kapasitas kartu per hari"),
+    (
+        "melted, misprint, jam, chip_failure, other",
+        "melted (meleleh), misprint (salah cetak), jam (macet), chip_failure (chip gagal), other (lainnya)",
+    ),
+    (
+        "The centre, e.g. http://centre.example:8443",
+        "Alamat pusat, mis. http://centre.example:8443",
+    ),
+    (
+        "Only validate: report what would be imported or quarantined, write nothing",
+        "Hanya periksa: laporkan apa yang akan masuk register atau karantina, tanpa menulis apa pun",
+    ),
+    (
+        "Rows per transaction: larger is faster, smaller loses less work to a power cut",
+        "Baris per transaksi: lebih besar lebih cepat, lebih kecil lebih sedikit kerja hilang saat listrik padam",
+    ),
+    (
+        "Minutes of cool-down after a burst",
+        "Menit pendinginan setelah satu rangkaian cetak",
+    ),
+    (
+        "postgres://user@host:port/db",
+        "postgres://user@host:port/db",
+    ),
+    (
+        "Date on the delivery note, YYYY-MM-DD (default: today)",
+        "Tanggal pada surat pengantar, TTTT-BB-HH (bawaan: hari ini)",
+    ),
+    (
+        "They are different people (a later automatic run never links them)",
+        "Keduanya orang berbeda (pencarian otomatis berikutnya tidak akan menautkannya)",
+    ),
+    (
+        "The head recorded earlier, to catch entries cut off the end: what `cetak audit head` printed (`SEQ HASH`, quoted) or the hash alone",
+        "Head yang dicatat sebelumnya, untuk menangkap entri yang terpotong di akhir: keluaran `cetak audit head` (`NOMOR HASH`, dalam tanda kutip) atau hash-nya saja",
+    ),
+    ("First serial of the batch", "Nomor seri pertama kiriman"),
+    (
+        "File format; guessed from the extension, then the first byte, when not given",
+        "Format berkas; bila tidak disebut, ditebak dari ekstensi lalu dari byte pertama",
+    ),
+    ("Output format", "Format keluaran"),
+    ("The card is good", "Kartu baik"),
+    (
+        "Working hours, office time (WIB), e.g. 08:00-16:00",
+        "Jam kerja, waktu kantor (WIB), mis. 08:00-16:00",
+    ),
+    (
+        "How identity was checked (e.g. \"KK 1671…\", \"surat kuasa\")",
+        "Cara identitas diperiksa (mis. \"KK 1671…\", \"surat kuasa\")",
+    ),
+    ("Last serial of the batch", "Nomor seri terakhir kiriman"),
+    (
+        "At most this many entries",
+        "Paling banyak sejumlah entri ini",
+    ),
+    ("At most this many rows", "Paling banyak sejumlah baris ini"),
+    (
+        "At most this many pairs",
+        "Paling banyak sejumlah pasangan ini",
+    ),
+    ("Address to listen on", "Alamat yang didengarkan"),
+    (
+        "Where the demo serves the office pages",
+        "Alamat halaman kantor demo",
+    ),
+    ("The month, YYYY-MM", "Bulan, TTTT-BB"),
+    (
+        "End after the summary instead of serving the office pages (always so with --json)",
+        "Berhenti setelah ringkasan, tanpa menjalankan halaman kantor (selalu begitu dengan --json)",
+    ),
+    ("Office code", "Kode kantor"),
+    (
+        "Skip this many rows first",
+        "Lewati sejumlah baris ini dulu",
+    ),
+    (
+        "Write to this file instead of standard output",
+        "Tulis ke berkas ini, bukan ke keluaran standar",
+    ),
+    (
+        "Folder to write blangko-YYYY-MM.csv and .pdf into",
+        "Folder tujuan blangko-TTTT-BB.csv dan .pdf",
+    ),
+    (
+        "Output file: .png (300 dpi) or .pdf (CR80 page)",
+        "Berkas keluaran: .png (300 dpi) atau .pdf (halaman CR80)",
+    ),
+    ("No progress bar", "Tanpa bilah kemajuan"),
+    (
+        "Only rows with this reason code (e.g. nik_length, invalid_utf8)",
+        "Hanya baris dengan kode alasan ini (mis. nik_length, invalid_utf8)",
+    ),
+    ("What happened", "Apa yang terjadi"),
+    ("Where", "Di mana"),
+    (
+        "Where it should have been, who looked",
+        "Seharusnya di mana, siapa yang mencari",
+    ),
+    ("Why", "Alasan"),
+    (
+        "Why (lost, damaged, data change)",
+        "Alasan (hilang, rusak, perubahan data)",
+    ),
+    ("Why (required)", "Alasan (wajib)"),
+    (
+        "Why the link is wrong (required)",
+        "Mengapa tautan itu salah (wajib)",
+    ),
+    (
+        "Delivery reference (letter number, shipment)",
+        "Referensi kiriman (nomor surat, pengiriman)",
+    ),
+    ("Region code", "Kode wilayah"),
+    (
+        "Region code (the office's kabupaten/kota code, e.g. 1671)",
+        "Kode wilayah (kode kabupaten/kota kantor, mis. 1671)",
+    ),
+    (
+        "Retries of one request before the round gives up",
+        "Jumlah percobaan ulang satu permintaan sebelum putaran menyerah",
+    ),
+    (
+        "Match probability from which an unlinked pair goes to a supervisor",
+        "Peluang orang yang sama mulai dari mana pasangan yang tidak ditautkan diserahkan ke supervisor",
+    ),
+    (
+        "operator, supervisor or admin",
+        "operator, supervisor atau admin",
+    ),
+    (
+        "Recordings in the backlog",
+        "Jumlah perekaman dalam tunggakan",
+    ),
+    (
+        "The two recordings are the same person",
+        "Kedua perekaman adalah orang yang sama",
+    ),
+    (
+        "Seed of the generated backlog",
+        "Benih (seed) tunggakan yang dibuat",
+    ),
+    (
+        "The card is spoiled: melted, misprint, jam, chip_failure, other",
+        "Kartu rusak: melted (meleleh), misprint (salah cetak), jam (macet), chip_failure (chip gagal), other (lainnya)",
+    ),
+    (
+        "Only entries about this record or file",
+        "Hanya entri tentang data atau berkas ini",
+    ),
+    (
+        "Seconds to wait for one answer",
+        "Detik menunggu satu jawaban",
+    ),
+    (
+        "Who received the card (the resident, or their representative)",
+        "Siapa yang menerima KTP-el (warga sendiri, atau yang diberi kuasa)",
+    ),
+    (
+        "This office's token (from `cetak central add-office`)",
+        "Token kantor ini (dari `cetak central add-office`)",
+    ),
+    (
+        "The blank was never used (still clean in the hopper)",
+        "Blangko tidak terpakai (masih bersih di wadah printer)",
+    ),
+    (
+        "ipp://host:port/ipp/print, or dir:/path/to/folder",
+        "ipp://host:port/ipp/print, atau dir:/path/ke/folder",
+    ),
+    ("Confirm without asking", "Konfirmasi tanpa ditanya"),
+    (
+        "The attempt id (see `cetak print status`)",
+        "Nomor percobaan cetak (lihat `cetak print status`)",
+    ),
+    (
+        "CSV or NDJSON file in import contract v1 (docs/import-contract.md)",
+        "Berkas CSV atau NDJSON menurut kontrak impor v1 (docs/import-contract.md)",
+    ),
+    ("The CSV file", "Berkas CSV"),
+    (
+        "Pair id from `review list --all`",
+        "Nomor pasangan dari `review list --all`",
+    ),
+    (
+        "Pair id from `review list`",
+        "Nomor pasangan dari `review list`",
+    ),
+    ("Login name", "Nama login"),
+    (
+        "Name the office gives it (e.g. P1)",
+        "Nama dari kantor (mis. P1)",
+    ),
+    ("Printer name", "Nama printer"),
+    ("The resident's 16-digit NIK", "NIK warga, 16 digit"),
+    ("The resident's NIK", "NIK warga"),
+    ("The recording id", "Nomor perekaman (recording id)"),
+    ("Serial", "Nomor seri"),
+    (
+        "The blank serial of the card",
+        "Nomor seri blangko kartu itu",
+    ),
+    (
+        "A TOML scenario file: `[base]` fields and optional `[[variant]]`s compared side by side",
+        "Berkas skenario TOML: kolom `[base]` dan `[[variant]]` pilihan, dibandingkan berdampingan",
+    ),
+    ("Card printers", "Jumlah printer kartu"),
+    (
+        "Compare the scenario with and without dedup and with FIFO vs thermal-aware pacing",
+        "Bandingkan skenario dengan dan tanpa pencarian data ganda, dan FIFO dengan pengaturan laju yang memperhatikan panas",
+    ),
+    (
+        "Days to simulate at most",
+        "Paling banyak sejumlah hari yang disimulasikan",
+    ),
+    (
+        "Do not find duplicates before printing",
+        "Jangan cari data ganda sebelum mencetak",
+    ),
+    (
+        "Do not wait for cool-downs: stop when no printer can take a card now",
+        "Jangan menunggu pendinginan: berhenti bila tidak ada printer yang bisa menerima kartu sekarang",
+    ),
+    (
+        "Folder for recordings.csv and truth.csv (created if missing)",
+        "Folder untuk recordings.csv dan truth.csv (dibuat bila belum ada)",
+    ),
+    (
+        "Mark cookies Secure (when a TLS proxy is in front)",
+        "Tandai cookie Secure (bila ada proxy TLS di depan)",
+    ),
+    (
+        "Milliseconds between polls of a job in progress",
+        "Milidetik antara dua pengecekan pekerjaan cetak yang berjalan",
+    ),
+    (
+        "New print-ready recordings a day",
+        "Perekaman siap cetak baru per hari",
+    ),
+    ("Power cuts per day", "Listrik padam per hari"),
+    (
+        "Rated cards per printer per day",
+        "Kapasitas kartu per printer per hari",
+    ),
+    ("Recordings to generate", "Jumlah perekaman yang dibuat"),
+    (
+        "Recordings waiting on day one",
+        "Perekaman yang menunggu pada hari pertama",
+    ),
+    (
+        "Resident lookups allowed per client address per minute (0: no limit, for load tests)",
+        "Pencarian warga yang diizinkan per alamat klien per menit (0: tanpa batas, untuk uji beban)",
+    ),
+    (
+        "Seconds a job may take before the run stops waiting for it (it stays open; the next run follows it again)",
+        "Detik maksimal satu pekerjaan cetak sebelum proses berhenti menunggunya (tetap terbuka; proses berikutnya mengikutinya lagi)",
+    ),
+    (
+        "Seconds between sync rounds while the link is up",
+        "Detik antara putaran sinkronisasi selama koneksi tersambung",
+    ),
+    (
+        "Seconds to wait for a printer's answer to one request",
+        "Detik menunggu jawaban printer atas satu permintaan",
+    ),
+    (
+        "Seed: the same seed always gives the same files",
+        "Benih (seed): benih yang sama selalu menghasilkan berkas yang sama",
+    ),
+    (
+        "Seed: the same seed and scenario always give the same run",
+        "Benih (seed): benih dan skenario yang sama selalu menghasilkan jalannya simulasi yang sama",
+    ),
+    (
+        "Share of rows that are extra recordings of people already in the file",
+        "Bagian baris yang merupakan perekaman tambahan dari orang yang sudah ada di berkas",
+    ),
+    (
+        "Share of rows with a deliberate defect, to show the quarantine",
+        "Bagian baris yang sengaja dibuat cacat, untuk memperlihatkan karantina",
+    ),
+    (
+        "Simulate every day asked for, not only until the backlog is cleared",
+        "Simulasikan semua hari yang diminta, bukan hanya sampai tunggakan habis",
+    ),
+    (
+        "Stop after starting this many cards",
+        "Berhenti setelah mulai mencetak sejumlah kartu ini",
+    ),
+    (
+        "Sync with this centre in the background (see `cetak sync`)",
+        "Sinkronkan dengan pusat ini di latar belakang (lihat `cetak sync`)",
+    ),
+    (
+        "The office has a UPS (carries it through cuts of up to 30 minutes)",
+        "Kantor punya UPS (bertahan saat listrik padam sampai 30 menit)",
+    ),
+    (
+        "This office's token for the centre",
+        "Token kantor ini untuk pusat",
+    ),
+    (
+        "Write burn-down, cards-per-day and spoilage charts (SVG) into this folder",
+        "Tulis grafik penurunan tunggakan, kartu per hari dan kartu rusak (SVG) ke folder ini",
+    ),
+    (
+        "A new or empty folder for the demo's files: recordings.csv, truth.csv, cetak.db (created here), printer-P1/ and printer-P2/ (one PNG per card), blangko-YYYY-MM.csv and .pdf",
+        "Folder baru atau kosong untuk berkas demo: recordings.csv, truth.csv, cetak.db (dibuat di sini), printer-P1/ dan printer-P2/ (satu PNG per kartu), blangko-TTTT-BB.csv dan .pdf",
+    ),
+    (
+        "thermal (cetak's pacing) or fifo (full speed, no pacing)",
+        "thermal (laju diatur cetak) atau fifo (kecepatan penuh, tanpa pengaturan laju)",
+    ),
     // their subcommands
     (
         "List quarantined rows with reason code, message and the original bytes",

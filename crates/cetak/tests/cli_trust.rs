@@ -745,3 +745,118 @@ fn help_is_in_the_chosen_language() {
     ok(&cetak_id(p, &["--version"]));
     ok(&cetak_id(p, &["simulate", "--days", "5", "--json"]));
 }
+
+/// The description part of each line of a `--help` text (flags, defaults and the like cut off).
+fn help_texts(help: &str) -> Vec<String> {
+    help.lines()
+        .filter(|l| !l.trim_start().starts_with("help "))
+        // A flag alone on its line (long help): its text follows on the next line.
+        .filter(|l| {
+            let l = l.trim();
+            !((l.starts_with('-') || l.starts_with('<')) && !l.contains("  "))
+        })
+        .map(|l| {
+            let l = l.trim();
+            // "--flag <X>  text", "<ARG>  text", "name  text": the part after the first wide gap.
+            let text = match l.find("  ") {
+                Some(i) if l.starts_with('-') || l.starts_with('<') || l.starts_with('[') => {
+                    l[i..].trim()
+                }
+                Some(i) if !l[..i].contains(' ') => l[i..].trim(),
+                _ => l,
+            };
+            text.split(" [default:")
+                .next()
+                .unwrap_or(text)
+                .split(" [env:")
+                .next()
+                .unwrap_or(text)
+                .split(" [possible values:")
+                .next()
+                .unwrap_or(text)
+                .trim()
+                .to_string()
+        })
+        .filter(|t| t.len() > 2 && !t.starts_with("Usage") && !t.starts_with("Penggunaan"))
+        .collect()
+}
+
+#[test]
+fn every_help_text_exists_in_both_languages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    // The same in both languages on purpose: a URL pattern.
+    let same = ["postgres://user@host:port/db"];
+    let mut missing = Vec::new();
+    for cmd in [
+        "",
+        "init",
+        "gen",
+        "import",
+        "quarantine",
+        "quarantine list",
+        "audit",
+        "audit verify",
+        "audit head",
+        "audit log",
+        "dedup",
+        "review",
+        "review list",
+        "review show",
+        "review decide",
+        "review overrule",
+        "export",
+        "export clusters",
+        "printer",
+        "printer add",
+        "printer list",
+        "printer pause",
+        "printer resume",
+        "print",
+        "print run",
+        "print status",
+        "print inspect",
+        "print spoil",
+        "print raise",
+        "print replace",
+        "stock",
+        "stock receive",
+        "stock reconcile",
+        "stock list",
+        "stock missing",
+        "stock found",
+        "stock spoil",
+        "handover",
+        "report",
+        "report monthly",
+        "card",
+        "card render",
+        "serve",
+        "user",
+        "user add",
+        "user list",
+        "sync",
+        "central",
+        "central serve",
+        "central add-office",
+        "central load",
+        "simulate",
+        "status",
+        "demo",
+    ] {
+        let args: Vec<&str> = cmd.split_whitespace().chain(["--help"]).collect();
+        let en = ok(&cetak(p, &args));
+        let id = ok(&cetak_id(p, &args));
+        for text in help_texts(&en) {
+            if id.contains(&text) && !same.contains(&text.as_str()) {
+                missing.push(format!("{cmd}: {text}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "help in English only ({}):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
