@@ -40,6 +40,24 @@ pub struct GenConfig {
     pub bad_share: f64,
 }
 
+impl GenConfig {
+    /// Refuse a request that cannot be met; [`generate`] checks this before writing a byte.
+    pub fn check(&self) -> Result<(), GenError> {
+        if self.rows == 0 {
+            return Err(GenError::Invalid("--rows must be at least 1".into()));
+        }
+        if !(0.0..0.95).contains(&self.duplicate_share) {
+            return Err(GenError::Invalid(
+                "the duplicate share must be in [0, 0.95)".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.bad_share) {
+            return Err(GenError::Invalid("the bad share must be in [0, 1]".into()));
+        }
+        Ok(())
+    }
+}
+
 impl Default for GenConfig {
     fn default() -> Self {
         GenConfig {
@@ -702,14 +720,7 @@ pub fn generate(
     truth: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
 ) -> Result<GenSummary, GenError> {
-    if cfg.rows == 0 {
-        return Err(GenError::Invalid("--rows must be at least 1".into()));
-    }
-    if !(0.0..0.95).contains(&cfg.duplicate_share) {
-        return Err(GenError::Invalid(
-            "the duplicate share must be in [0, 0.95)".into(),
-        ));
-    }
+    cfg.check()?;
     let duplicates = (cfg.rows as f64 * cfg.duplicate_share).round() as u64;
     let persons = (cfg.rows - duplicates).max(1);
     let duplicates = cfg.rows - persons;

@@ -148,6 +148,8 @@ enum Ev {
     },
     Breakdown(u32),
     Repaired(u32),
+    /// Staff finished clearing a jam: the printer is back in service.
+    JamCleared(u32),
     StaffFree,
 }
 
@@ -630,6 +632,11 @@ impl<'a> Sim<'a> {
                 self.printers[p as usize].broken = false;
                 self.unblock(p, Block::Breakdown);
                 self.schedule_breakdown(p, self.now);
+                self.dispatch();
+            }
+            Ev::JamCleared(p) => {
+                self.printers[p as usize].jammed = false;
+                self.unblock(p, Block::Jam);
                 self.dispatch();
             }
             Ev::StaffFree => {
@@ -1316,8 +1323,9 @@ impl<'a> Sim<'a> {
         };
         let minutes = match task {
             Task::ClearJam(p) => {
-                self.printers[p as usize].jammed = false;
-                self.unblock(p, Block::Jam);
+                // The printer stays jammed (and its downtime counts) until the clearing is done.
+                let done = self.now + (self.sc.jam_clear_min * MINUTE as f64) as Ms;
+                self.at(done, Ev::JamCleared(p));
                 self.sc.jam_clear_min
             }
             Task::Inspect(a) => {

@@ -1,5 +1,6 @@
 //! What is simulated: the office, its printers, its power, its people. Every field has a
-//! default drawn from the Palembang story (BRIEF.md); a TOML file or flags change any of them.
+//! default drawn from the Kota Palembang story told in README.md; a TOML file or flags change any
+//! of them.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

@@ -204,3 +204,24 @@ fn the_shipped_scenario_files_parse_and_torture_matches_the_test_office() {
     let parsed = Scenario::from_toml(&torture).expect("parses");
     assert_eq!(parsed, vec![Scenario::torture()]);
 }
+
+#[test]
+fn a_jam_counts_as_downtime_until_it_is_cleared() {
+    // Every jam keeps its printer out until staff have finished clearing it (jam_clear_min),
+    // not only until they start.
+    let sc = Scenario {
+        days: 120,
+        ..Scenario::default()
+    };
+    let out = run(&sc, 7, false).expect("valid");
+    let jams = out.spoiled_by_cause.get("jam").copied().unwrap_or(0);
+    assert!(jams > 10, "the scenario jams: {jams}");
+    let clearing_h = jams as f64 * sc.jam_clear_min / 60.0;
+    // Some clearings run past closing time, which is not counted: at least half must be.
+    assert!(
+        out.downtime.jam_h >= clearing_h / 2.0,
+        "{jams} jams of {} min each, but only {} h of jam downtime",
+        sc.jam_clear_min,
+        out.downtime.jam_h
+    );
+}

@@ -268,8 +268,10 @@ impl Store {
             .optional()?)
     }
 
-    /// Record a supervisor's decision about a pair (audited; never asked again; a "different
-    /// people" decision is never overridden by a later run).
+    /// Record a supervisor's decision about a pair awaiting review (audited; never asked
+    /// again; a "different people" decision is never overridden by a later run). A pair the
+    /// engine linked automatically is refused: overruling a link is its own, deliberate act
+    /// ([`Store::overrule_link`]).
     pub fn decide_pair(
         &mut self,
         id: i64,
@@ -278,14 +280,59 @@ impl Store {
         actor: &Actor,
         at: OffsetDateTime,
     ) -> Result<PairView> {
+        let pair = self.pair_for_decision(id, reason)?;
+        if pair.kind == "link" {
+            return Err(StoreError::Refused(format!(
+                "pair {id} was linked automatically; to overrule the link: cetak review overrule {id} --reason … --yes"
+            )));
+        }
+        let action = if same {
+            "decide_same_person"
+        } else {
+            "decide_different_people"
+        };
+        self.record_decision(&pair, same, reason, action, actor, at)
+    }
+
+    /// Overrule an automatic link: the two recordings are different people after all
+    /// (audited as `overrule_automatic_link`; a later run never links them again). Only for a
+    /// pair of kind `link`.
+    pub fn overrule_link(
+        &mut self,
+        id: i64,
+        reason: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<PairView> {
+        let pair = self.pair_for_decision(id, reason)?;
+        if pair.kind != "link" {
+            return Err(StoreError::Refused(format!(
+                "pair {id} was not linked automatically; decide it with: cetak review decide {id}"
+            )));
+        }
+        self.record_decision(&pair, false, reason, "overrule_automatic_link", actor, at)
+    }
+
+    fn pair_for_decision(&self, id: i64, reason: &str) -> Result<PairView> {
         if reason.trim().is_empty() {
             return Err(StoreError::Transition(
                 cetak_domain::lifecycle::TransitionError::NoReason,
             ));
         }
-        let pair = self
-            .dedup_pair(id)?
-            .ok_or_else(|| StoreError::NoSuchRecord(format!("pair {id}")))?;
+        self.dedup_pair(id)?
+            .ok_or_else(|| StoreError::NoSuchRecord(format!("pair {id}")))
+    }
+
+    fn record_decision(
+        &mut self,
+        pair: &PairView,
+        same: bool,
+        reason: &str,
+        action: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<PairView> {
+        let id = pair.id;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -296,10 +343,10 @@ impl Store {
                 seq: 0,
                 at: at_s.clone(),
                 actor: actor.0.clone(),
-                action: if same { "decide_same_person" } else { "decide_different_people" }.into(),
+                action: action.into(),
                 subject: format!("{} {}", pair.a, pair.b),
                 reason: reason.trim().into(),
-                detail: serde_json::json!({ "pair": id, "probability": pair.probability, "evidence": pair.evidence }).to_string(),
+                detail: serde_json::json!({ "pair": id, "kind": pair.kind, "probability": pair.probability, "evidence": pair.evidence }).to_string(),
             },
         )?;
         tx.execute(
@@ -324,8 +371,7 @@ impl Store {
         let mut n = 0;
         while let Some(r) = rows.next()? {
             let (id, cluster): (String, String) = (r.get(0)?, r.get(1)?);
-            each(&id, &cluster)
-                .map_err(|e| StoreError::Corrupt(format!("writing clusters: {e}")))?;
+            each(&id, &cluster).map_err(StoreError::Output)?;
             n += 1;
         }
         Ok(n)

@@ -54,6 +54,9 @@ pub enum StoreError {
     /// The lifecycle refused the event.
     #[error(transparent)]
     Transition(#[from] cetak_domain::lifecycle::TransitionError),
+    /// Writing the data out failed (a full disk, a closed pipe): the stored data is fine.
+    #[error("writing the output failed")]
+    Output(#[source] std::io::Error),
     /// Stored data that cannot be read back (edited by hand?).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

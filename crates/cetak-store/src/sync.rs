@@ -16,6 +16,7 @@ pub const OUTBOX_ACTIONS: &[(&str, &str)] = &[
     ("card_revoke", "revoked"),
     ("decide_same_person", "duplicate_decision"),
     ("decide_different_people", "duplicate_decision"),
+    ("overrule_automatic_link", "duplicate_decision"),
     ("mark_duplicate", "duplicate"),
     ("stock_receive", "stock"),
     ("stock_blank", "stock"),

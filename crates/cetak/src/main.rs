@@ -3,13 +3,25 @@
 //! The binary is the only place that knows about the command line, the terminal and the clock;
 //! the work itself lives in the library crates (see ARCHITECTURE.md).
 
+/// `println!` that returns the write's error instead of panicking: a closed pipe
+/// (`cetak … | head`) then ends the command quietly with exit 0 (see `main`).
+macro_rules! outln {
+    () => {
+        $crate::cmd::out_fmt(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cmd::out_fmt(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod cmd;
 mod text;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
+use text::t;
 
 // Rows are allocated by the reader thread and freed by the writer: glibc's malloc spends a
 // third of an import on that hand-over; mimalloc does not.
@@ -33,12 +45,18 @@ pub struct Cli {
     /// Who is acting, for the audit log (default: operator:$USER).
     #[arg(long, global = true, env = "CETAK_ACTOR")]
     actor: Option<String>,
+    /// Create the database when it does not exist yet (only for commands that write; a
+    /// command that reads never creates one). `cetak init` always creates it.
+    #[arg(long, global = true)]
+    create: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create the office database (or bring an existing one's schema up to date).
+    Init,
     /// Generate a realistic Palembang backlog with known duplicates (recordings.csv, truth.csv).
     Gen(cmd::gen_cmd::Args),
     /// Import print-ready records (CSV or NDJSON, import contract v1); bad rows go to quarantine.
@@ -91,7 +109,10 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Where a resident's card is, by NIK.
     Status(cmd::status::Args),
-    /// Run the Palembang office demo in a fresh folder: generate, import, mark duplicates, summarise.
+    /// The Palembang office demo in a fresh folder: generate the 2015 backlog, import it, find
+    /// duplicates, print the first day on two folder printers, hand over a few cards, reconcile
+    /// the blanks, write the monthly report, verify the audit log, summarise — then serve the
+    /// office pages (`--no-serve`: stop after the summary).
     Demo(cmd::demo::Args),
 }
 
@@ -101,13 +122,214 @@ enum CardCommand {
     Render(cmd::card::RenderArgs),
 }
 
+/// How a command uses the office database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DbUse {
+    /// Not at all (generator, simulator, the centre, the demo's own folder), or to create it
+    /// (`init`).
+    None,
+    /// Reads only: a missing database is always an error.
+    Reads,
+    /// Writes: a missing database is created with `--create`, an error otherwise.
+    Writes,
+}
+
+fn db_use(command: &Command) -> DbUse {
+    use cmd::dedup::ReviewCommand;
+    use cmd::print::{PrintCommand, PrinterCommand};
+    use cmd::serve::UserCommand;
+    use cmd::stock::StockCommand;
+    match command {
+        // `init` creates the database: that is its job.
+        Command::Init
+        | Command::Gen(_)
+        | Command::Simulate(_)
+        | Command::Central(_)
+        | Command::Demo(_) => DbUse::None,
+        Command::Import(a) if a.check_only() => DbUse::None,
+        Command::Quarantine(_)
+        | Command::Audit(_)
+        | Command::Export(_)
+        | Command::Status(_)
+        | Command::Card(_)
+        | Command::Report(_)
+        | Command::Review(ReviewCommand::List { .. } | ReviewCommand::Show { .. })
+        | Command::Printer(PrinterCommand::List)
+        | Command::Print(PrintCommand::Status)
+        | Command::Stock(StockCommand::Reconcile | StockCommand::List)
+        | Command::User(UserCommand::List) => DbUse::Reads,
+        _ => DbUse::Writes,
+    }
+}
+
+/// Databases are created only on purpose: a mistyped `--db` must never start a second,
+/// empty registry.
+fn check_db_exists(cli: &Cli, uses: DbUse) -> anyhow::Result<()> {
+    if uses == DbUse::None || cli.db.exists() || (uses == DbUse::Writes && cli.create) {
+        return Ok(());
+    }
+    let looked_at = std::path::absolute(&cli.db).unwrap_or_else(|_| cli.db.clone());
+    let given = cli.db.display();
+    let how = if uses == DbUse::Writes {
+        format!(
+            "{} `cetak --db {given} init` {} --create",
+            t("buat dengan", "create it with"),
+            t("atau tambahkan", "or add")
+        )
+    } else {
+        format!(
+            "{} `cetak --db {given} init`",
+            t("buat dengan", "create it with")
+        )
+    };
+    anyhow::bail!(
+        "{} {} ({how})",
+        t("tidak ada basis data di", "no database at"),
+        looked_at.display()
+    )
+}
+
+/// `cetak init`: create the database, or migrate an existing one; says which.
+fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
+    let existed = ctx.db.exists();
+    let store = cmd::open_store(&ctx.db)?;
+    let version = store.schema_version()?;
+    let path = std::path::absolute(&ctx.db).unwrap_or_else(|_| ctx.db.clone());
+    if ctx.json {
+        cmd::print_json(&serde_json::json!({
+            "db": path, "created": !existed, "schema_version": version,
+        }))?;
+    } else if existed {
+        outln!(
+            "{} {} ({} {version})",
+            t("Basis data sudah ada:", "The database already exists:"),
+            path.display(),
+            t("skema versi", "schema version")
+        )?;
+    } else {
+        outln!(
+            "{} {} ({} {version})",
+            t("Basis data dibuat:", "Database created:"),
+            path.display(),
+            t("skema versi", "schema version")
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the error (anywhere in its chain) is a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A closed pipe is not a failure, also where output still goes through `println!` (which
+/// panics on it): end quietly, as a Unix tool does.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout")
+                && (m.contains("Broken pipe") || m.contains("os error 32"))
+        }) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// English when `--lang en` (or `--lang=en`) is on the command line, or else `CETAK_LANG=en`:
+/// known before the arguments are parsed, so that `--help` is in the chosen language.
+fn english_requested() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    for (i, a) in args.iter().enumerate() {
+        if a == "--" {
+            break;
+        }
+        if let Some(v) = a.strip_prefix("--lang=") {
+            return v == "en";
+        }
+        if a == "--lang" {
+            return args.get(i + 1).is_some_and(|v| v == "en");
+        }
+    }
+    std::env::var("CETAK_LANG").is_ok_and(|v| v == "en")
+}
+
+/// The command line with its help in Bahasa Indonesia: descriptions from the catalogue in
+/// `text.rs` (what it lacks stays as written), Indonesian headings, help and version flags.
+fn localize(cmd: clap::Command) -> clap::Command {
+    let mut cmd = cmd;
+    if let Some(id) = cmd.get_about().and_then(|a| text::help_id(&a.to_string())) {
+        cmd = cmd.about(id).long_about(None::<&str>);
+    }
+    cmd = cmd
+        .mut_args(|arg| {
+            let arg = match arg.get_help().and_then(|h| text::help_id(&h.to_string())) {
+                Some(id) => arg.help(id).long_help(None::<&str>),
+                None => arg,
+            };
+            if arg.is_positional() {
+                arg.help_heading("Argumen")
+            } else {
+                arg.help_heading("Opsi")
+            }
+        })
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Tampilkan bantuan")
+                .help_heading("Opsi"),
+        )
+        .disable_version_flag(true)
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("Tampilkan versi")
+                .help_heading("Opsi"),
+        )
+        .subcommand_help_heading("Perintah")
+        .subcommand_value_name("PERINTAH")
+        .help_template(
+            "{before-help}{about-with-newline}\nPenggunaan: {usage}\n\n{all-args}{after-help}",
+        )
+        .mut_subcommands(localize);
+    cmd
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    quiet_on_closed_pipe();
+    let command = if english_requested() {
+        Cli::command()
+    } else {
+        localize(Cli::command())
+    };
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
+    // Colour only on a terminal, and never when NO_COLOR is set.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // `print run` prints its notices itself (or returns them in its JSON): once is enough.
+    let default_filter = if matches!(
+        cli.command,
+        Command::Print(cmd::print::PrintCommand::Run(_))
+    ) {
+        "warn,cetak::cmd::print=error"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
     text::set_lang(&cli.lang);
@@ -116,7 +338,12 @@ fn main() -> ExitCode {
         json: cli.json,
         actor: cmd::actor(cli.actor.as_deref()),
     };
+    if let Err(e) = check_db_exists(&cli, db_use(&cli.command)) {
+        eprintln!("{}: {e:#}", t("galat", "error"));
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
+        Command::Init => run_init(&ctx),
         Command::Gen(a) => cmd::gen_cmd::run(&ctx, a),
         Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Quarantine(c) => cmd::quarantine::run(&ctx, c),
@@ -143,20 +370,17 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`cetak ... | head`) is not an error.
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             // A refusal of the office's rules carries both languages: say it in the chosen one.
             if let Some(cetak_store::StoreError::Refused(m)) =
                 e.root_cause().downcast_ref::<cetak_store::StoreError>()
             {
-                eprintln!("{}: {}", text::t("galat", "error"), text::pick(m));
+                eprintln!("{}: {}", t("galat", "error"), text::pick(m));
                 return ExitCode::from(2);
             }
-            eprintln!("{}: {e:#}", text::t("galat", "error"));
+            eprintln!("{}: {e:#}", t("galat", "error"));
             ExitCode::from(2)
         }
     }

@@ -210,7 +210,10 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
     let mut text = fs::read_to_string(&csv).expect("recordings");
     text.push_str(PLANTED);
     fs::write(&csv, text).expect("append planted rows");
-    let imported = json(&cetak(d, &["import", "data/recordings.csv", "--json"]));
+    let imported = json(&cetak(
+        d,
+        &["--create", "import", "data/recordings.csv", "--json"],
+    ));
     assert_eq!(imported["quarantined"], 0, "{imported}");
     let dedup = json(&cetak(d, &["dedup", "--json"]));
     assert!(

@@ -47,6 +47,7 @@ fn import_generated(dir: &Path, rows: u64) {
         &[
             "--db",
             "x.db",
+            "--create",
             "import",
             file.to_str().expect("path"),
             "--json",
@@ -72,7 +73,10 @@ fn import_reports_counts_and_a_second_import_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = generate(dir.path(), 3000, &["--bad-share", "0.02"]);
     let f = file.to_str().expect("path");
-    let first = json(&cetak(dir.path(), &["--db", "x.db", "import", f, "--json"]));
+    let first = json(&cetak(
+        dir.path(),
+        &["--db", "x.db", "--create", "import", f, "--json"],
+    ));
     let imported = first["imported"].as_u64().expect("imported");
     let quarantined = first["quarantined"].as_u64().expect("quarantined");
     assert_eq!(imported + quarantined, 3000);
@@ -137,6 +141,7 @@ fn a_refused_file_writes_nothing_and_says_why() {
     std::fs::create_dir(p.join("adir")).expect("mkdir");
     std::fs::write(p.join("empty.csv"), b"").expect("write");
     std::fs::write(p.join("short.csv"), b"recording_id,nik\nA,1\n").expect("write");
+    json(&cetak(p, &["--db", "x.db", "init", "--json"]));
     for (file, needle) in [
         ("adir", "directory"),
         ("empty.csv", "empty"),
@@ -160,6 +165,7 @@ fn audit_verify_exits_nonzero_naming_the_tampered_entry() {
         &[
             "--db",
             "x.db",
+            "--create",
             "import",
             file.to_str().expect("path"),
             "--json",
@@ -467,6 +473,7 @@ fn user_accounts_have_a_life_cycle() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let good = Some("kuda merah makan pempek");
+    assert!(cetak(d, &["--db", "x.db", "init"]).status.success(), "init");
     json(&user_cmd(
         d,
         &["add", "admin1", "--role", "admin", "--json"],

@@ -55,6 +55,7 @@ fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         .args([
             "--db",
             "reference.db",
+            "--create",
             "import",
             "recordings.csv",
             "--quiet",
@@ -87,6 +88,7 @@ fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
             .args([
                 "--db",
                 "office.db",
+                "--create",
                 "import",
                 "recordings.csv",
                 "--quiet",
@@ -105,7 +107,14 @@ fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         child.wait().expect("reaped");
 
         let finish = cetak(p)
-            .args(["--db", "office.db", "import", "recordings.csv", "--json"])
+            .args([
+                "--db",
+                "office.db",
+                "--create",
+                "import",
+                "recordings.csv",
+                "--json",
+            ])
             .output()
             .expect("finish");
         assert!(

@@ -17,6 +17,8 @@ fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> serde_json::Value {
         &[
             "--db",
             db,
+            // The first round of a new office creates its database.
+            "--create",
             "sync",
             "--central",
             centre,

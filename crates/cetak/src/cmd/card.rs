@@ -98,13 +98,19 @@ pub fn run_render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let bytes = match ext.as_deref() {
         Some("png") => cetak_card::render_png(&card)?,
         Some("pdf") => cetak_card::render_pdf(&card)?,
-        _ => bail!("--out must end in .png or .pdf"),
+        _ => bail!(
+            "{}",
+            t(
+                "--out harus berakhiran .png atau .pdf",
+                "--out must end in .png or .pdf"
+            )
+        ),
     };
-    std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
-    println!(
+    super::write_atomic(&args.out, &bytes)?;
+    outln!(
         "{} {}",
         t("Kartu ditulis ke", "Card written to"),
         args.out.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

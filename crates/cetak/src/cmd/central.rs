@@ -92,10 +92,10 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                     &serde_json::json!({ "region": region, "office": code, "token": token }),
                 )?;
             } else {
-                println!(
+                outln!(
                     "{} {region}/{code}: {token}",
                     t("Kantor terdaftar; token", "Office registered; token")
-                );
+                )?;
             }
         }
         CentralCommand::Load {
@@ -130,13 +130,13 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                     &serde_json::json!({ "office": office, "added": added, "rows": rows.len() }),
                 )?;
             } else {
-                println!(
+                outln!(
                     "{added} {}",
                     t(
                         "rekaman masuk antrean kantor",
                         "records queued for the office"
                     )
-                );
+                )?;
             }
         }
     }

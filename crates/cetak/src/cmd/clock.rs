@@ -37,20 +37,20 @@ pub fn run(ctx: &Context, cmd: ClockCommand) -> anyhow::Result<ExitCode> {
                     "warning": guard.warning,
                 }))?;
             } else {
-                println!(
+                outln!(
                     "{}: {}",
                     t("Jam komputer", "Computer clock"),
                     office_time_text(wall)
-                );
+                )?;
                 if let Some(h) = high {
-                    println!(
+                    outln!(
                         "{}: {}",
                         t("Waktu terakhir tercatat", "Last recorded time"),
                         office_time_text(h)
-                    );
+                    )?;
                 }
                 if let Some(w) = &guard.warning {
-                    println!("{}", super::print::clock_warning_text(w));
+                    outln!("{}", super::print::clock_warning_text(w))?;
                 }
             }
         }
@@ -71,14 +71,14 @@ pub fn run(ctx: &Context, cmd: ClockCommand) -> anyhow::Result<ExitCode> {
                     "previous_high_water": before.map(|h| h.format(&time::format_description::well_known::Rfc3339)).transpose()?,
                 }))?;
             } else {
-                println!(
+                outln!(
                     "{} {}",
                     t(
                         "Jam kantor kini mengikuti jam komputer:",
                         "The office clock now follows the computer clock:"
                     ),
                     office_time_text(wall)
-                );
+                )?;
             }
         }
     }

@@ -142,12 +142,12 @@ pub fn run_dedup(ctx: &Context, a: DedupArgs) -> anyhow::Result<ExitCode> {
     if ctx.json {
         print_json(&serde_json::to_value(&report)?)?;
     } else {
-        print_dedup(&report);
+        print_dedup(&report)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn print_dedup(r: &DedupReport) {
+pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
     let mut tb = table(&[
         t("hasil pencarian data ganda", "duplicate search"),
         t("perekaman", "recordings"),
@@ -184,8 +184,8 @@ pub fn print_dedup(r: &DedupReport) {
         .to_string(),
         r.summary.with_card.to_string(),
     ]);
-    println!("{tb}");
-    println!(
+    outln!("{tb}")?;
+    outln!(
         "{} {}, {} {}, {:.1} s. {}",
         r.compared_pairs,
         t("pasangan dibandingkan", "pairs compared"),
@@ -196,7 +196,8 @@ pub fn print_dedup(r: &DedupReport) {
             "Lihat antrean: cetak review list",
             "See the queue: cetak review list"
         )
-    );
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -215,16 +216,14 @@ pub enum ReviewCommand {
         /// Pair id from `review list`.
         id: i64,
     },
-    /// Decide a pair: the same person or different people. Audited; never asked again.
+    /// Decide a pair awaiting review: the same person or different people. Audited; never
+    /// asked again. A pair linked automatically is overruled with `review overrule`.
+    #[command(group = clap::ArgGroup::new("decision").required(true).args(["same", "different"]))]
     Decide {
         /// Pair id from `review list`.
         id: i64,
         /// The two recordings are the same person.
-        #[arg(
-            long,
-            conflicts_with = "different",
-            required_unless_present = "different"
-        )]
+        #[arg(long)]
         same: bool,
         /// They are different people (a later automatic run never links them).
         #[arg(long)]
@@ -232,6 +231,19 @@ pub enum ReviewCommand {
         /// Why (required).
         #[arg(long)]
         reason: String,
+    },
+    /// Overrule an automatic link: the two recordings are different people after all, and the
+    /// linked recording goes back to the print queue. Needs a reason and a confirmation
+    /// (`--yes`, or answering y on a terminal); audited.
+    Overrule {
+        /// Pair id from `review list --all`.
+        id: i64,
+        /// Why the link is wrong (required).
+        #[arg(long)]
+        reason: String,
+        /// Confirm without asking.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -268,11 +280,16 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                         p.a.clone(),
                         p.b.clone(),
                         format!("{:.3}", p.probability),
-                        p.kind.clone(),
+                        match p.kind.as_str() {
+                            "link" => t("tautan otomatis", "automatic link"),
+                            "review" => t("perlu keputusan", "needs a decision"),
+                            other => other,
+                        }
+                        .to_string(),
                         p.why.as_deref().map(words).unwrap_or_default(),
                     ]);
                 }
-                println!("{tb}");
+                outln!("{tb}")?;
             }
         }
         ReviewCommand::Show { id } => {
@@ -284,7 +301,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                 let b = store.record_fields(&pair.b)?;
                 print_json(&serde_json::json!({ "pair": pair, "a": a, "b": b }))?;
             } else {
-                println!("{}", side_by_side(&store, &pair)?);
+                outln!("{}", side_by_side(&store, &pair)?)?;
                 let mut ev = table(&[
                     t("bukti", "evidence"),
                     t("tingkat", "level"),
@@ -297,15 +314,15 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                         format!("{:+.2}", e["weight"].as_f64().unwrap_or(0.0)),
                     ]);
                 }
-                println!("{ev}");
-                println!(
+                outln!("{ev}")?;
+                outln!(
                     "{}: {:.4}  {}",
-                    t("peluang sama orang", "match probability"),
+                    t("peluang orang yang sama", "match probability"),
                     pair.probability,
                     pair.why.as_deref().map(words).unwrap_or_default()
-                );
+                )?;
                 if let Some((same, reason, actor)) = &pair.decision {
-                    println!(
+                    outln!(
                         "{}: {} ({actor}: {reason})",
                         t("keputusan", "decision"),
                         if *same {
@@ -313,7 +330,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                         } else {
                             t("orang berbeda", "different people")
                         }
-                    );
+                    )?;
                 }
             }
         }
@@ -323,6 +340,18 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             different: _,
             reason,
         } => {
+            if let Some(pair) = store.dedup_pair(id)?
+                && pair.kind == "link"
+            {
+                bail!(
+                    "{} {id} {} cetak review overrule {id} --reason \"…\" --yes",
+                    t("pasangan", "pair"),
+                    t(
+                        "ditautkan otomatis sebagai data ganda; untuk membatalkan tautan itu dengan sengaja:",
+                        "was linked automatically as a duplicate; to overrule that link deliberately:"
+                    )
+                );
+            }
             let actor = Actor(ctx.actor.clone());
             let pair = store.decide_pair(id, same, &reason, &actor, now())?;
             // Apply the decision at once: a full run honours every decision taken so far.
@@ -330,7 +359,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             if ctx.json {
                 print_json(&serde_json::json!({ "pair": pair, "dedup": report }))?;
             } else {
-                println!(
+                outln!(
                     "{} {} / {}: {}",
                     t("Dicatat:", "Recorded:"),
                     pair.a,
@@ -340,12 +369,86 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                     } else {
                         t("orang berbeda", "different people")
                     }
+                )?;
+                print_dedup(&report)?;
+            }
+        }
+        ReviewCommand::Overrule { id, reason, yes } => {
+            let pair = store
+                .dedup_pair(id)?
+                .with_context(|| format!("{} {id}", t("tidak ada pasangan", "no pair")))?;
+            if pair.kind != "link" {
+                bail!(
+                    "{} {id} {} cetak review decide {id}",
+                    t("pasangan", "pair"),
+                    t(
+                        "tidak ditautkan otomatis; putuskan dengan:",
+                        "was not linked automatically; decide it with:"
+                    )
                 );
-                print_dedup(&report);
+            }
+            if reason.trim().is_empty() {
+                bail!(
+                    "{}",
+                    t(
+                        "membatalkan tautan otomatis butuh alasan (--reason)",
+                        "overruling an automatic link needs a reason (--reason)"
+                    )
+                );
+            }
+            if !yes && !confirm_overrule(&store, &pair)? {
+                bail!(
+                    "{}",
+                    t(
+                        "tidak dikonfirmasi; tidak ada yang berubah (tambahkan --yes untuk mengonfirmasi tanpa ditanya)",
+                        "not confirmed; nothing changed (add --yes to confirm without being asked)"
+                    )
+                );
+            }
+            let actor = Actor(ctx.actor.clone());
+            let pair = store.overrule_link(id, &reason, &actor, now())?;
+            let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
+            if ctx.json {
+                print_json(
+                    &serde_json::json!({ "pair": pair, "overruled": true, "dedup": report }),
+                )?;
+            } else {
+                outln!(
+                    "{} {} / {}: {}",
+                    t("Tautan otomatis dibatalkan:", "Automatic link overruled:"),
+                    pair.a,
+                    pair.b,
+                    t("orang berbeda", "different people")
+                )?;
+                print_dedup(&report)?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ask on the terminal whether to overrule the link (the pair shown first); `false` without a
+/// terminal to ask on.
+fn confirm_overrule(store: &Store, pair: &PairView) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprintln!("{}", side_by_side(store, pair)?);
+    eprint!(
+        "{} {} / {} {} [y/N] ",
+        t("Batalkan tautan otomatis", "Overrule the automatic link"),
+        pair.a,
+        pair.b,
+        t("(orang berbeda)?", "(different people)?")
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_lowercase().as_str(),
+        "y" | "ya" | "yes"
+    ))
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -364,15 +467,24 @@ pub enum ExportCommand {
 pub fn run_export(ctx: &Context, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
     let ExportCommand::Clusters { format: _, out } = cmd;
     let store = open_store(&ctx.db)?;
-    let sink: Box<dyn Write> = match &out {
-        Some(path) => Box::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = std::io::BufWriter::new(sink);
+    match &out {
+        Some(path) => {
+            // Written beside the old file and renamed over it: a failed export keeps the old.
+            let mut file = super::AtomicFile::create(path)?;
+            write_clusters(&store, file.writer())?;
+            file.commit()?;
+        }
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            write_clusters(&store, &mut w)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_clusters(store: &Store, w: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(w, "recording_id,cluster_id")?;
     store.clusters(|id, cluster| writeln!(w, "{id},{cluster}"))?;
     w.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -20,7 +20,8 @@ use crate::text::t;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A new or empty folder for the demo's files (recordings.csv, truth.csv, cetak.db).
+    /// A new or empty folder for the demo's files: recordings.csv, truth.csv, cetak.db (created
+    /// here), printer-P1/ and printer-P2/ (one PNG per card), blangko-YYYY-MM.csv and .pdf.
     #[arg(default_value = "demo-palembang")]
     dir: PathBuf,
     /// Recordings in the backlog.
@@ -118,15 +119,16 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let interactive = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let say = |s: &str| {
+    let say = |s: &str| -> std::io::Result<()> {
         if !ctx.json {
-            println!("{s}");
+            outln!("{s}")?;
         }
+        Ok(())
     };
     say(t(
         "1/6 Membuat backlog Palembang (data sintetis)…",
         "1/6 Generating the Palembang backlog (synthetic data)…",
-    ));
+    ))?;
     let cfg = GenConfig {
         rows: a.rows,
         seed: a.seed,
@@ -138,7 +140,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     say(t(
         "2/6 Mengimpor ke register (SQLite)…",
         "2/6 Importing into the registry (SQLite)…",
-    ));
+    ))?;
     let db = a.dir.join("cetak.db");
     let mut store = open_store(&db)?;
     let report = import_file(
@@ -153,7 +155,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     say(t(
         "3/6 Mencari data ganda (NIK, nama, tanggal lahir, ibu kandung, alamat)…",
         "3/6 Finding duplicate recordings (NIK, name, birth date, mother, address)…",
-    ));
+    ))?;
     let dedup = crate::cmd::dedup::dedup(
         &mut store,
         &cetak_dedup::Config::default(),
@@ -164,13 +166,13 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     say(t(
         "4/6 Hari cetak pertama: 2 printer × 100 kartu, blangko 1.000 lembar…",
         "4/6 The first printing day: 2 printers × 100 cards, 1,000 blanks received…",
-    ));
+    ))?;
     let printing = print_first_day(&mut store, &a.dir, &ctx.actor)?;
 
     say(t(
         "5/6 Rekonsiliasi blangko dan laporan bulanan…",
         "5/6 Reconciling blank stock, writing the monthly report…",
-    ));
+    ))?;
     let books = store.stock_reconcile()?;
     let now = crate::cmd::now().to_offset(cetak_print::schedule::OFFICE_OFFSET);
     let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
@@ -179,7 +181,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     say(t(
         "6/6 Memeriksa rantai audit…",
         "6/6 Verifying the audit chain…",
-    ));
+    ))?;
     let verify = store.audit_verify(None)?;
     let states = store.counts_by_state()?;
     let quarantine = store.quarantine_counts()?;
@@ -227,7 +229,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         report.outcome.quarantined.to_string(),
     ]);
     for (code, n) in &quarantine {
-        tb.add_row(vec![format!("  {code}"), n.to_string()]);
+        let words = crate::cmd::reason_word(code).unwrap_or(code.as_str());
+        tb.add_row(vec![format!("  {words}"), n.to_string()]);
     }
     tb.add_row(vec![
         t(
@@ -275,7 +278,11 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     ]);
     for s in states.iter().filter(|s| s.count > 0) {
         tb.add_row(vec![
-            format!("{} {}", t("status", "state"), s.state),
+            format!(
+                "{} {}",
+                t("status", "state"),
+                crate::cmd::state_word(s.state)
+            ),
             s.count.to_string(),
         ]);
     }
@@ -289,8 +296,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         Err(b) => format!("{}: {b}", t("RUSAK", "BROKEN")),
     };
     tb.add_row(vec![t("rantai audit", "audit chain").to_string(), audit]);
-    println!("{tb}");
-    println!(
+    outln!("{tb}")?;
+    outln!(
         "{} {} {} {}",
         t("Generator membuat", "The generator made"),
         generated.duplicates,
@@ -299,40 +306,40 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             "extra recordings; linked automatically:"
         ),
         marked
-    );
+    )?;
     let db_s = db.display();
-    println!("\n{}", t("Coba berikutnya:", "Try next:"));
-    println!("  cetak --db {db_s} review list");
-    println!("  cetak --db {db_s} review show ID");
-    println!("  cetak --db {db_s} quarantine list");
+    outln!("\n{}", t("Coba berikutnya:", "Try next:"))?;
+    outln!("  cetak --db {db_s} review list")?;
+    outln!("  cetak --db {db_s} review show ID")?;
+    outln!("  cetak --db {db_s} quarantine list")?;
     if let Some(nik) = sample_nik {
-        println!("  cetak --db {db_s} status {nik}");
+        outln!("  cetak --db {db_s} status {nik}")?;
     }
-    println!("  cetak --db {db_s} print status");
-    println!(
+    outln!("  cetak --db {db_s} print status")?;
+    outln!(
         "  cetak --db {db_s} print run              # {}",
         t("hari berikutnya", "the next day")
-    );
-    println!("  cetak --db {db_s} stock reconcile");
-    println!(
+    )?;
+    outln!("  cetak --db {db_s} stock reconcile")?;
+    outln!(
         "  cetak --db {db_s} report monthly --month {month} --out {}",
         a.dir.display()
-    );
-    println!("  cetak --db {db_s} audit log --limit 5");
-    println!("  cetak --db {db_s} audit verify");
-    println!(
+    )?;
+    outln!("  cetak --db {db_s} audit log --limit 5")?;
+    outln!("  cetak --db {db_s} audit verify")?;
+    outln!(
         "  cetak --db {db_s} import {}   # {}",
         a.dir.join("recordings.csv").display(),
         t(
             "impor ulang: tidak ada yang berubah",
             "re-import: nothing changes"
         )
-    );
+    )?;
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
     // The office pages, with one demo account per role (passwords made now, shown once).
-    println!("\n{}", t("Akun demo:", "Demo accounts:"));
+    outln!("\n{}", t("Akun demo:", "Demo accounts:"))?;
     for (name, role) in [
         ("admin", cetak_domain::access::Role::Admin),
         ("supervisor", cetak_domain::access::Role::Supervisor),
@@ -340,17 +347,17 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     ] {
         let password = crate::cmd::serve::random_password();
         crate::cmd::serve::add_user(&mut store, name, role, &password, &ctx.actor)?;
-        println!("  {name:<11} {password}   ({})", role.as_str());
+        outln!("  {name:<11} {password}   ({})", role.as_str())?;
     }
     drop(store);
-    println!(
+    outln!(
         "{} http://{}/ — {} http://{}/cek — Ctrl-C {}",
         t("Buka", "Open"),
         a.listen,
         t("warga:", "residents:"),
         a.listen,
         t("untuk berhenti", "to stop")
-    );
+    )?;
     crate::cmd::serve::serve_blocking(
         &db,
         &crate::cmd::serve::ServeArgs {

@@ -1,16 +1,14 @@
 //! `cetak gen`: a seeded Palembang backlog for demos, tests and benchmarks.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use cetak_gen::{GenConfig, GenSummary, generate};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Context, print_json};
+use super::{AtomicFile, Context, print_json};
 use crate::text::t;
 
 #[derive(Debug, clap::Args)]
@@ -32,17 +30,49 @@ pub struct Args {
     bad_share: f64,
 }
 
+/// Refuse what cannot be generated, in the operator's language, before any file is touched.
+fn validate(cfg: &GenConfig) -> anyhow::Result<()> {
+    if cfg.rows == 0 {
+        bail!("{}", t("--rows minimal 1", "--rows must be at least 1"));
+    }
+    if !(0.0..0.95).contains(&cfg.duplicate_share) {
+        bail!(
+            "{} {}",
+            t(
+                "--duplicate-share harus dari 0 sampai kurang dari 0,95, bukan",
+                "--duplicate-share must be at least 0 and below 0.95, not"
+            ),
+            cfg.duplicate_share
+        );
+    }
+    if !(0.0..=1.0).contains(&cfg.bad_share) {
+        bail!(
+            "{} {}",
+            t(
+                "--bad-share harus dari 0 sampai 1, bukan",
+                "--bad-share must be between 0 and 1, not"
+            ),
+            cfg.bad_share
+        );
+    }
+    cfg.check()?;
+    Ok(())
+}
+
+/// Write `recordings.csv` and `truth.csv` into `out`: arguments checked first, both files
+/// written under temporary names and renamed into place at the end, so a refused or killed
+/// run leaves the old files as they were.
 pub fn write_backlog(cfg: &GenConfig, out: &Path, progress: bool) -> anyhow::Result<GenSummary> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let rec_path = out.join("recordings.csv");
-    let truth_path = out.join("truth.csv");
-    let mut rec = BufWriter::with_capacity(
-        1 << 20,
-        File::create(&rec_path).with_context(|| format!("creating {}", rec_path.display()))?,
-    );
-    let mut truth = BufWriter::new(
-        File::create(&truth_path).with_context(|| format!("creating {}", truth_path.display()))?,
-    );
+    validate(cfg)?;
+    std::fs::create_dir_all(out).with_context(|| {
+        format!(
+            "{} {}",
+            t("tidak dapat membuat", "cannot create"),
+            out.display()
+        )
+    })?;
+    let mut rec = AtomicFile::create(&out.join("recordings.csv"))?;
+    let mut truth = AtomicFile::create(&out.join("truth.csv"))?;
     let bar = if progress {
         let b = ProgressBar::new(cfg.rows);
         b.set_style(
@@ -53,8 +83,12 @@ pub fn write_backlog(cfg: &GenConfig, out: &Path, progress: bool) -> anyhow::Res
     } else {
         ProgressBar::hidden()
     };
-    let summary = generate(cfg, &mut rec, &mut truth, &mut |n| bar.set_position(n))?;
+    let summary = generate(cfg, rec.writer(), truth.writer(), &mut |n| {
+        bar.set_position(n)
+    })?;
     bar.finish_and_clear();
+    rec.commit()?;
+    truth.commit()?;
     Ok(summary)
 }
 
@@ -75,7 +109,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             "recordings": a.out.join("recordings.csv"), "truth": a.out.join("truth.csv"), "seconds": seconds,
         }))?;
     } else {
-        println!(
+        outln!(
             "{} {} {} ({} {}, {} {}) {} {} — {:.1} s",
             t("Dibuat", "Wrote"),
             s.rows,
@@ -87,7 +121,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             t("di", "in"),
             a.out.display(),
             seconds
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

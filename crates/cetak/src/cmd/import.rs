@@ -43,9 +43,18 @@ pub struct Args {
     commit_rows: u64,
 }
 
+impl Args {
+    /// `--check`: the file is only validated, the database is not opened.
+    pub fn check_only(&self) -> bool {
+        self.check
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct ImportReport {
     pub file: String,
+    /// `--check`: validated only, nothing written (the counts say what an import would do).
+    pub check: bool,
     pub rows: u64,
     #[serde(flatten)]
     pub outcome: BatchOutcome,
@@ -114,6 +123,7 @@ pub fn import_file(
     commit_rows: u64,
     progress: bool,
 ) -> anyhow::Result<ImportReport> {
+    let checking = store.is_none();
     let meta = std::fs::metadata(path).with_context(|| {
         format!(
             "{} {}",
@@ -273,8 +283,9 @@ pub fn import_file(
     let seconds = started.elapsed().as_secs_f64();
     Ok(ImportReport {
         file: path.display().to_string(),
+        check: checking,
         rows: rows_seen,
-        nothing_changed: outcome.imported + outcome.quarantined == 0,
+        nothing_changed: checking || outcome.imported + outcome.quarantined == 0,
         outcome,
         seconds,
         rows_per_second: if seconds > 0.0 {
@@ -319,12 +330,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if ctx.json {
         print_json(&serde_json::to_value(&report)?)?;
     } else {
-        print_report(&report);
+        print_report(&report)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn print_report(r: &ImportReport) {
+pub fn print_report(r: &ImportReport) -> std::io::Result<()> {
+    if r.check {
+        return print_check(r);
+    }
     let mut tb = table(&[t("hasil impor", "import result"), t("baris", "rows")]);
     tb.add_row(vec![
         t("masuk register", "imported").to_string(),
@@ -338,29 +352,58 @@ pub fn print_report(r: &ImportReport) {
         t("sudah ada sebelumnya", "already present").to_string(),
         r.outcome.already_present.to_string(),
     ]);
-    println!("{}: {}\n{tb}", t("Berkas", "File"), r.file);
+    outln!("{}: {}\n{tb}", t("Berkas", "File"), r.file)?;
     if r.nothing_changed {
-        println!(
+        outln!(
             "{}",
             t(
                 "Tidak ada yang berubah: semua baris sudah ada.",
                 "Nothing changed: every row was already present."
             )
-        );
+        )?;
     }
     if r.outcome.quarantined > 0 {
-        println!(
+        outln!(
             "{}",
             t(
                 "Lihat baris yang ditolak: cetak quarantine list",
                 "See rejected rows: cetak quarantine list"
             )
-        );
+        )?;
     }
-    println!(
+    outln!(
         "{:.1} s, {:.0} {}",
         r.seconds,
         r.rows_per_second,
         t("baris/detik", "rows/s")
-    );
+    )?;
+    Ok(())
+}
+
+/// `import --check`: what an import would do; nothing was written, so nothing to look up.
+fn print_check(r: &ImportReport) -> std::io::Result<()> {
+    let mut tb = table(&[t("pemeriksaan berkas", "file check"), t("baris", "rows")]);
+    tb.add_row(vec![
+        t("akan masuk register", "would enter the registry").to_string(),
+        r.outcome.imported.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("akan ditolak ke karantina", "would be quarantined").to_string(),
+        r.outcome.quarantined.to_string(),
+    ]);
+    outln!("{}: {}\n{tb}", t("Berkas", "File"), r.file)?;
+    outln!(
+        "{}",
+        t(
+            "Hanya pemeriksaan: tidak ada yang ditulis. Untuk mengimpor, jalankan perintah yang sama tanpa --check.",
+            "Check only: nothing was written. To import, run the same command without --check."
+        )
+    )?;
+    outln!(
+        "{:.1} s, {:.0} {}",
+        r.seconds,
+        r.rows_per_second,
+        t("baris/detik", "rows/s")
+    )?;
+    Ok(())
 }

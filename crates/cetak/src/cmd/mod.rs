@@ -17,11 +17,16 @@ pub mod status;
 pub mod stock;
 pub mod sync;
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use cetak_domain::lifecycle::RecordState;
 use cetak_store::Store;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::text::t;
 
 /// What every command gets from the global flags.
 pub struct Context {
@@ -41,7 +46,97 @@ pub fn actor(flag: Option<&str>) -> String {
 }
 
 pub fn open_store(path: &Path) -> anyhow::Result<Store> {
-    Store::open(path).with_context(|| format!("opening the database {}", path.display()))
+    Store::open(path).with_context(|| {
+        format!(
+            "{} {}",
+            t("membuka basis data", "opening the database"),
+            path.display()
+        )
+    })
+}
+
+/// A record state as the office says it (the stored code stays in `--json`).
+pub fn state_word(state: RecordState) -> &'static str {
+    match state {
+        RecordState::Received => t("diterima", "received"),
+        RecordState::Unique => t("unik", "unique"),
+        RecordState::Duplicate => t("data ganda", "duplicate"),
+        RecordState::AwaitingDecision => t("menunggu verifikasi", "awaiting a decision"),
+        RecordState::Queued => t("dalam antrean cetak", "queued"),
+        RecordState::Printing => t("sedang dicetak", "printing"),
+        RecordState::Printed => t("sudah dicetak", "printed"),
+        RecordState::Issued => t("sudah diserahkan", "handed over"),
+        RecordState::Cancelled => t("dibatalkan", "cancelled"),
+    }
+}
+
+/// What a quarantine reason code means, in the interface's language (`None`: an unknown code).
+pub fn reason_word(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "invalid_utf8" => t("bukan teks UTF-8", "not UTF-8 text"),
+        "nul_byte" => t("ada byte NUL di baris", "a NUL byte in the row"),
+        "field_count" => t(
+            "jumlah kolom tidak sama dengan judul",
+            "the number of fields differs from the header",
+        ),
+        "record_too_large" => t("baris terlalu besar", "the row is too large"),
+        "unterminated_quote" => t(
+            "berkas berakhir di dalam tanda kutip",
+            "the file ends inside a quoted field",
+        ),
+        "invalid_json" => t("baris bukan objek JSON", "the line is not a JSON object"),
+        "wrong_type" => t("nilai bukan teks", "a value that is not a string"),
+        "missing_field" => t("kolom wajib tidak ada", "a required field is missing"),
+        "unknown_field" => t("kolom di luar kontrak", "a field outside the contract"),
+        "empty_field" => t("kolom wajib kosong", "a required field is empty"),
+        "too_long" => t("isi kolom terlalu panjang", "a field is too long"),
+        "invalid_characters" => t(
+            "ada karakter yang tidak bisa dicetak",
+            "characters that cannot be printed",
+        ),
+        "nik_length" => t("NIK harus 16 digit", "a NIK has 16 digits"),
+        "nik_not_digits" => t("NIK hanya boleh angka", "a NIK holds digits only"),
+        "nik_unknown_province" => t(
+            "kode provinsi NIK tidak dikenal",
+            "the NIK's province is unknown",
+        ),
+        "nik_unknown_kota" => t(
+            "kode kabupaten/kota NIK tidak dikenal",
+            "the NIK's kabupaten/kota is unknown",
+        ),
+        "nik_unknown_kecamatan" => t(
+            "kode kecamatan NIK tidak dikenal",
+            "the NIK's kecamatan is unknown",
+        ),
+        "nik_invalid_date" => t(
+            "tanggal lahir dalam NIK tidak mungkin",
+            "the NIK's date is impossible",
+        ),
+        "nik_serial_zero" => t("nomor urut NIK 0000", "the NIK's serial is 0000"),
+        "invalid_date" => t(
+            "tanggal tidak ada atau bukan TTTT-BB-HH",
+            "a date that does not exist or is not YYYY-MM-DD",
+        ),
+        "implausible_date" => t(
+            "tanggal lahir tidak masuk akal",
+            "an implausible birth date",
+        ),
+        "invalid_value" => t("nilai di luar daftar", "a value outside its list"),
+        "invalid_rt_rw" => t("RT/RW harus 1–3 digit", "RT/RW must be 1–3 digits"),
+        "invalid_timestamp" => t(
+            "waktu perekaman tidak sah",
+            "recorded_at is not a valid time",
+        ),
+        "unknown_kelurahan" => t(
+            "kelurahan tidak ada di kecamatan itu",
+            "the kelurahan is not in that kecamatan",
+        ),
+        "conflicting_recording" => t(
+            "recording_id sudah ada dengan isi lain",
+            "the recording_id exists with other content",
+        ),
+        _ => return None,
+    })
 }
 
 pub fn table(header: &[&str]) -> Table {
@@ -52,10 +147,104 @@ pub fn table(header: &[&str]) -> Table {
 }
 
 pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{value}")?;
     Ok(())
+}
+
+/// What `outln!` writes: standard output, with its error returned rather than a panic, so
+/// that a closed pipe (`cetak … | head`) ends the command quietly (`main` maps it to exit 0).
+pub fn out_fmt(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    std::io::stdout().lock().write_fmt(args)
+}
+
+/// A file written under a temporary name in the same folder and renamed into place by
+/// [`AtomicFile::commit`]: a refused or killed run leaves the old file as it was (dropped
+/// without a commit, the temporary file is removed).
+pub struct AtomicFile {
+    dest: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Start writing `dest` (its folder must exist).
+    pub fn create(dest: &Path) -> anyhow::Result<AtomicFile> {
+        let name = dest.file_name().with_context(|| {
+            format!(
+                "{} {}",
+                t("bukan nama berkas:", "not a file name:"),
+                dest.display()
+            )
+        })?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = dest.with_file_name(tmp_name);
+        let file = File::create(&tmp).with_context(|| {
+            format!(
+                "{} {}",
+                t("tidak dapat membuat", "cannot create"),
+                tmp.display()
+            )
+        })?;
+        Ok(AtomicFile {
+            dest: dest.to_path_buf(),
+            tmp,
+            file: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// Where the bytes go until the commit.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.file
+            .as_mut()
+            .expect("an AtomicFile is only written before its commit")
+    }
+
+    /// Flush, sync and rename into place.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        let Some(w) = self.file.take() else {
+            return Ok(());
+        };
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.dest).with_context(|| {
+            format!(
+                "{} {}",
+                t("tidak dapat menulis", "cannot write"),
+                self.dest.display()
+            )
+        })?;
+        // The rename itself survives a power cut once the folder is synced.
+        if let Some(dir) = self.dest.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Write `bytes` to `dest` atomically (see [`AtomicFile`]).
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut f = AtomicFile::create(dest)?;
+    f.writer().write_all(bytes)?;
+    f.commit()
 }
 
 pub fn now() -> time::OffsetDateTime {

@@ -231,10 +231,10 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             if ctx.json {
                 print_json(&json!({ "id": id, "name": name, "uri": uri, "profile": profile }))?;
             } else {
-                println!(
+                outln!(
                     "{} {name} ({uri})",
                     t("Printer ditambahkan:", "Printer added:")
-                );
+                )?;
             }
         }
         PrinterCommand::Set {
@@ -283,7 +283,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                     &json!({ "name": name, "uri": uri.unwrap_or(current.uri), "profile": profile }),
                 )?;
             } else {
-                println!("{} {name}", t("Printer diubah:", "Printer changed:"));
+                outln!("{} {name}", t("Printer diubah:", "Printer changed:"))?;
             }
         }
         PrinterCommand::Remove { name, reason } => {
@@ -293,16 +293,16 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             if ctx.json {
                 print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
             } else {
-                println!("{} {name}", t("Printer dihapus:", "Printer removed:"));
+                outln!("{} {name}", t("Printer dihapus:", "Printer removed:"))?;
                 if !serials.is_empty() {
-                    println!(
+                    outln!(
                         "{} {}",
                         t(
                             "Keluarkan blangko ini dari hoppernya ke brankas:",
                             "Take these blanks out of its hopper into the safe:"
                         ),
                         ranges_text(&serials)
-                    );
+                    )?;
                 }
             }
         }
@@ -313,20 +313,20 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             if ctx.json {
                 print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
             } else {
-                println!(
+                outln!(
                     "{} {name}: {}",
                     t("Hopper", "Hopper of"),
                     t(
                         "kosongkan SEMUA blangko di hopper ke brankas (juga blangko bersih dari kartu yang menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
                         "take EVERY blank out of the hopper into the safe (also a clean blank of a card waiting for inspection); the next card says which blanks to load"
                     )
-                );
+                )?;
                 if !serials.is_empty() {
-                    println!(
+                    outln!(
                         "{} {}",
                         t("Menurut catatan di hopper:", "The books had in the hopper:"),
                         ranges_text(&serials)
-                    );
+                    )?;
                 }
             }
         }
@@ -336,20 +336,20 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             if ctx.json {
                 print_json(&json!({ "printers": printers_json(&store, &printers, &asked, now)? }))?;
             } else {
-                print_printers(&printers, &asked, now);
+                print_printers(&printers, &asked, now)?;
             }
         }
         PrinterCommand::Pause { name, reason } => {
             store
                 .printer_set_paused(&name, true, &actor, now, &reason)
                 .map_err(explain)?;
-            println!("{} {name}", t("Printer dijeda:", "Printer paused:"));
+            outln!("{} {name}", t("Printer dijeda:", "Printer paused:"))?;
         }
         PrinterCommand::Resume { name, reason } => {
             store
                 .printer_set_paused(&name, false, &actor, now, &reason)
                 .map_err(explain)?;
-            println!("{} {name}", t("Printer dilanjutkan:", "Printer resumed:"));
+            outln!("{} {name}", t("Printer dilanjutkan:", "Printer resumed:"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -477,7 +477,7 @@ fn print_printers(
     printers: &[PrinterRow],
     asked: &[Result<PortStatus, String>],
     now: OffsetDateTime,
-) {
+) -> anyhow::Result<()> {
     let mut tbl = table(&[
         t("Printer", "Printer"),
         "URI",
@@ -512,7 +512,8 @@ fn print_printers(
             state,
         ]);
     }
-    println!("{tbl}");
+    outln!("{tbl}")?;
+    Ok(())
 }
 
 fn readiness_text(r: &Readiness) -> String {
@@ -587,11 +588,11 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print_json(&json!({ "attempt": attempt, "state": d.to, "note": d.note }))?;
             } else {
-                println!(
+                outln!(
                     "{} {attempt}: {}",
                     t("Percobaan", "Attempt"),
                     attempt_state_text(d.to),
-                );
+                )?;
             }
         }
         PrintCommand::Spoil { serial, cause } => {
@@ -607,22 +608,22 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                             &json!({ "serial": serial, "state": d.to, "note": d.note, "reprint": true }),
                         )?;
                     } else {
-                        println!(
+                        outln!(
                             "{} {serial}: {}",
                             t("Blangko", "Blank"),
                             t(
                                 "rusak; data masuk antrean cetak lagi. Potong sudut kartu dan simpan untuk laporan bulanan.",
                                 "spoiled; the record is queued again. Cut the card's corner and keep it for the monthly return."
                             )
-                        );
+                        )?;
                         if d.printer_failure.is_some() {
-                            println!(
+                            outln!(
                                 "{}",
                                 t(
                                     "Printer ini didinginkan lebih lama; periksa suhu cetak (160-170 °C).",
                                     "This printer now cools down longer; check its print temperature (160-170 °C)."
                                 )
-                            );
+                            )?;
                         }
                     }
                 }
@@ -632,14 +633,14 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                             &json!({ "serial": serial, "returned": true, "recording_id": recording_id, "reprint": false }),
                         )?;
                     } else {
-                        println!(
+                        outln!(
                             "{} {serial}: {}",
                             t("Blangko", "Blank"),
                             t(
                                 "KTP lama yang dicabut dicatat kembali dan rusak; KTP pengganti tidak berubah. Potong sudutnya untuk laporan bulanan.",
                                 "the revoked old card is recorded as returned and spoiled; the replacement is not touched. Cut its corner for the monthly return."
                             )
-                        );
+                        )?;
                     }
                 }
             }
@@ -652,26 +653,26 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
             store
                 .print_raise(&recording_id, &actor, now, &reason)
                 .map_err(explain)?;
-            println!(
+            outln!(
                 "{} {recording_id}",
                 t(
                     "Dinaikkan ke depan antrean:",
                     "Raised to the front of the queue:"
                 )
-            );
+            )?;
         }
         PrintCommand::Replace { nik, reason } => {
             let now = super::office_now(&store)?;
             let id = store
                 .print_replace(&nik, &actor, now, &reason)
                 .map_err(explain)?;
-            println!(
+            outln!(
                 "{} {id}",
                 t(
                     "KTP lama dicabut; penggantian masuk antrean:",
                     "Old card revoked; replacement queued:"
                 )
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -809,57 +810,57 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
         }))?;
         return Ok(());
     }
-    print_printers(&printers, &asked, now);
+    print_printers(&printers, &asked, now)?;
     for p in &printers {
         let hopper = store.hopper(p.id)?;
         if !hopper.is_empty() {
-            println!(
+            outln!(
                 "{} {}: {} ({})",
                 t("Hopper", "Hopper of"),
                 p.name,
                 ranges_text(&hopper),
                 t("nomor terkecil paling atas", "lowest serial on top")
-            );
+            )?;
         }
     }
-    println!(
+    outln!(
         "{}: {queue}   {}: {}",
         t("Antrean cetak", "Print queue"),
         t("blangko tersedia", "blanks available"),
         stock.unused
-    );
+    )?;
     if !pending.is_empty() {
-        println!(
+        outln!(
             "{}",
             t(
                 "Menunggu jawaban printer:",
                 "Waiting for the printer's answer:"
             )
-        );
-        print_attempts(&pending);
+        )?;
+        print_attempts(&pending)?;
     }
     if inspect.is_empty() {
-        println!(
+        outln!(
             "{}",
             t(
                 "Tidak ada yang perlu diperiksa.",
                 "Nothing needs inspection."
             )
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "{}",
             t(
                 "Perlu diperiksa — lihat baki keluaran dan hopper printernya, lalu: cetak print inspect ID --good | --spoiled SEBAB | --unused",
                 "Needs inspection — look at the printer's output tray and hopper, then: cetak print inspect ID --good | --spoiled CAUSE | --unused"
             )
-        );
-        print_attempts(&inspect);
+        )?;
+        print_attempts(&inspect)?;
     }
     Ok(())
 }
 
-fn print_attempts(rows: &[AttemptRow]) {
+fn print_attempts(rows: &[AttemptRow]) -> anyhow::Result<()> {
     let mut tbl = table(&[
         "ID",
         t("Blangko", "Blank"),
@@ -880,7 +881,8 @@ fn print_attempts(rows: &[AttemptRow]) {
             a.note.clone(),
         ]);
     }
-    println!("{tbl}");
+    outln!("{tbl}")?;
+    Ok(())
 }
 
 /// The wall clock, shifted by `CETAK_CLOCK_SKEW_S` seconds: tests use it to play an office PC
@@ -956,7 +958,7 @@ fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<
     if ctx.json {
         print_json(&serde_json::to_value(&summary)?)?;
     } else {
-        println!(
+        outln!(
             "{}: {} {}, {} {}, {} {}, {} {} ({}: {})",
             t("Selesai", "Done"),
             summary.started,
@@ -969,13 +971,13 @@ fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<
             t("tidak terkirim", "not sent"),
             t("berhenti karena", "stopped because"),
             stop_text(&summary.stopped_because)
-        );
+        )?;
         if summary.inspection_queue > 0 {
-            println!(
+            outln!(
                 "{} {}: cetak print status",
                 t("Antrean pemeriksaan:", "Inspection queue:"),
                 summary.inspection_queue
-            );
+            )?;
         }
     }
     Ok(run_exit_code(&summary))

@@ -61,13 +61,23 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
             format!("{}:{}", r.source, r.line),
             r.reason_code.clone(),
             r.field.clone().unwrap_or_default(),
-            r.message.clone(),
+            // The stored detail is English; in Indonesian, what the reason code means.
+            if crate::text::english() {
+                r.message.clone()
+            } else {
+                super::reason_word(&r.reason_code)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| r.message.clone())
+            },
             raw,
         ]);
     }
-    println!("{tb}");
+    outln!("{tb}")?;
     for (code, n) in store.quarantine_counts()? {
-        println!("  {code}: {n}");
+        match super::reason_word(&code) {
+            Some(words) => outln!("  {code} ({words}): {n}")?,
+            None => outln!("  {code}: {n}")?,
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

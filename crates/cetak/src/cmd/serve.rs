@@ -244,7 +244,7 @@ fn done(ctx: &Context, name: &str, what: &str, words: &str) -> anyhow::Result<()
     if ctx.json {
         print_json(&serde_json::json!({ "name": name, "done": what }))?;
     } else {
-        println!("{words} {name} ({what})");
+        outln!("{words} {name} ({what})")?;
     }
     Ok(())
 }
@@ -254,7 +254,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let actor = Actor(ctx.actor.clone());
     match cmd {
         UserCommand::Add { name, role } => {
-            let role = Role::parse(&role).context("unknown role")?;
+            let role = Role::parse(&role).context(t("peran tidak dikenal", "unknown role"))?;
             let (password, generated) = new_password(&name)?;
             add_user(&mut store, &name, role, &password, &ctx.actor)?;
             if ctx.json {
@@ -262,18 +262,18 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                     &serde_json::json!({ "name": name, "role": role, "password": generated.then_some(&password) }),
                 )?;
             } else if generated {
-                println!(
+                outln!(
                     "{} {name} ({}) — {}: {password}",
                     t("Pengguna dibuat:", "User created:"),
                     role.as_str(),
                     t("kata sandi (catat sekarang)", "password (note it now)")
-                );
+                )?;
             } else {
-                println!(
+                outln!(
                     "{} {name} ({})",
                     t("Pengguna dibuat:", "User created:"),
                     role.as_str()
-                );
+                )?;
             }
         }
         UserCommand::List => {
@@ -282,7 +282,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 print_json(&serde_json::json!({ "users": users }))?;
             } else {
                 for u in users {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}",
                         u.name,
                         u.role.as_str(),
@@ -291,7 +291,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                         } else {
                             ""
                         }
-                    );
+                    )?;
                 }
             }
         }
@@ -317,7 +317,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             )?;
         }
         UserCommand::SetRole { name, role } => {
-            let role = Role::parse(&role).context("unknown role")?;
+            let role = Role::parse(&role).context(t("peran tidak dikenal", "unknown role"))?;
             store.user_set_role(&name, role, &actor, super::now())?;
             done(
                 ctx,
@@ -337,7 +337,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                     "password": generated.then_some(&password),
                 }))?;
             } else if generated {
-                println!(
+                outln!(
                     "{} {name} — {}: {password}",
                     t(
                         "Kata sandi diganti, sesi diakhiri:",
@@ -347,15 +347,15 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                         "kata sandi baru (catat sekarang)",
                         "new password (note it now)"
                     )
-                );
+                )?;
             } else {
-                println!(
+                outln!(
                     "{} {name}",
                     t(
                         "Kata sandi diganti, sesi diakhiri:",
                         "Password reset, sessions ended:"
                     )
-                );
+                )?;
             }
         }
         UserCommand::SessionsEnd { name } => {
@@ -363,7 +363,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print_json(&serde_json::json!({ "name": name, "sessions_ended": ended }))?;
             } else {
-                println!("{} {name}: {ended}", t("Sesi diakhiri", "Sessions ended"));
+                outln!("{} {name}: {ended}", t("Sesi diakhiri", "Sessions ended"))?;
             }
         }
     }

@@ -140,15 +140,20 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         .collect::<Result<_, _>>()?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(dir) = &a.charts {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "{} {}",
+                t("tidak dapat membuat", "cannot create"),
+                dir.display()
+            )
+        })?;
         for (name, series) in [
             ("burndown.svg", Series::Backlog),
             ("printed.svg", Series::Printed),
             ("spoiled.svg", Series::Spoiled),
         ] {
             let svg = chart::svg(&outcomes, series).map_err(anyhow::Error::msg)?;
-            std::fs::write(dir.join(name), svg)
-                .with_context(|| format!("writing {}", dir.join(name).display()))?;
+            super::write_atomic(&dir.join(name), svg.as_bytes())?;
         }
     }
     let violations: usize = outcomes.iter().map(|o| o.invariant_violations.len()).sum();
@@ -175,26 +180,26 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             }))?;
         }
     } else {
-        print_table(&outcomes);
+        print_table(&outcomes)?;
         if let Some(dir) = &a.charts {
-            println!(
+            outln!(
                 "{} {}",
                 t("Grafik ditulis ke", "Charts written to"),
                 dir.display()
-            );
+            )?;
         }
         for o in &outcomes {
             for v in &o.invariant_violations {
                 eprintln!("{} [{}] {v}", t("PELANGGARAN", "VIOLATION"), o.scenario);
             }
         }
-        println!(
+        outln!(
             "{} {:.2} s; {}: cetak simulate --seed {}",
             t("Disimulasikan dalam", "Simulated in"),
             seconds,
             t("ulangi persis", "replay exactly"),
             a.seed
-        );
+        )?;
     }
     Ok(if violations == 0 {
         ExitCode::SUCCESS
@@ -203,7 +208,19 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_table(outcomes: &[Outcome]) {
+/// A spoil cause as the office says it ("jam" alone would read as "hour" in Indonesian).
+fn cause_word(code: &str) -> &str {
+    match code {
+        "melted" => t("meleleh", "melted"),
+        "misprint" => t("salah cetak", "misprint"),
+        "jam" => t("macet", "jam"),
+        "chip_failure" => t("chip gagal", "chip failure"),
+        "other" => t("lainnya", "other"),
+        other => other,
+    }
+}
+
+fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
     let mut header = vec![t("", "")];
     let names: Vec<String> = outcomes.iter().map(|o| o.scenario.clone()).collect();
     header.extend(names.iter().map(String::as_str));
@@ -233,7 +250,7 @@ fn print_table(outcomes: &[Outcome]) {
         let causes: Vec<String> = o
             .spoiled_by_cause
             .iter()
-            .map(|(c, n)| format!("{c} {n}"))
+            .map(|(c, n)| format!("{} {n}", cause_word(c)))
             .collect();
         format!("{} ({})", o.cards_spoiled, causes.join(", "))
     }));
@@ -241,12 +258,19 @@ fn print_table(outcomes: &[Outcome]) {
         o.blanks_used.to_string()
     }));
     tbl.add_row(row(
-        t("henti (jam-printer)", "downtime (printer-hours)"),
+        t("waktu henti (printer × jam)", "downtime (printer-hours)"),
         &|o| {
             let d = &o.downtime;
             format!(
-                "power {:.0}, breakdown {:.0}, jam {:.0}, no blanks {:.0}",
-                d.power_h, d.breakdown_h, d.jam_h, d.no_blanks_h
+                "{} {:.0}, {} {:.0}, {} {:.0}, {} {:.0}",
+                t("listrik padam", "power"),
+                d.power_h,
+                t("printer rusak", "breakdown"),
+                d.breakdown_h,
+                t("kartu macet", "card jam"),
+                d.jam_h,
+                t("blangko habis", "no blanks"),
+                d.no_blanks_h
             )
         },
     ));
@@ -267,5 +291,6 @@ fn print_table(outcomes: &[Outcome]) {
     tbl.add_row(row(t("pelanggaran janji", "broken promises"), &|o| {
         o.invariant_violations.len().to_string()
     }));
-    println!("{tbl}");
+    outln!("{tbl}")?;
+    Ok(())
 }

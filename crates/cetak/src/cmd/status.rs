@@ -40,15 +40,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         });
     }
     let Some(current) = current else {
-        println!(
+        outln!(
             "{} {}",
             t("Tidak ada data perekaman untuk NIK", "No recording for NIK"),
             nik
-        );
+        )?;
         return Ok(ExitCode::from(1));
     };
     let (id, en) = current.state.describe();
-    println!("NIK {nik}: {}", t(id, en));
+    outln!("NIK {nik}: {}", t(id, en))?;
     let mut tb = table(&[
         t("perekaman", "recording"),
         t("nama", "name"),
@@ -63,10 +63,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             r.nama.clone(),
             r.kecamatan.clone(),
             r.recorded_at.clone(),
-            r.state.as_str().to_string(),
+            super::state_word(r.state).to_string(),
             r.duplicate_of.clone().unwrap_or_default(),
         ]);
     }
-    println!("{tb}");
+    outln!("{tb}")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -95,12 +95,12 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                     &json!({ "receipt": id, "first": first, "last": last, "count": last - first + 1 }),
                 )?;
             } else {
-                println!(
+                outln!(
                     "{} {first}-{last} ({} {})",
                     t("Blangko diterima:", "Blanks received:"),
                     last - first + 1,
                     t("lembar", "cards")
-                );
+                )?;
             }
         }
         StockCommand::Reconcile => {
@@ -108,7 +108,7 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print_json(&serde_json::to_value(&r)?)?;
             } else {
-                println!(
+                outln!(
                     "{}: {}  =  {}: {} + {}: {} + {}: {} ({} {}) + {}: {}",
                     t("Diterima", "Received"),
                     r.received,
@@ -122,18 +122,18 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                     t("menunggu hasil", "awaiting outcome"),
                     t("hilang", "missing"),
                     r.missing
-                );
+                )?;
                 for p in &r.problems {
-                    println!("  {} {}: {}", t("blangko", "blank"), p.serial, p.problem);
+                    outln!("  {} {}: {}", t("blangko", "blank"), p.serial, p.problem)?;
                 }
-                println!(
+                outln!(
                     "{}",
                     if r.balanced {
                         t("SEIMBANG", "BALANCED")
                     } else {
                         t("TIDAK SEIMBANG", "NOT BALANCED")
                     }
-                );
+                )?;
             }
             return Ok(if r.balanced {
                 ExitCode::SUCCESS
@@ -160,17 +160,17 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                         r.reference,
                     ]);
                 }
-                println!("{tbl}");
+                outln!("{tbl}")?;
             }
         }
         StockCommand::Missing { serial, reason } => {
             let s =
                 store.stock_blank_event(serial, BlankEvent::MarkMissing, &actor, now, &reason)?;
-            println!("{} {serial}: {s}", t("Blangko", "Blank"));
+            outln!("{} {serial}: {s}", t("Blangko", "Blank"))?;
         }
         StockCommand::Found { serial, reason } => {
             let s = store.stock_blank_event(serial, BlankEvent::Found, &actor, now, &reason)?;
-            println!("{} {serial}: {s}", t("Blangko", "Blank"));
+            outln!("{} {serial}: {s}", t("Blangko", "Blank"))?;
         }
         StockCommand::Spoil {
             serial,
@@ -182,7 +182,7 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
             })?;
             let s =
                 store.stock_blank_event(serial, BlankEvent::Spoil(cause), &actor, now, &reason)?;
-            println!("{} {serial}: {s}", t("Blangko", "Blank"));
+            outln!("{} {serial}: {s}", t("Blangko", "Blank"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -216,13 +216,13 @@ pub fn run_handover(ctx: &Context, args: HandoverArgs) -> anyhow::Result<ExitCod
             &json!({ "nik": args.nik, "recording_id": recording_id, "serial": serial, "handed_to": to }),
         )?;
     } else {
-        println!(
+        outln!(
             "{} {} ({} {serial}) {} {to}",
             t("KTP", "Card for"),
             args.nik,
             t("blangko", "blank"),
             t("diserahkan kepada", "handed to")
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -247,12 +247,12 @@ pub fn run_report(ctx: &Context, cmd: ReportCommand) -> anyhow::Result<ExitCode>
     if ctx.json {
         print_json(&json!({ "csv": csv_path, "pdf": pdf_path, "report": r }))?;
     } else {
-        println!(
+        outln!(
             "{} {} {}",
             csv_path.display(),
             t("dan", "and"),
             pdf_path.display()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -270,12 +270,8 @@ pub fn write_monthly(
     // One table for the file, the PDF and the page's download (cetak-store).
     let rows = r.rows();
     let rec = &r.reconciliation;
-    let mut w = csv::Writer::from_path(&csv_path)
-        .with_context(|| format!("writing {}", csv_path.display()))?;
-    for row in &rows {
-        w.write_record(row)?;
-    }
-    w.flush()?;
+    // Whole files or none: a refused or killed run leaves last month's report as it was.
+    super::write_atomic(&csv_path, r.csv().as_bytes())?;
     let doc = ReportDoc {
         title: format!("Laporan Penggunaan Blangko KTP-el — {month}"),
         subtitle: Some(format!(
@@ -325,6 +321,6 @@ pub fn write_monthly(
         ],
     };
     let pdf = cetak_card::report_pdf(&doc)?;
-    std::fs::write(&pdf_path, pdf).with_context(|| format!("writing {}", pdf_path.display()))?;
+    super::write_atomic(&pdf_path, &pdf)?;
     Ok((r, csv_path, pdf_path))
 }

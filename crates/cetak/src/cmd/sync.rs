@@ -195,7 +195,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     if ctx.json {
         print_json(&serde_json::to_value(&round)?)?;
     } else {
-        println!(
+        outln!(
             "{}: {} {}, {} {}; {} {}{}",
             t("Sinkronisasi", "Sync"),
             round.pushed,
@@ -209,7 +209,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 .as_ref()
                 .map(|e| format!(" — {}: {e}", t("terhenti", "stopped")))
                 .unwrap_or_default()
-        );
+        )?;
     }
     Ok(if ok {
         ExitCode::SUCCESS

@@ -88,7 +88,8 @@ pub fn fails_with(out: &Output, needle: &str) {
     );
 }
 
-/// A print-ready office: `rows` generated recordings imported and deduplicated into `x.db`.
+/// A print-ready office: `rows` generated recordings imported (creating `x.db`) and
+/// deduplicated.
 pub fn office(dir: &Path, rows: u64) -> Value {
     let rows = rows.to_string();
     json(&cetak(
@@ -97,7 +98,10 @@ pub fn office(dir: &Path, rows: u64) -> Value {
             "gen", "--rows", &rows, "--seed", "11", "--out", "data", "--json",
         ],
     ));
-    json(&cetak(dir, &["import", "data/recordings.csv", "--json"]));
+    json(&cetak(
+        dir,
+        &["--create", "import", "data/recordings.csv", "--json"],
+    ));
     json(&cetak(dir, &["dedup", "--json"]))
 }
 

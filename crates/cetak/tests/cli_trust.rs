@@ -1,0 +1,866 @@
+//! A command line a clerk can trust (issue 19): no false alarms, no silent empty databases,
+//! no half-written files, output that behaves like a Unix tool. The real binary, a fresh
+//! folder each.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cetak"));
+    cmd.current_dir(dir)
+        .env("CETAK_LANG", "en")
+        .env_remove("CETAK_DB")
+        .env_remove("CETAK_PASSWORD")
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .args(args);
+    cmd
+}
+
+fn cetak(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("cetak runs")
+}
+
+fn cetak_id(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args)
+        .env("CETAK_LANG", "id")
+        .output()
+        .expect("cetak runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout {}\nstderr {}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+fn json(out: &Output) -> Value {
+    let s = ok(out);
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("{e}: {s}"))
+}
+
+/// Exit code 2 (a usage error or a refusal) with `needle` on stderr.
+fn refused(out: &Output, needle: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2 mentioning {needle:?}\nstdout {}\nstderr {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains(needle),
+        "expected {needle:?} on stderr: {}",
+        text(&out.stderr)
+    );
+}
+
+/// `rows` generated recordings (a few defective) imported into `x.db`, deduplicated.
+fn office(dir: &Path, rows: u64) {
+    let rows = rows.to_string();
+    ok(&cetak(
+        dir,
+        &[
+            "gen",
+            "--rows",
+            &rows,
+            "--seed",
+            "5",
+            "--out",
+            "data",
+            "--bad-share",
+            "0.02",
+        ],
+    ));
+    ok(&cetak(dir, &["--db", "x.db", "init"]));
+    ok(&cetak(
+        dir,
+        &["--db", "x.db", "import", "data/recordings.csv", "--quiet"],
+    ));
+    ok(&cetak(dir, &["--db", "x.db", "dedup"]));
+}
+
+// 1. A closed pipe.
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 600);
+    for args in [
+        &["audit", "log", "--limit", "5000"][..],
+        &["audit", "log", "--json"],
+        &["export", "clusters", "--format", "csv"],
+        &["quarantine", "list"],
+        &["review", "list", "--all"],
+        &["dedup"],
+        &["print", "status"],
+        &["printer", "list"],
+    ] {
+        let mut child = command(p, &[&["--db", "x.db"][..], args].concat())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cetak starts");
+        // Closed before the command writes: its first line meets a closed pipe (`| head -0`).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("cetak ends");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("corrupt"), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
+}
+
+// 2. `audit verify --expect-head` never cries wolf.
+
+#[test]
+fn audit_verify_accepts_what_audit_head_prints_and_refuses_a_malformed_head() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 300);
+    let head = ok(&cetak(p, &["--db", "x.db", "audit", "head"]));
+    let head = head.trim();
+    let (seq, hash) = head.split_once(' ').expect("SEQ HASH");
+    assert_eq!(hash.len(), 64, "{head}");
+    for expected in [head, hash, &hash.to_uppercase(), &format!("  {head}\n")] {
+        let out = cetak(
+            p,
+            &["--db", "x.db", "audit", "verify", "--expect-head", expected],
+        );
+        assert!(
+            text(&out.stdout).contains("Audit chain intact"),
+            "{expected:?}: {}",
+            text(&out.stderr)
+        );
+        ok(&out);
+    }
+    // Malformed: a usage error (exit 2), never "AUDIT CHAIN BROKEN".
+    for bad in [
+        "xyz",
+        "",
+        &hash[..63],
+        &format!("{hash}0"),
+        &format!("seven {hash}"),
+        &format!("{seq} {hash} extra"),
+        &format!("{}g", &hash[..63]),
+    ] {
+        let out = cetak(
+            p,
+            &["--db", "x.db", "audit", "verify", "--expect-head", bad],
+        );
+        refused(&out, "--expect-head");
+        assert!(!text(&out.stderr).contains("BROKEN"), "{bad:?}");
+    }
+    // Well-formed but not this log's head: that is the alarm (exit 1).
+    let other = format!(
+        "{}{}",
+        &hash[..63],
+        if hash.ends_with('0') { '1' } else { '0' }
+    );
+    for wrong in [other.clone(), format!("{seq} {other}"), format!("1 {hash}")] {
+        let out = cetak(
+            p,
+            &["--db", "x.db", "audit", "verify", "--expect-head", &wrong],
+        );
+        assert_eq!(out.status.code(), Some(1), "{wrong}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("AUDIT CHAIN BROKEN"), "{wrong}");
+    }
+    // The alarm in the office's language, details included.
+    let id = cetak_id(
+        p,
+        &["--db", "x.db", "audit", "verify", "--expect-head", &other],
+    );
+    assert_eq!(id.status.code(), Some(1));
+    let err = text(&id.stderr);
+    assert!(
+        err.contains("RANTAI AUDIT RUSAK: log berakhir di entri"),
+        "{err}"
+    );
+    assert!(!err.contains("the log ends"), "{err}");
+}
+
+// 3. Databases created only on purpose.
+
+#[test]
+fn a_missing_database_is_refused_and_never_created_by_accident() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["gen", "--rows", "50", "--out", "data"]));
+    let abs = std::fs::canonicalize(p).expect("canonical").join("typo.db");
+    for args in [
+        &["audit", "verify"][..],
+        &["audit", "head"],
+        &["quarantine", "list"],
+        &["review", "list"],
+        &["print", "status"],
+        &["status", "1671010101990009"],
+        &["export", "clusters"],
+        // Commands that write need --create (or `init`) too.
+        &["import", "data/recordings.csv"],
+        &["dedup"],
+        &["user", "add", "rina", "--role", "admin"],
+        // A command that only reads never creates one, --create or not.
+        &["audit", "verify", "--create"],
+    ] {
+        let out = cetak(p, &[&["--db", "typo.db"][..], args].concat());
+        refused(&out, "no database at");
+        assert!(
+            text(&out.stderr).contains(&abs.display().to_string()),
+            "{args:?} names the path it looked at: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).contains("init"), "{args:?}");
+        assert!(!p.join("typo.db").exists(), "{args:?} created a database");
+    }
+    let id = cetak_id(p, &["--db", "typo.db", "audit", "verify"]);
+    refused(&id, "tidak ada basis data di");
+
+    // `import --check` reads no database at all.
+    ok(&cetak(
+        p,
+        &[
+            "--db",
+            "typo.db",
+            "import",
+            "--check",
+            "data/recordings.csv",
+        ],
+    ));
+    assert!(!p.join("typo.db").exists());
+
+    // On purpose: init (idempotent, and says which it did) …
+    let first = cetak(p, &["--db", "office.db", "init"]);
+    assert!(
+        ok(&first).contains("Database created"),
+        "{}",
+        text(&first.stdout)
+    );
+    let again = cetak(p, &["--db", "office.db", "init"]);
+    assert!(
+        ok(&again).contains("already exists"),
+        "{}",
+        text(&again.stdout)
+    );
+    let v = json(&cetak(
+        p,
+        &["--db", "office.db", "audit", "verify", "--json"],
+    ));
+    assert_eq!(v["entries"], 0);
+    // … or --create on a command that writes.
+    let imported = json(&cetak(
+        p,
+        &[
+            "--db",
+            "other.db",
+            "--create",
+            "import",
+            "data/recordings.csv",
+            "--json",
+        ],
+    ));
+    assert_eq!(imported["imported"], 50);
+    // The demo makes its own.
+    let demo = json(&cetak(
+        p,
+        &["demo", "demo", "--rows", "300", "--no-serve", "--json"],
+    ));
+    assert_eq!(demo["audit_ok"], true);
+}
+
+// 4. Files written atomically, after the arguments are checked.
+
+#[test]
+fn a_refused_gen_leaves_the_old_files_as_they_were() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["gen", "--rows", "200", "--out", "data"]));
+    let rec = std::fs::read(p.join("data/recordings.csv")).expect("recordings");
+    let truth = std::fs::read(p.join("data/truth.csv")).expect("truth");
+    assert!(rec.len() > 1000);
+    for args in [
+        &["--rows", "0"][..],
+        &["--duplicate-share", "1.5"],
+        &["--duplicate-share", "-0.1"],
+        &["--bad-share", "2"],
+        &["--duplicate-share", "NaN"],
+    ] {
+        let out = cetak(p, &[&["gen", "--out", "data"][..], args].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read(p.join("data/recordings.csv")).expect("recordings"),
+            rec,
+            "{args:?} changed recordings.csv"
+        );
+        assert_eq!(
+            std::fs::read(p.join("data/truth.csv")).expect("truth"),
+            truth,
+            "{args:?} changed truth.csv"
+        );
+    }
+    // A successful run replaces them, and leaves no temporary file behind.
+    ok(&cetak(p, &["gen", "--rows", "100", "--out", "data"]));
+    let now = std::fs::read_to_string(p.join("data/recordings.csv")).expect("recordings");
+    assert_eq!(now.lines().count(), 101);
+    let names: Vec<String> = std::fs::read_dir(p.join("data"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn export_and_card_render_replace_their_files_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 200);
+    std::fs::write(p.join("clusters.csv"), b"old").expect("write");
+    ok(&cetak(
+        p,
+        &[
+            "--db",
+            "x.db",
+            "export",
+            "clusters",
+            "--out",
+            "clusters.csv",
+        ],
+    ));
+    let csv = std::fs::read_to_string(p.join("clusters.csv")).expect("csv");
+    assert!(csv.starts_with("recording_id,cluster_id\n"), "{csv}");
+    assert!(csv.lines().count() > 150);
+    std::fs::write(p.join("card.png"), b"old card").expect("write");
+    let unknown = cetak(
+        p,
+        &[
+            "--db", "x.db", "card", "render", "NOPE", "--out", "card.png",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(p.join("card.png")).expect("card"),
+        b"old card",
+        "a refused render left the old file"
+    );
+    let names: Vec<String> = std::fs::read_dir(p)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(names.is_empty(), "temporary files left: {names:?}");
+}
+
+// 6. Overruling an automatic link is its own, deliberate act.
+
+fn cluster_of(dir: &Path, recording: &str) -> String {
+    let csv = ok(&cetak(dir, &["--db", "x.db", "export", "clusters"]));
+    csv.lines()
+        .find_map(|l| {
+            l.strip_prefix(recording)
+                .and_then(|rest| rest.strip_prefix(','))
+        })
+        .unwrap_or_else(|| panic!("{recording} not exported"))
+        .to_string()
+}
+
+#[test]
+fn an_automatic_link_is_overruled_only_with_a_reason_and_a_confirmation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 1500);
+    let db = ["--db", "x.db"];
+    let pairs = json(&cetak(
+        p,
+        &[
+            &db[..],
+            &["review", "list", "--all", "--json", "--limit", "100000"],
+        ]
+        .concat(),
+    ));
+    let pairs = pairs.as_array().expect("pairs");
+    let link = pairs
+        .iter()
+        .find(|x| x["kind"] == "link")
+        .expect("an automatic link");
+    let id = link["id"].as_i64().expect("id").to_string();
+    let head = ok(&cetak(p, &[&db[..], &["audit", "head"]].concat()));
+    let (a, b) = (
+        link["a"].as_str().expect("a"),
+        link["b"].as_str().expect("b"),
+    );
+    assert_eq!(cluster_of(p, a), cluster_of(p, b), "linked: one person");
+
+    // `review decide` refuses it and points to the overrule command.
+    let decide = cetak(
+        p,
+        &[
+            &db[..],
+            &["review", "decide", &id, "--different", "--reason", "twins"],
+        ]
+        .concat(),
+    );
+    refused(&decide, "review overrule");
+    // Without --yes and without a terminal to ask on: not confirmed.
+    let unconfirmed = cetak(
+        p,
+        &[&db[..], &["review", "overrule", &id, "--reason", "twins"]].concat(),
+    );
+    refused(&unconfirmed, "not confirmed");
+    // A reason is required.
+    let no_reason = cetak(
+        p,
+        &[
+            &db[..],
+            &["review", "overrule", &id, "--reason", " ", "--yes"],
+        ]
+        .concat(),
+    );
+    refused(&no_reason, "reason");
+    let missing_reason = cetak(
+        p,
+        &[&db[..], &["review", "overrule", &id, "--yes"]].concat(),
+    );
+    refused(&missing_reason, "--reason");
+    assert_eq!(
+        ok(&cetak(p, &[&db[..], &["audit", "head"]].concat())),
+        head,
+        "nothing was written by the refusals"
+    );
+    // A pair awaiting review is decided, not overruled.
+    if let Some(review) = pairs.iter().find(|x| x["kind"] == "review") {
+        let rid = review["id"].as_i64().expect("id").to_string();
+        refused(
+            &cetak(
+                p,
+                &[
+                    &db[..],
+                    &["review", "overrule", &rid, "--reason", "x", "--yes"],
+                ]
+                .concat(),
+            ),
+            "review decide",
+        );
+    }
+
+    // Deliberately: reason and --yes.
+    let done = json(&cetak(
+        p,
+        &[
+            &db[..],
+            &[
+                "review",
+                "overrule",
+                &id,
+                "--reason",
+                "twins, checked the KK",
+                "--yes",
+                "--json",
+            ],
+        ]
+        .concat(),
+    ));
+    assert_eq!(done["overruled"], true);
+    assert_eq!(done["pair"]["decision"][0], false, "{done}");
+    assert_ne!(
+        cluster_of(p, a),
+        cluster_of(p, b),
+        "the overruled pair stands apart"
+    );
+    let log = json(&cetak(
+        p,
+        &[&db[..], &["audit", "log", "--json", "--limit", "100000"]].concat(),
+    ));
+    let overrules: Vec<&Value> = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|e| e["action"] == "overrule_automatic_link")
+        .collect();
+    assert_eq!(overrules.len(), 1, "{overrules:?}");
+    assert_eq!(overrules[0]["reason"], "twins, checked the KK");
+    ok(&cetak(p, &[&db[..], &["audit", "verify"]].concat()));
+}
+
+// 7. `import --check` reads as a check.
+
+#[test]
+fn import_check_reads_as_a_check_in_both_languages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(
+        p,
+        &[
+            "gen",
+            "--rows",
+            "300",
+            "--out",
+            "data",
+            "--bad-share",
+            "0.05",
+        ],
+    ));
+    let args = ["import", "data/recordings.csv", "--check"];
+    let en = ok(&cetak(p, &args));
+    assert!(en.contains("would enter the registry"), "{en}");
+    assert!(en.contains("would be quarantined"), "{en}");
+    assert!(en.contains("nothing was written"), "{en}");
+    assert!(!en.contains("quarantine list"), "{en}");
+    assert!(!en.contains("imported"), "{en}");
+    let id = ok(&cetak_id(p, &args));
+    assert!(id.contains("akan masuk register"), "{id}");
+    assert!(id.contains("tidak ada yang ditulis"), "{id}");
+    assert!(!id.contains("quarantine list"), "{id}");
+    let j = json(&cetak(
+        p,
+        &["import", "data/recordings.csv", "--check", "--json"],
+    ));
+    assert_eq!(j["check"], true);
+    assert_eq!(j["nothing_changed"], true);
+    assert!(!p.join("cetak.db").exists(), "a check creates no database");
+}
+
+// 8. The small ones.
+
+#[test]
+fn user_add_without_a_terminal_makes_a_password_and_still_reads_a_piped_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["--db", "x.db", "init"]));
+    // stdin is empty (not a terminal, nothing piped): a random password, printed once.
+    let made = json(&cetak(
+        p,
+        &[
+            "--db", "x.db", "user", "add", "rina", "--role", "admin", "--json",
+        ],
+    ));
+    // A made password passes the policy (at least 10 characters).
+    assert!(
+        made["password"].as_str().map(str::len) >= Some(10),
+        "{made}"
+    );
+    let plain = ok(&cetak(
+        p,
+        &["--db", "x.db", "user", "add", "budi", "--role", "operator"],
+    ));
+    assert!(plain.contains("password"), "{plain}");
+    // A password piped in is used (and not printed).
+    let mut child = command(
+        p,
+        &[
+            "--db",
+            "x.db",
+            "user",
+            "add",
+            "siti",
+            "--role",
+            "supervisor",
+            "--json",
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a-long-enough-password\n")
+        .expect("write");
+    let piped = json(&child.wait_with_output().expect("ends"));
+    assert_eq!(piped["password"], Value::Null, "{piped}");
+    let users = ok(&cetak(p, &["--db", "x.db", "user", "list"]));
+    assert_eq!(users.lines().count(), 3, "{users}");
+}
+
+#[test]
+fn review_decide_without_a_choice_names_both_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["--db", "x.db", "init"]));
+    let out = cetak(
+        p,
+        &["--db", "x.db", "review", "decide", "1", "--reason", "x"],
+    );
+    refused(&out, "--same");
+    refused(&out, "--different");
+}
+
+#[test]
+fn no_colour_escapes_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["gen", "--rows", "100", "--out", "data"]));
+    ok(&cetak(p, &["--db", "x.db", "init"]));
+    ok(&cetak(
+        p,
+        &["--db", "x.db", "import", "data/recordings.csv"],
+    ));
+    // Log lines (here at info level) into a pipe or a log file: plain text.
+    let out = command(p, &["--db", "x.db", "dedup"])
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("runs");
+    let err = text(&out.stderr);
+    ok(&out);
+    assert!(err.contains("registry read"), "logging is on: {err}");
+    assert!(!err.contains('\u{1b}'), "colour escapes in a pipe: {err:?}");
+}
+
+// 9. Indonesian beyond the surface: state names and quarantine reasons.
+
+#[test]
+fn states_and_quarantine_reasons_are_in_indonesian() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 800);
+    // A NIK recorded twice: one recording unique, the other a duplicate of it (or both wait).
+    let csv = std::fs::read_to_string(p.join("data/recordings.csv")).expect("csv");
+    let mut seen = std::collections::HashSet::new();
+    let nik = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1))
+        .filter(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_digit()))
+        .find(|n| !seen.insert(n.to_string()))
+        .expect("a NIK recorded twice");
+    let id = ok(&cetak_id(p, &["--db", "x.db", "status", nik]));
+    for english in ["unique", "duplicate", "awaiting_decision"] {
+        assert!(!id.contains(english), "{english} in: {id}");
+    }
+    assert!(
+        id.contains("data ganda") || id.contains("menunggu verifikasi"),
+        "{id}"
+    );
+    let en = ok(&cetak(p, &["--db", "x.db", "status", nik]));
+    assert!(
+        en.contains("duplicate") || en.contains("awaiting a decision"),
+        "{en}"
+    );
+
+    let q = ok(&cetak_id(
+        p,
+        &["--db", "x.db", "quarantine", "list", "--limit", "1000"],
+    ));
+    assert!(q.lines().count() > 5, "{q}");
+    for english in [
+        " is not ",
+        " has 16 digits",
+        "cannot be printed",
+        "not in the value list",
+    ] {
+        assert!(!q.contains(english), "{english:?} in: {q}");
+    }
+    let q_en = ok(&cetak(
+        p,
+        &["--db", "x.db", "quarantine", "list", "--limit", "1000"],
+    ));
+    assert!(
+        [
+            " is not ",
+            " has 16 digits",
+            "cannot be printed",
+            "not in the value list"
+        ]
+        .iter()
+        .any(|e| q_en.contains(e)),
+        "the English detail stays in English: {q_en}"
+    );
+    let pairs = ok(&cetak_id(p, &["--db", "x.db", "review", "list", "--all"]));
+    assert!(pairs.contains("tautan otomatis"), "{pairs}");
+    assert!(!pairs.contains("┆ link "), "{pairs}");
+}
+
+#[test]
+fn the_simulator_says_kartu_macet_for_a_jam_and_jam_only_for_hours() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let id = ok(&cetak_id(p, &["simulate", "--days", "60"]));
+    let downtime = id
+        .lines()
+        .find(|l| l.contains("waktu henti"))
+        .unwrap_or_else(|| panic!("no downtime row: {id}"));
+    assert!(downtime.contains("kartu macet"), "{downtime}");
+    assert!(!downtime.contains(", jam "), "{downtime}");
+    let spoiled = id
+        .lines()
+        .find(|l| l.contains("kartu rusak"))
+        .unwrap_or_else(|| panic!("no spoiled row: {id}"));
+    assert!(
+        !spoiled.contains("melted") && !spoiled.contains("jam"),
+        "{spoiled}"
+    );
+}
+
+#[test]
+fn help_is_in_the_chosen_language() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let id = ok(&cetak_id(p, &["--help"]));
+    for indonesian in [
+        "Penggunaan:",
+        "Perintah:",
+        "Opsi:",
+        "Buat basis data kantor",
+        "Basis data kantor (SQLite)",
+        "Tampilkan bantuan",
+    ] {
+        assert!(id.contains(indonesian), "{indonesian:?} missing: {id}");
+    }
+    for english in [
+        "Usage:",
+        "Commands:",
+        "Options:",
+        "Print help",
+        "The office database",
+    ] {
+        assert!(!id.contains(english), "{english:?} in: {id}");
+    }
+    let sub = ok(&cetak_id(p, &["review", "--help"]));
+    assert!(sub.contains("Batalkan tautan otomatis"), "{sub}");
+    // English on request, by flag or environment.
+    let en = ok(&cetak_id(p, &["--lang", "en", "--help"]));
+    assert!(
+        en.contains("Usage:") && en.contains("Create the office database"),
+        "{en}"
+    );
+    let en = ok(&cetak(p, &["review", "--help"]));
+    assert!(en.contains("Overrule an automatic link"), "{en}");
+    // Parsing is the same in both languages.
+    ok(&cetak_id(p, &["--version"]));
+    ok(&cetak_id(p, &["simulate", "--days", "5", "--json"]));
+}
+
+/// The description part of each line of a `--help` text (flags, defaults and the like cut off).
+fn help_texts(help: &str) -> Vec<String> {
+    help.lines()
+        .filter(|l| !l.trim_start().starts_with("help "))
+        // A flag alone on its line (long help): its text follows on the next line.
+        .filter(|l| {
+            let l = l.trim();
+            !((l.starts_with('-') || l.starts_with('<')) && !l.contains("  "))
+        })
+        .map(|l| {
+            let l = l.trim();
+            // "--flag <X>  text", "<ARG>  text", "name  text": the part after the first wide gap.
+            let text = match l.find("  ") {
+                Some(i) if l.starts_with('-') || l.starts_with('<') || l.starts_with('[') => {
+                    l[i..].trim()
+                }
+                Some(i) if !l[..i].contains(' ') => l[i..].trim(),
+                _ => l,
+            };
+            text.split(" [default:")
+                .next()
+                .unwrap_or(text)
+                .split(" [env:")
+                .next()
+                .unwrap_or(text)
+                .split(" [possible values:")
+                .next()
+                .unwrap_or(text)
+                .trim()
+                .to_string()
+        })
+        .filter(|t| t.len() > 2 && !t.starts_with("Usage") && !t.starts_with("Penggunaan"))
+        .collect()
+}
+
+#[test]
+fn every_help_text_exists_in_both_languages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    // The same in both languages on purpose: a URL pattern.
+    let same = ["postgres://user@host:port/db"];
+    let mut missing = Vec::new();
+    for cmd in [
+        "",
+        "init",
+        "gen",
+        "import",
+        "quarantine",
+        "quarantine list",
+        "audit",
+        "audit verify",
+        "audit head",
+        "audit log",
+        "dedup",
+        "review",
+        "review list",
+        "review show",
+        "review decide",
+        "review overrule",
+        "export",
+        "export clusters",
+        "printer",
+        "printer add",
+        "printer list",
+        "printer pause",
+        "printer resume",
+        "print",
+        "print run",
+        "print status",
+        "print inspect",
+        "print spoil",
+        "print raise",
+        "print replace",
+        "stock",
+        "stock receive",
+        "stock reconcile",
+        "stock list",
+        "stock missing",
+        "stock found",
+        "stock spoil",
+        "handover",
+        "report",
+        "report monthly",
+        "card",
+        "card render",
+        "serve",
+        "user",
+        "user add",
+        "user list",
+        "sync",
+        "central",
+        "central serve",
+        "central add-office",
+        "central load",
+        "simulate",
+        "status",
+        "demo",
+    ] {
+        let args: Vec<&str> = cmd.split_whitespace().chain(["--help"]).collect();
+        let en = ok(&cetak(p, &args));
+        let id = ok(&cetak_id(p, &args));
+        for text in help_texts(&en) {
+            if id.contains(&text) && !same.contains(&text.as_str()) {
+                missing.push(format!("{cmd}: {text}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "help in English only ({}):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
