@@ -187,6 +187,27 @@ impl Store {
             .unwrap_or((0, hex::encode(GENESIS))))
     }
 
+    /// One page of the log, newest first: `limit` entries after skipping the `offset` newest
+    /// (the audit page shows the log a page at a time; [`Store::audit_head`] gives the count).
+    pub fn audit_page(&self, offset: u64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, at, actor, action, subject, reason, detail FROM audit_log
+             ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = stmt.query_map(params![limit, offset as i64], |r| {
+            Ok(AuditEntry {
+                seq: r.get::<_, i64>(0)? as u64,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                subject: r.get(4)?,
+                reason: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The newest entries, newest first; `subject` filters to one record or file.
     pub fn audit_list(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare(

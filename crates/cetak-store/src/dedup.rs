@@ -255,6 +255,102 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// One page of the review pairs still open (as [`Store::dedup_pairs`] orders them), and
+    /// how many are open in all.
+    pub fn open_reviews_page(&self, offset: u64, limit: u32) -> Result<(Vec<PairView>, u64)> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.id, p.a, p.b, p.kind, p.probability, p.evidence, p.why, d.same, d.reason, d.actor
+             FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b
+             WHERE p.kind = 'review' AND d.a IS NULL ORDER BY p.probability DESC, p.id LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![limit, offset as i64], pair_view)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let total: i64 = self.conn.query_row(
+            "SELECT count(*) FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b
+             WHERE p.kind = 'review' AND d.a IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((rows, total as u64))
+    }
+
+    /// Recordings' names (`recording_id` → `nama`), for lists that show people, not ids.
+    pub fn record_names(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT nama FROM records WHERE recording_id = ?1")?;
+        let mut names = std::collections::HashMap::new();
+        for id in ids {
+            if let Some(n) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                names.insert((*id).to_string(), n);
+            }
+        }
+        Ok(names)
+    }
+
+    /// A pair as the supervisor saw it, by its id, with when it was decided (if it was). A
+    /// decided pair stays viewable after a later dedup run dropped it: the decision's audit
+    /// entry keeps the pair's id, probability and evidence.
+    pub fn pair_for_view(&self, id: i64) -> Result<Option<(PairView, Option<String>)>> {
+        let decided_at = |a: &str, b: &str| -> Result<Option<String>> {
+            Ok(self
+                .conn
+                .query_row(
+                    "SELECT at FROM dedup_decisions WHERE a = ?1 AND b = ?2",
+                    [a, b],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        };
+        if let Some(p) = self.dedup_pair(id)? {
+            let at = if p.decision.is_some() {
+                decided_at(&p.a, &p.b)?
+            } else {
+                None
+            };
+            return Ok(Some((p, at)));
+        }
+        let found: Option<(String, String, bool, String, String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT d.a, d.b, d.same, d.reason, d.actor, d.at, l.detail
+                 FROM audit_log l JOIN dedup_decisions d ON d.audit_seq = l.seq
+                 WHERE l.action IN ('decide_same_person', 'decide_different_people')
+                   AND json_extract(l.detail, '$.pair') = ?1
+                 ORDER BY l.seq DESC LIMIT 1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(found.map(|(a, b, same, reason, actor, at, detail)| {
+            let detail: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+            (
+                PairView {
+                    id,
+                    a,
+                    b,
+                    kind: "review".into(),
+                    probability: detail["probability"].as_f64().unwrap_or(0.0),
+                    evidence: detail["evidence"].clone(),
+                    why: None,
+                    decision: Some((same, reason, actor)),
+                },
+                Some(at),
+            )
+        }))
+    }
+
     /// One pair by id.
     pub fn dedup_pair(&self, id: i64) -> Result<Option<PairView>> {
         Ok(self

@@ -9,11 +9,13 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+mod fmt;
 pub(crate) mod pages;
 pub mod password;
 mod pool;
 pub mod routes;
 mod state;
+mod words;
 
 use std::path::PathBuf;
 use std::sync::Arc;

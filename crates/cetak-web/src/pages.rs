@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 use crate::auth::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
 use crate::state::AppState;
+use crate::{fmt, words};
 
 type S = State<Arc<AppState>>;
 
@@ -51,6 +52,7 @@ pub(crate) fn templates() -> Environment<'static> {
             "handover_confirm.html",
             include_str!("../templates/handover_confirm.html"),
         ),
+        ("pager.html", include_str!("../templates/pager.html")),
     ] {
         // The templates are part of the binary: a broken one fails the test suite.
         if let Err(e) = env.add_template(name, src) {
@@ -59,53 +61,68 @@ pub(crate) fn templates() -> Environment<'static> {
     }
     // tr("Bahasa Indonesia", "English"): the page's language picks one.
     env.add_function("tr", |state: &TplState, id: String, en: String| -> String {
-        match state
-            .lookup("lang")
-            .and_then(|l| l.as_str().map(str::to_string))
-        {
-            Some(l) if l == "en" => en,
-            _ => id,
-        }
+        if english(state) { en } else { id }
     });
     // label("awaiting_decision"): a stored code in the page's language.
     env.add_function("label", |state: &TplState, code: String| -> String {
-        let en = state
-            .lookup("lang")
-            .and_then(|l| l.as_str().map(|l| l == "en"))
-            .unwrap_or(false);
-        match label(&code) {
-            Some((id, e)) => if en { e } else { id }.to_string(),
+        match words::label(&code) {
+            Some((id, en)) => pick(state, id, en).to_string(),
             None => code,
         }
     });
+    // Stored words as the office reads them: {{ e.at | when }}, {{ n | num }}, {{ p | num(3) }},
+    // {{ e.action | action }}, {{ e.reason | reason }}, …
+    env.add_filter("when", |state: &TplState, v: minijinja::Value| -> String {
+        if v.is_none() || v.is_undefined() {
+            return "-".into();
+        }
+        fmt::when(&v.to_string(), english(state))
+    });
+    env.add_filter(
+        "num",
+        |state: &TplState, v: minijinja::Value, places: Option<usize>| -> String {
+            let en = english(state);
+            match (places, v.as_i64()) {
+                (None, Some(n)) => fmt::int(n, en),
+                _ => match f64::try_from(v.clone()) {
+                    Ok(x) => fmt::dec(x, places.unwrap_or(0), en),
+                    Err(_) => v.to_string(),
+                },
+            }
+        },
+    );
+    for (name, f) in [
+        ("action", words::action as fn(&str) -> (String, String)),
+        ("actor", words::actor),
+        ("subject", words::subject),
+        ("reason", words::reason),
+        ("note", |n: &str| {
+            words::note(n).unwrap_or_else(|| words::reason(n))
+        }),
+        ("blank", |b: &str| {
+            let (id, en) = words::blank_state(b);
+            (id.to_string(), en.to_string())
+        }),
+        ("message", split_message),
+    ] {
+        env.add_filter(name, move |state: &TplState, v: String| -> String {
+            let (id, en) = f(&v);
+            if english(state) { en } else { id }
+        });
+    }
     env
 }
 
-/// Indonesian and English words for the codes the pages show.
-fn label(code: &str) -> Option<(&'static str, &'static str)> {
-    Some(match code {
-        "received" => ("diterima", "received"),
-        "unique" => ("unik, siap antre", "unique, ready to queue"),
-        "duplicate" => ("data ganda", "duplicate"),
-        "awaiting_decision" => ("menunggu keputusan", "awaiting a decision"),
-        "queued" => ("dalam antrean", "queued"),
-        "printing" => ("sedang dicetak", "printing"),
-        "printed" => ("sudah dicetak", "printed"),
-        "issued" => ("sudah diserahkan", "handed over"),
-        "cancelled" => ("dibatalkan", "cancelled"),
-        "ready" => ("siap", "ready"),
-        "busy" => ("sedang mencetak", "busy"),
-        "paused" => ("dijeda", "paused"),
-        "blocked" => ("terhenti", "blocked"),
-        "capacity_spent" => ("kapasitas hari ini habis", "today's capacity spent"),
-        "cooling" => ("mendinginkan", "cooling down"),
-        "outside_hours" => ("di luar jam kerja", "outside working hours"),
-        "operator" => ("operator", "operator"),
-        "supervisor" => ("penyelia", "supervisor"),
-        "admin" => ("admin", "admin"),
-        // Evidence levels and the reasons a pair waits come from the dedup model.
-        _ => return cetak_dedup::model::words(code),
-    })
+/// Whether the page being rendered is in English.
+fn english(state: &TplState) -> bool {
+    state
+        .lookup("lang")
+        .and_then(|l| l.as_str().map(|l| l == "en"))
+        .unwrap_or(false)
+}
+
+fn pick<'a>(state: &TplState, id: &'a str, en: &'a str) -> &'a str {
+    if english(state) { en } else { id }
 }
 
 /// The page language: `?lang=` wins and is remembered in a cookie; Indonesian by default.
@@ -121,11 +138,74 @@ pub(crate) struct LangQuery {
     lang: Option<String>,
     next: Option<String>,
     month: Option<String>,
+    /// `?page=N` of a long table (1 = the first; anything else that is not a number is 1).
+    page: Option<String>,
+    /// The print page's second table (the inspection queue).
+    ipage: Option<String>,
+}
+
+/// A page number from the query: 1-based, at most [`MAX_PAGE`].
+fn page_no(p: Option<&str>) -> u64 {
+    p.and_then(|p| p.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .clamp(1, MAX_PAGE)
+}
+
+/// Pages beyond this are not offered (a link typed by hand is clamped).
+const MAX_PAGE: u64 = 100_000;
+/// Rows per page of a long table.
+pub(crate) const PER_PAGE: u64 = 50;
+
+/// The links under a paged table: `param=N` for the previous and next page; `total` when the
+/// count is known (else "next" only when one more row was found).
+fn pager(param: &str, page: u64, total: Option<u64>, more: bool) -> serde_json::Value {
+    let pages = total.map(|t| t.div_ceil(PER_PAGE).max(1));
+    let has_next = match pages {
+        Some(n) => page < n,
+        None => more,
+    };
+    serde_json::json!({
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "prev": (page > 1).then(|| format!("?{param}={}", page - 1)),
+        "next": has_next.then(|| format!("?{param}={}", page + 1)),
+    })
+}
+
+/// The confirmation shown once on the next page (after a redirect), "id / en", in a cookie.
+const FLASH_COOKIE: &str = "cetak_flash";
+
+/// Send the browser to `to` with a confirmation of what was done, shown once there.
+fn flash_back(st: &AppState, to: &str, id: &str, en: &str) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    let value: String =
+        form_urlencoded::byte_serialize(format!("{id} / {en}").as_bytes()).collect();
+    if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(
+        FLASH_COOKIE,
+        &value,
+        120,
+        st.secure_cookies,
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The confirmation a redirect left for this page, if any: (Indonesian, English).
+fn flash_of(headers: &HeaderMap) -> Option<(String, String)> {
+    let raw = auth::cookie(headers, FLASH_COOKIE).filter(|v| !v.is_empty())?;
+    let text: String = form_urlencoded::parse(format!("f={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.chars().take(1000).collect())?;
+    Some(split_message(&text))
 }
 
 struct Page {
     html: Result<String, String>,
     set_lang: Option<&'static str>,
+    /// The page showed a confirmation: clear it so it shows once.
+    clear_flash: Option<bool>,
 }
 
 impl IntoResponse for Page {
@@ -137,6 +217,12 @@ impl IntoResponse for Page {
                     && let Ok(v) = HeaderValue::from_str(&format!(
                         "cetak_lang={l}; Path=/; SameSite=Strict; Max-Age=31536000"
                     ))
+                {
+                    r.headers_mut().append(header::SET_COOKIE, v);
+                }
+                if let Some(secure) = self.clear_flash
+                    && let Ok(v) =
+                        HeaderValue::from_str(&auth::set_cookie(FLASH_COOKIE, "", 0, secure))
                 {
                     r.headers_mut().append(header::SET_COOKIE, v);
                 }
@@ -233,6 +319,34 @@ pub(crate) async fn finish(State(st): S, req: Request, next: axum::middleware::N
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
     let mut resp = next.run(req).await;
+    // A request the extractors refused (a form field missing or not a number, a body too
+    // large) answers axum's bare text: on a page, say it in the layout.
+    if resp.extensions().get::<PageError>().is_none()
+        && matches!(resp.status().as_u16(), 400 | 413 | 415 | 422)
+        && resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"))
+    {
+        let status = resp.status();
+        let session = resp.extensions().get::<Session>().cloned();
+        let (id, en) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            (
+                "Isian terlalu besar; tidak ada yang diubah",
+                "The request is too large; nothing was changed",
+            )
+        } else {
+            (
+                "Isian formulir tidak lengkap atau tidak sah; tidak ada yang diubah. Periksa isian dan coba lagi",
+                "The form is incomplete or invalid; nothing was changed. Check it and try again",
+            )
+        };
+        resp = page_error(status, id, en);
+        if let Some(s) = session {
+            resp.extensions_mut().insert(s);
+        }
+    }
     if let Some(err) = resp.extensions().get::<PageError>().cloned() {
         let status = resp.status();
         let retry = resp.headers().get(header::RETRY_AFTER).cloned();
@@ -307,14 +421,18 @@ fn render(
             can_users => allows(role, Permission::Users),
         }
     });
+    // A confirmation left by the redirect that led here (staff pages only).
+    let flash = session.and_then(|_| flash_of(headers));
+    let has_flash = flash.is_some();
     let html = state
         .templates
         .get_template(name)
-        .and_then(|t| t.render(context! { lang => l, user => user, ..ctx }))
+        .and_then(|t| t.render(context! { lang => l, user => user, flash => flash, ..ctx }))
         .map_err(|e| e.to_string());
     Page {
         html,
         set_lang: q.lang.as_deref().map(|_| l),
+        clear_flash: has_flash.then_some(state.secure_cookies),
     }
 }
 
@@ -338,6 +456,13 @@ fn store_error(e: StoreError) -> Response {
         let (id, en) = split_message(m);
         page_error(status, &format!("Ditolak: {id}"), &format!("Refused: {en}"))
     };
+    if let Some((id, en)) = words::refusal(&e) {
+        return page_error(
+            StatusCode::CONFLICT,
+            &format!("Ditolak: {id}"),
+            &format!("Refused: {en}"),
+        );
+    }
     match e {
         StoreError::Refused(m) => refused(StatusCode::UNPROCESSABLE_ENTITY, &m),
         StoreError::NoSuchRecord(m) => page_error(
@@ -367,21 +492,19 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn back(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
-
-/// Make a change in the store as the signed-in user, then send the browser back to `to`; a
-/// refused change answers with its reason ([`store_error`]).
+/// Make a change in the store as the signed-in user, then send the browser back to `to` with
+/// the confirmation `done` (Indonesian, English); a refused change answers with its reason
+/// ([`store_error`]).
 async fn change_then_back<R: Send + 'static>(
     st: &AppState,
     sess: &Session,
     to: &str,
+    done: (String, String),
     change: impl FnOnce(&mut Store, &Actor) -> Result<R, StoreError> + Send + 'static,
 ) -> Response {
     let a = actor(sess);
     match st.pool.run(move |s| change(s, &a)).await {
-        Ok(_) => back(to),
+        Ok(_) => flash_back(st, to, &done.0, &done.1),
         Err(e) => store_error(e),
     }
 }
@@ -960,11 +1083,37 @@ pub(crate) async fn dashboard_api(State(st): S) -> Response {
 
 // ---------------------------------------------------------------- printing
 
-async fn print_data(st: &AppState) -> Result<serde_json::Value, StoreError> {
+/// The print page's data; `printed_page` and `inspect_page` pick the page of the two lists
+/// that grow (1 = the newest).
+async fn print_data(
+    st: &AppState,
+    printed_page: u64,
+    inspect_page: u64,
+) -> Result<serde_json::Value, StoreError> {
     let printing_now = st.printing.load(Ordering::Relaxed);
     let last_run = st.last_run.lock().ok().and_then(|l| l.clone());
     st.pool
         .run(move |s| {
+            // The store lists the newest first, up to a limit: one row more than the page
+            // says whether another page follows.
+            let page_of = |rows: Vec<cetak_store::AttemptRow>, page: u64| {
+                let skip = ((page - 1) * PER_PAGE) as usize;
+                let more = rows.len() > skip + PER_PAGE as usize;
+                let rows: Vec<_> = rows
+                    .into_iter()
+                    .skip(skip)
+                    .take(PER_PAGE as usize)
+                    .collect();
+                (rows, more)
+            };
+            let want = |page: u64| (page * PER_PAGE + 1) as usize;
+            let (printed, printed_more) =
+                page_of(s.recent_printed(want(printed_page))?, printed_page);
+            let inspect_total = s.inspection_count()?;
+            let (inspection, _) = page_of(
+                s.attempts(&[AttemptState::Inspect], want(inspect_page))?,
+                inspect_page,
+            );
             let at = now();
             let printers: Vec<_> = s
                 .printers(&schedule::office_day(at))?
@@ -984,8 +1133,11 @@ async fn print_data(st: &AppState) -> Result<serde_json::Value, StoreError> {
                 "queue": s.print_queue_len()?,
                 "next": s.print_queue(10)?.into_iter().map(|(k, _)| k).collect::<Vec<_>>(),
                 "pending": s.attempts(&[AttemptState::Intent, AttemptState::Sent], 100)?,
-                "inspection": s.attempts(&[AttemptState::Inspect], 100)?,
-                "printed": s.recent_printed(20)?,
+                "inspection": inspection,
+                "inspection_total": inspect_total,
+                "inspection_pager": pager("ipage", inspect_page, Some(inspect_total as u64), false),
+                "printed": printed,
+                "printed_pager": pager("page", printed_page, None, printed_more),
                 "printing_now": printing_now,
                 "last_run": last_run,
             }))
@@ -999,7 +1151,11 @@ pub(crate) async fn print_page(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
-    match print_data(&st).await {
+    let (printed_page, inspect_page) = (
+        page_no(q.page.as_deref()).min(MAX_LIST_PAGE),
+        page_no(q.ipage.as_deref()).min(MAX_LIST_PAGE),
+    );
+    match print_data(&st, printed_page, inspect_page).await {
         Ok(d) => render(
             &st,
             "print.html",
@@ -1017,8 +1173,11 @@ pub(crate) async fn print_page(
     }
 }
 
+/// The print page's lists are read whole up to the page shown: at most this many pages.
+const MAX_LIST_PAGE: u64 = 200;
+
 pub(crate) async fn print_api(State(st): S) -> Response {
-    match print_data(&st).await {
+    match print_data(&st, 1, 1).await {
         Ok(d) => Json(d).into_response(),
         Err(e) => store_error(e),
     }
@@ -1026,14 +1185,19 @@ pub(crate) async fn print_api(State(st): S) -> Response {
 
 pub(crate) async fn print_start(State(st): S) -> Response {
     let Some(runner) = st.runner.clone() else {
-        return (
+        return page_error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "printing is not available on this server",
-        )
-            .into_response();
+            "Pencetakan tidak tersedia di server ini",
+            "Printing is not available on this server",
+        );
     };
     if st.printing.swap(true, Ordering::SeqCst) {
-        return back("/print");
+        return flash_back(
+            &st,
+            "/print",
+            "Pencetakan sudah berjalan.",
+            "Printing is already running.",
+        );
     }
     let flag = st.printing.clone();
     let last = st.last_run.clone();
@@ -1042,12 +1206,17 @@ pub(crate) async fn print_start(State(st): S) -> Response {
         if let Ok(mut l) = last.lock() {
             *l = Some(match result {
                 Ok(s) => s,
-                Err(e) => format!("error: {e}"),
+                Err(e) => format!("gagal: {e} / error: {e}"),
             });
         }
         flag.store(false, Ordering::SeqCst);
     });
-    back("/print")
+    flash_back(
+        &st,
+        "/print",
+        "Pencetakan dimulai; muat ulang halaman untuk melihat hasilnya.",
+        "Printing started; reload the page to see what was printed.",
+    )
 }
 
 pub(crate) async fn printer_pause(st: S, name: Path<String>, sess: Extension<Session>) -> Response {
@@ -1073,7 +1242,18 @@ async fn set_paused(
     } else {
         "resumed from the print page"
     };
-    change_then_back(&st, &sess, "/print", move |s, a| {
+    let (id, en) = if paused {
+        (
+            format!("Printer {name} dijeda."),
+            format!("Printer {name} paused."),
+        )
+    } else {
+        (
+            format!("Printer {name} dilanjutkan."),
+            format!("Printer {name} resumed."),
+        )
+    };
+    change_then_back(&st, &sess, "/print", (id, en), move |s, a| {
         s.printer_set_paused(&name, paused, a, now(), why)
     })
     .await
@@ -1081,6 +1261,8 @@ async fn set_paused(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct InspectForm {
+    /// good, spoiled or unused: chosen, no default.
+    #[serde(default)]
     verdict: String,
     cause: Option<String>,
 }
@@ -1096,33 +1278,49 @@ pub(crate) async fn inspect(
         "unused" => AttemptEvent::InspectedUnused,
         "spoiled" => match f.cause.as_deref().and_then(SpoilCause::parse) {
             Some(c) => AttemptEvent::InspectedSpoiled(c),
-            None => return (StatusCode::UNPROCESSABLE_ENTITY, "choose a cause").into_response(),
+            None => {
+                return page_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Pilih penyebab kartu rusak",
+                    "Choose why the card is spoiled",
+                );
+            }
         },
         _ => {
-            return (
+            return page_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "verdict must be good, spoiled or unused",
-            )
-                .into_response();
+                "Pilih hasil pemeriksaan: baik, rusak atau tidak terpakai",
+                "Choose the finding: good, spoiled or unused",
+            );
         }
+    };
+    let (verdict_id, verdict_en) = match &event {
+        AttemptEvent::InspectedSpoiled(_) => ("rusak", "spoiled"),
+        AttemptEvent::InspectedUnused => ("blangko tidak terpakai", "blank unused"),
+        _ => ("kartu baik", "card good"),
     };
     // The same rule as `cetak print inspect`: the printer must have let go of the job.
     let check = st.inspect_check.clone();
     let verdict = f.verdict.clone();
     let allowed = tokio::task::spawn_blocking(move || match check {
         Some(check) => check(id, &verdict),
-        None => Err("no printer can be asked from this server".into()),
+        None => Err("printer tidak dapat ditanya dari server ini / no printer can be asked from this server".into()),
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
     if let Err(why) = allowed {
+        let (why_id, why_en) = split_message(&why);
         return page_error(
             StatusCode::CONFLICT,
-            &format!("Belum dapat dicatat: {why}"),
-            &format!("Cannot be recorded yet: {why}"),
+            &format!("Belum dapat dicatat: {why_id}"),
+            &format!("Cannot be recorded yet: {why_en}"),
         );
     }
-    change_then_back(&st, &sess, "/print", move |s, a| {
+    let done = (
+        format!("Hasil pemeriksaan percobaan cetak {id} dicatat: {verdict_id}."),
+        format!("The finding for print attempt {id} was recorded: {verdict_en}."),
+    );
+    change_then_back(&st, &sess, "/print", done, move |s, a| {
         s.attempt_inspect(
             id,
             &event,
@@ -1145,8 +1343,13 @@ pub(crate) async fn raise(
     Extension(sess): Extension<Session>,
     Form(f): Form<RaiseForm>,
 ) -> Response {
-    change_then_back(&st, &sess, "/print", move |s, a| {
-        s.print_raise(f.recording_id.trim(), a, now(), &f.reason)
+    let rid = f.recording_id.trim().to_string();
+    let done = (
+        format!("Perekaman {rid} dinaikkan ke depan antrean."),
+        format!("Recording {rid} was raised to the front of the queue."),
+    );
+    change_then_back(&st, &sess, "/print", done, move |s, a| {
+        s.print_raise(&rid, a, now(), &f.reason)
     })
     .await
 }
@@ -1272,14 +1475,36 @@ pub(crate) async fn review_list(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
-    match st.pool.run(|s| s.dedup_pairs(true, 500)).await {
-        Ok(pairs) => render(
+    let page = page_no(q.page.as_deref());
+    let data = st
+        .pool
+        .run(move |s| {
+            let (pairs, total) = s.open_reviews_page((page - 1) * PER_PAGE, PER_PAGE as u32)?;
+            let ids: Vec<&str> = pairs
+                .iter()
+                .flat_map(|p| [p.a.as_str(), p.b.as_str()])
+                .collect();
+            let names = s.record_names(&ids)?;
+            let rows: Vec<_> = pairs
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "id": p.id, "a": p.a, "b": p.b, "probability": p.probability, "why": p.why,
+                        "name_a": names.get(&p.a), "name_b": names.get(&p.b),
+                    })
+                })
+                .collect();
+            Ok((rows, total))
+        })
+        .await;
+    match data {
+        Ok((pairs, total)) => render(
             &st,
             "review_list.html",
             &headers,
             &q,
             Some(&sess),
-            context! { pairs => ser(&pairs) },
+            context! { pairs => ser(&pairs), total => total, pager => ser(&pager("page", page, Some(total), false)) },
         )
         .into_response(),
         Err(e) => store_error(e),
@@ -1303,7 +1528,7 @@ pub(crate) async fn review_show(
     let data = st
         .pool
         .run(move |s| {
-            let Some(pair) = s.dedup_pair(id)? else {
+            let Some((pair, decided_at)) = s.pair_for_view(id)? else {
                 return Ok(None);
             };
             let a = s.record_fields(&pair.a)?;
@@ -1313,17 +1538,17 @@ pub(crate) async fn review_show(
                 .zip(b.iter())
                 .map(|((name, va), (_, vb))| serde_json::json!({ "field": name, "a": va, "b": vb, "same": va == vb }))
                 .collect();
-            Ok(Some((pair, rows)))
+            Ok(Some((pair, rows, decided_at)))
         })
         .await;
     match data {
-        Ok(Some((pair, rows))) => render(
+        Ok(Some((pair, rows, decided_at))) => render(
             &st,
             "review_show.html",
             &headers,
             &q,
             Some(&sess),
-            context! { pair => ser(&pair), rows => ser(&rows) },
+            context! { pair => ser(&pair), rows => ser(&rows), decided_at => decided_at },
         )
         .into_response(),
         Ok(None) => not_found().await,
@@ -1333,7 +1558,10 @@ pub(crate) async fn review_show(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct DecideForm {
+    /// `same` or `different`: chosen, no default (a form sent without choosing has no field).
+    #[serde(default)]
     decision: String,
+    #[serde(default)]
     reason: String,
 }
 
@@ -1347,19 +1575,19 @@ pub(crate) async fn review_decide(
         "same" => true,
         "different" => false,
         _ => {
-            return (
+            return page_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "decision must be same or different",
-            )
-                .into_response();
+                "Pilih keputusan: orang yang sama atau orang berbeda. Tidak ada yang diputuskan.",
+                "Choose a decision: same person or different people. Nothing was decided.",
+            );
         }
     };
     if f.reason.trim().is_empty() {
-        return (
+        return page_error(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "a decision needs a reason",
-        )
-            .into_response();
+            "Keputusan perlu alasan. Tidak ada yang diputuskan.",
+            "A decision needs a reason. Nothing was decided.",
+        );
     }
     let a = actor(&sess);
     match st
@@ -1377,7 +1605,21 @@ pub(crate) async fn review_decide(
                     Err(e) => tracing::error!("applying the decision: {e}"),
                 }
             }
-            back("/review")
+            let (what_id, what_en) = if same {
+                ("orang yang sama", "same person")
+            } else {
+                ("orang berbeda", "different people")
+            };
+            flash_back(
+                &st,
+                "/review",
+                &format!(
+                    "Pasangan {id} diputuskan: {what_id}. Keputusan dapat dilihat di /review/{id}."
+                ),
+                &format!(
+                    "Pair {id} decided: {what_en}. The decision stays viewable at /review/{id}."
+                ),
+            )
         }
         Err(e) => store_error(e),
     }
@@ -1391,6 +1633,7 @@ pub(crate) async fn stock_page(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
+    let page = page_no(q.page.as_deref());
     match st
         .pool
         .run(|s| Ok((s.stock_reconcile()?, s.stock_receipts()?)))
@@ -1399,13 +1642,24 @@ pub(crate) async fn stock_page(
         Ok((r, receipts)) => {
             let n = now().to_offset(schedule::OFFICE_OFFSET);
             let month = format!("{:04}-{:02}", n.year(), u8::from(n.month()));
+            let total = receipts.len() as u64;
+            // The newest batches first, a page at a time.
+            let receipts: Vec<_> = receipts
+                .into_iter()
+                .rev()
+                .skip(((page - 1) * PER_PAGE) as usize)
+                .take(PER_PAGE as usize)
+                .collect();
             render(
                 &st,
                 "stock.html",
                 &headers,
                 &q,
                 Some(&sess),
-                context! { r => ser(&r), receipts => ser(&receipts), month => month },
+                context! {
+                    r => ser(&r), receipts => ser(&receipts), month => month,
+                    pager => ser(&pager("page", page, Some(total), false)),
+                },
             )
             .into_response()
         }
@@ -1422,9 +1676,13 @@ pub(crate) async fn stock_api(State(st): S) -> Response {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ReceiveForm {
-    first: i64,
-    last: i64,
+    #[serde(default)]
+    first: String,
+    #[serde(default)]
+    last: String,
+    #[serde(default)]
     reference: String,
+    #[serde(default)]
     date: String,
 }
 
@@ -1433,19 +1691,50 @@ pub(crate) async fn stock_receive(
     Extension(sess): Extension<Session>,
     Form(f): Form<ReceiveForm>,
 ) -> Response {
+    let (Ok(first), Ok(last)) = (f.first.trim().parse::<i64>(), f.last.trim().parse::<i64>())
+    else {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nomor seri pertama dan terakhir harus angka",
+            "The first and last serial must be numbers",
+        );
+    };
     if time::Date::parse(
         &f.date,
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .is_err()
     {
-        return (StatusCode::UNPROCESSABLE_ENTITY, "date must be YYYY-MM-DD").into_response();
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Isi tanggal penerimaan",
+            "Give the date the blanks were received",
+        );
     }
-    change_then_back(&st, &sess, "/stock", move |s, a| {
-        let range = SerialRange {
-            first: f.first,
-            last: f.last,
-        };
+    if f.reference.trim().is_empty() {
+        return page_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Isi referensi (nomor surat jalan)",
+            "Give the reference (delivery note number)",
+        );
+    }
+    let count = last.saturating_sub(first).saturating_add(1).max(0);
+    let done = (
+        format!(
+            "{} blangko diterima (seri {} sampai {}).",
+            fmt::int(count, false),
+            first,
+            last
+        ),
+        format!(
+            "{} blanks received (serials {} to {}).",
+            fmt::int(count, true),
+            first,
+            last
+        ),
+    );
+    change_then_back(&st, &sess, "/stock", done, move |s, a| {
+        let range = SerialRange { first, last };
         s.stock_receive(range, &f.date, &f.reference, a, now())
     })
     .await
@@ -1479,25 +1768,34 @@ pub(crate) async fn audit_page(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
+    let page = page_no(q.page.as_deref());
     let data = st
         .pool
-        .run(|s| {
+        .run(move |s| {
             let v = s.audit_verify(None)?;
             let verdict = match v {
                 Ok(r) => serde_json::json!({ "ok": true, "entries": r.entries, "head": r.head }),
                 Err(b) => serde_json::json!({ "ok": false, "error": b.to_string() }),
             };
-            Ok((verdict, s.audit_list(None, 200)?))
+            let (total, _) = s.audit_head()?;
+            Ok((
+                verdict,
+                s.audit_page((page - 1) * PER_PAGE, PER_PAGE as u32)?,
+                total,
+            ))
         })
         .await;
     match data {
-        Ok((verdict, entries)) => render(
+        Ok((verdict, entries, total)) => render(
             &st,
             "audit.html",
             &headers,
             &q,
             Some(&sess),
-            context! { verdict => ser(&verdict), entries => ser(&entries) },
+            context! {
+                verdict => ser(&verdict), entries => ser(&entries),
+                pager => ser(&pager("page", page, Some(total), false)),
+            },
         )
         .into_response(),
         Err(e) => store_error(e),
@@ -1521,16 +1819,28 @@ pub(crate) async fn users_page(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
+    let page = page_no(q.page.as_deref());
     match st.pool.run(|s| s.users()).await {
-        Ok(users) => render(
-            &st,
-            "users.html",
-            &headers,
-            &q,
-            Some(&sess),
-            context! { users => ser(&users), roles => Role::ALL.map(|r| r.as_str()).to_vec() },
-        )
-        .into_response(),
+        Ok(users) => {
+            let total = users.len() as u64;
+            let users: Vec<_> = users
+                .into_iter()
+                .skip(((page - 1) * PER_PAGE) as usize)
+                .take(PER_PAGE as usize)
+                .collect();
+            render(
+                &st,
+                "users.html",
+                &headers,
+                &q,
+                Some(&sess),
+                context! {
+                    users => ser(&users), roles => Role::ALL.map(|r| r.as_str()).to_vec(),
+                    pager => ser(&pager("page", page, Some(total), false)),
+                },
+            )
+            .into_response()
+        }
         Err(e) => store_error(e),
     }
 }
@@ -1562,10 +1872,15 @@ pub(crate) struct UserForm {
     password: String,
 }
 
+/// A role's words (Indonesian, English).
+fn role_words(role: Role) -> (&'static str, &'static str) {
+    words::label(role.as_str()).unwrap_or((role.as_str(), role.as_str()))
+}
+
 fn bad_role() -> Response {
     page_error(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "Pilih peran: operator, supervisor atau admin",
+        "Pilih peran: petugas, penyelia atau pengelola",
         "Choose a role: operator, supervisor or admin",
     )
 }
@@ -1598,7 +1913,7 @@ pub(crate) async fn users_create(
             &st,
             &headers,
             &sess,
-            &format!("Pengguna {name} dibuat ({}).", role.as_str()),
+            &format!("Pengguna {name} dibuat ({}).", role_words(role).0),
             &format!("User {name} created ({}).", role.as_str()),
             "/users",
             None,
@@ -1706,7 +2021,7 @@ pub(crate) async fn user_role(
             &st,
             &headers,
             &sess,
-            &format!("Peran {name} sekarang {}.", role.as_str()),
+            &format!("Peran {name} sekarang {}.", role_words(role).0),
             &format!("{name} is now {}.", role.as_str()),
             "/users",
             None,

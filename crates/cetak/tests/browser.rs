@@ -1,7 +1,9 @@
 //! The operator and resident pages in a real headless Chromium (Debian `chromium`, driven by
 //! playwright-core from `tests/browser/e2e.mjs`), against a real `cetak serve` and a real IPP
 //! card printer (`ippeveprinter`): log in, read the dashboard, decide a duplicate pair, print,
-//! ask the resident page, visit the admin pages. Screenshots land in
+//! refuse a decision sent without a choice (in the browser and on the server), see the decided
+//! pair afterwards, ask the resident page, visit the admin pages, and measure every staff page
+//! on a 390 px phone (none may be wider than the screen). Screenshots land in
 //! `target/browser-artifacts/`.
 //!
 //! Needs `/usr/bin/chromium`, `node` and `npm ci` in `crates/cetak/tests/browser` (scripts/test
@@ -345,8 +347,8 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
         .collect();
     assert!(
-        shots.len() >= 14,
-        "expected 14 screenshots, found {}",
+        shots.len() >= 25,
+        "expected 25 screenshots (9 of them staff pages at phone width), found {}",
         shots.len()
     );
     // "Different people" applies at once (docs/dedup.md): neither recording waits any more.

@@ -51,11 +51,34 @@ pub fn print_runner(db: &Path) -> PrintRunner {
             no_wait: false,
         };
         let s = super::print::spool_run(&mut store, &args, false).map_err(|e| format!("{e:#}"))?;
+        // Both languages, "id / en" (the pages' convention): the page picks its half.
+        let (stop_id, stop_en) = stop_words(&s.stopped_because);
         Ok(format!(
-            "{} sent, {} completed, {} to inspect, stopped: {}",
-            s.started, s.completed, s.to_inspect, s.stopped_because
+            "{} dikirim, {} selesai dicetak, {} perlu diperiksa; berhenti: {stop_id} / {} sent, {} completed, {} to inspect; stopped: {stop_en}",
+            s.started, s.completed, s.to_inspect, s.started, s.completed, s.to_inspect
         ))
     })
+}
+
+/// Why a print run stopped (`RunSummary::stopped_because`), in both languages.
+fn stop_words(code: &str) -> (String, String) {
+    let (id, en) = match code {
+        "max_cards" => ("batas kartu tercapai", "card limit reached"),
+        "queue_empty" => ("antrean kosong", "queue empty"),
+        "no_blanks" => ("blangko habis", "out of blanks"),
+        "capacity_or_hours" => (
+            "kapasitas hari ini habis atau di luar jam kerja",
+            "today's capacity spent or outside working hours",
+        ),
+        "cooling" => ("printer sedang didinginkan", "printers cooling down"),
+        "printers_blocked" => ("printer terhenti", "printers blocked"),
+        "awaiting_inspection" => (
+            "menunggu pemeriksaan kartu",
+            "waiting for a card inspection",
+        ),
+        other => return (other.replace('_', " "), other.replace('_', " ")),
+    };
+    (id.into(), en.into())
 }
 
 /// The page's inspection asks the printer exactly as `cetak print inspect` does.

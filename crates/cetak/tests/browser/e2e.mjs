@@ -66,6 +66,8 @@ function watch(page, label) {
     const where = m.location().url || '';
     // Chromium asks every site for /favicon.ico by itself; the pages declare none.
     if (where.endsWith('/favicon.ico')) return notes.add('no favicon: Chromium gets 404 for /favicon.ico');
+    // The decision sent without a choice is refused on purpose (step 3).
+    if (/\/decide$/.test(where) && /422/.test(m.text())) return notes.add('the refused decision logs its 422');
     problems.push(`${label}: console error: ${m.text()} (${where})`);
   });
   page.on('response', (r) => {
@@ -133,7 +135,8 @@ try {
   // 2. Dashboard: the backlog is shown as a number.
   step = '2 dashboard';
   const backlog = (await page.textContent('#backlog')).trim();
-  check(/^\d+$/.test(backlog) && Number(backlog) > 0, `#backlog shows a positive number, got ${JSON.stringify(backlog)}`);
+  // Indonesian separators: 14.798, not 14798 or 14,798.
+  check(/^\d{1,3}(\.\d{3})*$/.test(backlog) && Number(backlog.replace(/\./g, '')) > 0, `#backlog shows a positive number, got ${JSON.stringify(backlog)}`);
   check((await page.textContent('.who')).includes(SUPERVISOR), 'the signed-in user is named in the header');
   log(`backlog ${backlog}`);
   await shot(page, '02-dashboard');
@@ -150,17 +153,47 @@ try {
   check(side.includes('SRI WAHYUNI') && side.includes('SRI WAHYUNINGSIH'), `both recordings side by side: ${side}`);
   check((await page.locator('table.side tr.differs').count()) > 0, 'differing fields are marked');
   await shot(page, '04-review-pair');
+  // The browser insists on a choice: with none, clicking "Putuskan" sends nothing.
+  await page.fill('#reason', 'lupa memilih');
+  let posted = 0;
+  const count = (r) => { if (r.method() === 'POST') posted += 1; };
+  page.on('request', count);
+  await page.click('#decide');
+  await sleep(300);
+  page.off('request', count);
+  check(posted === 0, `a decision without a choice was sent (${posted} POST)`);
+  check(await page.$eval('#same', (e) => e.validity.valueMissing), 'the choice is marked missing');
+  // The server insists too (an old browser, a crafted form): a page in the layout, not serde's text.
+  await page.evaluate(() => document.querySelectorAll('[required]').forEach((e) => e.removeAttribute('required')));
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/review/${PAIR}/decide`),
+    page.click('#decide'),
+  ]);
+  await page.waitForLoadState('load');
+  check(refused.status() === 422, `a decision without a choice answered ${refused.status()}`);
+  const refusal = await page.textContent('#message');
+  check(/Pilih keputusan/.test(refusal), `the refusal says to choose: ${refusal}`);
+  check(!/deserialize|missing field/i.test(await page.textContent('body')), 'no raw serde error');
+  check((await page.locator('header nav a[href="/review"]').count()) === 1, 'the refusal is a page in the layout');
+  await shot(page, '05a-review-no-choice');
+  await visit(page, `${BASE}/review/${PAIR}`);
   await page.check('#different');
   await page.fill('#reason', 'Ibu kandung berbeda, tanggal lahir berbeda: dua orang (uji peramban)');
   await submit(page, '#decide', `/review/${PAIR}/decide`);
+  check(/diputuskan: orang berbeda/.test(await page.textContent('#flash')), 'the decision is confirmed');
   await shot(page, '05-review-decided');
+  // The decided pair stays viewable (dedup ran again and dropped it from the open pairs).
+  await visit(page, `${BASE}/review/${PAIR}`);
+  const decided = await page.textContent('#decided');
+  check(/orang berbeda/.test(decided) && decided.includes(SUPERVISOR) && /WIB/.test(decided), `the pair is marked decided, by whom and when: ${decided}`);
+  await shot(page, '05b-review-decided-pair');
   await visit(page, `${BASE}/review`);
   check((await page.locator(`a[href="/review/${PAIR}"]`).count()) === 0, `pair ${PAIR} no longer listed after the decision`);
 
   // 4. Printing: start the spool, reload until a card appears in "recently printed".
   step = '4 print';
   await visit(page, `${BASE}/print`);
-  const queue = Number((await page.textContent('#queue')).trim());
+  const queue = Number((await page.textContent('#queue')).trim().replace(/\./g, ''));
   check(queue > 0, `print queue is not empty (got ${queue})`);
   check((await page.locator('#printed tr').count()) === 1, 'nothing printed yet');
   await submit(page, '#start', '/print/start');
@@ -175,7 +208,7 @@ try {
   check(rows > 0, 'a card appeared in the recently printed table within 40 s');
   check((await page.locator('#printing').count()) === 0, 'the print run finished within 40 s');
   const lastRun = (await page.textContent('#last-run')).trim();
-  check(!lastRun.startsWith('error'), `the print run did not fail: ${lastRun}`);
+  check(!/^(error|gagal)/i.test(lastRun), `the print run did not fail: ${lastRun}`);
   log(`printed ${rows} card(s); last run: ${lastRun}`);
   await shot(page, '06-print-done');
   const cells = await page.locator('#printed tr').nth(1).locator('td').allTextContents();
@@ -249,6 +282,33 @@ try {
   check((await page.textContent('h1')).includes('Dashboard'), 'the language choice is kept (cookie)');
   await shot(page, '14-dashboard-en');
   await context.close();
+
+  // 7. Every staff page on a phone (390 px): nothing wider than the screen; tables scroll in
+  // their own box.
+  step = '7 phone';
+  const phoneStaff = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'id-ID' });
+  const small = await phoneStaff.newPage();
+  watch(small, 'phone staff');
+  page = small;
+  await visit(small, `${BASE}/login`);
+  await login(small, ADMIN);
+  const wide = [];
+  for (const [name, url] of [
+    ['dashboard', '/'], ['print', '/print'], ['review', '/review'], ['pair', `/review/${PAIR}`],
+    ['stock', '/stock'], ['audit', '/audit'], ['audit-2', '/audit?page=2'], ['users', '/users'], ['account', '/account'],
+  ]) {
+    await visit(small, `${BASE}${url}`);
+    const width = await small.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 390) wide.push(`${url}: ${width}px`);
+    await small.screenshot({ path: join(OUT, `20-phone-${name}.png`), fullPage: true });
+    log(`phone ${url}: ${width}px wide`);
+  }
+  check(wide.length === 0, `staff pages wider than a 390 px phone:\n  ${wide.join('\n  ')}`);
+  // The audit page shows one page of entries, not the whole log.
+  await visit(small, `${BASE}/audit`);
+  const auditRows = await small.locator('#audit tr').count();
+  check(auditRows <= 51, `the audit page shows at most 50 entries, got ${auditRows - 1}`);
+  await phoneStaff.close();
 
   step = 'end';
   check(problems.length === 0, `no page errors or failed requests:\n  ${problems.join('\n  ')}`);
