@@ -55,6 +55,9 @@ pub struct Recording {
     pub recorded_at: String,
     /// A card was printed or issued for it: it must survive.
     pub has_card: bool,
+    /// A printed field is not valid (*perlu perbaikan*): it takes part with what it has, but a
+    /// clean recording of the same person survives before it.
+    pub needs_correction: bool,
 }
 
 /// A recording prepared for comparison, borrowing what needs no change from the recording (a
@@ -706,6 +709,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
                 let (rx, ry) = (&recordings[x as usize], &recordings[y as usize]);
                 rx.has_card
                     .cmp(&ry.has_card)
+                    .then(ry.needs_correction.cmp(&rx.needs_correction))
                     .then(rx.recorded_at.cmp(&ry.recorded_at))
                     .then(rx.id.cmp(&ry.id))
             })

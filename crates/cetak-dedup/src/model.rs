@@ -673,6 +673,7 @@ mod tests {
             kelurahan: String::new(),
             recorded_at: String::new(),
             has_card: false,
+            needs_correction: false,
         }
     }
 

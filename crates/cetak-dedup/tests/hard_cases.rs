@@ -35,6 +35,7 @@ fn base(
         }
         .into(),
         has_card: false,
+        needs_correction: false,
     }
 }
 

@@ -27,6 +27,12 @@ pub struct DedupSummary {
     pub review_pairs: u64,
     /// State changes written (each with its audit entry).
     pub transitions: u64,
+    /// Recordings with a printed field that is not valid and no clean recording of their
+    /// person: they wait in `perlu_perbaikan` for a correction (`cetak correct list`).
+    pub needs_correction: u64,
+    /// Of `auto_linked`: recordings needing correction resolved as a duplicate of a clean
+    /// recording of the same person (nobody has to correct them).
+    pub resolved_without_correction: u64,
 }
 
 /// A pair for the review pages and commands.
@@ -59,6 +65,8 @@ pub struct Stored {
     pub duplicate_of: Option<String>,
     /// The record's row.
     pub row: i64,
+    /// A printed field is not valid: it can be linked as a duplicate, never marked unique.
+    pub blocked: bool,
 }
 
 const HAS_CARD: [RecordState; 3] = [
@@ -73,7 +81,7 @@ impl Store {
     pub fn dedup_input(&self) -> Result<(Vec<Recording>, Vec<Stored>, Vec<Decision>)> {
         let mut stmt = self.conn.prepare(
             "SELECT recording_id, nik, nama, tanggal_lahir, jenis_kelamin, tempat_lahir, nama_ibu, alamat,
-                    kecamatan, kelurahan, recorded_at, state, duplicate_of, id
+                    kecamatan, kelurahan, recorded_at, state, duplicate_of, id, blocked
              FROM records WHERE state != 'cancelled' ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -84,6 +92,9 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("state {state_s:?}")))?;
             let kecamatan: String = r.get(8)?;
             let kelurahan: String = r.get(9)?;
+            // Held for correction: blocked, and (should the two ever disagree) still in
+            // perlu_perbaikan, which only a correction leaves.
+            let blocked = r.get::<_, bool>(14)? || state == RecordState::NeedsCorrection;
             recs.push(Recording {
                 id: r.get(0)?,
                 nik: r.get(1)?,
@@ -98,11 +109,13 @@ impl Store {
                     .unwrap_or(kelurahan),
                 recorded_at: r.get(10)?,
                 has_card: HAS_CARD.contains(&state),
+                needs_correction: blocked,
             });
             states.push(Stored {
                 state,
                 duplicate_of: r.get(12)?,
                 row: r.get(13)?,
+                blocked,
             });
         }
         let mut stmt = self
@@ -142,6 +155,49 @@ impl Store {
             let (rec, state) = (&recs[i], states[i].state);
             if HAS_CARD.contains(&state) {
                 s.with_card += 1;
+                continue;
+            }
+            // A recording with a printed field that is not valid is resolved only as the
+            // duplicate of another recording; otherwise it waits for its correction (its
+            // unclear pairs still go to the supervisor, who may link it).
+            if states[i].blocked {
+                let event = match outcome {
+                    Outcome::Duplicate { survivor } => {
+                        s.auto_linked += 1;
+                        s.resolved_without_correction += 1;
+                        let survivor = &recs[*survivor as usize].id;
+                        let current = states[i].duplicate_of.as_deref();
+                        (state != RecordState::Duplicate || current != Some(survivor.as_str()))
+                            .then(|| {
+                                (
+                                    Event::MarkDuplicate {
+                                        survivor: survivor.clone(),
+                                    },
+                                    format!(
+                                        "needs correction, but is another recording of the person of {survivor}, which is kept"
+                                    ),
+                                )
+                            })
+                    }
+                    Outcome::Unique | Outcome::AwaitingDecision => {
+                        s.needs_correction += 1;
+                        (state != RecordState::NeedsCorrection).then(|| {
+                            (
+                                Event::MarkNeedsCorrection,
+                                "a printed field needs correction and no clean recording of this person was found"
+                                    .to_string(),
+                            )
+                        })
+                    }
+                };
+                if let Some((event, reason)) = event {
+                    let target = Target {
+                        recording_id: &rec.id,
+                        row: Some(states[i].row),
+                    };
+                    apply_from(&tx, &mut chain, target, state, event, actor, at, &reason)?;
+                    s.transitions += 1;
+                }
                 continue;
             }
             let event =

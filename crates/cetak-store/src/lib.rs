@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod correct;
 mod dedup;
 mod import;
 mod migrate;
@@ -21,6 +22,10 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
+pub use correct::{
+    CorrectionItem, CorrectionOutcome, CorrectionRow, CorrectionView, OriginalRow, ProblemRow,
+    ReadmitReport,
+};
 pub use dedup::{DedupSummary, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use print::{

@@ -259,6 +259,13 @@ pub fn import_file(
                 for item in &batch {
                     match item {
                         Item::Valid { .. } => outcome.imported += 1,
+                        Item::NeedsCorrection { draft, .. } => {
+                            outcome.imported += 1;
+                            outcome.needs_correction += 1;
+                            if draft.blocks_printing() {
+                                outcome.held_for_correction += 1;
+                            }
+                        }
                         Item::Rejected { .. } => outcome.quarantined += 1,
                     }
                 }
