@@ -55,6 +55,7 @@ pub enum RecordState {
     Cancelled,
     /// Imported with a printed field that is not valid (*perlu perbaikan*): waits for a
     /// correction or for data ganda to find it a duplicate of a clean recording.
+    #[serde(rename = "perlu_perbaikan")]
     NeedsCorrection,
 }
 
@@ -446,6 +447,13 @@ mod tests {
             );
         }
         assert_eq!(S::NeedsCorrection.as_str(), "perlu_perbaikan");
+        // JSON says what the database says, for every state.
+        for s in S::ALL {
+            assert_eq!(
+                serde_json::to_string(&s).ok(),
+                Some(format!("\"{}\"", s.as_str()))
+            );
+        }
     }
 
     #[test]

@@ -324,6 +324,77 @@ impl Store {
             .optional()?)
     }
 
+    /// Open review pairs grouped by their evidence pattern (each field's level and why the
+    /// pair waits), largest group first, each with up to `sample` pairs to look at: pairs of
+    /// one pattern are one question, so a supervisor can answer it once
+    /// ([`Store::decide_pair_group`]).
+    pub fn dedup_pair_groups(&self, sample: usize) -> Result<Vec<PairGroup>> {
+        let open = self.dedup_pairs(true, u32::MAX)?;
+        let mut groups: Vec<PairGroup> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        for p in open {
+            let key = pattern_of(&p);
+            let at = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push(PairGroup {
+                    pattern: key,
+                    why: p.why.clone(),
+                    pairs: 0,
+                    min_probability: p.probability,
+                    max_probability: p.probability,
+                    sample: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            let g = &mut groups[at];
+            g.pairs += 1;
+            g.min_probability = g.min_probability.min(p.probability);
+            g.max_probability = g.max_probability.max(p.probability);
+            if g.sample.len() < sample {
+                g.sample.push(p);
+            }
+        }
+        groups.sort_by(|a, b| b.pairs.cmp(&a.pairs).then(a.pattern.cmp(&b.pattern)));
+        Ok(groups)
+    }
+
+    /// Decide every open review pair of one evidence pattern at once (after looking at a
+    /// sample): one audited decision per pair, in one transaction, each naming the group.
+    /// Returns the pairs decided.
+    pub fn decide_pair_group(
+        &mut self,
+        pattern: &str,
+        same: bool,
+        reason: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<u64> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Transition(
+                cetak_domain::lifecycle::TransitionError::NoReason,
+            ));
+        }
+        let pairs: Vec<PairView> = self
+            .dedup_pairs(true, u32::MAX)?
+            .into_iter()
+            .filter(|p| pattern_of(p) == pattern)
+            .collect();
+        if pairs.is_empty() {
+            return Err(StoreError::Refused(format!(
+                "no open review pair has the evidence pattern {pattern:?}"
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut chain = audit::Chain::load(&tx)?;
+        let reason = format!("{} (group decision: {pattern})", reason.trim());
+        for pair in &pairs {
+            record_decision(&tx, &mut chain, pair, same, &reason, actor, at)?;
+        }
+        tx.commit()?;
+        Ok(pairs.len() as u64)
+    }
+
     /// Record a supervisor's decision about a pair (audited; never asked again; a "different
     /// people" decision is never overridden by a later run).
     pub fn decide_pair(
@@ -345,25 +416,8 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let at_s = rfc3339(at);
-        let seq = audit::append(
-            &tx,
-            &AuditEntry {
-                seq: 0,
-                at: at_s.clone(),
-                actor: actor.0.clone(),
-                action: if same { "decide_same_person" } else { "decide_different_people" }.into(),
-                subject: format!("{} {}", pair.a, pair.b),
-                reason: reason.trim().into(),
-                detail: serde_json::json!({ "pair": id, "probability": pair.probability, "evidence": pair.evidence }).to_string(),
-            },
-        )?;
-        tx.execute(
-            "INSERT INTO dedup_decisions (a, b, same, reason, actor, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (a, b) DO UPDATE SET same = excluded.same, reason = excluded.reason, actor = excluded.actor,
-               at = excluded.at, audit_seq = excluded.audit_seq",
-            params![pair.a, pair.b, same, reason.trim(), actor.0, at_s, seq as i64],
-        )?;
+        let mut chain = audit::Chain::load(&tx)?;
+        record_decision(&tx, &mut chain, &pair, same, reason.trim(), actor, at)?;
         tx.commit()?;
         self.dedup_pair(id)?
             .ok_or_else(|| StoreError::NoSuchRecord(format!("pair {id}")))
@@ -386,6 +440,74 @@ impl Store {
         }
         Ok(n)
     }
+}
+
+/// Open review pairs that share an evidence pattern: one question for a supervisor.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairGroup {
+    /// Each field's level and why the pairs wait, e.g.
+    /// `nama=fuzzy tanggal_lahir=exact … | the evidence is not conclusive either way`.
+    pub pattern: String,
+    /// Why they wait.
+    pub why: Option<String>,
+    /// Open pairs in the group.
+    pub pairs: u64,
+    /// Lowest match probability in the group.
+    pub min_probability: f64,
+    /// Highest.
+    pub max_probability: f64,
+    /// A few pairs to look at before deciding the group.
+    pub sample: Vec<PairView>,
+}
+
+/// The evidence pattern of a pair (see [`PairGroup::pattern`]).
+fn pattern_of(p: &PairView) -> String {
+    let levels: Vec<String> = p
+        .evidence
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}={}",
+                e["field"].as_str().unwrap_or("?"),
+                e["level"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    format!("{} | {}", levels.join(" "), p.why.as_deref().unwrap_or(""))
+}
+
+/// Write one decision with its audit entry inside the caller's transaction.
+fn record_decision(
+    tx: &rusqlite::Transaction<'_>,
+    chain: &mut audit::Chain,
+    pair: &PairView,
+    same: bool,
+    reason: &str,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let at_s = rfc3339(at);
+    let seq = chain.append(
+        tx,
+        &AuditEntry {
+            seq: 0,
+            at: at_s.clone(),
+            actor: actor.0.clone(),
+            action: if same { "decide_same_person" } else { "decide_different_people" }.into(),
+            subject: format!("{} {}", pair.a, pair.b),
+            reason: reason.into(),
+            detail: serde_json::json!({ "pair": pair.id, "probability": pair.probability, "evidence": pair.evidence }).to_string(),
+        },
+    )?;
+    tx.prepare_cached(
+        "INSERT INTO dedup_decisions (a, b, same, reason, actor, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (a, b) DO UPDATE SET same = excluded.same, reason = excluded.reason, actor = excluded.actor,
+           at = excluded.at, audit_seq = excluded.audit_seq",
+    )?
+    .execute(params![pair.a, pair.b, same, reason, actor.0, at_s, seq as i64])?;
+    Ok(())
 }
 
 fn pair_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<PairView> {

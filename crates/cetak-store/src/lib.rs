@@ -26,7 +26,7 @@ pub use correct::{
     CorrectionItem, CorrectionOutcome, CorrectionRow, CorrectionView, OriginalRow, ProblemRow,
     ReadmitReport,
 };
-pub use dedup::{DedupSummary, PairView, Stored};
+pub use dedup::{DedupSummary, PairGroup, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use print::{
     AttemptRow, CardFieldsRow, Claim, ClaimRefusal, MonthlyReport, PrinterRow, SpoilOutcome,

@@ -338,7 +338,19 @@ pub fn print_report(r: &ImportReport) {
         r.outcome.imported.to_string(),
     ]);
     tb.add_row(vec![
-        t("karantina (ditolak)", "quarantined").to_string(),
+        t("  di antaranya dengan masalah", "  of which with problems").to_string(),
+        r.outcome.needs_correction.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "  di antaranya perlu perbaikan sebelum dicetak",
+            "  of which needing correction before printing",
+        )
+        .to_string(),
+        r.outcome.held_for_correction.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("karantina (tidak terbaca)", "quarantined (unreadable)").to_string(),
         r.outcome.quarantined.to_string(),
     ]);
     tb.add_row(vec![
@@ -352,6 +364,15 @@ pub fn print_report(r: &ImportReport) {
             t(
                 "Tidak ada yang berubah: semua baris sudah ada.",
                 "Nothing changed: every row was already present."
+            )
+        );
+    }
+    if r.outcome.held_for_correction > 0 {
+        println!(
+            "{}",
+            t(
+                "Lihat yang perlu perbaikan: cetak correct list",
+                "See what needs correction: cetak correct list"
             )
         );
     }

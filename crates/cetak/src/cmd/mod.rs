@@ -4,6 +4,7 @@ pub mod audit;
 pub mod card;
 pub mod central;
 pub mod clock;
+pub mod correct;
 pub mod dedup;
 pub mod demo;
 pub mod gen_cmd;
