@@ -717,3 +717,86 @@ fn review_pairs_are_grouped_by_evidence_and_a_group_is_decided_at_once() {
         .count();
     assert_eq!(decisions as u64, n, "one audited decision per pair");
 }
+
+/// Issue 12, item 4: a database from contract 1.0 quarantined readable rows with field
+/// problems; `cetak quarantine readmit` moves them into the registry (audited), reading the
+/// stored CSV and NDJSON rows with the real readers, and leaves the unreadable ones.
+#[test]
+fn quarantine_readmit_moves_readable_rows_of_an_older_database() {
+    use cetak_domain::record::{EXAMPLE_ROW, ReasonCode, Rejection};
+    use cetak_store::ImportRow;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let mut csv_row = EXAMPLE_ROW.map(str::to_string);
+    csv_row[0] = "OLD-CSV".into();
+    csv_row[2] = "RAF1".into();
+    let csv_row = csv_row.join(",");
+    let json_row = serde_json::Value::Object(
+        cetak_domain::record::COLUMNS
+            .iter()
+            .zip(EXAMPLE_ROW)
+            .map(|(k, v)| {
+                let v = match *k {
+                    "recording_id" => "OLD-JSON",
+                    "nama_ibu" => "",
+                    _ => v,
+                };
+                (k.to_string(), serde_json::Value::String(v.to_string()))
+            })
+            .collect(),
+    )
+    .to_string();
+    let rejected = |line: u64, raw: &str, code: ReasonCode| ImportRow::Rejected {
+        line,
+        raw: raw.as_bytes().to_vec(),
+        raw_len: raw.len() as u64,
+        rejection: Rejection::row(code, "as contract 1.0 said"),
+    };
+    {
+        let mut store = cetak_store::Store::open(&p.join("x.db")).expect("store");
+        store
+            .import_batch(
+                "old.csv",
+                &[
+                    rejected(2, &csv_row, ReasonCode::InvalidCharacters),
+                    rejected(3, &json_row, ReasonCode::EmptyField),
+                    rejected(4, "OLD-SHORT,1671", ReasonCode::FieldCount),
+                ],
+                "system:import",
+                time::OffsetDateTime::now_utc(),
+            )
+            .expect("import");
+    }
+    let r = json(&cetak(
+        p,
+        &["--db", "x.db", "quarantine", "readmit", "--json"],
+    ));
+    assert_eq!(
+        (
+            r["examined"].as_u64(),
+            r["moved"].as_u64(),
+            r["held_for_correction"].as_u64()
+        ),
+        (Some(2), Some(2), Some(1)),
+        "{r}"
+    );
+    let q = json(&cetak(p, &["--db", "x.db", "quarantine", "list", "--json"]));
+    assert_eq!(q["rows"].as_array().map(Vec::len), Some(1), "{q}");
+    let list = json(&cetak(
+        p,
+        &["--db", "x.db", "correct", "list", "--all", "--json"],
+    ));
+    assert_eq!(
+        list["recordings"].as_array().map(Vec::len),
+        Some(2),
+        "{list}"
+    );
+    let log = json(&cetak(p, &["--db", "x.db", "audit", "log", "--json"]));
+    assert!(
+        log.as_array()
+            .expect("log")
+            .iter()
+            .any(|e| e["action"] == "readmit_quarantine"),
+        "{log}"
+    );
+}
