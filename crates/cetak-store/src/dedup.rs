@@ -298,15 +298,26 @@ impl Store {
         Ok(s)
     }
 
-    /// Pairs of the latest run: `review` pairs still open by default, or every pair.
+    /// Pairs of the latest run: `review` pairs still open by default — those holding back a
+    /// card first (a recording of the pair awaits the decision), then the resident who has
+    /// waited longest (the pair's earliest recording), then the most likely — or every pair,
+    /// decided ones included, most likely first.
     pub fn dedup_pairs(&self, only_open_reviews: bool, limit: u32) -> Result<Vec<PairView>> {
-        let sql = format!(
+        let sql = if only_open_reviews {
             "SELECT p.id, p.a, p.b, p.kind, p.probability, p.evidence, p.why, d.same, d.reason, d.actor
              FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b
-             {} ORDER BY p.probability DESC, p.id LIMIT ?1",
-            if only_open_reviews { "WHERE p.kind = 'review' AND d.a IS NULL" } else { "" }
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
+               LEFT JOIN records ra ON ra.recording_id = p.a
+               LEFT JOIN records rb ON rb.recording_id = p.b
+             WHERE p.kind = 'review' AND d.a IS NULL
+             ORDER BY (coalesce(ra.state, '') = 'awaiting_decision' OR coalesce(rb.state, '') = 'awaiting_decision') DESC,
+               min(coalesce(ra.recorded_at, ''), coalesce(rb.recorded_at, '')), p.probability DESC, p.id
+             LIMIT ?1"
+        } else {
+            "SELECT p.id, p.a, p.b, p.kind, p.probability, p.evidence, p.why, d.same, d.reason, d.actor
+             FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b
+             ORDER BY p.probability DESC, p.id LIMIT ?1"
+        };
+        let mut stmt = self.conn.prepare(sql)?;
         let rows = stmt.query_map([limit], pair_view)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -448,3 +448,64 @@ fn readable_quarantined_rows_of_an_older_database_move_into_the_registry() {
         Some(Item::Valid { .. })
     ));
 }
+
+/// Issue 12, item 6: the open review queue puts first the pairs that hold back a card, then
+/// the resident who has waited longest; groups of one evidence pattern are decided at once.
+#[test]
+fn the_review_queue_is_ordered_by_what_waits_and_groups_are_decided_at_once() {
+    let batch = read_csv(&backlog(3_000, 21));
+    let (mut s, _) = s_import(&batch);
+    dedup(&mut s);
+    let open = s.dedup_pairs(true, u32::MAX).expect("pairs");
+    assert!(
+        open.len() >= 3,
+        "too few review pairs to order: {}",
+        open.len()
+    );
+    let key = |p: &cetak_store::PairView| {
+        let holds = [&p.a, &p.b]
+            .iter()
+            .any(|id| state(&s, id) == RecordState::AwaitingDecision);
+        let earliest = [&p.a, &p.b]
+            .iter()
+            .map(|id| {
+                s.record_fields(id).expect("fields")[col::RECORDED_AT]
+                    .1
+                    .clone()
+            })
+            .min()
+            .unwrap_or_default();
+        (!holds, earliest)
+    };
+    let keys: Vec<_> = open.iter().map(key).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+    // Groups cover the open pairs; deciding one decides exactly its pairs, audited each.
+    let groups = s.dedup_pair_groups(2).expect("groups");
+    assert_eq!(
+        groups.iter().map(|g| g.pairs).sum::<u64>(),
+        open.len() as u64
+    );
+    let g = &groups[0];
+    assert!(g.sample.len() <= 2 && !g.sample.is_empty());
+    let before = s.audit_list(None, 100_000).expect("audit").len();
+    let n = s
+        .decide_pair_group(&g.pattern, false, "looked at the sample", &op(), AT)
+        .expect("decide");
+    assert_eq!(n, g.pairs);
+    assert_eq!(
+        s.audit_list(None, 100_000).expect("audit").len(),
+        before + n as usize
+    );
+    assert_eq!(
+        s.dedup_pairs(true, u32::MAX).expect("pairs").len(),
+        open.len() - n as usize
+    );
+    assert!(matches!(
+        s.decide_pair_group(&g.pattern, false, "again", &op(), AT),
+        Err(StoreError::Refused(_))
+    ));
+    assert!(
+        s.decide_pair_group("nothing", true, " ", &op(), AT)
+            .is_err()
+    );
+}
