@@ -305,6 +305,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     println!("  cetak --db {db_s} review list");
     println!("  cetak --db {db_s} review show ID");
     println!("  cetak --db {db_s} quarantine list");
+    println!("  cetak --db {db_s} correct list");
     if let Some(nik) = sample_nik {
         println!("  cetak --db {db_s} status {nik}");
     }
