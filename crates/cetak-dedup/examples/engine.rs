@@ -40,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|| r[10].to_string()),
             recorded_at: r[19].to_string(),
             has_card: false,
+            needs_correction: false,
         });
     }
     let read = started.elapsed().as_secs_f64();

@@ -62,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             kelurahan: f(suburb),
             recorded_at: String::new(),
             has_card: false,
+            needs_correction: false,
         });
     }
     // FEBRL's duplicates replace given names at random and it has no twins: no twin rule.

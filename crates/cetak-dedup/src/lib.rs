@@ -55,12 +55,17 @@ pub struct Recording {
     pub recorded_at: String,
     /// A card was printed or issued for it: it must survive.
     pub has_card: bool,
+    /// A printed field is not valid (*perlu perbaikan*): it takes part with what it has, but a
+    /// clean recording of the same person survives before it.
+    pub needs_correction: bool,
 }
 
 /// A recording prepared for comparison, borrowing what needs no change from the recording (a
 /// million of them are held at once).
 #[derive(Debug, Clone)]
 pub struct Prepared<'a> {
+    /// The name as recorded (twins may share a name key: AISYAH / AISYA).
+    pub(crate) nama: &'a str,
     pub(crate) tokens: Vec<normalize::Token>,
     /// Bit i: `tokens[i]` is a known given name (see [`normalize::is_known_name`]).
     pub(crate) known: u32,
@@ -92,6 +97,7 @@ fn prepare<'a>(r: &'a Recording, cache: &mut normalize::TokenCache) -> Prepared<
     let d = &r.tanggal_lahir;
     let num = |a: usize, b: usize| d.get(a..b).and_then(|s| s.parse().ok()).unwrap_or(0);
     Prepared {
+        nama: r.nama.trim(),
         known: tokens
             .iter()
             .take(32)
@@ -543,6 +549,54 @@ fn candidate_pairs(p: &[Prepared], config: &Config) -> (Vec<(u32, u32)>, u64) {
     (pairs, skipped)
 }
 
+/// Whether two recordings look like twins rather than one person: names not written the same
+/// (their keys may still agree: AISYAH / AISYA), and either (a) two NIKs of one kecamatan and one birth date (the +40 of a girl
+/// aside) with different serials — twins are registered together, serial after serial — or
+/// (b) the one given name that differs is a known name on both sides (RIZKI / RIZKA,
+/// HASAN / HUSIN), with the same birth date and mother; (b) holds even on one NIK, which a
+/// typo can make equal. Such a pair is never linked automatically.
+pub(crate) fn twin_shaped(a: &Prepared, b: &Prepared, levels: &[u8; model::FIELDS]) -> bool {
+    const NAME_EXACT: u8 = 6;
+    let name = levels[0];
+    if name == model::MISSING || (name == NAME_EXACT && a.nama == b.nama) {
+        return false;
+    }
+    let nik_twins = || {
+        let (x, y) = (a.nik.as_bytes(), b.nik.as_bytes());
+        let digits = |n: &[u8]| n.len() == 16 && n.iter().all(u8::is_ascii_digit);
+        if !digits(x) || !digits(y) || x == y || x[..6] != y[..6] || x[8..12] != y[8..12] {
+            return false;
+        }
+        let day = |n: &[u8]| (u16::from(n[6] - b'0') * 10 + u16::from(n[7] - b'0')) % 40;
+        day(x) == day(y) && x[12..] != y[12..]
+    };
+    let known_given_names = || {
+        const DOB_EXACT: u8 = 4;
+        if levels[1] != DOB_EXACT || !(1..=2).contains(&levels[3]) {
+            return false;
+        }
+        let mut only_a = only_tokens(a, b);
+        let mut only_b = only_tokens(b, a);
+        match (only_a.next(), only_a.next(), only_b.next(), only_b.next()) {
+            (Some((x, kx)), None, Some((y, ky)), None) => kx && ky && x != y,
+            _ => false,
+        }
+    };
+    nik_twins() || known_given_names()
+}
+
+/// (token, is a known name) of `x` that `y` lacks.
+fn only_tokens<'a>(
+    x: &'a Prepared,
+    y: &'a Prepared,
+) -> impl Iterator<Item = (&'a normalize::Token, bool)> {
+    x.tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !y.tokens.contains(t))
+        .map(|(i, t)| (t, i < 32 && x.known & (1 << i) != 0))
+}
+
 /// Run dedup over all recordings, honouring earlier supervisor decisions.
 pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) -> DedupResult {
     let mut prepared: Vec<Prepared> = recordings
@@ -588,6 +642,17 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             )
         })
         .collect();
+    // Pairs shaped like twins: never linked on their score alone.
+    let twins: Vec<bool> = if config.twin_rule {
+        pairs
+            .par_iter()
+            .zip(&levels)
+            .map(|(&(a, b), l)| twin_shaped(&prepared[a as usize], &prepared[b as usize], l))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let is_twin = |i: usize| twins.get(i).copied().unwrap_or(false);
     let model = Model::fit(&prepared, &levels, config.twin_rule);
     // (pair, probability used for linking, the model's own probability)
     let mut scored: Vec<(usize, f64, f64)> = levels
@@ -655,6 +720,12 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             review.push(evidence(i, prob, Some(model::WHY_UNCLEAR.into())));
             continue;
         }
+        // Twins share birth date, address, mother, family name and NIK region: on that
+        // evidence alone a supervisor decides (a "same person" decision links them).
+        if is_twin(i) && decided.get(&(a, b)) != Some(&true) {
+            review.push(evidence(i, prob, Some(model::WHY_TWINS.into())));
+            continue;
+        }
         // No chaining: every recording of one side must be compatible with every recording
         // of the other, compared or not (clusters are small: at most `max_cluster`).
         // Two single recordings: their own pair, being linked, is the only cross pair.
@@ -668,12 +739,12 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
                         Some(same) => !same,
                         None => {
                             against.contains(&key) || {
-                                let l = compare(
-                                    &prepared[m as usize],
-                                    &prepared[o as usize],
-                                    config.twin_rule,
-                                );
-                                model.probability(&prepared[m as usize], &l) < config.cannot_link
+                                let (pm, po) = (&prepared[m as usize], &prepared[o as usize]);
+                                let l = compare(pm, po, config.twin_rule);
+                                model.probability(pm, &l) < config.cannot_link
+                                    // Nor joined through a third recording when they look
+                                    // like twins.
+                                    || (config.twin_rule && twin_shaped(pm, po, &l))
                             }
                         }
                     }
@@ -706,6 +777,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
                 let (rx, ry) = (&recordings[x as usize], &recordings[y as usize]);
                 rx.has_card
                     .cmp(&ry.has_card)
+                    .then(ry.needs_correction.cmp(&rx.needs_correction))
                     .then(rx.recorded_at.cmp(&ry.recorded_at))
                     .then(rx.id.cmp(&ry.id))
             })

@@ -79,6 +79,10 @@ pub fn words(code: &str) -> Option<(&'static str, &'static str)> {
             "menautkan akan menyatukan perekaman yang jelas milik orang berbeda",
             "linking would join recordings with strong evidence of being different people",
         ),
+        WHY_TWINS => (
+            "pasangan ini tampak seperti anak kembar: hanya petugas yang dapat membedakannya dari satu penduduk yang direkam dua kali",
+            "the pair looks like twins: only a person can tell them from one resident recorded twice",
+        ),
         WHY_TOO_BIG => (
             "menautkan akan membuat satu orang dari terlalu banyak perekaman",
             "linking would make one person of too many recordings",
@@ -89,6 +93,10 @@ pub fn words(code: &str) -> Option<(&'static str, &'static str)> {
 
 /// Why a pair waits: the evidence points neither way.
 pub const WHY_UNCLEAR: &str = "the evidence is not conclusive either way";
+/// Why a pair waits: it looks like twins (one birth date, address, mother and NIK region,
+/// near given names), which only a person can tell from one resident recorded twice.
+pub const WHY_TWINS: &str =
+    "the pair looks like twins: only a person can tell them from one resident recorded twice";
 /// Why a pair waits: linking would chain two people through a third recording.
 pub const WHY_CHAIN: &str =
     "linking would join recordings with strong evidence of being different people";
@@ -673,6 +681,7 @@ mod tests {
             kelurahan: String::new(),
             recorded_at: String::new(),
             has_card: false,
+            needs_correction: false,
         }
     }
 
@@ -734,6 +743,7 @@ mod tests {
             WHY_UNCLEAR,
             WHY_CHAIN,
             WHY_TOO_BIG,
+            WHY_TWINS,
         ]) {
             let (id, en) = words(code).unwrap_or_else(|| panic!("no words for {code}"));
             assert!(!id.is_empty() && !en.is_empty(), "{code}");

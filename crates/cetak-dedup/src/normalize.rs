@@ -118,16 +118,37 @@ pub fn name_tokens_cached(name: &str, cache: &mut TokenCache) -> Vec<Token> {
 
 /// One raw token's canonical sound key, or `None` for a title or a token without letters.
 fn token_key(raw: &str) -> Option<String> {
+    // A digit typed for the letter it looks like (RAF1, 8ERNARDUS, S0EARTINI, D1MAS) reads
+    // as that letter inside a word; a token of digits alone is no name.
+    let has_letter = raw.bytes().any(|b| b.is_ascii_alphabetic());
     let t: String = raw
         .chars()
-        .filter(char::is_ascii_alphabetic)
-        .map(|c| c.to_ascii_uppercase())
+        .filter_map(|c| match c {
+            'a'..='z' | 'A'..='Z' => Some(c.to_ascii_uppercase()),
+            '0'..='9' if has_letter => Some(digit_as_letter(c)),
+            _ => None,
+        })
         .collect();
     if t.is_empty() || TITLES.contains(&t.as_str()) {
         return None;
     }
     let key = sound_key(&t);
     Some(variants().get(&key).cloned().unwrap_or(key))
+}
+
+/// The letter a digit is mistyped for (the look-alike on a keyboard or a form).
+fn digit_as_letter(d: char) -> char {
+    match d {
+        '0' => 'O',
+        '1' => 'I',
+        '2' => 'Z',
+        '3' => 'E',
+        '4' => 'A',
+        '5' => 'S',
+        '6' | '9' => 'G',
+        '7' => 'T',
+        _ => 'B',
+    }
 }
 
 /// A token's spelling with the spelling reforms and common transliterations erased.
@@ -210,6 +231,21 @@ mod tests {
         assert_eq!(key("KGS. ABD. ROZAK"), key("ABDUL ROZAK"));
         assert_eq!(key("NYIMAS ST. AMINAH"), key("SITI AMINAH"));
         assert_eq!(key("RIZKI MUHAMMAD"), key("MUHAMMAD RIZKI"), "token order");
+    }
+
+    #[test]
+    fn a_digit_typed_for_a_letter_reads_as_the_letter() {
+        for (typed, meant) in [
+            ("RAF1", "RAFI"),
+            ("8ERNARDUS", "BERNARDUS"),
+            ("S0EARTINI", "SOEARTINI"),
+            ("D1MAS", "DIMAS"),
+            ("W1R4 SURYONO", "WIRA SURYONO"),
+        ] {
+            assert_eq!(key(typed), key(meant), "{typed}");
+        }
+        // Digits alone are no name.
+        assert_eq!(name_tokens("SITI 2"), name_tokens("SITI"));
     }
 
     #[test]

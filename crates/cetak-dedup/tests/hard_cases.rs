@@ -35,6 +35,7 @@ fn base(
         }
         .into(),
         has_card: false,
+        needs_correction: false,
     }
 }
 
@@ -269,4 +270,65 @@ fn single_field_keys_are_only_used_when_asked() {
         },
     );
     assert_eq!(wide.compared, 1, "the birth-date key compares them");
+}
+
+/// Recordings needing correction reach dedup with whatever arrived: digits and non-ASCII in
+/// names, a NIK of the wrong length or with letters, impossible or malformed dates, empty or
+/// overlong fields. Dedup takes them with what they have and never panics; a digit typed for
+/// a letter still finds the clean recording, which survives.
+#[test]
+fn recordings_needing_correction_take_part_with_what_they_have() {
+    let (mut recs, _) = common::backlog(2_000, 80);
+    let clean = base(
+        "CLEAN",
+        "1671014508900001",
+        "BERNARDUS SIREGAR",
+        "1990-08-05",
+        false,
+        "MARIA SIMANJUNTAK",
+        ("16710101", "JL. MERDEKA NO. 12"),
+    );
+    let mut typo = base(
+        "TYPO",
+        "1671019508900001",
+        "8ERNARDUS 5IREGAR",
+        "1990-08-05",
+        false,
+        "MARIA SIMANJUNTAK",
+        ("16710101", "JL. MERDEKA NO. 12"),
+    );
+    typo.recorded_at = "2020-01-01T00:00:00Z".into();
+    typo.needs_correction = true;
+    recs.push(clean);
+    recs.push(typo);
+    let long = "JL. ".to_string() + &"PANJANG ".repeat(40);
+    for (i, (nik, nama, dob, alamat)) in [
+        (
+            "16710145089A0001",
+            "JOSÉ ÑUÑEZ",
+            "2001-02-31",
+            "JL. ÜBER NO. 1",
+        ),
+        ("167101", "", "05-08-1990", ""),
+        ("", "S1T1 4M1N4H", "", long.as_str()),
+        ("１６７１", "<b>X</b>", "9999-99-99", "\u{0}"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = base(&format!("ODD-{i}"), nik, nama, dob, true, "", ("", alamat));
+        r.needs_correction = true;
+        recs.push(r);
+    }
+    let r = run(&recs, &[], &Config::default());
+    let n = recs.len();
+    let (clean, typo) = (n - 6, n - 5);
+    assert_eq!(
+        r.outcomes[typo],
+        Outcome::Duplicate {
+            survivor: clean as u32
+        },
+        "the clean recording survives though the other is later"
+    );
+    assert_eq!(r.outcomes[clean], Outcome::Unique);
 }

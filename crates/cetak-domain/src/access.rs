@@ -41,7 +41,8 @@ impl Role {
 pub enum Permission {
     /// See the dashboard, the print queue, printers, records.
     View,
-    /// Start printing, pause/resume a printer, record inspections, hand cards over.
+    /// Start printing, pause/resume a printer, record inspections, hand cards over, correct
+    /// recordings that need it (perlu perbaikan).
     Print,
     /// Decide duplicate pairs, raise a record in the queue.
     Decide,

@@ -23,4 +23,4 @@ pub mod regions;
 pub mod values;
 
 pub use nik::Nik;
-pub use record::{ReasonCode, Record, Rejection, Warning};
+pub use record::{Checked, Draft, Problem, ReasonCode, Record, Rejection, Warning};

@@ -9,7 +9,17 @@
 //!                                      RequestReplacement                   ▼
 //!                                                 └──── Issued ◄─HandOver─ Printed
 //!  Cancel: from any state before Printing (and from Printed, card destroyed) → Cancelled
+//!
+//!  PerluPerbaikan (needs correction) ──Corrected──► Received     (every printed field valid)
+//!     ├─MarkDuplicate─► Duplicate   (a duplicate of a clean recording: resolved, nobody corrects it)
+//!     └─Cancel─► Cancelled
+//!  Received / Unique / Duplicate / AwaitingDecision ──MarkNeedsCorrection──► PerluPerbaikan
 //! ```
+//!
+//! A recording in `NeedsCorrection` (`perlu_perbaikan`) has a printed field that is not valid:
+//! it takes part in data ganda with what it has, but it can never be marked unique, queued or
+//! printed until it is corrected (the store also refuses `unique`/`queued` for any record with
+//! an open blocking problem).
 //!
 //! Only `Queued` may start printing and only `Unique` may be queued: a record marked duplicate
 //! or awaiting a decision can never reach a printer (promise 2). Every transition carries who,
@@ -43,11 +53,15 @@ pub enum RecordState {
     Issued,
     /// Withdrawn; final.
     Cancelled,
+    /// Imported with a printed field that is not valid (*perlu perbaikan*): waits for a
+    /// correction or for data ganda to find it a duplicate of a clean recording.
+    #[serde(rename = "perlu_perbaikan")]
+    NeedsCorrection,
 }
 
 impl RecordState {
     /// Every state, in lifecycle order.
-    pub const ALL: [RecordState; 9] = [
+    pub const ALL: [RecordState; 10] = [
         RecordState::Received,
         RecordState::Unique,
         RecordState::Duplicate,
@@ -57,6 +71,7 @@ impl RecordState {
         RecordState::Printed,
         RecordState::Issued,
         RecordState::Cancelled,
+        RecordState::NeedsCorrection,
     ];
 
     /// Stable string form, as stored.
@@ -71,6 +86,7 @@ impl RecordState {
             RecordState::Printed => "printed",
             RecordState::Issued => "issued",
             RecordState::Cancelled => "cancelled",
+            RecordState::NeedsCorrection => "perlu_perbaikan",
         }
     }
 
@@ -106,6 +122,10 @@ impl RecordState {
             ),
             RecordState::Issued => ("KTP sudah diserahkan", "Card handed over"),
             RecordState::Cancelled => ("Dibatalkan", "Cancelled"),
+            RecordState::NeedsCorrection => (
+                "Data perlu diperbaiki oleh petugas sebelum dicetak",
+                "Data needs correction by the office before printing",
+            ),
         }
     }
 }
@@ -146,6 +166,10 @@ pub enum Event {
     RequestReplacement,
     /// Withdrawn.
     Cancel,
+    /// A printed field is not valid: the record waits for a correction.
+    MarkNeedsCorrection,
+    /// Every printed field is valid again after a correction: back through data ganda.
+    Corrected,
 }
 
 impl Event {
@@ -163,6 +187,8 @@ impl Event {
             Event::HandOver => "hand_over",
             Event::RequestReplacement => "request_replacement",
             Event::Cancel => "cancel",
+            Event::MarkNeedsCorrection => "mark_needs_correction",
+            Event::Corrected => "corrected",
         }
     }
 }
@@ -184,7 +210,12 @@ pub fn next_state(from: RecordState, event: &Event) -> Result<RecordState, Illeg
         (S::Received | S::AwaitingDecision | S::Duplicate, Event::MarkUnique) => S::Unique,
         // Duplicate → Duplicate re-points the survivor when a later run finds a better one.
         (
-            S::Received | S::AwaitingDecision | S::Unique | S::Queued | S::Duplicate,
+            S::Received
+            | S::AwaitingDecision
+            | S::Unique
+            | S::Queued
+            | S::Duplicate
+            | S::NeedsCorrection,
             Event::MarkDuplicate { .. },
         ) => S::Duplicate,
         (S::Received | S::Unique | S::Queued | S::Duplicate, Event::SendToReview) => {
@@ -198,9 +229,20 @@ pub fn next_state(from: RecordState, event: &Event) -> Result<RecordState, Illeg
         (S::Printed, Event::HandOver) => S::Issued,
         (S::Issued, Event::RequestReplacement) => S::Queued,
         (
-            S::Received | S::Unique | S::Duplicate | S::AwaitingDecision | S::Queued | S::Printed,
+            S::Received
+            | S::Unique
+            | S::Duplicate
+            | S::AwaitingDecision
+            | S::Queued
+            | S::Printed
+            | S::NeedsCorrection,
             Event::Cancel,
         ) => S::Cancelled,
+        (
+            S::Received | S::Unique | S::Duplicate | S::AwaitingDecision,
+            Event::MarkNeedsCorrection,
+        ) => S::NeedsCorrection,
+        (S::NeedsCorrection, Event::Corrected) => S::Received,
         _ => {
             return Err(IllegalTransition {
                 from,
@@ -297,6 +339,8 @@ mod tests {
             Event::HandOver,
             Event::RequestReplacement,
             Event::Cancel,
+            Event::MarkNeedsCorrection,
+            Event::Corrected,
         ]
     }
 
@@ -371,6 +415,45 @@ mod tests {
             (t.from, t.to, t.reason.as_str()),
             (S::Received, S::Unique, "checked")
         );
+    }
+
+    #[test]
+    fn a_record_needing_correction_never_reaches_the_queue_uncorrected() {
+        // From perlu_perbaikan only a correction, a duplicate link or a cancel lead out.
+        for e in all_events() {
+            let to = next_state(S::NeedsCorrection, &e);
+            match e {
+                Event::Corrected => assert_eq!(to, Ok(S::Received)),
+                Event::MarkDuplicate { .. } => assert_eq!(to, Ok(S::Duplicate)),
+                Event::Cancel => assert_eq!(to, Ok(S::Cancelled)),
+                _ => assert!(to.is_err(), "{e:?} from perlu_perbaikan"),
+            }
+        }
+        // Marking unique and queueing are refused: no way to the printer but a correction.
+        assert!(next_state(S::NeedsCorrection, &Event::MarkUnique).is_err());
+        assert!(next_state(S::NeedsCorrection, &Event::Enqueue).is_err());
+        // A record whose duplicate link is undone goes back to waiting for its correction.
+        assert_eq!(
+            next_state(S::Duplicate, &Event::MarkNeedsCorrection),
+            Ok(S::NeedsCorrection)
+        );
+        // A corrected record goes back through data ganda before it can be queued.
+        let s = next_state(S::NeedsCorrection, &Event::Corrected).expect("legal");
+        assert!(next_state(s, &Event::Enqueue).is_err());
+        for from in [S::Queued, S::Printing, S::Printed, S::Issued, S::Cancelled] {
+            assert!(
+                next_state(from, &Event::MarkNeedsCorrection).is_err(),
+                "{from}"
+            );
+        }
+        assert_eq!(S::NeedsCorrection.as_str(), "perlu_perbaikan");
+        // JSON says what the database says, for every state.
+        for s in S::ALL {
+            assert_eq!(
+                serde_json::to_string(&s).ok(),
+                Some(format!("\"{}\"", s.as_str()))
+            );
+        }
     }
 
     #[test]

@@ -289,7 +289,18 @@ pub enum ImportRow {
         /// The original bytes (kept so that a conflict with the registry can be quarantined).
         raw: Vec<u8>,
     },
-    /// A row for the quarantine.
+    /// A readable row with field problems: it enters the registry as it is, each problem kept,
+    /// and waits for a correction (or for data ganda to find it a duplicate) while a printed
+    /// field is not valid.
+    NeedsCorrection {
+        /// Line where the row starts.
+        line: u64,
+        /// The values as read (normalised where valid) and every problem.
+        draft: Draft,
+        /// The original bytes.
+        raw: Vec<u8>,
+    },
+    /// A row that cannot be read as a recording: for the quarantine.
     Rejected {
         /// Line where the row starts.
         line: u64,
@@ -355,6 +366,269 @@ pub struct Record {
     recorded_at_utc: String,
     /// Digest of the normalised content (see [`Record::content_hash`]); set by validation.
     content_hash: [u8; 32],
+}
+
+/// Whether a problem in this contract column keeps a record from being printed. The card
+/// follows the E-KTP: every field printed on it must be valid; `nama_ibu` is not printed (it
+/// only helps tell people apart) and `recording_site` is only a note, so neither blocks.
+/// `recorded_at` and `jenis_permohonan` are not printed either, but they steer which recording
+/// survives and whether a card replaces another, so they block too.
+pub fn blocks_printing(field: &str) -> bool {
+    !matches!(field, "nama_ibu" | "recording_site")
+}
+
+/// One problem of a readable row: what the quarantine used to say about the whole row, now
+/// kept per field with the field's original value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Machine-readable reason (the quarantine's codes).
+    pub code: ReasonCode,
+    /// The contract column at fault.
+    pub field: &'static str,
+    /// A sentence for the operator.
+    pub message: String,
+    /// The field as it arrived.
+    pub original: String,
+    /// Whether it keeps the record from being printed ([`blocks_printing`]).
+    pub blocking: bool,
+}
+
+impl Problem {
+    fn from_rejection(r: Rejection, original: &str) -> Problem {
+        let field = r.field.unwrap_or(COLUMNS[col::RECORDING_ID]);
+        Problem {
+            code: r.code,
+            field,
+            message: r.message,
+            original: original.to_string(),
+            blocking: blocks_printing(field),
+        }
+    }
+}
+
+/// A readable row that did not pass validation: its 22 values (normalised where valid, as
+/// they arrived — trimmed — where not) and every problem found, not only the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// Values in [`COLUMNS`] order; `fields[0]` is a valid `recording_id`.
+    pub fields: [String; 22],
+    /// Every problem, in column order.
+    pub problems: Vec<Problem>,
+    /// What was accepted with a note in the valid fields.
+    pub warnings: Vec<Warning>,
+    content_hash: [u8; 32],
+}
+
+impl Draft {
+    /// The enrollment's id (always valid: a row without one cannot be read as a recording).
+    pub fn recording_id(&self) -> &str {
+        &self.fields[col::RECORDING_ID]
+    }
+
+    /// Whether a problem keeps the record from being printed.
+    pub fn blocks_printing(&self) -> bool {
+        self.problems.iter().any(|p| p.blocking)
+    }
+
+    /// A digest of the values as stored (see [`Record::content_hash`]).
+    pub fn content_hash(&self) -> [u8; 32] {
+        self.content_hash
+    }
+
+    /// Check every field of a row that failed [`Record::validate`], collecting all problems.
+    /// `Err` when the row has no usable `recording_id` (it cannot be kept in the registry).
+    pub fn collect(fields: &[&str; 22]) -> Result<Draft, Rejection> {
+        use col::*;
+        let mut v = Validator {
+            fields,
+            warnings: Vec::new(),
+        };
+        let recording_id = v.text(RECORDING_ID, Charset::Id, MAX_ID)?;
+        let mut out: [String; 22] = std::array::from_fn(|i| fields[i].trim().to_string());
+        out[RECORDING_ID] = recording_id;
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut keep = |column: usize, r: Result<String, Rejection>, out: &mut [String; 22]| match r
+        {
+            Ok(value) => {
+                out[column] = value;
+                true
+            }
+            Err(e) => {
+                problems.push(Problem::from_rejection(e, fields[column]));
+                false
+            }
+        };
+        let nik = Nik::parse(fields[NIK].trim()).map_err(nik_rejection);
+        keep(NIK, nik.clone().map(|n| n.as_str().to_string()), &mut out);
+        let r = v.text(NAMA, Charset::Name, MAX_NAME);
+        keep(NAMA, r, &mut out);
+        let r = v.text(TEMPAT_LAHIR, Charset::Text, MAX_TEXT);
+        keep(TEMPAT_LAHIR, r, &mut out);
+        let dob = v.date(TANGGAL_LAHIR);
+        keep(TANGGAL_LAHIR, dob.clone().map(|d| d.to_string()), &mut out);
+        let sex = v.list(JENIS_KELAMIN, ListField::JenisKelamin);
+        keep(JENIS_KELAMIN, sex.clone().map(str::to_string), &mut out);
+        let r = v.list(GOLONGAN_DARAH, ListField::GolonganDarah);
+        keep(GOLONGAN_DARAH, r.map(str::to_string), &mut out);
+        let r = v.text(ALAMAT, Charset::Text, MAX_ADDRESS);
+        keep(ALAMAT, r, &mut out);
+        let r = v.rt_rw(RT);
+        keep(RT, r, &mut out);
+        let r = v.rt_rw(RW);
+        keep(RW, r, &mut out);
+        let kel_ok = {
+            let r = v.text(KELURAHAN, Charset::Text, MAX_TEXT);
+            keep(KELURAHAN, r, &mut out)
+        };
+        let kec_ok = {
+            let r = v.text(KECAMATAN, Charset::Text, MAX_TEXT);
+            keep(KECAMATAN, r, &mut out)
+        };
+        let r = v.text(KABUPATEN_KOTA, Charset::Text, MAX_TEXT);
+        keep(KABUPATEN_KOTA, r, &mut out);
+        let r = v.text(PROVINSI, Charset::Text, MAX_TEXT);
+        keep(PROVINSI, r, &mut out);
+        for (column, list) in [
+            (AGAMA, ListField::Agama),
+            (STATUS_PERKAWINAN, ListField::StatusPerkawinan),
+            (PEKERJAAN, ListField::Pekerjaan),
+            (KEWARGANEGARAAN, ListField::Kewarganegaraan),
+        ] {
+            let r = v.list(column, list);
+            keep(column, r.map(str::to_string), &mut out);
+        }
+        let r = v.text(NAMA_IBU, Charset::Name, MAX_NAME);
+        keep(NAMA_IBU, r, &mut out);
+        let recorded_raw = fields[RECORDED_AT].trim();
+        let recorded_at = OffsetDateTime::parse(recorded_raw, &Rfc3339).map_err(|_| {
+            Rejection::field(
+                ReasonCode::InvalidTimestamp,
+                RECORDED_AT,
+                format!(
+                    "{:?} is not ISO-8601 with an offset",
+                    truncate(recorded_raw, 40)
+                ),
+            )
+        });
+        keep(RECORDED_AT, recorded_at.clone().map(utc_text), &mut out);
+        let r = v.text(RECORDING_SITE, Charset::Text, MAX_TEXT);
+        keep(RECORDING_SITE, r, &mut out);
+        let r = match fields[JENIS_PERMOHONAN].trim() {
+            "BARU" => Ok(JenisPermohonan::Baru.as_str().to_string()),
+            "PENGGANTIAN" => Ok(JenisPermohonan::Penggantian.as_str().to_string()),
+            other => Err(Rejection::field(
+                ReasonCode::InvalidValue,
+                JENIS_PERMOHONAN,
+                format!("{:?} is neither BARU nor PENGGANTIAN", truncate(other, 40)),
+            )),
+        };
+        keep(JENIS_PERMOHONAN, r, &mut out);
+        if let (Ok(dob), Ok(recorded_at)) = (&dob, &recorded_at)
+            && (dob.year() < 1900 || *dob > recorded_at.date())
+        {
+            keep(
+                TANGGAL_LAHIR,
+                Err(Rejection::field(
+                    ReasonCode::ImplausibleDate,
+                    TANGGAL_LAHIR,
+                    format!("born {dob}, recorded {}", recorded_at.date()),
+                )),
+                &mut out,
+            );
+        }
+        if kel_ok
+            && kec_ok
+            && let Some(false) =
+                crate::regions::regions().palembang_kelurahan_in(&out[KECAMATAN], &out[KELURAHAN])
+        {
+            let msg = format!(
+                "{} is not a kelurahan of kecamatan {}",
+                out[KELURAHAN], out[KECAMATAN]
+            );
+            keep(
+                KELURAHAN,
+                Err(Rejection::field(
+                    ReasonCode::UnknownKelurahan,
+                    KELURAHAN,
+                    msg,
+                )),
+                &mut out,
+            );
+        }
+        if let (Ok(nik), Ok(dob), Ok(sex)) = (&nik, &dob, &sex) {
+            let sex = if *sex == "PEREMPUAN" {
+                Sex::Perempuan
+            } else {
+                Sex::LakiLaki
+            };
+            for w in nik.check_against(*dob, sex) {
+                v.warnings.push(match w {
+                    NikWarning::BirthDateMismatch => Warning::NikBirthDateMismatch,
+                    NikWarning::SexMismatch => Warning::NikSexMismatch,
+                });
+            }
+        }
+        problems.sort_by_key(|p| COLUMNS.iter().position(|c| *c == p.field));
+        let content_hash = hash_fields(out.each_ref().map(String::as_str));
+        Ok(Draft {
+            fields: out,
+            problems,
+            warnings: v.warnings,
+            content_hash,
+        })
+    }
+}
+
+/// What a row of the contract is: a valid record, a readable recording with problems, or
+/// something that cannot be read as a recording.
+#[derive(Debug)]
+// As for ImportRow: nearly every row is valid.
+#[allow(clippy::large_enum_variant)]
+pub enum Checked {
+    /// Every field valid.
+    Valid(Record),
+    /// Readable, with problems kept per field.
+    NeedsCorrection(Draft),
+    /// No usable `recording_id`.
+    Unreadable(Rejection),
+}
+
+impl Record {
+    /// Validate a row, and when it fails, collect every problem of the readable recording
+    /// (the fast path for a valid row is [`Record::validate`] alone).
+    pub fn check(fields: &[&str; 22]) -> Checked {
+        match Record::validate(fields) {
+            Ok(r) => Checked::Valid(r),
+            Err(first) => match Draft::collect(fields) {
+                Ok(d) if !d.problems.is_empty() => Checked::NeedsCorrection(d),
+                Ok(_) => Checked::Unreadable(first),
+                Err(r) => Checked::Unreadable(r),
+            },
+        }
+    }
+
+    /// The normalised values in [`COLUMNS`] order, as stored.
+    pub fn normalised_fields(&self) -> [String; 22] {
+        self.with_fields(|f| f.map(str::to_string))
+    }
+}
+
+fn utc_text(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_default()
+}
+
+fn hash_fields(fields: [&str; 22]) -> [u8; 32] {
+    // One contiguous buffer: blake3 is fast on a few hundred bytes, slow on 44 tiny updates.
+    let mut buf = Vec::with_capacity(512);
+    for f in fields {
+        buf.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        buf.extend_from_slice(f.as_bytes());
+    }
+    *blake3::hash(&buf).as_bytes()
 }
 
 /// Longest accepted values (characters).
@@ -607,12 +881,7 @@ impl Record {
                 NikWarning::SexMismatch => Warning::NikSexMismatch,
             });
         }
-        let utc = recorded_at.to_offset(time::UtcOffset::UTC);
-        let recorded_at_utc = utc
-            .format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-            ))
-            .unwrap_or_default();
+        let recorded_at_utc = utc_text(recorded_at);
         let mut record = Record {
             recording_id,
             nik,
@@ -687,15 +956,7 @@ impl Record {
     }
 
     fn compute_hash(&self) -> [u8; 32] {
-        // One contiguous buffer: blake3 is fast on a few hundred bytes, slow on 44 tiny updates.
-        self.with_fields(|fields| {
-            let mut buf = Vec::with_capacity(512);
-            for f in fields {
-                buf.extend_from_slice(&(f.len() as u32).to_le_bytes());
-                buf.extend_from_slice(f.as_bytes());
-            }
-            *blake3::hash(&buf).as_bytes()
-        })
+        self.with_fields(hash_fields)
     }
 }
 
@@ -828,6 +1089,76 @@ mod tests {
             ReasonCode::UnknownKelurahan
         );
         assert_eq!(code(with(col::RT, "12345")), ReasonCode::InvalidRtRw);
+    }
+
+    fn draft(fields: [&str; 22]) -> Draft {
+        match Record::check(&fields) {
+            Checked::NeedsCorrection(d) => d,
+            other => panic!("expected a draft, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_readable_row_with_problems_keeps_every_problem_and_its_values() {
+        let mut f = with(col::NAMA, "RAF1 PRATAMA");
+        f[col::NIK] = "1671013208900001"; // day 32: impossible date
+        f[col::PEKERJAAN] = "";
+        f[col::NAMA_IBU] = "";
+        f[col::RT] = "3";
+        let d = draft(f);
+        let found: Vec<(&str, ReasonCode, bool)> = d
+            .problems
+            .iter()
+            .map(|p| (p.field, p.code, p.blocking))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("nik", ReasonCode::NikInvalidDate, true),
+                ("nama", ReasonCode::InvalidCharacters, true),
+                ("pekerjaan", ReasonCode::EmptyField, true),
+                ("nama_ibu", ReasonCode::EmptyField, false),
+            ]
+        );
+        assert_eq!(d.problems[1].original, "RAF1 PRATAMA");
+        // Valid fields are normalised as for a record, invalid ones kept as they came.
+        assert_eq!(d.fields[col::RT], "003");
+        assert_eq!(d.fields[col::NAMA], "RAF1 PRATAMA");
+        assert_eq!(d.recording_id(), "PLG00000001");
+        assert!(d.blocks_printing());
+    }
+
+    #[test]
+    fn only_a_missing_mothers_name_does_not_block_printing() {
+        let d = draft(with(col::NAMA_IBU, ""));
+        assert_eq!(d.problems.len(), 1);
+        assert!(!d.blocks_printing());
+        assert!(!blocks_printing("nama_ibu"));
+        assert!(blocks_printing("nama") && blocks_printing("nik"));
+    }
+
+    #[test]
+    fn a_row_without_a_usable_recording_id_cannot_be_read() {
+        for bad in ["", "A B", "<x>"] {
+            let mut f = with(col::RECORDING_ID, bad);
+            f[col::NAMA] = "D1MAS";
+            assert!(
+                matches!(Record::check(&f), Checked::Unreadable(_)),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(Record::check(&GOOD), Checked::Valid(_)));
+    }
+
+    #[test]
+    fn cross_field_problems_are_found_with_the_others() {
+        let mut f = with(col::TANGGAL_LAHIR, "2020-01-01");
+        f[col::KECAMATAN] = "PLAJU";
+        let codes: Vec<ReasonCode> = draft(f).problems.iter().map(|p| p.code).collect();
+        assert_eq!(
+            codes,
+            vec![ReasonCode::ImplausibleDate, ReasonCode::UnknownKelurahan]
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct GenConfig {
     pub duplicate_share: f64,
     /// Share of rows with a deliberate defect (for quarantine demos); 0 by default.
     pub bad_share: f64,
+    /// Make the recording desk's mistakes with the shares an office's backlog shows (see
+    /// [`OFFICE_ERRORS`]): the rows then look like the office's, not like a clean export.
+    pub office_errors: bool,
 }
 
 impl GenConfig {
@@ -65,6 +68,7 @@ impl Default for GenConfig {
             seed: 2015,
             duplicate_share: 0.4,
             bad_share: 0.0,
+            office_errors: false,
         }
     }
 }
@@ -105,6 +109,142 @@ pub struct GenSummary {
     pub duplicates: u64,
     /// Rows with a deliberate defect.
     pub bad_rows: u64,
+    /// Rows with at least one office error (`GenConfig::office_errors`) that validation
+    /// does not pass (they enter the registry needing correction).
+    pub needs_correction_rows: u64,
+}
+
+/// A mistake made at the recording desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OfficeError {
+    /// The mother's name left empty (the card does not print it).
+    EmptyMother,
+    /// A digit typed for the letter it looks like in a name (RAF1, 8ERNARDUS, S0EARTINI).
+    DigitForLetter,
+    /// A key next to the right one in a name (valid, but another spelling).
+    KeyboardNeighbour,
+    /// A NIK typo that makes an impossible date.
+    NikImpossibleDate,
+    /// A NIK typo that makes an unknown region.
+    NikUnknownRegion,
+    /// The occupation left empty.
+    EmptyOccupation,
+    /// The birthplace left empty.
+    EmptyBirthplace,
+    /// A title written into the name (H., HJ.; valid).
+    Title,
+    /// An old or variant spelling of the name (valid).
+    OldSpelling,
+}
+
+/// Each office error with the share of rows it hits, independently, as measured on an
+/// office's backlog (issue 12: empty mother 3.8 %, digit for a letter 1.7 %, NIK typos 2.1 %,
+/// empty occupation or birthplace) — about 9 % of rows need a correction. Re-recording after
+/// moving with a new NIK is a kind of duplicate ([`DuplicateKind::MovedIn`]).
+/// (The spellings come first, so that the mistakes that break validation are not undone.)
+pub const OFFICE_ERRORS: [(OfficeError, f64); 9] = [
+    (OfficeError::Title, 0.02),
+    (OfficeError::OldSpelling, 0.02),
+    (OfficeError::KeyboardNeighbour, 0.012),
+    (OfficeError::EmptyMother, 0.038),
+    (OfficeError::DigitForLetter, 0.017),
+    (OfficeError::NikImpossibleDate, 0.011),
+    (OfficeError::NikUnknownRegion, 0.010),
+    (OfficeError::EmptyOccupation, 0.008),
+    (OfficeError::EmptyBirthplace, 0.006),
+];
+
+/// The key next to each letter on a QWERTY keyboard (one of them).
+fn neighbour(c: u8) -> u8 {
+    const ROWS: [&[u8]; 3] = [b"QWERTYUIOP", b"ASDFGHJKL", b"ZXCVBNM"];
+    for row in ROWS {
+        if let Some(i) = row.iter().position(|&k| k == c) {
+            return if i + 1 < row.len() {
+                row[i + 1]
+            } else {
+                row[i - 1]
+            };
+        }
+    }
+    c
+}
+
+/// Apply the office errors to one row; returns whether the row no longer validates.
+fn office_errors(rng: &mut ChaCha8Rng, f: &mut [String; 22]) -> bool {
+    let mut invalid = false;
+    for (kind, share) in OFFICE_ERRORS {
+        if !rng.random_bool(share) {
+            continue;
+        }
+        match kind {
+            OfficeError::EmptyMother => {
+                f[18].clear();
+                invalid = true;
+            }
+            OfficeError::DigitForLetter => {
+                const LOOKS: [(u8, u8); 8] = [
+                    (b'I', b'1'),
+                    (b'O', b'0'),
+                    (b'B', b'8'),
+                    (b'S', b'5'),
+                    (b'E', b'3'),
+                    (b'A', b'4'),
+                    (b'G', b'6'),
+                    (b'T', b'7'),
+                ];
+                let mut b = f[2].clone().into_bytes();
+                let spots: Vec<(usize, u8)> = b
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, c)| LOOKS.iter().find(|(l, _)| l == c).map(|(_, d)| (i, *d)))
+                    .collect();
+                if !spots.is_empty() {
+                    let (i, d) = spots[rng.random_range(0..spots.len())];
+                    b[i] = d;
+                    f[2] = String::from_utf8(b).unwrap_or_default();
+                    invalid = true;
+                }
+            }
+            OfficeError::KeyboardNeighbour => {
+                let mut b = f[2].clone().into_bytes();
+                let letters: Vec<usize> = (1..b.len())
+                    .filter(|&i| b[i].is_ascii_uppercase())
+                    .collect();
+                if !letters.is_empty() {
+                    let i = letters[rng.random_range(0..letters.len())];
+                    b[i] = neighbour(b[i]);
+                    f[2] = String::from_utf8(b).unwrap_or_default();
+                }
+            }
+            OfficeError::NikImpossibleDate => {
+                // The day's tens digit: 9x is no day, for a man or a woman.
+                f[1].replace_range(6..7, "9");
+                invalid = true;
+            }
+            OfficeError::NikUnknownRegion => {
+                // Kabupaten/kota 99 exists in no province (a kecamatan is only checked for
+                // Palembang, and a moved-in resident's old NIK may be from elsewhere).
+                f[1].replace_range(2..4, "99");
+                invalid = true;
+            }
+            OfficeError::EmptyOccupation => {
+                f[16].clear();
+                invalid = true;
+            }
+            OfficeError::EmptyBirthplace => {
+                f[3].clear();
+                invalid = true;
+            }
+            OfficeError::Title => {
+                let title = if f[5] == "PEREMPUAN" { "HJ." } else { "H." };
+                if !f[2].starts_with(title) && f[2].len() + title.len() < 78 {
+                    f[2] = format!("{title} {}", f[2]);
+                }
+            }
+            OfficeError::OldSpelling => f[2] = respell(rng, &f[2]),
+        }
+    }
+    invalid
 }
 
 /// Generation failed.
@@ -551,6 +691,7 @@ struct Row {
     recording_id: String,
     person_id: u64,
     fields: [String; 22],
+    needs_correction: bool,
 }
 
 fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
@@ -664,6 +805,8 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
         site,
         p.permohonan.to_string(),
     ];
+    let needs_correction =
+        cfg.office_errors && office_errors(&mut rng_for(cfg.seed, 5, k), &mut fields);
     if cfg.bad_share > 0.0 {
         let mut rng = rng_for(cfg.seed, 4, k);
         if rng.random_bool(cfg.bad_share.clamp(0.0, 1.0)) {
@@ -674,6 +817,7 @@ fn row_for(cfg: &GenConfig, layout: &Layout, k: u64) -> Row {
         recording_id,
         person_id,
         fields,
+        needs_correction,
     }
 }
 
@@ -737,33 +881,36 @@ pub fn generate(
     let chunks = cfg.rows.div_ceil(ROWS_PER_CHUNK);
     let mut written = 0;
     let mut bad_rows = 0;
+    let mut needs_correction_rows = 0;
     // A few chunks at a time in parallel keeps memory bounded at any size.
     let wave = (rayon::current_num_threads() as u64 * 4).max(1);
     for first in (0..chunks).step_by(wave as usize) {
-        let outputs: Vec<(Vec<u8>, Vec<u8>, u64)> = (first..(first + wave).min(chunks))
+        let outputs: Vec<(Vec<u8>, Vec<u8>, u64, u64)> = (first..(first + wave).min(chunks))
             .into_par_iter()
             .map(|c| {
                 let mut rec = csv::WriterBuilder::new()
                     .has_headers(false)
                     .from_writer(Vec::with_capacity(1 << 20));
                 let mut tru = Vec::with_capacity(1 << 16);
-                let mut bad = 0;
+                let (mut bad, mut needs_correction) = (0, 0);
                 for k in c * ROWS_PER_CHUNK..((c + 1) * ROWS_PER_CHUNK).min(cfg.rows) {
                     let row = row_for(cfg, &layout, k);
                     bad += u64::from(is_bad(cfg, k));
+                    needs_correction += u64::from(row.needs_correction);
                     rec.write_record(&row.fields).map_err(io::Error::other)?;
                     writeln!(tru, "{},P{:09}", row.recording_id, row.person_id)?;
                 }
                 let rec = rec
                     .into_inner()
                     .map_err(|e| io::Error::other(e.to_string()))?;
-                Ok::<_, io::Error>((rec, tru, bad))
+                Ok::<_, io::Error>((rec, tru, bad, needs_correction))
             })
             .collect::<Result<_, _>>()?;
-        for (rec, tru, bad) in outputs {
+        for (rec, tru, bad, nc) in outputs {
             recordings.write_all(&rec)?;
             truth.write_all(&tru)?;
             bad_rows += bad;
+            needs_correction_rows += nc;
         }
         written = ((first + wave) * ROWS_PER_CHUNK).min(cfg.rows);
         progress(written);
@@ -775,6 +922,7 @@ pub fn generate(
         persons,
         duplicates,
         bad_rows,
+        needs_correction_rows,
     })
 }
 
@@ -867,6 +1015,43 @@ mod tests {
         }
         assert!(same_nik > 4_000, "{same_nik}");
         assert!(moved > 1_000, "{moved}");
+    }
+
+    #[test]
+    fn office_errors_make_about_nine_percent_of_rows_need_correction_and_none_unreadable() {
+        use cetak_domain::record::Checked;
+        let cfg = GenConfig {
+            rows: 20_000,
+            office_errors: true,
+            ..GenConfig::default()
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let summary = generate(&cfg, &mut a, &mut b, &mut |_| {}).expect("generate");
+        let (rows, _) = gen_rows(&cfg);
+        let (mut needs, mut no_mother, mut digit, mut nik, mut titled) = (0, 0, 0, 0, 0);
+        for row in &rows {
+            let fields: [&str; 22] = std::array::from_fn(|i| row[i].as_str());
+            match Record::check(&fields) {
+                Checked::Valid(_) => {}
+                Checked::NeedsCorrection(d) => {
+                    needs += 1;
+                    no_mother += usize::from(d.problems.iter().any(|p| p.field == "nama_ibu"));
+                    digit += usize::from(row[2].bytes().any(|c| c.is_ascii_digit()));
+                    nik += usize::from(d.problems.iter().any(|p| p.field == "nik"));
+                }
+                Checked::Unreadable(r) => panic!("{r}: {row:?}"),
+            }
+            titled += usize::from(row[2].starts_with("H.") || row[2].starts_with("HJ."));
+        }
+        let share = |n: usize| n as f64 / rows.len() as f64;
+        assert_eq!(needs as u64, summary.needs_correction_rows);
+        assert!((0.08..0.11).contains(&share(needs)), "{needs}");
+        assert!((0.03..0.046).contains(&share(no_mother)), "{no_mother}");
+        assert!((0.012..0.022).contains(&share(digit)), "{digit}");
+        assert!((0.016..0.026).contains(&share(nik)), "{nik}");
+        assert!(titled > 200, "{titled}");
+        // Off by default: every row valid (every_generated_row_passes_validation).
+        assert!(!GenConfig::default().office_errors);
     }
 
     #[test]

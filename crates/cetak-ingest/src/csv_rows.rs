@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use cetak_domain::record::Record;
+use cetak_domain::record::{Checked, Record};
 use csv_core::{ReadRecordResult, Reader as CoreReader};
 
 use crate::{
@@ -246,13 +246,18 @@ impl<R: Read> CsvRows<R> {
             // Field ends fall between fields, so they are character boundaries.
             fields[i] = text.get(bounds[m].0..bounds[m].1).unwrap_or_default();
         }
-        match Record::validate(&fields) {
-            Ok(record) => Item::Valid {
+        match Record::check(&fields) {
+            Checked::Valid(record) => Item::Valid {
                 line: p.line,
                 record,
                 raw: p.raw,
             },
-            Err(rejection) => rejected(p.line, &p.raw, p.raw_len, rejection),
+            Checked::NeedsCorrection(draft) => Item::NeedsCorrection {
+                line: p.line,
+                draft,
+                raw: p.raw,
+            },
+            Checked::Unreadable(rejection) => rejected(p.line, &p.raw, p.raw_len, rejection),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use cetak_domain::record::{COLUMNS, Record};
+use cetak_domain::record::{COLUMNS, Checked, Record};
 use serde_json::Value;
 
 use crate::{
@@ -118,13 +118,18 @@ impl<R: Read> NdjsonRows<R> {
                 format!("key {:?} is missing", COLUMNS[i]),
             );
         }
-        match Record::validate(&fields) {
-            Ok(record) => Item::Valid {
+        match Record::check(&fields) {
+            Checked::Valid(record) => Item::Valid {
                 line,
                 record,
                 raw: raw.to_vec(),
             },
-            Err(rejection) => rejected(line, raw, raw_len, rejection),
+            Checked::NeedsCorrection(draft) => Item::NeedsCorrection {
+                line,
+                draft,
+                raw: raw.to_vec(),
+            },
+            Checked::Unreadable(rejection) => rejected(line, raw, raw_len, rejection),
         }
     }
 }

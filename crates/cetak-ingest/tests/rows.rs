@@ -41,6 +41,20 @@ fn codes(items: &[Item]) -> Vec<Option<ReasonCode>> {
         .map(|i| match i {
             Item::Valid { .. } => None,
             Item::Rejected { rejection, .. } => Some(rejection.code),
+            Item::NeedsCorrection { draft, .. } => Some(draft.problems[0].code),
+        })
+        .collect()
+}
+
+/// `q` for a row for the quarantine, `c` for one that enters the registry needing
+/// correction, `v` for a valid one.
+fn kinds(items: &[Item]) -> String {
+    items
+        .iter()
+        .map(|i| match i {
+            Item::Valid { .. } => 'v',
+            Item::NeedsCorrection { .. } => 'c',
+            Item::Rejected { .. } => 'q',
         })
         .collect()
 }
@@ -52,7 +66,9 @@ fn good_rows_come_out_valid_with_their_lines() {
     let lines: Vec<u64> = items
         .iter()
         .map(|i| match i {
-            Item::Valid { line, .. } | Item::Rejected { line, .. } => *line,
+            Item::Valid { line, .. }
+            | Item::Rejected { line, .. }
+            | Item::NeedsCorrection { line, .. } => *line,
         })
         .collect();
     assert_eq!(lines, vec![2, 3]);
@@ -237,6 +253,50 @@ fn field_level_problems_carry_their_codes() {
             Some(ReasonCode::InvalidCharacters),
         ]
     );
+}
+
+#[test]
+fn only_unreadable_rows_are_quarantined_readable_ones_need_correction() {
+    let items = read(
+        csv(&[
+            header(),
+            row_with("A", 2, "RAF1"),
+            row_with("B", 18, ""),
+            row_with("C", 1, "1671013208900001"),
+            row_with("", 2, "D1MAS"),
+            row_with("E F", 2, "S0EARTINI"),
+            "X,1,2".into(),
+            row("G"),
+        ]),
+        Format::Csv,
+    )
+    .expect("readable");
+    // A digit in a name, an empty mother's name, an impossible NIK date: readable recordings.
+    // No recording_id, or a wrong field count: nothing to keep in a registry.
+    assert_eq!(kinds(&items), "cccqqqv");
+    match &items[0] {
+        Item::NeedsCorrection { draft, raw, line } => {
+            assert_eq!(draft.recording_id(), "A");
+            assert_eq!(draft.problems[0].field, "nama");
+            assert_eq!(draft.problems[0].original, "RAF1");
+            assert!(draft.blocks_printing());
+            assert_eq!(raw, row_with("A", 2, "RAF1").as_bytes());
+            assert_eq!(*line, 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    match &items[1] {
+        Item::NeedsCorrection { draft, .. } => assert!(!draft.blocks_printing()),
+        other => panic!("{other:?}"),
+    }
+    // NDJSON: the same rule; a shape problem is still quarantine.
+    let bad_name = json_row("H").replace("SITI AMINAH", "S1TI AMINAH");
+    let items = read(
+        [bad_name, "[1]".to_string()].join("\n").into_bytes(),
+        Format::Ndjson,
+    )
+    .expect("readable");
+    assert_eq!(kinds(&items), "cq");
 }
 
 fn json_row(id: &str) -> String {

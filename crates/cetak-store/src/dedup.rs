@@ -27,6 +27,12 @@ pub struct DedupSummary {
     pub review_pairs: u64,
     /// State changes written (each with its audit entry).
     pub transitions: u64,
+    /// Recordings with a printed field that is not valid and no clean recording of their
+    /// person: they wait in `perlu_perbaikan` for a correction (`cetak correct list`).
+    pub needs_correction: u64,
+    /// Of `auto_linked`: recordings needing correction resolved as a duplicate of a clean
+    /// recording of the same person (nobody has to correct them).
+    pub resolved_without_correction: u64,
 }
 
 /// A pair for the review pages and commands.
@@ -59,6 +65,8 @@ pub struct Stored {
     pub duplicate_of: Option<String>,
     /// The record's row.
     pub row: i64,
+    /// A printed field is not valid: it can be linked as a duplicate, never marked unique.
+    pub blocked: bool,
 }
 
 const HAS_CARD: [RecordState; 3] = [
@@ -73,7 +81,7 @@ impl Store {
     pub fn dedup_input(&self) -> Result<(Vec<Recording>, Vec<Stored>, Vec<Decision>)> {
         let mut stmt = self.conn.prepare(
             "SELECT recording_id, nik, nama, tanggal_lahir, jenis_kelamin, tempat_lahir, nama_ibu, alamat,
-                    kecamatan, kelurahan, recorded_at, state, duplicate_of, id
+                    kecamatan, kelurahan, recorded_at, state, duplicate_of, id, blocked
              FROM records WHERE state != 'cancelled' ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -84,6 +92,9 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("state {state_s:?}")))?;
             let kecamatan: String = r.get(8)?;
             let kelurahan: String = r.get(9)?;
+            // Held for correction: blocked, and (should the two ever disagree) still in
+            // perlu_perbaikan, which only a correction leaves.
+            let blocked = r.get::<_, bool>(14)? || state == RecordState::NeedsCorrection;
             recs.push(Recording {
                 id: r.get(0)?,
                 nik: r.get(1)?,
@@ -98,11 +109,13 @@ impl Store {
                     .unwrap_or(kelurahan),
                 recorded_at: r.get(10)?,
                 has_card: HAS_CARD.contains(&state),
+                needs_correction: blocked,
             });
             states.push(Stored {
                 state,
                 duplicate_of: r.get(12)?,
                 row: r.get(13)?,
+                blocked,
             });
         }
         let mut stmt = self
@@ -142,6 +155,49 @@ impl Store {
             let (rec, state) = (&recs[i], states[i].state);
             if HAS_CARD.contains(&state) {
                 s.with_card += 1;
+                continue;
+            }
+            // A recording with a printed field that is not valid is resolved only as the
+            // duplicate of another recording; otherwise it waits for its correction (its
+            // unclear pairs still go to the supervisor, who may link it).
+            if states[i].blocked {
+                let event = match outcome {
+                    Outcome::Duplicate { survivor } => {
+                        s.auto_linked += 1;
+                        s.resolved_without_correction += 1;
+                        let survivor = &recs[*survivor as usize].id;
+                        let current = states[i].duplicate_of.as_deref();
+                        (state != RecordState::Duplicate || current != Some(survivor.as_str()))
+                            .then(|| {
+                                (
+                                    Event::MarkDuplicate {
+                                        survivor: survivor.clone(),
+                                    },
+                                    format!(
+                                        "needs correction, but is another recording of the person of {survivor}, which is kept"
+                                    ),
+                                )
+                            })
+                    }
+                    Outcome::Unique | Outcome::AwaitingDecision => {
+                        s.needs_correction += 1;
+                        (state != RecordState::NeedsCorrection).then(|| {
+                            (
+                                Event::MarkNeedsCorrection,
+                                "a printed field needs correction and no clean recording of this person was found"
+                                    .to_string(),
+                            )
+                        })
+                    }
+                };
+                if let Some((event, reason)) = event {
+                    let target = Target {
+                        recording_id: &rec.id,
+                        row: Some(states[i].row),
+                    };
+                    apply_from(&tx, &mut chain, target, state, event, actor, at, &reason)?;
+                    s.transitions += 1;
+                }
                 continue;
             }
             let event =
@@ -242,15 +298,26 @@ impl Store {
         Ok(s)
     }
 
-    /// Pairs of the latest run: `review` pairs still open by default, or every pair.
+    /// Pairs of the latest run: `review` pairs still open by default — those holding back a
+    /// card first (a recording of the pair awaits the decision), then the resident who has
+    /// waited longest (the pair's earliest recording), then the most likely — or every pair,
+    /// decided ones included, most likely first.
     pub fn dedup_pairs(&self, only_open_reviews: bool, limit: u32) -> Result<Vec<PairView>> {
-        let sql = format!(
+        let sql = if only_open_reviews {
             "SELECT p.id, p.a, p.b, p.kind, p.probability, p.evidence, p.why, d.same, d.reason, d.actor
              FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b
-             {} ORDER BY p.probability DESC, p.id LIMIT ?1",
-            if only_open_reviews { "WHERE p.kind = 'review' AND d.a IS NULL" } else { "" }
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
+               LEFT JOIN records ra ON ra.recording_id = p.a
+               LEFT JOIN records rb ON rb.recording_id = p.b
+             WHERE p.kind = 'review' AND d.a IS NULL
+             ORDER BY (coalesce(ra.state, '') = 'awaiting_decision' OR coalesce(rb.state, '') = 'awaiting_decision') DESC,
+               min(coalesce(ra.recorded_at, ''), coalesce(rb.recorded_at, '')), p.probability DESC, p.id
+             LIMIT ?1"
+        } else {
+            "SELECT p.id, p.a, p.b, p.kind, p.probability, p.evidence, p.why, d.same, d.reason, d.actor
+             FROM dedup_pairs p LEFT JOIN dedup_decisions d ON d.a = p.a AND d.b = p.b
+             ORDER BY p.probability DESC, p.id LIMIT ?1"
+        };
+        let mut stmt = self.conn.prepare(sql)?;
         let rows = stmt.query_map([limit], pair_view)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -364,6 +431,82 @@ impl Store {
             .optional()?)
     }
 
+    /// Open review pairs grouped by their evidence pattern (each field's level and why the
+    /// pair waits), largest group first, each with up to `sample` pairs to look at: pairs of
+    /// one pattern are one question, so a supervisor can answer it once
+    /// ([`Store::decide_pair_group`]).
+    pub fn dedup_pair_groups(&self, sample: usize) -> Result<Vec<PairGroup>> {
+        let open = self.dedup_pairs(true, u32::MAX)?;
+        let mut groups: Vec<PairGroup> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        for p in open {
+            let key = pattern_of(&p);
+            let at = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push(PairGroup {
+                    pattern: key,
+                    why: p.why.clone(),
+                    pairs: 0,
+                    min_probability: p.probability,
+                    max_probability: p.probability,
+                    sample: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            let g = &mut groups[at];
+            g.pairs += 1;
+            g.min_probability = g.min_probability.min(p.probability);
+            g.max_probability = g.max_probability.max(p.probability);
+            if g.sample.len() < sample {
+                g.sample.push(p);
+            }
+        }
+        groups.sort_by(|a, b| b.pairs.cmp(&a.pairs).then(a.pattern.cmp(&b.pattern)));
+        Ok(groups)
+    }
+
+    /// Decide every open review pair of one evidence pattern at once (after looking at a
+    /// sample): one audited decision per pair, in one transaction, each naming the group.
+    /// Returns the pairs decided.
+    pub fn decide_pair_group(
+        &mut self,
+        pattern: &str,
+        same: bool,
+        reason: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<u64> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Transition(
+                cetak_domain::lifecycle::TransitionError::NoReason,
+            ));
+        }
+        let pairs: Vec<PairView> = self
+            .dedup_pairs(true, u32::MAX)?
+            .into_iter()
+            .filter(|p| pattern_of(p) == pattern)
+            .collect();
+        if pairs.is_empty() {
+            return Err(StoreError::Refused(format!(
+                "no open review pair has the evidence pattern {pattern:?}"
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut chain = audit::Chain::load(&tx)?;
+        let reason = format!("{} (group decision: {pattern})", reason.trim());
+        let action = if same {
+            "decide_same_person"
+        } else {
+            "decide_different_people"
+        };
+        for pair in &pairs {
+            record_decision(&tx, &mut chain, pair, same, &reason, action, actor, at)?;
+        }
+        tx.commit()?;
+        Ok(pairs.len() as u64)
+    }
+
     /// Record a supervisor's decision about a pair awaiting review (audited; never asked
     /// again; a "different people" decision is never overridden by a later run). A pair the
     /// engine linked automatically is refused: overruling a link is its own, deliberate act
@@ -432,24 +575,16 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let at_s = rfc3339(at);
-        let seq = audit::append(
+        let mut chain = audit::Chain::load(&tx)?;
+        record_decision(
             &tx,
-            &AuditEntry {
-                seq: 0,
-                at: at_s.clone(),
-                actor: actor.0.clone(),
-                action: action.into(),
-                subject: format!("{} {}", pair.a, pair.b),
-                reason: reason.trim().into(),
-                detail: serde_json::json!({ "pair": id, "kind": pair.kind, "probability": pair.probability, "evidence": pair.evidence }).to_string(),
-            },
-        )?;
-        tx.execute(
-            "INSERT INTO dedup_decisions (a, b, same, reason, actor, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (a, b) DO UPDATE SET same = excluded.same, reason = excluded.reason, actor = excluded.actor,
-               at = excluded.at, audit_seq = excluded.audit_seq",
-            params![pair.a, pair.b, same, reason.trim(), actor.0, at_s, seq as i64],
+            &mut chain,
+            pair,
+            same,
+            reason.trim(),
+            action,
+            actor,
+            at,
         )?;
         tx.commit()?;
         self.dedup_pair(id)?
@@ -472,6 +607,76 @@ impl Store {
         }
         Ok(n)
     }
+}
+
+/// Open review pairs that share an evidence pattern: one question for a supervisor.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairGroup {
+    /// Each field's level and why the pairs wait, e.g.
+    /// `nama=fuzzy tanggal_lahir=exact … | the evidence is not conclusive either way`.
+    pub pattern: String,
+    /// Why they wait.
+    pub why: Option<String>,
+    /// Open pairs in the group.
+    pub pairs: u64,
+    /// Lowest match probability in the group.
+    pub min_probability: f64,
+    /// Highest.
+    pub max_probability: f64,
+    /// A few pairs to look at before deciding the group.
+    pub sample: Vec<PairView>,
+}
+
+/// The evidence pattern of a pair (see [`PairGroup::pattern`]).
+fn pattern_of(p: &PairView) -> String {
+    let levels: Vec<String> = p
+        .evidence
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}={}",
+                e["field"].as_str().unwrap_or("?"),
+                e["level"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    format!("{} | {}", levels.join(" "), p.why.as_deref().unwrap_or(""))
+}
+
+/// Write one decision with its audit entry inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+fn record_decision(
+    tx: &rusqlite::Transaction<'_>,
+    chain: &mut audit::Chain,
+    pair: &PairView,
+    same: bool,
+    reason: &str,
+    action: &str,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let at_s = rfc3339(at);
+    let seq = chain.append(
+        tx,
+        &AuditEntry {
+            seq: 0,
+            at: at_s.clone(),
+            actor: actor.0.clone(),
+            action: action.into(),
+            subject: format!("{} {}", pair.a, pair.b),
+            reason: reason.into(),
+            detail: serde_json::json!({ "pair": pair.id, "kind": pair.kind, "probability": pair.probability, "evidence": pair.evidence }).to_string(),
+        },
+    )?;
+    tx.prepare_cached(
+        "INSERT INTO dedup_decisions (a, b, same, reason, actor, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (a, b) DO UPDATE SET same = excluded.same, reason = excluded.reason, actor = excluded.actor,
+           at = excluded.at, audit_seq = excluded.audit_seq",
+    )?
+    .execute(params![pair.a, pair.b, same, reason, actor.0, at_s, seq as i64])?;
+    Ok(())
 }
 
 fn pair_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<PairView> {

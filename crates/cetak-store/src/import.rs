@@ -21,6 +21,11 @@ pub struct BatchOutcome {
     pub already_present: u64,
     /// Of `quarantined`: a known `recording_id` with different content.
     pub conflicts: u64,
+    /// Of `imported`: rows that entered the registry with problems (kept per field).
+    pub needs_correction: u64,
+    /// Of `needs_correction`: rows with a printed field that is not valid, held in
+    /// `perlu_perbaikan` until corrected or found a duplicate.
+    pub held_for_correction: u64,
 }
 
 impl std::ops::AddAssign for BatchOutcome {
@@ -29,6 +34,8 @@ impl std::ops::AddAssign for BatchOutcome {
         self.quarantined += o.quarantined;
         self.already_present += o.already_present;
         self.conflicts += o.conflicts;
+        self.needs_correction += o.needs_correction;
+        self.held_for_correction += o.held_for_correction;
     }
 }
 
@@ -63,6 +70,22 @@ const INSERT_RECORD: &str = "INSERT INTO records (
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
     ?21, ?22, ?23, ?24, 'received', ?25, ?26)
   ON CONFLICT (recording_id) DO NOTHING";
+
+const INSERT_DRAFT: &str = "INSERT INTO records (
+    recording_id, nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin, golongan_darah, alamat, rt, rw,
+    kelurahan, kecamatan, kabupaten_kota, provinsi, agama, status_perkawinan, pekerjaan, kewarganegaraan,
+    nama_ibu, recorded_at, recording_site, jenis_permohonan, warnings, content_hash, state,
+    source_line, audit_seq, blocked)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+  ON CONFLICT (recording_id) DO NOTHING";
+
+const INSERT_PROBLEM: &str = "INSERT INTO record_problems (
+    recording_id, code, field, message, original, blocking, found_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+const INSERT_ORIGINAL: &str =
+    "INSERT INTO record_originals (recording_id, source, line, raw, raw_len)
+  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (recording_id) DO NOTHING";
 
 const INSERT_QUARANTINE: &str = "INSERT INTO quarantine (
     raw_hash, source, line, reason_code, field, message, raw, raw_len, quarantined_at, audit_seq)
@@ -206,6 +229,41 @@ impl ImportTx<'_> {
                     }
                     *line
                 }
+                ImportRow::NeedsCorrection { line, draft, raw } => {
+                    let hash = draft.content_hash();
+                    if insert_draft(tx, draft, raw, source, *line, seq)? {
+                        out.imported += 1;
+                        out.needs_correction += 1;
+                        if draft.blocks_printing() {
+                            out.held_for_correction += 1;
+                        }
+                        digest.update(b"c");
+                        digest.update(draft.recording_id().as_bytes());
+                        digest.update(&hash);
+                    } else {
+                        let stored: Option<Vec<u8>> = existing_hash
+                            .query_row([draft.recording_id()], |r| r.get(0))
+                            .optional()?;
+                        if stored.as_deref() == Some(&hash[..]) {
+                            out.already_present += 1;
+                        } else {
+                            let r = Rejection::row(
+                                ReasonCode::ConflictingRecording,
+                                format!(
+                                    "recording_id {} is already in the registry with different content",
+                                    draft.recording_id()
+                                ),
+                            );
+                            if quarantine(*line, raw, raw.len() as u64, &r, digest)? {
+                                out.quarantined += 1;
+                                out.conflicts += 1;
+                            } else {
+                                out.already_present += 1;
+                            }
+                        }
+                    }
+                    *line
+                }
                 ImportRow::Rejected {
                     line,
                     raw,
@@ -248,6 +306,7 @@ impl ImportTx<'_> {
                 "imported": out.imported,
                 "quarantined": out.quarantined,
                 "already_present": out.already_present,
+                "needs_correction": out.needs_correction,
                 "digest": self.digest.finalize().to_hex().to_string(),
             });
             let entry = AuditEntry {
@@ -304,7 +363,8 @@ impl Store {
     ) -> Result<Vec<QuarantinedRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, source, line, reason_code, field, message, raw, raw_len, quarantined_at
-             FROM quarantine WHERE ?1 IS NULL OR reason_code = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+             FROM quarantine WHERE moved_to IS NULL AND (?1 IS NULL OR reason_code = ?1)
+             ORDER BY id LIMIT ?2 OFFSET ?3",
         )?;
         let rows = stmt.query_map(params![reason, limit, offset], |r| {
             let raw: Vec<u8> = r.get(6)?;
@@ -326,7 +386,8 @@ impl Store {
     /// Quarantined rows per reason code.
     pub fn quarantine_counts(&self) -> Result<Vec<(String, u64)>> {
         let mut stmt = self.conn.prepare(
-            "SELECT reason_code, count(*) FROM quarantine GROUP BY reason_code ORDER BY 2 DESC",
+            "SELECT reason_code, count(*) FROM quarantine WHERE moved_to IS NULL
+             GROUP BY reason_code ORDER BY 2 DESC",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -379,4 +440,79 @@ fn insert(
         seq as i64
     ])?;
     Ok(n == 1)
+}
+
+/// Insert a readable row with problems: the record (held in `perlu_perbaikan` when a printed
+/// field is not valid, else `received`), each problem and the original bytes. `false` when its
+/// `recording_id` is already in the registry (nothing written).
+pub(crate) fn insert_draft(
+    tx: &rusqlite::Transaction<'_>,
+    d: &cetak_domain::Draft,
+    raw: &[u8],
+    source: &str,
+    line: u64,
+    seq: u64,
+) -> Result<bool> {
+    let f = &d.fields;
+    let blocked = d.blocks_printing();
+    let state = if blocked {
+        cetak_domain::lifecycle::RecordState::NeedsCorrection
+    } else {
+        cetak_domain::lifecycle::RecordState::Received
+    };
+    let warnings: Vec<&str> = d.warnings.iter().map(|w| w.as_str()).collect();
+    let hash = d.content_hash();
+    let n = tx.prepare_cached(INSERT_DRAFT)?.execute(params![
+        f[0],
+        f[1],
+        f[2],
+        f[3],
+        f[4],
+        f[5],
+        f[6],
+        f[7],
+        f[8],
+        f[9],
+        f[10],
+        f[11],
+        f[12],
+        f[13],
+        f[14],
+        f[15],
+        f[16],
+        f[17],
+        f[18],
+        f[19],
+        f[20],
+        f[21],
+        warnings.join(","),
+        &hash[..],
+        state.as_str(),
+        line as i64,
+        seq as i64,
+        blocked,
+    ])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let mut problem = tx.prepare_cached(INSERT_PROBLEM)?;
+    for p in &d.problems {
+        problem.execute(params![
+            d.recording_id(),
+            p.code.as_str(),
+            p.field,
+            p.message,
+            p.original,
+            p.blocking,
+            seq as i64
+        ])?;
+    }
+    tx.prepare_cached(INSERT_ORIGINAL)?.execute(params![
+        d.recording_id(),
+        source,
+        line as i64,
+        raw,
+        raw.len() as i64
+    ])?;
+    Ok(true)
 }

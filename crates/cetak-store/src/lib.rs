@@ -7,6 +7,7 @@
 
 mod audit;
 mod clock;
+mod correct;
 mod dedup;
 mod import;
 mod migrate;
@@ -22,7 +23,11 @@ use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
 pub use clock::OfficeClock;
-pub use dedup::{DedupSummary, PairView, Stored};
+pub use correct::{
+    CorrectionItem, CorrectionOutcome, CorrectionRow, CorrectionView, OriginalRow, ProblemRow,
+    ReadmitReport,
+};
+pub use dedup::{DedupSummary, PairGroup, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use print::{
     AttemptRow, CardFieldsRow, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder, MonthlyReport,

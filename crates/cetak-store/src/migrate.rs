@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_users.sql"),
     include_str!("migrations/0005_sync.sql"),
     include_str!("migrations/0006_print_guards.sql"),
+    include_str!("migrations/0007_needs_correction.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

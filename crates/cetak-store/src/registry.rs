@@ -111,24 +111,33 @@ pub(crate) fn apply_from(
         Event::MarkDuplicate { survivor } => Some(survivor.as_str()),
         _ => None,
     };
+    // A record with an open problem in a printed field never becomes unique or queued: the
+    // guard is in the one statement that moves states, whoever asks.
     let sql = match target.row {
         Some(_) => {
             "UPDATE records SET state = ?2, state_changed_at = ?3,
                duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
-             WHERE id = ?1"
+             WHERE id = ?1 AND NOT (blocked AND ?2 IN ('unique', 'queued'))"
         }
         None => {
             "UPDATE records SET state = ?2, state_changed_at = ?3,
                duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
-             WHERE recording_id = ?1"
+             WHERE recording_id = ?1 AND NOT (blocked AND ?2 IN ('unique', 'queued'))"
         }
     };
     let key: &dyn rusqlite::ToSql = match &target.row {
         Some(row) => row,
         None => &recording_id,
     };
-    tx.prepare_cached(sql)?
-        .execute(params![key, t.to.as_str(), at_s, duplicate_of])?;
+    let changed =
+        tx.prepare_cached(sql)?
+            .execute(params![key, t.to.as_str(), at_s, duplicate_of])?;
+    if changed == 0 {
+        return Err(StoreError::Refused(format!(
+            "recording {recording_id} has a printed field that needs correction: it cannot become {}",
+            t.to
+        )));
+    }
     let detail = serde_json::json!({ "from": t.from, "to": t.to, "event": t.event });
     chain.append(
         tx,
@@ -178,7 +187,7 @@ impl Store {
                                GROUP BY nik HAVING count(*) > 1)
                  ORDER BY nik,
                    CASE WHEN state IN ('printing', 'printed', 'issued') THEN 0 ELSE 1 END,
-                   recorded_at DESC, recording_id DESC",
+                   blocked, recorded_at DESC, recording_id DESC",
             )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<Result<_, _>>()?

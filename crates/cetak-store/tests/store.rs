@@ -161,7 +161,8 @@ fn import_batch_inserts_valid_rows_and_quarantines_rejected_rows() {
             imported: 2,
             quarantined: 2,
             already_present: 0,
-            conflicts: 0
+            conflicts: 0,
+            ..BatchOutcome::default()
         }
     );
 
@@ -220,7 +221,8 @@ fn a_second_identical_import_batch_changes_nothing_and_writes_no_audit_entry() {
             imported: 0,
             quarantined: 0,
             already_present: 4,
-            conflicts: 0
+            conflicts: 0,
+            ..BatchOutcome::default()
         }
     );
     assert_eq!(
@@ -243,7 +245,8 @@ fn a_second_identical_import_batch_changes_nothing_and_writes_no_audit_entry() {
             imported: 0,
             quarantined: 0,
             already_present: 4,
-            conflicts: 0
+            conflicts: 0,
+            ..BatchOutcome::default()
         }
     );
     assert_eq!(s.audit_head().expect("head"), head);
@@ -274,7 +277,8 @@ fn a_known_recording_id_with_different_content_is_quarantined_as_conflicting_rec
             imported: 1,
             quarantined: 1,
             already_present: 1,
-            conflicts: 1
+            conflicts: 1,
+            ..BatchOutcome::default()
         }
     );
 
@@ -305,7 +309,8 @@ fn a_known_recording_id_with_different_content_is_quarantined_as_conflicting_rec
             imported: 0,
             quarantined: 0,
             already_present: 3,
-            conflicts: 0
+            conflicts: 0,
+            ..BatchOutcome::default()
         }
     );
 }
@@ -948,7 +953,8 @@ fn reopening_a_database_file_keeps_data_and_schema_version() {
             imported: 0,
             quarantined: 0,
             already_present: 4,
-            conflicts: 0
+            conflicts: 0,
+            ..BatchOutcome::default()
         }
     );
     drop(s);

@@ -42,6 +42,14 @@ pub(crate) fn templates() -> Environment<'static> {
             "review_show.html",
             include_str!("../templates/review_show.html"),
         ),
+        (
+            "correct_list.html",
+            include_str!("../templates/correct_list.html"),
+        ),
+        (
+            "correct_show.html",
+            include_str!("../templates/correct_show.html"),
+        ),
         ("stock.html", include_str!("../templates/stock.html")),
         ("audit.html", include_str!("../templates/audit.html")),
         ("users.html", include_str!("../templates/users.html")),
@@ -1623,6 +1631,92 @@ pub(crate) async fn review_decide(
         }
         Err(e) => store_error(e),
     }
+}
+
+// ---------------------------------------------------------------- correction (issue 12)
+
+pub(crate) async fn correct_list(
+    State(st): S,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Extension(sess): Extension<Session>,
+) -> Response {
+    match st.pool.run(|s| s.correction_list(false, 500)).await {
+        Ok(items) => render(
+            &st,
+            "correct_list.html",
+            &headers,
+            &q,
+            Some(&sess),
+            context! { items => ser(&items) },
+        )
+        .into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+pub(crate) async fn correct_show(
+    State(st): S,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Path(id): Path<String>,
+    Extension(sess): Extension<Session>,
+) -> Response {
+    let wanted = id.clone();
+    let data = st
+        .pool
+        .run(move |s| match s.correction_view(&id) {
+            Ok(v) => Ok(Ok(v)),
+            // An id that is not there: the worklist, saying so.
+            Err(StoreError::NoSuchRecord(_)) => Ok(Err(s.correction_list(false, 500)?)),
+            Err(e) => Err(e),
+        })
+        .await;
+    match data {
+        Ok(Ok(v)) => render(
+            &st,
+            "correct_show.html",
+            &headers,
+            &q,
+            Some(&sess),
+            context! { v => ser(&v) },
+        )
+        .into_response(),
+        Ok(Err(items)) => render(
+            &st,
+            "correct_list.html",
+            &headers,
+            &q,
+            Some(&sess),
+            context! { items => ser(&items), missing => wanted },
+        )
+        .into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CorrectForm {
+    field: String,
+    value: String,
+    reason: String,
+}
+
+pub(crate) async fn correct_set(
+    State(st): S,
+    Path(id): Path<String>,
+    Extension(sess): Extension<Session>,
+    Form(f): Form<CorrectForm>,
+) -> Response {
+    let to = format!("/correct/{id}");
+    let done = (
+        format!("Perbaikan {id} dicatat; perekaman diperiksa ulang."),
+        format!("Correction of {id} recorded; the recording is checked again."),
+    );
+    change_then_back(&st, &sess, &to, done, move |s, a| {
+        s.correct_field(&id, &f.field, &f.value, &f.reason, a, now())
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- stock, audit, users

@@ -59,11 +59,15 @@ enum Command {
     Init,
     /// Generate a realistic Palembang backlog with known duplicates (recordings.csv, truth.csv).
     Gen(cmd::gen_cmd::Args),
-    /// Import print-ready records (CSV or NDJSON, import contract v1); bad rows go to quarantine.
+    /// Import print-ready records (CSV or NDJSON, import contract 1.1): unreadable rows go to
+    /// quarantine, readable rows with problems wait for a correction.
     Import(cmd::import::Args),
-    /// Rows that could not be imported, with their reason and original bytes.
+    /// Rows that could not be read as a recording, with their reason and original bytes.
     #[command(subcommand)]
     Quarantine(cmd::quarantine::Command),
+    /// Recordings that entered with problems: list, show, correct a field (audited).
+    #[command(subcommand)]
+    Correct(cmd::correct::Command),
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(cmd::audit::Command),
@@ -347,6 +351,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen_cmd::run(&ctx, a),
         Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Quarantine(c) => cmd::quarantine::run(&ctx, c),
+        Command::Correct(c) => cmd::correct::run(&ctx, c),
         Command::Audit(c) => cmd::audit::run(&ctx, c),
         Command::Dedup(a) => cmd::dedup::run_dedup(&ctx, a),
         Command::Review(c) => cmd::dedup::run_review(&ctx, c),

@@ -19,6 +19,7 @@ pub fn recording(v: &Record) -> Recording {
             .unwrap_or(v.kelurahan.clone()),
         recorded_at: v.recorded_at_rfc3339().to_string(),
         has_card: false,
+        needs_correction: false,
     }
 }
 

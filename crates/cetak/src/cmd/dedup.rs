@@ -165,6 +165,14 @@ pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
         r.summary.auto_linked.to_string(),
     ]);
     tb.add_row(vec![
+        t(
+            "  di antaranya perlu perbaikan, diselesaikan tanpa perbaikan",
+            "  of which needing correction, resolved without one",
+        )
+        .to_string(),
+        r.summary.resolved_without_correction.to_string(),
+    ]);
+    tb.add_row(vec![
         t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
         r.summary.awaiting_decision.to_string(),
     ]);
@@ -175,6 +183,14 @@ pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
         )
         .to_string(),
         r.summary.unique.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "perlu perbaikan (menunggu petugas)",
+            "needing correction (waiting for the office)",
+        )
+        .to_string(),
+        r.summary.needs_correction.to_string(),
     ]);
     tb.add_row(vec![
         t(
@@ -215,6 +231,35 @@ pub enum ReviewCommand {
     Show {
         /// Pair id from `review list`.
         id: i64,
+    },
+    /// Open pairs grouped by evidence pattern (each field's level and why they wait),
+    /// largest group first, with a sample of each: one question per group.
+    Groups {
+        /// Pairs shown per group.
+        #[arg(long, default_value_t = 3)]
+        sample: usize,
+        /// At most this many groups.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Decide every open pair of one group at once, after looking at its sample (one audited
+    /// decision per pair, naming the group).
+    #[command(group = clap::ArgGroup::new("group_decision").required(true).args(["same", "different"]))]
+    DecideGroup {
+        /// Group number from `review groups` (1 = the largest).
+        group: usize,
+        /// The pairs are the same person.
+        #[arg(long, conflicts_with = "different")]
+        same: bool,
+        /// They are different people.
+        #[arg(long)]
+        different: bool,
+        /// How many pairs the group held when you looked (refused if it changed since).
+        #[arg(long)]
+        expect_pairs: u64,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
     },
     /// Decide a pair awaiting review: the same person or different people. Audited; never
     /// asked again. A pair linked automatically is overruled with `review overrule`.
@@ -332,6 +377,86 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                         }
                     )?;
                 }
+            }
+        }
+        ReviewCommand::Groups { sample, limit } => {
+            let groups = store.dedup_pair_groups(sample)?;
+            let groups: Vec<_> = groups.into_iter().take(limit).collect();
+            if ctx.json {
+                print_json(&serde_json::to_value(&groups)?)?;
+            } else {
+                for (i, g) in groups.iter().enumerate() {
+                    outln!(
+                        "{} {}: {} {} ({} {:.3}–{:.3}) — {}",
+                        t("Kelompok", "Group"),
+                        i + 1,
+                        g.pairs,
+                        t("pasangan", "pairs"),
+                        t("peluang", "probability"),
+                        g.min_probability,
+                        g.max_probability,
+                        g.why.as_deref().map(words).unwrap_or_default()
+                    )?;
+                    let levels = g.pattern.split(" | ").next().unwrap_or("");
+                    let shown: Vec<String> = levels
+                        .split(' ')
+                        .filter_map(|fl| fl.split_once('='))
+                        .map(|(f, l)| format!("{f}: {}", words(l)))
+                        .collect();
+                    outln!("  {}", shown.join(", "))?;
+                    for p in &g.sample {
+                        outln!("    #{} {} / {} ({:.3})", p.id, p.a, p.b, p.probability)?;
+                    }
+                }
+                outln!(
+                    "{}",
+                    t(
+                        "Putuskan satu kelompok: cetak review decide-group N --same|--different --expect-pairs JUMLAH --reason ALASAN",
+                        "Decide a group: cetak review decide-group N --same|--different --expect-pairs COUNT --reason WHY"
+                    )
+                )?;
+            }
+        }
+        ReviewCommand::DecideGroup {
+            group,
+            same,
+            different: _,
+            expect_pairs,
+            reason,
+        } => {
+            let groups = store.dedup_pair_groups(0)?;
+            let g = group
+                .checked_sub(1)
+                .and_then(|i| groups.get(i))
+                .with_context(|| format!("{} {group}", t("tidak ada kelompok", "no group")))?;
+            if g.pairs != expect_pairs {
+                bail!(
+                    "{} {group}: {} {}, {} {expect_pairs}",
+                    t("kelompok", "group"),
+                    g.pairs,
+                    t("pasangan sekarang", "pairs now"),
+                    t("diharapkan", "expected")
+                );
+            }
+            let actor = Actor(ctx.actor.clone());
+            let n = store.decide_pair_group(&g.pattern, same, &reason, &actor, now())?;
+            let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
+            if ctx.json {
+                print_json(
+                    &serde_json::json!({ "decided": n, "pattern": g.pattern, "dedup": report }),
+                )?;
+            } else {
+                outln!(
+                    "{} {n} {}: {}",
+                    t("Dicatat untuk", "Recorded for"),
+                    t("pasangan", "pairs"),
+                    if same {
+                        t("orang yang sama", "same person")
+                    } else {
+                        t("orang berbeda", "different people")
+                    }
+                )?;
+                print_dedup(&report)?;
             }
         }
         ReviewCommand::Decide {

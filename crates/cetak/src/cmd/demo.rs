@@ -312,6 +312,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     outln!("  cetak --db {db_s} review list")?;
     outln!("  cetak --db {db_s} review show ID")?;
     outln!("  cetak --db {db_s} quarantine list")?;
+    outln!("  cetak --db {db_s} correct list")?;
     if let Some(nik) = sample_nik {
         outln!("  cetak --db {db_s} status {nik}")?;
     }

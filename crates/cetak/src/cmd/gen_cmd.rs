@@ -28,6 +28,11 @@ pub struct Args {
     /// Share of rows with a deliberate defect, to show the quarantine.
     #[arg(long, default_value_t = 0.0)]
     bad_share: f64,
+    /// Make the recording desk's mistakes with an office's shares (empty mother's name,
+    /// a digit for a letter, NIK typos, empty occupation or birthplace, keyboard slips,
+    /// titles, old spellings): about 9 % of rows then need a correction.
+    #[arg(long)]
+    office_errors: bool,
 }
 
 /// Refuse what cannot be generated, in the operator's language, before any file is touched.
@@ -98,6 +103,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         seed: a.seed,
         duplicate_share: a.duplicate_share,
         bad_share: a.bad_share,
+        office_errors: a.office_errors,
     };
     let started = Instant::now();
     let progress = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -106,6 +112,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     if ctx.json {
         print_json(&serde_json::json!({
             "rows": s.rows, "persons": s.persons, "duplicates": s.duplicates, "bad_rows": s.bad_rows,
+            "needs_correction_rows": s.needs_correction_rows,
             "recordings": a.out.join("recordings.csv"), "truth": a.out.join("truth.csv"), "seconds": seconds,
         }))?;
     } else {

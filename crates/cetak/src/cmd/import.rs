@@ -269,6 +269,13 @@ pub fn import_file(
                 for item in &batch {
                     match item {
                         Item::Valid { .. } => outcome.imported += 1,
+                        Item::NeedsCorrection { draft, .. } => {
+                            outcome.imported += 1;
+                            outcome.needs_correction += 1;
+                            if draft.blocks_printing() {
+                                outcome.held_for_correction += 1;
+                            }
+                        }
                         Item::Rejected { .. } => outcome.quarantined += 1,
                     }
                 }
@@ -345,7 +352,19 @@ pub fn print_report(r: &ImportReport) -> std::io::Result<()> {
         r.outcome.imported.to_string(),
     ]);
     tb.add_row(vec![
-        t("karantina (ditolak)", "quarantined").to_string(),
+        t("  di antaranya dengan masalah", "  of which with problems").to_string(),
+        r.outcome.needs_correction.to_string(),
+    ]);
+    tb.add_row(vec![
+        t(
+            "  di antaranya perlu perbaikan sebelum dicetak",
+            "  of which needing correction before printing",
+        )
+        .to_string(),
+        r.outcome.held_for_correction.to_string(),
+    ]);
+    tb.add_row(vec![
+        t("karantina (tidak terbaca)", "quarantined (unreadable)").to_string(),
         r.outcome.quarantined.to_string(),
     ]);
     tb.add_row(vec![
@@ -359,6 +378,15 @@ pub fn print_report(r: &ImportReport) -> std::io::Result<()> {
             t(
                 "Tidak ada yang berubah: semua baris sudah ada.",
                 "Nothing changed: every row was already present."
+            )
+        )?;
+    }
+    if r.outcome.held_for_correction > 0 {
+        outln!(
+            "{}",
+            t(
+                "Lihat yang perlu perbaikan: cetak correct list",
+                "See what needs correction: cetak correct list"
             )
         )?;
     }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod card;
 pub mod central;
 pub mod clock;
+pub mod correct;
 pub mod dedup;
 pub mod demo;
 pub mod gen_cmd;
@@ -59,6 +60,7 @@ pub fn open_store(path: &Path) -> anyhow::Result<Store> {
 pub fn state_word(state: RecordState) -> &'static str {
     match state {
         RecordState::Received => t("diterima", "received"),
+        RecordState::NeedsCorrection => t("perlu perbaikan", "needs correction"),
         RecordState::Unique => t("unik", "unique"),
         RecordState::Duplicate => t("data ganda", "duplicate"),
         RecordState::AwaitingDecision => t("menunggu verifikasi", "awaiting a decision"),

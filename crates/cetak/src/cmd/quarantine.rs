@@ -1,6 +1,10 @@
-//! `cetak quarantine list`: rows that could not be imported.
+//! `cetak quarantine list|readmit`: rows that could not be read as a recording.
 
 use std::process::ExitCode;
+
+use cetak_domain::lifecycle::Actor;
+use cetak_domain::record::{COLUMNS, Checked};
+use cetak_ingest::{Format, Item, rows};
 
 use super::{Context, open_store, print_json, table};
 use crate::text::t;
@@ -19,14 +23,77 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         offset: u32,
     },
+    /// Move rows quarantined by an older cetak that are readable under import contract 1.1
+    /// into the registry (each with its problems; audited; the quarantine keeps its rows).
+    /// Run once after upgrading.
+    Readmit {
+        /// Leave a row in quarantine when it has more problems than this: its file most likely
+        /// had another column order, which the quarantine did not keep.
+        #[arg(long, default_value_t = 4)]
+        max_problems: usize,
+    },
+}
+
+/// A stored row read again as a recording: NDJSON when it is a JSON object, else a CSV row in
+/// the contract's column order (the quarantine keeps the row, not its file's header).
+pub fn read_stored_row(raw: &[u8]) -> Option<Checked> {
+    let ndjson = raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let (bytes, format) = if ndjson {
+        (raw.to_vec(), Format::Ndjson)
+    } else {
+        let mut b = COLUMNS.join(",").into_bytes();
+        b.push(b'\n');
+        b.extend_from_slice(raw);
+        b.push(b'\n');
+        (b, Format::Csv)
+    };
+    let mut items = rows(std::io::Cursor::new(bytes), format).ok()?;
+    let first = items.next()?.ok()?;
+    // One stored row is one row: anything more is not this row.
+    if items.next().is_some() {
+        return None;
+    }
+    match first {
+        Item::Valid { record, .. } => Some(Checked::Valid(record)),
+        Item::NeedsCorrection { draft, .. } => Some(Checked::NeedsCorrection(draft)),
+        Item::Rejected { .. } => None,
+    }
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
-    let Command::List {
-        reason,
-        limit,
-        offset,
-    } = cmd;
+    let (reason, limit, offset) = match cmd {
+        Command::List {
+            reason,
+            limit,
+            offset,
+        } => (reason, limit, offset),
+        Command::Readmit { max_problems } => {
+            let mut store = open_store(&ctx.db)?;
+            let at = super::office_now(&store)?;
+            let report = store.readmit_quarantine(
+                read_stored_row,
+                max_problems,
+                &Actor(ctx.actor.clone()),
+                at,
+            )?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&report)?)?;
+            } else {
+                outln!(
+                    "{}: {}. {}: {} ({} {}). {}: {}.",
+                    t("Diperiksa", "Examined"),
+                    report.examined,
+                    t("Pindah ke register", "Moved into the registry"),
+                    report.moved,
+                    report.held_for_correction,
+                    t("perlu perbaikan", "needing correction"),
+                    t("Tetap di karantina", "Left in quarantine"),
+                    report.left
+                )?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let store = open_store(&ctx.db)?;
     let rows = store.quarantine_list(reason.as_deref(), limit, offset)?;
     if ctx.json {

@@ -284,13 +284,20 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
             }
             let raw = r.fields.join(",").into_bytes();
             let fields: [&str; 22] = std::array::from_fn(|k| r.fields[k].as_str());
-            rows.push(match cetak_domain::Record::validate(&fields) {
-                Ok(record) => ImportRow::Valid {
+            // The same rules as a file (contract 1.1): a readable record with field problems
+            // enters the registry needing correction.
+            rows.push(match cetak_domain::Record::check(&fields) {
+                cetak_domain::Checked::Valid(record) => ImportRow::Valid {
                     line: i as u64 + 1,
                     record,
                     raw,
                 },
-                Err(rejection) => ImportRow::Rejected {
+                cetak_domain::Checked::NeedsCorrection(draft) => ImportRow::NeedsCorrection {
+                    line: i as u64 + 1,
+                    draft,
+                    raw,
+                },
+                cetak_domain::Checked::Unreadable(rejection) => ImportRow::Rejected {
                     line: i as u64 + 1,
                     raw_len: raw.len() as u64,
                     raw,
