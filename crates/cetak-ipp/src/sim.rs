@@ -266,6 +266,7 @@ impl SimPrinter {
     pub fn start_controller(&mut self) -> Result<(), SimError> {
         let program = find_program("ippeveprinter", "cups-ipp-utils")?;
         ensure_system_dbus()?;
+        // The old socket may linger for a moment; try a few times.
         let mut last = None;
         for _ in 0..3 {
             match self.spawn(&program) {
@@ -299,24 +300,7 @@ impl SimPrinter {
     /// or killing it first). Its job list starts empty and job ids start again at 1.
     pub fn restart(&mut self) -> Result<(), SimError> {
         self.kill();
-        let program = find_program("ippeveprinter", "cups-ipp-utils")?;
-        ensure_system_dbus()?;
-        // The old socket may linger for a moment; try a few times.
-        let mut last = None;
-        for _ in 0..3 {
-            match self.spawn(&program) {
-                Ok(()) => return Ok(()),
-                Err(e) => {
-                    last = Some(e);
-                    sleep(Duration::from_millis(300));
-                }
-            }
-        }
-        Err(last.unwrap_or_else(|| SimError::NotReady {
-            port: self.port,
-            why: "no attempt made".into(),
-            log: String::new(),
-        }))
+        self.start_controller()
     }
 
     /// Whether the ippeveprinter process is still running.

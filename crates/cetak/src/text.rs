@@ -42,6 +42,34 @@ pub fn help_id(en: &str) -> Option<&'static str> {
 
 const HELP_ID: &[(&str, &str)] = &[
     (
+        "Decide every open pair of one group at once, after looking at its sample (one audited decision per pair, naming the group)",
+        "Putuskan semua pasangan terbuka dalam satu kelompok sekaligus, setelah melihat contohnya (satu keputusan tercatat di audit per pasangan, menyebut kelompoknya)",
+    ),
+    (
+        "Import print-ready records (CSV or NDJSON, import contract 1.1): unreadable rows go to quarantine, readable rows with problems wait for a correction",
+        "Impor data siap cetak (CSV atau NDJSON, kontrak impor 1.1): baris yang tidak terbaca masuk karantina, baris terbaca yang bermasalah menunggu perbaikan",
+    ),
+    (
+        "Make the recording desk's mistakes with an office's shares (empty mother's name, a digit for a letter, NIK typos, empty occupation or birthplace, keyboard slips, titles, old spellings): about 9 % of rows then need a correction",
+        "Buat kesalahan meja perekaman dengan porsi seperti di kantor (nama ibu kosong, angka untuk huruf, salah ketik NIK, pekerjaan atau tempat lahir kosong, salah tekan tombol, gelar, ejaan lama): sekitar 9 % baris lalu perlu perbaikan",
+    ),
+    (
+        "Move rows quarantined by an older cetak that are readable under import contract 1.1 into the registry (each with its problems; audited; the quarantine keeps its rows). Run once after upgrading",
+        "Pindahkan baris yang dikarantina oleh cetak versi lama dan terbaca menurut kontrak impor 1.1 ke register (masing-masing dengan masalahnya; tercatat di audit; karantina tetap menyimpan barisnya). Jalankan sekali setelah memperbarui",
+    ),
+    (
+        "Open pairs grouped by evidence pattern (each field's level and why they wait), largest group first, with a sample of each: one question per group",
+        "Pasangan terbuka dikelompokkan menurut pola bukti (tingkat tiap kolom dan alasan menunggu), kelompok terbesar lebih dulu, dengan contoh dari masing-masing: satu pertanyaan per kelompok",
+    ),
+    (
+        "Recordings that entered with problems: list, show, correct a field (audited)",
+        "Perekaman yang masuk dengan masalah: daftar, tampilkan, perbaiki kolom (tercatat di audit)",
+    ),
+    (
+        "Rows that could not be read as a recording, with their reason and original bytes",
+        "Baris yang tidak dapat dibaca sebagai perekaman, dengan alasan dan isi aslinya",
+    ),
+    (
         "A printed card turned out spoiled (melted, misprint, chip failure…): reprint it on a new blank and tell the printer's duty cycle. For a card revoked by a replacement that came back to the office: record its return (the resident's new card is not touched)",
         "KTP tercetak ternyata rusak (meleleh, salah cetak, chip gagal…): cetak ulang pada blangko baru dan beri tahu siklus kerja printer. Untuk KTP yang dicabut karena penggantian dan dikembalikan ke kantor: catat pengembaliannya (KTP baru penduduk tidak tersentuh)",
     ),

@@ -633,7 +633,10 @@ fn needs_correction_rows_are_imported_resolved_and_corrected() {
     body.push('\n');
     std::fs::write(&file, body).expect("write");
     let f = file.to_str().expect("path");
-    let imp = json(&cetak(p, &["--db", "x.db", "import", f, "--json"]));
+    let imp = json(&cetak(
+        p,
+        &["--db", "x.db", "--create", "import", f, "--json"],
+    ));
     assert_eq!(
         (
             imp["imported"].as_u64(),

@@ -657,34 +657,61 @@ fn states_and_quarantine_reasons_are_in_indonesian() {
         "{en}"
     );
 
-    let q = ok(&cetak_id(
+    // Rows with field problems now wait for a correction (contract 1.1); unreadable rows go
+    // to quarantine. Both speak Indonesian: the validator's English detail stays for en.
+    ok(&cetak(
         p,
-        &["--db", "x.db", "quarantine", "list", "--limit", "1000"],
+        &[
+            "gen",
+            "--rows",
+            "800",
+            "--seed",
+            "11",
+            "--office-errors",
+            "--out",
+            "desk",
+        ],
     ));
-    assert!(q.lines().count() > 5, "{q}");
-    for english in [
+    let mut bytes = std::fs::read(p.join("desk/recordings.csv")).expect("csv");
+    bytes.extend_from_slice(b"PLGX0001,1671014508900001,JOS\xc9 RIZAL\n");
+    std::fs::write(p.join("desk/recordings.csv"), bytes).expect("write");
+    ok(&cetak(
+        p,
+        &[
+            "--db",
+            "desk.db",
+            "--create",
+            "import",
+            "desk/recordings.csv",
+        ],
+    ));
+    let english_details = [
         " is not ",
         " has 16 digits",
         "cannot be printed",
         "not in the value list",
-    ] {
-        assert!(!q.contains(english), "{english:?} in: {q}");
-    }
-    let q_en = ok(&cetak(
+        "is empty",
+    ];
+    let c = ok(&cetak_id(
         p,
-        &["--db", "x.db", "quarantine", "list", "--limit", "1000"],
+        &["--db", "desk.db", "correct", "list", "--all"],
     ));
+    assert!(c.lines().count() > 5, "{c}");
+    for english in english_details {
+        assert!(!c.contains(english), "{english:?} in: {c}");
+    }
     assert!(
-        [
-            " is not ",
-            " has 16 digits",
-            "cannot be printed",
-            "not in the value list"
-        ]
-        .iter()
-        .any(|e| q_en.contains(e)),
-        "the English detail stays in English: {q_en}"
+        !c.contains("perlu_perbaikan"),
+        "a state code, not words: {c}"
     );
+    let c_en = ok(&cetak(p, &["--db", "desk.db", "correct", "list", "--all"]));
+    assert!(
+        english_details.iter().any(|e| c_en.contains(e)),
+        "the English detail stays in English: {c_en}"
+    );
+    let q = ok(&cetak_id(p, &["--db", "desk.db", "quarantine", "list"]));
+    assert!(q.contains("bukan teks UTF-8"), "{q}");
+    assert!(!q.contains("not UTF-8"), "{q}");
     let pairs = ok(&cetak_id(p, &["--db", "x.db", "review", "list", "--all"]));
     assert!(pairs.contains("tautan otomatis"), "{pairs}");
     assert!(!pairs.contains("┆ link "), "{pairs}");

@@ -93,12 +93,18 @@ fn reason_words(code: &str) -> (&'static str, &'static str) {
 
 fn problem_text(p: &ProblemRow) -> String {
     let (id, en) = reason_words(&p.code);
+    // The validator's detail is English; in Indonesian the reason's own words say it.
+    let detail = t("", &p.message);
     format!(
-        "{} ({}): {} — {}{}",
+        "{} ({}): {}{}{}",
         p.code,
         p.field,
         t(id, en),
-        p.message,
+        if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" — {detail}")
+        },
         if p.blocking {
             String::new()
         } else {
@@ -136,7 +142,7 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
             for i in &items {
                 tb.add_row(vec![
                     i.recording_id.clone(),
-                    i.state.to_string(),
+                    state_words(i.state).to_string(),
                     i.nama.clone(),
                     i.nik.clone(),
                     i.problems

@@ -1223,16 +1223,7 @@ fn drive(
             for p in live.iter_mut() {
                 if !store.lease_renew(&p.lease, at)? && p.blocked.as_deref() != Some("lease lost") {
                     p.blocked = Some("lease lost".into());
-                    let msg = format!(
-                        "{} {}: {}",
-                        t("printer", "printer"),
-                        p.row.name,
-                        t(
-                            "diambil alih oleh proses cetak lain",
-                            "taken over by another print run"
-                        )
-                    );
-                    notice(summary, talk, msg);
+                    notice(summary, talk, lease_lost_text(&p.row.name));
                 }
             }
         }
@@ -1308,16 +1299,7 @@ fn drive(
                     }
                     SendOutcome::Refused(ClaimRefusal::LeaseLost) => {
                         p.blocked = Some("lease lost".into());
-                        let msg = format!(
-                            "{} {}: {}",
-                            t("printer", "printer"),
-                            p.row.name,
-                            t(
-                                "diambil alih oleh proses cetak lain",
-                                "taken over by another print run"
-                            )
-                        );
-                        notice(summary, talk, msg);
+                        notice(summary, talk, lease_lost_text(&p.row.name));
                     }
                 }
             }
@@ -1455,6 +1437,17 @@ fn drive(
         }
     }
     Ok(())
+}
+
+fn lease_lost_text(printer: &str) -> String {
+    format!(
+        "{} {printer}: {}",
+        t("printer", "printer"),
+        t(
+            "diambil alih oleh proses cetak lain",
+            "taken over by another print run"
+        )
+    )
 }
 
 fn inspection_hold_text(printer: &str, attempt: i64) -> String {
