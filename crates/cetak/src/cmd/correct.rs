@@ -142,7 +142,7 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
             for i in &items {
                 tb.add_row(vec![
                     i.recording_id.clone(),
-                    state_words(i.state).to_string(),
+                    super::state_word(i.state).to_string(),
                     i.nama.clone(),
                     i.nik.clone(),
                     i.problems
