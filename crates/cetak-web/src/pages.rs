@@ -496,6 +496,14 @@ fn actor(s: &Session) -> Actor {
     Actor(format!("user:{}", s.0.user.name))
 }
 
+/// The time a change records: the office clock guard (never before the newest time in the
+/// books), as the command line uses it.
+fn office(s: &Store) -> OffsetDateTime {
+    s.office_time(now())
+        .map(|c| c.now)
+        .unwrap_or_else(|_| now())
+}
+
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -1262,7 +1270,7 @@ async fn set_paused(
         )
     };
     change_then_back(&st, &sess, "/print", (id, en), move |s, a| {
-        s.printer_set_paused(&name, paused, a, now(), why)
+        s.printer_set_paused(&name, paused, a, office(s), why)
     })
     .await
 }
@@ -1334,7 +1342,7 @@ pub(crate) async fn inspect(
             &event,
             "an operator inspected the card on the print page",
             a,
-            now(),
+            office(s),
         )
     })
     .await
@@ -1357,7 +1365,7 @@ pub(crate) async fn raise(
         format!("Recording {rid} was raised to the front of the queue."),
     );
     change_then_back(&st, &sess, "/print", done, move |s, a| {
-        s.print_raise(&rid, a, now(), &f.reason)
+        s.print_raise(&rid, a, office(s), &f.reason)
     })
     .await
 }
@@ -1459,7 +1467,7 @@ pub(crate) async fn handover(
     let (n, name) = (nik.clone(), facts.nama.clone());
     match st
         .pool
-        .run(move |s| s.handover(&n, &to, check_id, &a, now()))
+        .run(move |s| s.handover(&n, &to, check_id, &a, office(s)))
         .await
     {
         Ok(_) => done_page(
@@ -1600,7 +1608,7 @@ pub(crate) async fn review_decide(
     let a = actor(&sess);
     match st
         .pool
-        .run(move |s| s.decide_pair(id, same, &f.reason, &a, now()))
+        .run(move |s| s.decide_pair(id, same, &f.reason, &a, office(s)))
         .await
     {
         Ok(_) => {
@@ -1714,7 +1722,7 @@ pub(crate) async fn correct_set(
         format!("Correction of {id} recorded; the recording is checked again."),
     );
     change_then_back(&st, &sess, &to, done, move |s, a| {
-        s.correct_field(&id, &f.field, &f.value, &f.reason, a, now())
+        s.correct_field(&id, &f.field, &f.value, &f.reason, a, office(s))
     })
     .await
 }
@@ -1829,7 +1837,7 @@ pub(crate) async fn stock_receive(
     );
     change_then_back(&st, &sess, "/stock", done, move |s, a| {
         let range = SerialRange { first, last };
-        s.stock_receive(range, &f.date, &f.reference, a, now())
+        s.stock_receive(range, &f.date, &f.reference, a, office(s))
     })
     .await
 }
@@ -2000,7 +2008,7 @@ pub(crate) async fn users_create(
     let n = name.clone();
     match st
         .pool
-        .run(move |s| s.user_add(&n, role, &hash, &a, now()))
+        .run(move |s| s.user_add(&n, role, &hash, &a, office(s)))
         .await
     {
         Ok(_) => done_page(
@@ -2035,19 +2043,19 @@ async fn user_change(
     let result = st
         .pool
         .run(move |s| match change {
-            UserChange::Disable => s.user_set_disabled(&n, true, &a, now()).map(|()| {
+            UserChange::Disable => s.user_set_disabled(&n, true, &a, office(s)).map(|()| {
                 (
                     format!("Pengguna {n} dinonaktifkan; semua sesinya diakhiri."),
                     format!("User {n} disabled; all their sessions ended."),
                 )
             }),
-            UserChange::Enable => s.user_set_disabled(&n, false, &a, now()).map(|()| {
+            UserChange::Enable => s.user_set_disabled(&n, false, &a, office(s)).map(|()| {
                 (
                     format!("Pengguna {n} diaktifkan kembali."),
                     format!("User {n} enabled again."),
                 )
             }),
-            UserChange::SessionsEnd => s.user_sessions_end(&n, &a, now()).map(|k| {
+            UserChange::SessionsEnd => s.user_sessions_end(&n, &a, office(s)).map(|k| {
                 (
                     format!("{k} sesi pengguna {n} diakhiri."),
                     format!("{k} sessions of user {n} ended."),
@@ -2108,7 +2116,7 @@ pub(crate) async fn user_role(
     let n = name.clone();
     match st
         .pool
-        .run(move |s| s.user_set_role(&n, role, &a, now()))
+        .run(move |s| s.user_set_role(&n, role, &a, office(s)))
         .await
     {
         Ok(()) => done_page(
@@ -2154,7 +2162,7 @@ pub(crate) async fn user_password_reset(
     let n = name.clone();
     match st
         .pool
-        .run(move |s| s.user_set_password(&n, &hash, None, false, &a, now()))
+        .run(move |s| s.user_set_password(&n, &hash, None, false, &a, office(s)))
         .await
     {
         Ok(_) => done_page(
@@ -2261,7 +2269,7 @@ pub(crate) async fn account_password(
     let a = actor(&sess);
     match st
         .pool
-        .run(move |s| s.user_set_password(&name, &hash, keep.as_ref(), true, &a, now()))
+        .run(move |s| s.user_set_password(&name, &hash, keep.as_ref(), true, &a, office(s)))
         .await
     {
         Ok(ended) => done_page(

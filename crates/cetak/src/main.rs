@@ -31,7 +31,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Print E-KTP cards at a Disdukcapil office: import the print-ready backlog, find duplicate
 /// recordings (data ganda), print, and account for every blank card.
 #[derive(Debug, Parser)]
-#[command(name = "cetak", version, propagate_version = true)]
+#[command(name = "cetak", version, propagate_version = true, term_width = 0)]
 pub struct Cli {
     /// The office database (SQLite).
     #[arg(long, global = true, default_value = "cetak.db", env = "CETAK_DB")]

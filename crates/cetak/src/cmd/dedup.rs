@@ -12,7 +12,7 @@ use cetak_store::{DedupSummary, PairView, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::{Context, now, open_store, print_json, table};
+use super::{Context, open_store, print_json, table};
 use crate::text::t;
 
 #[derive(Debug, clap::Args)]
@@ -88,7 +88,8 @@ pub fn dedup_with_progress(
         result.compared,
         t("pasangan…", "pairs…")
     ));
-    let summary = store.apply_dedup(&recs, &states, &result, actor, now())?;
+    let at = super::office_now(store)?;
+    let summary = store.apply_dedup(&recs, &states, &result, actor, at)?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         transitions = summary.transitions,
@@ -439,7 +440,8 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                 );
             }
             let actor = Actor(ctx.actor.clone());
-            let n = store.decide_pair_group(&g.pattern, same, &reason, &actor, now())?;
+            let at = super::office_now(&store)?;
+            let n = store.decide_pair_group(&g.pattern, same, &reason, &actor, at)?;
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
                 print_json(
@@ -478,7 +480,8 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                 );
             }
             let actor = Actor(ctx.actor.clone());
-            let pair = store.decide_pair(id, same, &reason, &actor, now())?;
+            let at = super::office_now(&store)?;
+            let pair = store.decide_pair(id, same, &reason, &actor, at)?;
             // Apply the decision at once: a full run honours every decision taken so far.
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
@@ -531,7 +534,8 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                 );
             }
             let actor = Actor(ctx.actor.clone());
-            let pair = store.overrule_link(id, &reason, &actor, now())?;
+            let at = super::office_now(&store)?;
+            let pair = store.overrule_link(id, &reason, &actor, at)?;
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
                 print_json(

@@ -240,8 +240,10 @@ pub fn import_file(
             // Several batches per transaction: each commit rewrites the NIK index pages it
             // touched, so fewer, larger commits import far faster; a kill loses at most one
             // transaction, which the re-run imports again.
+            // The office clock guard: never a time before the newest one in the books.
+            let not_before = super::office_now(store)?;
             while let Some(first) = receive(next.take())? {
-                let mut tx = store.begin_import(&name, actor, now())?;
+                let mut tx = store.begin_import(&name, actor, now().max(not_before))?;
                 tx.add(&first)?;
                 while tx.rows() < commit_rows {
                     match receive(batches.next())? {

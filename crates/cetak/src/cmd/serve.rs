@@ -258,7 +258,8 @@ pub fn add_user(
 ) -> anyhow::Result<()> {
     check_password(name, password)?;
     let hash = cetak_web::hash_password(password).map_err(anyhow::Error::msg)?;
-    store.user_add(name, role, &hash, &Actor(actor.to_string()), super::now())?;
+    let at = super::office_now(store)?;
+    store.user_add(name, role, &hash, &Actor(actor.to_string()), at)?;
     Ok(())
 }
 
@@ -319,7 +320,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             }
         }
         UserCommand::Disable { name } => {
-            store.user_set_disabled(&name, true, &actor, super::now())?;
+            store.user_set_disabled(&name, true, &actor, super::office_now(&store)?)?;
             done(
                 ctx,
                 &name,
@@ -331,7 +332,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             )?;
         }
         UserCommand::Enable { name } => {
-            store.user_set_disabled(&name, false, &actor, super::now())?;
+            store.user_set_disabled(&name, false, &actor, super::office_now(&store)?)?;
             done(
                 ctx,
                 &name,
@@ -341,7 +342,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::SetRole { name, role } => {
             let role = Role::parse(&role).context(t("peran tidak dikenal", "unknown role"))?;
-            store.user_set_role(&name, role, &actor, super::now())?;
+            store.user_set_role(&name, role, &actor, super::office_now(&store)?)?;
             done(
                 ctx,
                 &name,
@@ -353,7 +354,14 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             let (password, generated) = new_password(&name)?;
             check_password(&name, &password)?;
             let hash = cetak_web::hash_password(&password).map_err(anyhow::Error::msg)?;
-            let ended = store.user_set_password(&name, &hash, None, false, &actor, super::now())?;
+            let ended = store.user_set_password(
+                &name,
+                &hash,
+                None,
+                false,
+                &actor,
+                super::office_now(&store)?,
+            )?;
             if ctx.json {
                 print_json(&serde_json::json!({
                     "name": name, "sessions_ended": ended,
@@ -382,7 +390,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             }
         }
         UserCommand::SessionsEnd { name } => {
-            let ended = store.user_sessions_end(&name, &actor, super::now())?;
+            let ended = store.user_sessions_end(&name, &actor, super::office_now(&store)?)?;
             if ctx.json {
                 print_json(&serde_json::json!({ "name": name, "sessions_ended": ended }))?;
             } else {

@@ -144,7 +144,7 @@ pub fn one_round(
     };
     let mut round = Round::default();
     let result = sync_round(&mut store, &link, &mut round);
-    let now = super::now();
+    let now = super::office_now(&store)?;
     match &result {
         Ok(()) => store.sync_round(None, now)?,
         Err(e) => {
@@ -306,7 +306,8 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
             });
         }
         let source = format!("central:{}-{}", resp.records[0].seq, last);
-        let mut tx = store.begin_import(&source, "system:sync", super::now())?;
+        let at = super::office_now(store)?;
+        let mut tx = store.begin_import(&source, "system:sync", at)?;
         tx.add(&rows)?;
         tx.set_pull_cursor(last);
         for r in &resp.records {
