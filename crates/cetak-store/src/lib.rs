@@ -31,7 +31,7 @@ pub use dedup::{DedupSummary, PairGroup, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use print::{
     AttemptRow, CardFieldsRow, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder, MonthlyReport,
-    PrinterRow, SpoilOutcome, StockReceipt, serial_ranges,
+    PrinterRow, SpoilOutcome, StockReceipt,
 };
 pub use registry::{RecordStatus, StateCount};
 pub use sync::{OUTBOX_ACTIONS, OutboxEvent, SyncStatus};

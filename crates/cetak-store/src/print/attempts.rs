@@ -261,17 +261,6 @@ fn next_in_queue(
 }
 
 impl Store {
-    /// The latest time the spool recorded (the clock guard's high-water mark).
-    pub fn print_high_water(&self) -> Result<Option<OffsetDateTime>> {
-        let s: Option<String> = self.conn.query_row(
-            "SELECT max(t) FROM (SELECT max(created_at) AS t FROM print_attempts
-                                 UNION ALL SELECT max(finished_at) FROM print_attempts)",
-            [],
-            |r| r.get(0),
-        )?;
-        s.as_deref().map(parse_time).transpose()
-    }
-
     /// Make sure the queue's index exists (built by the first print run, see the migration).
     pub fn ensure_queue_index(&mut self) -> Result<()> {
         self.conn.execute_batch(
@@ -493,7 +482,12 @@ impl Store {
 
     /// Attempts in the given states (all when empty), oldest first.
     pub fn attempts(&self, states: &[AttemptState], limit: usize) -> Result<Vec<AttemptRow>> {
-        self.attempts_ordered(states, limit, false)
+        self.attempts_ordered(states, limit, false, None)
+    }
+
+    /// One attempt, for the operator (`None`: no such attempt).
+    pub fn attempt(&self, id: i64) -> Result<Option<AttemptRow>> {
+        Ok(self.attempts_ordered(&[], 1, false, Some(id))?.pop())
     }
 
     fn attempts_ordered(
@@ -501,18 +495,26 @@ impl Store {
         states: &[AttemptState],
         limit: usize,
         newest_first: bool,
+        id: Option<i64>,
     ) -> Result<Vec<AttemptRow>> {
-        let filter = if states.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "WHERE a.state IN ({})",
+        let mut conditions = Vec::new();
+        if !states.is_empty() {
+            conditions.push(format!(
+                "a.state IN ({})",
                 states
                     .iter()
                     .map(|s| format!("'{}'", s.as_str()))
                     .collect::<Vec<_>>()
                     .join(",")
-            )
+            ));
+        }
+        if let Some(id) = id {
+            conditions.push(format!("a.id = {id}"));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
         };
         let sql = format!(
             "SELECT a.id, a.recording_id, r.nik, r.nama, a.serial, a.printer_id, p.name, a.job_name, a.state,
@@ -558,7 +560,12 @@ impl Store {
 
     /// The newest attempts that made a card, newest first, at most `limit`.
     pub fn recent_printed(&self, limit: usize) -> Result<Vec<AttemptRow>> {
-        self.attempts_ordered(&[AttemptState::Completed, AttemptState::Good], limit, true)
+        self.attempts_ordered(
+            &[AttemptState::Completed, AttemptState::Good],
+            limit,
+            true,
+            None,
+        )
     }
 
     /// The attempt that used a blank.

@@ -4,7 +4,7 @@
 
 use cetak_domain::lifecycle::Actor;
 use cetak_print::schedule::PrinterProfile;
-use cetak_print::stock::Serial;
+use cetak_print::stock::{Serial, compact_ranges};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 
@@ -49,27 +49,11 @@ fn open_attempts(tx: &rusqlite::Connection, printer_id: i64) -> Result<i64> {
     )?)
 }
 
-/// Serials in order, as ranges an operator can read (`[(1, 50), (53, 53)]`).
-pub fn serial_ranges(serials: &[Serial]) -> Vec<(Serial, Serial)> {
-    let mut out: Vec<(Serial, Serial)> = Vec::new();
-    for &s in serials {
-        match out.last_mut() {
-            Some((_, last)) if *last + 1 == s => *last = s,
-            _ => out.push((s, s)),
-        }
-    }
-    out
-}
-
 impl Store {
     /// The unused blanks the books place in a printer's hopper, lowest first (the order the
     /// operator was told to load them).
     pub fn hopper(&self, printer_id: i64) -> Result<Vec<Serial>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT serial FROM blanks WHERE loaded_in = ?1 AND state = 'on_hand' ORDER BY serial",
-        )?;
-        let rows = stmt.query_map([printer_id], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        hopper_in(&self.conn, printer_id)
     }
 
     /// Change a printer's address or profile (audited). `None` keeps a value.
@@ -168,7 +152,7 @@ impl Store {
             "printer_remove",
             &format!("printer:{name}"),
             reason,
-            serde_json::json!({ "blanks_to_safe": serial_ranges(&serials) }),
+            serde_json::json!({ "blanks_to_safe": compact_ranges(&serials) }),
         )?;
         tx.commit()?;
         Ok(serials)
@@ -215,7 +199,7 @@ impl Store {
             "printer_reseat",
             &format!("printer:{name}"),
             reason,
-            serde_json::json!({ "blanks_to_safe": serial_ranges(&serials), "inspections_pending_up_to": newest_inspect }),
+            serde_json::json!({ "blanks_to_safe": compact_ranges(&serials), "inspections_pending_up_to": newest_inspect }),
         )?;
         tx.commit()?;
         Ok(serials)
@@ -228,18 +212,4 @@ fn hopper_in(tx: &rusqlite::Connection, printer_id: i64) -> Result<Vec<Serial>> 
     )?;
     let rows = stmt.query_map([printer_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serials_read_as_ranges() {
-        assert_eq!(serial_ranges(&[]), vec![]);
-        assert_eq!(
-            serial_ranges(&[1, 2, 3, 5, 7, 8]),
-            vec![(1, 3), (5, 5), (7, 8)]
-        );
-    }
 }

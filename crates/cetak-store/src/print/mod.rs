@@ -30,7 +30,6 @@ mod printers;
 mod reports;
 
 pub(crate) use hopper::held_by_inspection;
-pub use hopper::serial_ranges;
 pub(crate) use leases::lease_is;
 pub use leases::{LEASE_STALE, Lease, LeaseHolder};
 pub use reports::MonthlyReport;

@@ -301,7 +301,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                             "Keluarkan blangko ini dari hoppernya ke brankas:",
                             "Take these blanks out of its hopper into the safe:"
                         ),
-                        ranges_text(&serials)
+                        cetak_print::stock::compact_ranges(&serials)
                     )?;
                 }
             }
@@ -325,7 +325,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                     outln!(
                         "{} {}",
                         t("Menurut catatan di hopper:", "The books had in the hopper:"),
-                        ranges_text(&serials)
+                        cetak_print::stock::compact_ranges(&serials)
                     )?;
                 }
             }
@@ -355,20 +355,6 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-fn ranges_text(serials: &[i64]) -> String {
-    cetak_store::serial_ranges(serials)
-        .iter()
-        .map(|(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}-{b}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Store refusals and illegal moves, in the office's words.
 fn explain(e: StoreError) -> anyhow::Error {
     match &e {
@@ -393,9 +379,7 @@ fn explain(e: StoreError) -> anyhow::Error {
                 "That step cannot be taken; see `cetak stock reconcile`."
             )
         ),
-        StoreError::Sqlite(rusqlite_err)
-            if rusqlite_err.to_string().contains("database is locked") =>
-        {
+        e if e.is_busy() => {
             anyhow::anyhow!(
                 "{}",
                 t(
@@ -558,16 +542,12 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                 ),
             };
             let now = super::office_now(&store)?;
-            let current = store
-                .attempts(&[], usize::MAX)?
-                .into_iter()
-                .find(|a| a.id == attempt)
-                .with_context(|| {
-                    format!(
-                        "{} {attempt}",
-                        t("tidak ada percobaan cetak", "no print attempt")
-                    )
-                })?;
+            let current = store.attempt(attempt)?.with_context(|| {
+                format!(
+                    "{} {attempt}",
+                    t("tidak ada percobaan cetak", "no print attempt")
+                )
+            })?;
             let why = match physically_checked.as_deref().map(str::trim) {
                 Some(what) if !what.is_empty() => format!("checked by hand: {what}"),
                 Some(_) => bail!(
@@ -687,16 +667,12 @@ pub fn inspection_allowed(store: &Store, attempt: i64, verdict: &str) -> anyhow:
         "unused" => AttemptEvent::InspectedUnused,
         other => bail!("unknown finding {other:?}"),
     };
-    let current = store
-        .attempts(&[], usize::MAX)?
-        .into_iter()
-        .find(|a| a.id == attempt)
-        .with_context(|| {
-            format!(
-                "{} {attempt}",
-                t("tidak ada percobaan cetak", "no print attempt")
-            )
-        })?;
+    let current = store.attempt(attempt)?.with_context(|| {
+        format!(
+            "{} {attempt}",
+            t("tidak ada percobaan cetak", "no print attempt")
+        )
+    })?;
     printer_lets_go(store, &current, &finding)
 }
 
@@ -818,7 +794,7 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
                 "{} {}: {} ({})",
                 t("Hopper", "Hopper of"),
                 p.name,
-                ranges_text(&hopper),
+                cetak_print::stock::compact_ranges(&hopper),
                 t("nomor terkecil paling atas", "lowest serial on top")
             )?;
         }
@@ -1309,10 +1285,7 @@ fn drive(
             let Some((attempt_id, since)) = p.in_flight else {
                 continue;
             };
-            let row = store
-                .attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?
-                .into_iter()
-                .find(|a| a.id == attempt_id);
+            let row = store.attempt(attempt_id)?.filter(|a| a.state.is_pending());
             let Some(row) = row else {
                 p.in_flight = None;
                 continue;

@@ -64,20 +64,6 @@ impl Ledger {
         }
     }
 
-    /// The operator takes blanks out of a removed printer.
-    pub fn unload(&mut self, printer: &str) {
-        self.reseat(printer);
-    }
-
-    /// A blank the operator found clean and took out by hand (an unused card's blank goes
-    /// back where the books put it: on top of the same hopper).
-    pub fn hopper(&self, printer: &str) -> Vec<i64> {
-        self.hoppers
-            .get(printer)
-            .map(|h| h.iter().copied().collect())
-            .unwrap_or_default()
-    }
-
     /// Follow the spool's load instructions and the printers' feed logs since the last look.
     pub fn observe(&mut self, dir: &Path, printers: &[(&str, &SimPrinter)]) {
         let conn = db(dir);
