@@ -27,6 +27,11 @@ pub fn t<'a>(id: &'a str, en: &'a str) -> &'a str {
     }
 }
 
+/// The chosen language's half of a catalogue entry (`cetak-words`).
+pub fn tr((id, en): (String, String)) -> String {
+    if english() { en } else { id }
+}
+
 /// Whether messages are in English.
 pub fn english() -> bool {
     ENGLISH.load(Ordering::Relaxed)

@@ -178,7 +178,7 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                 "{} {} — {} ({})",
                 t("Perekaman", "Recording"),
                 v.recording_id,
-                v.state,
+                super::state_word(v.state),
                 state_words(v.state)
             )?;
             if let Some(s) = &v.duplicate_of {
@@ -298,8 +298,8 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{}: {} → {} ({})",
                     t("Status", "State"),
-                    out.state_before,
-                    out.state_after,
+                    super::state_word(out.state_before),
+                    super::state_word(out.state_after),
                     state_words(out.state_after)
                 )?;
             }

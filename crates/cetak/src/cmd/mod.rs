@@ -56,20 +56,11 @@ pub fn open_store(path: &Path) -> anyhow::Result<Store> {
     })
 }
 
-/// A record state as the office says it (the stored code stays in `--json`).
+/// A record state as the office says it (the stored code stays in `--json`); the words are
+/// the pages' words (`cetak-words`).
 pub fn state_word(state: RecordState) -> &'static str {
-    match state {
-        RecordState::Received => t("diterima", "received"),
-        RecordState::NeedsCorrection => t("perlu perbaikan", "needs correction"),
-        RecordState::Unique => t("unik", "unique"),
-        RecordState::Duplicate => t("data ganda", "duplicate"),
-        RecordState::AwaitingDecision => t("menunggu verifikasi", "awaiting a decision"),
-        RecordState::Queued => t("dalam antrean cetak", "queued"),
-        RecordState::Printing => t("sedang dicetak", "printing"),
-        RecordState::Printed => t("sudah dicetak", "printed"),
-        RecordState::Issued => t("sudah diserahkan", "handed over"),
-        RecordState::Cancelled => t("dibatalkan", "cancelled"),
-    }
+    let (id, en) = cetak_words::record_state(state);
+    t(id, en)
 }
 
 /// What a quarantine reason code means, in the interface's language (`None`: an unknown code).
