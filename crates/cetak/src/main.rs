@@ -16,6 +16,7 @@ macro_rules! outln {
 
 mod cmd;
 mod text;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -310,12 +311,16 @@ fn localize(cmd: clap::Command) -> clap::Command {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let command = if english_requested() {
+    let english = english_requested();
+    let command = if english {
         Cli::command()
     } else {
         localize(Cli::command())
     };
-    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
+    // clap says its own errors in English: in Indonesian they are said again (`usage.rs`).
+    let fail = |e: clap::Error| -> ! { if english { e.exit() } else { usage::exit(e) } };
+    let matches = command.try_get_matches().unwrap_or_else(|e| fail(e));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| fail(e));
     // Colour only on a terminal, and never when NO_COLOR is set.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

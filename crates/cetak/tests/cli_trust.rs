@@ -777,6 +777,166 @@ fn help_is_in_the_chosen_language() {
     ok(&cetak_id(p, &["simulate", "--days", "5", "--json"]));
 }
 
+/// Exit code 2 and clap's usage error said in Indonesian, with `needles` on stderr.
+fn usage_error_id(p: &Path, args: &[&str], needles: &[&str]) {
+    let out = cetak_id(p, args);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+    for needle in needles {
+        assert!(
+            err.contains(needle),
+            "{args:?}: {needle:?} missing in: {err}"
+        );
+    }
+    for english in [
+        "error:",
+        "Usage:",
+        "For more information",
+        "unexpected",
+        "required",
+        "invalid",
+        "[OPTIONS]",
+        "possible values",
+        "tip:",
+        "cannot be used",
+    ] {
+        assert!(!err.contains(english), "{args:?}: {english:?} in: {err}");
+    }
+}
+
+#[test]
+fn usage_errors_are_in_indonesian() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let hint = "Untuk keterangan lebih lanjut, coba '--help'.";
+    // Unknown argument, with clap's suggestion.
+    usage_error_id(
+        p,
+        &["--bogus"],
+        &[
+            "galat: argumen '--bogus' tidak dikenal",
+            "Penggunaan: cetak [OPSI] <PERINTAH>",
+            hint,
+        ],
+    );
+    usage_error_id(
+        p,
+        &["audit", "log", "--limt", "3"],
+        &[
+            "argumen '--limt' tidak dikenal",
+            "'--limit'",
+            "Penggunaan: cetak audit log",
+        ],
+    );
+    // Missing required arguments: all of them named.
+    usage_error_id(
+        p,
+        &["review", "decide"],
+        &[
+            "argumen wajib ini belum diberikan",
+            "--reason",
+            "<--same|--different>",
+            "Penggunaan: cetak review decide",
+            hint,
+        ],
+    );
+    // An invalid value, with the valid ones.
+    usage_error_id(
+        p,
+        &["--lang", "xx", "init"],
+        &[
+            "nilai 'xx' tidak sah untuk '--lang",
+            "[pilihan: id, en]",
+            hint,
+        ],
+    );
+    // A value its parser refuses, and a value left out.
+    usage_error_id(
+        p,
+        &["gen", "--rows", "abc"],
+        &[
+            "nilai 'abc' tidak sah untuk '--rows",
+            "bukan bilangan bulat",
+        ],
+    );
+    usage_error_id(
+        p,
+        &["gen", "--rows"],
+        &["'--rows <ROWS>' perlu nilai, tetapi tidak ada yang diberikan"],
+    );
+    // An unknown subcommand, with the near one.
+    usage_error_id(
+        p,
+        &["revew", "list"],
+        &["perintah 'revew' tidak dikenal", "'review'", hint],
+    );
+    // Two flags that exclude each other; a flag given twice.
+    usage_error_id(
+        p,
+        &[
+            "review",
+            "decide",
+            "1",
+            "--same",
+            "--different",
+            "--reason",
+            "x",
+        ],
+        &["'--same' tidak boleh dipakai bersama '--different'"],
+    );
+    usage_error_id(
+        p,
+        &["--json", "--json", "init"],
+        &["'--json' tidak boleh diberikan lebih dari sekali"],
+    );
+    // A command group without its subcommand (the language set, so clap counts an argument).
+    usage_error_id(
+        p,
+        &["review"],
+        &[
+            "'cetak review' perlu subperintah, tetapi tidak ada yang diberikan",
+            "[subperintah: list, show",
+            "Penggunaan: cetak review [OPSI] <PERINTAH>",
+        ],
+    );
+    // Nothing at all on the command line: the group's help, in Indonesian, exit 2.
+    let out = command(p, &["review"])
+        .env_remove("CETAK_LANG")
+        .output()
+        .expect("runs");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for needle in [
+        "Penggunaan: cetak review [OPSI] <PERINTAH>",
+        "Perintah:",
+        "Opsi:",
+    ] {
+        assert!(err.contains(needle), "{needle:?} missing in: {err}");
+    }
+    assert!(
+        !err.contains("Usage:") && !err.contains("Print this"),
+        "{err}"
+    );
+    // Help lists clap's own `help` subcommand and placeholders in Indonesian too.
+    let help = ok(&cetak_id(p, &["review", "--help"]));
+    for english in [
+        "Print this message",
+        "[OPTIONS]",
+        "[default:",
+        "[possible values:",
+    ] {
+        assert!(!help.contains(english), "{english:?} in: {help}");
+    }
+    assert!(help.contains("[bawaan: cetak.db]"), "{help}");
+    // English on request: clap's own words, and the same exit code.
+    let out = cetak(p, &["--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("unexpected argument '--bogus'"), "{err}");
+    assert!(err.contains("Usage:"), "{err}");
+}
+
 /// The description part of each line of a `--help` text (flags, defaults and the like cut off).
 fn help_texts(help: &str) -> Vec<String> {
     help.lines()
