@@ -266,6 +266,15 @@ pub fn actor(a: &str) -> (String, String) {
             format!("{name} (command line)"),
         );
     }
+    // `--actor supervisor:rina` on the command line: a name with the role it claims.
+    for (prefix, id, en) in [
+        ("supervisor:", "penyelia", "supervisor"),
+        ("admin:", "pengelola", "admin"),
+    ] {
+        if let Some(name) = a.strip_prefix(prefix) {
+            return (format!("{name} ({id})"), format!("{name} ({en})"));
+        }
+    }
     if let Some(part) = a.strip_prefix("system:") {
         let (id, en) = match part {
             "dedup" => ("pemeriksa data ganda", "duplicate check"),
@@ -273,6 +282,7 @@ pub fn actor(a: &str) -> (String, String) {
             "sync" => ("sinkron pusat", "sync with the centre"),
             "import" => ("impor", "import"),
             "cli" => ("baris perintah", "command line"),
+            "correct" => ("perbaikan data", "data correction"),
             other => return (format!("sistem ({other})"), format!("system ({other})")),
         };
         return (format!("sistem ({id})"), format!("system ({en})"));
@@ -357,6 +367,10 @@ pub fn reason(r: &str) -> (String, String) {
             "password reset; its sessions ended",
         )),
         "all sessions ended" => Some(fixed("semua sesi diakhiri", "all sessions ended")),
+        "readable quarantined rows enter the registry (import contract 1.1)" => Some(fixed(
+            "baris karantina yang terbaca masuk register (kontrak impor 1.1)",
+            "readable quarantined rows enter the registry (import contract 1.1)",
+        )),
         "paused from the print page" => Some(fixed(
             "dijeda dari halaman cetak",
             "paused from the print page",
@@ -413,6 +427,9 @@ pub fn reason(r: &str) -> (String, String) {
     if let Some(k) = known {
         return k;
     }
+    if let Some(&(en, id)) = DEFAULT_REASONS.iter().find(|(en, _)| *en == r) {
+        return fixed(id, en);
+    }
     if let Some((id, en)) = r.split_once(" / ") {
         return (id.into(), en.into());
     }
@@ -424,6 +441,24 @@ pub fn reason(r: &str) -> (String, String) {
     }
     (r.into(), r.into())
 }
+
+/// What the command line writes when a person gives no reason of their own (English, as
+/// stored; the help shows the Indonesian), and its Indonesian.
+pub const DEFAULT_REASONS: &[(&str, &str)] = &[
+    ("damaged before printing", "rusak sebelum dicetak"),
+    ("removed by operator", "dihapus oleh petugas"),
+    (
+        "hopper emptied into the safe by operator",
+        "hopper dikosongkan ke brankas oleh petugas",
+    ),
+    ("paused by operator", "dijeda oleh petugas"),
+    ("resumed by operator", "dilanjutkan oleh petugas"),
+    (
+        "resident present, identity checked by operator",
+        "warga hadir, identitas diperiksa petugas",
+    ),
+    ("resident in person", "warga sendiri"),
+];
 
 /// Sentences with a value inside.
 fn patterns(r: &str) -> Option<(String, String)> {
@@ -467,10 +502,44 @@ fn patterns(r: &str) -> Option<(String, String)> {
             r.into(),
         ));
     }
+    if let Some(rest) =
+        r.strip_prefix("needs correction, but is another recording of the person of ")
+        && let Some(kept) = rest.strip_suffix(", which is kept")
+    {
+        return Some((
+            format!(
+                "perlu perbaikan, tetapi merupakan perekaman lain dari orang yang sama dengan {kept}, yang dipakai"
+            ),
+            r.into(),
+        ));
+    }
+    if let Some(rest) = r.strip_prefix("every printed field is valid after ")
+        && let Some(field) = rest.strip_suffix(" was corrected")
+    {
+        return Some((
+            format!("semua kolom yang dicetak sudah benar setelah {field} diperbaiki"),
+            r.into(),
+        ));
+    }
+    if let Some(rest) = r.strip_prefix("the correction of ")
+        && let Some(field) = rest.strip_suffix(" left a printed field that is not valid")
+    {
+        return Some((
+            format!("setelah {field} diperbaiki, masih ada kolom tercetak yang tidak sah"),
+            r.into(),
+        ));
+    }
     if let Some(rest) = r.strip_prefix("card ")
         && let Some((serial, rest)) = rest.split_once(" handed to ")
         && let Some((who, check)) = rest.split_once("; identity checked: ")
     {
+        let default = |t: &str| {
+            DEFAULT_REASONS
+                .iter()
+                .find(|(en, _)| *en == t)
+                .map_or(t.to_string(), |(_, id)| id.to_string())
+        };
+        let (who, check) = (default(who), default(check));
         return Some((
             format!("kartu {serial} diserahkan kepada {who}; identitas diperiksa: {check}"),
             r.into(),
@@ -588,6 +657,11 @@ mod tests {
             "another recording of the person of PLG1, which is kept",
             "inspected: spoiled (chip_failure); cut the card's corner and keep it for the monthly return",
             "printer failing (strike 2/3): cooling down 30 min; check the print temperature (160-170 °C) before going on",
+            "needs correction, but is another recording of the person of PLG1, which is kept",
+            "every printed field is valid after agama was corrected",
+            "the correction of nik left a printed field that is not valid",
+            "card 17 handed to resident in person; identity checked: resident present, identity checked by operator",
+            "removed by operator",
         ] {
             let (id, en) = reason(r);
             assert_ne!(id, r, "no Indonesian for {r:?}");
@@ -599,6 +673,11 @@ mod tests {
                 "admin",
                 "chip_failure",
                 "handed",
+                "resident",
+                "needs",
+                "field",
+                "corrected",
+                "by operator",
             ] {
                 assert!(!id.contains(english), "{english:?} in {id:?}");
             }
@@ -689,6 +768,11 @@ mod tests {
         check_table("LABELS", LABELS);
         check_table("ACTIONS", ACTIONS);
         check_table("BLANK_STATES", BLANK_STATES);
+        let defaults: Vec<(&str, &str, &str)> = DEFAULT_REASONS
+            .iter()
+            .map(|&(en, id)| (en, id, en))
+            .collect();
+        check_table("DEFAULT_REASONS", &defaults);
         // The check can fail: an entry with one language only is caught.
         let one_language = std::panic::catch_unwind(|| {
             check_table("test", &[("queued", "queued", "queued")]);

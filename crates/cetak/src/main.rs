@@ -276,6 +276,19 @@ fn localize(cmd: clap::Command) -> clap::Command {
                 Some(id) => arg.help(id).long_help(None::<&str>),
                 None => arg,
             };
+            // A default reason is stored as written (the catalogue's key); help shows its words.
+            let default = match arg.get_default_values() {
+                [v] => Some(cetak_words::reason(&v.to_string_lossy())),
+                _ => None,
+            };
+            let arg = match default {
+                Some((id, en)) if id != en => {
+                    let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                    arg.hide_default_value(true)
+                        .help(format!("{help} [bawaan: {id}]"))
+                }
+                _ => arg,
+            };
             if arg.is_positional() {
                 arg.help_heading("Argumen")
             } else {

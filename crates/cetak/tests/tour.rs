@@ -398,6 +398,24 @@ fn every_tour_command_works_and_speaks_indonesian() {
             leaks.push(format!("{line}\n    {word:?}"));
         }
     }
+    // Every audit entry the tour wrote (imports, dedup, decisions, corrections, printing,
+    // stock, hand-over, accounts), in the office's words; what the person typed stays.
+    let typed: HashSet<String> = lines.iter().flat_map(|l| typed_words(l)).collect();
+    let out = run(p, "cetak --db office.db audit log --limit 1000000", "id");
+    assert!(out.status.success(), "audit log: {}", text(&out.stderr));
+    let log = text(&out.stdout);
+    assert!(
+        log.lines().count() > 25_000,
+        "the whole log: {} lines",
+        log.lines().count()
+    );
+    let mut in_log: Vec<String> = english_in(&log, &typed);
+    in_log.sort();
+    in_log.dedup();
+    for word in in_log {
+        let line = log.lines().find(|l| l.contains(&word)).unwrap_or_default();
+        leaks.push(format!("audit log: {word:?} in {line}"));
+    }
     assert!(
         leaks.is_empty(),
         "English in --lang id ({}):\n{}",
