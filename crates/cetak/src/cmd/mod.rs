@@ -63,6 +63,22 @@ pub fn state_word(state: RecordState) -> &'static str {
     t(id, en)
 }
 
+/// A role as the office says it (`supervisor` is a penyelia), from the pages' catalogue.
+pub fn role_word(role: cetak_domain::access::Role) -> &'static str {
+    match cetak_words::label(role.as_str()) {
+        Some((id, en)) => t(id, en),
+        None => role.as_str(),
+    }
+}
+
+/// A printer's readiness code (`cooling`, `capacity_spent`, …) as the office says it.
+pub fn readiness_word(code: &str) -> &str {
+    match cetak_words::label(code) {
+        Some((id, en)) => t(id, en),
+        None => code,
+    }
+}
+
 /// What a quarantine reason code means, in the interface's language (`None`: an unknown code).
 pub fn reason_word(code: &str) -> Option<&'static str> {
     Some(match code {

@@ -501,18 +501,20 @@ fn print_printers(
 }
 
 fn readiness_text(r: &Readiness) -> String {
+    use super::readiness_word as w;
     match r {
-        Readiness::Ready => t("siap", "ready").into(),
-        Readiness::Busy => t("sedang mencetak", "printing").into(),
-        Readiness::Paused => t("dijeda", "paused").into(),
-        Readiness::Blocked { reason } => format!("{}: {reason}", t("terhenti", "blocked")),
-        Readiness::CapacitySpent => t("kapasitas hari ini habis", "today's capacity spent").into(),
+        Readiness::Ready => w("ready").into(),
+        Readiness::Busy => w("busy").into(),
+        Readiness::Paused => w("paused").into(),
+        Readiness::Blocked { reason } => format!("{}: {reason}", w("blocked")),
+        Readiness::CapacitySpent => w("capacity_spent").into(),
         Readiness::Cooling { until } => format!(
-            "{} {}",
-            t("mendinginkan sampai", "cooling until"),
+            "{} {} {}",
+            w("cooling"),
+            t("sampai", "until"),
             super::office_time_text(*until)
         ),
-        Readiness::OutsideHours => t("di luar jam kerja", "outside working hours").into(),
+        Readiness::OutsideHours => w("outside_hours").into(),
     }
 }
 

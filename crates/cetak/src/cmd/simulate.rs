@@ -208,15 +208,12 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A spoil cause as the office says it ("jam" alone would read as "hour" in Indonesian).
+/// A spoil cause as the office says it, from the pages' catalogue ("macet di printer": "jam"
+/// alone would read as "hour" in Indonesian).
 fn cause_word(code: &str) -> &str {
-    match code {
-        "melted" => t("meleleh", "melted"),
-        "misprint" => t("salah cetak", "misprint"),
-        "jam" => t("macet", "jam"),
-        "chip_failure" => t("chip gagal", "chip failure"),
-        "other" => t("lainnya", "other"),
-        other => other,
+    match cetak_words::label(code) {
+        Some((id, en)) => t(id, en),
+        None => code,
     }
 }
 
