@@ -47,6 +47,65 @@ pub fn help_id(en: &str) -> Option<&'static str> {
 
 const HELP_ID: &[(&str, &str)] = &[
     (
+        "Leave a row in quarantine when it has more problems than this: its file most likely had another column order, which the quarantine did not keep",
+        "Biarkan baris tetap di karantina bila masalahnya lebih banyak dari ini: berkasnya kemungkinan besar punya urutan kolom lain, yang tidak disimpan karantina",
+    ),
+    (
+        "Recordings waiting for a correction (perlu_perbaikan), oldest first",
+        "Perekaman yang menunggu perbaikan (perlu perbaikan), yang terlama lebih dulu",
+    ),
+    (
+        "One recording: its fields, problems, the original row, corrections and candidate duplicates",
+        "Satu perekaman: kolom-kolomnya, masalahnya, baris aslinya, perbaikannya, dan calon data gandanya",
+    ),
+    (
+        "Correct one field (audited); the recording is validated again",
+        "Perbaiki satu kolom (tercatat di audit); perekaman diperiksa ulang",
+    ),
+    (
+        "Every recording with an open problem, also those a problem does not hold back (an empty mother's name) and those resolved as a duplicate",
+        "Semua perekaman yang masih bermasalah, juga yang masalahnya tidak menahan cetak (nama ibu kosong) dan yang diselesaikan sebagai data ganda",
+    ),
+    (
+        "At most this many recordings",
+        "Paling banyak sejumlah perekaman ini",
+    ),
+    ("The recording_id", "recording_id perekaman itu"),
+    (
+        "The contract column, e.g. nama, nik, pekerjaan, nama_ibu",
+        "Kolom menurut kontrak impor, mis. nama, nik, pekerjaan, nama_ibu",
+    ),
+    ("The correct value", "Nilai yang benar"),
+    (
+        "Why (required): where the correct value comes from",
+        "Alasan (wajib): dari mana nilai yang benar diperoleh",
+    ),
+    (
+        "Pairs shown per group",
+        "Jumlah pasangan yang ditampilkan per kelompok",
+    ),
+    (
+        "At most this many groups",
+        "Paling banyak sejumlah kelompok ini",
+    ),
+    (
+        "Group number from `review groups` (1 = the largest)",
+        "Nomor kelompok dari `review groups` (1 = yang terbesar)",
+    ),
+    (
+        "The pairs are the same person",
+        "Pasangan-pasangan itu orang yang sama",
+    ),
+    ("They are different people", "Mereka orang yang berbeda"),
+    (
+        "How many pairs the group held when you looked (refused if it changed since)",
+        "Jumlah pasangan dalam kelompok saat Anda melihatnya (ditolak bila sudah berubah)",
+    ),
+    (
+        "Login name (case does not matter)",
+        "Nama login (huruf besar-kecil tidak dibedakan)",
+    ),
+    (
         "Decide every open pair of one group at once, after looking at its sample (one audited decision per pair, naming the group)",
         "Putuskan semua pasangan terbuka dalam satu kelompok sekaligus, setelah melihat contohnya (satu keputusan tercatat di audit per pasangan, menyebut kelompoknya)",
     ),

@@ -1024,6 +1024,37 @@ fn usage_errors_are_in_indonesian() {
     assert!(err.contains("Usage:"), "{err}");
 }
 
+/// Every command path ("", "audit", "audit verify", …) as the binary lists them in its
+/// "Commands:" sections, depth first (what `scripts/cli-docs` walks).
+fn all_commands(p: &Path) -> Vec<String> {
+    fn walk(p: &Path, path: &str, out: &mut Vec<String>) {
+        out.push(path.to_string());
+        let args: Vec<&str> = path.split_whitespace().chain(["--help"]).collect();
+        let help = ok(&cetak(p, &args));
+        let children: Vec<String> = help
+            .lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|c| *c != "help")
+            .map(String::from)
+            .collect();
+        for c in children {
+            let child = if path.is_empty() {
+                c
+            } else {
+                format!("{path} {c}")
+            };
+            walk(p, &child, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(p, "", &mut out);
+    assert!(out.len() > 60, "{out:?}");
+    out
+}
+
 /// The description part of each line of a `--help` text (flags, defaults and the like cut off).
 fn help_texts(help: &str) -> Vec<String> {
     help.lines()
@@ -1066,62 +1097,8 @@ fn every_help_text_exists_in_both_languages() {
     // The same in both languages on purpose: a URL pattern.
     let same = ["postgres://user@host:port/db"];
     let mut missing = Vec::new();
-    for cmd in [
-        "",
-        "init",
-        "gen",
-        "import",
-        "quarantine",
-        "quarantine list",
-        "audit",
-        "audit verify",
-        "audit head",
-        "audit log",
-        "dedup",
-        "review",
-        "review list",
-        "review show",
-        "review decide",
-        "review overrule",
-        "export",
-        "export clusters",
-        "printer",
-        "printer add",
-        "printer list",
-        "printer pause",
-        "printer resume",
-        "print",
-        "print run",
-        "print status",
-        "print inspect",
-        "print spoil",
-        "print raise",
-        "print replace",
-        "stock",
-        "stock receive",
-        "stock reconcile",
-        "stock list",
-        "stock missing",
-        "stock found",
-        "stock spoil",
-        "handover",
-        "report",
-        "report monthly",
-        "card",
-        "card render",
-        "serve",
-        "user",
-        "user add",
-        "user list",
-        "sync",
-        "central",
-        "central serve",
-        "central add-office",
-        "central load",
-        "simulate",
-        "status",
-        "demo",
-    ] {
+    for cmd in all_commands(p) {
+        let cmd = cmd.as_str();
         let args: Vec<&str> = cmd.split_whitespace().chain(["--help"]).collect();
         let en = ok(&cetak(p, &args));
         let id = ok(&cetak_id(p, &args));
@@ -1136,5 +1113,43 @@ fn every_help_text_exists_in_both_languages() {
         "help in English only ({}):\n{}",
         missing.len(),
         missing.join("\n")
+    );
+}
+
+#[test]
+fn docs_show_every_commands_help_in_both_languages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md"))
+        .expect("docs/cli.md");
+    let (id_part, en_part) = docs
+        .split_once("\n## English\n")
+        .expect("an English part in docs/cli.md");
+    let mut stale = Vec::new();
+    for cmd in all_commands(p) {
+        let args: Vec<&str> = cmd.split_whitespace().chain(["--help"]).collect();
+        for (lang, part) in [("id", id_part), ("en", en_part)] {
+            let mut all = vec!["--lang", lang];
+            all.extend(&args);
+            let out = command(p, &all)
+                .env_remove("CETAK_LANG")
+                .env_remove("CETAK_ACTOR")
+                .output()
+                .expect("runs");
+            let help = ok(&out);
+            let heading = format!(
+                "### `cetak{}{cmd} --help`",
+                if cmd.is_empty() { "" } else { " " }
+            );
+            let block = format!("{heading}\n\n```text\n{help}```");
+            if !part.contains(&block) {
+                stale.push(format!("{lang}: cetak {cmd} --help"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/cli.md lacks or has an old help text (run scripts/cli-docs):\n{}",
+        stale.join("\n")
     );
 }
