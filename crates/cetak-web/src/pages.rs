@@ -473,11 +473,10 @@ fn store_error(e: StoreError) -> Response {
     }
     match e {
         StoreError::Refused(m) => refused(StatusCode::UNPROCESSABLE_ENTITY, &m),
-        StoreError::NoSuchRecord(m) => page_error(
-            StatusCode::NOT_FOUND,
-            &format!("Tidak ada data {m}"),
-            &format!("No record {m}"),
-        ),
+        StoreError::NoSuchRecord(m) => {
+            let (id, en) = cetak_words::not_found(&m);
+            page_error(StatusCode::NOT_FOUND, &id, &en)
+        }
         StoreError::Transition(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         StoreError::Attempt(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         StoreError::Blank(t) => refused(StatusCode::CONFLICT, &t.to_string()),

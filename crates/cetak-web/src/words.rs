@@ -9,35 +9,16 @@ pub(crate) use cetak_words::{action, actor, blank_state, label, note, reason, su
 pub(crate) fn refusal(e: &cetak_store::StoreError) -> Option<(String, String)> {
     use cetak_domain::lifecycle::TransitionError;
     use cetak_store::StoreError;
-    let state = |s: &str| label(s).map_or(s.to_string(), |l| l.0.to_string());
     match e {
         StoreError::Transition(TransitionError::NoReason) => Some((
-            "perubahan status perlu alasan".into(),
-            "a state change needs a reason".into(),
+            cetak_words::NO_REASON.0.into(),
+            cetak_words::NO_REASON.1.into(),
         )),
-        StoreError::Transition(TransitionError::Illegal(t)) => Some((
-            format!(
-                "{} tidak boleh selagi data berstatus {}",
-                action(t.event).0,
-                state(t.from.as_str())
-            ),
-            t.to_string(),
-        )),
-        StoreError::Attempt(t) => Some((
-            format!(
-                "percobaan cetak berstatus {}: langkah ini tidak boleh",
-                state(t.from.as_str())
-            ),
-            t.to_string(),
-        )),
-        StoreError::Blank(t) => Some((
-            format!(
-                "blangko {} berstatus {}: langkah ini tidak boleh",
-                t.serial,
-                blank_state(t.from.as_str()).0
-            ),
-            t.to_string(),
-        )),
+        StoreError::Transition(TransitionError::Illegal(t)) => {
+            Some(cetak_words::refused_event(t.event, t.from.as_str()))
+        }
+        StoreError::Attempt(t) => Some(cetak_words::refused_attempt(t.from.as_str())),
+        StoreError::Blank(t) => Some(cetak_words::refused_blank(t.serial, t.from.as_str())),
         _ => None,
     }
 }

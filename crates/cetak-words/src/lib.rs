@@ -254,6 +254,54 @@ pub fn action(code: &str) -> (String, String) {
     (code.replace('_', " "), code.replace('_', " "))
 }
 
+/// A state change without a reason, refused.
+pub const NO_REASON: Words = (
+    "perubahan status perlu alasan",
+    "a state change needs a reason",
+);
+
+/// The lifecycle refuses an event (an audit action code) in a record state (a state code).
+pub fn refused_event(event: &str, from: &str) -> (String, String) {
+    let (aid, aen) = action(event);
+    let (sid, sen) = label(from).unwrap_or((from, from));
+    (
+        format!("{aid} tidak boleh selagi data berstatus {sid}"),
+        format!("{aen} is not allowed while the record is {sen}"),
+    )
+}
+
+/// The spool refuses a step for a print attempt in this state (an attempt state code).
+pub fn refused_attempt(from: &str) -> (String, String) {
+    let (id, en) = label(from).unwrap_or((from, from));
+    (
+        format!("percobaan cetak berstatus {id}: langkah ini tidak boleh"),
+        format!("the print attempt is {en}: this step is not allowed"),
+    )
+}
+
+/// The blank books refuse a step for a blank in this state (a blank state code).
+pub fn refused_blank(serial: i64, from: &str) -> (String, String) {
+    let (id, en) = blank_state(from);
+    (
+        format!("blangko {serial} berstatus {id}: langkah ini tidak boleh"),
+        format!("blank {serial} is {en}: this step is not allowed"),
+    )
+}
+
+/// Something the store looked for and did not find: a recording id, or `pair N`.
+pub fn not_found(what: &str) -> (String, String) {
+    match what.strip_prefix("pair ") {
+        Some(n) => (
+            format!("tidak ada pasangan nomor {n} dalam pencarian data ganda terakhir"),
+            format!("no pair {n} in the latest duplicate search"),
+        ),
+        None => (
+            format!("tidak ada perekaman {what}"),
+            format!("no recording {what}"),
+        ),
+    }
+}
+
 /// Who did it: `user:rina` is `rina`; the system's parts by their job.
 pub fn actor(a: &str) -> (String, String) {
     if let Some(name) = a.strip_prefix("user:") {
@@ -685,6 +733,36 @@ mod tests {
         // What a person typed stays.
         assert_eq!(reason("Ibu kandung berbeda").0, "Ibu kandung berbeda");
         assert_eq!(reason("jeda / pause").0, "jeda");
+    }
+
+    #[test]
+    fn refusals_name_no_internal_types() {
+        for (id, en) in [
+            refused_event("hand_over", "queued"),
+            refused_attempt("completed"),
+            refused_blank(7, "issued"),
+            not_found("pair 12"),
+            not_found("PLG1"),
+        ] {
+            for w in [
+                "hand_over",
+                "HandOver",
+                "Inspected",
+                "queued",
+                "completed",
+                "pair 12",
+            ] {
+                assert!(!id.contains(w), "{w:?} in {id:?}");
+            }
+            assert!(
+                !en.contains("HandOver") && !en.contains("Inspected"),
+                "{en}"
+            );
+        }
+        assert_eq!(
+            refused_attempt("completed").0,
+            "percobaan cetak berstatus selesai dicetak: langkah ini tidak boleh"
+        );
     }
 
     #[test]

@@ -222,6 +222,45 @@ fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// An error and its context (`{e:#}`), the store's own error in the office's words: a refusal
+/// carries both languages, the lifecycle's, spool's and stock's refusals and what was not
+/// found come from the catalogue the pages share; no internal type names.
+fn error_text(e: &anyhow::Error) -> String {
+    use cetak_store::StoreError;
+    let mut parts: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    let words = match e.root_cause().downcast_ref::<StoreError>() {
+        Some(StoreError::Refused(m)) => Some(text::pick(m).to_string()),
+        Some(StoreError::NoSuchRecord(m)) => Some(text::tr(cetak_words::not_found(m))),
+        Some(StoreError::Transition(cetak_domain::lifecycle::TransitionError::NoReason)) => {
+            Some(t(cetak_words::NO_REASON.0, cetak_words::NO_REASON.1).to_string())
+        }
+        Some(StoreError::Transition(cetak_domain::lifecycle::TransitionError::Illegal(i))) => Some(
+            text::tr(cetak_words::refused_event(i.event, i.from.as_str())),
+        ),
+        Some(StoreError::Attempt(a)) => {
+            Some(text::tr(cetak_words::refused_attempt(a.from.as_str())))
+        }
+        Some(StoreError::Blank(b)) => Some(text::tr(cetak_words::refused_blank(
+            b.serial,
+            b.from.as_str(),
+        ))),
+        Some(StoreError::SchemaTooNew { found, known }) if !text::english() => Some(format!(
+            "basis data ini berskema versi {found}, lebih baru daripada yang dikenal cetak ini ({known}); perbarui cetak"
+        )),
+        Some(StoreError::Corrupt(detail)) if !text::english() => {
+            Some(format!("data tersimpan rusak: {detail}"))
+        }
+        Some(StoreError::Output(_)) if !text::english() => {
+            Some("gagal menulis keluaran".to_string())
+        }
+        _ => None,
+    };
+    if let (Some(words), Some(last)) = (words, parts.last_mut()) {
+        *last = words;
+    }
+    parts.join(": ")
+}
+
 /// Whether the error (anywhere in its chain) is a write to a closed pipe.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -396,14 +435,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            // A refusal of the office's rules carries both languages: say it in the chosen one.
-            if let Some(cetak_store::StoreError::Refused(m)) =
-                e.root_cause().downcast_ref::<cetak_store::StoreError>()
-            {
-                eprintln!("{}: {}", t("galat", "error"), text::pick(m));
-                return ExitCode::from(2);
-            }
-            eprintln!("{}: {e:#}", t("galat", "error"));
+            eprintln!("{}: {}", t("galat", "error"), error_text(&e));
             ExitCode::from(2)
         }
     }

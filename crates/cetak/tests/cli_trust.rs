@@ -805,6 +805,131 @@ fn audit_reasons_are_shown_in_the_offices_language_and_stored_as_before() {
 }
 
 #[test]
+fn refusals_name_no_internal_types_in_either_language() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 300);
+    std::fs::create_dir(p.join("printers")).expect("mkdir");
+    fn run<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [&["--db", "x.db"][..], args].concat()
+    }
+    ok(&cetak(
+        p,
+        &run(&[
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            "dir:printers/P1",
+            "--cards-per-day",
+            "100",
+            "--burst",
+            "3",
+        ]),
+    ));
+    ok(&cetak(
+        p,
+        &run(&[
+            "stock", "receive", "--first", "1", "--last", "50", "--ref", "SPB/1",
+        ]),
+    ));
+    ok(&cetak(p, &run(&["print", "run", "--no-wait"])));
+    // A completed attempt inspected again; a pair that is not there; a recording that is not.
+    let internal = [
+        "InspectedGood",
+        "Inspected",
+        "IllegalAttemptEvent",
+        "is not allowed",
+        "recording_id pair",
+    ];
+    for (args, id_words, en_words) in [
+        (
+            run(&["print", "inspect", "1", "--good"]),
+            "Percobaan ini sudah selesai dicetak",
+            "This attempt is already printed",
+        ),
+        (
+            run(&["review", "decide", "999999", "--same", "--reason", "x"]),
+            "tidak ada pasangan nomor 999999",
+            "no pair 999999",
+        ),
+        (
+            run(&["correct", "show", "PLGNOPE"]),
+            "tidak ada perekaman PLGNOPE",
+            "no recording PLGNOPE",
+        ),
+    ] {
+        let id = cetak_id(p, &args);
+        refused(&id, id_words);
+        let en = cetak(p, &args);
+        refused(&en, en_words);
+        for (out, lang) in [(&id, "id"), (&en, "en")] {
+            let err = text(&out.stderr);
+            for word in internal {
+                assert!(!err.contains(word), "{lang} {args:?}: {word:?} in {err}");
+            }
+        }
+        let err = text(&id.stderr);
+        for english in ["completed", "pair", "no record", "error"] {
+            assert!(!err.contains(english), "{args:?}: {english:?} in {err}");
+        }
+    }
+}
+
+// 5. From the README to a `cetak` on the PATH, in a repository that is complete.
+
+#[test]
+fn the_readme_says_how_to_install_and_the_repository_is_self_contained() {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    let rust = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("rust-version in Cargo.toml");
+    for needed in [
+        format!("Rust {rust}"),
+        "C compiler".to_string(),
+        "cargo install --path crates/cetak".to_string(),
+        "scripts/test".to_string(),
+    ] {
+        assert!(
+            readme.contains(&needed),
+            "README.md does not say {needed:?}"
+        );
+    }
+    // Every file the documentation names in backticks or links is in the repository.
+    let mut missing = Vec::new();
+    for doc in ["README.md", "ARCHITECTURE.md", "BENCHMARKS.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).expect("doc");
+        for name in text
+            .split(['`', '(', ')', ' ', '\n'])
+            .filter(|w| w.ends_with(".md") && !w.contains("://") && !w.contains('*'))
+        {
+            if !root.join(name).exists() {
+                missing.push(format!("{doc}: {name}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "named but not in the repository: {missing:?}"
+    );
+    // `demo --help` describes the demo as it runs now.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let help = ok(&cetak(dir.path(), &["demo", "--help"]));
+    for now in [
+        "--no-serve",
+        "hand over",
+        "monthly report",
+        "serve the office pages",
+    ] {
+        assert!(help.contains(now), "{now:?} missing in demo --help: {help}");
+    }
+}
+
+#[test]
 fn the_simulator_says_kartu_macet_for_a_jam_and_jam_only_for_hours() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
@@ -849,6 +974,10 @@ fn help_is_in_the_chosen_language() {
     ] {
         assert!(!id.contains(english), "{english:?} in: {id}");
     }
+    // Phrasing reviewed: not the word-for-word "peluang sama orang".
+    let dedup = ok(&cetak_id(p, &["dedup", "--help"]));
+    assert!(dedup.contains("Peluang orang yang sama"), "{dedup}");
+    assert!(!dedup.contains("peluang sama orang"), "{dedup}");
     let sub = ok(&cetak_id(p, &["review", "--help"]));
     assert!(sub.contains("Batalkan tautan otomatis"), "{sub}");
     // English on request, by flag or environment.

@@ -359,21 +359,23 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
 fn explain(e: StoreError) -> anyhow::Error {
     match &e {
         StoreError::Attempt(i) => anyhow::anyhow!(
-            "{} {} ({}). {}",
+            "{} {}. {}",
             t("Percobaan ini sudah", "This attempt is already"),
             attempt_state_text(i.from),
-            i.from,
             t(
                 "Langkah itu tidak dapat dilakukan; lihat `cetak print status`.",
                 "That step cannot be taken; see `cetak print status`."
             )
         ),
         StoreError::Blank(b) => anyhow::anyhow!(
-            "{} {} {} ({}). {}",
+            "{} {} {} {}. {}",
             t("Blangko", "Blank"),
             b.serial,
-            t("berada pada keadaan", "is in state"),
-            b.from.as_str(),
+            t("berstatus", "is"),
+            {
+                let (id, en) = cetak_words::blank_state(b.from.as_str());
+                t(id, en)
+            },
             t(
                 "Langkah itu tidak dapat dilakukan; lihat `cetak stock reconcile`.",
                 "That step cannot be taken; see `cetak stock reconcile`."
