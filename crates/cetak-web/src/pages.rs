@@ -78,6 +78,17 @@ pub(crate) fn templates() -> Environment<'static> {
             None => code,
         }
     });
+    // problem(code, message): a reason code's words in Indonesian, the validator's detail in
+    // English (the catalogue the command line shares).
+    env.add_function(
+        "problem",
+        |state: &TplState, code: String, message: String| -> String {
+            match cetak_words::problem(&code) {
+                Some((id, _)) if !english(state) => id.to_string(),
+                _ => message,
+            }
+        },
+    );
     // Stored words as the office reads them: {{ e.at | when }}, {{ n | num }}, {{ p | num(3) }},
     // {{ e.action | action }}, {{ e.reason | reason }}, …
     env.add_filter("when", |state: &TplState, v: minijinja::Value| -> String {

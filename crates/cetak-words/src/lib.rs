@@ -254,6 +254,130 @@ pub fn action(code: &str) -> (String, String) {
     (code.replace('_', " "), code.replace('_', " "))
 }
 
+/// Why a row was quarantined or a recording needs a correction (the import contract's reason
+/// codes, docs/import-contract.md): what the code means. The stored message is the
+/// validator's English detail; in Indonesian these words say it.
+pub const PROBLEMS: &[(&str, &str, &str)] = &[
+    ("invalid_utf8", "bukan teks UTF-8", "not UTF-8 text"),
+    ("nul_byte", "ada byte NUL di baris", "a NUL byte in the row"),
+    (
+        "field_count",
+        "jumlah kolom tidak sama dengan judul",
+        "the number of fields differs from the header",
+    ),
+    (
+        "record_too_large",
+        "baris terlalu besar",
+        "the row is too large",
+    ),
+    (
+        "unterminated_quote",
+        "berkas berakhir di dalam tanda kutip",
+        "the file ends inside a quoted field",
+    ),
+    (
+        "invalid_json",
+        "baris bukan objek JSON",
+        "the line is not a JSON object",
+    ),
+    (
+        "wrong_type",
+        "nilai bukan teks",
+        "a value that is not a string",
+    ),
+    (
+        "missing_field",
+        "kolom wajib tidak ada",
+        "a required field is missing",
+    ),
+    (
+        "unknown_field",
+        "kolom di luar kontrak",
+        "a field outside the contract",
+    ),
+    ("empty_field", "kosong", "empty"),
+    ("too_long", "terlalu panjang", "too long"),
+    (
+        "invalid_characters",
+        "berisi karakter yang tidak dapat dicetak (angka di nama?)",
+        "holds characters that cannot be printed (a digit in a name?)",
+    ),
+    (
+        "nik_length",
+        "NIK tidak 16 digit",
+        "the NIK does not have 16 digits",
+    ),
+    (
+        "nik_not_digits",
+        "NIK berisi selain angka",
+        "the NIK holds more than digits",
+    ),
+    (
+        "nik_unknown_province",
+        "kode provinsi NIK tidak dikenal",
+        "unknown province in the NIK",
+    ),
+    (
+        "nik_unknown_kota",
+        "kode kabupaten/kota NIK tidak dikenal",
+        "unknown kabupaten/kota in the NIK",
+    ),
+    (
+        "nik_unknown_kecamatan",
+        "kode kecamatan NIK tidak dikenal",
+        "unknown kecamatan in the NIK",
+    ),
+    (
+        "nik_invalid_date",
+        "tanggal di NIK tidak mungkin",
+        "the NIK's date is impossible",
+    ),
+    (
+        "nik_serial_zero",
+        "nomor urut NIK 0000",
+        "the NIK's serial is 0000",
+    ),
+    ("invalid_date", "tanggal tidak ada", "no such date"),
+    (
+        "implausible_date",
+        "tanggal lahir tidak masuk akal",
+        "an implausible birth date",
+    ),
+    (
+        "invalid_value",
+        "nilai di luar daftar",
+        "a value outside its list",
+    ),
+    (
+        "invalid_rt_rw",
+        "RT/RW bukan 1–3 angka",
+        "RT/RW is not 1–3 digits",
+    ),
+    (
+        "invalid_timestamp",
+        "waktu perekaman tidak sah",
+        "not a valid recording time",
+    ),
+    (
+        "unknown_kelurahan",
+        "kelurahan tidak ada di kecamatan itu",
+        "the kelurahan is not in that kecamatan",
+    ),
+    (
+        "conflicting_recording",
+        "recording_id sudah ada dengan isi lain",
+        "the recording_id exists with other content",
+    ),
+];
+
+/// What a quarantine or problem reason code means.
+pub fn problem(code: &str) -> Option<Words> {
+    PROBLEMS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|&(_, id, en)| (id, en))
+}
+
 /// A state change without a reason, refused.
 pub const NO_REASON: Words = (
     "perubahan status perlu alasan",
@@ -846,6 +970,7 @@ mod tests {
         check_table("LABELS", LABELS);
         check_table("ACTIONS", ACTIONS);
         check_table("BLANK_STATES", BLANK_STATES);
+        check_table("PROBLEMS", PROBLEMS);
         let defaults: Vec<(&str, &str, &str)> = DEFAULT_REASONS
             .iter()
             .map(|&(en, id)| (en, id, en))
@@ -886,6 +1011,43 @@ mod tests {
                 BLANK_STATES.iter().any(|(c, _, _)| *c == b.as_str()),
                 "blank state {b:?}"
             );
+        }
+        // Every reason code of the import contract.
+        {
+            use cetak_domain::ReasonCode::*;
+            for code in [
+                InvalidUtf8,
+                NulByte,
+                FieldCount,
+                RecordTooLarge,
+                UnterminatedQuote,
+                InvalidJson,
+                WrongType,
+                MissingField,
+                UnknownField,
+                EmptyField,
+                TooLong,
+                InvalidCharacters,
+                NikLength,
+                NikNotDigits,
+                NikUnknownProvince,
+                NikUnknownKota,
+                NikUnknownKecamatan,
+                NikInvalidDate,
+                NikSerialZero,
+                InvalidDate,
+                ImplausibleDate,
+                InvalidValue,
+                InvalidRtRw,
+                InvalidTimestamp,
+                UnknownKelurahan,
+                ConflictingRecording,
+            ] {
+                assert!(
+                    problem(code.as_str()).is_some(),
+                    "reason code {code} has no words"
+                );
+            }
         }
         // Every action the store and the lifecycle write into the audit log.
         for code in [
