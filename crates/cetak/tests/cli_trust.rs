@@ -1278,7 +1278,7 @@ fn docs_show_every_commands_help_in_both_languages() {
     }
     assert!(
         stale.is_empty(),
-        "docs/cli.md lacks or has an old help text (run scripts/cli-docs):\n{}",
+        "docs/cli.md lacks or has an old help text (run scripts/cli-docs; CETAK_BIN_DIR=target/debug scripts/cli-docs gives the same text):\n{}",
         stale.join("\n")
     );
 }
