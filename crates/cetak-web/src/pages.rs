@@ -144,10 +144,13 @@ fn pick<'a>(state: &TplState, id: &'a str, en: &'a str) -> &'a str {
     if english(state) { en } else { id }
 }
 
-/// The page language: `?lang=` wins and is remembered in a cookie; Indonesian by default.
-fn lang(headers: &HeaderMap, query: Option<&str>) -> &'static str {
+/// The page language: `?lang=` wins and is remembered in a cookie; otherwise the office's
+/// (`cetak --lang`), Indonesian by default.
+fn lang(headers: &HeaderMap, query: Option<&str>, english: bool) -> &'static str {
     match query.or_else(|| auth::cookie(headers, "cetak_lang")) {
         Some("en") => "en",
+        Some("id") => "id",
+        _ if english => "en",
         _ => "id",
     }
 }
@@ -426,7 +429,7 @@ fn render(
     session: Option<&Session>,
     ctx: minijinja::Value,
 ) -> Page {
-    let l = lang(headers, q.lang.as_deref());
+    let l = lang(headers, q.lang.as_deref(), state.english);
     let user = session.map(|s| {
         let role = s.0.user.role;
         context! {

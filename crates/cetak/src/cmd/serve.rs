@@ -130,6 +130,8 @@ pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         inspect_check: Some(inspect_check(db)),
         dedup_runner: Some(dedup_runner(db)),
         connections: 4,
+        // The pages speak the office's language unless a browser chooses (`?lang=`).
+        english: crate::text::english(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
