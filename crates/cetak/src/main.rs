@@ -328,6 +328,21 @@ fn localize(cmd: clap::Command) -> clap::Command {
                 }
                 _ => arg,
             };
+            // Placeholders (`<REASON>`) in Indonesian too.
+            let shown: Vec<String> = match arg.get_value_names() {
+                Some(names) => names.iter().map(|n| n.to_string()).collect(),
+                None if arg.get_action().takes_values() => {
+                    vec![arg.get_id().as_str().to_uppercase()]
+                }
+                None => Vec::new(),
+            };
+            let arg = match shown.as_slice() {
+                [one] => match text::value_name_id(one) {
+                    Some(id) => arg.value_name(id),
+                    None => arg,
+                },
+                _ => arg,
+            };
             if arg.is_positional() {
                 arg.help_heading("Argumen")
             } else {

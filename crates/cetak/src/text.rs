@@ -45,6 +45,83 @@ pub fn help_id(en: &str) -> Option<&'static str> {
     HELP_ID.iter().find(|(e, _)| *e == key).map(|(_, id)| *id)
 }
 
+/// A value's placeholder in help and usage (`--reason <REASON>`) in Bahasa Indonesia; names
+/// that are the same in both (ID, NIK, URI, TOKEN, FORMAT, RECORDING_ID) are not listed.
+pub fn value_name_id(en: &str) -> Option<&'static str> {
+    VALUE_NAMES_ID
+        .iter()
+        .find(|(e, _)| *e == en)
+        .map(|(_, id)| *id)
+}
+
+const VALUE_NAMES_ID: &[(&str, &str)] = &[
+    ("LANG", "BAHASA"),
+    ("DB", "BERKAS_DB"),
+    ("ACTOR", "PELAKU"),
+    ("REASON", "ALASAN"),
+    ("NAME", "NAMA"),
+    ("SERIAL", "NOMOR_SERI"),
+    ("COMMAND", "PERINTAH"),
+    ("DATABASE_URL", "URL_BASIS_DATA"),
+    ("OUT", "TUJUAN"),
+    ("LIMIT", "BATAS"),
+    ("ROLE", "PERAN"),
+    ("REGION", "WILAYAH"),
+    ("FILE", "BERKAS"),
+    ("CAUSE", "SEBAB"),
+    ("CARDS_PER_DAY", "KARTU_PER_HARI"),
+    ("SEED", "BENIH"),
+    ("LISTEN", "ALAMAT"),
+    ("CENTRAL", "PUSAT"),
+    ("VALUE", "NILAI"),
+    ("ROWS", "BARIS"),
+    ("REFERENCE", "REFERENSI"),
+    ("OFFICE", "KANTOR"),
+    ("MONTH", "BULAN"),
+    ("LAST", "TERAKHIR"),
+    ("HOURS", "JAM_KERJA"),
+    ("GROUP", "KELOMPOK"),
+    ("FIRST", "PERTAMA"),
+    ("FIELD", "KOLOM"),
+    ("EXPECT_PAIRS", "JUMLAH_PASANGAN"),
+    ("COOLDOWN_MIN", "MENIT_PENDINGINAN"),
+    ("CODE", "KODE"),
+    ("BURST", "BERTURUT"),
+    ("ATTEMPT", "PERCOBAAN"),
+    ("WHAT_YOU_CHECKED", "YANG_DIPERIKSA"),
+    ("TO", "PENERIMA"),
+    ("TIMEOUT_S", "DETIK_TUNGGU"),
+    ("SYNC_EVERY_S", "DETIK_ANTARPUTARAN"),
+    ("SUBJECT", "SUBJEK"),
+    ("SPOILED", "SEBAB"),
+    ("SCENARIO", "SKENARIO"),
+    ("SAMPLE", "CONTOH"),
+    ("REVIEW", "AMBANG_VERIFIKASI"),
+    ("RETRIES", "PERCOBAAN_ULANG"),
+    ("RESIDENT_PER_MINUTE", "WARGA_PER_MENIT"),
+    ("REQUEST_TIMEOUT_S", "DETIK_TUNGGU"),
+    ("PRINTERS", "JUMLAH_PRINTER"),
+    ("POWER_CUTS_PER_DAY", "PADAM_PER_HARI"),
+    ("POLL_MS", "JEDA_MS"),
+    ("POLICY", "KEBIJAKAN"),
+    ("OFFSET", "LEWATI"),
+    ("NEW_PER_DAY", "BARU_PER_HARI"),
+    ("MAX_PROBLEMS", "MAKS_MASALAH"),
+    ("MAX_CARDS", "MAKS_KARTU"),
+    ("JOB_TIMEOUT_S", "DETIK_TUGAS"),
+    ("ID_CHECK", "CARA_PERIKSA"),
+    ("HEAD", "HASH_TERAKHIR"),
+    ("GONE_CONFIRM_S", "DETIK_KONFIRMASI"),
+    ("DUPLICATE_SHARE", "PORSI_GANDA"),
+    ("DAYS", "HARI"),
+    ("DATE", "TANGGAL"),
+    ("COMMIT_ROWS", "BARIS_PER_TRANSAKSI"),
+    ("CHARTS", "FOLDER_GRAFIK"),
+    ("BAD_SHARE", "PORSI_CACAT"),
+    ("BACKLOG", "TUNGGAKAN"),
+    ("AUTO_LINK", "AMBANG_TAUT"),
+];
+
 const HELP_ID: &[(&str, &str)] = &[
     (
         "Leave a row in quarantine when it has more problems than this: its file most likely had another column order, which the quarantine did not keep",

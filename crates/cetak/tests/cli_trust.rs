@@ -1079,7 +1079,7 @@ fn usage_errors_are_in_indonesian() {
     usage_error_id(
         p,
         &["gen", "--rows"],
-        &["'--rows <ROWS>' perlu nilai, tetapi tidak ada yang diberikan"],
+        &["'--rows <BARIS>' perlu nilai, tetapi tidak ada yang diberikan"],
     );
     // An unknown subcommand, with the near one.
     usage_error_id(
@@ -1145,6 +1145,12 @@ fn usage_errors_are_in_indonesian() {
         assert!(!help.contains(english), "{english:?} in: {help}");
     }
     assert!(help.contains("[bawaan: cetak.db]"), "{help}");
+    // Placeholders too: `--reason <ALASAN>`, in help and in the usage line.
+    let decide = ok(&cetak_id(p, &["review", "decide", "--help"]));
+    assert!(decide.contains("--reason <ALASAN>"), "{decide}");
+    assert!(!decide.contains("<REASON>") && !decide.contains("<DB>"), "{decide}");
+    let decide_en = ok(&cetak(p, &["review", "decide", "--help"]));
+    assert!(decide_en.contains("--reason <REASON>"), "{decide_en}");
     // English on request: clap's own words, and the same exit code.
     let out = cetak(p, &["--bogus"]);
     assert_eq!(out.status.code(), Some(2));
