@@ -1148,7 +1148,10 @@ fn usage_errors_are_in_indonesian() {
     // Placeholders too: `--reason <ALASAN>`, in help and in the usage line.
     let decide = ok(&cetak_id(p, &["review", "decide", "--help"]));
     assert!(decide.contains("--reason <ALASAN>"), "{decide}");
-    assert!(!decide.contains("<REASON>") && !decide.contains("<DB>"), "{decide}");
+    assert!(
+        !decide.contains("<REASON>") && !decide.contains("<DB>"),
+        "{decide}"
+    );
     let decide_en = ok(&cetak(p, &["review", "decide", "--help"]));
     assert!(decide_en.contains("--reason <REASON>"), "{decide_en}");
     // English on request: clap's own words, and the same exit code.

@@ -227,7 +227,7 @@ fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
         r.extend(outcomes.iter().map(f));
         r
     };
-    tbl.add_row(row(t("backlog habis pada", "backlog cleared on"), &|o| {
+    tbl.add_row(row(t("tunggakan habis pada", "backlog cleared on"), &|o| {
         o.backlog_cleared_on
             .clone()
             .unwrap_or_else(|| format!("> {} {}", o.days_simulated, t("hari", "days")))
