@@ -626,6 +626,7 @@ async fn idle_connections_time_out_and_each_client_has_a_cap() {
         inspect_check: None,
         dedup_runner: None,
         connections: 2,
+        english: false,
     };
     let server = tokio::spawn(cetak_web::serve_with(
         config,
