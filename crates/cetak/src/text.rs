@@ -631,8 +631,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Nomor percobaan cetak (lihat `cetak print status`)",
     ),
     (
-        "CSV or NDJSON file in import contract v1 (docs/import-contract.md)",
-        "Berkas CSV atau NDJSON menurut kontrak impor v1 (docs/import-contract.md)",
+        "CSV or NDJSON file in import contract 1.1 (docs/import-contract.md)",
+        "Berkas CSV atau NDJSON menurut kontrak impor 1.1 (docs/import-contract.md)",
     ),
     ("The CSV file", "Berkas CSV"),
     (
@@ -885,7 +885,7 @@ const HELP_ID: &[(&str, &str)] = &[
         "Daftarkan kantor; token rahasianya ditampilkan sekali",
     ),
     (
-        "Queue print-ready records for an office (a CSV in import contract v1)",
-        "Antrekan data siap cetak untuk sebuah kantor (CSV menurut kontrak impor v1)",
+        "Queue print-ready records for an office (a CSV in import contract 1.1)",
+        "Antrekan data siap cetak untuk sebuah kantor (CSV menurut kontrak impor 1.1)",
     ),
 ];

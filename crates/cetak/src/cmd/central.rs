@@ -31,7 +31,7 @@ pub enum CentralCommand {
         /// Office code.
         code: String,
     },
-    /// Queue print-ready records for an office (a CSV in import contract v1).
+    /// Queue print-ready records for an office (a CSV in import contract 1.1).
     Load {
         /// postgres://user@host:port/db
         #[arg(long, env = "CETAK_DATABASE_URL")]
@@ -65,7 +65,12 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
             cetak_central::migrate(&pool).await?;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
-                .with_context(|| format!("listening on {listen}"))?;
+                .with_context(|| {
+                    format!(
+                        "{} {listen}",
+                        crate::text::t("membuka alamat", "listening on")
+                    )
+                })?;
             eprintln!(
                 "{} http://{}/sync/v1",
                 t("Server pusat berjalan di", "Central server running at"),
@@ -104,11 +109,22 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
             office,
             file,
         } => {
-            let mut reader = csv::Reader::from_path(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let mut reader = csv::Reader::from_path(&file).with_context(|| {
+                format!(
+                    "{} {}",
+                    crate::text::t("membaca", "reading"),
+                    file.display()
+                )
+            })?;
             let mut rows = Vec::new();
             for rec in reader.records() {
-                let rec = rec.with_context(|| format!("reading {}", file.display()))?;
+                let rec = rec.with_context(|| {
+                    format!(
+                        "{} {}",
+                        crate::text::t("membaca", "reading"),
+                        file.display()
+                    )
+                })?;
                 if rec.len() != cetak_domain::record::COLUMNS.len() {
                     anyhow::bail!(
                         "{}: line {}: {} fields, the import contract has {}",

@@ -105,7 +105,13 @@ fn print_first_day(
 pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     if a.dir.exists()
         && std::fs::read_dir(&a.dir)
-            .with_context(|| format!("reading {}", a.dir.display()))?
+            .with_context(|| {
+                format!(
+                    "{} {}",
+                    crate::text::t("membaca", "reading"),
+                    a.dir.display()
+                )
+            })?
             .next()
             .is_some()
     {

@@ -27,7 +27,7 @@ pub const DEFAULT_COMMIT_ROWS: u64 = 100_000;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// CSV or NDJSON file in import contract v1 (docs/import-contract.md).
+    /// CSV or NDJSON file in import contract 1.1 (docs/import-contract.md).
     file: PathBuf,
     /// File format; guessed from the extension, then the first byte, when not given.
     #[arg(long, value_parser = ["csv", "ndjson"])]
@@ -287,7 +287,13 @@ pub fn import_file(
     }
     bar.finish_and_clear();
     if reader.join().is_err() {
-        bail!("the reader thread failed");
+        bail!(
+            "{}",
+            crate::text::t(
+                "pembaca berkas berhenti karena galat",
+                "the reader thread failed"
+            )
+        );
     }
     let seconds = started.elapsed().as_secs_f64();
     Ok(ImportReport {

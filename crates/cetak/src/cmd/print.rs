@@ -412,11 +412,27 @@ pub fn attempt_state_text(s: AttemptState) -> &'static str {
 
 fn parse_hours(s: &str) -> anyhow::Result<(time::Time, time::Time)> {
     let fmt = time::macros::format_description!("[hour]:[minute]");
-    let (a, b) = s
-        .split_once('-')
-        .with_context(|| format!("working hours must look like 08:00-16:00, got {s:?}"))?;
-    let a = time::Time::parse(a.trim(), fmt).with_context(|| format!("bad start time {a:?}"))?;
-    let b = time::Time::parse(b.trim(), fmt).with_context(|| format!("bad end time {b:?}"))?;
+    let (a, b) = s.split_once('-').with_context(|| {
+        format!(
+            "{} {s:?}",
+            crate::text::t(
+                "jam kerja harus seperti 08:00-16:00, bukan",
+                "working hours must look like 08:00-16:00, got"
+            )
+        )
+    })?;
+    let a = time::Time::parse(a.trim(), fmt).with_context(|| {
+        format!(
+            "{} {a:?}",
+            crate::text::t("jam mulai tidak sah", "bad start time")
+        )
+    })?;
+    let b = time::Time::parse(b.trim(), fmt).with_context(|| {
+        format!(
+            "{} {b:?}",
+            crate::text::t("jam selesai tidak sah", "bad end time")
+        )
+    })?;
     Ok((a, b))
 }
 
@@ -669,7 +685,10 @@ pub fn inspection_allowed(store: &Store, attempt: i64, verdict: &str) -> anyhow:
         "good" => AttemptEvent::InspectedGood,
         "spoiled" => AttemptEvent::InspectedSpoiled(SpoilCause::Other),
         "unused" => AttemptEvent::InspectedUnused,
-        other => bail!("unknown finding {other:?}"),
+        other => bail!(
+            "{} {other:?}",
+            crate::text::t("temuan tidak dikenal", "unknown finding")
+        ),
     };
     let current = store.attempt(attempt)?.with_context(|| {
         format!(

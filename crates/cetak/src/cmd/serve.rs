@@ -140,7 +140,13 @@ pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&a.listen)
             .await
-            .with_context(|| format!("listening on {}", a.listen))?;
+            .with_context(|| {
+                format!(
+                    "{} {}",
+                    crate::text::t("membuka alamat", "listening on"),
+                    a.listen
+                )
+            })?;
         let addr = listener.local_addr()?;
         eprintln!(
             "{} http://{addr}/  ({}: http://{addr}/cek)",

@@ -61,9 +61,15 @@ pub struct Args {
 fn scenarios(a: &Args) -> anyhow::Result<Vec<Scenario>> {
     let mut base = match &a.scenario {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            Scenario::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "{} {}",
+                    crate::text::t("membaca", "reading"),
+                    path.display()
+                )
+            })?;
+            Scenario::from_toml(&text)
+                .with_context(|| format!("{} {}", crate::text::t("di", "in"), path.display()))?
         }
         None => vec![Scenario::default()],
     };

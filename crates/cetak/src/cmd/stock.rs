@@ -80,7 +80,15 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                         &d,
                         time::macros::format_description!("[year]-[month]-[day]"),
                     )
-                    .with_context(|| format!("--date must be YYYY-MM-DD, got {d:?}"))?;
+                    .with_context(|| {
+                        format!(
+                            "{} {d:?}",
+                            crate::text::t(
+                                "--date harus berbentuk YYYY-MM-DD, bukan",
+                                "--date must be YYYY-MM-DD, got"
+                            )
+                        )
+                    })?;
                     d
                 }
                 None => now
@@ -273,7 +281,13 @@ pub fn write_monthly(
     out: &std::path::Path,
 ) -> anyhow::Result<(cetak_store::MonthlyReport, PathBuf, PathBuf)> {
     let r = store.monthly_report(month)?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| {
+        format!(
+            "{} {}",
+            crate::text::t("membuat", "creating"),
+            out.display()
+        )
+    })?;
     let csv_path = out.join(format!("blangko-{month}.csv"));
     let pdf_path = out.join(format!("blangko-{month}.pdf"));
     // One table for the file, the PDF and the page's download (cetak-store).
