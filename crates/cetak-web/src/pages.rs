@@ -317,8 +317,8 @@ fn split_message(m: &str) -> (String, String) {
     }
 }
 
-/// Where "back" goes from an error: the page the browser came from (same site only), else
-/// the section the request belongs to.
+/// Where "back" goes from an error: the page the browser came from (same site only, and a
+/// page — not the address of a form's answer), else the section the request belongs to.
 fn back_link(headers: &HeaderMap, path: &str, signed_in: bool) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let referer = headers.get(header::REFERER).and_then(|h| h.to_str().ok());
@@ -327,7 +327,7 @@ fn back_link(headers: &HeaderMap, path: &str, signed_in: bool) -> String {
             if let Some(p) = referer
                 .strip_prefix(scheme)
                 .and_then(|rest| rest.strip_prefix(host))
-                .filter(|p| p.starts_with('/'))
+                .filter(|p| p.starts_with('/') && is_page(p))
             {
                 return safe_next(Some(p));
             }
@@ -341,6 +341,22 @@ fn back_link(headers: &HeaderMap, path: &str, signed_in: bool) -> String {
         _ if signed_in => "/".into(),
         _ => "/login".into(),
     }
+}
+
+/// Whether `path` (a query allowed) is a page a browser can go back to: a declared `GET`
+/// route. A refused form's answer stands at its POST's address, which is not one.
+fn is_page(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let segs: Vec<&str> = path.split('/').collect();
+    crate::routes::ROUTES.iter().any(|r| {
+        let pattern: Vec<&str> = r.path.split('/').collect();
+        r.method == "GET"
+            && pattern.len() == segs.len()
+            && pattern
+                .iter()
+                .zip(&segs)
+                .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+    })
 }
 
 /// The outermost layer: error answers become pages within the layout (or JSON on the API),
@@ -453,20 +469,13 @@ impl FormPage {
 }
 
 /// What a refused form shows above its page: the reason, a link down to the form (its element
-/// id) and a way back; and what was typed, put back into that form by the template's
+/// id) and a way back (`back`: the form's page afresh — not the referring URL, which after a
+/// refusal is the POST's own); and what was typed, put back into that form by the template's
 /// `kept(form, field)`. Passwords are never among `values`.
-fn refusal_ctx(
-    headers: &HeaderMap,
-    path: &str,
-    signed_in: bool,
-    form: &str,
-    values: &[(&str, &str)],
-    why: &Refusal,
-) -> minijinja::Value {
+fn refusal_ctx(back: &str, form: &str, values: &[(&str, &str)], why: &Refusal) -> minijinja::Value {
     context! {
         refusal => context! {
-            id => why.id.clone(), en => why.en.clone(), form => form,
-            back => back_link(headers, path, signed_in),
+            id => why.id.clone(), en => why.en.clone(), form => form, back => back,
         },
         kept_form => kept_ctx(form, values),
     }
@@ -504,7 +513,7 @@ async fn refused_form(
     why: Refusal,
 ) -> Response {
     let path = on.path();
-    let extra = refusal_ctx(headers, &path, true, form, values, &why);
+    let extra = refusal_ctx(&path, form, values, &why);
     let q = LangQuery::default();
     let page = match on {
         FormPage::Print => print_view(st, headers, &q, sess, extra).await.map(Some),
@@ -1057,7 +1066,7 @@ pub(crate) async fn resident_submit(State(st): S, headers: HeaderMap, req: Reque
         ("nama_ibu", mother.as_str()),
     ];
     let kept = |why: Option<&Refusal>| match why {
-        Some(why) => refusal_ctx(&headers, "/cek", false, "form-cek", &typed, why),
+        Some(why) => refusal_ctx("/cek", "form-cek", &typed, why),
         None => context! { kept_form => kept_ctx("form-cek", &typed) },
     };
     let refused = |why: Refusal| {
@@ -1733,7 +1742,7 @@ pub(crate) async fn handover(
     let to = f.to.trim().to_string();
     let confirm_page = |why: Option<Refusal>| {
         let extra = match &why {
-            Some(why) => refusal_ctx(&headers, "/print", true, "form-handover-confirm", &[], why),
+            Some(why) => refusal_ctx("/print", "form-handover-confirm", &[], why),
             None => context! {},
         };
         let page = render(

@@ -142,6 +142,11 @@ async fn a_refused_decision_keeps_the_reason_and_the_choice() {
         "typed markup is escaped"
     );
     assert!(!decide.contains("checked"), "nothing was chosen: {decide}");
+    assert!(
+        unescape(&r.body).contains("href=\"/review/1\" id=\"back\""),
+        "back to the pair's page afresh: {}",
+        r.body
+    );
     // A choice without a reason: the choice stays chosen.
     let r = post(&f, "/review/1/decide", &s, &[("decision", "different")]).await;
     assert_refused_in_layout(
@@ -172,6 +177,45 @@ async fn a_refused_decision_keeps_the_reason_and_the_choice() {
     .await;
     assert_eq!(input_value(form_html(&fresh, "form-decide"), "reason"), "");
     assert!(!fresh.body.contains("id=\"message\""));
+    // Refused by the guard (a stale form) from a refusal's page: "back" is never the
+    // POST's address, which is no page.
+    let stale = send(
+        &f.app,
+        request(
+            Method::POST,
+            "/review/1/decide",
+            IP,
+            &[
+                ("cookie", &cookie),
+                ("content-type", FORM),
+                ("host", "office.local"),
+                ("referer", "http://office.local/review/1/decide"),
+            ],
+            form(&[("decision", "same"), ("reason", "x"), ("csrf", "stale")]),
+        ),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    let body = unescape(&stale.body);
+    assert!(body.contains("href=\"/review\" id=\"back\""), "{body}");
+    // From a page, back goes to that page.
+    let stale = send(
+        &f.app,
+        request(
+            Method::POST,
+            "/review/1/decide",
+            IP,
+            &[
+                ("cookie", &cookie),
+                ("content-type", FORM),
+                ("host", "office.local"),
+                ("referer", "http://office.local/review/1?lang=id"),
+            ],
+            form(&[("decision", "same"), ("reason", "x"), ("csrf", "stale")]),
+        ),
+    )
+    .await;
+    assert!(unescape(&stale.body).contains("href=\"/review/1?lang=id\" id=\"back\""));
 }
 
 #[tokio::test]

@@ -799,4 +799,82 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
         r.body
     );
     assert_eq!(f.snapshot(), before);
+
+    // The card printed on blank 7: confirmed with a choice, it is handed over, audited with
+    // what was chosen, and the print page confirms it once.
+    let now = time::OffsetDateTime::now_utc();
+    f.store()
+        .stock_receive(
+            cetak_print::stock::SerialRange { first: 7, last: 7 },
+            "2026-11-02",
+            "SJ-7",
+            &cetak_domain::lifecycle::Actor("system:test".into()),
+            now,
+        )
+        .expect("a blank");
+    f.store()
+        .raw_connection()
+        .execute_batch(&format!(
+            "UPDATE blanks SET state = 'issued' WHERE serial = 7;
+             INSERT INTO cards (serial, recording_id, nik, state, printed_at)
+             VALUES (7, '{}', '{}', 'printed', '2026-11-02T03:00:00Z');",
+            common::REC_A,
+            nik()
+        ))
+        .expect("the printed card");
+    let r = post(
+        &f,
+        "/handover",
+        &op,
+        &[
+            ("nik", nik()),
+            ("to", "ANAKNYA, RUDI"),
+            ("id_check", "surat_kuasa"),
+            ("confirm", "1"),
+        ],
+        IP,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/print"));
+    let flash = r.cookie("cetak_flash").expect("a confirmation");
+    let page = send(
+        &f.app,
+        request(
+            Method::GET,
+            "/print",
+            IP,
+            &[(
+                "cookie",
+                &format!("{}; cetak_flash={flash}", op.cookie_header()),
+            )],
+            Body::empty(),
+        ),
+    )
+    .await;
+    assert!(
+        page.body.contains("id=\"flash\"") && page.body.contains("diserahkan kepada ANAKNYA, RUDI"),
+        "{}",
+        page.body
+    );
+    let handed = audit_actions(&f);
+    assert!(
+        handed
+            .iter()
+            .any(|e| e.starts_with("hand_over") && e.ends_with(&format!("user:{}", operator()))),
+        "{handed:?}"
+    );
+    let reason: String = f
+        .store()
+        .raw_connection()
+        .query_row(
+            "SELECT reason FROM audit_log WHERE action = 'hand_over' ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the hand-over's audit entry");
+    assert!(
+        reason.contains("surat kuasa dan KTP penerima diperiksa"),
+        "{reason}"
+    );
 }
