@@ -583,3 +583,92 @@ async fn a_failed_login_keeps_the_name_but_not_the_password() {
     assert_eq!(input_value(login, "password"), "");
     assert!(!r.body.contains("tebakan-yang-salah"));
 }
+
+#[tokio::test]
+async fn a_refused_inspection_keeps_the_finding_and_cause_chosen() {
+    let f = fixture(Opts::default());
+    {
+        let mut store = f.store();
+        store
+            .stock_receive(
+                cetak_print::stock::SerialRange { first: 1, last: 1 },
+                "2026-11-02",
+                "SJ-1",
+                &cetak_domain::lifecycle::Actor("system:test".into()),
+                time::OffsetDateTime::now_utc(),
+            )
+            .expect("a blank");
+        store
+            .raw_connection()
+            .execute_batch(&format!(
+                "INSERT INTO print_attempts (id, recording_id, serial, printer_id, job_name, state,
+                     note, suggested_cause, created_at, print_day)
+                 VALUES (41, '{REC_A}', 1, (SELECT id FROM printers LIMIT 1), 'kept-41', 'inspect',
+                     '', 'jam', '2026-11-02T03:00:00Z', '2026-11-02');"
+            ))
+            .expect("an attempt waiting for inspection");
+    }
+    let s = login(&f.app, user_of(Role::Operator), IP).await;
+    let before = f.snapshot();
+    let inspect_form = |r: &Resp| {
+        let form = form_html(r, "form-inspect-41").to_string();
+        (selected(&form, "verdict"), selected(&form, "cause"))
+    };
+    // No finding: the cause chosen stays chosen (not the suggested one).
+    let r = post(&f, "/print/inspect/41", &s, &[("cause", "melted")]).await;
+    assert_refused_in_layout(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Pilih hasil pemeriksaan",
+        "form-inspect-41",
+    );
+    assert_eq!(inspect_form(&r), (None, Some("melted".into())));
+    // Spoiled without a cause: the finding stays chosen.
+    let r = post(
+        &f,
+        "/print/inspect/41",
+        &s,
+        &[("verdict", "spoiled"), ("cause", "")],
+    )
+    .await;
+    assert_refused_in_layout(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Pilih penyebab",
+        "form-inspect-41",
+    );
+    assert_eq!(inspect_form(&r).0.as_deref(), Some("spoiled"));
+    // Complete, but no printer can be asked from here: both kept.
+    let r = post(
+        &f,
+        "/print/inspect/41",
+        &s,
+        &[("verdict", "spoiled"), ("cause", "chip_failure")],
+    )
+    .await;
+    assert_refused_in_layout(
+        &r,
+        StatusCode::CONFLICT,
+        "Belum dapat dicatat",
+        "form-inspect-41",
+    );
+    assert_eq!(
+        inspect_form(&r),
+        (Some("spoiled".into()), Some("chip_failure".into()))
+    );
+    assert_eq!(f.snapshot(), before, "nothing recorded");
+    // Without a refusal the page suggests the attempt's own cause.
+    let cookie = s.cookie_header();
+    let fresh = send(
+        &f.app,
+        request(
+            Method::GET,
+            "/print",
+            IP,
+            &[("cookie", &cookie)],
+            Body::empty(),
+        ),
+    )
+    .await;
+    assert_eq!(inspect_form(&fresh), (None, Some("jam".into())));
+}
