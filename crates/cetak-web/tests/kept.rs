@@ -481,6 +481,11 @@ async fn a_refused_correction_keeps_field_value_and_reason() {
     let r = post(&f, &format!("/correct/{ID}"), &s, &typed).await;
     assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
     assert!(r.body.contains("id=\"back\"") && r.body.contains("<nav>"));
+    assert!(
+        r.body.contains("sudah &quot;S1TI AMINAH&quot;"),
+        "the store's refusal in Indonesian: {}",
+        r.body
+    );
     let correct = form_html(&r, "correct");
     assert_eq!(selected(correct, "field").as_deref(), Some("nama"));
     assert_eq!(input_value(correct, "value"), "S1TI AMINAH");
