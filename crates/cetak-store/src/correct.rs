@@ -321,7 +321,7 @@ impl Store {
             .filter(|&i| i != cetak_domain::record::col::RECORDING_ID)
             .ok_or_else(|| {
                 StoreError::Refused(format!(
-                    "{field:?} is not a field that can be corrected (one of {})",
+                    "{field:?} bukan kolom yang dapat diperbaiki (salah satu dari {0}) / {field:?} is not a field that can be corrected (one of {0})",
                     COLUMNS[1..].join(", ")
                 ))
             })?;
@@ -345,20 +345,22 @@ impl Store {
         let state_before = parse_state(&state)?;
         if !CORRECTABLE.contains(&state_before) {
             return Err(StoreError::Refused(format!(
-                "recording {recording_id} is {state_before}: only a recording without a card that is not queued can be corrected"
+                "perekaman {recording_id} tidak dapat diperbaiki ({0}): hanya perekaman tanpa KTP yang tidak sedang antre / recording {recording_id} cannot be corrected ({1}): only a recording without a card that is not queued can be",
+                state_before.describe().0,
+                state_before.describe().1
             )));
         }
         let open = open_problems(&tx, recording_id)?;
         if open.is_empty() {
             return Err(StoreError::Refused(format!(
-                "recording {recording_id} has no open problem to correct"
+                "perekaman {recording_id} tidak punya masalah terbuka untuk diperbaiki / recording {recording_id} has no open problem to correct"
             )));
         }
         let old = values[column].clone();
         let new_raw = value.trim().to_string();
         if new_raw == old {
             return Err(StoreError::Refused(format!(
-                "{field} of {recording_id} is already {old:?}"
+                "{field} perekaman {recording_id} sudah {old:?} / {field} of {recording_id} is already {old:?}"
             )));
         }
         values[column] = new_raw;

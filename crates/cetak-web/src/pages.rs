@@ -71,6 +71,28 @@ pub(crate) fn templates() -> Environment<'static> {
     env.add_function("tr", |state: &TplState, id: String, en: String| -> String {
         if english(state) { en } else { id }
     });
+    // kept("form-decide", "reason"): what was typed into that form before it was refused
+    // (empty for any other form, or on a page that was not a refusal).
+    env.add_function(
+        "kept",
+        |state: &TplState, form: String, field: String| -> String {
+            let Some(k) = state.lookup("kept_form") else {
+                return String::new();
+            };
+            let same_form = k
+                .get_attr("form")
+                .ok()
+                .is_some_and(|f| f.as_str() == Some(form.as_str()));
+            if !same_form {
+                return String::new();
+            }
+            k.get_attr("values")
+                .and_then(|v| v.get_attr(&field))
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        },
+    );
     // label("awaiting_decision"): a stored code in the page's language.
     env.add_function("label", |state: &TplState, code: String| -> String {
         match words::label(&code) {
@@ -309,8 +331,8 @@ fn split_message(m: &str) -> (String, String) {
     }
 }
 
-/// Where "back" goes from an error: the page the browser came from (same site only), else
-/// the section the request belongs to.
+/// Where "back" goes from an error: the page the browser came from (same site only, and a
+/// page — not the address of a form's answer), else the section the request belongs to.
 fn back_link(headers: &HeaderMap, path: &str, signed_in: bool) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let referer = headers.get(header::REFERER).and_then(|h| h.to_str().ok());
@@ -319,7 +341,7 @@ fn back_link(headers: &HeaderMap, path: &str, signed_in: bool) -> String {
             if let Some(p) = referer
                 .strip_prefix(scheme)
                 .and_then(|rest| rest.strip_prefix(host))
-                .filter(|p| p.starts_with('/'))
+                .filter(|p| p.starts_with('/') && is_page(p))
             {
                 return safe_next(Some(p));
             }
@@ -333,6 +355,22 @@ fn back_link(headers: &HeaderMap, path: &str, signed_in: bool) -> String {
         _ if signed_in => "/".into(),
         _ => "/login".into(),
     }
+}
+
+/// Whether `path` (a query allowed) is a page a browser can go back to: a declared `GET`
+/// route. A refused form's answer stands at its POST's address, which is not one.
+fn is_page(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let segs: Vec<&str> = path.split('/').collect();
+    crate::routes::ROUTES.iter().any(|r| {
+        let pattern: Vec<&str> = r.path.split('/').collect();
+        r.method == "GET"
+            && pattern.len() == segs.len()
+            && pattern
+                .iter()
+                .zip(&segs)
+                .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+    })
 }
 
 /// The outermost layer: error answers become pages within the layout (or JSON on the API),
@@ -421,6 +459,103 @@ fn done_page(
     .into_response()
 }
 
+/// The page a staff form lives on: a refused form is answered with that page again.
+enum FormPage {
+    Print,
+    Review(i64),
+    Correct(String),
+    Stock,
+    Users,
+    Account,
+}
+
+impl FormPage {
+    fn path(&self) -> String {
+        match self {
+            FormPage::Print => "/print".into(),
+            FormPage::Review(id) => format!("/review/{id}"),
+            FormPage::Correct(id) => format!("/correct/{id}"),
+            FormPage::Stock => "/stock".into(),
+            FormPage::Users => "/users".into(),
+            FormPage::Account => "/account".into(),
+        }
+    }
+}
+
+/// What a refused form shows above its page: the reason, a link down to the form (its element
+/// id) and a way back (`back`: the form's page afresh — not the referring URL, which after a
+/// refusal is the POST's own); and what was typed, put back into that form by the template's
+/// `kept(form, field)`. Passwords are never among `values`.
+fn refusal_ctx(back: &str, form: &str, values: &[(&str, &str)], why: &Refusal) -> minijinja::Value {
+    context! {
+        refusal => context! {
+            id => why.id.clone(), en => why.en.clone(), form => form, back => back,
+        },
+        kept_form => kept_ctx(form, values),
+    }
+}
+
+/// What was typed into form `form`, for the template's `kept(form, field)`.
+fn kept_ctx(form: &str, values: &[(&str, &str)]) -> minijinja::Value {
+    let values: std::collections::BTreeMap<String, String> = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    context! { form => form, values => values }
+}
+
+/// A page answered with a refusal's status (and `Retry-After` when the database was busy).
+fn refused_page(page: Page, why: &Refusal) -> Response {
+    let mut r = page.into_response();
+    if r.status().is_success() {
+        *r.status_mut() = why.status;
+        why.add_retry(&mut r);
+    }
+    r
+}
+
+/// A refused staff form: its page again, within the layout, with the reason above, a way
+/// back, and what was typed kept in form `form`. Only when the page itself cannot be read is
+/// the refusal shown on its own.
+async fn refused_form(
+    st: &AppState,
+    headers: &HeaderMap,
+    sess: &Session,
+    on: FormPage,
+    form: &str,
+    values: &[(&str, &str)],
+    why: Refusal,
+) -> Response {
+    let path = on.path();
+    let extra = refusal_ctx(&path, form, values, &why);
+    let q = LangQuery::default();
+    let page = match on {
+        FormPage::Print => print_view(st, headers, &q, sess, extra).await.map(Some),
+        FormPage::Review(id) => review_view(st, headers, &q, sess, id, extra).await,
+        FormPage::Correct(id) => correct_view(st, headers, &q, sess, id, extra)
+            .await
+            .map(Some),
+        FormPage::Stock => stock_view(st, headers, &q, sess, extra).await.map(Some),
+        FormPage::Users => users_view(st, headers, &q, sess, extra).await.map(Some),
+        FormPage::Account => Ok(Some(render(
+            st,
+            "account.html",
+            headers,
+            &q,
+            Some(sess),
+            extra,
+        ))),
+    };
+    match page {
+        Ok(Some(page)) => refused_page(page, &why),
+        Ok(None) => why.page(),
+        Err(e) => {
+            tracing::warn!("the page of a refused form: {e}");
+            why.page()
+        }
+    }
+}
+
 fn render(
     state: &AppState,
     name: &str,
@@ -463,40 +598,85 @@ fn ser<T: serde::Serialize>(x: &T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(x))
 }
 
+/// Why a request was refused, in both languages: its status, and how many seconds to wait
+/// before trying again when the database was busy.
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    status: StatusCode,
+    id: String,
+    en: String,
+    retry_after: Option<u64>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, id: impl Into<String>, en: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            id: id.into(),
+            en: en.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A 422: what was sent cannot be done as it is.
+    fn invalid(id: impl Into<String>, en: impl Into<String>) -> Refusal {
+        Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, id, en)
+    }
+
+    /// The refusal on its own page (the layout's error page, or JSON on the API).
+    fn page(&self) -> Response {
+        let mut r = page_error(self.status, &self.id, &self.en);
+        self.add_retry(&mut r);
+        r
+    }
+
+    fn add_retry(&self, r: &mut Response) {
+        if let Some(s) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&s.max(1).to_string())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+}
+
 fn store_error(e: StoreError) -> Response {
+    store_refusal(e).page()
+}
+
+/// A store error in the office's words.
+fn store_refusal(e: StoreError) -> Refusal {
     if e.is_busy() {
-        let mut r = page_error(
+        let mut r = Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Basis data kantor sedang sibuk (misalnya impor atau pemeriksaan data ganda sedang berjalan). Tidak ada yang diubah; coba lagi sebentar lagi.",
             "The office database is busy (an import or a duplicate check is running, for example). Nothing was changed; try again in a moment.",
         );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        r.retry_after = Some(5);
         return r;
     }
     let refused = |status: StatusCode, m: &str| {
         let (id, en) = split_message(m);
-        page_error(status, &format!("Ditolak: {id}"), &format!("Refused: {en}"))
+        Refusal::new(status, format!("Ditolak: {id}"), format!("Refused: {en}"))
     };
     if let Some((id, en)) = words::refusal(&e) {
-        return page_error(
+        return Refusal::new(
             StatusCode::CONFLICT,
-            &format!("Ditolak: {id}"),
-            &format!("Refused: {en}"),
+            format!("Ditolak: {id}"),
+            format!("Refused: {en}"),
         );
     }
     match e {
         StoreError::Refused(m) => refused(StatusCode::UNPROCESSABLE_ENTITY, &m),
         StoreError::NoSuchRecord(m) => {
             let (id, en) = cetak_words::not_found(&m);
-            page_error(StatusCode::NOT_FOUND, &id, &en)
+            Refusal::new(StatusCode::NOT_FOUND, id, en)
         }
         StoreError::Transition(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         StoreError::Attempt(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         StoreError::Blank(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         other => {
             tracing::error!("store: {other}");
-            page_error(
+            Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Basis data tidak tersedia; coba lagi nanti",
                 "The database is unavailable; try again later",
@@ -522,19 +702,19 @@ fn now() -> OffsetDateTime {
 }
 
 /// Make a change in the store as the signed-in user, then send the browser back to `to` with
-/// the confirmation `done` (Indonesian, English); a refused change answers with its reason
-/// ([`store_error`]).
+/// the confirmation `done` (Indonesian, English); a refused change says why
+/// ([`store_refusal`]), for the caller to answer with the form kept.
 async fn change_then_back<R: Send + 'static>(
     st: &AppState,
     sess: &Session,
     to: &str,
     done: (String, String),
     change: impl FnOnce(&mut Store, &Actor) -> Result<R, StoreError> + Send + 'static,
-) -> Response {
+) -> Result<Response, Refusal> {
     let a = actor(sess);
     match st.pool.run(move |s| change(s, &a)).await {
-        Ok(_) => flash_back(st, to, &done.0, &done.1),
-        Err(e) => store_error(e),
+        Ok(_) => Ok(flash_back(st, to, &done.0, &done.1)),
+        Err(e) => Err(store_refusal(e)),
     }
 }
 
@@ -642,7 +822,8 @@ pub(crate) async fn login_submit(State(st): S, headers: HeaderMap, req: Request)
     };
     let fail = |msg: &str, status: StatusCode| -> Response {
         let token = auth::random_token();
-        let mut r = render(&st, "login.html", &headers, &q, None, context! { login_csrf => token.clone(), next => safe_next(f.next.as_deref()), error => msg })
+        // The name typed is kept; the password never comes back.
+        let mut r = render(&st, "login.html", &headers, &q, None, context! { login_csrf => token.clone(), next => safe_next(f.next.as_deref()), error => msg, name => f.name.trim() })
             .into_response();
         *r.status_mut() = status;
         if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(
@@ -879,28 +1060,70 @@ pub(crate) async fn resident_page(
 }
 
 pub(crate) async fn resident_submit(State(st): S, headers: HeaderMap, req: Request) -> Response {
-    if !st.resident_limit.allow(auth::client_ip(&req)) {
-        return too_many(60);
-    }
+    let allowed = st.resident_limit.allow(auth::client_ip(&req));
     let Ok(Form(q)) = Form::<ResidentQuery>::from_request_parts_and_body(req).await else {
+        if !allowed {
+            return too_many(60);
+        }
         return page_error(
             StatusCode::BAD_REQUEST,
             "NIK, tanggal lahir dan nama ibu kandung wajib diisi",
             "NIK, birth date and mother's name are required",
         );
     };
-    match resident_answer(&st, q).await {
-        Ok(Ok(a)) => render(
+    // What the resident typed goes back into the form unless the card was found.
+    let (nik, dob, mother) = (q.nik.clone(), q.tanggal_lahir.clone(), q.nama_ibu.clone());
+    let typed = [
+        ("nik", nik.as_str()),
+        ("tanggal_lahir", dob.as_str()),
+        ("nama_ibu", mother.as_str()),
+    ];
+    let kept = |why: Option<&Refusal>| match why {
+        Some(why) => refusal_ctx("/cek", "form-cek", &typed, why),
+        None => context! { kept_form => kept_ctx("form-cek", &typed) },
+    };
+    let refused = |why: Refusal| {
+        let page = render(
             &st,
             "resident.html",
             &headers,
             &LangQuery::default(),
             None,
-            context! { answer => ser(&a), asked => true },
-        )
-        .into_response(),
-        Ok(Err(NikLimited)) => too_many(crate::state::NIK_WINDOW.as_secs()),
-        Err(e) => store_error(e),
+            context! { answer => (), asked => false, ..kept(Some(&why)) },
+        );
+        refused_page(page, &why)
+    };
+    let limited = |retry_after_s: u64| {
+        let mut why = Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Terlalu banyak permintaan; coba lagi nanti",
+            "Too many requests; try again later",
+        );
+        why.retry_after = Some(retry_after_s);
+        refused(why)
+    };
+    if !allowed {
+        return limited(60);
+    }
+    match resident_answer(&st, q).await {
+        Ok(Ok(a)) => {
+            let extra = if a.found {
+                context! {}
+            } else {
+                kept(None)
+            };
+            render(
+                &st,
+                "resident.html",
+                &headers,
+                &LangQuery::default(),
+                None,
+                context! { answer => ser(&a), asked => true, ..extra },
+            )
+            .into_response()
+        }
+        Ok(Err(NikLimited)) => limited(crate::state::NIK_WINDOW.as_secs()),
+        Err(e) => refused(store_refusal(e)),
     }
 }
 
@@ -1180,26 +1403,38 @@ pub(crate) async fn print_page(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
+    match print_view(&st, &headers, &q, &sess, context! {}).await {
+        Ok(p) => p.into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// The print page, with `extra` in its context (a refused form's reason and input).
+async fn print_view(
+    st: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    sess: &Session,
+    extra: minijinja::Value,
+) -> Result<Page, StoreError> {
     let (printed_page, inspect_page) = (
         page_no(q.page.as_deref()).min(MAX_LIST_PAGE),
         page_no(q.ipage.as_deref()).min(MAX_LIST_PAGE),
     );
-    match print_data(&st, printed_page, inspect_page).await {
-        Ok(d) => render(
-            &st,
-            "print.html",
-            &headers,
-            &q,
-            Some(&sess),
-            context! {
-                d => ser(&d),
-                causes => SpoilCause::ALL.map(|c| c.as_str()).to_vec(),
-                id_checks => ID_CHECKS.to_vec(),
-            },
-        )
-        .into_response(),
-        Err(e) => store_error(e),
-    }
+    let d = print_data(st, printed_page, inspect_page).await?;
+    Ok(render(
+        st,
+        "print.html",
+        headers,
+        q,
+        Some(sess),
+        context! {
+            d => ser(&d),
+            causes => SpoilCause::ALL.map(|c| c.as_str()).to_vec(),
+            id_checks => ID_CHECKS.to_vec(),
+            ..extra
+        },
+    ))
 }
 
 /// The print page's lists are read whole up to the page shown: at most this many pages.
@@ -1212,13 +1447,18 @@ pub(crate) async fn print_api(State(st): S) -> Response {
     }
 }
 
-pub(crate) async fn print_start(State(st): S) -> Response {
+pub(crate) async fn print_start(
+    State(st): S,
+    headers: HeaderMap,
+    Extension(sess): Extension<Session>,
+) -> Response {
     let Some(runner) = st.runner.clone() else {
-        return page_error(
+        let why = Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Pencetakan tidak tersedia di server ini",
             "Printing is not available on this server",
         );
+        return refused_form(&st, &headers, &sess, FormPage::Print, "", &[], why).await;
     };
     if st.printing.swap(true, Ordering::SeqCst) {
         return flash_back(
@@ -1248,20 +1488,27 @@ pub(crate) async fn print_start(State(st): S) -> Response {
     )
 }
 
-pub(crate) async fn printer_pause(st: S, name: Path<String>, sess: Extension<Session>) -> Response {
-    set_paused(st, name, sess, true).await
+pub(crate) async fn printer_pause(
+    st: S,
+    headers: HeaderMap,
+    name: Path<String>,
+    sess: Extension<Session>,
+) -> Response {
+    set_paused(st, headers, name, sess, true).await
 }
 
 pub(crate) async fn printer_resume(
     st: S,
+    headers: HeaderMap,
     name: Path<String>,
     sess: Extension<Session>,
 ) -> Response {
-    set_paused(st, name, sess, false).await
+    set_paused(st, headers, name, sess, false).await
 }
 
 async fn set_paused(
     State(st): S,
+    headers: HeaderMap,
     Path(name): Path<String>,
     Extension(sess): Extension<Session>,
     paused: bool,
@@ -1282,10 +1529,14 @@ async fn set_paused(
             format!("Printer {name} resumed."),
         )
     };
-    change_then_back(&st, &sess, "/print", (id, en), move |s, a| {
+    match change_then_back(&st, &sess, "/print", (id, en), move |s, a| {
         s.printer_set_paused(&name, paused, a, office(s), why)
     })
     .await
+    {
+        Ok(r) => r,
+        Err(why) => refused_form(&st, &headers, &sess, FormPage::Print, "", &[], why).await,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -1293,34 +1544,51 @@ pub(crate) struct InspectForm {
     /// good, spoiled or unused: chosen, no default.
     #[serde(default)]
     verdict: String,
+    #[serde(default)]
     cause: Option<String>,
 }
 
 pub(crate) async fn inspect(
     State(st): S,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Extension(sess): Extension<Session>,
     Form(f): Form<InspectForm>,
 ) -> Response {
+    match inspect_do(&st, &sess, id, &f).await {
+        Ok(r) => r,
+        Err(why) => {
+            let form = format!("form-inspect-{id}");
+            let cause = f.cause.clone().unwrap_or_default();
+            let kept = [("verdict", f.verdict.as_str()), ("cause", cause.as_str())];
+            refused_form(&st, &headers, &sess, FormPage::Print, &form, &kept, why).await
+        }
+    }
+}
+
+async fn inspect_do(
+    st: &AppState,
+    sess: &Session,
+    id: i64,
+    f: &InspectForm,
+) -> Result<Response, Refusal> {
     let event = match f.verdict.as_str() {
         "good" => AttemptEvent::InspectedGood,
         "unused" => AttemptEvent::InspectedUnused,
         "spoiled" => match f.cause.as_deref().and_then(SpoilCause::parse) {
             Some(c) => AttemptEvent::InspectedSpoiled(c),
             None => {
-                return page_error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                return Err(Refusal::invalid(
                     "Pilih penyebab kartu rusak",
                     "Choose why the card is spoiled",
-                );
+                ));
             }
         },
         _ => {
-            return page_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            return Err(Refusal::invalid(
                 "Pilih hasil pemeriksaan: baik, rusak atau tidak terpakai",
                 "Choose the finding: good, spoiled or unused",
-            );
+            ));
         }
     };
     let (verdict_id, verdict_en) = match &event {
@@ -1339,17 +1607,17 @@ pub(crate) async fn inspect(
     .unwrap_or_else(|e| Err(e.to_string()));
     if let Err(why) = allowed {
         let (why_id, why_en) = split_message(&why);
-        return page_error(
+        return Err(Refusal::new(
             StatusCode::CONFLICT,
-            &format!("Belum dapat dicatat: {why_id}"),
-            &format!("Cannot be recorded yet: {why_en}"),
-        );
+            format!("Belum dapat dicatat: {why_id}"),
+            format!("Cannot be recorded yet: {why_en}"),
+        ));
     }
     let done = (
         format!("Hasil pemeriksaan percobaan cetak {id} dicatat: {verdict_id}."),
         format!("The finding for print attempt {id} was recorded: {verdict_en}."),
     );
-    change_then_back(&st, &sess, "/print", done, move |s, a| {
+    change_then_back(st, sess, "/print", done, move |s, a| {
         s.attempt_inspect(
             id,
             &event,
@@ -1363,12 +1631,15 @@ pub(crate) async fn inspect(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct RaiseForm {
+    #[serde(default)]
     recording_id: String,
+    #[serde(default)]
     reason: String,
 }
 
 pub(crate) async fn raise(
     State(st): S,
+    headers: HeaderMap,
     Extension(sess): Extension<Session>,
     Form(f): Form<RaiseForm>,
 ) -> Response {
@@ -1377,10 +1648,30 @@ pub(crate) async fn raise(
         format!("Perekaman {rid} dinaikkan ke depan antrean."),
         format!("Recording {rid} was raised to the front of the queue."),
     );
-    change_then_back(&st, &sess, "/print", done, move |s, a| {
-        s.print_raise(&rid, a, office(s), &f.reason)
+    let reason = f.reason.clone();
+    let result = change_then_back(&st, &sess, "/print", done, move |s, a| {
+        s.print_raise(&rid, a, office(s), &reason)
     })
-    .await
+    .await;
+    match result {
+        Ok(r) => r,
+        Err(why) => {
+            let kept = [
+                ("recording_id", f.recording_id.as_str()),
+                ("reason", f.reason.as_str()),
+            ];
+            refused_form(
+                &st,
+                &headers,
+                &sess,
+                FormPage::Print,
+                "form-raise",
+                &kept,
+                why,
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -1418,9 +1709,11 @@ pub(crate) const ID_CHECKS: [(&str, &str, &str); 4] = [
     ),
 ];
 
-/// Hand-over in two steps: the form (NIK, receiver, how identity was checked — chosen, no
-/// default) answers a confirmation page with the card owner's name and NIK; only its "yes"
-/// (`confirm=1`) hands the card over. A mistyped NIK shows a stranger's name, not a done deed.
+/// Hand-over in two steps. The print page's form finds the card by NIK and answers a
+/// confirmation page with the owner's name, NIK and photo box; there staff say who received
+/// it and choose how identity was checked (no default), and only that form (`confirm=1`)
+/// hands the card over. A mistyped NIK shows a stranger's name, not a done deed. A refusal
+/// answers the step it came from again, with what was typed kept.
 pub(crate) async fn handover(
     State(st): S,
     headers: HeaderMap,
@@ -1428,71 +1721,95 @@ pub(crate) async fn handover(
     Form(f): Form<HandoverForm>,
 ) -> Response {
     let nik = f.nik.trim().to_string();
+    let kept = [("nik", f.nik.as_str())];
+    let find_refused = |why: Refusal| {
+        refused_form(
+            &st,
+            &headers,
+            &sess,
+            FormPage::Print,
+            "form-handover",
+            &kept,
+            why,
+        )
+    };
     if nik.len() != 16 || !nik.bytes().all(|b| b.is_ascii_digit()) {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return find_refused(Refusal::invalid(
             "NIK harus 16 angka",
             "The NIK must be 16 digits",
-        );
+        ))
+        .await;
     }
-    if f.to.trim().is_empty() {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Isi nama penerima KTP-el",
-            "Say who received the card",
-        );
-    }
-    let Some(&(code, check_id, check_en)) = ID_CHECKS.iter().find(|c| c.0 == f.id_check) else {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Pilih cara pemeriksaan identitas",
-            "Choose how identity was checked",
-        );
-    };
     let key = nik.clone();
     let facts = match st.pool.run(move |s| s.resident_facts(&key)).await {
         Ok(f) => f,
-        Err(e) => return store_error(e),
+        Err(e) => return find_refused(store_refusal(e)).await,
     };
     let Some(facts) = facts.filter(|f| f.state == RecordState::Printed) else {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return find_refused(Refusal::invalid(
             "Tidak ada KTP-el tercetak yang menunggu untuk NIK ini; periksa NIK",
             "No printed card is waiting for this NIK; check the NIK",
-        );
+        ))
+        .await;
     };
-    if f.confirm != "1" {
-        return render(
+    let to = f.to.trim().to_string();
+    let confirm_page = |why: Option<Refusal>| {
+        let extra = match &why {
+            Some(why) => refusal_ctx("/print", "form-handover-confirm", &[], why),
+            None => context! {},
+        };
+        let page = render(
             &st,
             "handover_confirm.html",
             &headers,
             &LangQuery::default(),
             Some(&sess),
             context! {
-                nik => nik, nama => facts.nama, to => f.to.trim(),
-                id_check => code, check_id => check_id, check_en => check_en,
+                nik => nik.clone(), nama => facts.nama.clone(), to => to.clone(),
+                id_check => f.id_check.clone(), id_checks => ID_CHECKS.to_vec(),
+                ..extra
             },
-        )
-        .into_response();
+        );
+        match why {
+            Some(why) => refused_page(page, &why),
+            None => page.into_response(),
+        }
+    };
+    if f.confirm != "1" {
+        return confirm_page(None);
     }
+    if to.is_empty() {
+        return confirm_page(Some(Refusal::invalid(
+            "Isi nama penerima KTP-el. Belum diserahkan.",
+            "Say who received the card. Not handed over yet.",
+        )));
+    }
+    let Some(&(_, check_id, check_en)) = ID_CHECKS.iter().find(|c| c.0 == f.id_check) else {
+        return confirm_page(Some(Refusal::invalid(
+            "Pilih cara pemeriksaan identitas. Belum diserahkan.",
+            "Choose how identity was checked. Not handed over yet.",
+        )));
+    };
     let a = actor(&sess);
-    let to = f.to.trim().to_string();
-    let (n, name) = (nik.clone(), facts.nama.clone());
+    let (n, t) = (nik.clone(), to.clone());
     match st
         .pool
-        .run(move |s| s.handover(&n, &to, check_id, &a, office(s)))
+        .run(move |s| s.handover(&n, &t, check_id, &a, office(s)))
         .await
     {
-        Ok(_) => done_page(
+        Ok(_) => flash_back(
             &st,
-            &headers,
-            &sess,
-            &format!("KTP-el {name} (NIK {nik}) diserahkan; identitas: {check_id}."),
-            &format!("The card of {name} (NIK {nik}) was handed over; identity: {check_en}."),
             "/print",
-            None,
+            &format!(
+                "KTP-el {} (NIK {nik}) diserahkan kepada {to}; identitas: {check_id}.",
+                facts.nama
+            ),
+            &format!(
+                "The card of {} (NIK {nik}) was handed over to {to}; identity: {check_en}.",
+                facts.nama
+            ),
         ),
-        Err(e) => store_error(e),
+        Err(e) => confirm_page(Some(store_refusal(e))),
     }
 }
 
@@ -1554,6 +1871,22 @@ pub(crate) async fn review_show(
     Path(id): Path<i64>,
     Extension(sess): Extension<Session>,
 ) -> Response {
+    match review_view(&st, &headers, &q, &sess, id, context! {}).await {
+        Ok(Some(p)) => p.into_response(),
+        Ok(None) => not_found().await,
+        Err(e) => store_error(e),
+    }
+}
+
+/// One pair's page (`None`: no such pair), with `extra` in its context.
+async fn review_view(
+    st: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    sess: &Session,
+    id: i64,
+    extra: minijinja::Value,
+) -> Result<Option<Page>, StoreError> {
     let data = st
         .pool
         .run(move |s| {
@@ -1569,20 +1902,17 @@ pub(crate) async fn review_show(
                 .collect();
             Ok(Some((pair, rows, decided_at)))
         })
-        .await;
-    match data {
-        Ok(Some((pair, rows, decided_at))) => render(
-            &st,
+        .await?;
+    Ok(data.map(|(pair, rows, decided_at)| {
+        render(
+            st,
             "review_show.html",
-            &headers,
-            &q,
-            Some(&sess),
-            context! { pair => ser(&pair), rows => ser(&rows), decided_at => decided_at },
+            headers,
+            q,
+            Some(sess),
+            context! { pair => ser(&pair), rows => ser(&rows), decided_at => decided_at, ..extra },
         )
-        .into_response(),
-        Ok(None) => not_found().await,
-        Err(e) => store_error(e),
-    }
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1596,62 +1926,80 @@ pub(crate) struct DecideForm {
 
 pub(crate) async fn review_decide(
     State(st): S,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Extension(sess): Extension<Session>,
     Form(f): Form<DecideForm>,
 ) -> Response {
+    match decide(&st, &sess, id, &f).await {
+        Ok(r) => r,
+        Err(why) => {
+            let kept = [
+                ("decision", f.decision.as_str()),
+                ("reason", f.reason.as_str()),
+            ];
+            refused_form(
+                &st,
+                &headers,
+                &sess,
+                FormPage::Review(id),
+                "form-decide",
+                &kept,
+                why,
+            )
+            .await
+        }
+    }
+}
+
+async fn decide(
+    st: &AppState,
+    sess: &Session,
+    id: i64,
+    f: &DecideForm,
+) -> Result<Response, Refusal> {
     let same = match f.decision.as_str() {
         "same" => true,
         "different" => false,
         _ => {
-            return page_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            return Err(Refusal::invalid(
                 "Pilih keputusan: orang yang sama atau orang berbeda. Tidak ada yang diputuskan.",
                 "Choose a decision: same person or different people. Nothing was decided.",
-            );
+            ));
         }
     };
     if f.reason.trim().is_empty() {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(Refusal::invalid(
             "Keputusan perlu alasan. Tidak ada yang diputuskan.",
             "A decision needs a reason. Nothing was decided.",
-        );
+        ));
     }
-    let a = actor(&sess);
-    match st
-        .pool
-        .run(move |s| s.decide_pair(id, same, &f.reason, &a, office(s)))
+    let a = actor(sess);
+    let reason = f.reason.clone();
+    st.pool
+        .run(move |s| s.decide_pair(id, same, &reason, &a, office(s)))
         .await
-    {
-        Ok(_) => {
-            // Apply the decision now (as `cetak review decide` does): the pair's recordings
-            // become unique, duplicates or stay apart for good.
-            if let Some(runner) = st.dedup_runner.clone() {
-                match tokio::task::spawn_blocking(move || runner()).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::error!("applying the decision: {e}"),
-                    Err(e) => tracing::error!("applying the decision: {e}"),
-                }
-            }
-            let (what_id, what_en) = if same {
-                ("orang yang sama", "same person")
-            } else {
-                ("orang berbeda", "different people")
-            };
-            flash_back(
-                &st,
-                "/review",
-                &format!(
-                    "Pasangan {id} diputuskan: {what_id}. Keputusan dapat dilihat di /review/{id}."
-                ),
-                &format!(
-                    "Pair {id} decided: {what_en}. The decision stays viewable at /review/{id}."
-                ),
-            )
+        .map_err(store_refusal)?;
+    // Apply the decision now (as `cetak review decide` does): the pair's recordings become
+    // unique, duplicates or stay apart for good.
+    if let Some(runner) = st.dedup_runner.clone() {
+        match tokio::task::spawn_blocking(move || runner()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("applying the decision: {e}"),
+            Err(e) => tracing::error!("applying the decision: {e}"),
         }
-        Err(e) => store_error(e),
     }
+    let (what_id, what_en) = if same {
+        ("orang yang sama", "same person")
+    } else {
+        ("orang berbeda", "different people")
+    };
+    Ok(flash_back(
+        st,
+        "/review",
+        &format!("Pasangan {id} diputuskan: {what_id}. Keputusan dapat dilihat di /review/{id}."),
+        &format!("Pair {id} decided: {what_en}. The decision stays viewable at /review/{id}."),
+    ))
 }
 
 // ---------------------------------------------------------------- correction (issue 12)
@@ -1683,48 +2031,64 @@ pub(crate) async fn correct_show(
     Path(id): Path<String>,
     Extension(sess): Extension<Session>,
 ) -> Response {
+    match correct_view(&st, &headers, &q, &sess, id, context! {}).await {
+        Ok(p) => p.into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// One recording's correction page (the worklist, saying so, for an id that is not there),
+/// with `extra` in its context.
+async fn correct_view(
+    st: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    sess: &Session,
+    id: String,
+    extra: minijinja::Value,
+) -> Result<Page, StoreError> {
     let wanted = id.clone();
     let data = st
         .pool
         .run(move |s| match s.correction_view(&id) {
             Ok(v) => Ok(Ok(v)),
-            // An id that is not there: the worklist, saying so.
             Err(StoreError::NoSuchRecord(_)) => Ok(Err(s.correction_list(false, 500)?)),
             Err(e) => Err(e),
         })
-        .await;
-    match data {
-        Ok(Ok(v)) => render(
-            &st,
+        .await?;
+    Ok(match data {
+        Ok(v) => render(
+            st,
             "correct_show.html",
-            &headers,
-            &q,
-            Some(&sess),
-            context! { v => ser(&v) },
-        )
-        .into_response(),
-        Ok(Err(items)) => render(
-            &st,
+            headers,
+            q,
+            Some(sess),
+            context! { v => ser(&v), ..extra },
+        ),
+        Err(items) => render(
+            st,
             "correct_list.html",
-            &headers,
-            &q,
-            Some(&sess),
-            context! { items => ser(&items), missing => wanted },
-        )
-        .into_response(),
-        Err(e) => store_error(e),
-    }
+            headers,
+            q,
+            Some(sess),
+            context! { items => ser(&items), missing => wanted, ..extra },
+        ),
+    })
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct CorrectForm {
+    #[serde(default)]
     field: String,
+    #[serde(default)]
     value: String,
+    #[serde(default)]
     reason: String,
 }
 
 pub(crate) async fn correct_set(
     State(st): S,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Extension(sess): Extension<Session>,
     Form(f): Form<CorrectForm>,
@@ -1734,10 +2098,36 @@ pub(crate) async fn correct_set(
         format!("Perbaikan {id} dicatat; perekaman diperiksa ulang."),
         format!("Correction of {id} recorded; the recording is checked again."),
     );
-    change_then_back(&st, &sess, &to, done, move |s, a| {
-        s.correct_field(&id, &f.field, &f.value, &f.reason, a, office(s))
+    let (rid, field, value, reason) = (
+        id.clone(),
+        f.field.clone(),
+        f.value.clone(),
+        f.reason.clone(),
+    );
+    match change_then_back(&st, &sess, &to, done, move |s, a| {
+        s.correct_field(&rid, &field, &value, &reason, a, office(s))
     })
     .await
+    {
+        Ok(r) => r,
+        Err(why) => {
+            let kept = [
+                ("field", f.field.as_str()),
+                ("value", f.value.as_str()),
+                ("reason", f.reason.as_str()),
+            ];
+            refused_form(
+                &st,
+                &headers,
+                &sess,
+                FormPage::Correct(id),
+                "correct",
+                &kept,
+                why,
+            )
+            .await
+        }
+    }
 }
 
 // ---------------------------------------------------------------- stock, audit, users
@@ -1748,38 +2138,47 @@ pub(crate) async fn stock_page(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
-    let page = page_no(q.page.as_deref());
-    match st
-        .pool
-        .run(|s| Ok((s.stock_reconcile()?, s.stock_receipts()?)))
-        .await
-    {
-        Ok((r, receipts)) => {
-            let n = now().to_offset(schedule::OFFICE_OFFSET);
-            let month = format!("{:04}-{:02}", n.year(), u8::from(n.month()));
-            let total = receipts.len() as u64;
-            // The newest batches first, a page at a time.
-            let receipts: Vec<_> = receipts
-                .into_iter()
-                .rev()
-                .skip(((page - 1) * PER_PAGE) as usize)
-                .take(PER_PAGE as usize)
-                .collect();
-            render(
-                &st,
-                "stock.html",
-                &headers,
-                &q,
-                Some(&sess),
-                context! {
-                    r => ser(&r), receipts => ser(&receipts), month => month,
-                    pager => ser(&pager("page", page, Some(total), false)),
-                },
-            )
-            .into_response()
-        }
+    match stock_view(&st, &headers, &q, &sess, context! {}).await {
+        Ok(p) => p.into_response(),
         Err(e) => store_error(e),
     }
+}
+
+/// The stock page, with `extra` in its context.
+async fn stock_view(
+    st: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    sess: &Session,
+    extra: minijinja::Value,
+) -> Result<Page, StoreError> {
+    let page = page_no(q.page.as_deref());
+    let (r, receipts) = st
+        .pool
+        .run(|s| Ok((s.stock_reconcile()?, s.stock_receipts()?)))
+        .await?;
+    let n = now().to_offset(schedule::OFFICE_OFFSET);
+    let month = format!("{:04}-{:02}", n.year(), u8::from(n.month()));
+    let total = receipts.len() as u64;
+    // The newest batches first, a page at a time.
+    let receipts: Vec<_> = receipts
+        .into_iter()
+        .rev()
+        .skip(((page - 1) * PER_PAGE) as usize)
+        .take(PER_PAGE as usize)
+        .collect();
+    Ok(render(
+        st,
+        "stock.html",
+        headers,
+        q,
+        Some(sess),
+        context! {
+            r => ser(&r), receipts => ser(&receipts), month => month,
+            pager => ser(&pager("page", page, Some(total), false)),
+            ..extra
+        },
+    ))
 }
 
 pub(crate) async fn stock_api(State(st): S) -> Response {
@@ -1803,35 +2202,59 @@ pub(crate) struct ReceiveForm {
 
 pub(crate) async fn stock_receive(
     State(st): S,
+    headers: HeaderMap,
     Extension(sess): Extension<Session>,
     Form(f): Form<ReceiveForm>,
 ) -> Response {
+    match receive(&st, &sess, &f).await {
+        Ok(r) => r,
+        Err(why) => {
+            let kept = [
+                ("first", f.first.as_str()),
+                ("last", f.last.as_str()),
+                ("date", f.date.as_str()),
+                ("reference", f.reference.as_str()),
+            ];
+            refused_form(
+                &st,
+                &headers,
+                &sess,
+                FormPage::Stock,
+                "form-receive",
+                &kept,
+                why,
+            )
+            .await
+        }
+    }
+}
+
+async fn receive(st: &AppState, sess: &Session, f: &ReceiveForm) -> Result<Response, Refusal> {
     let (Ok(first), Ok(last)) = (f.first.trim().parse::<i64>(), f.last.trim().parse::<i64>())
     else {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(Refusal::invalid(
             "Nomor seri pertama dan terakhir harus angka",
             "The first and last serial must be numbers",
-        );
+        ));
     };
+    let date = f.date.trim().to_string();
     if time::Date::parse(
-        &f.date,
+        &date,
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .is_err()
     {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(Refusal::invalid(
             "Isi tanggal penerimaan",
             "Give the date the blanks were received",
-        );
+        ));
     }
-    if f.reference.trim().is_empty() {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+    let reference = f.reference.trim().to_string();
+    if reference.is_empty() {
+        return Err(Refusal::invalid(
             "Isi referensi (nomor surat jalan)",
             "Give the reference (delivery note number)",
-        );
+        ));
     }
     let count = last.saturating_sub(first).saturating_add(1).max(0);
     let done = (
@@ -1848,9 +2271,9 @@ pub(crate) async fn stock_receive(
             last
         ),
     );
-    change_then_back(&st, &sess, "/stock", done, move |s, a| {
+    change_then_back(st, sess, "/stock", done, move |s, a| {
         let range = SerialRange { first, last };
-        s.stock_receive(range, &f.date, &f.reference, a, office(s))
+        s.stock_receive(range, &date, &reference, a, office(s))
     })
     .await
 }
@@ -1934,45 +2357,55 @@ pub(crate) async fn users_page(
     Query(q): Query<LangQuery>,
     Extension(sess): Extension<Session>,
 ) -> Response {
-    let page = page_no(q.page.as_deref());
-    match st.pool.run(|s| s.users()).await {
-        Ok(users) => {
-            let total = users.len() as u64;
-            let users: Vec<_> = users
-                .into_iter()
-                .skip(((page - 1) * PER_PAGE) as usize)
-                .take(PER_PAGE as usize)
-                .collect();
-            render(
-                &st,
-                "users.html",
-                &headers,
-                &q,
-                Some(&sess),
-                context! {
-                    users => ser(&users), roles => Role::ALL.map(|r| r.as_str()).to_vec(),
-                    pager => ser(&pager("page", page, Some(total), false)),
-                },
-            )
-            .into_response()
-        }
+    match users_view(&st, &headers, &q, &sess, context! {}).await {
+        Ok(p) => p.into_response(),
         Err(e) => store_error(e),
     }
 }
 
-/// A password the policy refuses, as an error page.
-fn weak_password(e: crate::password::PasswordError) -> Response {
-    let (id, en) = split_message(&e.to_string());
-    page_error(StatusCode::UNPROCESSABLE_ENTITY, &id, &en)
+/// The users page, with `extra` in its context.
+async fn users_view(
+    st: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    sess: &Session,
+    extra: minijinja::Value,
+) -> Result<Page, StoreError> {
+    let page = page_no(q.page.as_deref());
+    let users = st.pool.run(|s| s.users()).await?;
+    let total = users.len() as u64;
+    let users: Vec<_> = users
+        .into_iter()
+        .skip(((page - 1) * PER_PAGE) as usize)
+        .take(PER_PAGE as usize)
+        .collect();
+    Ok(render(
+        st,
+        "users.html",
+        headers,
+        q,
+        Some(sess),
+        context! {
+            users => ser(&users), roles => Role::ALL.map(|r| r.as_str()).to_vec(),
+            pager => ser(&pager("page", page, Some(total), false)),
+            ..extra
+        },
+    ))
 }
 
-async fn hash(password: String) -> Result<String, Response> {
+/// A password the policy refuses.
+fn weak_password(e: crate::password::PasswordError) -> Refusal {
+    let (id, en) = split_message(&e.to_string());
+    Refusal::invalid(id, en)
+}
+
+async fn hash(password: String) -> Result<String, Refusal> {
     tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
         .unwrap_or_else(|e| Err(e.to_string()))
         .map_err(|e| {
             tracing::error!("hashing a password: {e}");
-            page_error(
+            Refusal::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Kata sandi tidak bisa diproses",
                 "The password could not be processed",
@@ -1982,8 +2415,11 @@ async fn hash(password: String) -> Result<String, Response> {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UserForm {
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     role: String,
+    #[serde(default)]
     password: String,
 }
 
@@ -1992,12 +2428,24 @@ fn role_words(role: Role) -> (&'static str, &'static str) {
     words::label(role.as_str()).unwrap_or((role.as_str(), role.as_str()))
 }
 
-fn bad_role() -> Response {
-    page_error(
-        StatusCode::UNPROCESSABLE_ENTITY,
+fn bad_role() -> Refusal {
+    Refusal::invalid(
         "Pilih peran: petugas, penyelia atau pengelola",
         "Choose a role: operator, supervisor or admin",
     )
+}
+
+/// A users-page action refused: the users page again, the reason above, what was typed
+/// (never a password) kept in form `form`.
+async fn users_refused(
+    st: &AppState,
+    headers: &HeaderMap,
+    sess: &Session,
+    form: &str,
+    kept: &[(&str, &str)],
+    why: Refusal,
+) -> Response {
+    refused_form(st, headers, sess, FormPage::Users, form, kept, why).await
 }
 
 pub(crate) async fn users_create(
@@ -2006,35 +2454,40 @@ pub(crate) async fn users_create(
     Extension(sess): Extension<Session>,
     Form(f): Form<UserForm>,
 ) -> Response {
-    let Some(role) = Role::parse(&f.role) else {
-        return bad_role();
-    };
-    let name = f.name.trim().to_string();
-    if let Err(e) = crate::password::check(&name, &f.password) {
-        return weak_password(e);
+    match user_create(&st, &headers, &sess, &f).await {
+        Ok(r) => r,
+        Err(why) => {
+            let kept = [("name", f.name.as_str()), ("role", f.role.as_str())];
+            users_refused(&st, &headers, &sess, "form-user-add", &kept, why).await
+        }
     }
-    let hash = match hash(f.password).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let a = actor(&sess);
+}
+
+async fn user_create(
+    st: &AppState,
+    headers: &HeaderMap,
+    sess: &Session,
+    f: &UserForm,
+) -> Result<Response, Refusal> {
+    let role = Role::parse(&f.role).ok_or_else(bad_role)?;
+    let name = f.name.trim().to_string();
+    crate::password::check(&name, &f.password).map_err(weak_password)?;
+    let hash = hash(f.password.clone()).await?;
+    let a = actor(sess);
     let n = name.clone();
-    match st
-        .pool
+    st.pool
         .run(move |s| s.user_add(&n, role, &hash, &a, office(s)))
         .await
-    {
-        Ok(_) => done_page(
-            &st,
-            &headers,
-            &sess,
-            &format!("Pengguna {name} dibuat ({}).", role_words(role).0),
-            &format!("User {name} created ({}).", role.as_str()),
-            "/users",
-            None,
-        ),
-        Err(e) => store_error(e),
-    }
+        .map_err(store_refusal)?;
+    Ok(done_page(
+        st,
+        headers,
+        sess,
+        &format!("Pengguna {name} dibuat ({}).", role_words(role).0),
+        &format!("User {name} created ({}).", role.as_str()),
+        "/users",
+        None,
+    ))
 }
 
 /// What an admin does to an account from the users page.
@@ -2078,7 +2531,10 @@ async fn user_change(
         .await;
     match result {
         Ok((id, en)) => done_page(st, headers, sess, &id, &en, "/users", None),
-        Err(e) => store_error(e),
+        Err(e) => {
+            let row = format!("user-{name}");
+            users_refused(st, headers, sess, &row, &[], store_refusal(e)).await
+        }
     }
 }
 
@@ -2122,17 +2578,20 @@ pub(crate) async fn user_role(
     Extension(sess): Extension<Session>,
     Form(f): Form<RoleForm>,
 ) -> Response {
-    let Some(role) = Role::parse(&f.role) else {
-        return bad_role();
+    let result = match Role::parse(&f.role) {
+        None => Err(bad_role()),
+        Some(role) => {
+            let a = actor(&sess);
+            let n = name.clone();
+            st.pool
+                .run(move |s| s.user_set_role(&n, role, &a, office(s)))
+                .await
+                .map(|()| role)
+                .map_err(store_refusal)
+        }
     };
-    let a = actor(&sess);
-    let n = name.clone();
-    match st
-        .pool
-        .run(move |s| s.user_set_role(&n, role, &a, office(s)))
-        .await
-    {
-        Ok(()) => done_page(
+    match result {
+        Ok(role) => done_page(
             &st,
             &headers,
             &sess,
@@ -2141,7 +2600,11 @@ pub(crate) async fn user_role(
             "/users",
             None,
         ),
-        Err(e) => store_error(e),
+        Err(why) => {
+            let form = format!("form-role-{name}");
+            let kept = [("role", f.role.as_str())];
+            users_refused(&st, &headers, &sess, &form, &kept, why).await
+        }
     }
 }
 
@@ -2159,48 +2622,57 @@ pub(crate) async fn user_password_reset(
     Extension(sess): Extension<Session>,
     Form(f): Form<ResetForm>,
 ) -> Response {
+    match password_reset(&st, &headers, &sess, &name, f).await {
+        Ok(r) => r,
+        Err(why) => {
+            // The password typed is not shown again.
+            let form = format!("form-reset-{name}");
+            users_refused(&st, &headers, &sess, &form, &[], why).await
+        }
+    }
+}
+
+async fn password_reset(
+    st: &AppState,
+    headers: &HeaderMap,
+    sess: &Session,
+    name: &str,
+    f: ResetForm,
+) -> Result<Response, Refusal> {
     let (password, generated) = if f.password.trim().is_empty() {
-        (auth::random_password_for(&name), true)
+        (auth::random_password_for(name), true)
     } else {
         (f.password, false)
     };
-    if let Err(e) = crate::password::check(&name, &password) {
-        return weak_password(e);
-    }
-    let hash = match hash(password.clone()).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let a = actor(&sess);
-    let n = name.clone();
-    match st
-        .pool
+    crate::password::check(name, &password).map_err(weak_password)?;
+    let hash = hash(password.clone()).await?;
+    let a = actor(sess);
+    let n = name.to_string();
+    st.pool
         .run(move |s| s.user_set_password(&n, &hash, None, false, &a, office(s)))
         .await
-    {
-        Ok(_) => done_page(
-            &st,
-            &headers,
-            &sess,
-            &if generated {
-                format!(
-                    "Kata sandi {name} diganti; semua sesinya diakhiri. Kata sandi baru (catat sekarang, tidak ditampilkan lagi):"
-                )
-            } else {
-                format!("Kata sandi {name} diganti; semua sesinya diakhiri.")
-            },
-            &if generated {
-                format!(
-                    "{name}'s password was reset; all their sessions ended. The new password (note it now, it is not shown again):"
-                )
-            } else {
-                format!("{name}'s password was reset; all their sessions ended.")
-            },
-            "/users",
-            generated.then_some(password.as_str()),
-        ),
-        Err(e) => store_error(e),
-    }
+        .map_err(store_refusal)?;
+    Ok(done_page(
+        st,
+        headers,
+        sess,
+        &if generated {
+            format!(
+                "Kata sandi {name} diganti; semua sesinya diakhiri. Kata sandi baru (catat sekarang, tidak ditampilkan lagi):"
+            )
+        } else {
+            format!("Kata sandi {name} diganti; semua sesinya diakhiri.")
+        },
+        &if generated {
+            format!(
+                "{name}'s password was reset; all their sessions ended. The new password (note it now, it is not shown again):"
+            )
+        } else {
+            format!("{name}'s password was reset; all their sessions ended.")
+        },
+        "/users",
+        generated.then_some(password.as_str()),
+    ))
 }
 
 pub(crate) async fn account_page(
@@ -2229,26 +2701,54 @@ pub(crate) async fn account_password(
     req: Request,
 ) -> Response {
     let ip = auth::client_ip(&req);
-    let Ok(Form(f)) = Form::<OwnPasswordForm>::from_request_parts_and_body(req).await else {
-        return page_error(
+    let f = match Form::<OwnPasswordForm>::from_request_parts_and_body(req).await {
+        Ok(Form(f)) => Ok(f),
+        Err(_) => Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "Formulir tidak lengkap",
             "The form is incomplete",
-        );
+        )),
     };
+    let result = match f {
+        Ok(f) => own_password(&st, &headers, &sess, ip, f).await,
+        Err(why) => Err(why),
+    };
+    match result {
+        Ok(r) => r,
+        // Nothing typed here is shown again: every field is a password.
+        Err(why) => {
+            refused_form(
+                &st,
+                &headers,
+                &sess,
+                FormPage::Account,
+                "form-password",
+                &[],
+                why,
+            )
+            .await
+        }
+    }
+}
+
+async fn own_password(
+    st: &AppState,
+    headers: &HeaderMap,
+    sess: &Session,
+    ip: std::net::IpAddr,
+    f: OwnPasswordForm,
+) -> Result<Response, Refusal> {
     let name = sess.0.user.name.clone();
     // The current password is guessed like a login: the same throttle.
     let wait = st.login_throttle.wait(&name, ip, std::time::Instant::now());
     if !wait.is_zero() {
-        let mut r = page_error(
+        let mut why = Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Terlalu banyak percobaan yang salah; coba lagi nanti",
             "Too many wrong attempts; try again later",
         );
-        if let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
+        why.retry_after = Some(wait.as_secs() + 1);
+        return Err(why);
     }
     let stored = sess.0.user.password_hash.clone();
     let current = f.current.clone();
@@ -2258,42 +2758,33 @@ pub(crate) async fn account_password(
     if !ok {
         st.login_throttle
             .failed(&name, ip, std::time::Instant::now());
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(Refusal::invalid(
             "Kata sandi sekarang salah",
             "The current password is wrong",
-        );
+        ));
     }
     if f.password != f.password2 {
-        return page_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(Refusal::invalid(
             "Kedua kata sandi baru tidak sama",
             "The two new passwords differ",
-        );
+        ));
     }
-    if let Err(e) = crate::password::check(&name, &f.password) {
-        return weak_password(e);
-    }
-    let hash = match hash(f.password).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let keep = auth::cookie(&headers, SESSION_COOKIE).map(auth::token_hash);
-    let a = actor(&sess);
-    match st
+    crate::password::check(&name, &f.password).map_err(weak_password)?;
+    let hash = hash(f.password).await?;
+    let keep = auth::cookie(headers, SESSION_COOKIE).map(auth::token_hash);
+    let a = actor(sess);
+    let ended = st
         .pool
         .run(move |s| s.user_set_password(&name, &hash, keep.as_ref(), true, &a, office(s)))
         .await
-    {
-        Ok(ended) => done_page(
-            &st,
-            &headers,
-            &sess,
-            &format!("Kata sandi Anda diganti; {ended} sesi lain diakhiri."),
-            &format!("Your password was changed; {ended} other sessions ended."),
-            "/",
-            None,
-        ),
-        Err(e) => store_error(e),
-    }
+        .map_err(store_refusal)?;
+    Ok(done_page(
+        st,
+        headers,
+        sess,
+        &format!("Kata sandi Anda diganti; {ended} sesi lain diakhiri."),
+        &format!("Your password was changed; {ended} other sessions ended."),
+        "/",
+        None,
+    ))
 }

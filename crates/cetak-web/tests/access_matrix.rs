@@ -14,13 +14,21 @@ use cetak_web::routes::{Access, ROUTES, RouteSpec};
 use common::{FORM, Opts, PRINTER, Session, fixture, login, request, send, user_of};
 
 const IP: [u8; 4] = [10, 0, 0, 1];
+/// The account the `/users/{name}/…` routes act on (made for the matrix, so an admin's
+/// requests really disable, enable, re-role, reset and end it).
+const TARGET: &str = "matrix.target";
 
 /// The route's path with plausible values for its parameters.
 fn concrete(path: &str) -> String {
+    let name = if path.starts_with("/users/") {
+        TARGET
+    } else {
+        PRINTER
+    };
     path.split('/')
         .map(|seg| match seg {
             "{id}" => "1".to_string(),
-            "{name}" => PRINTER.to_string(),
+            "{name}" => name.to_string(),
             s if s.starts_with('{') => panic!("no value for path parameter {s} in {path}"),
             s => s.to_string(),
         })
@@ -50,7 +58,11 @@ async fn hit(app: &axum::Router, spec: &RouteSpec, who: Option<&Session>) -> com
         Body::from("{}")
     } else {
         headers.push(("content-type", FORM));
-        Body::empty()
+        // A choice the route needs, so an allowed role's request does what it says.
+        match spec.path {
+            "/users/{name}/role" => Body::from("role=supervisor"),
+            _ => Body::empty(),
+        }
     };
     send(app, request(method(spec), &uri, IP, &headers, body)).await
 }
@@ -83,9 +95,44 @@ fn routes_are_unique_and_declared_once() {
     }
 }
 
+/// The routes issue 16 added (the account life cycle, one's own password, the two-step
+/// hand-over) are declared — and so are in the router, the guard and the matrix below.
+#[test]
+fn the_account_and_hand_over_routes_are_declared_with_their_permission() {
+    for (method, path, permission) in [
+        ("GET", "/users", Permission::Users),
+        ("POST", "/users", Permission::Users),
+        ("POST", "/users/{name}/disable", Permission::Users),
+        ("POST", "/users/{name}/enable", Permission::Users),
+        ("POST", "/users/{name}/role", Permission::Users),
+        ("POST", "/users/{name}/password", Permission::Users),
+        ("POST", "/users/{name}/sessions-end", Permission::Users),
+        ("GET", "/account", Permission::View),
+        ("POST", "/account/password", Permission::View),
+        ("POST", "/handover", Permission::Print),
+    ] {
+        let m = Method::from_bytes(method.as_bytes()).expect("method");
+        let spec = cetak_web::routes::find_route(&m, path)
+            .unwrap_or_else(|| panic!("{method} {path} is not declared"));
+        assert_eq!(spec.access, Access::Signed(permission), "{method} {path}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_each_role_as_the_table_says() {
     let f = fixture(Opts::default());
+    {
+        let hash = cetak_web::hash_password("matriks-uji-sandi-2026").expect("hash");
+        f.store()
+            .user_add(
+                TARGET,
+                Role::Operator,
+                &hash,
+                &cetak_domain::lifecycle::Actor("system:test".into()),
+                time::OffsetDateTime::now_utc(),
+            )
+            .expect("the target account");
+    }
     let mut sessions = BTreeMap::new();
     for role in Role::ALL {
         sessions.insert(role, login(&f.app, user_of(role), IP).await);
@@ -146,6 +193,13 @@ async fn every_route_answers_each_role_as_the_table_says() {
             {
                 failures.push(format!("{what}: declared but not reachable"));
             }
+            // The account routes act on a real account: the admin's request is done.
+            if *who == Some(Role::Admin) && spec.path.starts_with("/users/") && !s.is_success() {
+                failures.push(format!(
+                    "{what}: the admin's change was not done: {}",
+                    resp.body
+                ));
+            }
             row.push(s);
         }
         results.insert((spec.method, spec.path), row);
@@ -186,4 +240,12 @@ async fn every_route_answers_each_role_as_the_table_says() {
     }
     eprintln!("{table}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Only the admin acted on the target: enabled again last, a supervisor now.
+    let target = f
+        .store()
+        .user_by_name(TARGET)
+        .expect("read")
+        .expect("the target account");
+    assert!(!target.disabled);
+    assert_eq!(target.role, Role::Supervisor);
 }

@@ -355,6 +355,37 @@ async fn every_page_speaks_indonesian() {
         html_pages >= 12,
         "only {html_pages} HTML pages were checked"
     );
+    // Refused forms answer with their pages again, the reason above: in Indonesian too.
+    for (uri, fields) in [
+        ("/review/1/decide", vec![("reason", "lupa memilih")]),
+        (
+            "/stock/receive",
+            vec![("first", "1"), ("last", "9"), ("reference", "SJ-1")],
+        ),
+        ("/handover", vec![("nik", "123")]),
+        (
+            "/print/raise",
+            vec![("recording_id", REC_B), ("reason", "x")],
+        ),
+        ("/users", vec![("name", "baru"), ("role", "operator")]),
+        (
+            "/account/password",
+            vec![("current", "salah-sekali-123"), ("password", "x")],
+        ),
+    ] {
+        let r = post(&f, uri, &s, &fields, IP).await;
+        assert!(r.status.is_client_error(), "POST {uri}: {}", r.status);
+        assert!(r.body.contains("id=\"message\""), "POST {uri}: {}", r.body);
+        let text = visible_text(&r.body);
+        let bad = not_indonesian(&text);
+        if !bad.is_empty() {
+            failures.push(format!(
+                "POST {uri} (refused): {}\n---\n{}\n---",
+                bad.join(", "),
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // The same pages are really in English on request (the checker is not blind).

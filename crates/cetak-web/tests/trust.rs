@@ -185,7 +185,12 @@ async fn every_wrong_resident_answer_looks_the_same() {
     )
     .await;
     assert_eq!(wrong_mother.status, StatusCode::OK);
-    assert_eq!(wrong_mother.body, no_mother.body);
+    // The form keeps the mother's name typed; apart from that the pages are the same.
+    assert!(wrong_mother.body.contains("value=\"AISYAH\""));
+    assert_eq!(
+        wrong_mother.body.replace("value=\"AISYAH\"", "value=\"\""),
+        no_mother.body
+    );
     let right = send(&f.app, page("fatimah")).await;
     assert_ne!(right.body, wrong_mother.body);
 }
@@ -700,11 +705,11 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
         "a pre-filled identity check"
     );
     assert!(
-        page.body
-            .contains("name=\"id_check\" id=\"id-check\" required")
+        page.body.contains("id=\"form-handover\""),
+        "the first step finds the card by NIK"
     );
     let before = f.snapshot();
-    // No choice: refused, within the layout, with a way back.
+    // No choice on the confirmation: refused, within the layout, with a way back.
     let r = post(
         &f,
         "/handover",
@@ -715,20 +720,162 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"back\""), "{}", r.body);
-    // A choice, but the NIK has no printed card (REC_A is only queued): nothing to confirm.
+    // The NIK has no printed card (REC_A is only queued): nothing to confirm.
+    let r = post(&f, "/handover", &op, &[("nik", nik())], IP).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Tidak ada KTP-el tercetak"), "{}", r.body);
+    assert_eq!(f.snapshot(), before);
+
+    // The record printed (its card row is not there: the store refuses the last step).
+    f.store()
+        .raw_connection()
+        .execute_batch(&format!(
+            "UPDATE records SET state = 'printed' WHERE recording_id = '{}'",
+            common::REC_A
+        ))
+        .expect("mark printed");
+    let before = f.snapshot();
+    // Step one: whose card it is — name, NIK, the photo box — and the identity check to
+    // choose there, with no default.
+    let r = post(&f, "/handover", &op, &[("nik", nik())], IP).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let name = EXAMPLE_ROW[col::NAMA];
+    assert!(
+        r.body
+            .contains(&format!("<td id=\"confirm-name\">{name}</td>")),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains(&format!("<td id=\"confirm-nik\">{}</td>", nik()))
+    );
+    assert!(r.body.contains("id=\"confirm-photo\""), "a photo box");
+    assert!(
+        r.body
+            .contains("name=\"id_check\" id=\"id-check\" required")
+    );
+    assert!(
+        !r.body.contains(" selected"),
+        "no identity check chosen: {}",
+        r.body
+    );
+    // Confirmed without a choice: the confirmation again, the receiver's name kept.
+    let r = post(
+        &f,
+        "/handover",
+        &op,
+        &[("nik", nik()), ("to", "ANAKNYA, RUDI"), ("confirm", "1")],
+        IP,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Pilih cara pemeriksaan identitas"));
+    assert!(
+        r.body.contains("id=\"confirm-photo\""),
+        "the confirmation step again"
+    );
+    assert!(r.body.contains("value=\"ANAKNYA, RUDI\""), "{}", r.body);
+    assert!(r.body.contains("id=\"back\""));
+    // Chosen, but the store refuses (no card row): the confirmation again, everything kept.
     let r = post(
         &f,
         "/handover",
         &op,
         &[
             ("nik", nik()),
-            ("to", "SITI AMINAH"),
-            ("id_check", "sidik_jari"),
+            ("to", "ANAKNYA, RUDI"),
+            ("id_check", "surat_kuasa"),
+            ("confirm", "1"),
         ],
         IP,
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Tidak ada KTP-el tercetak"), "{}", r.body);
+    assert!(r.body.contains("Ditolak"), "{}", r.body);
+    assert!(r.body.contains("value=\"ANAKNYA, RUDI\""));
+    assert!(
+        r.body.contains("<option value=\"surat_kuasa\" selected>"),
+        "{}",
+        r.body
+    );
     assert_eq!(f.snapshot(), before);
+
+    // The card printed on blank 7: confirmed with a choice, it is handed over, audited with
+    // what was chosen, and the print page confirms it once.
+    let now = time::OffsetDateTime::now_utc();
+    f.store()
+        .stock_receive(
+            cetak_print::stock::SerialRange { first: 7, last: 7 },
+            "2026-11-02",
+            "SJ-7",
+            &cetak_domain::lifecycle::Actor("system:test".into()),
+            now,
+        )
+        .expect("a blank");
+    f.store()
+        .raw_connection()
+        .execute_batch(&format!(
+            "UPDATE blanks SET state = 'issued' WHERE serial = 7;
+             INSERT INTO cards (serial, recording_id, nik, state, printed_at)
+             VALUES (7, '{}', '{}', 'printed', '2026-11-02T03:00:00Z');",
+            common::REC_A,
+            nik()
+        ))
+        .expect("the printed card");
+    let r = post(
+        &f,
+        "/handover",
+        &op,
+        &[
+            ("nik", nik()),
+            ("to", "ANAKNYA, RUDI"),
+            ("id_check", "surat_kuasa"),
+            ("confirm", "1"),
+        ],
+        IP,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/print"));
+    let flash = r.cookie("cetak_flash").expect("a confirmation");
+    let page = send(
+        &f.app,
+        request(
+            Method::GET,
+            "/print",
+            IP,
+            &[(
+                "cookie",
+                &format!("{}; cetak_flash={flash}", op.cookie_header()),
+            )],
+            Body::empty(),
+        ),
+    )
+    .await;
+    assert!(
+        page.body.contains("id=\"flash\"") && page.body.contains("diserahkan kepada ANAKNYA, RUDI"),
+        "{}",
+        page.body
+    );
+    let handed = audit_actions(&f);
+    assert!(
+        handed
+            .iter()
+            .any(|e| e.starts_with("hand_over") && e.ends_with(&format!("user:{}", operator()))),
+        "{handed:?}"
+    );
+    let reason: String = f
+        .store()
+        .raw_connection()
+        .query_row(
+            "SELECT reason FROM audit_log WHERE action = 'hand_over' ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the hand-over's audit entry");
+    assert!(
+        reason.contains("surat kuasa dan KTP penerima diperiksa"),
+        "{reason}"
+    );
 }

@@ -2,9 +2,12 @@
 //! playwright-core from `tests/browser/e2e.mjs`), against a real `cetak serve` and a real IPP
 //! card printer (`ippeveprinter`): log in, read the dashboard, decide a duplicate pair, print,
 //! refuse a decision sent without a choice (in the browser and on the server), see the decided
-//! pair afterwards, ask the resident page, visit the admin pages, and measure every staff page
-//! on a 390 px phone (none may be wider than the screen). Screenshots land in
-//! `target/browser-artifacts/`.
+//! pair afterwards, ask the resident page, visit the admin pages, live an account's whole life
+//! on the pages (created, own password changed, disabled, enabled, role changed, password
+//! reset, all sessions ended — watched from the account's own browser), hand a printed card
+//! over in two steps (a confirmation without an identity check refused in the browser and on
+//! the server), and measure every staff page on a 390 px phone: any page screenshot wider than
+//! its window fails the test. Screenshots land in `target/browser-artifacts/`.
 //!
 //! Needs `/usr/bin/chromium`, `node` and `npm ci` in `crates/cetak/tests/browser` (scripts/test
 //! installs all three); fails, never skips, when one is missing.
@@ -351,6 +354,52 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
         "expected 25 screenshots (9 of them staff pages at phone width), found {}",
         shots.len()
     );
+    // The account the browser created, as it left it: a supervisor, enabled, no session open,
+    // every step audited under the admin's name.
+    {
+        let db = Connection::open(d.join("x.db")).expect("db");
+        let (role, disabled, sessions): (String, bool, i64) = db
+            .query_row(
+                "SELECT role, disabled, (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL)
+                 FROM users u WHERE name = 'kasir-e2e'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("the account made in the browser");
+        assert_eq!(
+            (role.as_str(), disabled, sessions),
+            ("supervisor", false, 0)
+        );
+        let actions: Vec<String> = db
+            .prepare(
+                "SELECT action FROM audit_log WHERE subject = 'user:kasir-e2e' AND actor = 'user:budi' ORDER BY seq",
+            )
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(
+            actions.len() >= 6,
+            "the admin's account changes are audited: {actions:?}"
+        );
+        // The card handed over in the browser: to whom, and how identity was checked.
+        let (to, check, by): (String, String, String) = db
+            .query_row(
+                "SELECT handed_to, identity_check, issued_by FROM cards WHERE state = 'issued'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("one card handed over");
+        assert_eq!(
+            (to.as_str(), check.as_str(), by.as_str()),
+            (
+                "SITI (uji peramban)",
+                "Kartu Keluarga dan wajah cocok",
+                "user:budi"
+            )
+        );
+    }
     // "Different people" applies at once (docs/dedup.md): neither recording waits any more.
     let states: Vec<(String, String)> = {
         let db = Connection::open(d.join("x.db")).expect("db");

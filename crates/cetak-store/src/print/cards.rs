@@ -105,8 +105,10 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let state = registry_state(&tx, recording_id)?;
         if !matches!(state, RecordState::Unique | RecordState::Queued) {
+            // The state in words (the message is shown on the office's pages), not its code.
+            let (now_id, now_en) = state.describe();
             return Err(StoreError::Refused(format!(
-                "perekaman {recording_id} berstatus {state}, tidak sedang menunggu KTP / recording {recording_id} is {state}, not waiting for a card"
+                "perekaman {recording_id} tidak sedang menunggu KTP ({now_id}) / recording {recording_id} is not waiting for a card ({now_en})"
             )));
         }
         tx.execute(

@@ -39,8 +39,9 @@ function check(cond, msg) {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const problems = []; // page errors, failed requests: fail the test at the end
-const layout = []; // horizontal overflow: reported, not fatal
+const layout = []; // horizontal overflow of any page screenshot: fails the test at the end
 const notes = new Set(); // harmless, reported
+const refusedOnPurpose = new Set(['/login', '/users', '/handover', `/review/${PAIR}/decide`, '/nothing-here']);
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -66,8 +67,9 @@ function watch(page, label) {
     const where = m.location().url || '';
     // Chromium asks every site for /favicon.ico by itself; the pages declare none.
     if (where.endsWith('/favicon.ico')) return notes.add('no favicon: Chromium gets 404 for /favicon.ico');
-    // The decision sent without a choice is refused on purpose (step 3).
-    if (/\/decide$/.test(where) && /422/.test(m.text())) return notes.add('the refused decision logs its 422');
+    // Forms refused on purpose (a decision or a hand-over without a choice, a weak password,
+    // a disabled account's login) log their 4xx answer.
+    if (where && refusedOnPurpose.has(new URL(where).pathname) && /status of 4\d\d/.test(m.text())) return notes.add(`a form refused on purpose logs its 4xx (${new URL(where).pathname})`);
     problems.push(`${label}: console error: ${m.text()} (${where})`);
   });
   page.on('response', (r) => {
@@ -78,15 +80,22 @@ function watch(page, label) {
   });
 }
 
+// A full-page screenshot; a page wider than its window (it scrolls sideways) is a failure.
 async function shot(page, name) {
   const file = join(OUT, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  const overflow = await page.evaluate(() => {
+  const overflow = await overflowOf(page);
+  if (overflow) layout.push(`${name} (${page.url()}): page wider than the window (${overflow})`);
+  log(`screenshot ${file}${overflow ? ` OVERFLOW ${overflow}` : ''}`);
+}
+
+// Whether the page scrolls sideways: the document, or the body, is wider than the viewport.
+async function overflowOf(page) {
+  return page.evaluate(() => {
     const doc = document.documentElement;
-    return doc.scrollWidth > doc.clientWidth + 1 ? `${doc.scrollWidth}px > ${doc.clientWidth}px` : null;
+    const width = Math.max(doc.scrollWidth, document.body.scrollWidth);
+    return width > window.innerWidth ? `${width}px > ${window.innerWidth}px` : null;
   });
-  if (overflow) layout.push(`${name}: page wider than the window (${overflow})`);
-  log(`screenshot ${file}`);
 }
 
 const path = (page) => new URL(page.url()).pathname;
@@ -214,6 +223,7 @@ try {
   const cells = await page.locator('#printed tr').nth(1).locator('td').allTextContents();
   const nik = cells[1].trim();
   check(/^\d{16}$/.test(nik), `a 16-digit NIK in the printed table, got ${JSON.stringify(cells)}`);
+  const printedName = cells[2].trim();
   const dob = DOBS[nik] && DOBS[nik].dob;
   const ibu = DOBS[nik] && DOBS[nik].ibu;
   check(dob && ibu, `the harness knows the birth date and mother's name of ${nik}`);
@@ -275,6 +285,91 @@ try {
   const users = await page.textContent('main table');
   check(users.includes(SUPERVISOR) && users.includes(ADMIN), 'both accounts listed');
   await shot(page, '12-users');
+
+  // 6a. An account's whole life on the pages: the admin creates it, its user logs in (in a
+  // browser of their own) and changes their own password; the admin disables it (its session
+  // ends, its login is refused in Indonesian), enables it, changes its role, resets its
+  // password (its session ends again) and ends all its sessions.
+  step = '6a accounts';
+  const CLERK = 'kasir-e2e';
+  const CLERK_PW1 = 'sungai musi 2026 lebar';
+  const CLERK_PW2 = 'jembatan ampera merah 7';
+  // A weak password is refused on the users page with the name and role kept.
+  await page.fill('#new-name', CLERK);
+  await page.selectOption('#new-role', 'operator');
+  await page.fill('#new-password', 'bismillah123');
+  const [weak] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/users'),
+    page.click('#add-user'),
+  ]);
+  await page.waitForLoadState('load');
+  check(weak.status() === 422, `a common password answered ${weak.status()}`);
+  check((await page.inputValue('#new-name')) === CLERK, 'the refused form keeps the name');
+  check((await page.inputValue('#new-role')) === 'operator', 'the refused form keeps the role');
+  check((await page.inputValue('#new-password')) === '', 'the refused form never echoes a password');
+  await shot(page, '12a-users-refused-kept');
+  await page.fill('#new-password', CLERK_PW1);
+  await submit(page, '#add-user', '/users');
+  check((await page.textContent('#message')).includes(`Pengguna ${CLERK} dibuat`), `the account is created: ${await page.textContent('main')}`);
+  const clerkCtx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'id-ID' });
+  const clerk = await clerkCtx.newPage();
+  watch(clerk, 'clerk');
+  const clerkLogin = async (password) => {
+    await visit(clerk, `${BASE}/login`);
+    await clerk.fill('#name', CLERK);
+    await clerk.fill('#password', password);
+    const [res] = await Promise.all([
+      clerk.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login'),
+      clerk.click('#login'),
+    ]);
+    await clerk.waitForLoadState('load');
+    return res.status();
+  };
+  // Whether the clerk's browser is still signed in.
+  const clerkSignedIn = async () => {
+    await clerk.goto(`${BASE}/account`);
+    return path(clerk) === '/account';
+  };
+  check((await clerkLogin(CLERK_PW1)) === 303 && path(clerk) === '/', `the new account logs in, got ${clerk.url()}`);
+  await visit(clerk, `${BASE}/account`);
+  await clerk.fill('#current', CLERK_PW1);
+  await clerk.fill('#new-password', CLERK_PW2);
+  await clerk.fill('#new-password2', CLERK_PW2);
+  await submit(clerk, '#change-password', '/account/password');
+  check(/Kata sandi Anda diganti/.test(await clerk.textContent('#message')), 'the own password change is confirmed');
+  check(await clerkSignedIn(), 'the session that changed the password stays signed in');
+  const row = (cls) => `tr[id="user-${CLERK}"] ${cls}`;
+  await visit(page, `${BASE}/users`);
+  await submit(page, row('button.disable'), `/users/${CLERK}/disable`);
+  check((await page.textContent('#message')).includes('dinonaktifkan'), 'disabling is confirmed');
+  check(!(await clerkSignedIn()), 'a disabled account is signed out at once');
+  check((await clerkLogin(CLERK_PW2)) === 401, 'a disabled account cannot log in');
+  const refusedLogin = await clerk.textContent('[role=alert]');
+  check(/Nama atau kata sandi salah/.test(refusedLogin) && !/Wrong/.test(refusedLogin), `the refused login speaks Indonesian: ${refusedLogin}`);
+  check((await clerk.inputValue('#name')) === CLERK && (await clerk.inputValue('#password')) === '', 'the refused login keeps the name, not the password');
+  await shot(clerk, '12b-disabled-login-refused');
+  await visit(page, `${BASE}/users`);
+  await submit(page, row('button.enable'), `/users/${CLERK}/enable`);
+  check((await page.textContent('#message')).includes('diaktifkan kembali'), 'enabling is confirmed');
+  check((await clerkLogin(CLERK_PW2)) === 303, 'an enabled account logs in again');
+  await visit(page, `${BASE}/users`);
+  await page.selectOption(row('select[name=role]'), 'supervisor');
+  await submit(page, row('button.set-role'), `/users/${CLERK}/role`);
+  check((await page.textContent('#message')).includes('penyelia'), `the new role is confirmed in Indonesian: ${await page.textContent('#message')}`);
+  await visit(clerk, `${BASE}/`);
+  check((await clerk.textContent('.who')).includes('penyelia'), 'the clerk now works as a supervisor');
+  await visit(page, `${BASE}/users`);
+  await submit(page, row('button.reset-password'), `/users/${CLERK}/password`);
+  const fresh = (await page.textContent('#secret')).trim();
+  check(fresh.length >= 10, `a new random password is shown once: ${fresh}`);
+  check(!(await clerkSignedIn()), 'a reset password ends the account\'s sessions');
+  check((await clerkLogin(CLERK_PW2)) === 401, 'the old password no longer works');
+  check((await clerkLogin(fresh)) === 303, 'the reset password works');
+  await visit(page, `${BASE}/users`);
+  await submit(page, row('button.sessions-end'), `/users/${CLERK}/sessions-end`);
+  check(/1 sesi pengguna/.test(await page.textContent('#message')), `one session ended: ${await page.textContent('#message')}`);
+  check(!(await clerkSignedIn()), 'ending all sessions signs the clerk out in their own browser');
+  await clerkCtx.close();
   await visit(page, `${BASE}/print?lang=en`);
   check((await page.textContent('#start')).includes('Start printing'), 'English print page');
   await shot(page, '13-print-en');
@@ -293,16 +388,69 @@ try {
   await visit(small, `${BASE}/login`);
   await login(small, ADMIN);
   const wide = [];
+  const measure = async (name) => {
+    const overflow = await overflowOf(small);
+    if (overflow) wide.push(`${name} (${path(small)}): ${overflow}`);
+    await small.screenshot({ path: join(OUT, `20-phone-${name}.png`), fullPage: true });
+    log(`phone ${name} ${path(small)}: ${overflow || 'fits'}`);
+  };
   for (const [name, url] of [
     ['dashboard', '/'], ['print', '/print'], ['review', '/review'], ['pair', `/review/${PAIR}`],
-    ['stock', '/stock'], ['audit', '/audit'], ['audit-2', '/audit?page=2'], ['users', '/users'], ['account', '/account'],
+    ['correct', '/correct'], ['stock', '/stock'], ['audit', '/audit'], ['audit-2', '/audit?page=2'],
+    ['users', '/users'], ['account', '/account'], ['not-found', '/nothing-here'],
   ]) {
-    await visit(small, `${BASE}${url}`);
-    const width = await small.evaluate(() => document.documentElement.scrollWidth);
-    if (width > 390) wide.push(`${url}: ${width}px`);
-    await small.screenshot({ path: join(OUT, `20-phone-${name}.png`), fullPage: true });
-    log(`phone ${url}: ${width}px wide`);
+    const res = await small.goto(`${BASE}${url}`);
+    check(res && (res.ok() || url === '/nothing-here'), `GET ${url} answered ${res && res.status()}`);
+    await measure(name);
   }
+
+  // 7b. Hand-over in two steps, on the phone: find the card by NIK, see whose it is (name,
+  // photo box, NIK), choose how identity was checked (no default: the browser and the server
+  // both refuse a confirmation without it, keeping what was typed), confirm.
+  step = '7b hand-over';
+  await visit(small, `${BASE}/print`);
+  await small.fill('#handover-nik', nik);
+  await submit(small, '#handover-find', '/handover');
+  check((await small.textContent('#confirm-nik')).trim() === nik, 'the confirmation shows the NIK');
+  check((await small.textContent('#confirm-name')).trim() === printedName, `the confirmation shows the owner's name ${printedName}`);
+  check(await small.isVisible('#confirm-photo'), 'the confirmation shows the photo box');
+  check((await small.inputValue('#id-check')) === '', 'the identity check has no default');
+  await measure('handover-confirm');
+  await small.fill('#handover-to', 'SITI (uji peramban)');
+  let handoverPosts = 0;
+  const countHandover = (r) => { if (r.method() === 'POST') handoverPosts += 1; };
+  small.on('request', countHandover);
+  await small.click('#handover-confirm-yes');
+  await sleep(300);
+  small.off('request', countHandover);
+  check(handoverPosts === 0, `a hand-over without an identity check was sent (${handoverPosts} POST)`);
+  check(await small.$eval('#id-check', (e) => e.validity.valueMissing), 'the identity check is marked missing');
+  await small.evaluate(() => document.querySelectorAll('[required]').forEach((e) => e.removeAttribute('required')));
+  const [noCheck] = await Promise.all([
+    small.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/handover'),
+    small.click('#handover-confirm-yes'),
+  ]);
+  await small.waitForLoadState('load');
+  check(noCheck.status() === 422, `a hand-over without an identity check answered ${noCheck.status()}`);
+  check(/Pilih cara pemeriksaan identitas/.test(await small.textContent('#message')), 'the server says to choose');
+  check((await small.inputValue('#handover-to')) === 'SITI (uji peramban)', 'the refused confirmation keeps who received it');
+  check((await small.textContent('#confirm-nik')).trim() === nik, 'the refusal is the confirmation step again');
+  await measure('handover-refused');
+  await small.selectOption('#id-check', 'kk_wajah');
+  await submit(small, '#handover-confirm-yes', '/handover');
+  check(path(small) === '/print', `the hand-over returns to the print page, got ${small.url()}`);
+  const handed = await small.textContent('#flash');
+  check(handed.includes(nik) && /diserahkan/.test(handed) && /Kartu Keluarga dan wajah cocok/.test(handed), `the hand-over is confirmed: ${handed}`);
+  await measure('handover-done');
+  // The card is handed over: a second hand-over of the same NIK finds nothing, NIK kept.
+  await small.fill('#handover-nik', nik);
+  const [again] = await Promise.all([
+    small.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/handover'),
+    small.click('#handover-find'),
+  ]);
+  await small.waitForLoadState('load');
+  check(again.status() === 422 && (await small.inputValue('#handover-nik')) === nik, 'a handed-over card is not found again; the NIK typed stays');
+  await measure('handover-not-found');
   check(wide.length === 0, `staff pages wider than a 390 px phone:\n  ${wide.join('\n  ')}`);
   // The audit page shows one page of entries, not the whole log.
   await visit(small, `${BASE}/audit`);
@@ -312,6 +460,7 @@ try {
 
   step = 'end';
   check(problems.length === 0, `no page errors or failed requests:\n  ${problems.join('\n  ')}`);
+  check(layout.length === 0, `pages wider than their window:\n  ${layout.join('\n  ')}`);
 } catch (e) {
   failed = e;
   if (page && !page.isClosed()) {
