@@ -730,7 +730,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
     f.store()
         .raw_connection()
         .execute_batch(&format!(
-            "UPDATE records SET state = 'printed' WHERE recording_id = '{}'",
+            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{}'",
             common::REC_A
         ))
         .expect("mark printed");
