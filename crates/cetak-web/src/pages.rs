@@ -39,6 +39,10 @@ pub(crate) fn templates() -> Environment<'static> {
             include_str!("../templates/review_list.html"),
         ),
         (
+            "review_groups.html",
+            include_str!("../templates/review_groups.html"),
+        ),
+        (
             "review_show.html",
             include_str!("../templates/review_show.html"),
         ),
@@ -463,6 +467,7 @@ fn done_page(
 enum FormPage {
     Print,
     Review(i64),
+    ReviewGroups,
     Correct(String),
     Stock,
     Users,
@@ -474,6 +479,7 @@ impl FormPage {
         match self {
             FormPage::Print => "/print".into(),
             FormPage::Review(id) => format!("/review/{id}"),
+            FormPage::ReviewGroups => "/review/groups".into(),
             FormPage::Correct(id) => format!("/correct/{id}"),
             FormPage::Stock => "/stock".into(),
             FormPage::Users => "/users".into(),
@@ -532,6 +538,9 @@ async fn refused_form(
     let page = match on {
         FormPage::Print => print_view(st, headers, &q, sess, extra).await.map(Some),
         FormPage::Review(id) => review_view(st, headers, &q, sess, id, extra).await,
+        FormPage::ReviewGroups => review_groups_view(st, headers, &q, sess, extra)
+            .await
+            .map(Some),
         FormPage::Correct(id) => correct_view(st, headers, &q, sess, id, extra)
             .await
             .map(Some),
@@ -2786,5 +2795,226 @@ async fn own_password(
         &format!("Your password was changed; {ended} other sessions ended."),
         "/",
         None,
+    ))
+}
+
+/// Pairs shown per group on the groups page, to look at before deciding the group.
+const GROUP_SAMPLE: usize = 5;
+
+/// Open review pairs grouped by evidence pattern (issue 12): each group with its levels in
+/// words, a sample of pairs with names, and one decision for the whole group.
+pub(crate) async fn review_groups(
+    State(st): S,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Extension(sess): Extension<Session>,
+) -> Response {
+    match review_groups_view(&st, &headers, &q, &sess, context! {}).await {
+        Ok(page) => page.into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn review_groups_view(
+    st: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    sess: &Session,
+    extra: minijinja::Value,
+) -> Result<Page, StoreError> {
+    let page = page_no(q.page.as_deref());
+    let (groups, total) = st
+        .pool
+        .run(move |s| {
+            let groups = s.dedup_pair_groups(GROUP_SAMPLE)?;
+            let total = groups.len() as u64;
+            let ids: Vec<&str> = groups
+                .iter()
+                .flat_map(|g| &g.sample)
+                .flat_map(|p| [p.a.as_str(), p.b.as_str()])
+                .collect();
+            let names = s.record_names(&ids)?;
+            let shown: Vec<_> = groups
+                .iter()
+                .enumerate()
+                .skip(((page - 1) * PER_PAGE) as usize)
+                .take(PER_PAGE as usize)
+                .map(|(i, g)| {
+                    let levels: Vec<_> = g
+                        .pattern
+                        .split(" | ")
+                        .next()
+                        .unwrap_or("")
+                        .split(' ')
+                        .filter_map(|fl| fl.split_once('='))
+                        .map(|(f, l)| serde_json::json!({ "field": f, "level": l }))
+                        .collect();
+                    let sample: Vec<_> = g
+                        .sample
+                        .iter()
+                        .map(|p| {
+                            serde_json::json!({
+                                "id": p.id, "a": p.a, "b": p.b, "probability": p.probability,
+                                "name_a": names.get(&p.a), "name_b": names.get(&p.b),
+                            })
+                        })
+                        .collect();
+                    serde_json::json!({
+                        "number": i + 1, "pattern": g.pattern, "why": g.why, "pairs": g.pairs,
+                        "min": g.min_probability, "max": g.max_probability,
+                        "levels": levels, "sample": sample,
+                    })
+                })
+                .collect();
+            Ok((shown, total))
+        })
+        .await?;
+    Ok(render(
+        st,
+        "review_groups.html",
+        headers,
+        q,
+        Some(sess),
+        context! {
+            groups => ser(&groups), total => total,
+            pager => ser(&pager("page", page, Some(total), false)),
+            ..extra
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct GroupDecideForm {
+    /// The group's evidence pattern, as the page showed it.
+    #[serde(default)]
+    pattern: String,
+    /// How many pairs the group had when the supervisor looked: a group that changed since
+    /// is not decided blind.
+    #[serde(default)]
+    expect_pairs: String,
+    /// The group's number on the page (which form to put the input back into).
+    #[serde(default)]
+    group: String,
+    /// `same` or `different`: chosen, no default.
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub(crate) async fn review_group_decide(
+    State(st): S,
+    headers: HeaderMap,
+    Extension(sess): Extension<Session>,
+    Form(f): Form<GroupDecideForm>,
+) -> Response {
+    match decide_group(&st, &sess, &f).await {
+        Ok(r) => r,
+        Err(why) => {
+            let form = format!("form-group-{}", f.group.trim());
+            let kept = [
+                ("decision", f.decision.as_str()),
+                ("reason", f.reason.as_str()),
+            ];
+            refused_form(
+                &st,
+                &headers,
+                &sess,
+                FormPage::ReviewGroups,
+                &form,
+                &kept,
+                why,
+            )
+            .await
+        }
+    }
+}
+
+async fn decide_group(
+    st: &AppState,
+    sess: &Session,
+    f: &GroupDecideForm,
+) -> Result<Response, Refusal> {
+    let same = match f.decision.as_str() {
+        "same" => true,
+        "different" => false,
+        _ => {
+            return Err(Refusal::invalid(
+                "Pilih keputusan untuk kelompok: orang yang sama atau orang berbeda. Tidak ada yang diputuskan.",
+                "Choose a decision for the group: same person or different people. Nothing was decided.",
+            ));
+        }
+    };
+    if f.reason.trim().is_empty() {
+        return Err(Refusal::invalid(
+            "Keputusan perlu alasan. Tidak ada yang diputuskan.",
+            "A decision needs a reason. Nothing was decided.",
+        ));
+    }
+    let expected: u64 = f.expect_pairs.trim().parse().map_err(|_| {
+        Refusal::invalid(
+            "Jumlah pasangan kelompok tidak terbaca. Tidak ada yang diputuskan.",
+            "The group's pair count could not be read. Nothing was decided.",
+        )
+    })?;
+    let pattern = f.pattern.clone();
+    let now = {
+        let pattern = pattern.clone();
+        st.pool
+            .run(move |s| {
+                Ok(s.dedup_pair_groups(0)?
+                    .into_iter()
+                    .find(|g| g.pattern == pattern)
+                    .map(|g| g.pairs))
+            })
+            .await
+            .map_err(store_refusal)?
+    };
+    match now {
+        None => {
+            return Err(Refusal::new(
+                StatusCode::CONFLICT,
+                "Kelompok ini tidak ada lagi (sudah diputuskan atau pencarian data ganda berjalan lagi). Tidak ada yang diputuskan.",
+                "This group is gone (decided, or data ganda ran again). Nothing was decided.",
+            ));
+        }
+        Some(n) if n != expected => {
+            return Err(Refusal::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "Kelompok ini sekarang berisi {n} pasangan, bukan {expected} seperti yang Anda lihat. Periksa lagi; tidak ada yang diputuskan."
+                ),
+                format!(
+                    "This group now holds {n} pairs, not the {expected} you saw. Look again; nothing was decided."
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    let a = actor(sess);
+    let reason = f.reason.clone();
+    let decided = st
+        .pool
+        .run(move |s| s.decide_pair_group(&pattern, same, &reason, &a, office(s)))
+        .await
+        .map_err(store_refusal)?;
+    // Apply the decisions now, as for one pair.
+    if let Some(runner) = st.dedup_runner.clone() {
+        match tokio::task::spawn_blocking(move || runner()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("applying the group decision: {e}"),
+            Err(e) => tracing::error!("applying the group decision: {e}"),
+        }
+    }
+    let (what_id, what_en) = if same {
+        ("orang yang sama", "same person")
+    } else {
+        ("orang berbeda", "different people")
+    };
+    Ok(flash_back(
+        st,
+        "/review/groups",
+        &format!("{decided} pasangan diputuskan sekaligus: {what_id}."),
+        &format!("{decided} pairs decided at once: {what_en}."),
     ))
 }

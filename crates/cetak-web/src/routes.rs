@@ -154,6 +154,18 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     r(
         "GET",
+        "/review/groups",
+        Signed(P::Decide),
+        "Pairs waiting for a decision, grouped by evidence pattern",
+    ),
+    r(
+        "POST",
+        "/review/groups/decide",
+        Signed(P::Decide),
+        "Decide every pair of one evidence pattern at once",
+    ),
+    r(
+        "GET",
         "/review/{id}",
         Signed(P::Decide),
         "One pair side by side with its evidence",
@@ -295,6 +307,8 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/print/raise") => post(p::raise),
         ("GET", "/review") => get(p::review_list),
         ("GET", "/api/v1/review") => get(p::review_api),
+        ("GET", "/review/groups") => get(p::review_groups),
+        ("POST", "/review/groups/decide") => post(p::review_group_decide),
         ("GET", "/review/{id}") => get(p::review_show),
         ("POST", "/review/{id}/decide") => post(p::review_decide),
         ("GET", "/correct") => get(p::correct_list),
