@@ -42,7 +42,12 @@ TEST00000005,1671020303700001,AHMAD SYAFEI,PALEMBANG,1970-03-03,LAKI-LAKI,B,JL. 
 TEST00000006,1671020303700002,AHMAD SYAFEI,PALEMBANG,1970-03-03,LAKI-LAKI,B,JL. RAMBUTAN NO. 9,004,005,TANGGATAKAT,SEBERANG ULU DUA,KOTA PALEMBANG,SUMATERA SELATAN,ISLAM,KAWIN,WIRASWASTA,WNI,FATMAH,2013-02-10T09:00:00+07:00,KECAMATAN SEBERANG ULU DUA,BARU
 TEST00000007,1671024408850011,NUR HASANAH,PALEMBANG,1985-08-04,PEREMPUAN,O,LR. SEPAKAT NO. 3,001,002,TANGGATAKAT,SEBERANG ULU DUA,KOTA PALEMBANG,SUMATERA SELATAN,ISLAM,KAWIN,WIRASWASTA,WNI,MASITAH,2012-01-10T09:00:00+07:00,KECAMATAN SEBERANG ULU DUA,BARU
 TEST00000008,1671024408850012,NURHASANAH,PALEMBANG,1985-08-14,PEREMPUAN,O,LR. SEPAKAT NO. 3,001,002,TANGGATAKAT,SEBERANG ULU DUA,KOTA PALEMBANG,SUMATERA SELATAN,ISLAM,KAWIN,WIRASWASTA,WNI,MASITAH,2013-02-10T09:00:00+07:00,KECAMATAN SEBERANG ULU DUA,BARU
+TEST00000009,1671026512950001,DEW1 LESTARI,PALEMBANG,1995-12-25,PEREMPUAN,AB,JL. CEMPAKA NO. 21,002,003,TANGGATAKAT,SEBERANG ULU DUA,KOTA PALEMBANG,SUMATERA SELATAN,ISLAM,BELUM KAWIN,PELAJAR/MAHASISWA,WNI,RUKIAH,2014-03-10T09:00:00+07:00,KECAMATAN SEBERANG ULU DUA,BARU
 ";
+
+/// The planted recording with a digit typed for a letter in its name: it waits in
+/// `perlu_perbaikan` for the correction the browser makes.
+const TO_CORRECT: &str = "TEST00000009";
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
@@ -226,6 +231,22 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
         "no pair awaits a decision: {dedup}"
     );
     let pairs = json(&cetak(d, &["review", "list", "--json", "--limit", "1000"]));
+    assert!(
+        pairs.as_array().map(Vec::len) >= Some(2),
+        "a pair must still wait after the planted one is decided, for the group decision: {pairs}"
+    );
+    let held: String = Connection::open(d.join("x.db"))
+        .expect("db")
+        .query_row(
+            "SELECT state FROM records WHERE recording_id = ?1",
+            [TO_CORRECT],
+            |r| r.get(0),
+        )
+        .expect("the planted recording");
+    assert_eq!(
+        held, "perlu_perbaikan",
+        "{TO_CORRECT} waits for its correction"
+    );
     let pair_id = pairs
         .as_array()
         .expect("pairs")
@@ -302,6 +323,7 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
             ("CETAK_ARTIFACTS", artifacts.display().to_string()),
             ("CETAK_DOBS", dobs_path.display().to_string()),
             ("CETAK_PAIR", pair.clone()),
+            ("CETAK_TO_CORRECT", TO_CORRECT.into()),
             ("CETAK_SUPERVISOR", SUPERVISOR.into()),
             ("CETAK_ADMIN", ADMIN.into()),
             ("CETAK_PASSWORD", PASSWORD.into()),
@@ -418,6 +440,42 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
         states.len() == 2 && states.iter().all(|(_, s)| s != "awaiting_decision"),
         "the decision taken in the browser was recorded but not applied (`cetak review decide` re-runs dedup; POST /review/{{id}}/decide does not): {states:?}"
     );
+    // The correction made in the browser: the name as typed, the recording out of
+    // perlu_perbaikan, the change audited; and the group decided at once, a pair at a time.
+    {
+        let db = Connection::open(d.join("x.db")).expect("db");
+        let (nama, state): (String, String) = db
+            .query_row(
+                "SELECT nama, state FROM records WHERE recording_id = ?1",
+                [TO_CORRECT],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("the corrected recording");
+        assert_eq!(nama, "DEWI LESTARI");
+        assert_ne!(
+            state, "perlu_perbaikan",
+            "the corrected recording still waits"
+        );
+        let corrections: i64 = db
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'correct_field' AND subject = ?1",
+                [TO_CORRECT],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(corrections, 1, "the correction is audited once");
+        let group_decisions: i64 = db
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE reason LIKE '%(group decision:%'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert!(
+            group_decisions >= 1,
+            "the group decision is audited per pair"
+        );
+    }
     println!(
         "[harness] passed in {:?}; screenshots in {}",
         t0.elapsed(),

@@ -7,6 +7,7 @@
 //   CETAK_DOBS        JSON file: { "<NIK>": { "dob": "YYYY-MM-DD", "ibu": "<mother's name>" }, ... }
 //                     for every print-ready record
 //   CETAK_PAIR        id of a duplicate pair awaiting a decision
+//   CETAK_TO_CORRECT  recording_id of a recording waiting in perlu_perbaikan (its name has a digit)
 //   CETAK_SUPERVISOR, CETAK_ADMIN, CETAK_PASSWORD   the accounts (one password for both)
 //   CETAK_CHROMIUM    browser binary (default /usr/bin/chromium)
 //
@@ -25,6 +26,7 @@ const BASE = env('CETAK_URL').replace(/\/$/, '');
 const OUT = env('CETAK_ARTIFACTS');
 const DOBS = JSON.parse(readFileSync(env('CETAK_DOBS'), 'utf8'));
 const PAIR = env('CETAK_PAIR');
+const TO_CORRECT = env('CETAK_TO_CORRECT');
 const SUPERVISOR = env('CETAK_SUPERVISOR');
 const ADMIN = env('CETAK_ADMIN');
 const PASSWORD = env('CETAK_PASSWORD');
@@ -396,7 +398,7 @@ try {
   };
   for (const [name, url] of [
     ['dashboard', '/'], ['print', '/print'], ['review', '/review'], ['pair', `/review/${PAIR}`],
-    ['correct', '/correct'], ['stock', '/stock'], ['audit', '/audit'], ['audit-2', '/audit?page=2'],
+    ['groups', '/review/groups'], ['correct', '/correct'], ['stock', '/stock'], ['audit', '/audit'], ['audit-2', '/audit?page=2'],
     ['users', '/users'], ['account', '/account'], ['not-found', '/nothing-here'],
   ]) {
     const res = await small.goto(`${BASE}${url}`);
@@ -451,6 +453,34 @@ try {
   await small.waitForLoadState('load');
   check(again.status() === 422 && (await small.inputValue('#handover-nik')) === nik, 'a handed-over card is not found again; the NIK typed stays');
   await measure('handover-not-found');
+  // 7c. A recording that needs correction (a digit typed for a letter in the name): its
+  // problems, the name corrected with a reason, the confirmation.
+  step = '7c correction';
+  await visit(small, `${BASE}/correct`);
+  check((await small.textContent('body')).includes(TO_CORRECT), `the correction list names ${TO_CORRECT}`);
+  await visit(small, `${BASE}/correct/${TO_CORRECT}`);
+  check((await small.textContent('body')).includes('DEW1 LESTARI'), 'the correction page shows the name as recorded');
+  await small.selectOption('#field', 'nama');
+  await small.fill('#value', 'DEWI LESTARI');
+  await small.fill('#reason', 'dicek di KK (uji peramban)');
+  await submit(small, '#save', `/correct/${TO_CORRECT}`);
+  const corrected = await small.textContent('#flash');
+  check(/Perbaikan .* dicatat/.test(corrected), `the correction is confirmed: ${corrected}`);
+  await measure('correct-done');
+  // 7d. The review queue by evidence pattern: look at the first group's sample, decide the
+  // whole group at once.
+  step = '7d review group';
+  await visit(small, `${BASE}/review/groups`);
+  const inGroup = Number(await small.inputValue('#form-group-1 input[name=expect_pairs]'));
+  check(inGroup >= 1, `the first group holds pairs, got ${inGroup}`);
+  check(await small.locator('#group-1 table.sample tr').count() >= 2, 'the group shows a sample of its pairs');
+  await small.check('#form-group-1 input[value=different]');
+  await small.fill('#form-group-1 input[name=reason]', 'orang berbeda, dicek di KK (uji peramban)');
+  await submit(small, '#form-group-1 button[type=submit]', '/review/groups/decide');
+  check(path(small) === '/review/groups', `the group decision returns to the groups page, got ${small.url()}`);
+  const grouped = await small.textContent('#flash');
+  check(/pasangan diputuskan sekaligus: orang berbeda/.test(grouped), `the group decision is confirmed: ${grouped}`);
+  await measure('review-group-done');
   check(wide.length === 0, `staff pages wider than a 390 px phone:\n  ${wide.join('\n  ')}`);
   // The audit page shows one page of entries, not the whole log.
   await visit(small, `${BASE}/audit`);
