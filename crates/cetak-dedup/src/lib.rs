@@ -553,8 +553,9 @@ fn candidate_pairs(p: &[Prepared], config: &Config) -> (Vec<(u32, u32)>, u64) {
 /// (their keys may still agree: AISYAH / AISYA), and either (a) two NIKs of one kecamatan and one birth date (the +40 of a girl
 /// aside) with different serials — twins are registered together, serial after serial — or
 /// (b) the one given name that differs is a known name on both sides (RIZKI / RIZKA,
-/// HASAN / HUSIN), with the same birth date and mother; (b) holds even on one NIK, which a
-/// typo can make equal. Such a pair is never linked automatically.
+/// HASAN / HUSIN), with the same birth date and mother, or (c) it is another name altogether
+/// (KIRANA / AJENG), with the same birth date and a mother who agrees or is missing on one
+/// side; (b) and (c) hold even on one NIK, which a typo can make equal. Such a pair is never linked automatically.
 pub(crate) fn twin_shaped(a: &Prepared, b: &Prepared, levels: &[u8; model::FIELDS]) -> bool {
     const NAME_EXACT: u8 = 6;
     let name = levels[0];
@@ -570,19 +571,34 @@ pub(crate) fn twin_shaped(a: &Prepared, b: &Prepared, levels: &[u8; model::FIELD
         let day = |n: &[u8]| (u16::from(n[6] - b'0') * 10 + u16::from(n[7] - b'0')) % 40;
         day(x) == day(y) && x[12..] != y[12..]
     };
-    let known_given_names = || {
+    let other_given_name = || {
         const DOB_EXACT: u8 = 4;
-        if levels[1] != DOB_EXACT || !(1..=2).contains(&levels[3]) {
+        let mother = levels[3];
+        let mother_agrees = (1..=2).contains(&mother);
+        if levels[1] != DOB_EXACT || !(mother_agrees || mother == model::MISSING) {
             return false;
         }
         let mut only_a = only_tokens(a, b);
         let mut only_b = only_tokens(b, a);
         match (only_a.next(), only_a.next(), only_b.next(), only_b.next()) {
-            (Some((x, kx)), None, Some((y, ky)), None) => kx && ky && x != y,
+            // A typo changes a letter or two; a given name that shares little with the other
+            // is another name (KIRANA / AJENG), even when one mother's name is missing.
+            (Some((x, kx)), None, Some((y, ky)), None) => {
+                (mother_agrees && kx && ky && x != y) || other_name(x, y)
+            }
             _ => false,
         }
     };
-    nik_twins() || known_given_names()
+    nik_twins() || other_given_name()
+}
+
+/// Two given names (their sound keys) that no typing slip turns into each other: at least
+/// three edits apart, more than half of the shorter one changed. A digit or a neighbouring
+/// key for a letter, a swap or a dropped letter is one edit (8ERNARDUS, IAF for IFA, EO for
+/// EKO); KIRANA / AJENG or LAILA / ZUBAIDAH are other names.
+fn other_name(x: &str, y: &str) -> bool {
+    let edits = jaro::osa_distance(x, y);
+    edits >= 3 && 2 * edits > x.len().min(y.len())
 }
 
 /// (token, is a known name) of `x` that `y` lacks.
@@ -823,5 +839,26 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         compared: pairs.len() as u64,
         skipped_blocks,
         model,
+    }
+}
+
+#[cfg(test)]
+mod other_name_tests {
+    use super::other_name;
+
+    #[test]
+    fn typing_slips_are_the_same_name_and_other_names_are_not() {
+        for (x, y) in [
+            ("IFA", "IAF"),
+            ("EKO", "EO"),
+            ("BERNARDUS", "8ERNARDUS"),
+            ("FATIMAH", "FATINAH"),
+            ("RIZKI", "RIZKA"),
+        ] {
+            assert!(!other_name(x, y), "{x} / {y} is one name mistyped");
+        }
+        for (x, y) in [("KIRANA", "AJENG"), ("LAILA", "ZUBAIDAH"), ("ADI", "TONO")] {
+            assert!(other_name(x, y), "{x} / {y} are two names");
+        }
     }
 }

@@ -433,7 +433,7 @@ impl Store {
             .map(|(i, c)| format!("{c} = ?{}", i + 2))
             .collect();
         let sql = format!(
-            "UPDATE records SET {}, warnings = ?23, blocked = ?24 WHERE recording_id = ?1",
+            "UPDATE record_fields SET {}, warnings = ?23 WHERE recording_id = ?1",
             set.join(", ")
         );
         // ?1 is the stored id (fields[0] holds the same value).
@@ -443,8 +443,14 @@ impl Store {
             args.push(f);
         }
         args.push(&warnings);
-        args.push(&blocked);
         tx.execute(&sql, args.as_slice())?;
+        tx.execute(
+            "UPDATE record_states SET blocked = ?2,
+               first_time = (SELECT jenis_permohonan = 'BARU' FROM record_fields WHERE id = record_states.id),
+               waiting_since = (SELECT recorded_at FROM record_fields WHERE id = record_states.id)
+             WHERE id = (SELECT id FROM record_fields WHERE recording_id = ?1)",
+            params![recording_id, blocked],
+        )?;
         for (id, _) in &resolved {
             tx.execute(
                 "UPDATE record_problems SET resolved_seq = ?2 WHERE id = ?1",

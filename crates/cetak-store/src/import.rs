@@ -62,23 +62,19 @@ pub struct QuarantinedRow {
     pub quarantined_at: String,
 }
 
-const INSERT_RECORD: &str = "INSERT INTO records (
+const INSERT_RECORD: &str = "INSERT INTO record_fields (
     recording_id, nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin, golongan_darah, alamat, rt, rw,
     kelurahan, kecamatan, kabupaten_kota, provinsi, agama, status_perkawinan, pekerjaan, kewarganegaraan,
-    nama_ibu, recorded_at, recording_site, jenis_permohonan, warnings, content_hash, state,
-    source_line, audit_seq)
+    nama_ibu, recorded_at, recording_site, jenis_permohonan, warnings, content_hash, source_line, audit_seq)
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-    ?21, ?22, ?23, ?24, 'received', ?25, ?26)
+    ?21, ?22, ?23, ?24, ?25, ?26)
   ON CONFLICT (recording_id) DO NOTHING";
 
-const INSERT_DRAFT: &str = "INSERT INTO records (
-    recording_id, nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin, golongan_darah, alamat, rt, rw,
-    kelurahan, kecamatan, kabupaten_kota, provinsi, agama, status_perkawinan, pekerjaan, kewarganegaraan,
-    nama_ibu, recorded_at, recording_site, jenis_permohonan, warnings, content_hash, state,
-    source_line, audit_seq, blocked)
-  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
-  ON CONFLICT (recording_id) DO NOTHING";
+/// A new record's state row (migration 0008 keeps states in a narrow table of their own), right
+/// after its fields went into `record_fields`.
+const INSERT_STATE: &str = "INSERT INTO record_states (
+    id, recording_id, first_time, waiting_since, state, blocked)
+  VALUES (last_insert_rowid(), ?1, ?2 = 'BARU', ?3, ?4, ?5)";
 
 const INSERT_PROBLEM: &str = "INSERT INTO record_problems (
     recording_id, code, field, message, original, blocking, found_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -168,6 +164,7 @@ impl ImportTx<'_> {
         } = self;
         let (source, at, seq) = (source.as_str(), at.as_str(), *seq);
         let mut insert_record = tx.prepare_cached(INSERT_RECORD)?;
+        let mut insert_state = tx.prepare_cached(INSERT_STATE)?;
         let mut insert_quarantine = tx.prepare_cached(INSERT_QUARANTINE)?;
         let mut existing_hash =
             tx.prepare_cached("SELECT content_hash FROM records WHERE recording_id = ?1")?;
@@ -200,7 +197,14 @@ impl ImportTx<'_> {
             let line = match row {
                 ImportRow::Valid { line, record, raw } => {
                     let hash = record.content_hash();
-                    if insert(&mut insert_record, record, &hash, *line, seq)? {
+                    if insert(
+                        &mut insert_record,
+                        &mut insert_state,
+                        record,
+                        &hash,
+                        *line,
+                        seq,
+                    )? {
                         out.imported += 1;
                         digest.update(b"r");
                         digest.update(record.recording_id.as_bytes());
@@ -405,6 +409,7 @@ impl Store {
 
 fn insert(
     stmt: &mut rusqlite::CachedStatement<'_>,
+    state: &mut rusqlite::CachedStatement<'_>,
     r: &Record,
     hash: &[u8; 32],
     line: u64,
@@ -439,6 +444,15 @@ fn insert(
         line as i64,
         seq as i64
     ])?;
+    if n == 1 {
+        state.execute(params![
+            r.recording_id,
+            r.jenis_permohonan.as_str(),
+            r.recorded_at_rfc3339(),
+            cetak_domain::lifecycle::RecordState::Received.as_str(),
+            false
+        ])?;
+    }
     Ok(n == 1)
 }
 
@@ -462,7 +476,7 @@ pub(crate) fn insert_draft(
     };
     let warnings: Vec<&str> = d.warnings.iter().map(|w| w.as_str()).collect();
     let hash = d.content_hash();
-    let n = tx.prepare_cached(INSERT_DRAFT)?.execute(params![
+    let n = tx.prepare_cached(INSERT_RECORD)?.execute(params![
         f[0],
         f[1],
         f[2],
@@ -487,14 +501,19 @@ pub(crate) fn insert_draft(
         f[21],
         warnings.join(","),
         &hash[..],
-        state.as_str(),
         line as i64,
         seq as i64,
-        blocked,
     ])?;
     if n == 0 {
         return Ok(false);
     }
+    tx.prepare_cached(INSERT_STATE)?.execute(params![
+        f[0],
+        f[21],
+        f[19],
+        state.as_str(),
+        blocked
+    ])?;
     let mut problem = tx.prepare_cached(INSERT_PROBLEM)?;
     for p in &d.problems {
         problem.execute(params![

@@ -11,6 +11,8 @@ mod correct;
 mod dedup;
 mod import;
 mod migrate;
+#[doc(hidden)]
+pub use migrate::create_at_version;
 mod print;
 mod registry;
 mod sync;
@@ -79,7 +81,7 @@ pub enum StoreError {
 /// Indexes that a bulk load may drop and rebuild; every open makes sure they exist.
 /// (A state index waits for the print queue, which will know the order it needs; counting by
 /// state scans the table.)
-const SECONDARY_INDEXES: &str = "CREATE INDEX IF NOT EXISTS records_nik ON records (nik);";
+const SECONDARY_INDEXES: &str = "CREATE INDEX IF NOT EXISTS records_nik ON record_fields (nik);";
 
 /// Result with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

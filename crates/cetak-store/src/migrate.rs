@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_sync.sql"),
     include_str!("migrations/0006_print_guards.sql"),
     include_str!("migrations/0007_needs_correction.sql"),
+    include_str!("migrations/0008_narrow_states.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
@@ -28,6 +29,21 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
         tracing::info!(version = i + 1, "database schema migrated");
+    }
+    Ok(())
+}
+
+/// A database file at an older schema `version` (the first `version` migrations only), for
+/// tests of the migrations that follow it.
+#[doc(hidden)]
+pub fn create_at_version(path: &std::path::Path, version: usize) -> Result<()> {
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
     }
     Ok(())
 }

@@ -115,14 +115,15 @@ pub(crate) fn apply_from(
     // guard is in the one statement that moves states, whoever asks.
     let sql = match target.row {
         Some(_) => {
-            "UPDATE records SET state = ?2, state_changed_at = ?3,
+            "UPDATE record_states SET state = ?2, state_changed_at = ?3,
                duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
              WHERE id = ?1 AND NOT (blocked AND ?2 IN ('unique', 'queued'))"
         }
         None => {
-            "UPDATE records SET state = ?2, state_changed_at = ?3,
+            "UPDATE record_states SET state = ?2, state_changed_at = ?3,
                duplicate_of = CASE WHEN ?2 = 'duplicate' THEN ?4 WHEN ?2 = 'cancelled' THEN duplicate_of ELSE NULL END
-             WHERE recording_id = ?1 AND NOT (blocked AND ?2 IN ('unique', 'queued'))"
+             WHERE id = (SELECT id FROM record_fields WHERE recording_id = ?1)
+               AND NOT (blocked AND ?2 IN ('unique', 'queued'))"
         }
     };
     let key: &dyn rusqlite::ToSql = match &target.row {

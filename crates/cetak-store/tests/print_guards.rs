@@ -225,7 +225,8 @@ fn a_refused_finding_moves_nothing_not_even_the_take_over() {
     store
         .raw_connection()
         .execute_batch(&format!(
-            "UPDATE records SET state = 'duplicate' WHERE recording_id = '{}'",
+            "UPDATE record_states SET state = 'duplicate'
+             WHERE id = (SELECT id FROM record_fields WHERE recording_id = '{}')",
             c.recording_id
         ))
         .expect("raw");

@@ -995,3 +995,104 @@ fn a_database_with_a_newer_schema_version_is_refused() {
         .expect("count");
     assert_eq!(n, 1);
 }
+
+/// Migration 0008 moves states out of the wide record rows into `record_states` and puts a
+/// `records` view in the old table's place: a version-7 database keeps every record, state,
+/// survivor and hold, and the print tables' foreign keys follow the fields.
+#[test]
+fn states_move_to_their_own_table_with_nothing_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v7.db");
+    cetak_store::create_at_version(&path, 7).expect("a version-7 file");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open v7");
+        for (i, (id, state, dup, blocked)) in [
+            ("R1", "unique", None, 0),
+            ("R2", "duplicate", Some("R1"), 0),
+            ("R3", "perlu_perbaikan", None, 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            conn.execute(
+                "INSERT INTO records (recording_id, nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
+                   golongan_darah, alamat, rt, rw, kelurahan, kecamatan, kabupaten_kota, provinsi, agama,
+                   status_perkawinan, pekerjaan, kewarganegaraan, nama_ibu, recorded_at, recording_site,
+                   jenis_permohonan, warnings, content_hash, state, state_changed_at, duplicate_of,
+                   source_line, audit_seq, blocked)
+                 VALUES (?1, ?2, 'BUDI', 'PALEMBANG', '1980-01-01', 'LAKI-LAKI', 'O', 'JL. A', '001', '002',
+                   'SEBERANG ULU', 'SU I', 'KOTA PALEMBANG', 'SUMATERA SELATAN', 'ISLAM', 'KAWIN', 'PNS',
+                   'WNI', 'SITI', '2015-01-01T08:00:00+07:00', 'KANTOR', 'BARU', '', x'00', ?3,
+                   '2015-02-01T01:00:00Z', ?4, ?5, 1, ?6)",
+                rusqlite::params![id, format!("167101010180000{i}"), state, dup, i as i64 + 1, blocked],
+            )
+            .expect("old-layout row");
+        }
+    }
+    let store = Store::open(&path).expect("migrates");
+    assert!(store.schema_version().expect("version") >= 8);
+    let conn = store.raw_connection();
+    let rows: Vec<(String, String, Option<String>, bool, String)> = conn
+        .prepare("SELECT recording_id, state, duplicate_of, blocked, nama FROM records ORDER BY id")
+        .expect("view")
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        rows,
+        vec![
+            ("R1".into(), "unique".into(), None, false, "BUDI".into()),
+            (
+                "R2".into(),
+                "duplicate".into(),
+                Some("R1".into()),
+                false,
+                "BUDI".into()
+            ),
+            (
+                "R3".into(),
+                "perlu_perbaikan".into(),
+                None,
+                true,
+                "BUDI".into()
+            ),
+        ]
+    );
+    let narrow: i64 = conn
+        .query_row("SELECT count(*) FROM record_states", [], |r| r.get(0))
+        .expect("states");
+    assert_eq!(narrow, 3);
+    let queue_copies: Vec<(String, bool, String)> = conn
+        .prepare("SELECT recording_id, first_time, waiting_since FROM record_states ORDER BY id")
+        .expect("copies")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    for (i, (id, first_time, since)) in queue_copies.iter().enumerate() {
+        assert_eq!(id, &format!("R{}", i + 1));
+        assert!(first_time, "jenis_permohonan BARU");
+        assert_eq!(since, "2015-01-01T08:00:00+07:00");
+    }
+    let parent: String = conn
+        .query_row(
+            "SELECT \"table\" FROM pragma_foreign_key_list('print_attempts') WHERE \"from\" = 'recording_id'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("fk");
+    assert_eq!(parent, "record_fields");
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .expect("fk check");
+    assert_eq!(broken, 0);
+    // dedup reads the migrated registry as before.
+    let (recs, states, _) = store.dedup_input().expect("dedup input");
+    assert_eq!(recs.len(), 3);
+    assert!(states[2].blocked);
+}

@@ -44,6 +44,9 @@ pub struct ServerConfig {
     pub inspect_check: Option<InspectCheck>,
     /// Connections in the pool.
     pub connections: usize,
+    /// Pages in English when neither `?lang=` nor the browser's cookie chose (the office's
+    /// `cetak --lang en serve`); Bahasa Indonesia otherwise.
+    pub english: bool,
 }
 
 /// What can stop the server.

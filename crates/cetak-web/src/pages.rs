@@ -100,6 +100,17 @@ pub(crate) fn templates() -> Environment<'static> {
             None => code,
         }
     });
+    // problem(code, message): a reason code's words in Indonesian, the validator's detail in
+    // English (the catalogue the command line shares).
+    env.add_function(
+        "problem",
+        |state: &TplState, code: String, message: String| -> String {
+            match cetak_words::problem(&code) {
+                Some((id, _)) if !english(state) => id.to_string(),
+                _ => message,
+            }
+        },
+    );
     // Stored words as the office reads them: {{ e.at | when }}, {{ n | num }}, {{ p | num(3) }},
     // {{ e.action | action }}, {{ e.reason | reason }}, …
     env.add_filter("when", |state: &TplState, v: minijinja::Value| -> String {
@@ -155,10 +166,13 @@ fn pick<'a>(state: &TplState, id: &'a str, en: &'a str) -> &'a str {
     if english(state) { en } else { id }
 }
 
-/// The page language: `?lang=` wins and is remembered in a cookie; Indonesian by default.
-fn lang(headers: &HeaderMap, query: Option<&str>) -> &'static str {
+/// The page language: `?lang=` wins and is remembered in a cookie; otherwise the office's
+/// (`cetak --lang`), Indonesian by default.
+fn lang(headers: &HeaderMap, query: Option<&str>, english: bool) -> &'static str {
     match query.or_else(|| auth::cookie(headers, "cetak_lang")) {
         Some("en") => "en",
+        Some("id") => "id",
+        _ if english => "en",
         _ => "id",
     }
 }
@@ -550,7 +564,7 @@ fn render(
     session: Option<&Session>,
     ctx: minijinja::Value,
 ) -> Page {
-    let l = lang(headers, q.lang.as_deref());
+    let l = lang(headers, q.lang.as_deref(), state.english);
     let user = session.map(|s| {
         let role = s.0.user.role;
         context! {
@@ -653,11 +667,10 @@ fn store_refusal(e: StoreError) -> Refusal {
     }
     match e {
         StoreError::Refused(m) => refused(StatusCode::UNPROCESSABLE_ENTITY, &m),
-        StoreError::NoSuchRecord(m) => Refusal::new(
-            StatusCode::NOT_FOUND,
-            format!("Tidak ada data {m}"),
-            format!("No record {m}"),
-        ),
+        StoreError::NoSuchRecord(m) => {
+            let (id, en) = cetak_words::not_found(&m);
+            Refusal::new(StatusCode::NOT_FOUND, id, en)
+        }
         StoreError::Transition(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         StoreError::Attempt(t) => refused(StatusCode::CONFLICT, &t.to_string()),
         StoreError::Blank(t) => refused(StatusCode::CONFLICT, &t.to_string()),

@@ -34,6 +34,8 @@ pub struct AppState {
     pub(crate) printing: Arc<AtomicBool>,
     pub(crate) last_run: Arc<Mutex<Option<String>>>,
     pub(crate) secure_cookies: bool,
+    /// The pages' language when the browser has not chosen (`ServerConfig::english`).
+    pub(crate) english: bool,
     pub(crate) dashboard_cache: Mutex<Option<(Instant, Arc<crate::pages::Dashboard>)>>,
     pub(crate) dashboard_refreshing: AtomicBool,
 }
@@ -53,6 +55,7 @@ impl AppState {
             printing: Arc::new(AtomicBool::new(false)),
             last_run: Arc::new(Mutex::new(None)),
             secure_cookies: config.secure_cookies,
+            english: config.english,
             dashboard_cache: Mutex::new(None),
             dashboard_refreshing: AtomicBool::new(false),
         })

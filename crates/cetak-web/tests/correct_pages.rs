@@ -60,6 +60,13 @@ async fn an_operator_corrects_a_recording_on_the_pages() {
     let page = get(format!("/correct/{ID}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("invalid_characters"));
+    // The problem in the office's words (the shared catalogue), not the validator's English.
+    assert!(
+        page.body
+            .contains("berisi karakter yang tidak dapat dicetak (angka di nama?)"),
+        "{}",
+        page.body
+    );
     // The markup that arrived is shown escaped, in the fields and in the original row.
     assert!(!page.body.contains("<b>AMINAH"), "{}", page.body);
 

@@ -258,7 +258,7 @@ async fn markup_in_data_is_escaped_on_every_page() {
         store
             .raw_connection()
             .execute_batch(&format!(
-                "UPDATE records SET nama = '{SCRIPT}', tempat_lahir = '{a}' WHERE recording_id = '{REC_A}';
+                "UPDATE record_fields SET nama = '{SCRIPT}', tempat_lahir = '{a}' WHERE recording_id = '{REC_A}';
                  UPDATE dedup_pairs SET why = '{SCRIPT}';",
                 a = ATTR.replace('\'', "''")
             ))

@@ -679,3 +679,36 @@ async fn long_tables_come_a_page_at_a_time() {
     let print = get(&f, "/print?page=3&ipage=2", Some(&s), IP).await;
     assert_eq!(print.status, StatusCode::OK);
 }
+
+/// `cetak --lang en serve`: the pages speak English until a browser chooses; Bahasa Indonesia
+/// stays the default otherwise, and a browser's choice (`?lang=`, then its cookie) wins.
+#[tokio::test]
+async fn the_pages_speak_the_offices_language_unless_the_browser_chooses() {
+    let ip = [10, 0, 0, 77];
+    let en = fixture(Opts {
+        english: true,
+        ..Opts::default()
+    });
+    let page = get(&en, "/login", None, ip).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Log in"), "{}", page.body);
+    assert!(!page.body.contains("Kata sandi"), "{}", page.body);
+    let chosen = get(&en, "/login?lang=id", None, ip).await;
+    assert!(chosen.body.contains("Kata sandi"), "{}", chosen.body);
+    let cookie = send(
+        &en.app,
+        request(
+            Method::GET,
+            "/login",
+            ip,
+            &[("cookie", "cetak_lang=id")],
+            Body::empty(),
+        ),
+    )
+    .await;
+    assert!(cookie.body.contains("Kata sandi"), "{}", cookie.body);
+    let id = fixture(Opts::default());
+    let page = get(&id, "/login", None, ip).await;
+    assert!(page.body.contains("Kata sandi"), "{}", page.body);
+    assert!(!page.body.contains("Log in"), "{}", page.body);
+}

@@ -631,6 +631,7 @@ async fn idle_connections_time_out_and_each_client_has_a_cap() {
         inspect_check: None,
         dedup_runner: None,
         connections: 2,
+        english: false,
     };
     let server = tokio::spawn(cetak_web::serve_with(
         config,
@@ -729,7 +730,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
     f.store()
         .raw_connection()
         .execute_batch(&format!(
-            "UPDATE records SET state = 'printed' WHERE recording_id = '{}'",
+            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{}'",
             common::REC_A
         ))
         .expect("mark printed");

@@ -16,6 +16,7 @@ macro_rules! outln {
 
 mod cmd;
 mod text;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -221,6 +222,45 @@ fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// An error and its context (`{e:#}`), the store's own error in the office's words: a refusal
+/// carries both languages, the lifecycle's, spool's and stock's refusals and what was not
+/// found come from the catalogue the pages share; no internal type names.
+fn error_text(e: &anyhow::Error) -> String {
+    use cetak_store::StoreError;
+    let mut parts: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    let words = match e.root_cause().downcast_ref::<StoreError>() {
+        Some(StoreError::Refused(m)) => Some(text::pick(m).to_string()),
+        Some(StoreError::NoSuchRecord(m)) => Some(text::tr(cetak_words::not_found(m))),
+        Some(StoreError::Transition(cetak_domain::lifecycle::TransitionError::NoReason)) => {
+            Some(t(cetak_words::NO_REASON.0, cetak_words::NO_REASON.1).to_string())
+        }
+        Some(StoreError::Transition(cetak_domain::lifecycle::TransitionError::Illegal(i))) => Some(
+            text::tr(cetak_words::refused_event(i.event, i.from.as_str())),
+        ),
+        Some(StoreError::Attempt(a)) => {
+            Some(text::tr(cetak_words::refused_attempt(a.from.as_str())))
+        }
+        Some(StoreError::Blank(b)) => Some(text::tr(cetak_words::refused_blank(
+            b.serial,
+            b.from.as_str(),
+        ))),
+        Some(StoreError::SchemaTooNew { found, known }) if !text::english() => Some(format!(
+            "basis data ini berskema versi {found}, lebih baru daripada yang dikenal cetak ini ({known}); perbarui cetak"
+        )),
+        Some(StoreError::Corrupt(detail)) if !text::english() => {
+            Some(format!("data tersimpan rusak: {detail}"))
+        }
+        Some(StoreError::Output(_)) if !text::english() => {
+            Some("gagal menulis keluaran".to_string())
+        }
+        _ => None,
+    };
+    if let (Some(words), Some(last)) = (words, parts.last_mut()) {
+        *last = words;
+    }
+    parts.join(": ")
+}
+
 /// Whether the error (anywhere in its chain) is a write to a closed pipe.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -275,6 +315,34 @@ fn localize(cmd: clap::Command) -> clap::Command {
                 Some(id) => arg.help(id).long_help(None::<&str>),
                 None => arg,
             };
+            // A default reason is stored as written (the catalogue's key); help shows its words.
+            let default = match arg.get_default_values() {
+                [v] => Some(cetak_words::reason(&v.to_string_lossy())),
+                _ => None,
+            };
+            let arg = match default {
+                Some((id, en)) if id != en => {
+                    let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                    arg.hide_default_value(true)
+                        .help(format!("{help} [bawaan: {id}]"))
+                }
+                _ => arg,
+            };
+            // Placeholders (`<REASON>`) in Indonesian too.
+            let shown: Vec<String> = match arg.get_value_names() {
+                Some(names) => names.iter().map(|n| n.to_string()).collect(),
+                None if arg.get_action().takes_values() => {
+                    vec![arg.get_id().as_str().to_uppercase()]
+                }
+                None => Vec::new(),
+            };
+            let arg = match shown.as_slice() {
+                [one] => match text::value_name_id(one) {
+                    Some(id) => arg.value_name(id),
+                    None => arg,
+                },
+                _ => arg,
+            };
             if arg.is_positional() {
                 arg.help_heading("Argumen")
             } else {
@@ -310,12 +378,16 @@ fn localize(cmd: clap::Command) -> clap::Command {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let command = if english_requested() {
+    let english = english_requested();
+    let command = if english {
         Cli::command()
     } else {
         localize(Cli::command())
     };
-    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
+    // clap says its own errors in English: in Indonesian they are said again (`usage.rs`).
+    let fail = |e: clap::Error| -> ! { if english { e.exit() } else { usage::exit(e) } };
+    let matches = command.try_get_matches().unwrap_or_else(|e| fail(e));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| fail(e));
     // Colour only on a terminal, and never when NO_COLOR is set.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -378,14 +450,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            // A refusal of the office's rules carries both languages: say it in the chosen one.
-            if let Some(cetak_store::StoreError::Refused(m)) =
-                e.root_cause().downcast_ref::<cetak_store::StoreError>()
-            {
-                eprintln!("{}: {}", t("galat", "error"), text::pick(m));
-                return ExitCode::from(2);
-            }
-            eprintln!("{}: {e:#}", t("galat", "error"));
+            eprintln!("{}: {}", t("galat", "error"), error_text(&e));
             ExitCode::from(2)
         }
     }

@@ -27,6 +27,11 @@ pub fn t<'a>(id: &'a str, en: &'a str) -> &'a str {
     }
 }
 
+/// The chosen language's half of a catalogue entry (`cetak-words`).
+pub fn tr((id, en): (String, String)) -> String {
+    if english() { en } else { id }
+}
+
 /// Whether messages are in English.
 pub fn english() -> bool {
     ENGLISH.load(Ordering::Relaxed)
@@ -40,7 +45,143 @@ pub fn help_id(en: &str) -> Option<&'static str> {
     HELP_ID.iter().find(|(e, _)| *e == key).map(|(_, id)| *id)
 }
 
+/// A value's placeholder in help and usage (`--reason <REASON>`) in Bahasa Indonesia; names
+/// that are the same in both (ID, NIK, URI, TOKEN, FORMAT, RECORDING_ID) are not listed.
+pub fn value_name_id(en: &str) -> Option<&'static str> {
+    VALUE_NAMES_ID
+        .iter()
+        .find(|(e, _)| *e == en)
+        .map(|(_, id)| *id)
+}
+
+const VALUE_NAMES_ID: &[(&str, &str)] = &[
+    ("LANG", "BAHASA"),
+    ("DB", "BERKAS_DB"),
+    ("ACTOR", "PELAKU"),
+    ("REASON", "ALASAN"),
+    ("NAME", "NAMA"),
+    ("SERIAL", "NOMOR_SERI"),
+    ("COMMAND", "PERINTAH"),
+    ("DATABASE_URL", "URL_BASIS_DATA"),
+    ("OUT", "TUJUAN"),
+    ("LIMIT", "BATAS"),
+    ("ROLE", "PERAN"),
+    ("REGION", "WILAYAH"),
+    ("FILE", "BERKAS"),
+    ("CAUSE", "SEBAB"),
+    ("CARDS_PER_DAY", "KARTU_PER_HARI"),
+    ("SEED", "BENIH"),
+    ("LISTEN", "ALAMAT"),
+    ("CENTRAL", "PUSAT"),
+    ("VALUE", "NILAI"),
+    ("ROWS", "BARIS"),
+    ("REFERENCE", "REFERENSI"),
+    ("OFFICE", "KANTOR"),
+    ("MONTH", "BULAN"),
+    ("LAST", "TERAKHIR"),
+    ("HOURS", "JAM_KERJA"),
+    ("GROUP", "KELOMPOK"),
+    ("FIRST", "PERTAMA"),
+    ("FIELD", "KOLOM"),
+    ("EXPECT_PAIRS", "JUMLAH_PASANGAN"),
+    ("COOLDOWN_MIN", "MENIT_PENDINGINAN"),
+    ("CODE", "KODE"),
+    ("BURST", "BERTURUT"),
+    ("ATTEMPT", "PERCOBAAN"),
+    ("WHAT_YOU_CHECKED", "YANG_DIPERIKSA"),
+    ("TO", "PENERIMA"),
+    ("TIMEOUT_S", "DETIK_TUNGGU"),
+    ("SYNC_EVERY_S", "DETIK_ANTARPUTARAN"),
+    ("SUBJECT", "SUBJEK"),
+    ("SPOILED", "SEBAB"),
+    ("SCENARIO", "SKENARIO"),
+    ("SAMPLE", "CONTOH"),
+    ("REVIEW", "AMBANG_VERIFIKASI"),
+    ("RETRIES", "PERCOBAAN_ULANG"),
+    ("RESIDENT_PER_MINUTE", "WARGA_PER_MENIT"),
+    ("REQUEST_TIMEOUT_S", "DETIK_TUNGGU"),
+    ("PRINTERS", "JUMLAH_PRINTER"),
+    ("POWER_CUTS_PER_DAY", "PADAM_PER_HARI"),
+    ("POLL_MS", "JEDA_MS"),
+    ("POLICY", "KEBIJAKAN"),
+    ("OFFSET", "LEWATI"),
+    ("NEW_PER_DAY", "BARU_PER_HARI"),
+    ("MAX_PROBLEMS", "MAKS_MASALAH"),
+    ("MAX_CARDS", "MAKS_KARTU"),
+    ("JOB_TIMEOUT_S", "DETIK_TUGAS"),
+    ("ID_CHECK", "CARA_PERIKSA"),
+    ("HEAD", "HASH_TERAKHIR"),
+    ("GONE_CONFIRM_S", "DETIK_KONFIRMASI"),
+    ("DUPLICATE_SHARE", "PORSI_GANDA"),
+    ("DAYS", "HARI"),
+    ("DATE", "TANGGAL"),
+    ("COMMIT_ROWS", "BARIS_PER_TRANSAKSI"),
+    ("CHARTS", "FOLDER_GRAFIK"),
+    ("BAD_SHARE", "PORSI_CACAT"),
+    ("BACKLOG", "TUNGGAKAN"),
+    ("AUTO_LINK", "AMBANG_TAUT"),
+];
+
 const HELP_ID: &[(&str, &str)] = &[
+    (
+        "Leave a row in quarantine when it has more problems than this: its file most likely had another column order, which the quarantine did not keep",
+        "Biarkan baris tetap di karantina bila masalahnya lebih banyak dari ini: berkasnya kemungkinan besar punya urutan kolom lain, yang tidak disimpan karantina",
+    ),
+    (
+        "Recordings waiting for a correction (perlu_perbaikan), oldest first",
+        "Perekaman yang menunggu perbaikan (perlu perbaikan), yang terlama lebih dulu",
+    ),
+    (
+        "One recording: its fields, problems, the original row, corrections and candidate duplicates",
+        "Satu perekaman: kolom-kolomnya, masalahnya, baris aslinya, perbaikannya, dan calon data gandanya",
+    ),
+    (
+        "Correct one field (audited); the recording is validated again",
+        "Perbaiki satu kolom (tercatat di audit); perekaman diperiksa ulang",
+    ),
+    (
+        "Every recording with an open problem, also those a problem does not hold back (an empty mother's name) and those resolved as a duplicate",
+        "Semua perekaman yang masih bermasalah, juga yang masalahnya tidak menahan cetak (nama ibu kosong) dan yang diselesaikan sebagai data ganda",
+    ),
+    (
+        "At most this many recordings",
+        "Paling banyak sejumlah perekaman ini",
+    ),
+    ("The recording_id", "recording_id perekaman itu"),
+    (
+        "The contract column, e.g. nama, nik, pekerjaan, nama_ibu",
+        "Kolom menurut kontrak impor, mis. nama, nik, pekerjaan, nama_ibu",
+    ),
+    ("The correct value", "Nilai yang benar"),
+    (
+        "Why (required): where the correct value comes from",
+        "Alasan (wajib): dari mana nilai yang benar diperoleh",
+    ),
+    (
+        "Pairs shown per group",
+        "Jumlah pasangan yang ditampilkan per kelompok",
+    ),
+    (
+        "At most this many groups",
+        "Paling banyak sejumlah kelompok ini",
+    ),
+    (
+        "Group number from `review groups` (1 = the largest)",
+        "Nomor kelompok dari `review groups` (1 = yang terbesar)",
+    ),
+    (
+        "The pairs are the same person",
+        "Pasangan-pasangan itu orang yang sama",
+    ),
+    ("They are different people", "Mereka orang yang berbeda"),
+    (
+        "How many pairs the group held when you looked (refused if it changed since)",
+        "Jumlah pasangan dalam kelompok saat Anda melihatnya (ditolak bila sudah berubah)",
+    ),
+    (
+        "Login name (case does not matter)",
+        "Nama login (huruf besar-kecil tidak dibedakan)",
+    ),
     (
         "Decide every open pair of one group at once, after looking at its sample (one audited decision per pair, naming the group)",
         "Putuskan semua pasangan terbuka dalam satu kelompok sekaligus, setelah melihat contohnya (satu keputusan tercatat di audit per pasangan, menyebut kelompoknya)",

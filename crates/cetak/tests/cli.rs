@@ -433,7 +433,7 @@ fn review_commands_refuse_bad_input_clearly() {
         (&["review", "show", "999999"][..], "no pair"),
         (
             &["review", "decide", "999999", "--same", "--reason", "x"],
-            "no record",
+            "no pair 999999",
         ),
         (&["review", "show", "abc"], "invalid value"),
         (

@@ -718,6 +718,218 @@ fn states_and_quarantine_reasons_are_in_indonesian() {
 }
 
 #[test]
+fn audit_reasons_are_shown_in_the_offices_language_and_stored_as_before() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 300);
+    std::fs::create_dir(p.join("printers")).expect("mkdir");
+    ok(&cetak(
+        p,
+        &[
+            "--db",
+            "x.db",
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            "dir:printers/P1",
+            "--cards-per-day",
+            "100",
+        ],
+    ));
+    // A default reason (the command line's) and one a person typed.
+    ok(&cetak(p, &["--db", "x.db", "printer", "pause", "P1"]));
+    ok(&cetak(
+        p,
+        &[
+            "--db",
+            "x.db",
+            "printer",
+            "resume",
+            "P1",
+            "--reason",
+            "kabel diganti",
+        ],
+    ));
+    let args = ["--db", "x.db", "audit", "log", "--limit", "1000"];
+    let id = ok(&cetak_id(p, &args));
+    for indonesian in [
+        "printer diatur",
+        "printer dijeda",
+        "dijeda oleh petugas",
+        "kabel diganti",
+        "sistem (pemeriksa data ganda)",
+        "ditandai unik",
+        "tidak ada perekaman lain orang ini",
+        "data siap cetak diimpor",
+    ] {
+        assert!(id.contains(indonesian), "{indonesian:?} missing: {id}");
+    }
+    for english in [
+        "printer configured",
+        "paused by operator",
+        "system:dedup",
+        "mark_unique",
+        "no other recording",
+        "printer_pause",
+    ] {
+        assert!(!id.contains(english), "{english:?} in: {id}");
+    }
+    let en = ok(&cetak(p, &args));
+    for english in [
+        "printer configured",
+        "paused by operator",
+        "no other recording of this person found",
+        "kabel diganti",
+    ] {
+        assert!(en.contains(english), "{english:?} missing: {en}");
+    }
+    // The help says the default reason in the office's words too.
+    let help = ok(&cetak_id(p, &["printer", "pause", "--help"]));
+    assert!(help.contains("[bawaan: dijeda oleh petugas]"), "{help}");
+    // Stored as before (the catalogue reads the stored sentence): entries written by earlier
+    // versions keep their hashes, and the chain verifies.
+    let stored = json(&cetak(
+        p,
+        &["--db", "x.db", "--json", "audit", "log", "--limit", "1000"],
+    ));
+    let reasons: Vec<&str> = stored
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["reason"].as_str())
+        .collect();
+    assert!(reasons.contains(&"paused by operator"), "{reasons:?}");
+    assert!(reasons.contains(&"no other recording of this person found"));
+    ok(&cetak(p, &["--db", "x.db", "audit", "verify"]));
+}
+
+#[test]
+fn refusals_name_no_internal_types_in_either_language() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    office(p, 300);
+    std::fs::create_dir(p.join("printers")).expect("mkdir");
+    fn run<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [&["--db", "x.db"][..], args].concat()
+    }
+    ok(&cetak(
+        p,
+        &run(&[
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            "dir:printers/P1",
+            "--cards-per-day",
+            "100",
+            "--burst",
+            "3",
+        ]),
+    ));
+    ok(&cetak(
+        p,
+        &run(&[
+            "stock", "receive", "--first", "1", "--last", "50", "--ref", "SPB/1",
+        ]),
+    ));
+    ok(&cetak(p, &run(&["print", "run", "--no-wait"])));
+    // A completed attempt inspected again; a pair that is not there; a recording that is not.
+    let internal = [
+        "InspectedGood",
+        "Inspected",
+        "IllegalAttemptEvent",
+        "is not allowed",
+        "recording_id pair",
+    ];
+    for (args, id_words, en_words) in [
+        (
+            run(&["print", "inspect", "1", "--good"]),
+            "Percobaan ini sudah selesai dicetak",
+            "This attempt is already printed",
+        ),
+        (
+            run(&["review", "decide", "999999", "--same", "--reason", "x"]),
+            "tidak ada pasangan nomor 999999",
+            "no pair 999999",
+        ),
+        (
+            run(&["correct", "show", "PLGNOPE"]),
+            "tidak ada perekaman PLGNOPE",
+            "no recording PLGNOPE",
+        ),
+    ] {
+        let id = cetak_id(p, &args);
+        refused(&id, id_words);
+        let en = cetak(p, &args);
+        refused(&en, en_words);
+        for (out, lang) in [(&id, "id"), (&en, "en")] {
+            let err = text(&out.stderr);
+            for word in internal {
+                assert!(!err.contains(word), "{lang} {args:?}: {word:?} in {err}");
+            }
+        }
+        let err = text(&id.stderr);
+        for english in ["completed", "pair", "no record", "error"] {
+            assert!(!err.contains(english), "{args:?}: {english:?} in {err}");
+        }
+    }
+}
+
+// 5. From the README to a `cetak` on the PATH, in a repository that is complete.
+
+#[test]
+fn the_readme_says_how_to_install_and_the_repository_is_self_contained() {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    let rust = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("rust-version in Cargo.toml");
+    for needed in [
+        format!("Rust {rust}"),
+        "C compiler".to_string(),
+        "cargo install --path crates/cetak".to_string(),
+        "scripts/test".to_string(),
+    ] {
+        assert!(
+            readme.contains(&needed),
+            "README.md does not say {needed:?}"
+        );
+    }
+    // Every file the documentation names in backticks or links is in the repository.
+    let mut missing = Vec::new();
+    for doc in ["README.md", "ARCHITECTURE.md", "BENCHMARKS.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).expect("doc");
+        for name in text
+            .split(['`', '(', ')', ' ', '\n'])
+            .filter(|w| w.ends_with(".md") && !w.contains("://") && !w.contains('*'))
+        {
+            if !root.join(name).exists() {
+                missing.push(format!("{doc}: {name}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "named but not in the repository: {missing:?}"
+    );
+    // `demo --help` describes the demo as it runs now.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let help = ok(&cetak(dir.path(), &["demo", "--help"]));
+    for now in [
+        "--no-serve",
+        "hand over",
+        "monthly report",
+        "serve the office pages",
+    ] {
+        assert!(help.contains(now), "{now:?} missing in demo --help: {help}");
+    }
+}
+
+#[test]
 fn the_simulator_says_kartu_macet_for_a_jam_and_jam_only_for_hours() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
@@ -762,6 +974,10 @@ fn help_is_in_the_chosen_language() {
     ] {
         assert!(!id.contains(english), "{english:?} in: {id}");
     }
+    // Phrasing reviewed: not the word-for-word "peluang sama orang".
+    let dedup = ok(&cetak_id(p, &["dedup", "--help"]));
+    assert!(dedup.contains("Peluang orang yang sama"), "{dedup}");
+    assert!(!dedup.contains("peluang sama orang"), "{dedup}");
     let sub = ok(&cetak_id(p, &["review", "--help"]));
     assert!(sub.contains("Batalkan tautan otomatis"), "{sub}");
     // English on request, by flag or environment.
@@ -775,6 +991,206 @@ fn help_is_in_the_chosen_language() {
     // Parsing is the same in both languages.
     ok(&cetak_id(p, &["--version"]));
     ok(&cetak_id(p, &["simulate", "--days", "5", "--json"]));
+}
+
+/// Exit code 2 and clap's usage error said in Indonesian, with `needles` on stderr.
+fn usage_error_id(p: &Path, args: &[&str], needles: &[&str]) {
+    let out = cetak_id(p, args);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+    for needle in needles {
+        assert!(
+            err.contains(needle),
+            "{args:?}: {needle:?} missing in: {err}"
+        );
+    }
+    for english in [
+        "error:",
+        "Usage:",
+        "For more information",
+        "unexpected",
+        "required",
+        "invalid",
+        "[OPTIONS]",
+        "possible values",
+        "tip:",
+        "cannot be used",
+    ] {
+        assert!(!err.contains(english), "{args:?}: {english:?} in: {err}");
+    }
+}
+
+#[test]
+fn usage_errors_are_in_indonesian() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let hint = "Untuk keterangan lebih lanjut, coba '--help'.";
+    // Unknown argument, with clap's suggestion.
+    usage_error_id(
+        p,
+        &["--bogus"],
+        &[
+            "galat: argumen '--bogus' tidak dikenal",
+            "Penggunaan: cetak [OPSI] <PERINTAH>",
+            hint,
+        ],
+    );
+    usage_error_id(
+        p,
+        &["audit", "log", "--limt", "3"],
+        &[
+            "argumen '--limt' tidak dikenal",
+            "'--limit'",
+            "Penggunaan: cetak audit log",
+        ],
+    );
+    // Missing required arguments: all of them named.
+    usage_error_id(
+        p,
+        &["review", "decide"],
+        &[
+            "argumen wajib ini belum diberikan",
+            "--reason",
+            "<--same|--different>",
+            "Penggunaan: cetak review decide",
+            hint,
+        ],
+    );
+    // An invalid value, with the valid ones.
+    usage_error_id(
+        p,
+        &["--lang", "xx", "init"],
+        &[
+            "nilai 'xx' tidak sah untuk '--lang",
+            "[pilihan: id, en]",
+            hint,
+        ],
+    );
+    // A value its parser refuses, and a value left out.
+    usage_error_id(
+        p,
+        &["gen", "--rows", "abc"],
+        &[
+            "nilai 'abc' tidak sah untuk '--rows",
+            "bukan bilangan bulat",
+        ],
+    );
+    usage_error_id(
+        p,
+        &["gen", "--rows"],
+        &["'--rows <BARIS>' perlu nilai, tetapi tidak ada yang diberikan"],
+    );
+    // An unknown subcommand, with the near one.
+    usage_error_id(
+        p,
+        &["revew", "list"],
+        &["perintah 'revew' tidak dikenal", "'review'", hint],
+    );
+    // Two flags that exclude each other; a flag given twice.
+    usage_error_id(
+        p,
+        &[
+            "review",
+            "decide",
+            "1",
+            "--same",
+            "--different",
+            "--reason",
+            "x",
+        ],
+        &["'--same' tidak boleh dipakai bersama '--different'"],
+    );
+    usage_error_id(
+        p,
+        &["--json", "--json", "init"],
+        &["'--json' tidak boleh diberikan lebih dari sekali"],
+    );
+    // A command group without its subcommand (the language set, so clap counts an argument).
+    usage_error_id(
+        p,
+        &["review"],
+        &[
+            "'cetak review' perlu subperintah, tetapi tidak ada yang diberikan",
+            "[subperintah: list, show",
+            "Penggunaan: cetak review [OPSI] <PERINTAH>",
+        ],
+    );
+    // Nothing at all on the command line: the group's help, in Indonesian, exit 2.
+    let out = command(p, &["review"])
+        .env_remove("CETAK_LANG")
+        .output()
+        .expect("runs");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for needle in [
+        "Penggunaan: cetak review [OPSI] <PERINTAH>",
+        "Perintah:",
+        "Opsi:",
+    ] {
+        assert!(err.contains(needle), "{needle:?} missing in: {err}");
+    }
+    assert!(
+        !err.contains("Usage:") && !err.contains("Print this"),
+        "{err}"
+    );
+    // Help lists clap's own `help` subcommand and placeholders in Indonesian too.
+    let help = ok(&cetak_id(p, &["review", "--help"]));
+    for english in [
+        "Print this message",
+        "[OPTIONS]",
+        "[default:",
+        "[possible values:",
+    ] {
+        assert!(!help.contains(english), "{english:?} in: {help}");
+    }
+    assert!(help.contains("[bawaan: cetak.db]"), "{help}");
+    // Placeholders too: `--reason <ALASAN>`, in help and in the usage line.
+    let decide = ok(&cetak_id(p, &["review", "decide", "--help"]));
+    assert!(decide.contains("--reason <ALASAN>"), "{decide}");
+    assert!(
+        !decide.contains("<REASON>") && !decide.contains("<DB>"),
+        "{decide}"
+    );
+    let decide_en = ok(&cetak(p, &["review", "decide", "--help"]));
+    assert!(decide_en.contains("--reason <REASON>"), "{decide_en}");
+    // English on request: clap's own words, and the same exit code.
+    let out = cetak(p, &["--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("unexpected argument '--bogus'"), "{err}");
+    assert!(err.contains("Usage:"), "{err}");
+}
+
+/// Every command path ("", "audit", "audit verify", …) as the binary lists them in its
+/// "Commands:" sections, depth first (what `scripts/cli-docs` walks).
+fn all_commands(p: &Path) -> Vec<String> {
+    fn walk(p: &Path, path: &str, out: &mut Vec<String>) {
+        out.push(path.to_string());
+        let args: Vec<&str> = path.split_whitespace().chain(["--help"]).collect();
+        let help = ok(&cetak(p, &args));
+        let children: Vec<String> = help
+            .lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|c| *c != "help")
+            .map(String::from)
+            .collect();
+        for c in children {
+            let child = if path.is_empty() {
+                c
+            } else {
+                format!("{path} {c}")
+            };
+            walk(p, &child, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(p, "", &mut out);
+    assert!(out.len() > 60, "{out:?}");
+    out
 }
 
 /// The description part of each line of a `--help` text (flags, defaults and the like cut off).
@@ -819,62 +1235,8 @@ fn every_help_text_exists_in_both_languages() {
     // The same in both languages on purpose: a URL pattern.
     let same = ["postgres://user@host:port/db"];
     let mut missing = Vec::new();
-    for cmd in [
-        "",
-        "init",
-        "gen",
-        "import",
-        "quarantine",
-        "quarantine list",
-        "audit",
-        "audit verify",
-        "audit head",
-        "audit log",
-        "dedup",
-        "review",
-        "review list",
-        "review show",
-        "review decide",
-        "review overrule",
-        "export",
-        "export clusters",
-        "printer",
-        "printer add",
-        "printer list",
-        "printer pause",
-        "printer resume",
-        "print",
-        "print run",
-        "print status",
-        "print inspect",
-        "print spoil",
-        "print raise",
-        "print replace",
-        "stock",
-        "stock receive",
-        "stock reconcile",
-        "stock list",
-        "stock missing",
-        "stock found",
-        "stock spoil",
-        "handover",
-        "report",
-        "report monthly",
-        "card",
-        "card render",
-        "serve",
-        "user",
-        "user add",
-        "user list",
-        "sync",
-        "central",
-        "central serve",
-        "central add-office",
-        "central load",
-        "simulate",
-        "status",
-        "demo",
-    ] {
+    for cmd in all_commands(p) {
+        let cmd = cmd.as_str();
         let args: Vec<&str> = cmd.split_whitespace().chain(["--help"]).collect();
         let en = ok(&cetak(p, &args));
         let id = ok(&cetak_id(p, &args));
@@ -889,5 +1251,43 @@ fn every_help_text_exists_in_both_languages() {
         "help in English only ({}):\n{}",
         missing.len(),
         missing.join("\n")
+    );
+}
+
+#[test]
+fn docs_show_every_commands_help_in_both_languages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md"))
+        .expect("docs/cli.md");
+    let (id_part, en_part) = docs
+        .split_once("\n## English\n")
+        .expect("an English part in docs/cli.md");
+    let mut stale = Vec::new();
+    for cmd in all_commands(p) {
+        let args: Vec<&str> = cmd.split_whitespace().chain(["--help"]).collect();
+        for (lang, part) in [("id", id_part), ("en", en_part)] {
+            let mut all = vec!["--lang", lang];
+            all.extend(&args);
+            let out = command(p, &all)
+                .env_remove("CETAK_LANG")
+                .env_remove("CETAK_ACTOR")
+                .output()
+                .expect("runs");
+            let help = ok(&out);
+            let heading = format!(
+                "### `cetak{}{cmd} --help`",
+                if cmd.is_empty() { "" } else { " " }
+            );
+            let block = format!("{heading}\n\n```text\n{help}```");
+            if !part.contains(&block) {
+                stale.push(format!("{lang}: cetak {cmd} --help"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/cli.md lacks or has an old help text (run scripts/cli-docs; CETAK_BIN_DIR=target/debug scripts/cli-docs gives the same text):\n{}",
+        stale.join("\n")
     );
 }

@@ -208,25 +208,27 @@ fn next_in_queue(
 ) -> Result<Vec<(schedule::QueueKey, RecordState)>> {
     let limit = limit as i64;
     let mut out: Vec<(schedule::QueueKey, RecordState)> = Vec::new();
+    // They read record_states, where the queue's columns and index live (migration 0008).
     let queries = [
         // raised
-        "SELECT r.recording_id, r.recorded_at, r.state, 1,
-                (pr.replacement = 1 OR r.jenis_permohonan = 'PENGGANTIAN')
-         FROM print_requests pr JOIN records r ON r.recording_id = pr.recording_id
-         WHERE pr.raised = 1 AND r.state IN ('unique', 'queued')
-         ORDER BY 5, r.recorded_at, r.recording_id LIMIT ?1",
+        "SELECT s.recording_id, s.waiting_since, s.state, 1,
+                (pr.replacement = 1 OR s.first_time = 0)
+         FROM print_requests pr JOIN record_fields f ON f.recording_id = pr.recording_id
+           JOIN record_states s ON s.id = f.id
+         WHERE pr.raised = 1 AND s.state IN ('unique', 'queued')
+         ORDER BY 5, s.waiting_since, s.recording_id LIMIT ?1",
         // first-time cards
-        "SELECT r.recording_id, r.recorded_at, r.state, 0, 0 FROM records r
-         WHERE r.state IN ('unique', 'queued') AND r.jenis_permohonan = 'BARU'
-           AND NOT EXISTS (SELECT 1 FROM print_requests pr WHERE pr.recording_id = r.recording_id
+        "SELECT s.recording_id, s.waiting_since, s.state, 0, 0 FROM record_states s
+         WHERE s.state IN ('unique', 'queued') AND s.first_time = 1
+           AND NOT EXISTS (SELECT 1 FROM print_requests pr WHERE pr.recording_id = s.recording_id
                            AND (pr.raised = 1 OR pr.replacement = 1))
-         ORDER BY r.recorded_at, r.recording_id LIMIT ?1",
+         ORDER BY s.waiting_since, s.recording_id LIMIT ?1",
         // replacements
-        "SELECT r.recording_id, r.recorded_at, r.state, 0, 1 FROM records r
-         LEFT JOIN print_requests pr ON pr.recording_id = r.recording_id
-         WHERE r.state IN ('unique', 'queued') AND coalesce(pr.raised, 0) = 0
-           AND (r.jenis_permohonan <> 'BARU' OR coalesce(pr.replacement, 0) = 1)
-         ORDER BY r.recorded_at, r.recording_id LIMIT ?1",
+        "SELECT s.recording_id, s.waiting_since, s.state, 0, 1 FROM record_states s
+         LEFT JOIN print_requests pr ON pr.recording_id = s.recording_id
+         WHERE s.state IN ('unique', 'queued') AND coalesce(pr.raised, 0) = 0
+           AND (s.first_time = 0 OR coalesce(pr.replacement, 0) = 1)
+         ORDER BY s.waiting_since, s.recording_id LIMIT ?1",
     ];
     for sql in queries {
         if out.len() as i64 >= limit {
@@ -264,7 +266,7 @@ impl Store {
     /// Make sure the queue's index exists (built by the first print run, see the migration).
     pub fn ensure_queue_index(&mut self) -> Result<()> {
         self.conn.execute_batch(
-            "CREATE INDEX IF NOT EXISTS records_queue ON records (state, jenis_permohonan, recorded_at, recording_id)
+            "CREATE INDEX IF NOT EXISTS records_queue ON record_states (first_time, waiting_since, recording_id)
                WHERE state IN ('unique', 'queued');",
         )?;
         Ok(())

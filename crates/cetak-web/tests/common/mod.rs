@@ -67,6 +67,8 @@ pub struct Fixture {
 pub struct Opts {
     pub resident_per_minute: u32,
     pub secure_cookies: bool,
+    /// Pages in English unless the browser chooses (`cetak --lang en serve`).
+    pub english: bool,
 }
 
 /// A database with the three users, records [`REC_A`] (unique, in the queue) and [`REC_B`],
@@ -127,6 +129,7 @@ pub fn fixture(opts: Opts) -> Fixture {
         inspect_check: None,
         dedup_runner: None,
         connections: 2,
+        english: opts.english,
     })
     .expect("app");
     Fixture { dir, db, app }

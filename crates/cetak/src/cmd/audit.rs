@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use cetak_domain::audit::ChainBreak;
 
 use super::{Context, open_store, print_json, table};
-use crate::text::t;
+use crate::text::{t, tr};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -110,10 +110,11 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                     )?;
                 } else {
                     outln!(
-                        "{} {} {}; head {}",
+                        "{} {} {}; {} {}",
                         t("Rantai audit utuh:", "Audit chain intact:"),
                         report.entries,
                         t("entri", "entries"),
+                        t("hash terakhir", "head"),
                         report.head
                     )?;
                 }
@@ -156,14 +157,16 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                     t("subjek", "subject"),
                     t("alasan", "reason"),
                 ]);
+                // The stored codes and sentences in the office's words (one catalogue with the
+                // pages); a reason a person typed, or one the catalogue does not know, as written.
                 for e in entries {
                     tb.add_row(vec![
                         e.seq.to_string(),
                         e.at,
-                        e.actor,
-                        e.action,
-                        e.subject,
-                        e.reason,
+                        tr(cetak_words::actor(&e.actor)),
+                        tr(cetak_words::action(&e.action)),
+                        tr(cetak_words::subject(&e.subject)),
+                        tr(cetak_words::reason(&e.reason)),
                     ]);
                 }
                 outln!("{tb}")?;

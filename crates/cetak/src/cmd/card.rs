@@ -83,7 +83,8 @@ pub fn render_png_for(
     serial: i64,
     at: OffsetDateTime,
 ) -> anyhow::Result<Vec<u8>> {
-    cetak_card::render_png(&card_fields(fields, Some(serial), at)).context("rendering the card")
+    cetak_card::render_png(&card_fields(fields, Some(serial), at))
+        .context(crate::text::t("membuat gambar kartu", "rendering the card"))
 }
 
 pub fn run_render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {

@@ -49,46 +49,7 @@ pub enum Command {
 /// What a problem's reason code means, in both languages (the stored message is the
 /// validator's English detail).
 fn reason_words(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "empty_field" => ("kosong", "empty"),
-        "too_long" => ("terlalu panjang", "too long"),
-        "invalid_characters" => (
-            "berisi karakter yang tidak dapat dicetak (angka di nama?)",
-            "holds characters that cannot be printed (a digit in a name?)",
-        ),
-        "nik_length" => ("NIK tidak 16 digit", "the NIK does not have 16 digits"),
-        "nik_not_digits" => ("NIK berisi selain angka", "the NIK holds more than digits"),
-        "nik_unknown_province" => (
-            "kode provinsi NIK tidak dikenal",
-            "unknown province in the NIK",
-        ),
-        "nik_unknown_kota" => (
-            "kode kabupaten/kota NIK tidak dikenal",
-            "unknown kabupaten/kota in the NIK",
-        ),
-        "nik_unknown_kecamatan" => (
-            "kode kecamatan NIK tidak dikenal",
-            "unknown kecamatan in the NIK",
-        ),
-        "nik_invalid_date" => (
-            "tanggal di NIK tidak mungkin",
-            "the NIK's date is impossible",
-        ),
-        "nik_serial_zero" => ("nomor urut NIK 0000", "the NIK's serial is 0000"),
-        "invalid_date" => ("tanggal tidak ada", "no such date"),
-        "implausible_date" => (
-            "tanggal lahir tidak masuk akal",
-            "an implausible birth date",
-        ),
-        "invalid_timestamp" => ("waktu perekaman tidak sah", "not a valid recording time"),
-        "invalid_value" => ("nilai di luar daftar", "a value outside its list"),
-        "invalid_rt_rw" => ("RT/RW bukan 1–3 angka", "RT/RW is not 1–3 digits"),
-        "unknown_kelurahan" => (
-            "kelurahan tidak ada di kecamatan itu",
-            "the kelurahan is not in that kecamatan",
-        ),
-        _ => ("masalah", "problem"),
-    }
+    cetak_words::problem(code).unwrap_or(("masalah", "problem"))
 }
 
 fn problem_text(p: &ProblemRow) -> String {
@@ -178,7 +139,7 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                 "{} {} — {} ({})",
                 t("Perekaman", "Recording"),
                 v.recording_id,
-                v.state,
+                super::state_word(v.state),
                 state_words(v.state)
             )?;
             if let Some(s) = &v.duplicate_of {
@@ -298,8 +259,8 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{}: {} → {} ({})",
                     t("Status", "State"),
-                    out.state_before,
-                    out.state_after,
+                    super::state_word(out.state_before),
+                    super::state_word(out.state_after),
                     state_words(out.state_after)
                 )?;
             }

@@ -113,7 +113,7 @@ pub fn dedup_with_progress(
 
 /// A level code or reason in the interface's language (unknown codes as they are).
 fn words(code: &str) -> String {
-    match cetak_dedup::model::words(code) {
+    match cetak_words::label(code) {
         Some((id, en)) => t(id, en).to_string(),
         None => code.to_string(),
     }

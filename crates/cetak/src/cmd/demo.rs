@@ -126,7 +126,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         Ok(())
     };
     say(t(
-        "1/6 Membuat backlog Palembang (data sintetis)…",
+        "1/6 Membuat tunggakan Palembang (data sintetis)…",
         "1/6 Generating the Palembang backlog (synthetic data)…",
     ))?;
     let cfg = GenConfig {
@@ -209,7 +209,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         t("jumlah", "count"),
     ]);
     tb.add_row(vec![
-        t("perekaman dalam backlog", "recordings in the backlog").to_string(),
+        t("perekaman dalam tunggakan", "recordings in the backlog").to_string(),
         generated.rows.to_string(),
     ]);
     tb.add_row(vec![

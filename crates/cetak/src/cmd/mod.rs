@@ -56,89 +56,33 @@ pub fn open_store(path: &Path) -> anyhow::Result<Store> {
     })
 }
 
-/// A record state as the office says it (the stored code stays in `--json`).
+/// A record state as the office says it (the stored code stays in `--json`); the words are
+/// the pages' words (`cetak-words`).
 pub fn state_word(state: RecordState) -> &'static str {
-    match state {
-        RecordState::Received => t("diterima", "received"),
-        RecordState::NeedsCorrection => t("perlu perbaikan", "needs correction"),
-        RecordState::Unique => t("unik", "unique"),
-        RecordState::Duplicate => t("data ganda", "duplicate"),
-        RecordState::AwaitingDecision => t("menunggu verifikasi", "awaiting a decision"),
-        RecordState::Queued => t("dalam antrean cetak", "queued"),
-        RecordState::Printing => t("sedang dicetak", "printing"),
-        RecordState::Printed => t("sudah dicetak", "printed"),
-        RecordState::Issued => t("sudah diserahkan", "handed over"),
-        RecordState::Cancelled => t("dibatalkan", "cancelled"),
+    let (id, en) = cetak_words::record_state(state);
+    t(id, en)
+}
+
+/// A role as the office says it (`supervisor` is a penyelia), from the pages' catalogue.
+pub fn role_word(role: cetak_domain::access::Role) -> &'static str {
+    match cetak_words::label(role.as_str()) {
+        Some((id, en)) => t(id, en),
+        None => role.as_str(),
     }
 }
 
-/// What a quarantine reason code means, in the interface's language (`None`: an unknown code).
+/// A printer's readiness code (`cooling`, `capacity_spent`, …) as the office says it.
+pub fn readiness_word(code: &str) -> &str {
+    match cetak_words::label(code) {
+        Some((id, en)) => t(id, en),
+        None => code,
+    }
+}
+
+/// What a quarantine or problem reason code means, in the interface's language (`None`: an
+/// unknown code); the words are the pages' (`cetak-words`).
 pub fn reason_word(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "invalid_utf8" => t("bukan teks UTF-8", "not UTF-8 text"),
-        "nul_byte" => t("ada byte NUL di baris", "a NUL byte in the row"),
-        "field_count" => t(
-            "jumlah kolom tidak sama dengan judul",
-            "the number of fields differs from the header",
-        ),
-        "record_too_large" => t("baris terlalu besar", "the row is too large"),
-        "unterminated_quote" => t(
-            "berkas berakhir di dalam tanda kutip",
-            "the file ends inside a quoted field",
-        ),
-        "invalid_json" => t("baris bukan objek JSON", "the line is not a JSON object"),
-        "wrong_type" => t("nilai bukan teks", "a value that is not a string"),
-        "missing_field" => t("kolom wajib tidak ada", "a required field is missing"),
-        "unknown_field" => t("kolom di luar kontrak", "a field outside the contract"),
-        "empty_field" => t("kolom wajib kosong", "a required field is empty"),
-        "too_long" => t("isi kolom terlalu panjang", "a field is too long"),
-        "invalid_characters" => t(
-            "ada karakter yang tidak bisa dicetak",
-            "characters that cannot be printed",
-        ),
-        "nik_length" => t("NIK harus 16 digit", "a NIK has 16 digits"),
-        "nik_not_digits" => t("NIK hanya boleh angka", "a NIK holds digits only"),
-        "nik_unknown_province" => t(
-            "kode provinsi NIK tidak dikenal",
-            "the NIK's province is unknown",
-        ),
-        "nik_unknown_kota" => t(
-            "kode kabupaten/kota NIK tidak dikenal",
-            "the NIK's kabupaten/kota is unknown",
-        ),
-        "nik_unknown_kecamatan" => t(
-            "kode kecamatan NIK tidak dikenal",
-            "the NIK's kecamatan is unknown",
-        ),
-        "nik_invalid_date" => t(
-            "tanggal lahir dalam NIK tidak mungkin",
-            "the NIK's date is impossible",
-        ),
-        "nik_serial_zero" => t("nomor urut NIK 0000", "the NIK's serial is 0000"),
-        "invalid_date" => t(
-            "tanggal tidak ada atau bukan TTTT-BB-HH",
-            "a date that does not exist or is not YYYY-MM-DD",
-        ),
-        "implausible_date" => t(
-            "tanggal lahir tidak masuk akal",
-            "an implausible birth date",
-        ),
-        "invalid_value" => t("nilai di luar daftar", "a value outside its list"),
-        "invalid_rt_rw" => t("RT/RW harus 1–3 digit", "RT/RW must be 1–3 digits"),
-        "invalid_timestamp" => t(
-            "waktu perekaman tidak sah",
-            "recorded_at is not a valid time",
-        ),
-        "unknown_kelurahan" => t(
-            "kelurahan tidak ada di kecamatan itu",
-            "the kelurahan is not in that kecamatan",
-        ),
-        "conflicting_recording" => t(
-            "recording_id sudah ada dengan isi lain",
-            "the recording_id exists with other content",
-        ),
-        _ => return None,
-    })
+    cetak_words::problem(code).map(|(id, en)| t(id, en))
 }
 
 pub fn table(header: &[&str]) -> Table {

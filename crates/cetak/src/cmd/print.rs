@@ -359,21 +359,23 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
 fn explain(e: StoreError) -> anyhow::Error {
     match &e {
         StoreError::Attempt(i) => anyhow::anyhow!(
-            "{} {} ({}). {}",
+            "{} {}. {}",
             t("Percobaan ini sudah", "This attempt is already"),
             attempt_state_text(i.from),
-            i.from,
             t(
                 "Langkah itu tidak dapat dilakukan; lihat `cetak print status`.",
                 "That step cannot be taken; see `cetak print status`."
             )
         ),
         StoreError::Blank(b) => anyhow::anyhow!(
-            "{} {} {} ({}). {}",
+            "{} {} {} {}. {}",
             t("Blangko", "Blank"),
             b.serial,
-            t("berada pada keadaan", "is in state"),
-            b.from.as_str(),
+            t("berstatus", "is"),
+            {
+                let (id, en) = cetak_words::blank_state(b.from.as_str());
+                t(id, en)
+            },
             t(
                 "Langkah itu tidak dapat dilakukan; lihat `cetak stock reconcile`.",
                 "That step cannot be taken; see `cetak stock reconcile`."
@@ -501,18 +503,20 @@ fn print_printers(
 }
 
 fn readiness_text(r: &Readiness) -> String {
+    use super::readiness_word as w;
     match r {
-        Readiness::Ready => t("siap", "ready").into(),
-        Readiness::Busy => t("sedang mencetak", "printing").into(),
-        Readiness::Paused => t("dijeda", "paused").into(),
-        Readiness::Blocked { reason } => format!("{}: {reason}", t("terhenti", "blocked")),
-        Readiness::CapacitySpent => t("kapasitas hari ini habis", "today's capacity spent").into(),
+        Readiness::Ready => w("ready").into(),
+        Readiness::Busy => w("busy").into(),
+        Readiness::Paused => w("paused").into(),
+        Readiness::Blocked { reason } => format!("{}: {reason}", w("blocked")),
+        Readiness::CapacitySpent => w("capacity_spent").into(),
         Readiness::Cooling { until } => format!(
-            "{} {}",
-            t("mendinginkan sampai", "cooling until"),
+            "{} {} {}",
+            w("cooling"),
+            t("sampai", "until"),
             super::office_time_text(*until)
         ),
-        Readiness::OutsideHours => t("di luar jam kerja", "outside working hours").into(),
+        Readiness::OutsideHours => w("outside_hours").into(),
     }
 }
 

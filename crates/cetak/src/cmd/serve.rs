@@ -130,6 +130,8 @@ pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         inspect_check: Some(inspect_check(db)),
         dedup_runner: Some(dedup_runner(db)),
         connections: 4,
+        // The pages speak the office's language unless a browser chooses (`?lang=`).
+        english: crate::text::english(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -264,11 +266,14 @@ pub fn add_user(
 }
 
 /// What a `cetak user` change prints: one line, or `{"name", "done"}` with --json.
+/// What was done to an account: its code in JSON, the office's words in text.
 fn done(ctx: &Context, name: &str, what: &str, words: &str) -> anyhow::Result<()> {
     if ctx.json {
         print_json(&serde_json::json!({ "name": name, "done": what }))?;
+    } else if let Some(role) = Role::parse(what) {
+        outln!("{words} {name} ({})", super::role_word(role))?;
     } else {
-        outln!("{words} {name} ({what})")?;
+        outln!("{words} {name}")?;
     }
     Ok(())
 }
@@ -289,7 +294,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{} {name} ({}) — {}: {password}",
                     t("Pengguna dibuat:", "User created:"),
-                    role.as_str(),
+                    super::role_word(role),
                     t("kata sandi (catat sekarang)", "password (note it now)")
                 )?;
             } else {
@@ -309,7 +314,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                     outln!(
                         "{}\t{}\t{}",
                         u.name,
-                        u.role.as_str(),
+                        super::role_word(u.role),
                         if u.disabled {
                             t("nonaktif", "disabled")
                         } else {

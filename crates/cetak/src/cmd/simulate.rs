@@ -208,15 +208,12 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A spoil cause as the office says it ("jam" alone would read as "hour" in Indonesian).
+/// A spoil cause as the office says it, from the pages' catalogue ("macet di printer": "jam"
+/// alone would read as "hour" in Indonesian).
 fn cause_word(code: &str) -> &str {
-    match code {
-        "melted" => t("meleleh", "melted"),
-        "misprint" => t("salah cetak", "misprint"),
-        "jam" => t("macet", "jam"),
-        "chip_failure" => t("chip gagal", "chip failure"),
-        "other" => t("lainnya", "other"),
-        other => other,
+    match cetak_words::label(code) {
+        Some((id, en)) => t(id, en),
+        None => code,
     }
 }
 
@@ -230,7 +227,7 @@ fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
         r.extend(outcomes.iter().map(f));
         r
     };
-    tbl.add_row(row(t("backlog habis pada", "backlog cleared on"), &|o| {
+    tbl.add_row(row(t("tunggakan habis pada", "backlog cleared on"), &|o| {
         o.backlog_cleared_on
             .clone()
             .unwrap_or_else(|| format!("> {} {}", o.days_simulated, t("hari", "days")))

@@ -166,11 +166,11 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
         StockCommand::Missing { serial, reason } => {
             let s =
                 store.stock_blank_event(serial, BlankEvent::MarkMissing, &actor, now, &reason)?;
-            outln!("{} {serial}: {s}", t("Blangko", "Blank"))?;
+            outln!("{} {serial}: {}", t("Blangko", "Blank"), blank_word(s))?;
         }
         StockCommand::Found { serial, reason } => {
             let s = store.stock_blank_event(serial, BlankEvent::Found, &actor, now, &reason)?;
-            outln!("{} {serial}: {s}", t("Blangko", "Blank"))?;
+            outln!("{} {serial}: {}", t("Blangko", "Blank"), blank_word(s))?;
         }
         StockCommand::Spoil {
             serial,
@@ -178,14 +178,23 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
             reason,
         } => {
             let cause = SpoilCause::parse(&cause).with_context(|| {
-                format!("unknown cause {cause:?}: melted, misprint, jam, chip_failure, other")
+                format!(
+                    "{} {cause:?}: melted, misprint, jam, chip_failure, other",
+                    t("penyebab tidak dikenal", "unknown cause")
+                )
             })?;
             let s =
                 store.stock_blank_event(serial, BlankEvent::Spoil(cause), &actor, now, &reason)?;
-            outln!("{} {serial}: {s}", t("Blangko", "Blank"))?;
+            outln!("{} {serial}: {}", t("Blangko", "Blank"), blank_word(s))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A blank's state as the office says it (the shared catalogue's words).
+fn blank_word(s: cetak_print::stock::BlankState) -> &'static str {
+    let (id, en) = cetak_words::blank_state(s.as_str());
+    t(id, en)
 }
 
 #[derive(Debug, ClapArgs)]
