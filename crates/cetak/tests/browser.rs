@@ -103,7 +103,9 @@ impl Server {
         let out = fs::File::create(&log).expect("server log");
         let child = Command::new(env!("CARGO_BIN_EXE_cetak"))
             .current_dir(dir)
-            .env("CETAK_LANG", "en")
+            // The office works in Bahasa Indonesia; `cetak --lang` (CETAK_LANG) is the pages'
+            // default too since the server follows it, so the harness must not say `en`.
+            .env("CETAK_LANG", "id")
             .env_remove("CETAK_CLOCK_SKEW_S")
             .args(["--db", "x.db", "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
