@@ -453,40 +453,46 @@ try {
   await small.waitForLoadState('load');
   check(again.status() === 422 && (await small.inputValue('#handover-nik')) === nik, 'a handed-over card is not found again; the NIK typed stays');
   await measure('handover-not-found');
-  // 7c. A recording that needs correction (a digit typed for a letter in the name): its
-  // problems, the name corrected with a reason, the confirmation.
-  step = '7c correction';
-  await visit(small, `${BASE}/correct`);
-  check((await small.textContent('body')).includes(TO_CORRECT), `the correction list names ${TO_CORRECT}`);
-  await visit(small, `${BASE}/correct/${TO_CORRECT}`);
-  check((await small.textContent('body')).includes('DEW1 LESTARI'), 'the correction page shows the name as recorded');
-  await small.selectOption('#field', 'nama');
-  await small.fill('#value', 'DEWI LESTARI');
-  await small.fill('#reason', 'dicek di KK (uji peramban)');
-  await submit(small, '#save', `/correct/${TO_CORRECT}`);
-  const corrected = await small.textContent('#flash');
-  check(/Perbaikan .* dicatat/.test(corrected), `the correction is confirmed: ${corrected}`);
-  await measure('correct-done');
-  // 7d. The review queue by evidence pattern: look at the first group's sample, decide the
-  // whole group at once.
-  step = '7d review group';
-  await visit(small, `${BASE}/review/groups`);
-  const inGroup = Number(await small.inputValue('#form-group-1 input[name=expect_pairs]'));
-  check(inGroup >= 1, `the first group holds pairs, got ${inGroup}`);
-  check(await small.locator('#group-1 table.sample tr').count() >= 2, 'the group shows a sample of its pairs');
-  await small.check('#form-group-1 input[value=different]');
-  await small.fill('#form-group-1 input[name=reason]', 'orang berbeda, dicek di KK (uji peramban)');
-  await submit(small, '#form-group-1 button[type=submit]', '/review/groups/decide');
-  check(path(small) === '/review/groups', `the group decision returns to the groups page, got ${small.url()}`);
-  const grouped = await small.textContent('#flash');
-  check(/pasangan diputuskan sekaligus: orang berbeda/.test(grouped), `the group decision is confirmed: ${grouped}`);
-  await measure('review-group-done');
   check(wide.length === 0, `staff pages wider than a 390 px phone:\n  ${wide.join('\n  ')}`);
   // The audit page shows one page of entries, not the whole log.
   await visit(small, `${BASE}/audit`);
   const auditRows = await small.locator('#audit tr').count();
   check(auditRows <= 51, `the audit page shows at most 50 entries, got ${auditRows - 1}`);
   await phoneStaff.close();
+
+  // 7c. At the office PC: a recording that needs correction (a digit typed for a letter in the
+  // name): its problems, the name corrected with a reason, the confirmation.
+  step = '7c correction';
+  const deskContext = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'id-ID' });
+  const desk = await deskContext.newPage();
+  watch(desk, 'desk');
+  page = desk;
+  await visit(desk, `${BASE}/login`);
+  await login(desk, ADMIN);
+  await visit(desk, `${BASE}/correct`);
+  check((await desk.textContent('body')).includes(TO_CORRECT), `the correction list names ${TO_CORRECT}`);
+  await visit(desk, `${BASE}/correct/${TO_CORRECT}`);
+  check((await desk.textContent('body')).includes('DEW1 LESTARI'), 'the correction page shows the name as recorded');
+  await desk.selectOption('#field', 'nama');
+  await desk.fill('#value', 'DEWI LESTARI');
+  await desk.fill('#reason', 'dicek di KK (uji peramban)');
+  await submit(desk, '#save', `/correct/${TO_CORRECT}`);
+  const corrected = await desk.textContent('#flash');
+  check(/Perbaikan .* dicatat/.test(corrected), `the correction is confirmed: ${corrected}`);
+  // 7d. The review queue by evidence pattern: look at the first group's sample, decide the
+  // whole group at once.
+  step = '7d review group';
+  await visit(desk, `${BASE}/review/groups`);
+  const inGroup = Number(await desk.inputValue('#form-group-1 input[name=expect_pairs]'));
+  check(inGroup >= 1, `the first group holds pairs, got ${inGroup}`);
+  check(await desk.locator('#group-1 table.sample tr').count() >= 2, 'the group shows a sample of its pairs');
+  await desk.check('#form-group-1 input[value=different]');
+  await desk.fill('#form-group-1 input[name=reason]', 'orang berbeda, dicek di KK (uji peramban)');
+  await submit(desk, '#form-group-1 button[type=submit]', '/review/groups/decide');
+  check(path(desk) === '/review/groups', `the group decision returns to the groups page, got ${desk.url()}`);
+  const grouped = await desk.textContent('#flash');
+  check(/pasangan diputuskan sekaligus: orang berbeda/.test(grouped), `the group decision is confirmed: ${grouped}`);
+  await deskContext.close();
 
   step = 'end';
   check(problems.length === 0, `no page errors or failed requests:\n  ${problems.join('\n  ')}`);
