@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_sync.sql"),
     include_str!("migrations/0006_print_guards.sql"),
     include_str!("migrations/0007_needs_correction.sql"),
+    include_str!("migrations/0008_sync_histories.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

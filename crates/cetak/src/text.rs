@@ -319,8 +319,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "melted (meleleh), misprint (salah cetak), jam (macet), chip_failure (chip gagal), other (lainnya)",
     ),
     (
-        "The centre, e.g. http://centre.example:8443",
-        "Alamat pusat, mis. http://centre.example:8443",
+        "The centre, e.g. https://centre.example:8443",
+        "Alamat pusat, mis. https://centre.example:8443",
     ),
     (
         "Only validate: report what would be imported or quarantined, write nothing",
@@ -465,16 +465,16 @@ const HELP_ID: &[(&str, &str)] = &[
         "Hanya entri tentang data atau berkas ini",
     ),
     (
-        "Seconds to wait for one answer",
-        "Detik menunggu satu jawaban",
+        "Seconds without a byte in either direction before a transfer counts as stalled",
+        "Detik tanpa satu bita pun ke arah mana pun sebelum pengiriman dianggap macet",
     ),
     (
         "Who received the card (the resident, or their representative)",
         "Siapa yang menerima KTP-el (warga sendiri, atau yang diberi kuasa)",
     ),
     (
-        "This office's token (from `cetak central add-office`)",
-        "Token kantor ini (dari `cetak central add-office`)",
+        "A file holding this office's token (from `cetak central add-office`); or set CETAK_OFFICE_TOKEN",
+        "Berkas berisi token kantor ini (dari `cetak central add-office`); atau isi CETAK_OFFICE_TOKEN",
     ),
     (
         "The blank was never used (still clean in the hopper)",
@@ -612,8 +612,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Kantor punya UPS (bertahan saat listrik padam sampai 30 menit)",
     ),
     (
-        "This office's token for the centre",
-        "Token kantor ini untuk pusat",
+        "Allow a plain http:// centre (the token and the records travel unencrypted)",
+        "Izinkan pusat http:// biasa (token dan data berjalan tanpa enkripsi)",
     ),
     (
         "Write burn-down, cards-per-day and spoilage charts (SVG) into this folder",
@@ -736,8 +736,20 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("The accounts", "Daftar akun"),
     (
-        "Serve the sync protocol (v1) to offices",
-        "Layani protokol sinkronisasi (v1) untuk kantor-kantor",
+        "Give an office a new token, or revoke its token",
+        "Beri kantor token baru, atau cabut tokennya",
+    ),
+    (
+        "Make a new token (the old one stops working at once); prints it once",
+        "Buat token baru (yang lama langsung tidak berlaku); ditampilkan sekali",
+    ),
+    (
+        "Revoke the office's token (its syncs are refused until a new one is made)",
+        "Cabut token kantor (sinkronisasinya ditolak sampai token baru dibuat)",
+    ),
+    (
+        "Serve the sync protocol (v2) to offices",
+        "Layani protokol sinkronisasi (v2) untuk kantor-kantor",
     ),
     (
         "Register an office; prints its secret token once",

@@ -22,13 +22,12 @@ fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> serde_json::Value {
             "sync",
             "--central",
             centre,
-            "--token",
-            token,
+            "--insecure-http",
             "--retries",
             "2",
             "--json",
         ],
-        &[],
+        &[("CETAK_OFFICE_TOKEN", token)],
     ))
 }
 
@@ -134,52 +133,59 @@ fn strangers_bad_messages_and_future_versions_are_refused_and_change_nothing() {
     for (auth, path, body, status, needle) in [
         (
             None,
-            "/sync/v1/push",
-            r#"{"version":1,"events":[]}"#,
+            "/sync/v2/push",
+            r#"{"version":2,"events":[]}"#,
             401,
             "missing bearer",
         ),
         (
             Some("PLG.wrong"),
-            "/sync/v1/push",
-            r#"{"version":1,"events":[]}"#,
+            "/sync/v2/push",
+            r#"{"version":2,"events":[]}"#,
             401,
             "unknown office",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/push",
+            "/sync/v2/push",
             r#"{"version":9,"events":[]}"#,
             400,
             "not supported",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/push",
-            r#"{"version":1,"events":[{"key":"k"}]}"#,
+            "/sync/v2/push",
+            r#"{"version":2,"events":[{"key":"k"}]}"#,
             400,
             "malformed",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/push",
+            "/sync/v2/push",
             "{truncated",
             400,
             "malformed",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/pull",
-            r#"{"version":1,"after":0,"limit":10,"office":"LBG"}"#,
+            "/sync/v2/pull",
+            r#"{"version":2,"after":0,"limit":10,"max_bytes":1000,"office":"LBG"}"#,
             400,
             "unknown field",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/pull",
-            r#"{"version":2,"after":0,"limit":10}"#,
+            "/sync/v2/pull",
+            r#"{"version":3,"after":0,"limit":10,"max_bytes":1000}"#,
             400,
-            "speaks 1",
+            "speaks 2",
+        ),
+        (
+            Some(token.as_str()),
+            "/sync/v1/pull",
+            r#"{"version":1,"after":0,"limit":10}"#,
+            400,
+            "speaks 2",
         ),
     ] {
         let (got, text) = post(path, auth, body);
@@ -188,10 +194,10 @@ fn strangers_bad_messages_and_future_versions_are_refused_and_change_nothing() {
     }
     // An oversized message.
     let huge = format!(
-        r#"{{"version":1,"events":[{{"key":"k","kind":"x","at":"t","body":"{}"}}]}}"#,
+        r#"{{"version":2,"events":[{{"key":"k","kind":"x","at":"t","body":"{}"}}]}}"#,
         "x".repeat(9 * 1024 * 1024)
     );
-    let (got, _) = post("/sync/v1/push", Some(&token), &huge);
+    let (got, _) = post("/sync/v2/push", Some(&token), &huge);
     assert_eq!(got, 413);
     assert_eq!(pg.sql("SELECT count(*) FROM events"), before);
 }

@@ -11,7 +11,7 @@ use crate::text::t;
 
 #[derive(Debug, Subcommand)]
 pub enum CentralCommand {
-    /// Serve the sync protocol (v1) to offices.
+    /// Serve the sync protocol (v2) to offices.
     Serve {
         /// postgres://user@host:port/db
         #[arg(long, env = "CETAK_DATABASE_URL")]
@@ -31,6 +31,11 @@ pub enum CentralCommand {
         /// Office code.
         code: String,
     },
+    /// Give an office a new token, or revoke its token.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Queue print-ready records for an office (a CSV in import contract v1).
     Load {
         /// postgres://user@host:port/db
@@ -44,6 +49,32 @@ pub enum CentralCommand {
         office: String,
         /// The CSV file.
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Make a new token (the old one stops working at once); prints it once.
+    Rotate {
+        /// postgres://user@host:port/db
+        #[arg(long, env = "CETAK_DATABASE_URL")]
+        database_url: String,
+        /// Region code.
+        #[arg(long)]
+        region: String,
+        /// Office code.
+        code: String,
+    },
+    /// Revoke the office's token (its syncs are refused until a new one is made).
+    Revoke {
+        /// postgres://user@host:port/db
+        #[arg(long, env = "CETAK_DATABASE_URL")]
+        database_url: String,
+        /// Region code.
+        #[arg(long)]
+        region: String,
+        /// Office code.
+        code: String,
     },
 }
 
@@ -67,7 +98,7 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             eprintln!(
-                "{} http://{}/sync/v1",
+                "{} http://{}/sync/v2",
                 t("Server pusat berjalan di", "Central server running at"),
                 listener.local_addr()?
             );
@@ -95,6 +126,48 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{} {region}/{code}: {token}",
                     t("Kantor terdaftar; token", "Office registered; token")
+                )?;
+            }
+        }
+        CentralCommand::Token { action } => {
+            let (database_url, region, code, rotate) = match action {
+                TokenAction::Rotate {
+                    database_url,
+                    region,
+                    code,
+                } => (database_url, region, code, true),
+                TokenAction::Revoke {
+                    database_url,
+                    region,
+                    code,
+                } => (database_url, region, code, false),
+            };
+            let token = rt.block_on(async {
+                let pool = cetak_central::pool(&database_url, 2)?;
+                cetak_central::migrate(&pool).await?;
+                if rotate {
+                    anyhow::Ok(Some(
+                        cetak_central::rotate_token(&pool, &region, &code).await?,
+                    ))
+                } else {
+                    cetak_central::revoke_token(&pool, &region, &code).await?;
+                    anyhow::Ok(None)
+                }
+            })?;
+            if ctx.json {
+                print_json(
+                    &serde_json::json!({ "region": region, "office": code, "token": token, "revoked": token.is_none() }),
+                )?;
+            } else if let Some(token) = token {
+                outln!(
+                    "{} {region}/{code}: {token}",
+                    t("Token baru untuk", "New token for")
+                )?;
+            } else {
+                outln!(
+                    "{} {region}/{code} {}",
+                    t("Token kantor", "The token of"),
+                    t("dicabut", "is revoked")
                 )?;
             }
         }

@@ -365,8 +365,11 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             listen: a.listen.clone(),
             resident_per_minute: 30,
             secure_cookies: false,
-            central: None,
-            token: None,
+            link: crate::cmd::sync::LinkArgs {
+                central: None,
+                token_file: None,
+                insecure_http: false,
+            },
             sync_every_s: 60,
         },
     )?;
