@@ -198,12 +198,7 @@ pub fn record_hash(fields: &[String]) -> String {
     h.finalize().to_hex().to_string()
 }
 
-/// The first control character in `s` that no text field may hold (everything below U+0020
-/// but tab and newline, and DEL), with its position.
-pub fn control_character(s: &str) -> Option<(usize, char)> {
-    s.char_indices()
-        .find(|(_, c)| (c.is_control() && *c != '\n' && *c != '\t') || *c == '\u{7f}')
-}
+pub use cetak_domain::audit::control_character;
 
 /// Why an event cannot be stored anywhere (checked by the centre before it stores a batch):
 /// text a database cannot hold, or a key or kind out of bounds.

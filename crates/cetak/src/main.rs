@@ -106,6 +106,10 @@ enum Command {
     User(cmd::serve::UserCommand),
     /// One round with the centre: push what the office owes, pull new print-ready records.
     Sync(cmd::sync::Args),
+    /// Write a verified copy of the database into a folder (online; keeps the newest few).
+    Backup(cmd::backup::BackupArgs),
+    /// Put a backup in place of the database (refused while `cetak serve` uses it).
+    Restore(cmd::backup::RestoreArgs),
     /// The central server on PostgreSQL (serve, add-office, load).
     #[command(subcommand)]
     Central(cmd::central::CentralCommand),
@@ -149,12 +153,14 @@ fn db_use(command: &Command) -> DbUse {
         | Command::Gen(_)
         | Command::Simulate(_)
         | Command::Central(_)
+        | Command::Restore(_)
         | Command::Demo(_) => DbUse::None,
         Command::Import(a) if a.check_only() => DbUse::None,
         Command::Quarantine(_)
         | Command::Audit(_)
         | Command::Export(_)
         | Command::Status(_)
+        | Command::Backup(_)
         | Command::Card(_)
         | Command::Report(_)
         | Command::Review(ReviewCommand::List { .. } | ReviewCommand::Show { .. })
@@ -365,6 +371,8 @@ fn main() -> ExitCode {
         Command::Card(CardCommand::Render(a)) => cmd::card::run_render(&ctx, a),
         Command::Simulate(a) => cmd::simulate::run(&ctx, a),
         Command::Sync(a) => cmd::sync::run(&ctx, a),
+        Command::Backup(a) => cmd::backup::run_backup(&ctx, a),
+        Command::Restore(a) => cmd::backup::run_restore(&ctx, a),
         Command::Central(c) => cmd::central::run(&ctx, c),
         Command::Serve(a) => cmd::serve::run_serve(&ctx, a),
         Command::User(c) => cmd::serve::run_user(&ctx, c),

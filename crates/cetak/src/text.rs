@@ -736,6 +736,26 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("The accounts", "Daftar akun"),
     (
+        "Write a verified copy of the database into a folder (online; keeps the newest few)",
+        "Tulis salinan basis data yang sudah diperiksa ke sebuah folder (sambil tetap bekerja; menyimpan beberapa yang terbaru)",
+    ),
+    (
+        "Put a backup in place of the database (refused while `cetak serve` uses it)",
+        "Pasang cadangan menggantikan basis data (ditolak selama `cetak serve` memakainya)",
+    ),
+    (
+        "Folder for the backup (e.g. a USB disk); made if missing",
+        "Folder untuk cadangan (mis. diska USB); dibuat bila belum ada",
+    ),
+    (
+        "Backups to keep in that folder (the oldest beyond this are removed)",
+        "Jumlah cadangan yang disimpan di folder itu (yang lebih lama dihapus)",
+    ),
+    (
+        "The backup file (from `cetak backup`)",
+        "Berkas cadangan (dari `cetak backup`)",
+    ),
+    (
         "Give an office a new token, or revoke its token",
         "Beri kantor token baru, atau cabut tokennya",
     ),

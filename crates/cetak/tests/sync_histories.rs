@@ -791,3 +791,107 @@ fn a_plain_http_centre_needs_consent_and_a_revoked_token_says_so() {
     let (r, done) = sync(d, "plg.db", &centre.url, &fresh);
     assert!(done, "{r}");
 }
+
+#[test]
+fn a_backup_put_back_at_the_office_syncs_back_to_one_history_with_nothing_lost_or_doubled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pg = Postgres::start(d);
+    let centre = Centre::start(d, &pg);
+    let plg = add_office(d, &pg, "PLG");
+    backlog(d, 300, 81, "a");
+    slice(d, "a/recordings.csv", 0, 150, "first.csv");
+    slice(d, "a/recordings.csv", 150, 300, "second.csv");
+    assert_eq!(load(d, &pg, "PLG", "first.csv"), 150);
+    receive(d, "plg.db", 1, 50, "R1");
+    let (r, done) = sync(d, "plg.db", &centre.url, &plg);
+    assert!(done, "{r}");
+    // The evening's backup to removable media: one verified file, its path printed.
+    let b = json(&cetak(
+        d,
+        &["--db", "plg.db", "backup", "--to", "usb", "--json"],
+    ));
+    let path = b["path"].as_str().expect("path").to_string();
+    assert!(Path::new(&path).is_file() || d.join(&path).is_file(), "{b}");
+    assert!(b["audit_entries"].as_u64().expect("entries") > 0, "{b}");
+    // Backups rotate: with --keep 2, three runs leave two files.
+    for _ in 0..2 {
+        std::thread::sleep(Duration::from_millis(1100));
+        json(&cetak(
+            d,
+            &[
+                "--db", "plg.db", "backup", "--to", "rot", "--keep", "2", "--json",
+            ],
+        ));
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    json(&cetak(
+        d,
+        &[
+            "--db", "plg.db", "backup", "--to", "rot", "--keep", "2", "--json",
+        ],
+    ));
+    assert_eq!(std::fs::read_dir(d.join("rot")).expect("rot").count(), 2);
+    // The next day's work reaches the centre.
+    receive(d, "plg.db", 51, 100, "R2");
+    assert_eq!(load(d, &pg, "PLG", "second.csv"), 150);
+    let (r, done) = sync(d, "plg.db", &centre.url, &plg);
+    assert!(done && r["pulled"] == 150, "{r}");
+    let lost_branch = office_events(d, "plg.db");
+    // The disk fails. A running server refuses the restore; stopped, the backup goes back.
+    let port = common::free_port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_cetak"))
+        .current_dir(d)
+        .env("CETAK_LANG", "en")
+        .args([
+            "--db",
+            "plg.db",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    common::fails_with(
+        &cetak(d, &["--db", "plg.db", "restore", &path]),
+        "cetak serve",
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let restored = json(&cetak(d, &["--db", "plg.db", "restore", &path, "--json"]));
+    assert!(restored["replaced_kept_at"].is_string(), "{restored}");
+    assert_eq!(office_ids(d, "plg.db").len(), 150, "the backup's registry");
+    // Work goes on after the restore, then ordinary rounds.
+    receive(d, "plg.db", 200, 250, "R3");
+    let (r, done) = sync(d, "plg.db", &centre.url, &plg);
+    assert!(done, "{r}");
+    let (r, done) = sync(d, "plg.db", &centre.url, &plg);
+    assert!(done && r["pushed"] == 0 && r["pulled"] == 0, "settled: {r}");
+    // Nothing lost: every record is back at the office once, every event of both histories
+    // is at the centre once.
+    let ids = office_ids(d, "plg.db");
+    assert_eq!(ids.len(), 300);
+    assert_eq!(count(d, "plg.db", "SELECT count(*) FROM records"), 300);
+    let both: BTreeSet<String> = lost_branch
+        .union(&office_events(d, "plg.db"))
+        .cloned()
+        .collect();
+    assert_eq!(centre_events(&pg, "PLG"), both);
+    let held: u64 = pg
+        .sql("SELECT count(*) FROM events WHERE office = 'PLG'")
+        .parse()
+        .expect("n");
+    assert_eq!(held as usize, both.len(), "nothing doubled at the centre");
+    let v = json(&cetak(d, &["--db", "plg.db", "audit", "verify", "--json"]));
+    assert_eq!(v["ok"], true, "{v}");
+}

@@ -111,6 +111,8 @@ pub fn run_serve(ctx: &Context, a: ServeArgs) -> anyhow::Result<ExitCode> {
 pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     // Create and migrate the database before the first request.
     drop(open_store(db)?);
+    // Held while the server runs: `cetak restore` refuses to swap the file under it.
+    let _lock = super::backup::hold_server_lock(db)?;
     if let Some(centre) = a.link.centre()? {
         super::sync::background(
             db.to_path_buf(),
