@@ -234,13 +234,37 @@ pub async fn revoke_token(pool: &Pool, region: &str, code: &str) -> Result<(), C
 }
 
 /// How many events the centre holds for an office (for tests and reports).
-pub async fn event_count(pool: &Pool, office: &str) -> Result<i64, CentralError> {
+pub async fn event_count(pool: &Pool, region: &str, office: &str) -> Result<i64, CentralError> {
     Ok(client(pool)
         .await?
-        .query_one("SELECT count(*) FROM events WHERE office = $1", &[&office])
+        .query_one(
+            "SELECT count(*) FROM events WHERE region = $1 AND office = $2",
+            &[&region, &office],
+        )
         .await?
         .get(0))
 }
+
+/// How the centre's tables spread over a distributed PostgreSQL (Citus) when one server is no
+/// longer enough: (table, distribution column). Every primary and unique key of these tables
+/// includes the column, and every query on them filters by it (one office is one region, so a
+/// push or a pull runs on one worker) — except the [`CROSS_SHARD`] ones.
+pub const DISTRIBUTED: &[(&str, &str)] = &[
+    ("records", "region"),
+    ("events", "region"),
+    ("cards_issued", "region"),
+];
+
+/// Small tables every worker holds a copy of (Citus reference tables): the token lookup on
+/// every request reads one locally, never fanning out.
+pub const REFERENCE: &[&str] = &["offices", "centre_identity", "cetak_schema"];
+
+/// The queries that read more than one region, and why each is acceptable.
+pub const CROSS_SHARD: &[(&str, &str)] = &[(
+    "SELECT nik, min(region || '/' || office) FROM cards_issued",
+    "a pull asks, once per batch, whether residents in it hold a card from another region \
+     (moved residents): one multi-shard read by an indexed NIK list, never a write",
+)];
 
 struct AppState {
     pool: Pool,
@@ -679,15 +703,26 @@ async fn read_records(
     }
     let rows = c
         .query(
-            "SELECT r.seq, r.fields, r.recording_id, r.parked_reason,
-                    (SELECT min(ci.region || '/' || ci.office) FROM cards_issued ci
-                      WHERE ci.nik = r.nik AND ci.revoked_key IS NULL
-                        AND NOT (ci.region = r.region AND ci.office = r.office))
+            "SELECT r.seq, r.fields, r.recording_id, r.parked_reason, r.nik
              FROM records r WHERE r.region = $1 AND r.office = $2 AND r.seq > $3
              ORDER BY r.seq LIMIT $4",
             &[&region, &office, &req.after, &(limit + 1)],
         )
         .await?;
+    // Cards another office already issued to these residents: one read for the batch (the
+    // only query that crosses regions, see CROSS_SHARD).
+    let niks: Vec<String> = rows.iter().map(|r| r.get::<_, String>(4)).collect();
+    let elsewhere: std::collections::HashMap<String, String> = c
+        .query(
+            "SELECT nik, min(region || '/' || office) FROM cards_issued
+             WHERE nik = ANY($1) AND revoked_key IS NULL AND NOT (region = $2 AND office = $3)
+             GROUP BY nik",
+            &[&niks, &region, &office],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
     let mut records = Vec::new();
     let mut parked = Vec::new();
     let mut bytes = 0usize;
@@ -713,7 +748,7 @@ async fn read_records(
                 seq,
                 hash,
                 fields,
-                card_issued_by: r.get(4),
+                card_issued_by: elsewhere.get(&r.get::<_, String>(4)).cloned(),
             });
         } else {
             let reason = reason.unwrap_or_else(|| {
@@ -755,4 +790,50 @@ async fn read_records(
 
 fn fields_of(v: serde_json::Value) -> Vec<String> {
     serde_json::from_value(v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every SQL statement in this file that touches a distributed table filters by its
+    /// distribution column (or is listed in CROSS_SHARD): a push or a pull stays on one worker.
+    #[test]
+    fn every_query_on_a_distributed_table_names_its_region() {
+        let src = include_str!("lib.rs");
+        let test_start = src.find("#[cfg(test)]").expect("tests");
+        let mut checked = 0;
+        for (i, _) in src[..test_start].match_indices('"') {
+            let rest = &src[i + 1..test_start];
+            let Some(end) = rest.find('"') else { break };
+            let sql = &rest[..end];
+            let upper = sql.to_uppercase();
+            if !(upper.starts_with("SELECT")
+                || upper.starts_with("INSERT")
+                || upper.starts_with("UPDATE")
+                || upper.starts_with("DELETE"))
+            {
+                continue;
+            }
+            for (table, column) in DISTRIBUTED {
+                let touches = [" FROM ", " INTO ", "UPDATE "]
+                    .iter()
+                    .any(|k| upper.contains(&format!("{k}{}", table.to_uppercase())));
+                if !touches {
+                    continue;
+                }
+                checked += 1;
+                let cross = CROSS_SHARD.iter().any(|(q, _)| sql.contains(q));
+                let filters = sql.contains(&format!("{column} = $"))
+                    || sql.contains(&format!("r.{column} = $"))
+                    || sql.contains(&format!("INSERT INTO {table} ({column}"))
+                    || sql.contains(&format!("INSERT INTO {table} (nik, {column}"));
+                assert!(cross || filters, "{table} without {column}: {sql}");
+            }
+        }
+        assert!(
+            checked >= 12,
+            "found only {checked} statements: the scan is broken"
+        );
+    }
 }

@@ -24,6 +24,7 @@ use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
 pub use backup::{BackupReport, restore_backup, verify_backup};
+pub use cetak_sync::view::{LinkView, Words};
 pub use clock::OfficeClock;
 pub use correct::{
     CorrectionItem, CorrectionOutcome, CorrectionRow, CorrectionView, OriginalRow, ProblemRow,

@@ -338,3 +338,28 @@ impl Store {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+fn epoch_seconds(t: &Option<String>) -> Option<i64> {
+    t.as_deref()
+        .and_then(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+        .map(|t| t.unix_timestamp())
+}
+
+impl Store {
+    /// The link as the operator should see it at `now` (`cetak status` and the dashboard).
+    pub fn link_view(&self, now: OffsetDateTime) -> Result<cetak_sync::view::LinkView> {
+        let s = self.sync_status()?;
+        Ok(cetak_sync::view::link_view(&cetak_sync::view::LinkFacts {
+            now: now.unix_timestamp(),
+            last_ok: epoch_seconds(&s.last_ok),
+            down_since: epoch_seconds(&s.down_since),
+            failures: s.failures,
+            fault: s.fault.clone(),
+            outbox_depth: s.outbox_depth,
+            oldest_unsent: epoch_seconds(&s.oldest_unsent_at),
+            waiting_at_centre: s.waiting_at_centre,
+            parked: (s.parked_events, s.parked_records),
+            forks: s.forks,
+        }))
+    }
+}

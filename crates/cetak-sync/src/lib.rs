@@ -16,6 +16,8 @@
 //! Every request carries `Authorization: Bearer <office token>` and the `version` field; the
 //! centre derives the office from the token, so an office can only read and write its own data.
 
+pub mod view;
+
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks.

@@ -115,7 +115,7 @@ enum Command {
     Central(cmd::central::CentralCommand),
     /// Simulate the office over days (printers, heat, power cuts, staff) and plan capacity.
     Simulate(cmd::simulate::Args),
-    /// Where a resident's card is, by NIK.
+    /// Where a resident's card is, by NIK; without a NIK, the link to the centre.
     Status(cmd::status::Args),
     /// The Palembang office demo in a fresh folder: generate the 2015 backlog, import it, find
     /// duplicates, print the first day on two folder printers, hand over a few cards, reconcile

@@ -289,8 +289,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Simulasikan kantor selama beberapa hari (printer, panas, listrik padam, petugas) dan rencanakan kapasitas",
     ),
     (
-        "Where a resident's card is, by NIK",
-        "Posisi KTP-el seorang warga, menurut NIK",
+        "Where a resident's card is, by NIK; without a NIK, the link to the centre",
+        "Posisi KTP-el seorang warga, menurut NIK; tanpa NIK, koneksi ke pusat",
     ),
     (
         "The Palembang office demo in a fresh folder: generate the 2015 backlog, import it, find duplicates, print the first day on two folder printers, hand over a few cards, reconcile the blanks, write the monthly report, verify the audit log, summarise — then serve the office pages (`--no-serve`: stop after the summary)",
@@ -509,6 +509,10 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("Printer name", "Nama printer"),
     ("The resident's 16-digit NIK", "NIK warga, 16 digit"),
+    (
+        "The resident's 16-digit NIK (without it: the link to the centre)",
+        "NIK warga, 16 digit (tanpa NIK: koneksi ke pusat)",
+    ),
     ("The resident's NIK", "NIK warga"),
     ("The recording id", "Nomor perekaman (recording id)"),
     ("Serial", "Nomor seri"),

@@ -335,3 +335,62 @@ fn a_resident_with_a_card_from_another_office_arrives_as_a_duplicate_candidate()
     let st = json(&cetak(d, &["--db", "lbg.db", "status", &nik, "--json"]));
     assert_eq!(st["state"], "awaiting_decision", "{st}");
 }
+
+/// The centre's schema can be spread over Citus workers as ARCHITECTURE.md plans: every table
+/// is either distributed (and every primary and unique key includes its distribution column)
+/// or a small reference table; distributed tables reference only reference tables.
+#[test]
+fn the_centres_schema_is_distributable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pg = Postgres::start(d);
+    add_office(d, &pg, "PLG");
+    let distributed: std::collections::BTreeMap<&str, &str> =
+        cetak_central::DISTRIBUTED.iter().copied().collect();
+    let tables = pg.sql(
+        "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+    );
+    for t in tables.lines() {
+        assert!(
+            distributed.contains_key(t) || cetak_central::REFERENCE.contains(&t),
+            "table {t} is neither distributed nor a reference table"
+        );
+    }
+    let keys = pg.sql(
+        "SELECT c.relname, i.indexrelid::regclass::text,
+                string_agg(a.attname, ' ' ORDER BY a.attname)
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
+         WHERE n.nspname = 'public' AND i.indisunique GROUP BY 1, 2",
+    );
+    let mut checked = 0;
+    for line in keys.lines() {
+        let f: Vec<&str> = line.split('|').collect();
+        if let Some(column) = distributed.get(f[0]) {
+            checked += 1;
+            assert!(
+                f[2].split(' ').any(|c| c == *column),
+                "unique key {} of {} lacks {column}: {}",
+                f[1],
+                f[0],
+                f[2]
+            );
+        }
+    }
+    assert!(checked >= distributed.len(), "{keys}");
+    let fks = pg.sql(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint
+         WHERE contype = 'f'",
+    );
+    for line in fks.lines() {
+        let (from, to) = line.split_once('|').expect("fk");
+        if distributed.contains_key(from) {
+            assert!(
+                cetak_central::REFERENCE.contains(&to),
+                "{from} references {to}, not a reference table"
+            );
+        }
+    }
+}

@@ -579,6 +579,15 @@ fn an_event_the_centre_cannot_store_is_parked_with_its_cause_and_the_rest_go_on(
         )
         .expect("parked");
     assert!(reason.contains("NUL"), "{reason}");
+    let s = json(&cetak(d, &["--db", "plg.db", "status", "--json"]));
+    assert_eq!(s["parked"][0]["name"], format!("audit-{}", 2), "{s}");
+    assert_eq!(s["link"]["state"], "up", "{s}");
+    assert!(
+        s["link"]["warnings"][0]["en"]
+            .as_str()
+            .is_some_and(|w| w.contains("1 events the centre cannot store")),
+        "{s}"
+    );
     let status = json(&cetak(d, &["--db", "plg.db", "audit", "verify", "--json"]));
     assert_eq!(status["ok"], true, "{status}");
 }
@@ -771,6 +780,21 @@ fn a_plain_http_centre_needs_consent_and_a_revoked_token_says_so() {
     ));
     let (r, done) = sync(d, "plg.db", &centre.url, &plg);
     assert!(!done && r["fault"] == "token", "{r}");
+    // The operator is told which fault it is and what to do, not just a timestamp.
+    let s = json(&cetak(d, &["--db", "plg.db", "status", "--json"]));
+    assert_eq!(s["link"]["state"], "fault", "{s}");
+    assert!(
+        s["link"]["action"]["en"]
+            .as_str()
+            .is_some_and(|a| a.contains("token rotate")),
+        "{s}"
+    );
+    let text = ok(&cetak_env(
+        d,
+        &["--db", "plg.db", "status"],
+        &[("CETAK_LANG", "id")],
+    ));
+    assert!(text.contains("token kantor salah atau dicabut"), "{text}");
     let fresh = json(&cetak(
         d,
         &[
