@@ -740,6 +740,18 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("The accounts", "Daftar akun"),
     (
+        "Serve HTTPS with this certificate chain (PEM); without it, plain HTTP for a TLS proxy in front",
+        "Layani HTTPS dengan rantai sertifikat ini (PEM); tanpa itu, HTTP biasa untuk proksi TLS di depannya",
+    ),
+    (
+        "The certificate's private key (PEM)",
+        "Kunci privat sertifikat itu (PEM)",
+    ),
+    (
+        "Trust only this certificate authority (PEM) for the centre (a private CA), not the public ones",
+        "Hanya percayai otoritas sertifikat ini (PEM) untuk pusat (CA sendiri), bukan yang publik",
+    ),
+    (
         "Write a verified copy of the database into a folder (online; keeps the newest few)",
         "Tulis salinan basis data yang sudah diperiksa ke sebuah folder (sambil tetap bekerja; menyimpan beberapa yang terbaru)",
     ),

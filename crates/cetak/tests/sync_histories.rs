@@ -919,3 +919,161 @@ fn a_backup_put_back_at_the_office_syncs_back_to_one_history_with_nothing_lost_o
     let v = json(&cetak(d, &["--db", "plg.db", "audit", "verify", "--json"]));
     assert_eq!(v["ok"], true, "{v}");
 }
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl (Debian package openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_centre_serves_tls_itself_and_the_office_checks_its_certificate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // A private certificate authority and the centre's certificate for 127.0.0.1.
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        d,
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=cetak test CA",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        d,
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "centre.key",
+                "-out",
+                "centre.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "centre.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "centre.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+    let pg = Postgres::start(d);
+    let plg = add_office(d, &pg, "PLG");
+    backlog(d, 40, 91, "a");
+    assert_eq!(load(d, &pg, "PLG", "a/recordings.csv"), 40);
+    let port = common::free_port();
+    let mut centre = std::process::Command::new(env!("CARGO_BIN_EXE_cetak"))
+        .current_dir(d)
+        .args([
+            "central",
+            "serve",
+            "--database-url",
+            &pg.url(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tls-cert",
+            "centre.pem",
+            "--tls-key",
+            "centre.key",
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("central");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "centre did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = format!("https://127.0.0.1:{port}");
+    // A certificate the office cannot check is refused: nothing travels.
+    let out = cetak_env(
+        d,
+        &[
+            "--db",
+            "plg.db",
+            "--create",
+            "sync",
+            "--central",
+            &url,
+            "--retries",
+            "0",
+            "--json",
+        ],
+        &[("CETAK_OFFICE_TOKEN", plg.as_str())],
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(!out.status.success() && r["pulled"] == 0, "{r}");
+    // Trusting the centre's authority, everything arrives over TLS.
+    let out = cetak_env(
+        d,
+        &[
+            "--db",
+            "plg.db",
+            "sync",
+            "--central",
+            &url,
+            "--ca-file",
+            "ca.pem",
+            "--json",
+        ],
+        &[("CETAK_OFFICE_TOKEN", plg.as_str())],
+    );
+    let r = json(&out);
+    assert_eq!(r["pulled"], 40, "{r}");
+    // Plain HTTP on the TLS port gets no answer.
+    let (status, _) = post(
+        &format!("http://127.0.0.1:{port}"),
+        "/sync/v2/pull",
+        &plg,
+        "{}",
+    );
+    assert_eq!(status, 0);
+    let _ = centre.kill();
+    let _ = centre.wait();
+}

@@ -19,6 +19,12 @@ pub enum CentralCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: String,
+        /// Serve HTTPS with this certificate chain (PEM); without it, plain HTTP for a TLS proxy in front.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Register an office; prints its secret token once.
     AddOffice {
@@ -91,21 +97,31 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
         CentralCommand::Serve {
             database_url,
             listen,
+            tls_cert,
+            tls_key,
         } => rt.block_on(async {
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(c), Some(k)) => Some(cetak_central::tls_acceptor(c, k)?),
+                _ => None,
+            };
             let pool = cetak_central::pool(&database_url, 8)?;
             cetak_central::migrate(&pool).await?;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             eprintln!(
-                "{} http://{}/sync/v2",
+                "{} {}://{}/sync/v2",
                 t("Server pusat berjalan di", "Central server running at"),
+                if tls.is_some() { "https" } else { "http" },
                 listener.local_addr()?
             );
-            cetak_central::serve(pool, listener, async {
+            let stop = async {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            };
+            match tls {
+                Some(acceptor) => cetak_central::serve_tls(pool, listener, acceptor, stop).await?,
+                None => cetak_central::serve(pool, listener, stop).await?,
+            }
             anyhow::Ok(())
         })?,
         CentralCommand::AddOffice {

@@ -369,6 +369,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 central: None,
                 token_file: None,
                 insecure_http: false,
+                ca_file: None,
             },
             sync_every_s: 60,
         },

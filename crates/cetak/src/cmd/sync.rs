@@ -47,6 +47,9 @@ pub struct LinkArgs {
     /// Allow a plain http:// centre (the token and the records travel unencrypted).
     #[arg(long)]
     pub insecure_http: bool,
+    /// Trust only this certificate authority (PEM) for the centre (a private CA), not the public ones.
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A centre and this office's token, checked.
@@ -54,6 +57,8 @@ pub struct LinkArgs {
 pub struct Centre {
     base: String,
     token: String,
+    /// PEM of an extra certificate authority to trust.
+    ca: Option<Vec<u8>>,
 }
 
 impl LinkArgs {
@@ -101,9 +106,14 @@ impl LinkArgs {
         if token.is_empty() {
             bail!("{}", t("token kantor kosong", "the office token is empty"));
         }
+        let ca = match &self.ca_file {
+            Some(f) => Some(std::fs::read(f).with_context(|| f.display().to_string())?),
+            None => None,
+        };
         Ok(Some(Centre {
             base: url.to_string(),
             token,
+            ca,
         }))
     }
 }
@@ -269,7 +279,21 @@ pub fn one_round(
     let stall = Duration::from_secs_f64(timeout_s.clamp(0.1, 600.0));
     // Timeouts on inactivity, not on the whole transfer: a slow line that keeps moving
     // finishes its batch.
-    let agent = ureq::Agent::config_builder()
+    let mut config = ureq::Agent::config_builder();
+    if let Some(pem) = &centre.ca {
+        let mut roots: Vec<ureq::tls::Certificate<'static>> = Vec::new();
+        for item in ureq::tls::parse_pem(pem) {
+            if let ureq::tls::PemItem::Certificate(c) = item.context("the --ca-file")? {
+                roots.push(c);
+            }
+        }
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
+                .build(),
+        );
+    }
+    let agent = config
         .timeout_connect(Some(stall))
         .timeout_per_read(Some(stall))
         .timeout_per_write(Some(stall))
