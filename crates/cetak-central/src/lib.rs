@@ -877,13 +877,16 @@ async fn read_records(
         }
         last = seq;
     }
-    let waiting: i64 = c
-        .query_one(
+    let waiting: i64 = if more {
+        c.query_one(
             "SELECT count(*) FROM records WHERE region = $1 AND office = $2 AND seq > $3 AND parked_reason IS NULL",
             &[&region, &office, &last],
         )
         .await?
-        .get(0);
+        .get(0)
+    } else {
+        0
+    };
     Ok(Ok(PullResponse {
         epoch: who.epoch.clone(),
         records,

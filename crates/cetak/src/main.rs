@@ -153,7 +153,6 @@ fn db_use(command: &Command) -> DbUse {
         | Command::Gen(_)
         | Command::Simulate(_)
         | Command::Central(_)
-        | Command::Restore(_)
         | Command::Demo(_) => DbUse::None,
         Command::Import(a) if a.check_only() => DbUse::None,
         Command::Quarantine(_)

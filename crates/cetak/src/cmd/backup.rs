@@ -57,40 +57,8 @@ pub fn hold_server_lock(db: &Path) -> anyhow::Result<std::fs::File> {
 }
 
 pub fn run_backup(ctx: &Context, a: BackupArgs) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&a.to).with_context(|| a.to.display().to_string())?;
     let store = open_store(&ctx.db)?;
-    let now = super::office_now(&store)?;
-    let stamp = now
-        .format(time::macros::format_description!(
-            "[year][month][day]-[hour][minute][second]"
-        ))
-        .unwrap_or_default();
-    let mut dest = a.to.join(format!("{PREFIX}{stamp}.db"));
-    let mut n = 1;
-    while dest.exists() {
-        dest = a.to.join(format!("{PREFIX}{stamp}-{n}.db"));
-        n += 1;
-    }
-    let report = store.backup_to(&dest)?;
-    // Rotation: the newest `keep` stay (names sort by time).
-    let mut old: Vec<PathBuf> = std::fs::read_dir(&a.to)?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(".db"))
-        })
-        .collect();
-    old.sort();
-    let excess = old.len().saturating_sub(a.keep.max(1));
-    let mut removed = Vec::new();
-    for p in old.into_iter().take(excess) {
-        if p != dest {
-            std::fs::remove_file(&p)?;
-            removed.push(p.display().to_string());
-        }
-    }
+    let (report, removed) = write_backup(&store, &a.to, a.keep)?;
     if ctx.json {
         print_json(&serde_json::json!({
             "path": report.path,
@@ -111,6 +79,49 @@ pub fn run_backup(ctx: &Context, a: BackupArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One verified backup of `store` into the folder `to`, keeping the newest `keep` there; the
+/// report and the old backups removed (`cetak backup` and the demo).
+pub fn write_backup(
+    store: &cetak_store::Store,
+    to: &Path,
+    keep: usize,
+) -> anyhow::Result<(cetak_store::BackupReport, Vec<String>)> {
+    std::fs::create_dir_all(to).with_context(|| to.display().to_string())?;
+    let now = super::office_now(store)?;
+    let stamp = now
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .unwrap_or_default();
+    let mut dest = to.join(format!("{PREFIX}{stamp}.db"));
+    let mut n = 1;
+    while dest.exists() {
+        dest = to.join(format!("{PREFIX}{stamp}-{n}.db"));
+        n += 1;
+    }
+    let report = store.backup_to(&dest)?;
+    // Rotation: the newest `keep` stay (names sort by time).
+    let mut old: Vec<PathBuf> = std::fs::read_dir(to)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(".db"))
+        })
+        .collect();
+    old.sort();
+    let excess = old.len().saturating_sub(keep.max(1));
+    let mut removed = Vec::new();
+    for p in old.into_iter().take(excess) {
+        if p != dest {
+            std::fs::remove_file(&p)?;
+            removed.push(p.display().to_string());
+        }
+    }
+    Ok((report, removed))
 }
 
 pub fn run_restore(ctx: &Context, a: RestoreArgs) -> anyhow::Result<ExitCode> {
