@@ -491,6 +491,8 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
     // The first push goes even with an empty outbox: its anchor asks the centre whether it
     // still holds what it acknowledged (a centre restored from a backup does not).
     let mut asked = false;
+    // After a refusal that names no event, events go one at a time until the culprit is found.
+    let mut one_at_a_time = false;
     loop {
         let outbox = store.outbox(PUSH_BATCH)?;
         if outbox.is_empty() && asked {
@@ -517,7 +519,7 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
                 ));
                 continue;
             }
-            if !events.is_empty() && bytes + size > budget.bytes() {
+            if !events.is_empty() && (one_at_a_time || bytes + size > budget.bytes()) {
                 break;
             }
             bytes += size;
@@ -566,10 +568,34 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
                 if parked.is_empty() {
                     return Err(permanent(422, &body));
                 }
+                one_at_a_time = false;
                 tracing::warn!(?parked, "events parked: the centre can never store them");
                 round.parked_events += parked.len() as u64;
                 let now = super::office_now(store)?;
                 store.sync_park_events(&parked, now)?;
+                continue;
+            }
+            Err(Failure::Refused { status: 422, body }) if req.events.len() > 1 => {
+                // The centre cannot store something in this batch but could not say what
+                // (a database error): find it by sending one event at a time.
+                tracing::warn!(
+                    error = body.error,
+                    "batch refused; sending events one at a time"
+                );
+                one_at_a_time = true;
+                continue;
+            }
+            Err(Failure::Refused { status: 422, body }) if req.events.len() == 1 => {
+                let e = &req.events[0];
+                tracing::warn!(
+                    key = e.key,
+                    error = body.error,
+                    "event parked: the centre cannot store it"
+                );
+                round.parked_events += 1;
+                let now = super::office_now(store)?;
+                store.sync_park_events(&[(seqs[0], e.key.clone(), body.error.clone())], now)?;
+                one_at_a_time = false;
                 continue;
             }
             Err(Failure::Refused { status, body }) => return Err(permanent(status, &body)),
