@@ -18,8 +18,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cetak_sync::{
-    ErrorBody, MAX_BODY, PROTOCOL_VERSION, PullRequest, PullResponse, PulledRecord, PushRequest,
-    PushResponse,
+    Ack, ErrorBody, MAX_BODY, PROTOCOL_VERSION, ParkedRecord, PullRequest, PullResponse,
+    PulledRecord, PushRequest, PushResponse, Rejected,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use rand::RngCore;
@@ -66,31 +66,51 @@ async fn client(pool: &Pool) -> Result<deadpool_postgres::Object, CentralError> 
         .map_err(|e| CentralError::Pool(e.to_string()))
 }
 
-/// Create the schema if the database is empty; refuse a schema from a newer cetak.
+/// The centre's schema, in order: `MIGRATIONS[i]` brings it from version `i` to `i + 1`. Never
+/// edit one that has shipped: add the next.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_schema.sql"),
+    include_str!("migrations/0002_histories.sql"),
+];
+
+/// Bring the schema to the newest version this cetak knows, one migration per transaction
+/// (several servers starting at once take turns); refuse a schema from a newer cetak.
 pub async fn migrate(pool: &Pool) -> Result<(), CentralError> {
     let mut c = client(pool).await?;
-    let tx = c.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock(424242)", &[])
-        .await?;
-    let exists: bool = tx
-        .query_one("SELECT to_regclass('cetak_schema') IS NOT NULL", &[])
-        .await?
-        .get(0);
-    if exists {
-        let v: i32 = tx
-            .query_one("SELECT max(version) FROM cetak_schema", &[])
+    let known = MIGRATIONS.len() as i32;
+    loop {
+        let tx = c.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock(424242)", &[])
+            .await?;
+        let exists: bool = tx
+            .query_one("SELECT to_regclass('cetak_schema') IS NOT NULL", &[])
             .await?
             .get(0);
-        if v > 1 {
+        let v: i32 = if exists {
+            tx.query_one("SELECT coalesce(max(version), 0) FROM cetak_schema", &[])
+                .await?
+                .get(0)
+        } else {
+            0
+        };
+        if v > known {
             return Err(CentralError::Refused(format!(
-                "the central database is at schema {v}, newer than this cetak knows (1)"
+                "the central database is at schema {v}, newer than this cetak knows ({known})"
             )));
         }
-    } else {
-        tx.batch_execute(include_str!("schema.sql")).await?;
+        if v == known {
+            return Ok(());
+        }
+        tx.batch_execute(MIGRATIONS[v as usize]).await?;
+        tx.execute(
+            "INSERT INTO cetak_schema (version) SELECT $1 WHERE NOT EXISTS
+               (SELECT 1 FROM cetak_schema WHERE version = $1)",
+            &[&(v + 1)],
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version = v + 1, "central schema migrated");
     }
-    tx.commit().await?;
-    Ok(())
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
@@ -180,14 +200,71 @@ pub async fn add_records(
     Ok(added)
 }
 
+/// Give an office a new token (the old one stops working at once); returns it, shown once.
+pub async fn rotate_token(pool: &Pool, region: &str, code: &str) -> Result<String, CentralError> {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = format!("{code}.{}", hex::encode(raw));
+    let n = client(pool)
+        .await?
+        .execute(
+            "UPDATE offices SET token_hash = $3, revoked_at = NULL WHERE region = $1 AND code = $2",
+            &[&region, &code, &token_hash(&token)],
+        )
+        .await?;
+    if n == 0 {
+        return Err(CentralError::Refused(format!("no office {region}/{code}")));
+    }
+    Ok(token)
+}
+
+/// Revoke an office's token: its requests are refused (401) until a new one is made.
+pub async fn revoke_token(pool: &Pool, region: &str, code: &str) -> Result<(), CentralError> {
+    let n = client(pool)
+        .await?
+        .execute(
+            "UPDATE offices SET revoked_at = now() WHERE region = $1 AND code = $2",
+            &[&region, &code],
+        )
+        .await?;
+    if n == 0 {
+        return Err(CentralError::Refused(format!("no office {region}/{code}")));
+    }
+    Ok(())
+}
+
 /// How many events the centre holds for an office (for tests and reports).
-pub async fn event_count(pool: &Pool, office: &str) -> Result<i64, CentralError> {
+pub async fn event_count(pool: &Pool, region: &str, office: &str) -> Result<i64, CentralError> {
     Ok(client(pool)
         .await?
-        .query_one("SELECT count(*) FROM events WHERE office = $1", &[&office])
+        .query_one(
+            "SELECT count(*) FROM events WHERE region = $1 AND office = $2",
+            &[&region, &office],
+        )
         .await?
         .get(0))
 }
+
+/// How the centre's tables spread over a distributed PostgreSQL (Citus) when one server is no
+/// longer enough: (table, distribution column). Every primary and unique key of these tables
+/// includes the column, and every query on them filters by it (one office is one region, so a
+/// push or a pull runs on one worker) — except the [`CROSS_SHARD`] ones.
+pub const DISTRIBUTED: &[(&str, &str)] = &[
+    ("records", "region"),
+    ("events", "region"),
+    ("cards_issued", "region"),
+];
+
+/// Small tables every worker holds a copy of (Citus reference tables): the token lookup on
+/// every request reads one locally, never fanning out.
+pub const REFERENCE: &[&str] = &["offices", "centre_identity", "cetak_schema"];
+
+/// The queries that read more than one region, and why each is acceptable.
+pub const CROSS_SHARD: &[(&str, &str)] = &[(
+    "SELECT nik, min(region || '/' || office) FROM cards_issued",
+    "a pull asks, once per batch, whether residents in it hold a card from another region \
+     (moved residents): one multi-shard read by an indexed NIK list, never a write",
+)];
 
 struct AppState {
     pool: Pool,
@@ -197,8 +274,9 @@ struct AppState {
 pub fn app(pool: Pool) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok" }))
-        .route("/sync/v1/push", post(push))
-        .route("/sync/v1/pull", post(pull))
+        .route("/sync/v2/push", post(push))
+        .route("/sync/v2/pull", post(pull))
+        .route("/sync/v1/{*rest}", post(old_version))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(AppState { pool }))
@@ -216,27 +294,179 @@ pub async fn serve(
     Ok(())
 }
 
+/// TLS for the centre itself (rustls, ring): the certificate chain and private key, PEM.
+pub fn tls_acceptor(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<tokio_rustls::TlsAcceptor, CentralError> {
+    use rustls_pki_types::pem::PemObject;
+    let bad = |what: &std::path::Path, e: &dyn std::fmt::Display| {
+        CentralError::Refused(format!("{}: {e}", what.display()))
+    };
+    let certs = rustls_pki_types::CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad(cert, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(cert, &e))?;
+    if certs.is_empty() {
+        return Err(bad(cert, &"no certificate in the file"));
+    }
+    let key_der = rustls_pki_types::PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, &e))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| CentralError::Refused(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key_der)
+    .map_err(|e| CentralError::Refused(format!("certificate and key: {e}")))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A listener that hands axum only connections whose TLS handshake finished; handshakes run
+/// concurrently (a slow client never holds up the others) and give up after 10 s.
+struct TlsListener {
+    local: std::net::SocketAddr,
+    ready: tokio::sync::mpsc::Receiver<(
+        tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+        std::net::SocketAddr,
+    )>,
+}
+
+impl TlsListener {
+    fn new(listener: tokio::net::TcpListener, acceptor: tokio_rustls::TlsAcceptor) -> Self {
+        let local = listener
+            .local_addr()
+            .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+        let (tx, ready) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                let (tcp, addr) = match listener.accept().await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!("accept: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(tcp),
+                    )
+                    .await
+                    {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, addr)).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%addr, "TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        TlsListener { local, ready }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(c) => c,
+            // The accept loop never ends while the listener lives.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.local)
+    }
+}
+
+/// Serve over TLS until `shutdown` resolves.
+pub async fn serve_tls(
+    pool: Pool,
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), CentralError> {
+    axum::serve(TlsListener::new(listener, acceptor), app(pool))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+fn body(message: impl Into<String>) -> ErrorBody {
+    ErrorBody {
+        error: message.into(),
+        supported_versions: vec![PROTOCOL_VERSION],
+        code: None,
+        epoch: None,
+        rejected: vec![],
+    }
+}
+
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(ErrorBody {
-            error: message.into(),
-            supported_versions: vec![PROTOCOL_VERSION],
-        }),
-    )
-        .into_response()
+    (status, axum::Json(body(message))).into_response()
+}
+
+/// The whole cause, for the centre's log (PostgreSQL's message, detail and position, not just
+/// "db error").
+fn cause(e: &CentralError) -> String {
+    match e {
+        CentralError::Db(db) => match db.as_db_error() {
+            Some(d) => format!(
+                "database: {} ({}){}{}",
+                d.message(),
+                d.code().code(),
+                d.detail().map(|x| format!("; {x}")).unwrap_or_default(),
+                d.where_().map(|x| format!("; at {x}")).unwrap_or_default()
+            ),
+            None => {
+                let mut s = db.to_string();
+                let mut src = std::error::Error::source(db);
+                while let Some(e) = src {
+                    s.push_str(&format!(": {e}"));
+                    src = e.source();
+                }
+                s
+            }
+        },
+        other => other.to_string(),
+    }
 }
 
 fn internal(e: CentralError) -> Response {
-    tracing::error!("{e}");
+    // Data PostgreSQL cannot hold (class 22: invalid text, out-of-range values) is the
+    // request's fault and will never succeed on a retry: say so, with the cause.
+    if let CentralError::Db(db) = &e
+        && let Some(d) = db.as_db_error()
+        && d.code().code().starts_with("22")
+    {
+        tracing::warn!("refused: {}", cause(&e));
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the centre cannot store this: {}", d.message()),
+        );
+    }
+    tracing::error!("{}", cause(&e));
     error(
         StatusCode::SERVICE_UNAVAILABLE,
         "the centre cannot answer now; retry later",
     )
 }
 
-/// The office behind a bearer token.
-async fn office_of(pool: &Pool, headers: &HeaderMap) -> Result<(String, String), Response> {
+/// The office behind a bearer token, and the centre's history id.
+struct Caller {
+    region: String,
+    office: String,
+    epoch: String,
+}
+
+async fn office_of(pool: &Pool, headers: &HeaderMap) -> Result<Caller, Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -245,13 +475,24 @@ async fn office_of(pool: &Pool, headers: &HeaderMap) -> Result<(String, String),
     let c = client(pool).await.map_err(internal)?;
     let row = c
         .query_opt(
-            "SELECT region, code FROM offices WHERE token_hash = $1",
+            "SELECT o.region, o.code, o.revoked_at IS NOT NULL, (SELECT epoch FROM centre_identity)
+             FROM offices o WHERE o.token_hash = $1",
             &[&token_hash(token.trim())],
         )
         .await
         .map_err(|e| internal(e.into()))?;
-    row.map(|r| (r.get(0), r.get(1)))
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "unknown office token"))
+    match row {
+        None => Err(error(StatusCode::UNAUTHORIZED, "unknown office token")),
+        Some(r) if r.get::<_, bool>(2) => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "this office token was revoked; ask the centre for a new one",
+        )),
+        Some(r) => Ok(Caller {
+            region: r.get(0),
+            office: r.get(1),
+            epoch: r.get(3),
+        }),
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
@@ -270,12 +511,30 @@ fn check_version(v: u32) -> Result<(), Response> {
     }
 }
 
-async fn push(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let (region, office) = match office_of(&st.pool, &headers).await {
+async fn old_version() -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "protocol version 1 is not supported; this centre speaks {PROTOCOL_VERSION} (update cetak at the office)"
+        ),
+    )
+}
+
+/// A 409: the position the office names is not in this centre's history.
+fn history_differs(epoch: &str, message: String) -> Response {
+    tracing::warn!("{message}");
+    let mut b = body(message);
+    b.code = Some("history_differs".into());
+    b.epoch = Some(epoch.to_string());
+    (StatusCode::CONFLICT, axum::Json(b)).into_response()
+}
+
+async fn push(State(st): State<Arc<AppState>>, headers: HeaderMap, body_bytes: Bytes) -> Response {
+    let who = match office_of(&st.pool, &headers).await {
         Ok(o) => o,
         Err(r) => return r,
     };
-    let req: PushRequest = match parse(&body) {
+    let req: PushRequest = match parse(&body_bytes) {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -285,101 +544,404 @@ async fn push(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) 
     if req.events.len() > cetak_sync::PUSH_BATCH * 2 {
         return error(StatusCode::PAYLOAD_TOO_LARGE, "too many events in one push");
     }
-    if let Some(e) = req
-        .events
-        .iter()
-        .find(|e| e.key.is_empty() || e.key.len() > 200 || e.kind.len() > 64)
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("bad event key or kind: {:?}", e.key),
-        );
-    }
-    match store_events(&st.pool, &region, &office, &req).await {
-        Ok(new) => axum::Json(PushResponse {
-            acknowledged: req.events.iter().map(|e| e.key.clone()).collect(),
+    match store_events(&st.pool, &who, &req).await {
+        Ok(Stored::Done { new, forks }) => axum::Json(PushResponse {
+            epoch: who.epoch,
+            acknowledged: req
+                .events
+                .iter()
+                .map(|e| Ack {
+                    key: e.key.clone(),
+                    hash: e.hash.clone(),
+                })
+                .collect(),
             new,
+            forks,
         })
         .into_response(),
+        Ok(Stored::Rejected(rejected)) => {
+            tracing::warn!(
+                region = who.region,
+                office = who.office,
+                ?rejected,
+                "events refused"
+            );
+            let mut b = body(format!(
+                "{} event(s) can never be stored: {}",
+                rejected.len(),
+                rejected
+                    .iter()
+                    .map(|r| format!("{}: {}", r.key, r.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            b.code = Some("rejected".into());
+            b.epoch = Some(who.epoch);
+            b.rejected = rejected;
+            (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(b)).into_response()
+        }
+        Ok(Stored::Unknown(message)) => history_differs(&who.epoch, message),
         Err(e) => internal(e),
     }
 }
 
-async fn store_events(
-    pool: &Pool,
-    region: &str,
-    office: &str,
-    req: &PushRequest,
-) -> Result<usize, CentralError> {
-    let mut c = client(pool).await?;
-    let tx = c.transaction().await?;
-    let keys: Vec<&str> = req.events.iter().map(|e| e.key.as_str()).collect();
-    let kinds: Vec<&str> = req.events.iter().map(|e| e.kind.as_str()).collect();
-    let ats: Vec<&str> = req.events.iter().map(|e| e.at.as_str()).collect();
-    let bodies: Vec<&serde_json::Value> = req.events.iter().map(|e| &e.body).collect();
-    let new = tx
-        .execute(
-            "INSERT INTO events (region, office, key, kind, at, body)
-             SELECT $1, $2, k, kd, a, b FROM unnest($3::text[], $4::text[], $5::text[], $6::jsonb[]) AS t(k, kd, a, b)
-             ON CONFLICT (region, office, key) DO NOTHING",
-            &[&region, &office, &keys, &kinds, &ats, &bodies],
-        )
-        .await?;
-    tx.execute(
-        "INSERT INTO cards_issued (nik, region, office, key)
-         SELECT b->>'nik', $1, $2, k FROM unnest($3::text[], $4::text[], $5::jsonb[]) AS t(k, kd, b)
-         WHERE kd = 'issued' AND b->>'nik' IS NOT NULL
-         ON CONFLICT DO NOTHING",
-        &[&region, &office, &keys, &kinds, &bodies],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(new as usize)
+enum Stored {
+    Done { new: usize, forks: Vec<String> },
+    Rejected(Vec<Rejected>),
+    Unknown(String),
 }
 
-async fn pull(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let (region, office) = match office_of(&st.pool, &headers).await {
+fn body_nik(e: &cetak_sync::Event) -> Option<&str> {
+    e.body.get("nik").and_then(|v| v.as_str())
+}
+
+async fn store_events(
+    pool: &Pool,
+    who: &Caller,
+    req: &PushRequest,
+) -> Result<Stored, CentralError> {
+    let (region, office) = (who.region.as_str(), who.office.as_str());
+    let mut rejected: Vec<Rejected> = req
+        .events
+        .iter()
+        .filter_map(|e| {
+            cetak_sync::event_problem(e).map(|reason| Rejected {
+                key: e.key.clone(),
+                reason,
+            })
+        })
+        .collect();
+    let mut c = client(pool).await?;
+    let tx = c.transaction().await?;
+    // One push per office at a time: what is new and what is a second history is decided
+    // against a stable picture.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))",
+        &[&region, &office],
+    )
+    .await?;
+    if let Some(since) = &req.since {
+        let held = tx
+            .query_opt(
+                "SELECT 1 FROM events WHERE region = $1 AND office = $2 AND key = $3
+                   AND (hash = $4 OR hash = '')",
+                &[&region, &office, &since.at, &since.hash],
+            )
+            .await?;
+        if held.is_none() {
+            return Ok(Stored::Unknown(format!(
+                "{region}/{office} pushes after {}, which this centre does not hold with that content (a restored centre or office): push again from the start",
+                since.at
+            )));
+        }
+    }
+    // Cards only for records this centre sent to this office: an office cannot issue or revoke
+    // another region's residents.
+    let card_events: Vec<&cetak_sync::Event> = req
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind.as_str(), "issued" | "revoked"))
+        .collect();
+    if !card_events.is_empty() {
+        let niks: Vec<&str> = card_events.iter().filter_map(|e| body_nik(e)).collect();
+        let known: std::collections::HashSet<String> = tx
+            .query(
+                "SELECT DISTINCT nik FROM records WHERE region = $1 AND office = $2 AND nik = ANY($3)",
+                &[&region, &office, &niks],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for e in &card_events {
+            if !body_nik(e).is_some_and(|n| known.contains(n)) {
+                rejected.push(Rejected {
+                    key: e.key.clone(),
+                    reason: format!(
+                        "a card event ({}) for a NIK this centre never sent to {region}/{office}",
+                        e.kind
+                    ),
+                });
+            }
+        }
+    }
+    if !rejected.is_empty() {
+        return Ok(Stored::Rejected(rejected));
+    }
+    let keys: Vec<&str> = req.events.iter().map(|e| e.key.as_str()).collect();
+    let mut held: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for r in tx
+        .query(
+            "SELECT key, hash FROM events WHERE region = $1 AND office = $2 AND key = ANY($3)",
+            &[&region, &office, &keys],
+        )
+        .await?
+    {
+        held.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    let mut fresh = Vec::new();
+    let mut forks = Vec::new();
+    for e in &req.events {
+        match held.get(&e.key) {
+            None => fresh.push((e, false)),
+            Some(hashes) if hashes.contains(&e.hash) => {}
+            Some(hashes) if hashes.iter().any(|h| h.is_empty()) => {
+                // Stored by schema 1 without a hash: this is the same event, now with it.
+                tx.execute(
+                    "UPDATE events SET hash = $4 WHERE region = $1 AND office = $2 AND key = $3 AND hash = ''",
+                    &[&region, &office, &e.key, &e.hash],
+                )
+                .await?;
+            }
+            Some(_) => {
+                fresh.push((e, true));
+                forks.push(e.key.clone());
+            }
+        }
+    }
+    let keys: Vec<&str> = fresh.iter().map(|(e, _)| e.key.as_str()).collect();
+    let hashes: Vec<&str> = fresh.iter().map(|(e, _)| e.hash.as_str()).collect();
+    let kinds: Vec<&str> = fresh.iter().map(|(e, _)| e.kind.as_str()).collect();
+    let ats: Vec<&str> = fresh.iter().map(|(e, _)| e.at.as_str()).collect();
+    let bodies: Vec<&serde_json::Value> = fresh.iter().map(|(e, _)| &e.body).collect();
+    let fork: Vec<bool> = fresh.iter().map(|(_, f)| *f).collect();
+    let new = tx
+        .execute(
+            "INSERT INTO events (region, office, key, hash, kind, at, body, fork)
+             SELECT $1, $2, k, h, kd, a, b, f
+             FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::bool[])
+               AS t(k, h, kd, a, b, f)
+             ON CONFLICT (region, office, key, hash) DO NOTHING",
+            &[
+                &region, &office, &keys, &hashes, &kinds, &ats, &bodies, &fork,
+            ],
+        )
+        .await?;
+    // Cards issued and revoked, in the order they happened.
+    for (e, _) in fresh
+        .iter()
+        .filter(|(e, _)| matches!(e.kind.as_str(), "issued" | "revoked"))
+    {
+        let nik = body_nik(e).unwrap_or_default();
+        if e.kind == "issued" {
+            tx.execute(
+                "INSERT INTO cards_issued (nik, region, office, key) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (nik, region, office) DO UPDATE SET key = excluded.key, revoked_key = NULL",
+                &[&nik, &region, &office, &e.key],
+            )
+            .await?;
+        } else {
+            tx.execute(
+                "UPDATE cards_issued SET revoked_key = $4 WHERE nik = $1 AND region = $2 AND office = $3",
+                &[&nik, &region, &office, &e.key],
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    if !forks.is_empty() {
+        tracing::error!(
+            region,
+            office,
+            ?forks,
+            "ALARM: the office sent other content under keys the centre already holds (an office restored from an older copy?); both are kept"
+        );
+    }
+    Ok(Stored::Done {
+        new: new as usize,
+        forks,
+    })
+}
+
+async fn pull(State(st): State<Arc<AppState>>, headers: HeaderMap, body_bytes: Bytes) -> Response {
+    let who = match office_of(&st.pool, &headers).await {
         Ok(o) => o,
         Err(r) => return r,
     };
-    let req: PullRequest = match parse(&body) {
+    let req: PullRequest = match parse(&body_bytes) {
         Ok(r) => r,
         Err(r) => return r,
     };
     if let Err(r) = check_version(req.version) {
         return r;
     }
+    match read_records(&st.pool, &who, &req).await {
+        Ok(Ok(resp)) => axum::Json(resp).into_response(),
+        Ok(Err(message)) => history_differs(&who.epoch, message),
+        Err(e) => internal(e),
+    }
+}
+
+async fn read_records(
+    pool: &Pool,
+    who: &Caller,
+    req: &PullRequest,
+) -> Result<Result<PullResponse, String>, CentralError> {
+    let (region, office) = (who.region.as_str(), who.office.as_str());
     let limit = req.limit.clamp(1, cetak_sync::PULL_BATCH) as i64;
-    let c = match client(&st.pool).await {
-        Ok(c) => c,
-        Err(e) => return internal(e),
-    };
+    let max_bytes = req
+        .max_bytes
+        .clamp(cetak_sync::MIN_BATCH_BYTES, MAX_BODY / 2);
+    let c = client(pool).await?;
+    // The office's cursor must stand on a record this centre holds, with that content: a
+    // centre restored from an older backup (or rebuilt) would otherwise hand out new records
+    // under sequence numbers the office has already passed.
+    if req.after > 0 {
+        let at = c
+            .query_opt(
+                "SELECT fields FROM records WHERE region = $1 AND office = $2 AND seq = $3",
+                &[&region, &office, &req.after],
+            )
+            .await?;
+        let held = at.map(|r| fields_of(r.get(0)));
+        let same = match (&held, &req.after_hash) {
+            (Some(f), Some(h)) => cetak_sync::record_hash(f) == *h,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !same {
+            return Ok(Err(format!(
+                "{region}/{office} pulls after record {}, which this centre does not hold with that content (a restored centre or office): pull again from the start",
+                req.after
+            )));
+        }
+    }
     let rows = c
         .query(
-            "SELECT r.seq, r.fields,
-                    (SELECT min(ci.office) FROM cards_issued ci
-                      WHERE ci.nik = r.nik AND NOT (ci.region = r.region AND ci.office = r.office))
+            "SELECT r.seq, r.fields, r.recording_id, r.parked_reason, r.nik
              FROM records r WHERE r.region = $1 AND r.office = $2 AND r.seq > $3
              ORDER BY r.seq LIMIT $4",
             &[&region, &office, &req.after, &(limit + 1)],
         )
-        .await;
-    let rows = match rows {
-        Ok(r) => r,
-        Err(e) => return internal(e.into()),
-    };
-    let more = rows.len() as i64 > limit;
-    let records = rows
+        .await?;
+    // Cards another office already issued to these residents: one read for the batch (the
+    // only query that crosses regions, see CROSS_SHARD).
+    let niks: Vec<String> = rows.iter().map(|r| r.get::<_, String>(4)).collect();
+    let elsewhere: std::collections::HashMap<String, String> = c
+        .query(
+            "SELECT nik, min(region || '/' || office) FROM cards_issued
+             WHERE nik = ANY($1) AND revoked_key IS NULL AND NOT (region = $2 AND office = $3)
+             GROUP BY nik",
+            &[&niks, &region, &office],
+        )
+        .await?
         .iter()
-        .take(limit as usize)
-        .map(|r| {
-            let fields: serde_json::Value = r.get(1);
-            PulledRecord {
-                seq: r.get(0),
-                fields: serde_json::from_value(fields).unwrap_or_default(),
-                card_issued_by: r.get(2),
-            }
-        })
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
-    axum::Json(PullResponse { records, more }).into_response()
+    let mut records = Vec::new();
+    let mut parked = Vec::new();
+    let mut bytes = 0usize;
+    let mut more = false;
+    let mut last = req.after;
+    for (i, r) in rows.iter().enumerate() {
+        if i as i64 == limit {
+            more = true;
+            break;
+        }
+        let seq: i64 = r.get(0);
+        let fields = fields_of(r.get(1));
+        let hash = cetak_sync::record_hash(&fields);
+        let size: usize = fields.iter().map(|f| f.len() + 8).sum::<usize>() + 150;
+        let reason: Option<String> = r.get(3);
+        if reason.is_none() && size <= cetak_sync::MAX_ITEM_BYTES {
+            if !records.is_empty() && bytes + size > max_bytes {
+                more = true;
+                break;
+            }
+            bytes += size;
+            records.push(PulledRecord {
+                seq,
+                hash,
+                fields,
+                card_issued_by: elsewhere.get(&r.get::<_, String>(4)).cloned(),
+            });
+        } else {
+            let reason = reason.unwrap_or_else(|| {
+                format!(
+                    "the record is {size} bytes, more than any answer may carry ({} bytes) / rekaman terlalu besar untuk dikirim",
+                    cetak_sync::MAX_ITEM_BYTES
+                )
+            });
+            c.execute(
+                "UPDATE records SET parked_reason = $4 WHERE region = $1 AND office = $2 AND seq = $3 AND parked_reason IS NULL",
+                &[&region, &office, &seq, &reason],
+            )
+            .await?;
+            tracing::warn!(region, office, seq, reason, "record parked");
+            parked.push(ParkedRecord {
+                seq,
+                recording_id: r.get(2),
+                hash,
+                reason,
+            });
+        }
+        last = seq;
+    }
+    let waiting: i64 = if more {
+        c.query_one(
+            "SELECT count(*) FROM records WHERE region = $1 AND office = $2 AND seq > $3 AND parked_reason IS NULL",
+            &[&region, &office, &last],
+        )
+        .await?
+        .get(0)
+    } else {
+        0
+    };
+    Ok(Ok(PullResponse {
+        epoch: who.epoch.clone(),
+        records,
+        parked,
+        more,
+        waiting: waiting as u64,
+    }))
+}
+
+fn fields_of(v: serde_json::Value) -> Vec<String> {
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every SQL statement in this file that touches a distributed table filters by its
+    /// distribution column (or is listed in CROSS_SHARD): a push or a pull stays on one worker.
+    #[test]
+    fn every_query_on_a_distributed_table_names_its_region() {
+        let src = include_str!("lib.rs");
+        let test_start = src.find("#[cfg(test)]").expect("tests");
+        let mut checked = 0;
+        for (i, _) in src[..test_start].match_indices('"') {
+            let rest = &src[i + 1..test_start];
+            let Some(end) = rest.find('"') else { break };
+            let sql = &rest[..end];
+            let upper = sql.to_uppercase();
+            if !(upper.starts_with("SELECT")
+                || upper.starts_with("INSERT")
+                || upper.starts_with("UPDATE")
+                || upper.starts_with("DELETE"))
+            {
+                continue;
+            }
+            for (table, column) in DISTRIBUTED {
+                let touches = [" FROM ", " INTO ", "UPDATE "]
+                    .iter()
+                    .any(|k| upper.contains(&format!("{k}{}", table.to_uppercase())));
+                if !touches {
+                    continue;
+                }
+                checked += 1;
+                let cross = CROSS_SHARD.iter().any(|(q, _)| sql.contains(q));
+                let filters = sql.contains(&format!("{column} = $"))
+                    || sql.contains(&format!("r.{column} = $"))
+                    || sql.contains(&format!("INSERT INTO {table} ({column}"))
+                    || sql.contains(&format!("INSERT INTO {table} (nik, {column}"));
+                assert!(cross || filters, "{table} without {column}: {sql}");
+            }
+        }
+        assert!(
+            checked >= 12,
+            "found only {checked} statements: the scan is broken"
+        );
+    }
 }

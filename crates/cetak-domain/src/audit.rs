@@ -29,6 +29,30 @@ pub struct EntryContent<'a> {
     pub detail: &'a str,
 }
 
+/// The first control character in `s` that no text typed by a person may hold (everything
+/// below U+0020 but tab, CR and LF, DEL, and the C1 range), with its byte position. Text with
+/// one is refused where it is typed (pages, commands), before it reaches the audit log, the
+/// outbox and the centre (PostgreSQL's text cannot even hold U+0000).
+pub fn control_character(s: &str) -> Option<(usize, char)> {
+    s.char_indices()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+impl EntryContent<'_> {
+    /// A control character in a typed field (actor, subject, reason) or an escaped NUL in the
+    /// details: the field's name and the character.
+    pub fn control_character(&self) -> Option<(&'static str, char)> {
+        [
+            ("actor", self.actor),
+            ("subject", self.subject),
+            ("reason", self.reason),
+        ]
+        .into_iter()
+        .find_map(|(name, v)| control_character(v).map(|(_, c)| (name, c)))
+        .or_else(|| self.detail.contains("\\u0000").then_some(("detail", '\0')))
+    }
+}
+
 /// The entry's hash: BLAKE3 over the previous hash and the length-prefixed fields.
 pub fn entry_hash(prev: &[u8; 32], e: &EntryContent<'_>) -> [u8; 32] {
     let mut h = blake3::Hasher::new();

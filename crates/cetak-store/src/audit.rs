@@ -85,6 +85,12 @@ impl Chain {
             reason: &entry.reason,
             detail: &entry.detail,
         };
+        if let Some((field, c)) = content.control_character() {
+            return Err(StoreError::Refused(format!(
+                "{field} berisi karakter kendali U+{:04X}; ketik ulang tanpa itu / {field} holds the control character U+{:04X}; type it again without",
+                c as u32, c as u32
+            )));
+        }
         let hash = entry_hash(&self.prev, &content);
         tx.prepare_cached(
             "INSERT INTO audit_log (seq, at, actor, action, subject, reason, detail, prev_hash, hash)
@@ -118,58 +124,7 @@ impl Store {
         &self,
         expect_head: Option<&str>,
     ) -> Result<Result<VerifyReport, ChainBreak>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, at, actor, action, subject, reason, detail, prev_hash, hash FROM audit_log ORDER BY seq")?;
-        let mut rows = stmt.query([])?;
-        let mut v = ChainVerifier::default();
-        while let Some(r) = rows.next()? {
-            let seq: i64 = r.get(0)?;
-            let (at, actor, action, subject, reason, detail): (
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-            ) = (
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            );
-            let prev: Vec<u8> = r.get(7)?;
-            let hash: Vec<u8> = r.get(8)?;
-            let content = EntryContent {
-                seq: seq as u64,
-                at: &at,
-                actor: &actor,
-                action: &action,
-                subject: &subject,
-                reason: &reason,
-                detail: &detail,
-            };
-            // A hash of the wrong length is tampering too: it cannot match.
-            let prev = prev.as_slice().try_into().unwrap_or([0xff; 32]);
-            let hash = hash.as_slice().try_into().unwrap_or([0xff; 32]);
-            if let Err(brk) = v.check(&content, &prev, &hash) {
-                return Ok(Err(brk));
-            }
-        }
-        let head = hex::encode(v.head());
-        if let Some(expected) = expect_head
-            && !expected.eq_ignore_ascii_case(&head)
-        {
-            return Ok(Err(ChainBreak::HeadMismatch {
-                last_seq: v.checked(),
-            }));
-        }
-        Ok(Ok(VerifyReport {
-            entries: v.checked(),
-            head,
-        }))
+        verify_conn(&self.conn, expect_head)
     }
 
     /// The newest entry's position and hash (hex), to be written into the monthly report.
@@ -227,4 +182,62 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Check every link of the chain on any connection to a cetak database (a backup too).
+pub(crate) fn verify_conn(
+    conn: &rusqlite::Connection,
+    expect_head: Option<&str>,
+) -> Result<Result<VerifyReport, ChainBreak>> {
+    let mut stmt = conn
+        .prepare("SELECT seq, at, actor, action, subject, reason, detail, prev_hash, hash FROM audit_log ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    let mut v = ChainVerifier::default();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let (at, actor, action, subject, reason, detail): (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        ) = (
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        );
+        let prev: Vec<u8> = r.get(7)?;
+        let hash: Vec<u8> = r.get(8)?;
+        let content = EntryContent {
+            seq: seq as u64,
+            at: &at,
+            actor: &actor,
+            action: &action,
+            subject: &subject,
+            reason: &reason,
+            detail: &detail,
+        };
+        // A hash of the wrong length is tampering too: it cannot match.
+        let prev = prev.as_slice().try_into().unwrap_or([0xff; 32]);
+        let hash = hash.as_slice().try_into().unwrap_or([0xff; 32]);
+        if let Err(brk) = v.check(&content, &prev, &hash) {
+            return Ok(Err(brk));
+        }
+    }
+    let head = hex::encode(v.head());
+    if let Some(expected) = expect_head
+        && !expected.eq_ignore_ascii_case(&head)
+    {
+        return Ok(Err(ChainBreak::HeadMismatch {
+            last_seq: v.checked(),
+        }));
+    }
+    Ok(Ok(VerifyReport {
+        entries: v.checked(),
+        head,
+    }))
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::audit::{self, AuditEntry};
-use crate::{Result, Store, rfc3339};
+use crate::{Result, Store, StoreError, rfc3339};
 
 pub use cetak_domain::record::ImportRow;
 
@@ -99,7 +99,8 @@ pub struct ImportTx<'a> {
     out: BatchOutcome,
     digest: blake3::Hasher,
     lines: (u64, u64),
-    pull_after: Option<i64>,
+    pull_after: Option<(i64, String)>,
+    parked: Vec<(i64, String, String)>,
     reviews: Vec<(String, String)>,
 }
 
@@ -125,6 +126,7 @@ impl Store {
             digest: blake3::Hasher::new(),
             lines: (u64::MAX, 0),
             pull_after: None,
+            parked: Vec::new(),
             reviews: Vec::new(),
         })
     }
@@ -290,8 +292,17 @@ impl ImportTx<'_> {
 
     /// Rows pulled from the centre: move the pull cursor in this same transaction, so a crash
     /// leaves both the records and the cursor, or neither.
-    pub fn set_pull_cursor(&mut self, after: i64) {
-        self.pull_after = Some(after);
+    /// `hash` is the centre's hash of the record at `after`: the next pull names it, so a
+    /// centre with another history there is noticed.
+    pub fn set_pull_cursor(&mut self, after: i64, hash: &str) {
+        self.pull_after = Some((after, hash.to_string()));
+    }
+
+    /// A record the centre will never send (seq, recording id, reason): kept in `sync_parked`
+    /// with this batch, so the cursor can move past it.
+    pub fn park_record(&mut self, seq: i64, recording_id: &str, reason: &str) {
+        self.parked
+            .push((seq, recording_id.to_string(), reason.to_string()));
     }
 
     /// The centre says another office already issued this resident a card: once imported, the
@@ -324,17 +335,29 @@ impl ImportTx<'_> {
             };
             audit::append(&self.tx, &entry)?;
         }
-        if let Some(after) = self.pull_after {
+        if let Some((after, hash)) = &self.pull_after {
             self.tx.execute(
-                "UPDATE sync_state SET pull_after = max(pull_after, ?1) WHERE id = 1",
-                [after],
+                "UPDATE sync_state SET pull_hash = ?2, pull_after = ?1 WHERE id = 1 AND pull_after < ?1",
+                params![after, hash],
+            )?;
+        }
+        for (seq, recording_id, reason) in &self.parked {
+            self.tx.execute(
+                "INSERT OR IGNORE INTO sync_parked (kind, item, name, reason, parked_at)
+                 VALUES ('record', ?1, ?2, ?3, ?4)",
+                params![seq, recording_id, reason, self.at],
             )?;
         }
         let at =
             time::OffsetDateTime::parse(&self.at, &time::format_description::well_known::Rfc3339)
                 .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
         for (recording_id, office) in &self.reviews {
-            let state = crate::registry::state_of_conn(&self.tx, recording_id)?;
+            // A record that went to quarantine instead of the registry has nothing to review:
+            // it waits there with its reason (and must never roll back the batch).
+            let state = match crate::registry::state_of_conn(&self.tx, recording_id) {
+                Err(StoreError::NoSuchRecord(_)) => continue,
+                other => other?,
+            };
             if matches!(
                 state,
                 cetak_domain::lifecycle::RecordState::Received

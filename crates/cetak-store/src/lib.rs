@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod backup;
 mod clock;
 mod correct;
 mod dedup;
@@ -24,6 +25,8 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use audit::{AuditEntry, VerifyReport};
+pub use backup::{BackupReport, restore_backup, verify_backup};
+pub use cetak_sync::view::{LinkView, Words};
 pub use clock::OfficeClock;
 pub use correct::{
     CorrectionItem, CorrectionOutcome, CorrectionRow, CorrectionView, OriginalRow, ProblemRow,
@@ -36,7 +39,7 @@ pub use print::{
     PrinterRow, SpoilOutcome, StockReceipt,
 };
 pub use registry::{RecordStatus, StateCount};
-pub use sync::{OUTBOX_ACTIONS, OutboxEvent, SyncStatus};
+pub use sync::{OUTBOX_ACTIONS, OutboxEvent, Parked, SyncStatus};
 pub use users::{SessionRow, UserRow, valid_user_name};
 
 /// What can go wrong in the store.
@@ -64,6 +67,9 @@ pub enum StoreError {
     /// Writing the data out failed (a full disk, a closed pipe): the stored data is fine.
     #[error("writing the output failed")]
     Output(#[source] std::io::Error),
+    /// A file beside the database (a backup, a restore) could not be read or written.
+    #[error("file: {0}")]
+    File(#[from] std::io::Error),
     /// Stored data that cannot be read back (edited by hand?).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

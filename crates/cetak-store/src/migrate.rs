@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_print_guards.sql"),
     include_str!("migrations/0007_needs_correction.sql"),
     include_str!("migrations/0008_narrow_states.sql"),
+    include_str!("migrations/0009_sync_histories.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

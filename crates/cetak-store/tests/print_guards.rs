@@ -371,3 +371,40 @@ fn the_monthly_report_counts_by_the_offices_month_not_utc() {
     assert_eq!(count("2026-12"), 1, "the office's December");
     assert_eq!(count("2026-11"), 0, "not November");
 }
+
+#[test]
+fn a_reason_with_a_control_character_is_refused_where_it_is_typed() {
+    // Issue 15: a NUL typed on a page reached the outbox and blocked the link; the escape
+    // sequences of a terminal would corrupt reports. Refused before anything changes.
+    let (mut store, _) = office(1);
+    let before = store.stock_reconcile().expect("reconcile");
+    for note in ["rusak\u{0}", "rusak\u{1b}[2J", "rusak\u{7f}"] {
+        let err = store
+            .stock_blank_event(
+                5,
+                cetak_print::stock::BlankEvent::Spoil(SpoilCause::Other),
+                &op(),
+                at(1),
+                note,
+            )
+            .expect_err("refused");
+        assert!(matches!(err, StoreError::Refused(_)), "{err}");
+        assert!(err.to_string().contains("control character"), "{err}");
+    }
+    let after = store.stock_reconcile().expect("reconcile");
+    assert_eq!(
+        format!("{before:?}"),
+        format!("{after:?}"),
+        "nothing changed"
+    );
+    // Lines and tabs are text.
+    store
+        .stock_blank_event(
+            5,
+            cetak_print::stock::BlankEvent::Spoil(SpoilCause::Other),
+            &op(),
+            at(2),
+            "tergores\r\ndi sudut\t(kiri)",
+        )
+        .expect("a multi-line note");
+}

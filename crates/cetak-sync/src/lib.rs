@@ -1,32 +1,50 @@
 //! The link to the centre, as messages and decisions (no sockets here).
 //!
-//! Protocol version 1 (documented in `docs/sync-protocol.md`), JSON over HTTP:
-//! - `POST /sync/v1/push`: the office sends outbox events, each with an idempotency key; the
-//!   centre stores each (office, key) once and acknowledges every key it holds — a replay is
-//!   acknowledged again and changes nothing.
-//! - `POST /sync/v1/pull`: the office asks for print-ready records after its cursor; the centre
-//!   answers a batch in sequence order with the next cursor. The office commits the records and
-//!   the cursor in one transaction, so a crash mid-batch resumes where it stopped.
+//! Protocol version 2 (documented in `docs/sync-protocol.md`), JSON over HTTP:
+//! - `POST /sync/v2/push`: the office sends outbox events, each with an idempotency key and
+//!   its audit chain hash; the centre stores each (office, key, hash) once and acknowledges
+//!   every event key by key — a replay is acknowledged again and changes nothing, a key seen
+//!   with other content is kept too and raised as an alarm.
+//! - `POST /sync/v2/pull`: the office asks for print-ready records after its cursor; the centre
+//!   answers a batch bounded by bytes, in sequence order, each record with its content hash.
+//!   The office checks the hashes, then commits the records and the cursor in one
+//!   transaction, so a crash mid-batch resumes where it stopped.
+//! - Every answer names the centre's history (`epoch`), and both requests name the position
+//!   the office believes in (an [`Anchor`]): after a restore on either side the centre answers
+//!   `history_differs` and the office pushes and pulls again from the start (idempotent).
 //!
 //! Every request carries `Authorization: Bearer <office token>` and the `version` field; the
 //! centre derives the office from the token, so an office can only read and write its own data.
 
+pub mod view;
+
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The largest request or response body either side accepts.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
-/// Events per push request.
+/// Events per push request, at most (the byte budget usually stops a batch first).
 pub const PUSH_BATCH: usize = 2_000;
-/// Records per pull response.
+/// Records per pull response, at most (the byte budget usually stops a batch first).
 pub const PULL_BATCH: usize = 5_000;
+/// The byte budget a batch starts with, in either direction (half the largest body: ordinary
+/// records still travel 5,000 to a batch, as in version 1).
+pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// The smallest byte budget a batch shrinks to (one record or event always travels).
+pub const MIN_BATCH_BYTES: usize = 16 * 1024;
+/// A record or event larger than this can never travel: it is parked with its reason.
+pub const MAX_ITEM_BYTES: usize = MAX_BODY / 2;
 
 /// Something the office owes the centre.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Event {
     /// Idempotency key: unique per office for ever (the audit log position).
     pub key: String,
+    /// The office's audit chain hash at that position (hex): the content behind the key. A key
+    /// seen again with another hash is a second history (an office restored from an older copy).
+    pub hash: String,
     /// What happened: printed, spoiled, issued, duplicate_decision, stock, …
     pub kind: String,
     /// When (RFC 3339).
@@ -35,26 +53,54 @@ pub struct Event {
     pub body: serde_json::Value,
 }
 
-/// `POST /sync/v1/push`.
+/// A position in one side's history, with the content that stands there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// The event key (push) or record sequence number (pull), as text.
+    pub at: String,
+    /// Its hash (hex).
+    pub hash: String,
+}
+
+/// `POST /sync/v2/push`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     /// Protocol version.
     pub version: u32,
+    /// The last event the office believes the centre holds (none at first). The centre
+    /// answers 409 `history_differs` when it does not hold exactly that event.
+    #[serde(default)]
+    pub since: Option<Anchor>,
     /// The events, oldest first.
     pub events: Vec<Event>,
+}
+
+/// One acknowledged event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// Its key.
+    pub key: String,
+    /// The hash the centre holds under that key for this push.
+    pub hash: String,
 }
 
 /// The centre's answer to a push.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushResponse {
-    /// Keys now held by the centre (new and already known).
-    pub acknowledged: Vec<String>,
+    /// The centre's history id.
+    pub epoch: String,
+    /// Events now held by the centre (new and already known), key by key.
+    pub acknowledged: Vec<Ack>,
     /// Of those, how many were new.
     pub new: usize,
+    /// Keys the centre already held with other content: both are kept, and this is an alarm.
+    #[serde(default)]
+    pub forks: Vec<String>,
 }
 
-/// `POST /sync/v1/pull`.
+/// `POST /sync/v2/pull`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PullRequest {
@@ -62,8 +108,14 @@ pub struct PullRequest {
     pub version: u32,
     /// The last sequence number the office holds (0 at first).
     pub after: i64,
+    /// The hash of the record at `after` (none at 0). The centre answers 409
+    /// `history_differs` when it does not hold exactly that record there.
+    #[serde(default)]
+    pub after_hash: Option<String>,
     /// At most this many records.
     pub limit: usize,
+    /// At most about this many bytes of records (at least one record is sent).
+    pub max_bytes: usize,
 }
 
 /// A print-ready record for the office.
@@ -71,20 +123,52 @@ pub struct PullRequest {
 pub struct PulledRecord {
     /// Its position in the office's feed.
     pub seq: i64,
+    /// [`record_hash`] of the fields, checked by the office before import.
+    pub hash: String,
     /// The record in import-contract v1 column order.
     pub fields: Vec<String>,
     /// Another office already issued this resident (same NIK) a card: treat as a duplicate
-    /// candidate. Names that office.
+    /// candidate. Names that office as `region/office`.
     pub card_issued_by: Option<String>,
+}
+
+/// A record the centre will never send (too large to travel): the office's cursor moves past
+/// it and both sides keep the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedRecord {
+    /// Its position in the feed.
+    pub seq: i64,
+    /// Its recording id.
+    pub recording_id: String,
+    /// [`record_hash`] of its fields (the office's cursor may stand on it).
+    pub hash: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// The centre's answer to a pull.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullResponse {
+    /// The centre's history id.
+    pub epoch: String,
     /// Records after the cursor, in order.
     pub records: Vec<PulledRecord>,
+    /// Records in this range the centre parked instead of sending.
+    #[serde(default)]
+    pub parked: Vec<ParkedRecord>,
     /// Whether more wait.
     pub more: bool,
+    /// How many records wait after this batch.
+    pub waiting: u64,
+}
+
+/// An event the centre cannot store, with the cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// The event's key.
+    pub key: String,
+    /// Why, for a person.
+    pub reason: String,
 }
 
 /// An error answer from the centre.
@@ -94,6 +178,165 @@ pub struct ErrorBody {
     pub error: String,
     /// The protocol versions the centre speaks.
     pub supported_versions: Vec<u32>,
+    /// A machine-readable cause: `history_differs` (409: re-push or re-pull from the start),
+    /// `rejected` (422: the events in `rejected` can never be stored; park them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The centre's history id, when it knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
+    /// Events refused one by one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<Rejected>,
+}
+
+/// The hash of a record's fields (hex BLAKE3 over the length-prefixed fields).
+pub fn record_hash(fields: &[String]) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(b"cetak-record-v1");
+    for f in fields {
+        h.update(&(f.len() as u64).to_le_bytes());
+        h.update(f.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+pub use cetak_domain::audit::control_character;
+
+/// Why an event cannot be stored anywhere (checked by the centre before it stores a batch):
+/// text a database cannot hold, or a key or kind out of bounds.
+pub fn event_problem(e: &Event) -> Option<String> {
+    if e.key.is_empty() || e.key.len() > 200 || control_character(&e.key).is_some() {
+        return Some(format!("bad event key {:?}", e.key));
+    }
+    if e.kind.is_empty() || e.kind.len() > 64 || control_character(&e.kind).is_some() {
+        return Some(format!("bad event kind {:?}", e.kind));
+    }
+    if e.hash.len() != 64 || !e.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some("bad event hash".into());
+    }
+    fn nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(a) => a.iter().any(nul),
+            serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || nul(v)),
+            _ => false,
+        }
+    }
+    if e.at.contains('\0') || nul(&e.body) {
+        return Some(
+            "the event holds a NUL character (U+0000), which no text field may hold / \
+             kejadian berisi karakter NUL (U+0000)"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Why the answer to a push does not acknowledge exactly what was sent: every event sent must
+/// come back with its key and hash (a replayed or foreign answer must never move the office's
+/// acknowledged position).
+pub fn check_acks(sent: &[Event], resp: &PushResponse) -> Result<(), String> {
+    let acked: std::collections::HashMap<&str, &str> = resp
+        .acknowledged
+        .iter()
+        .map(|a| (a.key.as_str(), a.hash.as_str()))
+        .collect();
+    for e in sent {
+        match acked.get(e.key.as_str()) {
+            Some(h) if *h == e.hash => {}
+            Some(_) => {
+                return Err(format!(
+                    "the centre acknowledged {} with other content",
+                    e.key
+                ));
+            }
+            None => return Err(format!("the centre did not acknowledge {}", e.key)),
+        }
+    }
+    if acked.len() != sent.len() {
+        return Err(format!(
+            "the centre acknowledged {} events, {} were sent",
+            acked.len(),
+            sent.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Why a pulled batch cannot be imported: records out of order or at/before the cursor, or
+/// whose content does not match its hash (damaged on the way).
+pub fn check_records(after: i64, records: &[PulledRecord]) -> Result<(), String> {
+    let mut last = after;
+    for r in records {
+        if r.seq <= last {
+            return Err(format!(
+                "the centre sent record {} out of order (after {last})",
+                r.seq
+            ));
+        }
+        last = r.seq;
+        if record_hash(&r.fields) != r.hash {
+            return Err(format!(
+                "record {} arrived damaged (its content does not match its hash)",
+                r.seq
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What the office makes of the centre's history id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EpochCheck {
+    /// The same centre history as before.
+    Same,
+    /// The first answer ever: remember it.
+    First,
+    /// Another history (the centre was rebuilt or restored): push and pull again from the
+    /// start (both are idempotent), and say so.
+    Changed,
+}
+
+/// Compare the epoch the office knows with the one in an answer.
+pub fn check_epoch(known: Option<&str>, seen: &str) -> EpochCheck {
+    match known {
+        None => EpochCheck::First,
+        Some(k) if k == seen => EpochCheck::Same,
+        Some(_) => EpochCheck::Changed,
+    }
+}
+
+/// A byte budget for batches that halves when a transfer stalls and grows back after
+/// transfers that went through, so a slow line still moves (smaller) batches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchBudget {
+    bytes: usize,
+}
+
+impl Default for BatchBudget {
+    fn default() -> Self {
+        BatchBudget { bytes: BATCH_BYTES }
+    }
+}
+
+impl BatchBudget {
+    /// The budget now.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+    /// A transfer timed out or was too large: halve. False when already at the floor.
+    pub fn shrink(&mut self) -> bool {
+        if self.bytes <= MIN_BATCH_BYTES {
+            return false;
+        }
+        self.bytes = (self.bytes / 2).max(MIN_BATCH_BYTES);
+        true
+    }
+    /// A transfer went through: grow back slowly.
+    pub fn grow(&mut self) {
+        self.bytes = (self.bytes + self.bytes / 4).min(BATCH_BYTES);
+    }
 }
 
 /// Retry with exponential backoff and full jitter: the delay before attempt `failures + 1`.
@@ -147,16 +390,113 @@ mod tests {
     #[test]
     fn requests_from_the_future_or_with_extra_fields_do_not_parse_silently() {
         let ok: PullRequest =
-            serde_json::from_str(r#"{"version":1,"after":0,"limit":10}"#).unwrap();
+            serde_json::from_str(r#"{"version":2,"after":0,"limit":10,"max_bytes":100}"#).unwrap();
         assert_eq!(ok.limit, 10);
         assert!(
             serde_json::from_str::<PullRequest>(
-                r#"{"version":1,"after":0,"limit":10,"office":"X"}"#
+                r#"{"version":2,"after":0,"limit":10,"max_bytes":100,"office":"X"}"#
             )
             .is_err()
         );
         let future: PullRequest =
-            serde_json::from_str(r#"{"version":9,"after":0,"limit":10}"#).unwrap();
+            serde_json::from_str(r#"{"version":9,"after":0,"limit":10,"max_bytes":100}"#).unwrap();
         assert_ne!(future.version, PROTOCOL_VERSION);
+    }
+
+    fn event(key: &str, hash: char) -> Event {
+        Event {
+            key: key.into(),
+            hash: hash.to_string().repeat(64),
+            kind: "stock".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+            body: serde_json::json!({"reason": "ok"}),
+        }
+    }
+
+    #[test]
+    fn acks_are_compared_key_by_key_and_hash_by_hash() {
+        let sent = vec![event("audit-3", 'a'), event("audit-4", 'b')];
+        let ack = |k: &str, h: char| Ack {
+            key: k.into(),
+            hash: h.to_string().repeat(64),
+        };
+        let resp = |acks: Vec<Ack>| PushResponse {
+            epoch: "e".into(),
+            acknowledged: acks,
+            new: 0,
+            forks: vec![],
+        };
+        assert!(check_acks(&sent, &resp(vec![ack("audit-3", 'a'), ack("audit-4", 'b')])).is_ok());
+        // A replayed answer of the same size for other keys.
+        assert!(check_acks(&sent, &resp(vec![ack("audit-1", 'a'), ack("audit-2", 'b')])).is_err());
+        assert!(check_acks(&sent, &resp(vec![ack("audit-3", 'a'), ack("audit-4", 'c')])).is_err());
+        assert!(check_acks(&sent, &resp(vec![ack("audit-3", 'a')])).is_err());
+        assert!(
+            check_acks(
+                &sent,
+                &resp(vec![
+                    ack("audit-3", 'a'),
+                    ack("audit-4", 'b'),
+                    ack("audit-5", 'b')
+                ])
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_damaged_or_misordered_record_is_refused_before_import() {
+        let fields: Vec<String> = vec!["PLG1".into(), "ANTASARI".into()];
+        let good = PulledRecord {
+            seq: 5,
+            hash: record_hash(&fields),
+            fields: fields.clone(),
+            card_issued_by: None,
+        };
+        assert!(check_records(4, std::slice::from_ref(&good)).is_ok());
+        assert!(check_records(5, std::slice::from_ref(&good)).is_err());
+        let mut swapped = good.clone();
+        swapped.fields[1] = "ANTASAIR".into();
+        assert!(check_records(4, &[swapped]).is_err());
+        // Length-prefixed: moving a character across a field boundary changes the hash.
+        assert_ne!(
+            record_hash(&["ab".into(), "c".into()]),
+            record_hash(&["a".into(), "bc".into()])
+        );
+    }
+
+    #[test]
+    fn events_with_text_no_database_can_hold_are_named() {
+        assert_eq!(event_problem(&event("audit-1", 'a')), None);
+        let mut nul = event("audit-1", 'a');
+        nul.body = serde_json::json!({"reason": "rusak\u{0}"});
+        assert!(event_problem(&nul).unwrap().contains("NUL"));
+        let mut bad_hash = event("audit-1", 'a');
+        bad_hash.hash = "xyz".into();
+        assert!(event_problem(&bad_hash).is_some());
+        assert_eq!(control_character("baris\nkedua\tok"), None);
+        assert_eq!(control_character("a\u{1b}[2J"), Some((1, '\u{1b}')));
+    }
+
+    #[test]
+    fn the_budget_halves_to_its_floor_and_grows_back() {
+        let mut b = BatchBudget::default();
+        let mut halvings = 0;
+        while b.shrink() {
+            halvings += 1;
+        }
+        assert_eq!(b.bytes(), MIN_BATCH_BYTES);
+        assert_eq!(halvings, 8);
+        for _ in 0..100 {
+            b.grow();
+        }
+        assert_eq!(b.bytes(), BATCH_BYTES);
+    }
+
+    #[test]
+    fn a_changed_epoch_is_told_apart_from_the_first_one() {
+        assert_eq!(check_epoch(None, "a"), EpochCheck::First);
+        assert_eq!(check_epoch(Some("a"), "a"), EpochCheck::Same);
+        assert_eq!(check_epoch(Some("a"), "b"), EpochCheck::Changed);
     }
 }

@@ -1191,6 +1191,7 @@ pub(crate) struct Dashboard {
     daily: Vec<(String, i64)>,
     projected_clear: Option<String>,
     link: cetak_store::SyncStatus,
+    link_view: cetak_store::LinkView,
     printing_now: bool,
 }
 
@@ -1276,6 +1277,7 @@ async fn dashboard_fresh(st: &AppState) -> Result<Dashboard, StoreError> {
                 daily,
                 projected_clear,
                 link: s.sync_status()?,
+                link_view: s.link_view(at)?,
                 printing_now,
             })
         })

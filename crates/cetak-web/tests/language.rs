@@ -712,3 +712,42 @@ async fn the_pages_speak_the_offices_language_unless_the_browser_chooses() {
     assert!(page.body.contains("Kata sandi"), "{}", page.body);
     assert!(!page.body.contains("Log in"), "{}", page.body);
 }
+
+/// Issue 15, "the operator cannot tell a cut cable from a revoked token": the dashboard says
+/// how long the link has been down in words, what waits on each side, and a different message
+/// with what to do for a permanent fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_tells_a_cut_cable_from_a_revoked_token() {
+    let now = OffsetDateTime::now_utc();
+    let rfc = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .expect("time")
+    };
+    let mut pages = Vec::new();
+    for fault in ["NULL", "'token'"] {
+        let f = fixture(Opts::default());
+        f.store()
+            .raw_connection()
+            .execute_batch(&format!(
+                "UPDATE sync_state SET failures = 30, fault = {fault}, last_error = 'connection refused',
+                   down_since = '{}', last_ok = '{}', waiting_at_centre = 1234;",
+                rfc(now - time::Duration::hours(2 * 24 + 3) - time::Duration::minutes(1)),
+                rfc(now - time::Duration::days(3)),
+            ))
+            .expect("sync state");
+        let s = login(&f.app, user_of(Role::Operator), [10, 0, 0, 7]).await;
+        let page = get(&f, "/", Some(&s), [10, 0, 0, 7]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        pages.push(visible_text(&page.body));
+    }
+    let (cable, token) = (&pages[0], &pages[1]);
+    assert!(cable.contains("terputus 2 hari 3 jam"), "{cable}");
+    assert!(cable.contains("periksa kabel"), "{cable}");
+    assert!(
+        cable.contains("1.234"),
+        "records waiting at the centre: {cable}"
+    );
+    assert!(token.contains("token kantor salah atau dicabut"), "{token}");
+    assert!(token.contains("cetak central token rotate"), "{token}");
+    assert!(!token.contains("periksa kabel"), "{token}");
+}

@@ -107,12 +107,16 @@ enum Command {
     User(cmd::serve::UserCommand),
     /// One round with the centre: push what the office owes, pull new print-ready records.
     Sync(cmd::sync::Args),
+    /// Write a verified copy of the database into a folder (online; keeps the newest few).
+    Backup(cmd::backup::BackupArgs),
+    /// Put a backup in place of the database (refused while `cetak serve` uses it).
+    Restore(cmd::backup::RestoreArgs),
     /// The central server on PostgreSQL (serve, add-office, load).
     #[command(subcommand)]
     Central(cmd::central::CentralCommand),
     /// Simulate the office over days (printers, heat, power cuts, staff) and plan capacity.
     Simulate(cmd::simulate::Args),
-    /// Where a resident's card is, by NIK.
+    /// Where a resident's card is, by NIK; without a NIK, the link to the centre.
     Status(cmd::status::Args),
     /// The Palembang office demo in a fresh folder: generate the 2015 backlog, import it, find
     /// duplicates, print the first day on two folder printers, hand over a few cards, reconcile
@@ -156,6 +160,7 @@ fn db_use(command: &Command) -> DbUse {
         | Command::Audit(_)
         | Command::Export(_)
         | Command::Status(_)
+        | Command::Backup(_)
         | Command::Card(_)
         | Command::Report(_)
         | Command::Review(ReviewCommand::List { .. } | ReviewCommand::Show { .. })
@@ -437,6 +442,8 @@ fn main() -> ExitCode {
         Command::Card(CardCommand::Render(a)) => cmd::card::run_render(&ctx, a),
         Command::Simulate(a) => cmd::simulate::run(&ctx, a),
         Command::Sync(a) => cmd::sync::run(&ctx, a),
+        Command::Backup(a) => cmd::backup::run_backup(&ctx, a),
+        Command::Restore(a) => cmd::backup::run_restore(&ctx, a),
         Command::Central(c) => cmd::central::run(&ctx, c),
         Command::Serve(a) => cmd::serve::run_serve(&ctx, a),
         Command::User(c) => cmd::serve::run_user(&ctx, c),

@@ -430,8 +430,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Simulasikan kantor selama beberapa hari (printer, panas, listrik padam, petugas) dan rencanakan kapasitas",
     ),
     (
-        "Where a resident's card is, by NIK",
-        "Posisi KTP-el seorang warga, menurut NIK",
+        "Where a resident's card is, by NIK; without a NIK, the link to the centre",
+        "Posisi KTP-el seorang warga, menurut NIK; tanpa NIK, koneksi ke pusat",
     ),
     (
         "The Palembang office demo in a fresh folder: generate the 2015 backlog, import it, find duplicates, print the first day on two folder printers, hand over a few cards, reconcile the blanks, write the monthly report, verify the audit log, summarise — then serve the office pages (`--no-serve`: stop after the summary)",
@@ -460,8 +460,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "melted (meleleh), misprint (salah cetak), jam (macet), chip_failure (chip gagal), other (lainnya)",
     ),
     (
-        "The centre, e.g. http://centre.example:8443",
-        "Alamat pusat, mis. http://centre.example:8443",
+        "The centre, e.g. https://centre.example:8443",
+        "Alamat pusat, mis. https://centre.example:8443",
     ),
     (
         "Only validate: report what would be imported or quarantined, write nothing",
@@ -606,16 +606,16 @@ const HELP_ID: &[(&str, &str)] = &[
         "Hanya entri tentang data atau berkas ini",
     ),
     (
-        "Seconds to wait for one answer",
-        "Detik menunggu satu jawaban",
+        "Seconds without a byte in either direction before a transfer counts as stalled",
+        "Detik tanpa satu bita pun ke arah mana pun sebelum pengiriman dianggap macet",
     ),
     (
         "Who received the card (the resident, or their representative)",
         "Siapa yang menerima KTP-el (warga sendiri, atau yang diberi kuasa)",
     ),
     (
-        "This office's token (from `cetak central add-office`)",
-        "Token kantor ini (dari `cetak central add-office`)",
+        "A file holding this office's token (from `cetak central add-office`); or set CETAK_OFFICE_TOKEN",
+        "Berkas berisi token kantor ini (dari `cetak central add-office`); atau isi CETAK_OFFICE_TOKEN",
     ),
     (
         "The blank was never used (still clean in the hopper)",
@@ -650,6 +650,10 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("Printer name", "Nama printer"),
     ("The resident's 16-digit NIK", "NIK warga, 16 digit"),
+    (
+        "The resident's 16-digit NIK (without it: the link to the centre)",
+        "NIK warga, 16 digit (tanpa NIK: koneksi ke pusat)",
+    ),
     ("The resident's NIK", "NIK warga"),
     ("The recording id", "Nomor perekaman (recording id)"),
     ("Serial", "Nomor seri"),
@@ -753,8 +757,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Kantor punya UPS (bertahan saat listrik padam sampai 30 menit)",
     ),
     (
-        "This office's token for the centre",
-        "Token kantor ini untuk pusat",
+        "Allow a plain http:// centre (the token and the records travel unencrypted)",
+        "Izinkan pusat http:// biasa (token dan data berjalan tanpa enkripsi)",
     ),
     (
         "Write burn-down, cards-per-day and spoilage charts (SVG) into this folder",
@@ -877,8 +881,52 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("The accounts", "Daftar akun"),
     (
-        "Serve the sync protocol (v1) to offices",
-        "Layani protokol sinkronisasi (v1) untuk kantor-kantor",
+        "Serve HTTPS with this certificate chain (PEM); without it, plain HTTP for a TLS proxy in front",
+        "Layani HTTPS dengan rantai sertifikat ini (PEM); tanpa itu, HTTP biasa untuk proksi TLS di depannya",
+    ),
+    (
+        "The certificate's private key (PEM)",
+        "Kunci privat sertifikat itu (PEM)",
+    ),
+    (
+        "Trust only this certificate authority (PEM) for the centre (a private CA), not the public ones",
+        "Hanya percayai otoritas sertifikat ini (PEM) untuk pusat (CA sendiri), bukan yang publik",
+    ),
+    (
+        "Write a verified copy of the database into a folder (online; keeps the newest few)",
+        "Tulis salinan basis data yang sudah diperiksa ke sebuah folder (sambil tetap bekerja; menyimpan beberapa yang terbaru)",
+    ),
+    (
+        "Put a backup in place of the database (refused while `cetak serve` uses it)",
+        "Pasang cadangan menggantikan basis data (ditolak selama `cetak serve` memakainya)",
+    ),
+    (
+        "Folder for the backup (e.g. a USB disk); made if missing",
+        "Folder untuk cadangan (mis. diska USB); dibuat bila belum ada",
+    ),
+    (
+        "Backups to keep in that folder (the oldest beyond this are removed)",
+        "Jumlah cadangan yang disimpan di folder itu (yang lebih lama dihapus)",
+    ),
+    (
+        "The backup file (from `cetak backup`)",
+        "Berkas cadangan (dari `cetak backup`)",
+    ),
+    (
+        "Give an office a new token, or revoke its token",
+        "Beri kantor token baru, atau cabut tokennya",
+    ),
+    (
+        "Make a new token (the old one stops working at once); prints it once",
+        "Buat token baru (yang lama langsung tidak berlaku); ditampilkan sekali",
+    ),
+    (
+        "Revoke the office's token (its syncs are refused until a new one is made)",
+        "Cabut token kantor (sinkronisasinya ditolak sampai token baru dibuat)",
+    ),
+    (
+        "Serve the sync protocol (v2) to offices",
+        "Layani protokol sinkronisasi (v2) untuk kantor-kantor",
     ),
     (
         "Register an office; prints its secret token once",

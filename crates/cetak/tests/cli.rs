@@ -228,6 +228,12 @@ fn status_finds_every_recording_of_a_nik_and_refuses_a_bad_nik() {
         "{demo}"
     );
     assert_eq!(demo["audit_ok"], true);
+    // The demo shows the evening backup: a verified file in office/backup.
+    let backup = demo["backup"].as_str().expect("backup path");
+    assert!(
+        std::path::Path::new(backup).is_file() || dir.path().join(backup).is_file(),
+        "{demo}"
+    );
     // Pick a NIK recorded more than once straight from the generated file.
     let text = std::fs::read_to_string(dir.path().join("office/recordings.csv")).expect("csv");
     let mut seen = std::collections::HashMap::new();
@@ -287,6 +293,10 @@ fn every_subcommand_has_help() {
         &["audit", "head"],
         &["audit", "log"],
         &["status"],
+        &["backup"],
+        &["restore"],
+        &["central", "token", "rotate"],
+        &["central", "token", "revoke"],
         &["demo"],
         &["printer", "add"],
         &["print", "run"],

@@ -22,13 +22,12 @@ fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> serde_json::Value {
             "sync",
             "--central",
             centre,
-            "--token",
-            token,
+            "--insecure-http",
             "--retries",
             "2",
             "--json",
         ],
-        &[],
+        &[("CETAK_OFFICE_TOKEN", token)],
     ))
 }
 
@@ -134,52 +133,59 @@ fn strangers_bad_messages_and_future_versions_are_refused_and_change_nothing() {
     for (auth, path, body, status, needle) in [
         (
             None,
-            "/sync/v1/push",
-            r#"{"version":1,"events":[]}"#,
+            "/sync/v2/push",
+            r#"{"version":2,"events":[]}"#,
             401,
             "missing bearer",
         ),
         (
             Some("PLG.wrong"),
-            "/sync/v1/push",
-            r#"{"version":1,"events":[]}"#,
+            "/sync/v2/push",
+            r#"{"version":2,"events":[]}"#,
             401,
             "unknown office",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/push",
+            "/sync/v2/push",
             r#"{"version":9,"events":[]}"#,
             400,
             "not supported",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/push",
-            r#"{"version":1,"events":[{"key":"k"}]}"#,
+            "/sync/v2/push",
+            r#"{"version":2,"events":[{"key":"k"}]}"#,
             400,
             "malformed",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/push",
+            "/sync/v2/push",
             "{truncated",
             400,
             "malformed",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/pull",
-            r#"{"version":1,"after":0,"limit":10,"office":"LBG"}"#,
+            "/sync/v2/pull",
+            r#"{"version":2,"after":0,"limit":10,"max_bytes":1000,"office":"LBG"}"#,
             400,
             "unknown field",
         ),
         (
             Some(token.as_str()),
-            "/sync/v1/pull",
-            r#"{"version":2,"after":0,"limit":10}"#,
+            "/sync/v2/pull",
+            r#"{"version":3,"after":0,"limit":10,"max_bytes":1000}"#,
             400,
-            "speaks 1",
+            "speaks 2",
+        ),
+        (
+            Some(token.as_str()),
+            "/sync/v1/pull",
+            r#"{"version":1,"after":0,"limit":10}"#,
+            400,
+            "speaks 2",
         ),
     ] {
         let (got, text) = post(path, auth, body);
@@ -188,10 +194,10 @@ fn strangers_bad_messages_and_future_versions_are_refused_and_change_nothing() {
     }
     // An oversized message.
     let huge = format!(
-        r#"{{"version":1,"events":[{{"key":"k","kind":"x","at":"t","body":"{}"}}]}}"#,
+        r#"{{"version":2,"events":[{{"key":"k","kind":"x","at":"t","body":"{}"}}]}}"#,
         "x".repeat(9 * 1024 * 1024)
     );
-    let (got, _) = post("/sync/v1/push", Some(&token), &huge);
+    let (got, _) = post("/sync/v2/push", Some(&token), &huge);
     assert_eq!(got, 413);
     assert_eq!(pg.sql("SELECT count(*) FROM events"), before);
 }
@@ -328,4 +334,63 @@ fn a_resident_with_a_card_from_another_office_arrives_as_a_duplicate_candidate()
     );
     let st = json(&cetak(d, &["--db", "lbg.db", "status", &nik, "--json"]));
     assert_eq!(st["state"], "awaiting_decision", "{st}");
+}
+
+/// The centre's schema can be spread over Citus workers as ARCHITECTURE.md plans: every table
+/// is either distributed (and every primary and unique key includes its distribution column)
+/// or a small reference table; distributed tables reference only reference tables.
+#[test]
+fn the_centres_schema_is_distributable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pg = Postgres::start(d);
+    add_office(d, &pg, "PLG");
+    let distributed: std::collections::BTreeMap<&str, &str> =
+        cetak_central::DISTRIBUTED.iter().copied().collect();
+    let tables = pg.sql(
+        "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+    );
+    for t in tables.lines() {
+        assert!(
+            distributed.contains_key(t) || cetak_central::REFERENCE.contains(&t),
+            "table {t} is neither distributed nor a reference table"
+        );
+    }
+    let keys = pg.sql(
+        "SELECT c.relname, i.indexrelid::regclass::text,
+                string_agg(a.attname, ' ' ORDER BY a.attname)
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
+         WHERE n.nspname = 'public' AND i.indisunique GROUP BY 1, 2",
+    );
+    let mut checked = 0;
+    for line in keys.lines() {
+        let f: Vec<&str> = line.split('|').collect();
+        if let Some(column) = distributed.get(f[0]) {
+            checked += 1;
+            assert!(
+                f[2].split(' ').any(|c| c == *column),
+                "unique key {} of {} lacks {column}: {}",
+                f[1],
+                f[0],
+                f[2]
+            );
+        }
+    }
+    assert!(checked >= distributed.len(), "{keys}");
+    let fks = pg.sql(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint
+         WHERE contype = 'f'",
+    );
+    for line in fks.lines() {
+        let (from, to) = line.split_once('|').expect("fk");
+        if distributed.contains_key(from) {
+            assert!(
+                cetak_central::REFERENCE.contains(&to),
+                "{from} references {to}, not a reference table"
+            );
+        }
+    }
 }

@@ -264,14 +264,14 @@ fn spawn_sync(dir: &Path, url: &str, token: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_cetak"))
         .current_dir(dir)
         .env("CETAK_LANG", "en")
+        .env("CETAK_OFFICE_TOKEN", token)
         .args([
             "--db",
             "office.db",
             "sync",
             "--central",
             url,
-            "--token",
-            token,
+            "--insecure-http",
             "--retries",
             "1",
             "--timeout-s",

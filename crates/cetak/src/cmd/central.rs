@@ -11,7 +11,7 @@ use crate::text::t;
 
 #[derive(Debug, Subcommand)]
 pub enum CentralCommand {
-    /// Serve the sync protocol (v1) to offices.
+    /// Serve the sync protocol (v2) to offices.
     Serve {
         /// postgres://user@host:port/db
         #[arg(long, env = "CETAK_DATABASE_URL")]
@@ -19,6 +19,12 @@ pub enum CentralCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: String,
+        /// Serve HTTPS with this certificate chain (PEM); without it, plain HTTP for a TLS proxy in front.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Register an office; prints its secret token once.
     AddOffice {
@@ -30,6 +36,11 @@ pub enum CentralCommand {
         region: String,
         /// Office code.
         code: String,
+    },
+    /// Give an office a new token, or revoke its token.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
     },
     /// Queue print-ready records for an office (a CSV in import contract 1.1).
     Load {
@@ -47,6 +58,32 @@ pub enum CentralCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Make a new token (the old one stops working at once); prints it once.
+    Rotate {
+        /// postgres://user@host:port/db
+        #[arg(long, env = "CETAK_DATABASE_URL")]
+        database_url: String,
+        /// Region code.
+        #[arg(long)]
+        region: String,
+        /// Office code.
+        code: String,
+    },
+    /// Revoke the office's token (its syncs are refused until a new one is made).
+    Revoke {
+        /// postgres://user@host:port/db
+        #[arg(long, env = "CETAK_DATABASE_URL")]
+        database_url: String,
+        /// Region code.
+        #[arg(long)]
+        region: String,
+        /// Office code.
+        code: String,
+    },
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -60,7 +97,13 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
         CentralCommand::Serve {
             database_url,
             listen,
+            tls_cert,
+            tls_key,
         } => rt.block_on(async {
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(c), Some(k)) => Some(cetak_central::tls_acceptor(c, k)?),
+                _ => None,
+            };
             let pool = cetak_central::pool(&database_url, 8)?;
             cetak_central::migrate(&pool).await?;
             let listener = tokio::net::TcpListener::bind(&listen)
@@ -72,14 +115,18 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                     )
                 })?;
             eprintln!(
-                "{} http://{}/sync/v1",
+                "{} {}://{}/sync/v2",
                 t("Server pusat berjalan di", "Central server running at"),
+                if tls.is_some() { "https" } else { "http" },
                 listener.local_addr()?
             );
-            cetak_central::serve(pool, listener, async {
+            let stop = async {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            };
+            match tls {
+                Some(acceptor) => cetak_central::serve_tls(pool, listener, acceptor, stop).await?,
+                None => cetak_central::serve(pool, listener, stop).await?,
+            }
             anyhow::Ok(())
         })?,
         CentralCommand::AddOffice {
@@ -100,6 +147,48 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{} {region}/{code}: {token}",
                     t("Kantor terdaftar; token", "Office registered; token")
+                )?;
+            }
+        }
+        CentralCommand::Token { action } => {
+            let (database_url, region, code, rotate) = match action {
+                TokenAction::Rotate {
+                    database_url,
+                    region,
+                    code,
+                } => (database_url, region, code, true),
+                TokenAction::Revoke {
+                    database_url,
+                    region,
+                    code,
+                } => (database_url, region, code, false),
+            };
+            let token = rt.block_on(async {
+                let pool = cetak_central::pool(&database_url, 2)?;
+                cetak_central::migrate(&pool).await?;
+                if rotate {
+                    anyhow::Ok(Some(
+                        cetak_central::rotate_token(&pool, &region, &code).await?,
+                    ))
+                } else {
+                    cetak_central::revoke_token(&pool, &region, &code).await?;
+                    anyhow::Ok(None)
+                }
+            })?;
+            if ctx.json {
+                print_json(
+                    &serde_json::json!({ "region": region, "office": code, "token": token, "revoked": token.is_none() }),
+                )?;
+            } else if let Some(token) = token {
+                outln!(
+                    "{} {region}/{code}: {token}",
+                    t("Token baru untuk", "New token for")
+                )?;
+            } else {
+                outln!(
+                    "{} {region}/{code} {}",
+                    t("Token kantor", "The token of"),
+                    t("dicabut", "is revoked")
                 )?;
             }
         }

@@ -189,6 +189,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         "6/6 Verifying the audit chain…",
     ))?;
     let verify = store.audit_verify(None)?;
+    // The evening routine: a verified backup to removable media (here a folder beside it).
+    let (backup, _) = crate::cmd::backup::write_backup(&store, &a.dir.join("backup"), 7)?;
     let states = store.counts_by_state()?;
     let quarantine = store.quarantine_counts()?;
     let sample_nik = store.sample_nik()?;
@@ -204,6 +206,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             "states": states,
             "quarantine": quarantine,
             "audit_ok": verify.is_ok(),
+            "backup": backup.path,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -335,6 +338,15 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     outln!("  cetak --db {db_s} audit log --limit 5")?;
     outln!("  cetak --db {db_s} audit verify")?;
     outln!(
+        "  cetak --db {db_s} backup --to /media/usb/cetak   # {} ({}: {})",
+        t(
+            "tiap sore, ke media lepasan",
+            "every evening, to removable media"
+        ),
+        t("cadangan demo", "the demo's backup"),
+        backup.path.display()
+    )?;
+    outln!(
         "  cetak --db {db_s} import {}   # {}",
         a.dir.join("recordings.csv").display(),
         t(
@@ -371,8 +383,12 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             listen: a.listen.clone(),
             resident_per_minute: 30,
             secure_cookies: false,
-            central: None,
-            token: None,
+            link: crate::cmd::sync::LinkArgs {
+                central: None,
+                token_file: None,
+                insecure_http: false,
+                ca_file: None,
+            },
             sync_every_s: 60,
         },
     )?;

@@ -1,6 +1,7 @@
 //! One module per subcommand; shared context and helpers here.
 
 pub mod audit;
+pub mod backup;
 pub mod card;
 pub mod central;
 pub mod clock;

@@ -26,12 +26,9 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when a TLS proxy is in front).
     #[arg(long)]
     pub secure_cookies: bool,
-    /// Sync with this centre in the background (see `cetak sync`).
-    #[arg(long, env = "CETAK_CENTRAL")]
-    pub central: Option<String>,
-    /// This office's token for the centre.
-    #[arg(long, env = "CETAK_OFFICE_TOKEN")]
-    pub token: Option<String>,
+    // Sync with a centre in the background (see `cetak sync`).
+    #[command(flatten)]
+    pub link: super::sync::LinkArgs,
     /// Seconds between sync rounds while the link is up.
     #[arg(long, default_value_t = 60)]
     pub sync_every_s: u64,
@@ -114,11 +111,12 @@ pub fn run_serve(ctx: &Context, a: ServeArgs) -> anyhow::Result<ExitCode> {
 pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     // Create and migrate the database before the first request.
     drop(open_store(db)?);
-    if let (Some(central), Some(token)) = (&a.central, &a.token) {
+    // Held while the server runs: `cetak restore` refuses to swap the file under it.
+    let _lock = super::backup::hold_server_lock(db)?;
+    if let Some(centre) = a.link.centre()? {
         super::sync::background(
             db.to_path_buf(),
-            central.clone(),
-            token.clone(),
+            centre,
             std::time::Duration::from_secs(a.sync_every_s.max(1)),
         );
     }

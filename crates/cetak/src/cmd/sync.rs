@@ -1,7 +1,11 @@
 //! `cetak sync`: one round with the centre — push the outbox, then pull new records.
-//! Retries with backoff and jitter inside the round; a round that cannot finish leaves every
-//! committed step in place and says so (the next round goes on from there).
+//! Retries with backoff and jitter inside the round; a transfer that stalls is retried with a
+//! smaller batch; a round that cannot finish leaves every committed step in place and says so
+//! (the next round goes on from there). After a restore on either side the centre answers
+//! `history_differs` (or a new epoch) and the round pushes and pulls again from the start —
+//! idempotent at both ends — and says so loudly.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,8 +14,8 @@ use cetak_domain::record::COLUMNS;
 use cetak_store::ImportRow;
 use cetak_store::Store;
 use cetak_sync::{
-    Event, PROTOCOL_VERSION, PULL_BATCH, PUSH_BATCH, PullRequest, PullResponse, PushRequest,
-    PushResponse,
+    Anchor, BatchBudget, EpochCheck, ErrorBody, Event, PROTOCOL_VERSION, PULL_BATCH, PUSH_BATCH,
+    PullRequest, PullResponse, PushRequest, PushResponse,
 };
 use clap::Args as ClapArgs;
 use rand::RngCore;
@@ -21,18 +25,97 @@ use crate::text::t;
 
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The centre, e.g. http://centre.example:8443
-    #[arg(long, env = "CETAK_CENTRAL")]
-    central: String,
-    /// This office's token (from `cetak central add-office`).
-    #[arg(long, env = "CETAK_OFFICE_TOKEN")]
-    token: String,
+    #[command(flatten)]
+    pub link: LinkArgs,
     /// Retries of one request before the round gives up.
     #[arg(long, default_value_t = 6)]
     retries: u32,
-    /// Seconds to wait for one answer.
+    /// Seconds without a byte in either direction before a transfer counts as stalled.
     #[arg(long, default_value_t = 30.0)]
     timeout_s: f64,
+}
+
+/// How the office reaches the centre (shared by `cetak sync` and `cetak serve`).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct LinkArgs {
+    /// The centre, e.g. https://centre.example:8443
+    #[arg(long, env = "CETAK_CENTRAL")]
+    pub central: Option<String>,
+    /// A file holding this office's token (from `cetak central add-office`); or set CETAK_OFFICE_TOKEN.
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Allow a plain http:// centre (the token and the records travel unencrypted).
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Trust only this certificate authority (PEM) for the centre (a private CA), not the public ones.
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// A centre and this office's token, checked.
+#[derive(Debug, Clone)]
+pub struct Centre {
+    base: String,
+    token: String,
+    /// PEM of an extra certificate authority to trust.
+    ca: Option<Vec<u8>>,
+}
+
+impl LinkArgs {
+    /// The centre to talk to, if one is configured: the token comes from `--token-file` or
+    /// the environment (never the command line, where `ps` shows it), and a plain http://
+    /// centre needs `--insecure-http`.
+    pub fn centre(&self) -> anyhow::Result<Option<Centre>> {
+        let Some(url) = &self.central else {
+            return Ok(None);
+        };
+        let url = url.trim().trim_end_matches('/');
+        if url.starts_with("http://") && !self.insecure_http {
+            bail!(
+                "{}",
+                t(
+                    "pusat memakai http:// tanpa enkripsi: token dan data warga akan terbaca di jalan. Pakai https://, atau --insecure-http bila memang disengaja",
+                    "the centre is plain http://: the token and residents' data would travel readable. Use https://, or --insecure-http if you mean it"
+                )
+            );
+        }
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            bail!(
+                "{}: {url}",
+                t("alamat pusat tidak dikenal", "not a centre URL")
+            );
+        }
+        let token = match (&self.token_file, std::env::var("CETAK_OFFICE_TOKEN")) {
+            (Some(f), _) => std::fs::read_to_string(f).with_context(|| {
+                format!(
+                    "{} {}",
+                    t("membaca token dari", "reading the token from"),
+                    f.display()
+                )
+            })?,
+            (None, Ok(v)) => v,
+            (None, Err(_)) => bail!(
+                "{}",
+                t(
+                    "token kantor tidak ada: --token-file BERKAS atau CETAK_OFFICE_TOKEN",
+                    "no office token: --token-file FILE or CETAK_OFFICE_TOKEN"
+                )
+            ),
+        };
+        let token = token.trim().to_string();
+        if token.is_empty() {
+            bail!("{}", t("token kantor kosong", "the office token is empty"));
+        }
+        let ca = match &self.ca_file {
+            Some(f) => Some(std::fs::read(f).with_context(|| f.display().to_string())?),
+            None => None,
+        };
+        Ok(Some(Centre {
+            base: url.to_string(),
+            token,
+            ca,
+        }))
+    }
 }
 
 /// The office's summary of a round.
@@ -44,112 +127,194 @@ pub struct Round {
     flagged_card_elsewhere: u64,
     retries: u32,
     outbox_depth: u64,
+    /// Records the centre said still wait after this round.
+    waiting_at_centre: Option<u64>,
+    /// Events the centre can never store, parked in this round.
+    parked_events: u64,
+    /// Records the centre will never send, parked in this round.
+    parked_records: u64,
+    /// Events the centre already held with other content (this office was restored).
+    forks: u64,
+    /// Why the office pushed or pulled again from the start in this round.
+    rewound: Vec<String>,
     error: Option<String>,
+    /// The kind of permanent fault that stopped the round: token, version, refused, history.
+    fault: Option<String>,
 }
 
 struct Link {
     agent: ureq::Agent,
-    base: String,
-    token: String,
+    centre: Centre,
     retries: u32,
 }
 
-/// Why a request failed, by what it means for retrying.
+/// Why one request failed.
 enum Failure {
-    /// Worth retrying (network, 5xx).
-    Transient(String),
-    /// Retrying cannot help (wrong token, version, malformed).
-    Permanent(String),
+    /// Worth retrying (network, 5xx, a damaged answer); `stalled`: a smaller batch may help.
+    Transient { message: String, stalled: bool },
+    /// The centre answered with a cause (4xx): `ErrorBody.code` says what the office can do.
+    Refused { status: u16, body: ErrorBody },
+}
+
+/// A round stopped by something retrying cannot fix (the fault's kind, for the dashboard).
+#[derive(Debug)]
+struct Permanent {
+    kind: &'static str,
+    message: String,
+}
+
+impl std::fmt::Display for Permanent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Permanent {}
+
+fn permanent(status: u16, body: &ErrorBody) -> anyhow::Error {
+    let kind = match status {
+        401 | 403 => "token",
+        400 | 404 if body.error.contains("not supported") || status == 404 => "version",
+        409 => "history",
+        _ => "refused",
+    };
+    Permanent {
+        kind,
+        message: format!(
+            "the centre refused the request (HTTP {status}): {}",
+            body.error
+        ),
+    }
+    .into()
 }
 
 impl Link {
-    fn post<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
+    /// One attempt.
+    fn attempt<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         body: &Req,
-        round: &mut Round,
-    ) -> anyhow::Result<Resp> {
-        let url = format!("{}{path}", self.base);
-        let mut failures = 0;
-        loop {
-            let result = self
-                .agent
-                .post(&url)
-                .header("authorization", &format!("Bearer {}", self.token))
-                .send_json(body);
-            let failure = match result {
-                Ok(mut resp) => {
-                    // Read the whole answer first: one cut off by the link (reset, timeout) is
-                    // as transient as a failed request; only a complete answer that does not
-                    // parse is malformed.
-                    match resp
-                        .body_mut()
-                        .with_config()
-                        .limit(cetak_sync::MAX_BODY as u64)
-                        .read_to_vec()
-                    {
-                        Ok(bytes) => {
-                            return serde_json::from_slice::<Resp>(&bytes)
-                                .with_context(|| format!("malformed answer from {url}"));
-                        }
-                        Err(e @ ureq::Error::BodyExceedsLimit(_)) => {
-                            Failure::Permanent(format!("answer from {url}: {e}"))
-                        }
-                        Err(e) => Failure::Transient(format!("answer from {url} cut off: {e}")),
-                    }
-                }
-                Err(ureq::Error::StatusCode(code)) if (400..500).contains(&code) => {
-                    Failure::Permanent(format!("the centre refused the request (HTTP {code})"))
-                }
-                Err(e) => Failure::Transient(e.to_string()),
-            };
-            match failure {
-                Failure::Permanent(m) => bail!("{m}"),
-                Failure::Transient(m) if failures >= self.retries => {
-                    bail!("{m} (after {failures} retries)")
-                }
-                Failure::Transient(m) => {
-                    let wait =
-                        cetak_sync::backoff_ms(failures, 500, 30_000, rand::rng().next_u64());
-                    tracing::warn!(%m, wait_ms = wait, "sync request failed; retrying");
-                    std::thread::sleep(Duration::from_millis(wait));
-                    failures += 1;
-                    round.retries += 1;
-                }
-            }
+    ) -> Result<Resp, Failure> {
+        let url = format!("{}{path}", self.centre.base);
+        let transient = |e: ureq::Error| Failure::Transient {
+            stalled: matches!(
+                e,
+                ureq::Error::Timeout(_) | ureq::Error::BodyExceedsLimit(_)
+            ),
+            message: format!("{url}: {e}"),
+        };
+        let mut resp = self
+            .agent
+            .post(&url)
+            .header("authorization", &format!("Bearer {}", self.centre.token))
+            .send_json(body)
+            .map_err(transient)?;
+        let status = resp.status().as_u16();
+        // Read the whole answer first: one cut off by the link (reset, stall) is as transient
+        // as a failed request, and so is one too large (the next batch is smaller).
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(cetak_sync::MAX_BODY as u64)
+            .read_to_vec()
+            .map_err(transient)?;
+        if (400..500).contains(&status) {
+            let body = serde_json::from_slice::<ErrorBody>(&bytes).unwrap_or_else(|_| ErrorBody {
+                error: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+                supported_versions: vec![],
+                code: None,
+                epoch: None,
+                rejected: vec![],
+            });
+            return Err(Failure::Refused { status, body });
         }
+        if status >= 300 {
+            return Err(Failure::Transient {
+                message: format!("{url}: HTTP {status}"),
+                stalled: false,
+            });
+        }
+        serde_json::from_slice::<Resp>(&bytes).map_err(|e| Failure::Transient {
+            message: format!("malformed answer from {url}: {e}"),
+            stalled: false,
+        })
+    }
+
+    /// After a failed attempt: wait and say whether to try again. A stalled transfer first
+    /// shrinks the batch (and is tried again at once); other failures count against the
+    /// retries.
+    fn again(
+        &self,
+        message: &str,
+        stalled: bool,
+        budget: &mut BatchBudget,
+        failures: &mut u32,
+        round: &mut Round,
+    ) -> anyhow::Result<()> {
+        round.retries += 1;
+        if stalled && budget.shrink() {
+            tracing::warn!(%message, bytes = budget.bytes(), "transfer stalled; smaller batches");
+            return Ok(());
+        }
+        if *failures >= self.retries {
+            bail!("{message} (after {failures} retries)");
+        }
+        let wait = cetak_sync::backoff_ms(*failures, 500, 30_000, rand::rng().next_u64());
+        tracing::warn!(%message, wait_ms = wait, "sync request failed; retrying");
+        std::thread::sleep(Duration::from_millis(wait));
+        *failures += 1;
+        Ok(())
     }
 }
 
 /// One round against the centre on the office database at `db`; the round's summary, with
 /// its error if it could not finish. The outcome is recorded for the dashboard.
 pub fn one_round(
-    db: &std::path::Path,
-    central: &str,
-    token: &str,
+    db: &Path,
+    centre: &Centre,
     retries: u32,
     timeout_s: f64,
 ) -> anyhow::Result<Round> {
     let mut store = open_store(db)?;
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs_f64(timeout_s.clamp(0.1, 600.0))))
-        .http_status_as_error(true)
+    let stall = Duration::from_secs_f64(timeout_s.clamp(0.1, 600.0));
+    // Timeouts on inactivity, not on the whole transfer: a slow line that keeps moving
+    // finishes its batch.
+    let mut config = ureq::Agent::config_builder();
+    if let Some(pem) = &centre.ca {
+        let mut roots: Vec<ureq::tls::Certificate<'static>> = Vec::new();
+        for item in ureq::tls::parse_pem(pem) {
+            if let ureq::tls::PemItem::Certificate(c) = item.context("the --ca-file")? {
+                roots.push(c);
+            }
+        }
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
+                .build(),
+        );
+    }
+    let agent = config
+        .timeout_connect(Some(stall))
+        .timeout_per_read(Some(stall))
+        .timeout_per_write(Some(stall))
+        .http_status_as_error(false)
         .build()
         .new_agent();
     let link = Link {
         agent,
-        base: central.trim_end_matches('/').to_string(),
-        token: token.trim().to_string(),
+        centre: centre.clone(),
         retries,
     };
     let mut round = Round::default();
     let result = sync_round(&mut store, &link, &mut round);
     let now = super::office_now(&store)?;
     match &result {
-        Ok(()) => store.sync_round(None, now)?,
+        Ok(()) => store.sync_round(None, None, now)?,
         Err(e) => {
+            let fault = e.downcast_ref::<Permanent>().map(|p| p.kind);
             round.error = Some(format!("{e:#}"));
-            store.sync_round(Some(&format!("{e:#}")), now)?;
+            round.fault = fault.map(str::to_string);
+            store.sync_round(Some(&format!("{e:#}")), fault, now)?;
         }
     }
     round.outbox_depth = store.sync_status()?.outbox_depth;
@@ -158,11 +323,11 @@ pub fn one_round(
 
 /// Sync in the background for `cetak serve`: a round every `every`, and after a failure again
 /// after a backoff with jitter (days offline catch up without anyone doing anything).
-pub fn background(db: std::path::PathBuf, central: String, token: String, every: Duration) {
+pub fn background(db: PathBuf, centre: Centre, every: Duration) {
     std::thread::spawn(move || {
         let mut failures = 0u32;
         loop {
-            let wait = match one_round(&db, &central, &token, 2, 30.0) {
+            let wait = match one_round(&db, &centre, 2, 30.0) {
                 Ok(r) if r.error.is_none() => {
                     failures = 0;
                     every
@@ -190,13 +355,47 @@ pub fn background(db: std::path::PathBuf, central: String, token: String, every:
 }
 
 pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
-    let round = one_round(&ctx.db, &a.central, &a.token, a.retries, a.timeout_s)?;
+    let Some(centre) = a.link.centre()? else {
+        bail!(
+            "{}",
+            t(
+                "alamat pusat tidak ada: --central URL atau CETAK_CENTRAL",
+                "no centre: --central URL or CETAK_CENTRAL"
+            )
+        );
+    };
+    let round = one_round(&ctx.db, &centre, a.retries, a.timeout_s)?;
     let ok = round.error.is_none();
     if ctx.json {
         print_json(&serde_json::to_value(&round)?)?;
     } else {
+        for why in &round.rewound {
+            outln!("!! {}: {why}", t("PERHATIAN", "ATTENTION"))?;
+        }
+        if round.forks > 0 {
+            outln!(
+                "!! {}: {} {}",
+                t("PERHATIAN", "ATTENTION"),
+                round.forks,
+                t(
+                    "kejadian berisi lain dari yang sudah dipegang pusat pada posisi yang sama (basis data kantor ini dipulihkan dari salinan lama?); keduanya disimpan, beri tahu operator pusat",
+                    "events differ from what the centre already holds at the same positions (was this office's database restored from an older copy?); both are kept, tell the centre's operator"
+                )
+            )?;
+        }
+        if round.parked_events + round.parked_records > 0 {
+            outln!(
+                "!! {} {} {}, {} {} ({})",
+                t("Disisihkan:", "Parked:"),
+                round.parked_events,
+                t("kejadian", "events"),
+                round.parked_records,
+                t("rekaman", "records"),
+                t("lihat `cetak status`", "see `cetak status`")
+            )?;
+        }
         outln!(
-            "{}: {} {}, {} {}; {} {}{}",
+            "{}: {} {}, {} {}; {} {}{}{}",
             t("Sinkronisasi", "Sync"),
             round.pushed,
             t("kejadian dikirim", "events pushed"),
@@ -204,6 +403,10 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             t("rekaman diterima", "records pulled"),
             round.outbox_depth,
             t("menunggu di outbox", "waiting in the outbox"),
+            round
+                .waiting_at_centre
+                .map(|w| format!(", {w} {}", t("menunggu di pusat", "waiting at the centre")))
+                .unwrap_or_default(),
             round
                 .error
                 .as_ref()
@@ -218,106 +421,320 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Result<()> {
-    // Push: the outbox, oldest first; the acknowledged position moves only after the centre
-    // answered, so a lost answer means the same events go again (the centre keeps them once).
-    loop {
-        let batch = store.outbox(PUSH_BATCH)?;
-        let Some(last) = batch.last().map(|e| e.seq) else {
-            break;
-        };
-        let events: Vec<Event> = batch
-            .iter()
-            .map(|e| Event {
-                key: format!("audit-{}", e.seq),
-                kind: e.kind.clone(),
-                at: e.at.clone(),
-                body: e.body.clone(),
-            })
-            .collect();
-        let sent = events.len() as u64;
-        let resp: PushResponse = link.post(
-            "/sync/v1/push",
-            &PushRequest {
-                version: PROTOCOL_VERSION,
-                events,
-            },
-            round,
-        )?;
-        if resp.acknowledged.len() as u64 != sent {
-            bail!(
-                "the centre acknowledged {} of {sent} events",
-                resp.acknowledged.len()
-            );
+/// What an answer's epoch means for the round: a new centre history sends both directions
+/// back to the start (true when that happened).
+fn epoch_seen(store: &mut Store, epoch: &str, round: &mut Round) -> anyhow::Result<bool> {
+    let known = store.sync_status()?.epoch;
+    match cetak_sync::check_epoch(known.as_deref(), epoch) {
+        EpochCheck::Same => Ok(false),
+        EpochCheck::First => {
+            store.sync_set_epoch(epoch)?;
+            Ok(false)
         }
+        EpochCheck::Changed => {
+            let why = format!(
+                "the centre's history changed (epoch {} → {epoch}): pushing and pulling again from the start",
+                known.unwrap_or_default()
+            );
+            let now = super::office_now(store)?;
+            store.sync_rewind(true, true, &why, now)?;
+            store.sync_set_epoch(epoch)?;
+            round.rewound.push(why);
+            Ok(true)
+        }
+    }
+}
+
+/// Rewinds allowed in one round: a centre that keeps disagreeing is a fault for a person.
+const MAX_REWINDS: usize = 3;
+
+fn rewind(
+    store: &mut Store,
+    push: bool,
+    body: &ErrorBody,
+    round: &mut Round,
+) -> anyhow::Result<()> {
+    if round.rewound.len() >= MAX_REWINDS {
+        return Err(Permanent {
+            kind: "history",
+            message: format!(
+                "the centre keeps disagreeing about this office's history: {}",
+                body.error
+            ),
+        }
+        .into());
+    }
+    let why = format!(
+        "{} ({})",
+        body.error,
+        if push {
+            "pushing again from the start"
+        } else {
+            "pulling again from the start"
+        }
+    );
+    let now = super::office_now(store)?;
+    store.sync_rewind(push, !push, &why, now)?;
+    if let Some(e) = &body.epoch {
+        store.sync_set_epoch(e)?;
+    }
+    round.rewound.push(why);
+    Ok(())
+}
+
+fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Result<()> {
+    let mut budget = BatchBudget::default();
+    // Push: the outbox, oldest first; the acknowledged position moves only after the centre
+    // acknowledged every event sent, key by key (a lost answer means the same events go
+    // again; the centre keeps them once).
+    let mut failures = 0;
+    // The first push goes even with an empty outbox: its anchor asks the centre whether it
+    // still holds what it acknowledged (a centre restored from a backup does not).
+    let mut asked = false;
+    // After a refusal that names no event, events go one at a time until the culprit is found.
+    let mut one_at_a_time = false;
+    loop {
+        let outbox = store.outbox(PUSH_BATCH)?;
+        if outbox.is_empty() && asked {
+            break;
+        }
+        let mut events = Vec::new();
+        let mut seqs = Vec::new();
+        let mut bytes = 0;
+        let mut too_large = Vec::new();
+        for e in outbox {
+            let event = Event {
+                key: format!("audit-{}", e.seq),
+                hash: e.hash,
+                kind: e.kind,
+                at: e.at,
+                body: e.body,
+            };
+            let size = serde_json::to_vec(&event).map(|v| v.len()).unwrap_or(0);
+            if size > cetak_sync::MAX_ITEM_BYTES {
+                too_large.push((
+                    e.seq,
+                    event.key,
+                    format!("the event is {size} bytes, more than a request may carry"),
+                ));
+                continue;
+            }
+            if !events.is_empty() && (one_at_a_time || bytes + size > budget.bytes()) {
+                break;
+            }
+            bytes += size;
+            seqs.push(e.seq);
+            events.push(event);
+        }
+        if !too_large.is_empty() {
+            round.parked_events += too_large.len() as u64;
+            let now = super::office_now(store)?;
+            store.sync_park_events(&too_large, now)?;
+            continue;
+        }
+        let since = store.sync_push_anchor()?.map(|(seq, hash)| Anchor {
+            at: format!("audit-{seq}"),
+            hash,
+        });
+        let sent = events.len() as u64;
+        let req = PushRequest {
+            version: PROTOCOL_VERSION,
+            since,
+            events,
+        };
+        let resp: PushResponse = match link.attempt("/sync/v2/push", &req) {
+            Ok(r) => r,
+            Err(Failure::Transient { message, stalled }) => {
+                link.again(&message, stalled, &mut budget, &mut failures, round)?;
+                continue;
+            }
+            Err(Failure::Refused { status: 409, body })
+                if body.code.as_deref() == Some("history_differs") =>
+            {
+                rewind(store, true, &body, round)?;
+                continue;
+            }
+            Err(Failure::Refused { status: 422, body }) if !body.rejected.is_empty() => {
+                // Events the centre can never store: parked with the centre's reason, and
+                // the rest go on.
+                let parked: Vec<(u64, String, String)> = body
+                    .rejected
+                    .iter()
+                    .filter_map(|r| {
+                        let i = req.events.iter().position(|e| e.key == r.key)?;
+                        Some((seqs[i], r.key.clone(), r.reason.clone()))
+                    })
+                    .collect();
+                if parked.is_empty() {
+                    return Err(permanent(422, &body));
+                }
+                one_at_a_time = false;
+                tracing::warn!(?parked, "events parked: the centre can never store them");
+                round.parked_events += parked.len() as u64;
+                let now = super::office_now(store)?;
+                store.sync_park_events(&parked, now)?;
+                continue;
+            }
+            Err(Failure::Refused { status: 422, body }) if req.events.len() > 1 => {
+                // The centre cannot store something in this batch but could not say what
+                // (a database error): find it by sending one event at a time.
+                tracing::warn!(
+                    error = body.error,
+                    "batch refused; sending events one at a time"
+                );
+                one_at_a_time = true;
+                continue;
+            }
+            Err(Failure::Refused { status: 422, body }) if req.events.len() == 1 => {
+                let e = &req.events[0];
+                tracing::warn!(
+                    key = e.key,
+                    error = body.error,
+                    "event parked: the centre cannot store it"
+                );
+                round.parked_events += 1;
+                let now = super::office_now(store)?;
+                store.sync_park_events(&[(seqs[0], e.key.clone(), body.error.clone())], now)?;
+                one_at_a_time = false;
+                continue;
+            }
+            Err(Failure::Refused { status, body }) => return Err(permanent(status, &body)),
+        };
+        if epoch_seen(store, &resp.epoch, round)? {
+            continue;
+        }
+        if let Err(why) = cetak_sync::check_acks(&req.events, &resp) {
+            // Not an answer to this request (replayed, or from something else): nothing is
+            // acknowledged; the events go again.
+            link.again(&why, false, &mut budget, &mut failures, round)?;
+            continue;
+        }
+        asked = true;
+        let Some(&last) = seqs.last() else {
+            continue;
+        };
         store.sync_acknowledge(last)?;
+        if !resp.forks.is_empty() {
+            tracing::error!(forks = ?resp.forks, "the centre holds other content under these keys: this office was restored from an older copy");
+            store.sync_add_forks(resp.forks.len() as u64)?;
+            round.forks += resp.forks.len() as u64;
+        }
         round.pushed += sent;
         round.new_at_centre += resp.new as u64;
+        budget.grow();
+        failures = 0;
     }
-    // Pull: records after the cursor, committed with the cursor in one transaction.
+    // Pull: records after the cursor, checked against their hashes, committed with the cursor
+    // in one transaction.
+    let mut failures = 0;
     loop {
-        let after = store.sync_status()?.pull_after;
-        let resp: PullResponse = link.post(
-            "/sync/v1/pull",
-            &PullRequest {
-                version: PROTOCOL_VERSION,
-                after,
-                limit: PULL_BATCH,
-            },
-            round,
-        )?;
-        let Some(last) = resp.records.last().map(|r| r.seq) else {
+        let (after, after_hash) = store.sync_pull_anchor()?;
+        let req = PullRequest {
+            version: PROTOCOL_VERSION,
+            after,
+            after_hash: if after > 0 { after_hash } else { None },
+            limit: PULL_BATCH,
+            max_bytes: budget.bytes(),
+        };
+        let resp: PullResponse = match link.attempt("/sync/v2/pull", &req) {
+            Ok(r) => r,
+            Err(Failure::Transient { message, stalled }) => {
+                link.again(&message, stalled, &mut budget, &mut failures, round)?;
+                continue;
+            }
+            Err(Failure::Refused { status: 409, body })
+                if body.code.as_deref() == Some("history_differs") =>
+            {
+                rewind(store, false, &body, round)?;
+                continue;
+            }
+            Err(Failure::Refused { status, body }) => return Err(permanent(status, &body)),
+        };
+        if epoch_seen(store, &resp.epoch, round)? {
+            // A new centre history: the outbox goes again too, in the next round.
+            continue;
+        }
+        if let Err(why) = cetak_sync::check_records(after, &resp.records) {
+            link.again(&why, false, &mut budget, &mut failures, round)?;
+            continue;
+        }
+        round.waiting_at_centre = Some(resp.waiting);
+        store.sync_set_waiting(resp.waiting)?;
+        let cursor = resp
+            .records
+            .iter()
+            .map(|r| (r.seq, r.hash.as_str()))
+            .chain(resp.parked.iter().map(|p| (p.seq, p.hash.as_str())))
+            .max_by_key(|(seq, _)| *seq);
+        let Some((last, last_hash)) = cursor else {
             break;
         };
-        if resp.records.iter().any(|r| r.seq <= after) {
-            bail!("the centre sent records at or before the cursor {after}");
-        }
         let mut rows = Vec::with_capacity(resp.records.len());
         for (i, r) in resp.records.iter().enumerate() {
-            if r.fields.len() != COLUMNS.len() {
-                bail!(
-                    "record {} from the centre has {} fields, not {}",
-                    r.seq,
-                    r.fields.len(),
-                    COLUMNS.len()
-                );
-            }
+            let line = i as u64 + 1;
             let raw = r.fields.join(",").into_bytes();
+            if r.fields.len() != COLUMNS.len() {
+                // A record of another shape is unreadable, like a bad row in a file: it goes
+                // to quarantine with its bytes, and the rest of the batch goes on.
+                rows.push(ImportRow::Rejected {
+                    line,
+                    raw_len: raw.len() as u64,
+                    raw,
+                    rejection: cetak_domain::record::Rejection::row(
+                        cetak_domain::record::ReasonCode::FieldCount,
+                        format!(
+                            "record {} from the centre has {} fields, not {}",
+                            r.seq,
+                            r.fields.len(),
+                            COLUMNS.len()
+                        ),
+                    ),
+                });
+                continue;
+            }
             let fields: [&str; 22] = std::array::from_fn(|k| r.fields[k].as_str());
             // The same rules as a file (contract 1.1): a readable record with field problems
             // enters the registry needing correction.
             rows.push(match cetak_domain::Record::check(&fields) {
-                cetak_domain::Checked::Valid(record) => ImportRow::Valid {
-                    line: i as u64 + 1,
-                    record,
-                    raw,
-                },
-                cetak_domain::Checked::NeedsCorrection(draft) => ImportRow::NeedsCorrection {
-                    line: i as u64 + 1,
-                    draft,
-                    raw,
-                },
+                cetak_domain::Checked::Valid(record) => ImportRow::Valid { line, record, raw },
+                cetak_domain::Checked::NeedsCorrection(draft) => {
+                    ImportRow::NeedsCorrection { line, draft, raw }
+                }
                 cetak_domain::Checked::Unreadable(rejection) => ImportRow::Rejected {
-                    line: i as u64 + 1,
+                    line,
                     raw_len: raw.len() as u64,
                     raw,
                     rejection,
                 },
             });
         }
-        let source = format!("central:{}-{}", resp.records[0].seq, last);
+        let first = resp
+            .records
+            .first()
+            .map(|r| r.seq)
+            .into_iter()
+            .chain(resp.parked.first().map(|p| p.seq))
+            .min()
+            .unwrap_or(last);
+        let source = format!("central:{first}-{last}");
         let at = super::office_now(store)?;
         let mut tx = store.begin_import(&source, "system:sync", at)?;
         tx.add(&rows)?;
-        tx.set_pull_cursor(last);
+        tx.set_pull_cursor(last, last_hash);
+        for p in &resp.parked {
+            tx.park_record(p.seq, &p.recording_id, &p.reason);
+        }
         for r in &resp.records {
-            if let Some(office) = &r.card_issued_by {
-                tx.flag_card_elsewhere(&r.fields[0], office);
+            if let (Some(office), Some(id)) = (&r.card_issued_by, r.fields.first()) {
+                tx.flag_card_elsewhere(id, office);
                 round.flagged_card_elsewhere += 1;
             }
         }
         tx.commit()?;
         round.pulled += resp.records.len() as u64;
+        round.parked_records += resp.parked.len() as u64;
+        budget.grow();
+        failures = 0;
         if !resp.more {
             break;
         }

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 pub mod central;
 pub mod ledger;
 pub mod pg;
+pub mod proxy;
 
 use serde_json::Value;
 

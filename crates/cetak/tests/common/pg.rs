@@ -104,6 +104,36 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// A plain-SQL backup of the whole database (`pg_dump --clean`).
+    pub fn dump(&self, file: &Path) {
+        let out = Command::new(self.bin.join("pg_dump"))
+            .args(["--clean", "--if-exists", "-d", &self.url(), "-f"])
+            .arg(file)
+            .output()
+            .expect("pg_dump");
+        assert!(
+            out.status.success(),
+            "pg_dump: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Put a [`Postgres::dump`] back: everything written since is gone.
+    pub fn restore(&self, file: &Path) {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url(), "-f"])
+            .arg(file)
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "restore: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         as_nobody(&format!(
