@@ -877,22 +877,26 @@ async fn read_records(
         }
         last = seq;
     }
-    let waiting: i64 = if more {
+    let waiting: Option<i64> = if !more {
+        Some(0)
+    } else if req.count_waiting {
+        Some(
         c.query_one(
             "SELECT count(*) FROM records WHERE region = $1 AND office = $2 AND seq > $3 AND parked_reason IS NULL",
             &[&region, &office, &last],
         )
         .await?
-        .get(0)
+        .get(0),
+        )
     } else {
-        0
+        None
     };
     Ok(Ok(PullResponse {
         epoch: who.epoch.clone(),
         records,
         parked,
         more,
-        waiting: waiting as u64,
+        waiting: waiting.map(|w| w as u64),
     }))
 }
 

@@ -116,6 +116,10 @@ pub struct PullRequest {
     pub limit: usize,
     /// At most about this many bytes of records (at least one record is sent).
     pub max_bytes: usize,
+    /// Count the records still waiting after this batch (the office asks once a round: the
+    /// count reads the whole remaining range).
+    #[serde(default)]
+    pub count_waiting: bool,
 }
 
 /// A print-ready record for the office.
@@ -158,8 +162,10 @@ pub struct PullResponse {
     pub parked: Vec<ParkedRecord>,
     /// Whether more wait.
     pub more: bool,
-    /// How many records wait after this batch.
-    pub waiting: u64,
+    /// How many records wait after this batch: counted when the request asked
+    /// (`count_waiting`), and 0 on a last batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<u64>,
 }
 
 /// An event the centre cannot store, with the cause.

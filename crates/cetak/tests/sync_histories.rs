@@ -436,7 +436,7 @@ fn an_office_issues_and_revokes_only_cards_of_records_the_centre_sent_it() {
         &centre.url,
         "/sync/v2/pull",
         &lbg,
-        r#"{"version":2,"after":0,"limit":10,"max_bytes":100000}"#,
+        r#"{"version":2,"after":0,"limit":10,"max_bytes":100000,"count_waiting":true}"#,
     );
     assert_eq!(status, 200, "{text}");
     let body: Value =

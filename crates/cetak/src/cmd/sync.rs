@@ -627,6 +627,7 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
     // Pull: records after the cursor, checked against their hashes, committed with the cursor
     // in one transaction.
     let mut failures = 0;
+    let mut counted = false;
     loop {
         let (after, after_hash) = store.sync_pull_anchor()?;
         let req = PullRequest {
@@ -635,6 +636,7 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
             after_hash: if after > 0 { after_hash } else { None },
             limit: PULL_BATCH,
             max_bytes: budget.bytes(),
+            count_waiting: !counted,
         };
         let resp: PullResponse = match link.attempt("/sync/v2/pull", &req) {
             Ok(r) => r,
@@ -658,8 +660,17 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
             link.again(&why, false, &mut budget, &mut failures, round)?;
             continue;
         }
-        round.waiting_at_centre = Some(resp.waiting);
-        store.sync_set_waiting(resp.waiting)?;
+        // Counted once a round; after that, what was counted less what arrived since.
+        let waiting = match (resp.waiting, round.waiting_at_centre) {
+            (Some(w), _) => w,
+            (None, Some(before)) => {
+                before.saturating_sub((resp.records.len() + resp.parked.len()) as u64)
+            }
+            (None, None) => 0,
+        };
+        counted |= resp.waiting.is_some();
+        round.waiting_at_centre = Some(waiting);
+        store.sync_set_waiting(waiting)?;
         let cursor = resp
             .records
             .iter()
