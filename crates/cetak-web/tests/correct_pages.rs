@@ -59,7 +59,13 @@ async fn an_operator_corrects_a_recording_on_the_pages() {
     );
     let page = get(format!("/correct/{ID}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("invalid_characters"));
+    // Words, not stored codes: the state, the column names and the problem (the Indonesian
+    // page used to show `perlu_perbaikan`, `tempat_lahir`, `invalid_characters: …`).
+    for code in ["invalid_characters", "perlu_perbaikan", "<td>tempat_lahir</td>"] {
+        assert!(!page.body.contains(code), "{code} on the page: {}", page.body);
+    }
+    assert!(page.body.contains("perlu perbaikan"), "{}", page.body);
+    assert!(page.body.contains("<td>Tempat lahir</td>"), "{}", page.body);
     // The problem in the office's words (the shared catalogue), not the validator's English.
     assert!(
         page.body
