@@ -1969,42 +1969,22 @@ async fn decide(
     id: i64,
     f: &DecideForm,
 ) -> Result<Response, Refusal> {
-    let same = match f.decision.as_str() {
-        "same" => true,
-        "different" => false,
-        _ => {
-            return Err(Refusal::invalid(
-                "Pilih keputusan: orang yang sama atau orang berbeda. Tidak ada yang diputuskan.",
-                "Choose a decision: same person or different people. Nothing was decided.",
-            ));
-        }
-    };
-    if f.reason.trim().is_empty() {
-        return Err(Refusal::invalid(
-            "Keputusan perlu alasan. Tidak ada yang diputuskan.",
-            "A decision needs a reason. Nothing was decided.",
-        ));
-    }
+    let same = chosen_decision(
+        &f.decision,
+        &f.reason,
+        (
+            "Pilih keputusan: orang yang sama atau orang berbeda. Tidak ada yang diputuskan.",
+            "Choose a decision: same person or different people. Nothing was decided.",
+        ),
+    )?;
     let a = actor(sess);
     let reason = f.reason.clone();
     st.pool
         .run(move |s| s.decide_pair(id, same, &reason, &a, office(s)))
         .await
         .map_err(store_refusal)?;
-    // Apply the decision now (as `cetak review decide` does): the pair's recordings become
-    // unique, duplicates or stay apart for good.
-    if let Some(runner) = st.dedup_runner.clone() {
-        match tokio::task::spawn_blocking(move || runner()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!("applying the decision: {e}"),
-            Err(e) => tracing::error!("applying the decision: {e}"),
-        }
-    }
-    let (what_id, what_en) = if same {
-        ("orang yang sama", "same person")
-    } else {
-        ("orang berbeda", "different people")
-    };
+    apply_decisions(st).await;
+    let (what_id, what_en) = decision_words(same);
     Ok(flash_back(
         st,
         "/review",
@@ -2937,22 +2917,14 @@ async fn decide_group(
     sess: &Session,
     f: &GroupDecideForm,
 ) -> Result<Response, Refusal> {
-    let same = match f.decision.as_str() {
-        "same" => true,
-        "different" => false,
-        _ => {
-            return Err(Refusal::invalid(
-                "Pilih keputusan untuk kelompok: orang yang sama atau orang berbeda. Tidak ada yang diputuskan.",
-                "Choose a decision for the group: same person or different people. Nothing was decided.",
-            ));
-        }
-    };
-    if f.reason.trim().is_empty() {
-        return Err(Refusal::invalid(
-            "Keputusan perlu alasan. Tidak ada yang diputuskan.",
-            "A decision needs a reason. Nothing was decided.",
-        ));
-    }
+    let same = chosen_decision(
+        &f.decision,
+        &f.reason,
+        (
+            "Pilih keputusan untuk kelompok: orang yang sama atau orang berbeda. Tidak ada yang diputuskan.",
+            "Choose a decision for the group: same person or different people. Nothing was decided.",
+        ),
+    )?;
     let expected: u64 = f.expect_pairs.trim().parse().map_err(|_| {
         Refusal::invalid(
             "Jumlah pasangan kelompok tidak terbaca. Tidak ada yang diputuskan.",
@@ -3000,23 +2972,54 @@ async fn decide_group(
         .run(move |s| s.decide_pair_group(&pattern, same, &reason, &a, office(s)))
         .await
         .map_err(store_refusal)?;
-    // Apply the decisions now, as for one pair.
-    if let Some(runner) = st.dedup_runner.clone() {
-        match tokio::task::spawn_blocking(move || runner()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!("applying the group decision: {e}"),
-            Err(e) => tracing::error!("applying the group decision: {e}"),
-        }
-    }
-    let (what_id, what_en) = if same {
-        ("orang yang sama", "same person")
-    } else {
-        ("orang berbeda", "different people")
-    };
+    apply_decisions(st).await;
+    let (what_id, what_en) = decision_words(same);
     Ok(flash_back(
         st,
         "/review/groups",
         &format!("{decided} pasangan diputuskan sekaligus: {what_id}."),
         &format!("{decided} pairs decided at once: {what_en}."),
     ))
+}
+
+/// A supervisor's choice from a decision form: `same` or `different` (no default) and a
+/// reason; `unchosen` is the refusal when nothing was chosen.
+fn chosen_decision(
+    decision: &str,
+    reason: &str,
+    unchosen: (&'static str, &'static str),
+) -> Result<bool, Refusal> {
+    let same = match decision {
+        "same" => true,
+        "different" => false,
+        _ => return Err(Refusal::invalid(unchosen.0, unchosen.1)),
+    };
+    if reason.trim().is_empty() {
+        return Err(Refusal::invalid(
+            "Keputusan perlu alasan. Tidak ada yang diputuskan.",
+            "A decision needs a reason. Nothing was decided.",
+        ));
+    }
+    Ok(same)
+}
+
+/// Apply recorded decisions now (as `cetak review decide` does): the pairs' recordings become
+/// unique, duplicates or stay apart for good.
+async fn apply_decisions(st: &AppState) {
+    if let Some(runner) = st.dedup_runner.clone() {
+        match tokio::task::spawn_blocking(move || runner()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("applying a decision: {e}"),
+            Err(e) => tracing::error!("applying a decision: {e}"),
+        }
+    }
+}
+
+/// A decision in words, for the confirmation.
+fn decision_words(same: bool) -> (&'static str, &'static str) {
+    if same {
+        ("orang yang sama", "same person")
+    } else {
+        ("orang berbeda", "different people")
+    }
 }

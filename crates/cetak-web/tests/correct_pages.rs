@@ -61,8 +61,16 @@ async fn an_operator_corrects_a_recording_on_the_pages() {
     assert_eq!(page.status, StatusCode::OK);
     // Words, not stored codes: the state, the column names and the problem (the Indonesian
     // page used to show `perlu_perbaikan`, `tempat_lahir`, `invalid_characters: …`).
-    for code in ["invalid_characters", "perlu_perbaikan", "<td>tempat_lahir</td>"] {
-        assert!(!page.body.contains(code), "{code} on the page: {}", page.body);
+    for code in [
+        "invalid_characters",
+        "perlu_perbaikan",
+        "<td>tempat_lahir</td>",
+    ] {
+        assert!(
+            !page.body.contains(code),
+            "{code} on the page: {}",
+            page.body
+        );
     }
     assert!(page.body.contains("perlu perbaikan"), "{}", page.body);
     assert!(page.body.contains("<td>Tempat lahir</td>"), "{}", page.body);
