@@ -13,26 +13,13 @@ use cetak_domain::record::{Checked, EXAMPLE_ROW, Record, col};
 use cetak_store::ImportRow;
 use common::{
     FORM, Fixture, Opts, REC_A, Resp, Session, fixture, form, login, login_raw, request, send,
-    user_of,
+    unescape, user_of,
 };
 
 const IP: [u8; 4] = [10, 116, 0, 1];
 
 async fn post(f: &Fixture, uri: &str, who: &Session, fields: &[(&str, &str)]) -> Resp {
-    let cookie = who.cookie_header();
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &who.csrf));
-    send(
-        &f.app,
-        request(
-            Method::POST,
-            uri,
-            IP,
-            &[("cookie", &cookie), ("content-type", FORM)],
-            form(&fields),
-        ),
-    )
-    .await
+    common::post_as(f, uri, who, fields, IP).await
 }
 
 async fn post_public(f: &Fixture, uri: &str, fields: &[(&str, &str)], ip: [u8; 4]) -> Resp {
@@ -47,15 +34,6 @@ async fn post_public(f: &Fixture, uri: &str, fields: &[(&str, &str)], ip: [u8; 4
         ),
     )
     .await
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&#x2f;", "/")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// The HTML of the form with element id `id` (up to its `</form>`); panics when absent.

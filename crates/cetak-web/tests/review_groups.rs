@@ -7,7 +7,7 @@ mod common;
 use axum::http::{Method, StatusCode};
 use cetak_domain::access::Role;
 use common::{
-    FORM, Fixture, Opts, REC_A, REC_B, Resp, Session, fixture, form, login, request, send, user_of,
+    Fixture, Opts, REC_A, REC_B, Resp, Session, fixture, login, request, send, unescape, user_of,
 };
 
 const IP: [u8; 4] = [10, 116, 0, 2];
@@ -22,29 +22,7 @@ async fn get(f: &Fixture, uri: &str, who: &Session) -> Resp {
 }
 
 async fn post(f: &Fixture, uri: &str, who: &Session, fields: &[(&str, &str)]) -> Resp {
-    let cookie = who.cookie_header();
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &who.csrf));
-    send(
-        &f.app,
-        request(
-            Method::POST,
-            uri,
-            IP,
-            &[("cookie", &cookie), ("content-type", FORM)],
-            form(&fields),
-        ),
-    )
-    .await
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&#x2f;", "/")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    common::post_as(f, uri, who, fields, IP).await
 }
 
 #[tokio::test]

@@ -302,3 +302,37 @@ pub async fn login(app: &Router, name: &str, ip: [u8; 4]) -> Session {
     let csrf = page.hidden("csrf").expect("csrf field on /print");
     Session { cookie, csrf }
 }
+
+/// POST a staff form as `who` (its CSRF token added) from address `ip`.
+pub async fn post_as(
+    f: &Fixture,
+    uri: &str,
+    who: &Session,
+    fields: &[(&str, &str)],
+    ip: [u8; 4],
+) -> Resp {
+    let cookie = who.cookie_header();
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &who.csrf));
+    send(
+        &f.app,
+        request(
+            Method::POST,
+            uri,
+            ip,
+            &[("cookie", &cookie), ("content-type", FORM)],
+            form(&fields),
+        ),
+    )
+    .await
+}
+
+/// A page body with the template engine's HTML escapes undone, for comparing typed text.
+pub fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
