@@ -17,6 +17,7 @@
 pub mod access;
 pub mod audit;
 pub mod lifecycle;
+pub mod media;
 pub mod nik;
 pub mod record;
 pub mod regions;

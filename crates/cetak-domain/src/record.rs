@@ -288,6 +288,9 @@ pub enum ImportRow {
         record: Record,
         /// The original bytes (kept so that a conflict with the registry can be quarantined).
         raw: Vec<u8>,
+        /// Photo, signature and templates (contract v2); `None` for a v1 row, which carries
+        /// none and is printed as before.
+        media: Option<Box<crate::media::RowMedia>>,
     },
     /// A readable row with field problems: it enters the registry as it is, each problem kept,
     /// and waits for a correction (or for data ganda to find it a duplicate) while a printed
@@ -299,6 +302,8 @@ pub enum ImportRow {
         draft: Draft,
         /// The original bytes.
         raw: Vec<u8>,
+        /// Photo, signature and templates (contract v2); `None` for a v1 row.
+        media: Option<Box<crate::media::RowMedia>>,
     },
     /// A row that cannot be read as a recording: for the quarantine.
     Rejected {

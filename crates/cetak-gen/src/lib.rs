@@ -12,6 +12,7 @@
 //! a new address.
 #![deny(missing_docs)]
 
+pub mod media;
 mod vocab;
 
 use std::io::{self, Write};

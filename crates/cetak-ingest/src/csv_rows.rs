@@ -192,7 +192,7 @@ impl<R: Read> CsvRows<R> {
 
     fn item(&self, p: Parsed) -> Item {
         if p.oversized {
-            return too_large(p.line, &p.raw, p.raw_len);
+            return too_large(p.line, &p.raw, p.raw_len, MAX_ROW_BYTES);
         }
         if p.ended_by_eof && p.raw.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
             return rejected(
@@ -251,11 +251,13 @@ impl<R: Read> CsvRows<R> {
                 line: p.line,
                 record,
                 raw: p.raw,
+                media: None,
             },
             Checked::NeedsCorrection(draft) => Item::NeedsCorrection {
                 line: p.line,
                 draft,
                 raw: p.raw,
+                media: None,
             },
             Checked::Unreadable(rejection) => rejected(p.line, &p.raw, p.raw_len, rejection),
         }

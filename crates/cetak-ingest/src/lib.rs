@@ -1,4 +1,4 @@
-//! Streaming readers for import contract v1 (`docs/import-contract.md`).
+//! Streaming readers for import contract v1 and v2 (`docs/import-contract.md`).
 //!
 //! Bytes in, one [`Item`] per row out: a validated [`Record`] or a [`Rejection`] together with
 //! the row's original bytes, so that a quarantined row can be shown and fixed exactly as it
@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod csv_rows;
+pub mod media;
 mod ndjson_rows;
 
 use std::collections::HashSet;
@@ -24,6 +25,9 @@ pub use ndjson_rows::NdjsonRows;
 
 /// Longest row parsed (bytes). Longer rows are quarantined as `record_too_large`.
 pub const MAX_ROW_BYTES: usize = 64 * 1024;
+/// Longest NDJSON line read (bytes): a v2 line carries a base64 photo (up to 2 MiB), a
+/// signature and templates.
+pub const MAX_NDJSON_ROW_BYTES: usize = 4 * 1024 * 1024;
 /// How much of an oversized row's original bytes the quarantine keeps.
 pub const KEPT_RAW_BYTES: usize = 64 * 1024;
 
@@ -154,26 +158,24 @@ fn utf8_rejection(valid_up_to: usize) -> Rejection {
     )
 }
 
+/// A row for the quarantine, kept whole (the readers bound every row they keep).
 fn rejected(line: u64, raw: &[u8], raw_len: u64, rejection: Rejection) -> Item {
-    let kept = &raw[..raw.len().min(KEPT_RAW_BYTES)];
     Item::Rejected {
         line,
-        raw: kept.to_vec(),
+        raw: raw.to_vec(),
         raw_len,
         rejection,
     }
 }
 
-fn too_large(line: u64, raw: &[u8], raw_len: u64) -> Item {
+fn too_large(line: u64, raw: &[u8], raw_len: u64, limit: usize) -> Item {
     rejected(
         line,
-        raw,
+        &raw[..raw.len().min(KEPT_RAW_BYTES)],
         raw_len,
         Rejection::row(
             ReasonCode::RecordTooLarge,
-            format!(
-                "the row has {raw_len} bytes; rows longer than {MAX_ROW_BYTES} bytes are not read"
-            ),
+            format!("the row has {raw_len} bytes; rows longer than {limit} bytes are not read"),
         ),
     )
 }

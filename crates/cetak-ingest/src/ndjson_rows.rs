@@ -1,4 +1,5 @@
-//! NDJSON rows: one JSON object per line with the contract's keys, string values.
+//! NDJSON rows: one JSON object per line with the contract's keys, string values; contract v2
+//! adds `foto`, `tanda_tangan` and `sidik_jari` (see [`crate::media`]).
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -6,8 +7,8 @@ use cetak_domain::record::{COLUMNS, Checked, Record};
 use serde_json::Value;
 
 use crate::{
-    IngestError, Item, MAX_ROW_BYTES, ReasonCode, Rejection, raw_problem, rejected, strip_bom,
-    too_large,
+    IngestError, Item, MAX_NDJSON_ROW_BYTES, ReasonCode, Rejection, raw_problem, rejected,
+    strip_bom, too_large,
 };
 
 /// Iterator over the rows of an NDJSON file in contract v1.
@@ -53,8 +54,8 @@ impl<R: Read> NdjsonRows<R> {
                 None => (buf, false),
             };
             let n = chunk.len();
-            if kept.len() < MAX_ROW_BYTES + 2 {
-                let room = MAX_ROW_BYTES + 2 - kept.len();
+            if kept.len() < MAX_NDJSON_ROW_BYTES + 2 {
+                let room = MAX_NDJSON_ROW_BYTES + 2 - kept.len();
                 kept.extend_from_slice(&chunk[..n.min(room)]);
             }
             total += n as u64;
@@ -66,14 +67,14 @@ impl<R: Read> NdjsonRows<R> {
     }
 
     fn item(&self, line: u64, raw: &[u8], raw_len: u64) -> Item {
-        if raw_len as usize > MAX_ROW_BYTES {
-            return too_large(line, raw, raw_len);
+        if raw_len as usize > MAX_NDJSON_ROW_BYTES {
+            return too_large(line, raw, raw_len, MAX_NDJSON_ROW_BYTES);
         }
         if let Some(r) = raw_problem(raw) {
             return rejected(line, raw, raw_len, r);
         }
         let reject = |code, msg: String| rejected(line, raw, raw_len, Rejection::row(code, msg));
-        let object = match serde_json::from_slice::<Value>(raw) {
+        let mut object = match serde_json::from_slice::<Value>(raw) {
             Ok(Value::Object(map)) => map,
             Ok(_) => {
                 return reject(
@@ -83,13 +84,14 @@ impl<R: Read> NdjsonRows<R> {
             }
             Err(e) => return reject(ReasonCode::InvalidJson, format!("not a JSON object: {e}")),
         };
+        let media = crate::media::from_json(&mut object).map(Box::new);
         let mut fields = [""; 22];
         let mut present = [false; 22];
         for (key, value) in &object {
             let Some(i) = COLUMNS.iter().position(|c| c == key) else {
                 return reject(
                     ReasonCode::UnknownField,
-                    format!("key {:?} is not in import contract v1", truncate(key)),
+                    format!("key {:?} is not in import contract v2", truncate(key)),
                 );
             };
             match value {
@@ -123,11 +125,13 @@ impl<R: Read> NdjsonRows<R> {
                 line,
                 record,
                 raw: raw.to_vec(),
+                media,
             },
             Checked::NeedsCorrection(draft) => Item::NeedsCorrection {
                 line,
                 draft,
                 raw: raw.to_vec(),
+                media,
             },
             Checked::Unreadable(rejection) => rejected(line, raw, raw_len, rejection),
         }

@@ -275,7 +275,9 @@ fn only_unreadable_rows_are_quarantined_readable_ones_need_correction() {
     // No recording_id, or a wrong field count: nothing to keep in a registry.
     assert_eq!(kinds(&items), "cccqqqv");
     match &items[0] {
-        Item::NeedsCorrection { draft, raw, line } => {
+        Item::NeedsCorrection {
+            draft, raw, line, ..
+        } => {
             assert_eq!(draft.recording_id(), "A");
             assert_eq!(draft.problems[0].field, "nama");
             assert_eq!(draft.problems[0].original, "RAF1");

@@ -350,8 +350,8 @@ impl Store {
                 state_before.describe().1
             )));
         }
-        let open = open_problems(&tx, recording_id)?;
-        if open.is_empty() {
+        let all_open = open_problems(&tx, recording_id)?;
+        if all_open.is_empty() {
             return Err(StoreError::Refused(format!(
                 "perekaman {recording_id} tidak punya masalah terbuka untuk diperbaiki / recording {recording_id} has no open problem to correct"
             )));
@@ -387,8 +387,14 @@ impl Store {
                 }
                 Checked::Unreadable(r) => return Err(StoreError::Refused(r.to_string())),
             };
+        // Media problems (field = a media slot) are closed by attaching media, not by
+        // validating the fields again; they still hold the record.
+        let (open, media_open): (Vec<(i64, ProblemRow)>, Vec<(i64, ProblemRow)>) = all_open
+            .into_iter()
+            .partition(|(_, p)| COLUMNS.contains(&p.field.as_str()));
         let new = fields[column].clone();
-        let blocked = found.iter().any(|p| p.blocking);
+        let blocked =
+            found.iter().any(|p| p.blocking) || media_open.iter().any(|(_, p)| p.blocking);
         let is_open = |code: &str, f: &str| {
             found
                 .iter()
@@ -556,7 +562,7 @@ impl Store {
                     continue;
                 }
             };
-            if !crate::import::insert_draft(&tx, &draft, &raw, &source, line as u64, seq)? {
+            if !crate::import::insert_draft(&tx, &draft, &raw, &source, line as u64, seq, false)? {
                 report.left += 1;
                 continue;
             }

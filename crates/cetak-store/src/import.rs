@@ -26,6 +26,8 @@ pub struct BatchOutcome {
     /// Of `needs_correction`: rows with a printed field that is not valid, held in
     /// `perlu_perbaikan` until corrected or found a duplicate.
     pub held_for_correction: u64,
+    /// Of `imported`: recordings that came with media (contract v2), valid or not.
+    pub with_media: u64,
 }
 
 impl std::ops::AddAssign for BatchOutcome {
@@ -36,6 +38,7 @@ impl std::ops::AddAssign for BatchOutcome {
         self.conflicts += o.conflicts;
         self.needs_correction += o.needs_correction;
         self.held_for_correction += o.held_for_correction;
+        self.with_media += o.with_media;
     }
 }
 
@@ -197,8 +200,14 @@ impl ImportTx<'_> {
         };
         for row in rows {
             let line = match row {
-                ImportRow::Valid { line, record, raw } => {
+                ImportRow::Valid {
+                    line,
+                    record,
+                    raw,
+                    media,
+                } => {
                     let hash = record.content_hash();
+                    let held = media.as_ref().is_some_and(|m| m.blocks_printing());
                     if insert(
                         &mut insert_record,
                         &mut insert_state,
@@ -206,11 +215,28 @@ impl ImportTx<'_> {
                         &hash,
                         *line,
                         seq,
+                        held,
                     )? {
                         out.imported += 1;
                         digest.update(b"r");
                         digest.update(record.recording_id.as_bytes());
                         digest.update(&hash);
+                        if let Some(m) = media {
+                            crate::media::insert_row_media(
+                                tx,
+                                &record.recording_id,
+                                m,
+                                seq,
+                                digest,
+                            )?;
+                            out.with_media += 1;
+                            if !m.problems().is_empty() {
+                                out.needs_correction += 1;
+                            }
+                            if held {
+                                out.held_for_correction += 1;
+                            }
+                        }
                     } else {
                         let stored: Option<Vec<u8>> = existing_hash
                             .query_row([&record.recording_id], |r| r.get(0))
@@ -235,17 +261,33 @@ impl ImportTx<'_> {
                     }
                     *line
                 }
-                ImportRow::NeedsCorrection { line, draft, raw } => {
+                ImportRow::NeedsCorrection {
+                    line,
+                    draft,
+                    raw,
+                    media,
+                } => {
                     let hash = draft.content_hash();
-                    if insert_draft(tx, draft, raw, source, *line, seq)? {
+                    let media_held = media.as_ref().is_some_and(|m| m.blocks_printing());
+                    if insert_draft(tx, draft, raw, source, *line, seq, media_held)? {
                         out.imported += 1;
                         out.needs_correction += 1;
-                        if draft.blocks_printing() {
+                        if draft.blocks_printing() || media_held {
                             out.held_for_correction += 1;
                         }
                         digest.update(b"c");
                         digest.update(draft.recording_id().as_bytes());
                         digest.update(&hash);
+                        if let Some(m) = media {
+                            crate::media::insert_row_media(
+                                tx,
+                                draft.recording_id(),
+                                m,
+                                seq,
+                                digest,
+                            )?;
+                            out.with_media += 1;
+                        }
                     } else {
                         let stored: Option<Vec<u8>> = existing_hash
                             .query_row([draft.recording_id()], |r| r.get(0))
@@ -322,6 +364,7 @@ impl ImportTx<'_> {
                 "quarantined": out.quarantined,
                 "already_present": out.already_present,
                 "needs_correction": out.needs_correction,
+                "with_media": out.with_media,
                 "digest": self.digest.finalize().to_hex().to_string(),
             });
             let entry = AuditEntry {
@@ -437,6 +480,7 @@ fn insert(
     hash: &[u8; 32],
     line: u64,
     seq: u64,
+    held: bool,
 ) -> Result<bool> {
     let warnings: Vec<&str> = r.warnings.iter().map(|w| w.as_str()).collect();
     let n = stmt.execute(params![
@@ -472,8 +516,13 @@ fn insert(
             r.recording_id,
             r.jenis_permohonan.as_str(),
             r.recorded_at_rfc3339(),
-            cetak_domain::lifecycle::RecordState::Received.as_str(),
-            false
+            if held {
+                cetak_domain::lifecycle::RecordState::NeedsCorrection
+            } else {
+                cetak_domain::lifecycle::RecordState::Received
+            }
+            .as_str(),
+            held
         ])?;
     }
     Ok(n == 1)
@@ -489,9 +538,10 @@ pub(crate) fn insert_draft(
     source: &str,
     line: u64,
     seq: u64,
+    media_held: bool,
 ) -> Result<bool> {
     let f = &d.fields;
-    let blocked = d.blocks_printing();
+    let blocked = d.blocks_printing() || media_held;
     let state = if blocked {
         cetak_domain::lifecycle::RecordState::NeedsCorrection
     } else {

@@ -11,6 +11,7 @@ mod clock;
 mod correct;
 mod dedup;
 mod import;
+mod media;
 mod migrate;
 #[doc(hidden)]
 pub use migrate::create_at_version;
@@ -34,6 +35,7 @@ pub use correct::{
 };
 pub use dedup::{DedupSummary, PairGroup, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
+pub use media::{AttachOutcome, EraseOutcome, MediaInfo};
 pub use print::{
     AttemptRow, CardFieldsRow, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder, MonthlyReport,
     PrinterRow, SpoilOutcome, StockReceipt,

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_needs_correction.sql"),
     include_str!("migrations/0008_narrow_states.sql"),
     include_str!("migrations/0009_sync_histories.sql"),
+    include_str!("migrations/0010_media.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -42,6 +42,7 @@ fn office(n: usize) -> (Store, i64) {
                 line: i as u64 + 2,
                 record: Record::validate(&refs).expect("valid row"),
                 raw: f.join(",").into_bytes(),
+                media: None,
             }
         })
         .collect();

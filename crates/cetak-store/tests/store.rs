@@ -39,6 +39,7 @@ fn valid_fields(line: u64, f: &[String; 22]) -> ImportRow {
         line,
         record: record(f),
         raw: f.join(",").into_bytes(),
+        media: None,
     }
 }
 

@@ -32,6 +32,7 @@ async fn an_operator_corrects_a_recording_on_the_pages() {
                     line: 2,
                     draft,
                     raw: fields.join(",").into_bytes(),
+                    media: None,
                 }],
                 "system:test",
                 time::OffsetDateTime::now_utc(),

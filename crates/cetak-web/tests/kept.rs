@@ -443,6 +443,7 @@ async fn a_refused_correction_keeps_field_value_and_reason() {
                     line: 2,
                     draft,
                     raw: fields.join(",").into_bytes(),
+                    media: None,
                 }],
                 "system:test",
                 time::OffsetDateTime::now_utc(),

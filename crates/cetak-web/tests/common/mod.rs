@@ -52,6 +52,7 @@ fn row(id: &str, nik: &str) -> ImportRow {
         line: 2,
         record: Record::validate(&f).expect("valid row"),
         raw: f.join(",").into_bytes(),
+        media: None,
     }
 }
 

@@ -142,6 +142,8 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         ..GenConfig::default()
     };
     let generated = write_backlog(&cfg, &a.dir, interactive)?;
+    // Every recording brings its photo, signature and fingerprints (contract v2).
+    crate::cmd::gen_cmd::write_media_folder(&cfg, &a.dir, interactive)?;
 
     say(t(
         "2/6 Mengimpor ke register (SQLite)…",
@@ -156,6 +158,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         &ctx.actor,
         crate::cmd::import::DEFAULT_COMMIT_ROWS,
         interactive,
+        Some(&a.dir.join("media")),
     )?;
 
     say(t(

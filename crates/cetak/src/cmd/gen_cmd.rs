@@ -33,6 +33,10 @@ pub struct Args {
     /// titles, old spellings): about 9 % of rows then need a correction.
     #[arg(long)]
     office_errors: bool,
+    /// Also write media/<recording_id>/ (import contract v2): a drawn portrait, a signature
+    /// and two index-finger templates per recording, the same person alike in every recording.
+    #[arg(long)]
+    media: bool,
 }
 
 /// Refuse what cannot be generated, in the operator's language, before any file is touched.
@@ -108,12 +112,18 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let progress = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let s = write_backlog(&cfg, &a.out, progress)?;
+    let media = if a.media {
+        Some(write_media_folder(&cfg, &a.out, progress)?)
+    } else {
+        None
+    };
     let seconds = started.elapsed().as_secs_f64();
     if ctx.json {
         print_json(&serde_json::json!({
             "rows": s.rows, "persons": s.persons, "duplicates": s.duplicates, "bad_rows": s.bad_rows,
             "needs_correction_rows": s.needs_correction_rows,
             "recordings": a.out.join("recordings.csv"), "truth": a.out.join("truth.csv"), "seconds": seconds,
+            "media": media.map(|_| a.out.join("media")), "with_media": media.unwrap_or(0),
         }))?;
     } else {
         outln!(
@@ -129,6 +139,49 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             a.out.display(),
             seconds
         )?;
+        if media.is_some() {
+            outln!(
+                "{} {}",
+                t(
+                    "Foto, tanda tangan dan sidik jari di",
+                    "Photos, signatures and fingerprints in"
+                ),
+                a.out.join("media").display()
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `out/media/` for the recordings of `out/truth.csv`: into a fresh folder beside it,
+/// renamed into place at the end, so a killed run leaves the old folder (or none), never half.
+pub(crate) fn write_media_folder(cfg: &GenConfig, out: &Path, progress: bool) -> anyhow::Result<u64> {
+    let truth = cetak_gen::media::read_truth(&out.join("truth.csv"))
+        .with_context(|| t("membaca truth.csv", "reading truth.csv"))?;
+    let target = out.join("media");
+    let fresh = out.join(format!(".media-{}", std::process::id()));
+    if fresh.exists() {
+        std::fs::remove_dir_all(&fresh)?;
+    }
+    let bar = if progress {
+        let b = ProgressBar::new(truth.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template("{spinner} media {pos}/{len} [{bar:30}] {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let n = cetak_gen::media::write_media(cfg.seed, &truth, &fresh, cfg.office_errors, &|n| {
+        bar.set_position(n)
+    })
+    .with_context(|| format!("{} {}", t("menulis", "writing"), fresh.display()))?;
+    bar.finish_and_clear();
+    if target.exists() {
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("{} {}", t("menghapus", "removing"), target.display()))?;
+    }
+    std::fs::rename(&fresh, &target)?;
+    Ok(n)
 }

@@ -23,6 +23,10 @@ use super::{Context, now, open_store, print_json, table};
 use crate::text::t;
 
 const BATCH_ROWS: usize = 10_000;
+/// Rows per batch when each brings a media folder (~50 KB a recording).
+const MEDIA_BATCH_ROWS: usize = 500;
+/// Bytes of rows per batch (NDJSON v2 lines carry base64 photos).
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
 pub const DEFAULT_COMMIT_ROWS: u64 = 100_000;
 
 #[derive(Debug, clap::Args)]
@@ -41,6 +45,10 @@ pub struct Args {
     /// Rows per transaction: larger is faster, smaller loses less work to a power cut.
     #[arg(long, default_value_t = DEFAULT_COMMIT_ROWS, value_parser = clap::value_parser!(u64).range(1..))]
     commit_rows: u64,
+    /// Contract v2 for a CSV file: the folder with one sub-folder per recording_id holding
+    /// foto.jpg, tanda_tangan.png and jari-NN.fmr.
+    #[arg(long, value_name = "DIR")]
+    media: Option<PathBuf>,
 }
 
 impl Args {
@@ -122,8 +130,21 @@ pub fn import_file(
     actor: &str,
     commit_rows: u64,
     progress: bool,
+    media: Option<&Path>,
 ) -> anyhow::Result<ImportReport> {
     let checking = store.is_none();
+    if let Some(dir) = media
+        && !dir.is_dir()
+    {
+        bail!(
+            "{} {}",
+            dir.display(),
+            t(
+                "bukan folder media (diharapkan satu sub-folder per recording_id)",
+                "is not a media folder (one sub-folder per recording_id is expected)"
+            )
+        );
+    }
     let meta = std::fs::metadata(path).with_context(|| {
         format!(
             "{} {}",
@@ -179,29 +200,55 @@ pub fn import_file(
         )
     })?;
     let (tx, rx) = sync_channel::<Result<Vec<Item>, IngestError>>(4);
+    let media_dir = media.map(Path::to_path_buf);
     let reader = std::thread::spawn(move || {
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        // Contract v2 brings photos: a batch is bounded by bytes as well as rows, so memory
+        // stays flat (4 batches in flight) whatever the photo sizes.
+        let with_media = |mut batch: Vec<Item>| {
+            if let Some(dir) = &media_dir {
+                cetak_ingest::media::attach_dir(&mut batch, dir);
+            }
+            cetak_ingest::media::check_rows(&mut batch);
+            batch
+        };
+        let row_bytes = |i: &Item| match i {
+            Item::Valid { raw, .. } | Item::NeedsCorrection { raw, .. } => raw.len(),
+            Item::Rejected { raw, .. } => raw.len(),
+        };
+        let rows_per_batch = if media_dir.is_some() {
+            MEDIA_BATCH_ROWS
+        } else {
+            BATCH_ROWS
+        };
+        let mut batch = Vec::with_capacity(rows_per_batch);
+        let mut bytes = 0usize;
         for item in iter.by_ref() {
             match item {
-                Ok(i) => batch.push(i),
+                Ok(i) => {
+                    bytes += row_bytes(&i);
+                    batch.push(i);
+                }
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     return;
                 }
             }
-            if batch.len() == BATCH_ROWS
+            if (batch.len() == rows_per_batch || bytes >= BATCH_BYTES)
                 && tx
-                    .send(Ok(std::mem::replace(
+                    .send(Ok(with_media(std::mem::replace(
                         &mut batch,
-                        Vec::with_capacity(BATCH_ROWS),
-                    )))
+                        Vec::with_capacity(rows_per_batch),
+                    ))))
                     .is_err()
             {
                 return;
             }
+            if batch.is_empty() {
+                bytes = 0;
+            }
         }
         if !batch.is_empty() {
-            let _ = tx.send(Ok(batch));
+            let _ = tx.send(Ok(with_media(batch)));
         }
     });
 
@@ -270,13 +317,26 @@ pub fn import_file(
             while let Some(batch) = receive(next.take())? {
                 for item in &batch {
                     match item {
-                        Item::Valid { .. } => outcome.imported += 1,
-                        Item::NeedsCorrection { draft, .. } => {
+                        Item::Valid { media, .. } => {
+                            outcome.imported += 1;
+                            if let Some(m) = media {
+                                outcome.with_media += 1;
+                                if !m.problems().is_empty() {
+                                    outcome.needs_correction += 1;
+                                }
+                                if m.blocks_printing() {
+                                    outcome.held_for_correction += 1;
+                                }
+                            }
+                        }
+                        Item::NeedsCorrection { draft, media, .. } => {
                             outcome.imported += 1;
                             outcome.needs_correction += 1;
-                            if draft.blocks_printing() {
+                            let media_held = media.as_ref().is_some_and(|m| m.blocks_printing());
+                            if draft.blocks_printing() || media_held {
                                 outcome.held_for_correction += 1;
                             }
+                            outcome.with_media += u64::from(media.is_some());
                         }
                         Item::Rejected { .. } => outcome.quarantined += 1,
                     }
@@ -330,6 +390,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             &ctx.actor,
             args.commit_rows,
             show_progress,
+            args.media.as_deref(),
         )?
     } else {
         let mut store = open_store(&ctx.db)?;
@@ -340,6 +401,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             &ctx.actor,
             args.commit_rows,
             show_progress,
+            args.media.as_deref(),
         )?
     };
     if ctx.json {
@@ -371,6 +433,16 @@ pub fn print_report(r: &ImportReport) -> std::io::Result<()> {
         .to_string(),
         r.outcome.held_for_correction.to_string(),
     ]);
+    if r.outcome.with_media > 0 {
+        tb.add_row(vec![
+            t(
+                "  di antaranya dengan foto/tanda tangan/sidik jari",
+                "  of which with photo/signature/fingerprints",
+            )
+            .to_string(),
+            r.outcome.with_media.to_string(),
+        ]);
+    }
     tb.add_row(vec![
         t("karantina (tidak terbaca)", "quarantined (unreadable)").to_string(),
         r.outcome.quarantined.to_string(),

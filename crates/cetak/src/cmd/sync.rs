@@ -707,10 +707,18 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
             // The same rules as a file (contract 1.1): a readable record with field problems
             // enters the registry needing correction.
             rows.push(match cetak_domain::Record::check(&fields) {
-                cetak_domain::Checked::Valid(record) => ImportRow::Valid { line, record, raw },
-                cetak_domain::Checked::NeedsCorrection(draft) => {
-                    ImportRow::NeedsCorrection { line, draft, raw }
-                }
+                cetak_domain::Checked::Valid(record) => ImportRow::Valid {
+                    line,
+                    record,
+                    raw,
+                    media: None,
+                },
+                cetak_domain::Checked::NeedsCorrection(draft) => ImportRow::NeedsCorrection {
+                    line,
+                    draft,
+                    raw,
+                    media: None,
+                },
                 cetak_domain::Checked::Unreadable(rejection) => ImportRow::Rejected {
                     line,
                     raw_len: raw.len() as u64,
