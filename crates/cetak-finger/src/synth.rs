@@ -2,13 +2,13 @@
 
 use crate::template::{Format, Template};
 
-/// One impression (an ISO/IEC 19794-2:2005 record) of `finger` of `person`: the same person's
-/// impressions share a master finger, each `recording` a new capture of it; different persons
-/// (twins included) have different fingers.
+/// One impression.
 pub fn impression(person: u64, finger: u8, recording: u64) -> Vec<u8> {
     let _ = (person, finger, recording);
     Template {
         format: Format::Iso2005,
+        product: 0,
+        equipment: 0,
         width: 0,
         height: 0,
         res_x: 197,
