@@ -460,3 +460,51 @@ fn truncation_at_every_offset_never_panics() {
         }
     }
 }
+
+/// A view with no minutiae whose extended data length (20) counts its own 2 bytes: 18 bytes
+/// follow (blocks not counting their headers: 4 + 0, 4 + 6). The standard reading also splits
+/// (20 bytes, blocks counting their headers: 4 + 16, taking 2 bytes of the next view) but
+/// leaves the following views misaligned, so the reader has to search.
+fn ambiguous_view(finger: u8) -> Vec<u8> {
+    let mut v = vec![finger, 0, 50, 0, 0, 20];
+    v.extend_from_slice(&[0x01, 0x01, 0x00, 0x04]);
+    v.extend_from_slice(&[0x01, 0x02, 0x00, 0x10]);
+    v.extend_from_slice(&[0x01, 0x03, 0x00, 0x06, 1, 2, 3, 4, 5, 6]);
+    v
+}
+
+fn many_views(n: u8, stated_delta: i64) -> Vec<u8> {
+    let mut b = b"FMR\0 20\0".to_vec();
+    b.extend_from_slice(&[0; 4]);
+    b.extend_from_slice(&[0, 0, 0, 100, 0, 100, 0, 197, 0, 197, n, 0]);
+    for i in 0..n {
+        b.extend(ambiguous_view(i % 11));
+    }
+    let stated = i64::try_from(b.len()).expect("small") + stated_delta;
+    set_u32(&mut b, 8, u32::try_from(stated).expect("positive"));
+    if stated_delta > 0 {
+        b.extend(std::iter::repeat_n(
+            7u8,
+            usize::try_from(stated_delta).expect("small"),
+        ));
+    }
+    b
+}
+
+#[test]
+fn extension_readings_search_stays_fast_on_adversarial_records() {
+    let start = std::time::Instant::now();
+    // Nothing ends at a stated length one byte further: every path fails.
+    let err = parse(&many_views(255, 1)).expect_err("refused");
+    println!("{err}");
+    // Every view read the other way: it parses.
+    let t = parse(&many_views(255, 0)).expect("parses");
+    assert_eq!(t.views.len(), 255);
+    assert!(t.views.iter().all(|v| v.extensions.len() == 18));
+    assert_eq!(parse(&t.to_iso_bytes()), Ok(t));
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
