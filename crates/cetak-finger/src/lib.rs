@@ -1,8 +1,10 @@
 //! Fingerprint minutiae templates (issue 17 brings them in, issue 18 matches them).
 //!
-//! SKELETON: [`template`] is the interface the registry uses; the full reader and writer
-//! (ISO/IEC 19794-2:2005 and ANSI INCITS 378-2004), its goldens and fuzz target, and the
-//! impression generator in [`synth`] are being written.
+//! Why a crate of its own: the registry stores and compares minutiae, never images, and it must
+//! both accept records from enrolment hardware (so one strict, panic-free reader for the two
+//! record formats in use, ISO/IEC 19794-2:2005 and ANSI INCITS 378-2004: [`template`]) and
+//! produce realistic records for synthetic residents (so a seeded generator of repeat captures:
+//! [`synth`]).
 
 pub mod synth;
 pub mod template;
