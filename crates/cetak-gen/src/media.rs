@@ -46,13 +46,16 @@ pub fn write_media(
         .par_iter()
         .try_for_each(|(recording_id, person_id)| -> io::Result<()> {
             let person = mix(seed, person_id.as_bytes());
-            let recording = mix(seed ^ 0x6d65_6469_61, recording_id.as_bytes());
+            let recording = mix(seed ^ 0x006d_6564_6961, recording_id.as_bytes());
             let plan = MediaPlan {
-                without_signature: office_errors && recording % 100 == 0,
+                without_signature: office_errors && recording.is_multiple_of(100),
             };
             let dir = root.join(recording_id);
             std::fs::create_dir_all(&dir)?;
-            write_file(&dir.join("foto.jpg"), &cetak_media::synth::portrait(person, recording))?;
+            write_file(
+                &dir.join("foto.jpg"),
+                &cetak_media::synth::portrait(person, recording),
+            )?;
             if !plan.without_signature {
                 write_file(
                     &dir.join("tanda_tangan.png"),
@@ -66,7 +69,7 @@ pub fn write_media(
                 )?;
             }
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n % 1000 == 0 {
+            if n.is_multiple_of(1000) {
                 progress(n);
             }
             Ok(())

@@ -389,7 +389,7 @@ impl Store {
             };
         // Media problems (field = a media slot) are closed by attaching media, not by
         // validating the fields again; they still hold the record.
-        let (open, media_open): (Vec<(i64, ProblemRow)>, Vec<(i64, ProblemRow)>) = all_open
+        let (open, media_open): (Vec<_>, Vec<_>) = all_open
             .into_iter()
             .partition(|(_, p)| COLUMNS.contains(&p.field.as_str()));
         let new = fields[column].clone();

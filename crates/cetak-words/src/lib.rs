@@ -228,6 +228,17 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("correct_field", "kolom diperbaiki", "field corrected"),
     (
+        "media_view",
+        "foto/sidik jari dilihat",
+        "photo/fingerprint viewed",
+    ),
+    ("media_attach", "media dilampirkan", "media attached"),
+    (
+        "media_erase",
+        "media dihapus (UU PDP)",
+        "media erased (UU PDP)",
+    ),
+    (
         "readmit_quarantine",
         "baris karantina masuk register",
         "quarantined rows admitted",
@@ -367,6 +378,166 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
         "conflicting_recording",
         "recording_id sudah ada dengan isi lain",
         "the recording_id exists with other content",
+    ),
+    // The person on the card (import contract v2): photo, signature, fingerprint templates.
+    ("foto_missing", "foto tidak ada", "no photo"),
+    (
+        "tanda_tangan_missing",
+        "tanda tangan tidak ada",
+        "no signature",
+    ),
+    ("media_empty", "berkas kosong", "an empty file"),
+    (
+        "media_too_large",
+        "berkas terlalu besar",
+        "the file is too large",
+    ),
+    (
+        "media_not_image",
+        "bukan gambar JPEG atau PNG",
+        "not a JPEG or PNG image",
+    ),
+    (
+        "media_wrong_format",
+        "jenis gambar salah (foto harus JPEG)",
+        "the wrong image type (a photo must be JPEG)",
+    ),
+    (
+        "media_undecodable",
+        "gambar rusak, tidak dapat dibaca",
+        "a damaged image that cannot be read",
+    ),
+    ("media_truncated", "gambar terpotong", "a truncated image"),
+    (
+        "media_too_many_pixels",
+        "ukuran gambar di luar batas",
+        "the image dimensions are beyond the limit",
+    ),
+    (
+        "photo_too_small",
+        "foto terlalu kecil untuk kotak foto 300 dpi",
+        "the photo is too small for the photo box at 300 dpi",
+    ),
+    (
+        "photo_bad_aspect",
+        "foto bukan potret (lebar:tinggi 0,6–0,9)",
+        "the photo is not a portrait (width:height 0.6–0.9)",
+    ),
+    (
+        "signature_too_small",
+        "tanda tangan terlalu kecil",
+        "the signature is too small",
+    ),
+    (
+        "signature_bad_aspect",
+        "bentuk tanda tangan tidak wajar",
+        "the signature has an unusual shape",
+    ),
+    ("media_bad_base64", "bukan base64", "not base64"),
+    (
+        "media_wrong_type",
+        "nilai media harus teks base64",
+        "a media value must be base64 text",
+    ),
+    (
+        "media_unreadable",
+        "berkas tidak dapat dibaca",
+        "the file cannot be read",
+    ),
+    (
+        "media_not_a_file",
+        "bukan berkas biasa (tautan atau folder)",
+        "not a plain file (a link or a folder)",
+    ),
+    (
+        "media_unknown_file",
+        "berkas di luar susunan folder media",
+        "a file outside the media folder layout",
+    ),
+    (
+        "media_twice",
+        "berkas media ganda untuk satu isian",
+        "a second media file for one slot",
+    ),
+    (
+        "media_dir_unsafe_id",
+        "recording_id tidak dapat menjadi nama folder",
+        "the recording_id cannot name a folder",
+    ),
+    (
+        "media_unchecked",
+        "media belum diperiksa",
+        "media not checked",
+    ),
+    (
+        "finger_bad_position",
+        "posisi jari bukan kode ISO 1–10",
+        "the finger position is not an ISO code 1–10",
+    ),
+    (
+        "finger_twice",
+        "posisi jari disebut dua kali",
+        "a finger position given twice",
+    ),
+    (
+        "finger_position_mismatch",
+        "templat untuk jari lain",
+        "a template of another finger",
+    ),
+    (
+        "template_not_fmr",
+        "bukan templat minusi sidik jari",
+        "not a fingerprint minutiae template",
+    ),
+    (
+        "template_truncated",
+        "templat sidik jari terpotong",
+        "a truncated fingerprint template",
+    ),
+    (
+        "template_malformed",
+        "templat sidik jari rusak",
+        "a malformed fingerprint template",
+    ),
+    (
+        "template_too_large",
+        "templat sidik jari terlalu besar",
+        "the fingerprint template is too large",
+    ),
+    (
+        "template_bad_version",
+        "versi templat tidak dikenal",
+        "an unknown template version",
+    ),
+    (
+        "template_length_mismatch",
+        "panjang templat tidak cocok",
+        "the template length does not match",
+    ),
+    (
+        "template_trailing_garbage",
+        "ada data asing setelah templat",
+        "foreign bytes after the template",
+    ),
+    (
+        "template_minutia_out_of_bounds",
+        "minusi di luar gambar sidik jari",
+        "a minutia outside the fingerprint image",
+    ),
+    (
+        "template_bad_minutia",
+        "minusi tidak sah",
+        "an invalid minutia",
+    ),
+    (
+        "template_bad_field",
+        "isian templat tidak sah",
+        "an invalid template field",
+    ),
+    (
+        "template_bad_extension",
+        "blok perluasan templat rusak",
+        "a damaged template extension block",
     ),
 ];
 
@@ -1070,6 +1241,9 @@ mod tests {
             "mark_needs_correction",
             "corrected",
             "correct_field",
+            "media_view",
+            "media_attach",
+            "media_erase",
             "readmit_quarantine",
             "printer_add",
             "printer_set",

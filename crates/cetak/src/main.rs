@@ -69,6 +69,10 @@ enum Command {
     /// Recordings that entered with problems: list, show, correct a field (audited).
     #[command(subcommand)]
     Correct(cmd::correct::Command),
+    /// A recording's photo, signature and fingerprints: list, export (audited), attach a new
+    /// one (audited), erase (UU PDP).
+    #[command(subcommand)]
+    Media(cmd::media::Command),
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(cmd::audit::Command),
@@ -157,6 +161,7 @@ fn db_use(command: &Command) -> DbUse {
         | Command::Demo(_) => DbUse::None,
         Command::Import(a) if a.check_only() => DbUse::None,
         Command::Quarantine(_)
+        | Command::Media(cmd::media::Command::List { .. })
         | Command::Audit(_)
         | Command::Export(_)
         | Command::Status(_)
@@ -428,6 +433,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen_cmd::run(&ctx, a),
         Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Quarantine(c) => cmd::quarantine::run(&ctx, c),
+        Command::Media(c) => cmd::media::run(&ctx, c),
         Command::Correct(c) => cmd::correct::run(&ctx, c),
         Command::Audit(c) => cmd::audit::run(&ctx, c),
         Command::Dedup(a) => cmd::dedup::run_dedup(&ctx, a),

@@ -124,6 +124,58 @@ const VALUE_NAMES_ID: &[(&str, &str)] = &[
 
 const HELP_ID: &[(&str, &str)] = &[
     (
+        "A recording's photo, signature and fingerprints: list, export (audited), attach a new one (audited), erase (UU PDP)",
+        "Foto, tanda tangan dan sidik jari sebuah perekaman: daftar, ekspor (diaudit), lampirkan yang baru (diaudit), hapus (UU PDP)",
+    ),
+    (
+        "The media of one recording: each slot, its size, whether it is valid and why not",
+        "Media satu perekaman: tiap isian, ukurannya, sah atau tidak dan mengapa",
+    ),
+    (
+        "Write one photo, signature or template to a file (the view is audited: who, which, why)",
+        "Tulis satu foto, tanda tangan atau templat ke berkas (dilihatnya diaudit: siapa, yang mana, mengapa)",
+    ),
+    (
+        "Attach a new photo, signature or template to a recording that has no card yet (audited; checked like an import; closes the slot's problems when valid)",
+        "Lampirkan foto, tanda tangan atau templat baru ke perekaman yang belum punya KTP (diaudit; diperiksa seperti impor; menutup masalah isian itu bila sah)",
+    ),
+    (
+        "Erase a recording's photo, signature and fingerprints for good (UU PDP request; audited; a recording without a card then waits for new media)",
+        "Hapus foto, tanda tangan dan sidik jari sebuah perekaman untuk selamanya (permintaan UU PDP; diaudit; perekaman tanpa KTP lalu menunggu media baru)",
+    ),
+    (
+        "foto, tanda_tangan or jari-NN (e.g. jari-02)",
+        "foto, tanda_tangan atau jari-NN (mis. jari-02)",
+    ),
+    (
+        "File to write",
+        "Berkas yang ditulis",
+    ),
+    (
+        "Why it is looked at (kept in the audit log)",
+        "Mengapa dilihat (disimpan di log audit)",
+    ),
+    (
+        "The file: a JPEG photo, a PNG or JPEG signature, an ISO/IEC 19794-2 template",
+        "Berkasnya: foto JPEG, tanda tangan PNG atau JPEG, templat ISO/IEC 19794-2",
+    ),
+    (
+        "Why (kept in the audit log)",
+        "Mengapa (disimpan di log audit)",
+    ),
+    (
+        "Why, e.g. the request's reference (kept in the audit log)",
+        "Mengapa, mis. nomor surat permintaannya (disimpan di log audit)",
+    ),
+    (
+        "Contract v2 for a CSV file: the folder with one sub-folder per recording_id holding foto.jpg, tanda_tangan.png and jari-NN.fmr",
+        "Kontrak v2 untuk berkas CSV: folder berisi satu sub-folder per recording_id dengan foto.jpg, tanda_tangan.png dan jari-NN.fmr",
+    ),
+    (
+        "Also write media/<recording_id>/ (import contract v2): a drawn portrait, a signature and two index-finger templates per recording, the same person alike in every recording",
+        "Tulis juga media/<recording_id>/ (kontrak impor v2): potret gambar, tanda tangan dan templat dua jari telunjuk per perekaman, orang yang sama serupa di setiap perekaman",
+    ),
+    (
         "Leave a row in quarantine when it has more problems than this: its file most likely had another column order, which the quarantine did not keep",
         "Biarkan baris tetap di karantina bila masalahnya lebih banyak dari ini: berkasnya kemungkinan besar punya urutan kolom lain, yang tidak disimpan karantina",
     ),

@@ -155,7 +155,11 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
 
 /// Writes `out/media/` for the recordings of `out/truth.csv`: into a fresh folder beside it,
 /// renamed into place at the end, so a killed run leaves the old folder (or none), never half.
-pub(crate) fn write_media_folder(cfg: &GenConfig, out: &Path, progress: bool) -> anyhow::Result<u64> {
+pub(crate) fn write_media_folder(
+    cfg: &GenConfig,
+    out: &Path,
+    progress: bool,
+) -> anyhow::Result<u64> {
     let truth = cetak_gen::media::read_truth(&out.join("truth.csv"))
         .with_context(|| t("membaca truth.csv", "reading truth.csv"))?;
     let target = out.join("media");

@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod demo;
 pub mod gen_cmd;
 pub mod import;
+pub mod media;
 pub mod port;
 pub mod print;
 pub mod quarantine;
