@@ -156,6 +156,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted content is overwritten, never left in free pages or page gaps: an erased
+        // photo or template (UU PDP) must not survive in the file. The office deletes rarely,
+        // so the extra writes cost nothing measurable.
+        conn.pragma_update(None, "secure_delete", true)?;
         // 64 MiB of page cache: a million-row registry's indexes stay in memory during import.
         conn.pragma_update(None, "cache_size", -65_536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;

@@ -388,7 +388,8 @@ impl Store {
     /// Erases a recording's photo, signature and templates (UU PDP: biometric data is specific
     /// personal data, erased on a lawful request): every link, current and replaced, every
     /// content no other recording names, and the kept original row when it carried media —
-    /// with SQLite's secure delete, so the freed pages are zeroed. The audit entry keeps who,
+    /// the store runs with SQLite's secure delete, so freed content is zeroed, and the log
+    /// is checkpointed and truncated afterwards. The audit entry keeps who,
     /// why and what was erased (slots and hashes, never content). A recording without a card
     /// is held (`perlu_perbaikan`) until a new photo and signature are attached; one that is
     /// queued or at a printer must be taken out of the queue first.
@@ -404,10 +405,17 @@ impl Store {
                 cetak_domain::lifecycle::TransitionError::NoReason,
             ));
         }
-        self.conn.pragma_update(None, "secure_delete", true)?;
-        let result = self.media_erase_inner(recording_id, actor, reason, at);
-        self.conn.pragma_update(None, "secure_delete", false)?;
-        result
+        let out = self.media_erase_inner(recording_id, actor, reason, at)?;
+        // The erased pages' old images still sit in the write-ahead log until a checkpoint
+        // overwrites them: checkpoint now and truncate the log. Best effort — a reader that
+        // holds an old snapshot delays it to its next checkpoint.
+        if let Err(e) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!("checkpoint after erasure: {e}");
+        }
+        Ok(out)
     }
 
     fn media_erase_inner(
