@@ -714,6 +714,18 @@ pub fn reason(r: &str) -> (String, String) {
             "baris karantina yang terbaca masuk register (kontrak impor 1.1)",
             "readable quarantined rows enter the registry (import contract 1.1)",
         )),
+        "media attached: the photo and signature are valid" => Some(fixed(
+            "media dilampirkan: foto dan tanda tangan sah",
+            "media attached: the photo and signature are valid",
+        )),
+        "media attached: a printed item is not valid" => Some(fixed(
+            "media dilampirkan: foto atau tanda tangan tidak sah",
+            "media attached: a printed item is not valid",
+        )),
+        "media erased on request" => Some(fixed(
+            "media dihapus atas permintaan",
+            "media erased on request",
+        )),
         "paused from the print page" => Some(fixed(
             "dijeda dari halaman cetak",
             "paused from the print page",
