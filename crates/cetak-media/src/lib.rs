@@ -108,7 +108,9 @@ pub enum MediaProblem {
     Undecodable(String),
     #[error("the {format} file is cut off (no end marker): an incomplete transfer?")]
     Truncated { format: &'static str },
-    #[error("{width}×{height} pixels is more than the {max}×{max} limit")]
+    #[error(
+        "{width}×{height} pixels is too large to decode (at most {max}×{max} pixels and 80 MiB)"
+    )]
     TooManyPixels { width: u32, height: u32, max: u32 },
     #[error(
         "{width}×{height} pixels is smaller than {min_width}×{min_height} (the photo box at 300 dpi)"
