@@ -122,8 +122,8 @@ const MARGIN: f32 = 30.0;
 const HEADER_SLOT: f32 = 40.0;
 const HEADER_TOP: f32 = 16.0;
 
-const PHOTO: PxRect = PxRect::new(778.0, 150.0, 972.0, 409.0);
-const SIGNATURE: PxRect = PxRect::new(PHOTO.x0 + 6.0, 482.0, PHOTO.x1 - 6.0, 580.0);
+pub(crate) const PHOTO: PxRect = PxRect::new(778.0, 150.0, 972.0, 409.0);
+pub(crate) const SIGNATURE: PxRect = PxRect::new(PHOTO.x0 + 6.0, 482.0, PHOTO.x1 - 6.0, 580.0);
 const RIGHT_COL: (f32, f32) = (762.0, 988.0);
 
 const LABEL_X0: f32 = MARGIN;
@@ -149,7 +149,9 @@ const LABEL_INK: Rgb = [30, 36, 56];
 const BG_TOP: Rgb = [196, 226, 244];
 const BG_BOTTOM: Rgb = [232, 244, 251];
 const PATTERN: Rgb = [176, 210, 234];
-const FRAME: Rgb = [90, 120, 150];
+pub(crate) const FRAME: Rgb = [90, 120, 150];
+/// Width of the photo frame's stroke, px (drawn again over a photo).
+pub(crate) const FRAME_WIDTH: f32 = 2.0;
 
 struct Builder<'f> {
     fonts: &'f Fonts,
@@ -361,6 +363,23 @@ fn fit_birth(b: &Builder<'_>, place: &str, date: &str, width: f32, slot: f32) ->
     best
 }
 
+/// The blood type as printed: A, B, AB or O with an optional rhesus sign, else "-" (the card
+/// prints "-" for an unknown type, "TIDAK TAHU" in the registry, and for anything unexpected).
+pub(crate) fn blood_type(raw: &str) -> &'static str {
+    const TYPES: [&str; 12] = [
+        "A", "B", "AB", "O", "A+", "B+", "AB+", "O+", "A-", "B-", "AB-", "O-",
+    ];
+    if raw.len() > 8 {
+        return "-";
+    }
+    let norm: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    TYPES.iter().find(|t| **t == norm).copied().unwrap_or("-")
+}
+
 fn provinsi_header(p: &str) -> String {
     let p = p.trim();
     if p.to_uppercase().starts_with("PROVINSI") {
@@ -410,7 +429,7 @@ pub(crate) fn static_shapes() -> Vec<Shape> {
     shapes.push(Shape::Stroke {
         rect: PHOTO,
         color: FRAME,
-        width: 2.0,
+        width: FRAME_WIDTH,
     });
     shapes.push(Shape::Stroke {
         rect: SIGNATURE,
@@ -539,7 +558,7 @@ pub(crate) fn scene(card: &CardFields) -> Result<Scene, CardError> {
             b.line("colon.golongan_darah", ":", COLON, GOL_COLON, top, pitch);
             b.line(
                 "golongan_darah",
-                &card.golongan_darah,
+                blood_type(&card.golongan_darah),
                 VALUE,
                 GOL_VALUE,
                 top,
@@ -550,16 +569,18 @@ pub(crate) fn scene(card: &CardFields) -> Result<Scene, CardError> {
         top += pitch * used as f32;
     }
 
-    // Photo placeholder label (the box itself is in the static background).
-    let photo_mid = (PHOTO.y0 + PHOTO.y1) / 2.0;
-    b.line(
-        "foto",
-        "FOTO",
-        FOTO,
-        (PHOTO.x0 + 8.0, PHOTO.x1 - 8.0),
-        photo_mid - 20.0,
-        40.0,
-    );
+    // Photo placeholder label (the box itself is in the static background); a photo covers it.
+    if card.photo.is_none() {
+        let photo_mid = (PHOTO.y0 + PHOTO.y1) / 2.0;
+        b.line(
+            "foto",
+            "FOTO",
+            FOTO,
+            (PHOTO.x0 + 8.0, PHOTO.x1 - 8.0),
+            photo_mid - 20.0,
+            40.0,
+        );
+    }
 
     // Place and date of issue (the signature box is in the background), footer.
     b.line(

@@ -11,6 +11,12 @@
 //!   to a minimum size, and are cut with an ellipsis "…" as a last resort; nothing ever leaves
 //!   its box, whatever the input (empty, 10 000 characters, control characters, scripts the font
 //!   lacks: those become a replacement glyph).
+//! * The face photo (JPEG) is cover-fitted into the photo box, [`PHOTO_BOX`]: scaled without
+//!   distortion until it fills the box, centred, the overflow cropped. The signature (PNG or
+//!   JPEG) is contain-fitted into [`SIGNATURE_BOX`] and printed as ink: its white or transparent
+//!   background does not hide the card. Both are decoded with `cetak-media`'s limits; a photo
+//!   that does not decode is a [`CardError::Photo`] (the import already checked it: this is a
+//!   guard, never a silent blank). Without a photo the box says "FOTO".
 //! * [`report_pdf`] writes a simple A4 document (title, sections of lines and tables),
 //!   paginated, with real, searchable text.
 //!
@@ -29,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod card;
+mod media;
 mod pdf;
 mod raster;
 mod report;
@@ -54,7 +61,8 @@ pub struct CardFields {
     pub tanggal_lahir: String,
     /// "LAKI-LAKI" or "PEREMPUAN".
     pub jenis_kelamin: String,
-    /// Blood type ("O", "AB+", …) or "-".
+    /// Blood type: "A", "B", "AB" or "O", optionally with "+" or "-" (case and spaces are
+    /// forgiven). Anything else ("TIDAK TAHU", empty, garbage) prints as "-", as on the real card.
     pub golongan_darah: String,
     /// Street address.
     pub alamat: String,
@@ -80,6 +88,12 @@ pub struct CardFields {
     pub issue_date: String,
     /// Small text in a corner (e.g. the blank serial "BLANGKO 000123"); `None` prints nothing.
     pub footer: Option<String>,
+    /// The face photo, encoded JPEG bytes (checked at import by `cetak_media::check_photo`);
+    /// `None` leaves the "FOTO" placeholder.
+    pub photo: Option<Vec<u8>>,
+    /// The signature, encoded PNG or JPEG bytes (checked by `cetak_media::check_signature`);
+    /// `None` leaves the signature line empty.
+    pub signature: Option<Vec<u8>>,
 }
 
 /// Resolution of the card raster, dots per inch.
@@ -92,6 +106,10 @@ pub const HEIGHT_PX: u32 = 638;
 pub const WIDTH_MM: f32 = 85.60;
 /// Card height in millimetres (ISO/IEC 7810 ID-1).
 pub const HEIGHT_MM: f32 = 53.98;
+/// The photo box, card pixels: 194 × 259 px at 300 dpi (16.4 × 21.9 mm, 3:4).
+pub const PHOTO_BOX: PxRect = card::PHOTO;
+/// The signature box under the place and date of issue, card pixels.
+pub const SIGNATURE_BOX: PxRect = card::SIGNATURE;
 
 /// Why rendering failed. With the embedded fonts none of these is expected in practice; they
 /// exist so that a broken build or library never panics in the print path.
@@ -110,6 +128,12 @@ pub enum CardError {
     /// PDF writing failed.
     #[error("PDF writing failed: {0}")]
     Pdf(String),
+    /// The photo could not be decoded (or is beyond the decoding limits).
+    #[error("photo: {0}")]
+    Photo(String),
+    /// The signature could not be decoded (or is beyond the decoding limits).
+    #[error("signature: {0}")]
+    Signature(String),
 }
 
 /// An axis-aligned rectangle in card pixels (origin top left, y down).
@@ -187,13 +211,13 @@ pub fn layout(card: &CardFields) -> Result<Vec<PlacedText>, CardError> {
 /// Renders the card front as a PNG: 1011 × 638 px, 300 dpi (`pHYs` set), RGB.
 pub fn render_png(card: &CardFields) -> Result<Vec<u8>, CardError> {
     let scene = card::scene(card)?;
-    raster::render_png(&scene)
+    raster::render_png(&scene, &media::Media::of(card))
 }
 
 /// Renders the card front as a one-page PDF of exactly 85.60 × 53.98 mm with vector text.
 pub fn render_pdf(card: &CardFields) -> Result<Vec<u8>, CardError> {
     let scene = card::scene(card)?;
-    pdf::card_pdf(&scene)
+    pdf::card_pdf(&scene, &media::Media::of(card))
 }
 
 /// A fixed example card (a Palembang resident), used by tests, the benchmark and the docs.
@@ -219,5 +243,16 @@ pub fn example_card() -> CardFields {
         issue_city: "PALEMBANG".into(),
         issue_date: "27-11-2026".into(),
         footer: Some("BLANGKO 000123".into()),
+        photo: None,
+        signature: None,
+    }
+}
+
+/// [`example_card`] with a drawn (synthetic, `cetak_media::synth`) photo and signature.
+pub fn example_card_with_photo() -> CardFields {
+    CardFields {
+        photo: Some(cetak_media::synth::portrait(1, 0)),
+        signature: Some(cetak_media::synth::signature(1, 0)),
+        ..example_card()
     }
 }

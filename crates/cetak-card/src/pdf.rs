@@ -2,14 +2,17 @@
 
 use krilla::Document;
 use krilla::color::rgb;
+use krilla::geom::Size;
 use krilla::geom::{Path, PathBuilder, Point, Rect, Transform};
+use krilla::image::Image;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, FillRule, LinearGradient, SpreadMethod, Stop, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 
-use crate::card::{Rgb, Scene, Shape, static_shapes};
+use crate::card::{FRAME, FRAME_WIDTH, PHOTO, Rgb, Scene, Shape, static_shapes};
+use crate::media::{self, Media};
 use crate::text::{BOLD_TTF, Face, GlyphInfo, REGULAR_TTF};
 use crate::{CardError, HEIGHT_MM, PxRect, WIDTH_MM, WIDTH_PX};
 
@@ -180,9 +183,70 @@ fn draw_shape(surface: &mut Surface<'_>, shape: &Shape) {
     }
 }
 
+/// The photo as a PDF image: a JPEG is embedded as it is (no re-encoding), anything else as
+/// pixels. Decoded first all the same, under `cetak-media`'s limits, so a broken photo is an
+/// error here rather than a broken PDF.
+fn photo_image(bytes: &[u8]) -> Result<Image, CardError> {
+    let decoded = media::decode_photo(bytes)?;
+    match cetak_media::sniff(bytes) {
+        Some(cetak_media::ImageFormat::Jpeg) => {
+            Image::from_jpeg(bytes.to_vec().into(), true).map_err(CardError::Photo)
+        }
+        _ => {
+            let rgba = decoded.into_rgba8();
+            let (w, h) = rgba.dimensions();
+            Ok(Image::from_rgba8(rgba.into_raw(), w, h))
+        }
+    }
+}
+
+/// Draws the photo cover-fitted into the photo box (clipped to it), and the frame over it.
+fn draw_photo(surface: &mut Surface<'_>, image: Image) {
+    let (sw, sh) = image.size();
+    let (x, y, w, _) = media::cover_crop(sw, sh, PHOTO.width(), PHOTO.height());
+    let scale = PHOTO.width() / w;
+    let (Some(size), Some(clip)) = (
+        Size::from_wh(sw as f32 * scale, sh as f32 * scale),
+        rect_path(&PHOTO),
+    ) else {
+        return;
+    };
+    surface.push_clip_path(&clip, &FillRule::NonZero);
+    surface.push_transform(&Transform::from_translate(
+        PHOTO.x0 - x * scale,
+        PHOTO.y0 - y * scale,
+    ));
+    surface.draw_image(image, size);
+    surface.pop();
+    surface.pop();
+    stroke_path(surface, &clip, FRAME, FRAME_WIDTH);
+}
+
+/// The signature as ink (straight RGBA, soft-masked in the PDF).
+fn signature_image(bytes: &[u8]) -> Result<Image, CardError> {
+    let ink = media::unpremultiply(media::signature_ink(bytes)?);
+    let (w, h) = ink.dimensions();
+    Ok(Image::from_rgba8(ink.into_raw(), w, h))
+}
+
+/// Draws the signature contain-fitted into its box.
+fn draw_signature(surface: &mut Surface<'_>, image: Image) {
+    let (w, h) = image.size();
+    let at = media::contain(w, h, &media::signature_area());
+    let Some(size) = Size::from_wh(at.width(), at.height()) else {
+        return;
+    };
+    surface.push_transform(&Transform::from_translate(at.x0, at.y0));
+    surface.draw_image(image, size);
+    surface.pop();
+}
+
 /// Writes the card scene as a one-page PDF of exactly 85.60 × 53.98 mm.
-pub(crate) fn card_pdf(scene: &Scene) -> Result<Vec<u8>, CardError> {
+pub(crate) fn card_pdf(scene: &Scene, media: &Media<'_>) -> Result<Vec<u8>, CardError> {
     let fonts = PdfFonts::new()?;
+    // Decoded before the page starts, so a broken image is an error, not half a page.
+    let photo = media.photo.map(photo_image).transpose()?;
+    let signature = media.signature.map(signature_image).transpose()?;
     let (w_pt, h_pt) = (WIDTH_MM * PT_PER_MM, HEIGHT_MM * PT_PER_MM);
     let settings = PageSettings::from_wh(w_pt, h_pt)
         .ok_or_else(|| CardError::Pdf("invalid page size".into()))?;
@@ -195,6 +259,12 @@ pub(crate) fn card_pdf(scene: &Scene) -> Result<Vec<u8>, CardError> {
         surface.push_transform(&Transform::from_scale(k, k));
         for s in static_shapes().iter().chain(&scene.shapes) {
             draw_shape(&mut surface, s);
+        }
+        if let Some(image) = photo {
+            draw_photo(&mut surface, image);
+        }
+        if let Some(image) = signature {
+            draw_signature(&mut surface, image);
         }
         for run in &scene.runs {
             let clip = rect_path(&run.clip);

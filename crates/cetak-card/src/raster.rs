@@ -9,7 +9,8 @@ use tiny_skia::{
 
 use std::sync::OnceLock;
 
-use crate::card::{Rgb, Scene, Shape, TextRun, static_shapes};
+use crate::card::{FRAME, FRAME_WIDTH, PHOTO, Rgb, Scene, Shape, TextRun, static_shapes};
+use crate::media::{self, Media};
 use crate::text::{Fonts, fonts};
 use crate::{CardError, DPI, HEIGHT_PX, WIDTH_PX};
 
@@ -164,8 +165,78 @@ fn background() -> Result<&'static Rgb8, CardError> {
         .ok_or_else(|| CardError::Raster("cannot allocate pixmap".into()))
 }
 
+/// Copies the cover-fitted photo into the photo box, then draws the box's frame again over it.
+fn draw_photo(img: &mut Rgb8, bytes: &[u8]) -> Result<(), CardError> {
+    let (x0, y0) = (PHOTO.x0.round() as usize, PHOTO.y0.round() as usize);
+    let (bw, bh) = (PHOTO.width().round() as u32, PHOTO.height().round() as u32);
+    let photo = media::photo_pixels(bytes, bw, bh)?;
+    let stride = img.width as usize * 3;
+    let row = bw as usize * 3;
+    for (y, src) in photo.as_raw().chunks_exact(row).enumerate() {
+        let at = (y0 + y) * stride + x0 * 3;
+        if let Some(dst) = img.data.get_mut(at..at + row) {
+            dst.copy_from_slice(src);
+        }
+    }
+    // The frame: a stroke of FRAME_WIDTH centred on the box edges (whole pixels here).
+    let half = FRAME_WIDTH / 2.0;
+    let (fx0, fy0) = ((PHOTO.x0 - half) as usize, (PHOTO.y0 - half) as usize);
+    let (fx1, fy1) = ((PHOTO.x1 + half) as usize, (PHOTO.y1 + half) as usize);
+    let w = FRAME_WIDTH as usize;
+    let (iw, ih) = (img.width as usize, img.height as usize);
+    for y in fy0..fy1.min(ih) {
+        let edge_row = y < fy0 + w || y >= fy1 - w;
+        for x in fx0..fx1.min(iw) {
+            if edge_row || x < fx0 + w || x >= fx1 - w {
+                let i = (y * iw + x) * 3;
+                img.data[i..i + 3].copy_from_slice(&FRAME);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints the signature as ink, contain-fitted in its box (whole pixels).
+fn draw_signature(img: &mut Rgb8, bytes: &[u8]) -> Result<(), CardError> {
+    let ink = media::signature_ink(bytes)?;
+    let at = media::contain(ink.width(), ink.height(), &media::signature_area());
+    let (x0, y0) = (at.x0.round() as usize, at.y0.round() as usize);
+    let (w, h) = (
+        (at.width().round() as u32).max(1),
+        (at.height().round() as u32).max(1),
+    );
+    let ink = if (w, h) == ink.dimensions() {
+        ink
+    } else {
+        // Premultiplied, so the filter does not darken the edges.
+        cetak_media::image::imageops::resize(
+            &ink,
+            w,
+            h,
+            cetak_media::image::imageops::FilterType::Triangle,
+        )
+    };
+    let iw = img.width as usize;
+    for (y, row) in ink.rows().enumerate() {
+        for (x, p) in row.enumerate() {
+            let a = u32::from(p[3]);
+            if a == 0 {
+                continue;
+            }
+            let i = ((y0 + y) * iw + x0 + x) * 3;
+            if let Some(d) = img.data.get_mut(i..i + 3) {
+                for (c, s) in d.iter_mut().zip(&p.0[..3]) {
+                    let v = u32::from(*s) + (u32::from(*c) * (255 - a) + 127) / 255;
+                    *c = v.min(255) as u8;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Draws a scene onto a copy of the card background.
-pub(crate) fn draw(scene: &Scene) -> Result<Rgb8, CardError> {
+pub(crate) fn draw(scene: &Scene, media: &Media<'_>) -> Result<Rgb8, CardError> {
     let fonts = fonts()?;
     let bg = background()?;
     let mut img = Rgb8 {
@@ -190,6 +261,12 @@ pub(crate) fn draw(scene: &Scene) -> Result<Rgb8, CardError> {
         for (d, s) in img.data.chunks_exact_mut(3).zip(pm.data().chunks_exact(4)) {
             d.copy_from_slice(&s[..3]);
         }
+    }
+    if let Some(photo) = media.photo {
+        draw_photo(&mut img, photo)?;
+    }
+    if let Some(signature) = media.signature {
+        draw_signature(&mut img, signature)?;
     }
     for run in &scene.runs {
         draw_run(&mut img, fonts, run);
@@ -226,6 +303,6 @@ pub(crate) fn encode_png(img: &Rgb8) -> Result<Vec<u8>, CardError> {
 }
 
 /// Renders a scene to PNG bytes.
-pub(crate) fn render_png(scene: &Scene) -> Result<Vec<u8>, CardError> {
-    encode_png(&draw(scene)?)
+pub(crate) fn render_png(scene: &Scene, media: &Media<'_>) -> Result<Vec<u8>, CardError> {
+    encode_png(&draw(scene, media)?)
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use cetak_card::{CardFields, example_card, render_png};
+use cetak_card::{CardFields, example_card, example_card_with_photo, render_png};
 
 /// A channel difference above this counts as a changed pixel.
 const CHANNEL_TOLERANCE: u8 = 40;
@@ -64,6 +64,11 @@ fn check_golden(name: &str, card: &CardFields) {
 #[test]
 fn example_card_matches_golden() {
     check_golden("card_example.png", &example_card());
+}
+
+#[test]
+fn card_with_photo_and_signature_matches_golden() {
+    check_golden("card_photo.png", &example_card_with_photo());
 }
 
 #[test]

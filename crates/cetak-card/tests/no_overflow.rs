@@ -87,6 +87,8 @@ fn hostile_card() -> impl Strategy<Value = CardFields> {
             issue_city: c.3,
             issue_date: c.4,
             footer: c.5,
+            photo: None,
+            signature: None,
         })
 }
 
@@ -167,6 +169,8 @@ fn ten_thousand_characters_everywhere() {
         issue_city: s.clone(),
         issue_date: s.clone(),
         footer: Some(s),
+        photo: None,
+        signature: None,
     };
     check(&card).expect("no overflow");
     assert!(render_png(&card).is_ok());

@@ -4,20 +4,51 @@
 //! file name. A problem is reported with a stable [`MediaProblem::code`] that the registry keeps
 //! beside the original bytes, so nothing is lost and the correction worklist can say why.
 //!
-//! SKELETON: the checks below are the interface; the full rules, the generator and the fuzz
-//! targets are being written (issue 17).
+//! Decoding is bounded, because the bytes come from the field: the header is read first and an
+//! image larger than [`MAX_SIDE`] on either side is refused before any pixel buffer exists (a
+//! "decompression bomb" of a few hundred bytes that claims 60000 × 60000 pixels costs nothing),
+//! and the decoder runs under [`image::Limits`] ([`MAX_DECODE_ALLOC`]). The JPEG decoder pads a
+//! cut-off file with grey instead of failing, so a JPEG whose last scan has no end-of-image
+//! marker (`FF D9`) and a PNG without its `IEND` chunk are refused as [`MediaProblem::Truncated`]:
+//! a half-transferred photo must not end up on a card.
+//!
+//! The card renderer (`cetak-card`) decodes with [`decode_image`] / [`decode_rgba`] under the same
+//! limits; [`synth`] draws seeded portraits and signatures (never real faces) for the generator
+//! and tests.
 
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, Limits};
 use thiserror::Error;
+
+pub mod synth;
+
+/// The `image` crate this crate decodes with, for callers that work on the decoded pixels.
+pub use image;
 
 /// The photo box on the card (`cetak-card`) is 194 × 259 pixels at 300 dpi (16.4 × 21.9 mm). A
 /// photo smaller than this would be enlarged on the card (blurred), so it is refused.
 pub const PHOTO_MIN_WIDTH: u32 = 194;
 /// See [`PHOTO_MIN_WIDTH`].
 pub const PHOTO_MIN_HEIGHT: u32 = 259;
+/// Narrowest photo accepted, width / height (a portrait).
+pub const PHOTO_MIN_ASPECT: f32 = 0.6;
+/// Widest photo accepted, width / height (still a portrait; the card box is 0.75).
+pub const PHOTO_MAX_ASPECT: f32 = 0.9;
 /// Largest photo file accepted, bytes.
 pub const PHOTO_MAX_BYTES: usize = 2 * 1024 * 1024;
 /// Largest signature file accepted, bytes.
 pub const SIGNATURE_MAX_BYTES: usize = 512 * 1024;
+/// Smallest signature accepted, pixels (the signature box is about 180 × 98 px at 300 dpi).
+pub const SIGNATURE_MIN_WIDTH: u32 = 60;
+/// See [`SIGNATURE_MIN_WIDTH`].
+pub const SIGNATURE_MIN_HEIGHT: u32 = 20;
+/// A signature is wider than tall, at most this many times.
+pub const SIGNATURE_MAX_ASPECT: f32 = 8.0;
+/// Largest width or height decoded at all, pixels (photo or signature).
+pub const MAX_SIDE: u32 = 4000;
+/// Most memory the decoder may reserve for one image, bytes (a 4000 × 4000 RGBA image is 61 MiB).
+pub const MAX_DECODE_ALLOC: u64 = 80 * 1024 * 1024;
 
 /// The encodings the contract allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +63,21 @@ impl ImageFormat {
         match self {
             ImageFormat::Jpeg => "image/jpeg",
             ImageFormat::Png => "image/png",
+        }
+    }
+
+    /// The name used in messages ("JPEG", "PNG").
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "JPEG",
+            ImageFormat::Png => "PNG",
+        }
+    }
+
+    fn to_image(self) -> image::ImageFormat {
+        match self {
+            ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+            ImageFormat::Png => image::ImageFormat::Png,
         }
     }
 }
@@ -60,6 +106,12 @@ pub enum MediaProblem {
     },
     #[error("the image cannot be decoded: {0}")]
     Undecodable(String),
+    #[error("the {format} file is cut off (no end marker): an incomplete transfer?")]
+    Truncated { format: &'static str },
+    #[error(
+        "{width}×{height} pixels is too large to decode (at most {max}×{max} pixels and 80 MiB)"
+    )]
+    TooManyPixels { width: u32, height: u32, max: u32 },
     #[error(
         "{width}×{height} pixels is smaller than {min_width}×{min_height} (the photo box at 300 dpi)"
     )]
@@ -71,9 +123,35 @@ pub enum MediaProblem {
     },
     #[error("{width}×{height} is not a portrait photo (width:height must be between 0.6 and 0.9)")]
     BadAspect { width: u32, height: u32 },
+    #[error("a {width}×{height} signature is smaller than {min_width}×{min_height} pixels")]
+    SignatureTooSmall {
+        width: u32,
+        height: u32,
+        min_width: u32,
+        min_height: u32,
+    },
+    #[error(
+        "a {width}×{height} signature has the wrong shape (it must be wider than tall, at most 8:1)"
+    )]
+    SignatureBadAspect { width: u32, height: u32 },
 }
 
 impl MediaProblem {
+    /// Every code [`MediaProblem::code`] can return, for translation tables and their tests.
+    pub const CODES: &'static [&'static str] = &[
+        "media_empty",
+        "media_too_large",
+        "media_not_image",
+        "media_wrong_format",
+        "media_undecodable",
+        "media_truncated",
+        "media_too_many_pixels",
+        "photo_too_small",
+        "photo_bad_aspect",
+        "signature_too_small",
+        "signature_bad_aspect",
+    ];
+
     /// A stable code for the registry, the worklist and scripts.
     pub fn code(&self) -> &'static str {
         match self {
@@ -82,13 +160,18 @@ impl MediaProblem {
             MediaProblem::NotAnImage => "media_not_image",
             MediaProblem::WrongFormat { .. } => "media_wrong_format",
             MediaProblem::Undecodable(_) => "media_undecodable",
+            MediaProblem::Truncated { .. } => "media_truncated",
+            MediaProblem::TooManyPixels { .. } => "media_too_many_pixels",
             MediaProblem::TooSmall { .. } => "photo_too_small",
             MediaProblem::BadAspect { .. } => "photo_bad_aspect",
+            MediaProblem::SignatureTooSmall { .. } => "signature_too_small",
+            MediaProblem::SignatureBadAspect { .. } => "signature_bad_aspect",
         }
     }
 }
 
-fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
+/// The format, from the magic bytes.
+pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some(ImageFormat::Jpeg)
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -98,35 +181,139 @@ fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
     }
 }
 
-fn decode(bytes: &[u8], format: ImageFormat) -> Result<image::DynamicImage, MediaProblem> {
-    let f = match format {
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-        ImageFormat::Png => image::ImageFormat::Png,
-    };
-    image::load_from_memory_with_format(bytes, f)
-        .map_err(|e| MediaProblem::Undecodable(e.to_string()))
+fn limits() -> Limits {
+    let mut l = Limits::default();
+    l.max_image_width = Some(MAX_SIDE);
+    l.max_image_height = Some(MAX_SIDE);
+    l.max_alloc = Some(MAX_DECODE_ALLOC);
+    l
 }
 
-/// Checks a face photo: a JPEG, decodable, at least the photo box at 300 dpi, portrait.
-pub fn check_photo(bytes: &[u8]) -> Result<CheckedImage, MediaProblem> {
+fn rfind2(hay: &[u8], needle: [u8; 2]) -> Option<usize> {
+    hay.windows(2).rposition(|w| w == needle)
+}
+
+/// Whether the file ends properly: a JPEG has an end-of-image marker after its last
+/// start-of-scan (markers cannot occur inside entropy-coded data, `FF` is stuffed there, so a
+/// thumbnail's `FF D9` in an APP segment does not count); a PNG has its `IEND` chunk. Trailing
+/// bytes after the end marker are tolerated.
+fn is_complete(bytes: &[u8], format: ImageFormat) -> bool {
+    match format {
+        ImageFormat::Jpeg => match rfind2(bytes, [0xFF, 0xDA]) {
+            Some(sos) => bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9]),
+            None => false,
+        },
+        ImageFormat::Png => {
+            const IEND: &[u8] = b"\0\0\0\0IEND\xAE\x42\x60\x82";
+            bytes.ends_with(IEND) || bytes.windows(IEND.len()).any(|w| w == IEND)
+        }
+    }
+}
+
+/// The size a header claims, read again without limits only to say it in the refusal. A PNG's
+/// IHDR is at a fixed place (the PNG decoder wants more than a header before it says anything);
+/// a JPEG's frame header is found by the decoder, which reads headers only here.
+fn claimed_dimensions(bytes: &[u8], format: ImageFormat) -> Option<(u32, u32)> {
+    match format {
+        ImageFormat::Png => {
+            let ihdr = bytes.get(12..24).filter(|h| h.starts_with(b"IHDR"))?;
+            let w = u32::from_be_bytes(ihdr[4..8].try_into().ok()?);
+            let h = u32::from_be_bytes(ihdr[8..12].try_into().ok()?);
+            Some((w, h))
+        }
+        ImageFormat::Jpeg => {
+            let mut header = ImageReader::with_format(Cursor::new(bytes), format.to_image());
+            header.no_limits();
+            header.into_dimensions().ok()
+        }
+    }
+}
+
+/// A file whose header has been read: its format and size, and the decoder (limits set).
+struct Opened<'a> {
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+    decoder: Box<dyn ImageDecoder + 'a>,
+}
+
+/// Sniffs and reads the header, refusing an image larger than [`MAX_SIDE`] before any pixel
+/// buffer is allocated.
+fn open(bytes: &[u8], max_bytes: Option<usize>) -> Result<Opened<'_>, MediaProblem> {
     if bytes.is_empty() {
         return Err(MediaProblem::Empty);
     }
-    if bytes.len() > PHOTO_MAX_BYTES {
+    if let Some(limit) = max_bytes
+        && bytes.len() > limit
+    {
         return Err(MediaProblem::TooLarge {
             size: bytes.len(),
-            limit: PHOTO_MAX_BYTES,
+            limit,
         });
     }
     let format = sniff(bytes).ok_or(MediaProblem::NotAnImage)?;
-    if format != ImageFormat::Jpeg {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image());
+    reader.limits(limits());
+    match reader.into_decoder() {
+        Ok(decoder) => {
+            let (width, height) = decoder.dimensions();
+            Ok(Opened {
+                format,
+                width,
+                height,
+                decoder: Box::new(decoder),
+            })
+        }
+        Err(ImageError::Limits(_)) => {
+            // Read the header again without limits, only to say how large it claims to be.
+            let (width, height) = claimed_dimensions(bytes, format).unwrap_or((0, 0));
+            Err(MediaProblem::TooManyPixels {
+                width,
+                height,
+                max: MAX_SIDE,
+            })
+        }
+        Err(e) => Err(MediaProblem::Undecodable(e.to_string())),
+    }
+}
+
+impl Opened<'_> {
+    /// Checks that the file is complete, then decodes every pixel (under the limits).
+    fn decode(self, bytes: &[u8]) -> Result<DynamicImage, MediaProblem> {
+        if !is_complete(bytes, self.format) {
+            return Err(MediaProblem::Truncated {
+                format: self.format.name(),
+            });
+        }
+        let (width, height, max) = (self.width, self.height, MAX_SIDE);
+        DynamicImage::from_decoder(self.decoder).map_err(|e| match e {
+            ImageError::Limits(_) => MediaProblem::TooManyPixels { width, height, max },
+            e => MediaProblem::Undecodable(e.to_string()),
+        })
+    }
+
+    fn checked(&self) -> CheckedImage {
+        CheckedImage {
+            format: self.format,
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+/// Checks a face photo: a JPEG, complete and decodable, at least the photo box at 300 dpi
+/// ([`PHOTO_MIN_WIDTH`] × [`PHOTO_MIN_HEIGHT`]), portrait (width:height 0.6 to 0.9), at most
+/// [`MAX_SIDE`] pixels a side and [`PHOTO_MAX_BYTES`].
+pub fn check_photo(bytes: &[u8]) -> Result<CheckedImage, MediaProblem> {
+    let opened = open(bytes, Some(PHOTO_MAX_BYTES))?;
+    if opened.format != ImageFormat::Jpeg {
         return Err(MediaProblem::WrongFormat {
-            found: "PNG",
-            expected: "JPEG",
+            found: opened.format.name(),
+            expected: ImageFormat::Jpeg.name(),
         });
     }
-    let img = decode(bytes, format)?;
-    let (width, height) = (img.width(), img.height());
+    let checked = opened.checked();
+    let (width, height) = (checked.width, checked.height);
     if width < PHOTO_MIN_WIDTH || height < PHOTO_MIN_HEIGHT {
         return Err(MediaProblem::TooSmall {
             width,
@@ -136,55 +323,43 @@ pub fn check_photo(bytes: &[u8]) -> Result<CheckedImage, MediaProblem> {
         });
     }
     let aspect = width as f32 / height as f32;
-    if !(0.6..=0.9).contains(&aspect) {
+    if !(PHOTO_MIN_ASPECT..=PHOTO_MAX_ASPECT).contains(&aspect) {
         return Err(MediaProblem::BadAspect { width, height });
     }
-    Ok(CheckedImage {
-        format,
-        width,
-        height,
-    })
+    opened.decode(bytes)?;
+    Ok(checked)
 }
 
-/// Checks a signature: a PNG or JPEG, decodable.
+/// Checks a signature: a PNG or JPEG, complete and decodable, at least
+/// [`SIGNATURE_MIN_WIDTH`] × [`SIGNATURE_MIN_HEIGHT`], wider than tall but at most
+/// [`SIGNATURE_MAX_ASPECT`]:1, at most [`MAX_SIDE`] pixels a side and [`SIGNATURE_MAX_BYTES`].
 pub fn check_signature(bytes: &[u8]) -> Result<CheckedImage, MediaProblem> {
-    if bytes.is_empty() {
-        return Err(MediaProblem::Empty);
-    }
-    if bytes.len() > SIGNATURE_MAX_BYTES {
-        return Err(MediaProblem::TooLarge {
-            size: bytes.len(),
-            limit: SIGNATURE_MAX_BYTES,
+    let opened = open(bytes, Some(SIGNATURE_MAX_BYTES))?;
+    let checked = opened.checked();
+    let (width, height) = (checked.width, checked.height);
+    if width < SIGNATURE_MIN_WIDTH || height < SIGNATURE_MIN_HEIGHT {
+        return Err(MediaProblem::SignatureTooSmall {
+            width,
+            height,
+            min_width: SIGNATURE_MIN_WIDTH,
+            min_height: SIGNATURE_MIN_HEIGHT,
         });
     }
-    let format = sniff(bytes).ok_or(MediaProblem::NotAnImage)?;
-    let img = decode(bytes, format)?;
-    Ok(CheckedImage {
-        format,
-        width: img.width(),
-        height: img.height(),
-    })
+    if width <= height || width as f32 > SIGNATURE_MAX_ASPECT * height as f32 {
+        return Err(MediaProblem::SignatureBadAspect { width, height });
+    }
+    opened.decode(bytes)?;
+    Ok(checked)
 }
 
-/// Seeded, drawn (never real) portraits and signatures for the generator and tests.
-pub mod synth {
-    /// A drawn portrait (JPEG) for `person`; `recording` varies the capture (light, framing)
-    /// while the person stays recognisably the same. SKELETON: a flat image for now.
-    pub fn portrait(person: u64, recording: u64) -> Vec<u8> {
-        let shade = ((person ^ recording) % 200) as u8 + 30;
-        let img = image::RgbImage::from_pixel(300, 400, image::Rgb([shade, 120, 90]));
-        let mut out = std::io::Cursor::new(Vec::new());
-        let _ = image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg);
-        out.into_inner()
-    }
+/// Decodes a JPEG or PNG under the same limits as the checks (size, completeness, allocation),
+/// without the photo or signature rules. For the card renderer, which gets bytes that were
+/// checked at import; this is its guard, not a second rule book.
+pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, MediaProblem> {
+    open(bytes, None)?.decode(bytes)
+}
 
-    /// A drawn signature (PNG) for `person`, each `recording` a slightly different stroke.
-    /// SKELETON: a flat image for now.
-    pub fn signature(person: u64, recording: u64) -> Vec<u8> {
-        let shade = ((person.wrapping_add(recording)) % 100) as u8;
-        let img = image::GrayImage::from_pixel(300, 120, image::Luma([155 + shade]));
-        let mut out = std::io::Cursor::new(Vec::new());
-        let _ = image::DynamicImage::ImageLuma8(img).write_to(&mut out, image::ImageFormat::Png);
-        out.into_inner()
-    }
+/// [`decode_image`], as 8-bit RGBA.
+pub fn decode_rgba(bytes: &[u8]) -> Result<image::RgbaImage, MediaProblem> {
+    decode_image(bytes).map(DynamicImage::into_rgba8)
 }

@@ -74,6 +74,8 @@ pub fn card_fields(
         issue_city,
         issue_date: format!("{:02}-{:02}-{:04}", d.day(), u8::from(d.month()), d.year()),
         footer: serial.map(|s| format!("BLANGKO {s:010}")),
+        photo: None,
+        signature: None,
     }
 }
 
