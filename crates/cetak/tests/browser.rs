@@ -7,7 +7,9 @@
 //! reset, all sessions ended — watched from the account's own browser), hand a printed card
 //! over in two steps (a confirmation without an identity check refused in the browser and on
 //! the server), and measure every staff page on a 390 px phone: any page screenshot wider than
-//! its window fails the test. Screenshots land in `target/browser-artifacts/`.
+//! its window fails the test; the office's recordings come with photos and signatures (import
+//! contract v2), and the pair's page shows both recordings' photos (`review-photos.png`).
+//! Screenshots land in `target/browser-artifacts/`.
 //!
 //! Needs `/usr/bin/chromium`, `node` and `npm ci` in `crates/cetak/tests/browser` (scripts/test
 //! installs all three); fails, never skips, when one is missing.
@@ -201,6 +203,37 @@ fn run_e2e(dir: &Path, envs: &[(&str, String)], limit: Duration) -> (bool, Strin
     }
 }
 
+/// The planted recordings' photos, signatures and templates: each borrows the media folder
+/// of a different generated recording (import contract v2 holds a recording without a photo
+/// in perlu_perbaikan, which the planted pair must not be).
+fn plant_media(root: &Path) {
+    let mut generated: Vec<PathBuf> = fs::read_dir(root)
+        .expect("the generated media folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    generated.sort();
+    let planted: Vec<&str> = PLANTED
+        .lines()
+        .filter_map(|l| l.split(',').next())
+        .filter(|id| !id.is_empty())
+        .collect();
+    assert!(
+        generated.len() >= planted.len(),
+        "too few generated folders"
+    );
+    for (id, from) in planted.iter().zip(&generated) {
+        let to = root.join(id);
+        fs::create_dir_all(&to).expect("planted media folder");
+        for file in fs::read_dir(from).expect("a generated folder") {
+            let file = file.expect("entry").path();
+            if let Some(name) = file.file_name() {
+                fs::copy(&file, to.join(name)).expect("copy media");
+            }
+        }
+    }
+}
+
 #[test]
 fn operator_and_resident_pages_work_in_a_real_browser() {
     require_tools();
@@ -215,16 +248,24 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
     json(&cetak(
         d,
         &[
-            "gen", "--rows", "200", "--seed", "11", "--out", "data", "--json",
+            "gen", "--rows", "200", "--seed", "11", "--out", "data", "--media", "--json",
         ],
     ));
     let csv = d.join("data/recordings.csv");
     let mut text = fs::read_to_string(&csv).expect("recordings");
     text.push_str(PLANTED);
     fs::write(&csv, text).expect("append planted rows");
+    plant_media(&d.join("data/media"));
     let imported = json(&cetak(
         d,
-        &["--create", "import", "data/recordings.csv", "--json"],
+        &[
+            "--create",
+            "import",
+            "data/recordings.csv",
+            "--media",
+            "data/media",
+            "--json",
+        ],
     ));
     assert_eq!(imported["quarantined"], 0, "{imported}");
     let dedup = json(&cetak(d, &["dedup", "--json"]));

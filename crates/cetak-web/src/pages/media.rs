@@ -227,7 +227,8 @@ pub(crate) async fn media_show(
             if !shown {
                 return Ok(None);
             }
-            let purpose = format!("shown on page {token}");
+            // "id / en": the audit page shows it in the reader's language.
+            let purpose = format!("ditampilkan di halaman {token} / shown on page {token}");
             let at = office(s);
             s.media_view(&rid, slot, &a, &purpose, at)
         })

@@ -164,6 +164,23 @@ try {
   check(side.includes('SRI WAHYUNI') && side.includes('SRI WAHYUNINGSIH'), `both recordings side by side: ${side}`);
   check((await page.locator('table.side tr.differs').count()) > 0, 'differing fields are marked');
   await shot(page, '04-review-pair');
+  // Both recordings' photos and signatures, each from the audited media route, really loaded.
+  step = '3 review photos';
+  const imgs = page.locator('#media-pair img');
+  check((await imgs.count()) === 4, `two photos and two signatures on the pair page, found ${await imgs.count()}`);
+  const loaded = await imgs.evaluateAll((els) => Promise.all(els.map((el) => (el.complete
+    ? Promise.resolve()
+    : new Promise((ok) => { el.addEventListener('load', ok); el.addEventListener('error', ok); }))
+    .then(() => ({ src: el.getAttribute('src'), w: el.naturalWidth })))));
+  for (const i of loaded) check(i.w > 0, `image ${i.src} did not load`);
+  const photoSrcs = loaded.map((i) => i.src).filter((s) => s.includes('/foto?'));
+  check(photoSrcs.some((s) => s.includes('/TEST00000003/')) && photoSrcs.some((s) => s.includes('/TEST00000004/')), `the photos are the two recordings': ${photoSrcs}`);
+  await page.locator('#media-pair').scrollIntoViewIfNeeded();
+  await shot(page, 'review-photos');
+  // On a phone the two sides stack: nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'review-photos-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
   // The browser insists on a choice: with none, clicking "Putuskan" sends nothing.
   await page.fill('#reason', 'lupa memilih');
   let posted = 0;
