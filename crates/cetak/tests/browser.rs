@@ -8,7 +8,8 @@
 //! over in two steps (a confirmation without an identity check refused in the browser and on
 //! the server), and measure every staff page on a 390 px phone: any page screenshot wider than
 //! its window fails the test; the office's recordings come with photos and signatures (import
-//! contract v2), and the pair's page shows both recordings' photos (`review-photos.png`).
+//! contract v2): the pair's page shows both recordings' photos (`review-photos.png`), and the
+//! correction page attaches a new photo through its upload form (`correct-photo.png`).
 //! Screenshots land in `target/browser-artifacts/`.
 //!
 //! Needs `/usr/bin/chromium`, `node` and `npm ci` in `crates/cetak/tests/browser` (scripts/test
@@ -353,6 +354,10 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
     let dobs_path = d.join("dobs.json");
     fs::write(&dobs_path, serde_json::Value::Object(dobs).to_string()).expect("dobs.json");
 
+    // The photo the correction page attaches: another person's, from the generator.
+    let new_photo = d.join("new-photo.jpg");
+    fs::write(&new_photo, cetak_media::synth::portrait(4242, 1)).expect("new photo");
+
     let mut server = Server::start(d);
     println!(
         "[harness] office ready in {:?}; server {}",
@@ -367,6 +372,7 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
             ("CETAK_DOBS", dobs_path.display().to_string()),
             ("CETAK_PAIR", pair.clone()),
             ("CETAK_TO_CORRECT", TO_CORRECT.into()),
+            ("CETAK_NEW_PHOTO", new_photo.display().to_string()),
             ("CETAK_SUPERVISOR", SUPERVISOR.into()),
             ("CETAK_ADMIN", ADMIN.into()),
             ("CETAK_PASSWORD", PASSWORD.into()),
@@ -463,6 +469,53 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
                 "Kartu Keluarga dan wajah cocok",
                 "user:budi"
             )
+        );
+    }
+    // The photos the supervisor saw are audited views, each naming the page; the photo
+    // attached on the correction page is the recording's photo now, its attachment audited.
+    {
+        let db = Connection::open(d.join("x.db")).expect("db");
+        let views: Vec<(String, String)> = db
+            .prepare(
+                "SELECT subject, reason FROM audit_log WHERE action = 'media_view' AND actor = 'user:rina'",
+            )
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        for id in ["TEST00000003", "TEST00000004"] {
+            assert!(
+                views
+                    .iter()
+                    .any(|(s, r)| s == id && r.contains(&format!("review-{pair}"))),
+                "no audited view of {id}'s photo on the pair page: {views:?}"
+            );
+        }
+        let attached: i64 = db
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'media_attach' AND subject = ?1 AND actor = 'user:rina'",
+                [TO_CORRECT],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(
+            attached, 1,
+            "the photo attached in the browser is audited once"
+        );
+        let hash: Vec<u8> = db
+            .query_row(
+                "SELECT hash FROM record_media WHERE recording_id = ?1 AND slot = 'foto' AND replaced_seq IS NULL",
+                [TO_CORRECT],
+                |r| r.get(0),
+            )
+            .expect("the current photo");
+        assert_eq!(
+            hash,
+            blake3::hash(&fs::read(&new_photo).expect("new photo"))
+                .as_bytes()
+                .to_vec(),
+            "the current photo is the one attached in the browser"
         );
     }
     // "Different people" applies at once (docs/dedup.md): neither recording waits any more.
