@@ -436,6 +436,31 @@ pub fn openapi() -> serde_json::Value {
                 "Answers the card's state and where to collect it when NIK, birth date and mother's name all match; otherwise `found: false` with the same shape, whichever was wrong. Limited per client address (per minute) and per NIK (5 failed checks an hour, from all addresses together): 429 with Retry-After."
             );
         }
+        if spec.path == "/correct/{id}/media" {
+            op["requestBody"] = serde_json::json!({
+                "required": true,
+                "content": { "multipart/form-data": { "schema": {
+                    "type": "object", "required": ["csrf", "slot", "reason", "file"],
+                    "properties": {
+                        "csrf": { "type": "string", "description": "The session's CSRF token" },
+                        "slot": { "type": "string", "enum": ["foto", "tanda_tangan"] },
+                        "reason": { "type": "string", "maxLength": 500 },
+                        "file": { "type": "string", "format": "binary", "description": "JPEG photo, or PNG/JPEG signature; checked like an import, refused with its reason when not valid" } } } } }
+            });
+        }
+        if spec.path == "/media/{recording_id}/{slot}" {
+            if let Some(params) = op["parameters"].as_array_mut() {
+                params.push(serde_json::json!({
+                    "name": "for", "in": "query", "required": true,
+                    "description": "The page the image is shown on (review-<pair>, correct-<recording>, handover), kept in the audit entry",
+                    "schema": { "type": "string", "maxLength": 80 } }));
+            }
+            op["responses"]["200"] = serde_json::json!({
+                "description": "The image, never cached",
+                "content": { "image/jpeg": {}, "image/png": {} } });
+            op["responses"]["404"] = serde_json::json!({
+                "description": "Empty slot, a slot other than foto/tanda_tangan, or content that is not a valid image" });
+        }
         entry[spec.method.to_ascii_lowercase()] = op;
     }
     serde_json::json!({

@@ -738,3 +738,21 @@ async fn the_resident_page_never_shows_or_links_media() {
     let r = get(&f, &format!("/media/{REC_A}/foto?for=review-1"), None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
+
+#[test]
+fn the_openapi_document_describes_the_media_routes() {
+    let doc = cetak_web::routes::openapi();
+    let upload = &doc["paths"]["/correct/{id}/media"]["post"];
+    assert_eq!(upload["x-permission"], "media");
+    let schema = &upload["requestBody"]["content"]["multipart/form-data"]["schema"];
+    assert_eq!(schema["properties"]["slot"]["enum"][0], "foto", "{schema}");
+    let show = &doc["paths"]["/media/{recording_id}/{slot}"]["get"];
+    assert_eq!(show["x-permission"], "media");
+    assert!(
+        show["parameters"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["name"] == "for")),
+        "{show}"
+    );
+    assert!(show["responses"]["200"]["content"]["image/jpeg"].is_object());
+}

@@ -414,26 +414,30 @@ async fn attach(
         })
         .await
         .map_err(store_refusal)?;
-    let (before, after) = (outcome.state_before, outcome.state_after);
+    let (before, after) = (
+        outcome.state_before.describe(),
+        outcome.state_after.describe(),
+    );
     let to = format!(
         "/correct/{}",
         form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
     );
+    let (state_id, state_en) = if outcome.state_before == outcome.state_after {
+        (
+            format!("Status tetap: {}", before.0),
+            format!("The state stays: {}", before.1),
+        )
+    } else {
+        (
+            format!("Status: {} → {}", before.0, after.0),
+            format!("State: {} → {}", before.1, after.1),
+        )
+    };
     Ok(flash_back(
         st,
         &to,
-        &format!(
-            "{} {id} dilampirkan. Status: {} → {}.",
-            label.0,
-            before.describe().0,
-            after.describe().0
-        ),
-        &format!(
-            "{} of {id} attached. State: {} → {}.",
-            label.1,
-            before.describe().1,
-            after.describe().1
-        ),
+        &format!("{} {id} dilampirkan. {state_id}.", label.0),
+        &format!("{} of {id} attached. {state_en}.", label.1),
     ))
 }
 
