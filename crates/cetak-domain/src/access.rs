@@ -12,7 +12,9 @@ pub enum Role {
     /// Everything an operator does, plus duplicate decisions, raising records, blank stock,
     /// reports and the audit log.
     Supervisor,
-    /// Everything, plus user accounts.
+    /// The office's IT: accounts, plus everything an operator and a supervisor do with
+    /// records — but not the person on the card (photos, signatures, fingerprints), which only
+    /// the staff who check identity see.
     Admin,
 }
 
@@ -52,27 +54,40 @@ pub enum Permission {
     Audit,
     /// Create and disable user accounts.
     Users,
+    /// See a recording's face photo and signature (checking identity at hand-over, deciding
+    /// duplicates, correcting recordings); every view is audited.
+    Media,
+    /// See a recording's fingerprint templates.
+    Biometrics,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 8] = [
         Permission::View,
         Permission::Print,
         Permission::Decide,
         Permission::Stock,
         Permission::Audit,
         Permission::Users,
+        Permission::Media,
+        Permission::Biometrics,
     ];
+
+    /// Permissions over the person on the card: given only to the roles whose work needs
+    /// them, never by rank (an admin is IT, not registry staff).
+    pub fn personal(self) -> bool {
+        matches!(self, Permission::Media | Permission::Biometrics)
+    }
 }
 
 /// The permission table: the only place that says which role may do what.
 pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission as P;
     match role {
-        Role::Operator => matches!(permission, P::View | P::Print),
+        Role::Operator => matches!(permission, P::View | P::Print | P::Media),
         Role::Supervisor => !matches!(permission, P::Users),
-        Role::Admin => true,
+        Role::Admin => !permission.personal(),
     }
 }
 
@@ -84,12 +99,22 @@ mod tests {
     fn each_role_has_what_the_one_below_has_and_only_admins_manage_users() {
         for p in Permission::ALL {
             assert!(!allows(Role::Operator, p) || allows(Role::Supervisor, p));
-            assert!(!allows(Role::Supervisor, p) || allows(Role::Admin, p));
+            assert!(p.personal() || !allows(Role::Supervisor, p) || allows(Role::Admin, p));
         }
         assert!(!allows(Role::Supervisor, Permission::Users));
         assert!(allows(Role::Admin, Permission::Users));
         assert!(!allows(Role::Operator, Permission::Decide));
         assert_eq!(Role::parse("supervisor"), Some(Role::Supervisor));
+    }
+
+    #[test]
+    fn only_the_staff_who_check_identity_see_the_person_on_the_card() {
+        assert!(allows(Role::Operator, Permission::Media));
+        assert!(allows(Role::Supervisor, Permission::Media));
+        assert!(!allows(Role::Admin, Permission::Media));
+        assert!(!allows(Role::Operator, Permission::Biometrics));
+        assert!(allows(Role::Supervisor, Permission::Biometrics));
+        assert!(!allows(Role::Admin, Permission::Biometrics));
         assert_eq!(Role::parse("root"), None);
     }
 }

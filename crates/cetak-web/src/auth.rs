@@ -26,8 +26,11 @@ pub const SESSION_COOKIE: &str = "cetak_session";
 pub const LOGIN_COOKIE: &str = "cetak_login";
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 10;
-/// The largest request body accepted anywhere.
+/// The largest request body accepted anywhere but the photo upload.
 pub const MAX_BODY: usize = 64 * 1024;
+/// The largest body of the photo and signature upload (`POST /correct/{id}/media`): a photo
+/// of at most 2 MiB with the form around it.
+pub const MAX_UPLOAD: usize = 3 * 1024 * 1024;
 
 /// Hash a password with argon2id (a PHC string with its own salt).
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -203,7 +206,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
             None => {
                 // Forms: read the (small) body, find `csrf`, and hand the body on unchanged.
                 let (parts, body) = req.into_parts();
-                let bytes = match to_bytes(body, MAX_BODY).await {
+                let bytes = match to_bytes(body, crate::routes::body_limit(spec)).await {
                     Ok(b) => b,
                     Err(_) => {
                         return crate::pages::page_error(
@@ -213,7 +216,10 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
                         );
                     }
                 };
-                let found = form_field(&bytes, "csrf");
+                let found = match multipart_boundary(&parts.headers) {
+                    Some(boundary) => multipart_field(bytes.clone(), boundary, "csrf").await,
+                    None => form_field(&bytes, "csrf"),
+                };
                 req = Request::from_parts(parts, Body::from(bytes));
                 found.is_some_and(|t| constant_eq(&t, &session.csrf))
             }
@@ -235,6 +241,29 @@ pub fn form_field(body: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(body)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// The boundary of a `multipart/form-data` request (the upload form), if it is one.
+fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(ct).ok()
+}
+
+/// A short text field of a `multipart/form-data` body (the CSRF token), read from the buffered
+/// body; files are skipped, and a field longer than a token is not one.
+async fn multipart_field(body: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut m = multer::Multipart::with_constraints(
+        stream,
+        boundary,
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().for_field(name, 256)),
+    );
+    while let Ok(Some(field)) = m.next_field().await {
+        if field.name() == Some(name) && field.file_name().is_none() {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Compare secrets without leaking where they differ.

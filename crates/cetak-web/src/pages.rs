@@ -23,6 +23,9 @@ use crate::{fmt, words};
 
 type S = State<Arc<AppState>>;
 
+mod media;
+pub(crate) use media::{correct_media, media_show};
+
 /// The templates, embedded; `.html` templates are auto-escaped.
 pub(crate) fn templates() -> Environment<'static> {
     let mut env = Environment::new();
@@ -63,6 +66,10 @@ pub(crate) fn templates() -> Environment<'static> {
         (
             "handover_confirm.html",
             include_str!("../templates/handover_confirm.html"),
+        ),
+        (
+            "media_box.html",
+            include_str!("../templates/media_box.html"),
         ),
         ("pager.html", include_str!("../templates/pager.html")),
     ] {
@@ -585,6 +592,7 @@ fn render(
             can_stock => allows(role, Permission::Stock),
             can_audit => allows(role, Permission::Audit),
             can_users => allows(role, Permission::Users),
+            can_media => allows(role, Permission::Media),
         }
     });
     // A confirmation left by the redirect that led here (staff pages only).
@@ -1752,8 +1760,38 @@ pub(crate) async fn handover(
         .await;
     }
     let key = nik.clone();
-    let facts = match st.pool.run(move |s| s.resident_facts(&key)).await {
-        Ok(f) => f,
+    let see = media::may_see(&sess);
+    let found = st
+        .pool
+        .run(move |s| {
+            let Some(facts) = s.resident_facts(&key)? else {
+                return Ok(None);
+            };
+            // The printed recording's photo, so staff see whose card it is.
+            let printed = s
+                .records_by_nik(&key)?
+                .into_iter()
+                .find(|r| r.state == RecordState::Printed);
+            let photo = match printed {
+                Some(r) => {
+                    let info = s.media_list(&r.recording_id)?;
+                    Some(media::slot_view(
+                        &r.recording_id,
+                        cetak_domain::media::MediaSlot::Foto,
+                        &info,
+                        "handover",
+                        see,
+                        "confirm-photo",
+                    ))
+                }
+                None => None,
+            };
+            Ok(Some((facts, photo)))
+        })
+        .await;
+    let (facts, photo) = match found {
+        Ok(Some((f, p))) => (Some(f), p),
+        Ok(None) => (None, None),
         Err(e) => return find_refused(store_refusal(e)).await,
     };
     let Some(facts) = facts.filter(|f| f.state == RecordState::Printed) else {
@@ -1777,6 +1815,7 @@ pub(crate) async fn handover(
             Some(&sess),
             context! {
                 nik => nik.clone(), nama => facts.nama.clone(), to => to.clone(),
+                photo => ser(&photo),
                 id_check => f.id_check.clone(), id_checks => ID_CHECKS.to_vec(),
                 ..extra
             },
@@ -1898,6 +1937,7 @@ async fn review_view(
     id: i64,
     extra: minijinja::Value,
 ) -> Result<Option<Page>, StoreError> {
+    let see = media::may_see(sess);
     let data = st
         .pool
         .run(move |s| {
@@ -1911,17 +1951,28 @@ async fn review_view(
                 .zip(b.iter())
                 .map(|((name, va), (_, vb))| serde_json::json!({ "field": name, "a": va, "b": vb, "same": va == vb }))
                 .collect();
-            Ok(Some((pair, rows, decided_at)))
+            let token = media::token_for("review", &id.to_string());
+            let sides: Vec<_> = [("a", &pair.a), ("b", &pair.b)]
+                .into_iter()
+                .map(|(side, rid)| {
+                    Ok(serde_json::json!({
+                        "side": side,
+                        "recording_id": rid,
+                        "slots": media::slots_view(rid, &s.media_list(rid)?, &token, see, &format!("media-{side}")),
+                    }))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            Ok(Some((pair, rows, decided_at, sides)))
         })
         .await?;
-    Ok(data.map(|(pair, rows, decided_at)| {
+    Ok(data.map(|(pair, rows, decided_at, sides)| {
         render(
             st,
             "review_show.html",
             headers,
             q,
             Some(sess),
-            context! { pair => ser(&pair), rows => ser(&rows), decided_at => decided_at, ..extra },
+            context! { pair => ser(&pair), rows => ser(&rows), decided_at => decided_at, media => ser(&sides), ..extra },
         )
     }))
 }
@@ -2039,22 +2090,27 @@ async fn correct_view(
     extra: minijinja::Value,
 ) -> Result<Page, StoreError> {
     let wanted = id.clone();
+    let see = media::may_see(sess);
     let data = st
         .pool
         .run(move |s| match s.correction_view(&id) {
-            Ok(v) => Ok(Ok(v)),
+            Ok(v) => {
+                let token = media::token_for("correct", &id);
+                let slots = media::slots_view(&id, &s.media_list(&id)?, &token, see, "media");
+                Ok(Ok((v, slots)))
+            }
             Err(StoreError::NoSuchRecord(_)) => Ok(Err(s.correction_list(false, 500)?)),
             Err(e) => Err(e),
         })
         .await?;
     Ok(match data {
-        Ok(v) => render(
+        Ok((v, slots)) => render(
             st,
             "correct_show.html",
             headers,
             q,
             Some(sess),
-            context! { v => ser(&v), ..extra },
+            context! { v => ser(&v), media => ser(&slots), ..extra },
         ),
         Err(items) => render(
             st,

@@ -10,7 +10,7 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, get, post};
 use cetak_domain::access::Permission;
 
-use crate::auth::{MAX_BODY, guard};
+use crate::auth::{MAX_BODY, MAX_UPLOAD, guard};
 use crate::pages as p;
 use crate::state::AppState;
 
@@ -195,6 +195,18 @@ pub const ROUTES: &[RouteSpec] = &[
         "Correct one field of a recording (audited; validated again)",
     ),
     r(
+        "POST",
+        "/correct/{id}/media",
+        Signed(P::Media),
+        "Attach a new photo or signature to a recording (multipart, up to 3 MiB; checked like an import; audited)",
+    ),
+    r(
+        "GET",
+        "/media/{recording_id}/{slot}",
+        Signed(P::Media),
+        "A recording's photo (foto) or signature (tanda_tangan), for the page named by ?for= (each view audited)",
+    ),
+    r(
         "GET",
         "/stock",
         Signed(P::Stock),
@@ -276,6 +288,16 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
 ];
 
+/// The largest body a route accepts: [`MAX_UPLOAD`] for the photo and signature upload,
+/// [`MAX_BODY`] everywhere else.
+pub fn body_limit(spec: &RouteSpec) -> usize {
+    if spec.method == "POST" && spec.path == "/correct/{id}/media" {
+        MAX_UPLOAD
+    } else {
+        MAX_BODY
+    }
+}
+
 /// The route for a method and matched path.
 pub fn find_route(method: &Method, path: &str) -> Option<&'static RouteSpec> {
     ROUTES
@@ -314,6 +336,10 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("GET", "/correct") => get(p::correct_list),
         ("GET", "/correct/{id}") => get(p::correct_show),
         ("POST", "/correct/{id}") => post(p::correct_set),
+        ("POST", "/correct/{id}/media") => {
+            post(p::correct_media).layer(DefaultBodyLimit::max(MAX_UPLOAD))
+        }
+        ("GET", "/media/{recording_id}/{slot}") => get(p::media_show),
         ("GET", "/stock") => get(p::stock_page),
         ("GET", "/api/v1/stock/reconcile") => get(p::stock_api),
         ("POST", "/stock/receive") => post(p::stock_receive),
@@ -375,7 +401,7 @@ pub fn openapi() -> serde_json::Value {
                 "200": { "description": "OK" },
                 "401": { "description": "Not signed in" },
                 "403": { "description": "Role lacks the permission, or CSRF token missing" },
-                "413": { "description": "Body larger than 64 KiB" },
+                "413": { "description": "Body larger than 64 KiB (3 MiB for the photo upload)" },
                 "429": { "description": "Rate limit or login throttle (Retry-After says how long)" },
                 "503": { "description": "The office database is busy; try again (Retry-After)" }
             }
@@ -409,6 +435,31 @@ pub fn openapi() -> serde_json::Value {
             op["description"] = serde_json::json!(
                 "Answers the card's state and where to collect it when NIK, birth date and mother's name all match; otherwise `found: false` with the same shape, whichever was wrong. Limited per client address (per minute) and per NIK (5 failed checks an hour, from all addresses together): 429 with Retry-After."
             );
+        }
+        if spec.path == "/correct/{id}/media" {
+            op["requestBody"] = serde_json::json!({
+                "required": true,
+                "content": { "multipart/form-data": { "schema": {
+                    "type": "object", "required": ["csrf", "slot", "reason", "file"],
+                    "properties": {
+                        "csrf": { "type": "string", "description": "The session's CSRF token" },
+                        "slot": { "type": "string", "enum": ["foto", "tanda_tangan"] },
+                        "reason": { "type": "string", "maxLength": 500 },
+                        "file": { "type": "string", "format": "binary", "description": "JPEG photo, or PNG/JPEG signature; checked like an import, refused with its reason when not valid" } } } } }
+            });
+        }
+        if spec.path == "/media/{recording_id}/{slot}" {
+            if let Some(params) = op["parameters"].as_array_mut() {
+                params.push(serde_json::json!({
+                    "name": "for", "in": "query", "required": true,
+                    "description": "The page the image is shown on (review-<pair>, correct-<recording>, handover), kept in the audit entry",
+                    "schema": { "type": "string", "maxLength": 80 } }));
+            }
+            op["responses"]["200"] = serde_json::json!({
+                "description": "The image, never cached",
+                "content": { "image/jpeg": {}, "image/png": {} } });
+            op["responses"]["404"] = serde_json::json!({
+                "description": "Empty slot, a slot other than foto/tanda_tangan, or content that is not a valid image" });
         }
         entry[spec.method.to_ascii_lowercase()] = op;
     }

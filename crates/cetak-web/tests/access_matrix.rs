@@ -29,6 +29,8 @@ fn concrete(path: &str) -> String {
         .map(|seg| match seg {
             "{id}" => "1".to_string(),
             "{name}" => name.to_string(),
+            "{recording_id}" => common::REC_A.to_string(),
+            "{slot}" => "foto".to_string(),
             s if s.starts_with('{') => panic!("no value for path parameter {s} in {path}"),
             s => s.to_string(),
         })
@@ -110,6 +112,8 @@ fn the_account_and_hand_over_routes_are_declared_with_their_permission() {
         ("GET", "/account", Permission::View),
         ("POST", "/account/password", Permission::View),
         ("POST", "/handover", Permission::Print),
+        ("GET", "/media/{recording_id}/{slot}", Permission::Media),
+        ("POST", "/correct/{id}/media", Permission::Media),
     ] {
         let m = Method::from_bytes(method.as_bytes()).expect("method");
         let spec = cetak_web::routes::find_route(&m, path)

@@ -696,11 +696,36 @@ async fn head_requests_pass_the_same_guard() {
     const IP: [u8; 4] = [10, 12, 0, 1];
     let f = fixture(Opts::default());
     let op = login(&f.app, user_of(Role::Operator), IP).await;
+    // A photo for the media route to answer.
+    {
+        let mut item = cetak_domain::media::MediaItem {
+            slot: cetak_domain::media::MediaSlot::Foto,
+            bytes: cetak_media::synth::portrait(1, 1),
+            verdict: cetak_domain::media::MediaVerdict::Unchecked,
+        };
+        cetak_ingest::media::check(&mut item);
+        f.store()
+            .media_attach(
+                common::REC_A,
+                &item,
+                &cetak_domain::lifecycle::Actor("system:test".into()),
+                "test photo",
+                time::OffsetDateTime::now_utc(),
+            )
+            .expect("attach");
+    }
     for route in cetak_web::routes::ROUTES {
         if route.method != "GET" {
             continue;
         }
-        let uri = route.path.replace("{id}", "1");
+        let mut uri = route
+            .path
+            .replace("{id}", "1")
+            .replace("{recording_id}", common::REC_A)
+            .replace("{slot}", "foto");
+        if uri.starts_with("/media/") {
+            uri.push_str("?for=review-1");
+        }
         let head = |who: Option<&Session>| {
             let cookie = who.map(Session::cookie_header).unwrap_or_default();
             let headers: Vec<(&str, &str)> = if who.is_some() {

@@ -7,7 +7,10 @@
 //! reset, all sessions ended — watched from the account's own browser), hand a printed card
 //! over in two steps (a confirmation without an identity check refused in the browser and on
 //! the server), and measure every staff page on a 390 px phone: any page screenshot wider than
-//! its window fails the test. Screenshots land in `target/browser-artifacts/`.
+//! its window fails the test; the office's recordings come with photos and signatures (import
+//! contract v2): the pair's page shows both recordings' photos (`review-photos.png`), and the
+//! correction page attaches a new photo through its upload form (`correct-photo.png`).
+//! Screenshots land in `target/browser-artifacts/`.
 //!
 //! Needs `/usr/bin/chromium`, `node` and `npm ci` in `crates/cetak/tests/browser` (scripts/test
 //! installs all three); fails, never skips, when one is missing.
@@ -201,6 +204,37 @@ fn run_e2e(dir: &Path, envs: &[(&str, String)], limit: Duration) -> (bool, Strin
     }
 }
 
+/// The planted recordings' photos, signatures and templates: each borrows the media folder
+/// of a different generated recording (import contract v2 holds a recording without a photo
+/// in perlu_perbaikan, which the planted pair must not be).
+fn plant_media(root: &Path) {
+    let mut generated: Vec<PathBuf> = fs::read_dir(root)
+        .expect("the generated media folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    generated.sort();
+    let planted: Vec<&str> = PLANTED
+        .lines()
+        .filter_map(|l| l.split(',').next())
+        .filter(|id| !id.is_empty())
+        .collect();
+    assert!(
+        generated.len() >= planted.len(),
+        "too few generated folders"
+    );
+    for (id, from) in planted.iter().zip(&generated) {
+        let to = root.join(id);
+        fs::create_dir_all(&to).expect("planted media folder");
+        for file in fs::read_dir(from).expect("a generated folder") {
+            let file = file.expect("entry").path();
+            if let Some(name) = file.file_name() {
+                fs::copy(&file, to.join(name)).expect("copy media");
+            }
+        }
+    }
+}
+
 #[test]
 fn operator_and_resident_pages_work_in_a_real_browser() {
     require_tools();
@@ -215,16 +249,24 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
     json(&cetak(
         d,
         &[
-            "gen", "--rows", "200", "--seed", "11", "--out", "data", "--json",
+            "gen", "--rows", "200", "--seed", "11", "--out", "data", "--media", "--json",
         ],
     ));
     let csv = d.join("data/recordings.csv");
     let mut text = fs::read_to_string(&csv).expect("recordings");
     text.push_str(PLANTED);
     fs::write(&csv, text).expect("append planted rows");
+    plant_media(&d.join("data/media"));
     let imported = json(&cetak(
         d,
-        &["--create", "import", "data/recordings.csv", "--json"],
+        &[
+            "--create",
+            "import",
+            "data/recordings.csv",
+            "--media",
+            "data/media",
+            "--json",
+        ],
     ));
     assert_eq!(imported["quarantined"], 0, "{imported}");
     let dedup = json(&cetak(d, &["dedup", "--json"]));
@@ -312,6 +354,10 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
     let dobs_path = d.join("dobs.json");
     fs::write(&dobs_path, serde_json::Value::Object(dobs).to_string()).expect("dobs.json");
 
+    // The photo the correction page attaches: another person's, from the generator.
+    let new_photo = d.join("new-photo.jpg");
+    fs::write(&new_photo, cetak_media::synth::portrait(4242, 1)).expect("new photo");
+
     let mut server = Server::start(d);
     println!(
         "[harness] office ready in {:?}; server {}",
@@ -326,6 +372,7 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
             ("CETAK_DOBS", dobs_path.display().to_string()),
             ("CETAK_PAIR", pair.clone()),
             ("CETAK_TO_CORRECT", TO_CORRECT.into()),
+            ("CETAK_NEW_PHOTO", new_photo.display().to_string()),
             ("CETAK_SUPERVISOR", SUPERVISOR.into()),
             ("CETAK_ADMIN", ADMIN.into()),
             ("CETAK_PASSWORD", PASSWORD.into()),
@@ -422,6 +469,53 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
                 "Kartu Keluarga dan wajah cocok",
                 "user:budi"
             )
+        );
+    }
+    // The photos the supervisor saw are audited views, each naming the page; the photo
+    // attached on the correction page is the recording's photo now, its attachment audited.
+    {
+        let db = Connection::open(d.join("x.db")).expect("db");
+        let views: Vec<(String, String)> = db
+            .prepare(
+                "SELECT subject, reason FROM audit_log WHERE action = 'media_view' AND actor = 'user:rina'",
+            )
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        for id in ["TEST00000003", "TEST00000004"] {
+            assert!(
+                views
+                    .iter()
+                    .any(|(s, r)| s == id && r.contains(&format!("review-{pair}"))),
+                "no audited view of {id}'s photo on the pair page: {views:?}"
+            );
+        }
+        let attached: i64 = db
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'media_attach' AND subject = ?1 AND actor = 'user:rina'",
+                [TO_CORRECT],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(
+            attached, 1,
+            "the photo attached in the browser is audited once"
+        );
+        let hash: Vec<u8> = db
+            .query_row(
+                "SELECT hash FROM record_media WHERE recording_id = ?1 AND slot = 'foto' AND replaced_seq IS NULL",
+                [TO_CORRECT],
+                |r| r.get(0),
+            )
+            .expect("the current photo");
+        assert_eq!(
+            hash,
+            blake3::hash(&fs::read(&new_photo).expect("new photo"))
+                .as_bytes()
+                .to_vec(),
+            "the current photo is the one attached in the browser"
         );
     }
     // "Different people" applies at once (docs/dedup.md): neither recording waits any more.

@@ -8,6 +8,7 @@
 //                     for every print-ready record
 //   CETAK_PAIR        id of a duplicate pair awaiting a decision
 //   CETAK_TO_CORRECT  recording_id of a recording waiting in perlu_perbaikan (its name has a digit)
+//   CETAK_NEW_PHOTO   a JPEG file the correction page attaches to it as its new photo
 //   CETAK_SUPERVISOR, CETAK_ADMIN, CETAK_PASSWORD   the accounts (one password for both)
 //   CETAK_CHROMIUM    browser binary (default /usr/bin/chromium)
 //
@@ -27,6 +28,7 @@ const OUT = env('CETAK_ARTIFACTS');
 const DOBS = JSON.parse(readFileSync(env('CETAK_DOBS'), 'utf8'));
 const PAIR = env('CETAK_PAIR');
 const TO_CORRECT = env('CETAK_TO_CORRECT');
+const NEW_PHOTO = env('CETAK_NEW_PHOTO');
 const SUPERVISOR = env('CETAK_SUPERVISOR');
 const ADMIN = env('CETAK_ADMIN');
 const PASSWORD = env('CETAK_PASSWORD');
@@ -164,6 +166,23 @@ try {
   check(side.includes('SRI WAHYUNI') && side.includes('SRI WAHYUNINGSIH'), `both recordings side by side: ${side}`);
   check((await page.locator('table.side tr.differs').count()) > 0, 'differing fields are marked');
   await shot(page, '04-review-pair');
+  // Both recordings' photos and signatures, each from the audited media route, really loaded.
+  step = '3 review photos';
+  const imgs = page.locator('#media-pair img');
+  check((await imgs.count()) === 4, `two photos and two signatures on the pair page, found ${await imgs.count()}`);
+  const loaded = await imgs.evaluateAll((els) => Promise.all(els.map((el) => (el.complete
+    ? Promise.resolve()
+    : new Promise((ok) => { el.addEventListener('load', ok); el.addEventListener('error', ok); }))
+    .then(() => ({ src: el.getAttribute('src'), w: el.naturalWidth })))));
+  for (const i of loaded) check(i.w > 0, `image ${i.src} did not load`);
+  const photoSrcs = loaded.map((i) => i.src).filter((s) => s.includes('/foto?'));
+  check(photoSrcs.some((s) => s.includes('/TEST00000003/')) && photoSrcs.some((s) => s.includes('/TEST00000004/')), `the photos are the two recordings': ${photoSrcs}`);
+  await page.locator('#media-pair').scrollIntoViewIfNeeded();
+  await shot(page, 'review-photos');
+  // On a phone the two sides stack: nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'review-photos-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
   // The browser insists on a choice: with none, clicking "Putuskan" sends nothing.
   await page.fill('#reason', 'lupa memilih');
   let posted = 0;
@@ -200,6 +219,27 @@ try {
   await shot(page, '05b-review-decided-pair');
   await visit(page, `${BASE}/review`);
   check((await page.locator(`a[href="/review/${PAIR}"]`).count()) === 0, `pair ${PAIR} no longer listed after the decision`);
+
+  // 3b. The correction page shows the recording's photo and signature, and a new photo is
+  // attached through the upload form (multipart, with the form's CSRF token).
+  step = '3b new photo';
+  await visit(page, `${BASE}/correct/${TO_CORRECT}`);
+  const naturalWidths = () => page.locator('#media img').evaluateAll((els) => Promise.all(els.map((el) => (el.complete
+    ? Promise.resolve()
+    : new Promise((ok) => { el.addEventListener('load', ok); el.addEventListener('error', ok); }))
+    .then(() => el.naturalWidth))));
+  const before = await naturalWidths();
+  check(before.length === 2 && before.every((w) => w > 0), `the photo and signature load on the correction page: ${before}`);
+  await page.selectOption('#media-slot', 'foto');
+  await page.setInputFiles('#media-file', NEW_PHOTO);
+  await page.fill('#media-reason', 'foto diambil ulang di loket (uji peramban)');
+  await submit(page, '#media-attach', `/correct/${TO_CORRECT}/media`);
+  check(path(page) === `/correct/${TO_CORRECT}`, `the upload returns to the correction page, got ${page.url()}`);
+  const attached = await page.textContent('#flash');
+  check(/Foto .* dilampirkan/.test(attached), `the new photo is confirmed: ${attached}`);
+  const after = await naturalWidths();
+  check(after.length === 2 && after.every((w) => w > 0), `the new photo loads: ${after}`);
+  await shot(page, 'correct-photo');
 
   // 4. Printing: start the spool, reload until a card appears in "recently printed".
   step = '4 print';
