@@ -323,3 +323,134 @@ fn a_media_option_that_is_not_a_folder_is_refused_before_anything_is_written() {
         assert_eq!(n, 0, "refused before anything is imported");
     }
 }
+
+/// The photo box of a card PNG, as RGB bytes.
+fn photo_box(png: &[u8]) -> Vec<u8> {
+    let img = cetak_media::image::load_from_memory(png)
+        .expect("card png")
+        .to_rgb8();
+    let b = cetak_card::PHOTO_BOX;
+    let (x0, y0) = (b.x0.round() as u32 + 3, b.y0.round() as u32 + 3);
+    let (w, h) = (
+        (b.x1 - b.x0).round() as u32 - 6,
+        (b.y1 - b.y0).round() as u32 - 6,
+    );
+    cetak_media::image::imageops::crop_imm(&img, x0, y0, w, h)
+        .to_image()
+        .into_raw()
+}
+
+fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(x.abs_diff(*y)))
+        .sum::<f64>()
+        / a.len() as f64
+}
+
+#[test]
+fn a_printed_card_carries_the_recordings_photo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    json(&cetak(
+        p,
+        &[
+            "gen", "--rows", "40", "--seed", "5", "--out", "data", "--media", "--json",
+        ],
+    ));
+    json(&cetak(
+        p,
+        &[
+            "--create",
+            "import",
+            "data/recordings.csv",
+            "--media",
+            "data/media",
+            "--json",
+        ],
+    ));
+    json(&cetak(p, &["dedup", "--json"]));
+    std::fs::create_dir_all(p.join("printers/P1")).expect("dir");
+    ok(&cetak(
+        p,
+        &[
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            "dir:printers/P1",
+            "--cards-per-day",
+            "100",
+            "--burst",
+            "3",
+        ],
+    ));
+    ok(&cetak(
+        p,
+        &[
+            "stock", "receive", "--first", "1000001", "--last", "1000100", "--ref", "SPB/1",
+        ],
+    ));
+    let _ = cetak(p, &["print", "run", "--no-wait", "--json"]);
+    let conn = rusqlite::Connection::open(p.join("x.db")).expect("db");
+    let jobs: Vec<(String, String)> = conn
+        .prepare("SELECT job_name, recording_id FROM print_attempts WHERE job_name IS NOT NULL")
+        .expect("query")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("jobs");
+    assert!(!jobs.is_empty(), "cards were printed");
+    for (job, recording) in jobs.iter().take(3) {
+        let printed =
+            std::fs::read(p.join("printers/P1").join(format!("{job}.png"))).expect("card");
+        let in_box = photo_box(&printed);
+        // The recording's own photo, scaled to the box (the card crops a 3:4 photo by < 1 px).
+        let photo = cetak_media::image::load_from_memory(
+            &std::fs::read(p.join("data/media").join(recording).join("foto.jpg")).expect("foto"),
+        )
+        .expect("jpeg")
+        .resize_exact(
+            (cetak_card::PHOTO_BOX.x1 - cetak_card::PHOTO_BOX.x0).round() as u32,
+            (cetak_card::PHOTO_BOX.y1 - cetak_card::PHOTO_BOX.y0).round() as u32,
+            cetak_media::image::imageops::FilterType::Triangle,
+        )
+        .to_rgb8();
+        let expected = photo_box_of_photo(&photo);
+        let own = mean_abs_diff(&in_box, &expected);
+        // Another person's photo is far from it: the comparison can tell.
+        let other_id = &jobs
+            .iter()
+            .find(|(_, r)| r != recording)
+            .expect("another")
+            .1;
+        let other = cetak_media::image::load_from_memory(
+            &std::fs::read(p.join("data/media").join(other_id).join("foto.jpg")).expect("foto"),
+        )
+        .expect("jpeg")
+        .resize_exact(
+            photo.width(),
+            photo.height(),
+            cetak_media::image::imageops::FilterType::Triangle,
+        )
+        .to_rgb8();
+        let theirs = mean_abs_diff(&in_box, &photo_box_of_photo(&other));
+        assert!(
+            own < 12.0,
+            "{recording}: the photo box is not the photo (mean diff {own:.1})"
+        );
+        assert!(
+            theirs > own * 2.0,
+            "{recording}: own {own:.1} vs another person's {theirs:.1}"
+        );
+    }
+}
+
+/// The same inset crop of a box-sized photo as [`photo_box`] takes from a card.
+fn photo_box_of_photo(photo: &cetak_media::image::RgbImage) -> Vec<u8> {
+    let (w, h) = (photo.width() - 6, photo.height() - 6);
+    cetak_media::image::imageops::crop_imm(photo, 3, 3, w, h)
+        .to_image()
+        .into_raw()
+}

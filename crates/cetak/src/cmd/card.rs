@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use cetak_card::CardFields;
+use cetak_domain::media::MediaSlot;
 use cetak_print::schedule::OFFICE_OFFSET;
 use clap::Args as ClapArgs;
 use time::OffsetDateTime;
@@ -79,20 +80,35 @@ pub fn card_fields(
     }
 }
 
+/// The card of a stored recording: its fields, and its photo and signature when it has valid
+/// ones (a v1 recording has none and prints with the empty photo box).
+pub fn card_for(
+    store: &cetak_store::Store,
+    recording_id: &str,
+    serial: Option<i64>,
+    at: OffsetDateTime,
+) -> anyhow::Result<CardFields> {
+    let fields = store.record_fields(recording_id)?;
+    let mut card = card_fields(&fields, serial, at);
+    card.photo = store.media_for_card(recording_id, MediaSlot::Foto)?;
+    card.signature = store.media_for_card(recording_id, MediaSlot::TandaTangan)?;
+    Ok(card)
+}
+
 /// Render the PNG sent to the printer.
 pub fn render_png_for(
-    fields: &[(&'static str, String)],
+    store: &cetak_store::Store,
+    recording_id: &str,
     serial: i64,
     at: OffsetDateTime,
 ) -> anyhow::Result<Vec<u8>> {
-    cetak_card::render_png(&card_fields(fields, Some(serial), at))
+    cetak_card::render_png(&card_for(store, recording_id, Some(serial), at)?)
         .context(crate::text::t("membuat gambar kartu", "rendering the card"))
 }
 
 pub fn run_render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(&ctx.db)?;
-    let fields = store.record_fields(&args.recording_id)?;
-    let card = card_fields(&fields, None, super::now());
+    let card = card_for(&store, &args.recording_id, None, super::now())?;
     let ext = args
         .out
         .extension()

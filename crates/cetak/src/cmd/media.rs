@@ -268,3 +268,49 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every code the media checks and the reader can give has words in both languages.
+    #[test]
+    fn every_media_problem_code_has_words() {
+        let finger = [
+            "template_not_fmr",
+            "template_truncated",
+            "template_malformed",
+            "template_too_large",
+            "template_bad_version",
+            "template_length_mismatch",
+            "template_trailing_garbage",
+            "template_minutia_out_of_bounds",
+            "template_bad_minutia",
+            "template_bad_field",
+            "template_bad_extension",
+        ];
+        let reader = [
+            "foto_missing",
+            "tanda_tangan_missing",
+            "media_bad_base64",
+            "media_wrong_type",
+            "media_unreadable",
+            "media_not_a_file",
+            "media_unknown_file",
+            "media_twice",
+            "media_dir_unsafe_id",
+            "media_unchecked",
+            "finger_bad_position",
+            "finger_twice",
+            "finger_position_mismatch",
+        ];
+        for code in cetak_media::MediaProblem::CODES
+            .iter()
+            .chain(finger.iter())
+            .chain(reader.iter())
+        {
+            assert!(cetak_words::problem(code).is_some(), "{code} has no words");
+        }
+        // The finger codes above are the reader's: a code it gives must be in the list.
+        let e = cetak_finger::template::parse(b"nope").expect_err("not a template");
+        assert!(finger.contains(&e.code()));
+    }
+}

@@ -1602,8 +1602,7 @@ fn send_one(
         notice(summary, talk, msg);
     }
     summary.started += 1;
-    let fields = store.record_fields(&claim.recording_id)?;
-    let png = super::card::render_png_for(&fields, claim.serial, at)?;
+    let png = super::card::render_png_for(store, &claim.recording_id, claim.serial, at)?;
     let event = match p.port.submit(&claim.job_name, png) {
         Ok((job_id, Some(job_uuid))) => AttemptEvent::Accepted { job_id, job_uuid },
         // Accepted but no uuid: find it in the job list by name before following it.
