@@ -147,10 +147,7 @@ const HELP_ID: &[(&str, &str)] = &[
         "foto, tanda_tangan or jari-NN (e.g. jari-02)",
         "foto, tanda_tangan atau jari-NN (mis. jari-02)",
     ),
-    (
-        "File to write",
-        "Berkas yang ditulis",
-    ),
+    ("File to write", "Berkas yang ditulis"),
     (
         "Why it is looked at (kept in the audit log)",
         "Mengapa dilihat (disimpan di log audit)",
