@@ -7,7 +7,9 @@ ALTER TABLE records ADD COLUMN with_media BOOLEAN NOT NULL DEFAULT false;
 
 -- One row per record and slot (`foto`, `tanda_tangan`, `jari-02`, …), with the BLAKE3 hash of
 -- the bytes (checked by the office on arrival) and their size (counted into an answer's
--- budget without reading the bytes). Distributed by region like `records`.
+-- budget without reading the bytes). Distributed by region like `records` (co-located; no
+-- foreign key, which distributed tables keep for reference tables: the loader writes a
+-- record's media in the transaction that queues the record).
 CREATE TABLE record_media (
     region        TEXT NOT NULL,
     office        TEXT NOT NULL,
@@ -16,9 +18,7 @@ CREATE TABLE record_media (
     hash          BYTEA NOT NULL,
     size          INTEGER NOT NULL,
     bytes         BYTEA NOT NULL,
-    PRIMARY KEY (region, office, recording_id, slot),
-    FOREIGN KEY (region, office, recording_id)
-        REFERENCES records (region, office, recording_id) ON DELETE CASCADE
+    PRIMARY KEY (region, office, recording_id, slot)
 );
 -- Photos and signatures are compressed already: store them as they are.
 ALTER TABLE record_media ALTER COLUMN bytes SET STORAGE EXTERNAL;
