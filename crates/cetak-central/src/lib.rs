@@ -71,6 +71,7 @@ async fn client(pool: &Pool) -> Result<deadpool_postgres::Object, CentralError> 
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_histories.sql"),
+    include_str!("migrations/0003_media.sql"),
 ];
 
 /// Bring the schema to the newest version this cetak knows, one migration per transaction
@@ -140,6 +141,17 @@ pub async fn add_office(pool: &Pool, region: &str, code: &str) -> Result<String,
     Ok(token)
 }
 
+/// A record to queue for an office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    /// The fields in import-contract order (column 0 the recording id, column 1 the NIK).
+    pub fields: Vec<String>,
+    /// Its photo, signature and templates as `(slot, bytes)` (import contract v2); `None` for
+    /// a record loaded without media. The centre keeps the bytes as they came: the office
+    /// checks them.
+    pub media: Option<Vec<(String, Vec<u8>)>>,
+}
+
 /// Queue print-ready records for an office (fields in import-contract order; column 0 is the
 /// recording id, column 1 the NIK). Records already queued for it are skipped. Returns how
 /// many were added.
@@ -149,6 +161,43 @@ pub async fn add_records(
     office: &str,
     records: &[Vec<String>],
 ) -> Result<u64, CentralError> {
+    let records: Vec<NewRecord> = records
+        .iter()
+        .map(|f| NewRecord {
+            fields: f.clone(),
+            media: None,
+        })
+        .collect();
+    add_records_with_media(pool, region, office, &records).await
+}
+
+fn slot_name_ok(slot: &str) -> bool {
+    !slot.is_empty()
+        && slot.len() <= 32
+        && slot
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// [`add_records`] with each record's media (contract v2), stored in the same transaction as
+/// the record. A record already queued keeps what it was queued with (its media too: the
+/// office may have pulled it already).
+pub async fn add_records_with_media(
+    pool: &Pool,
+    region: &str,
+    office: &str,
+    records: &[NewRecord],
+) -> Result<u64, CentralError> {
+    for r in records {
+        for (slot, bytes) in r.media.iter().flatten() {
+            if !slot_name_ok(slot) {
+                return Err(CentralError::Refused(format!("bad media slot {slot:?}")));
+            }
+            if bytes.len() > i32::MAX as usize {
+                return Err(CentralError::Refused(format!("{slot}: too large")));
+            }
+        }
+    }
     let mut c = client(pool).await?;
     let tx = c.transaction().await?;
     let found = tx
@@ -171,10 +220,20 @@ pub async fn add_records(
         .get(0);
     let stmt = tx
         .prepare(
-            "INSERT INTO records (region, office, seq, recording_id, nik, fields)
-             SELECT $1, $2, $3 + ord, r.id, r.nik, r.f
-             FROM unnest($4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS r(id, nik, f, ord)
-             ON CONFLICT (region, office, recording_id) DO NOTHING",
+            "INSERT INTO records (region, office, seq, recording_id, nik, fields, with_media)
+             SELECT $1, $2, $3 + ord, r.id, r.nik, r.f, r.m
+             FROM unnest($4::text[], $5::text[], $6::jsonb[], $7::bool[])
+               WITH ORDINALITY AS r(id, nik, f, m, ord)
+             ON CONFLICT (region, office, recording_id) DO NOTHING
+             RETURNING recording_id",
+        )
+        .await?;
+    let media_stmt = tx
+        .prepare(
+            "INSERT INTO record_media (region, office, recording_id, slot, hash, size, bytes)
+             SELECT $1, $2, $3, s, h, n, b
+             FROM unnest($4::text[], $5::bytea[], $6::int4[], $7::bytea[]) AS t(s, h, n, b)
+             ON CONFLICT (region, office, recording_id, slot) DO NOTHING",
         )
         .await?;
     let mut added = 0;
@@ -182,22 +241,86 @@ pub async fn add_records(
     for chunk in records.chunks(5_000) {
         let ids: Vec<&str> = chunk
             .iter()
-            .map(|f| f.first().map(String::as_str).unwrap_or(""))
+            .map(|r| r.fields.first().map(String::as_str).unwrap_or(""))
             .collect();
         let niks: Vec<&str> = chunk
             .iter()
-            .map(|f| f.get(1).map(String::as_str).unwrap_or(""))
+            .map(|r| r.fields.get(1).map(String::as_str).unwrap_or(""))
             .collect();
-        let fields: Vec<serde_json::Value> = chunk.iter().map(|f| serde_json::json!(f)).collect();
-        let n = tx
-            .execute(&stmt, &[&region, &office, &seq, &ids, &niks, &fields])
+        let fields: Vec<serde_json::Value> =
+            chunk.iter().map(|r| serde_json::json!(r.fields)).collect();
+        let with_media: Vec<bool> = chunk.iter().map(|r| r.media.is_some()).collect();
+        let new: std::collections::HashSet<String> = tx
+            .query(
+                &stmt,
+                &[&region, &office, &seq, &ids, &niks, &fields, &with_media],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for (r, id) in chunk.iter().zip(&ids) {
+            let Some(items) = &r.media else { continue };
+            if items.is_empty() || !new.contains(*id) {
+                continue;
+            }
+            let slots: Vec<&str> = items.iter().map(|(s, _)| s.as_str()).collect();
+            let hashes: Vec<Vec<u8>> = items
+                .iter()
+                .map(|(_, b)| blake3::hash(b).as_bytes().to_vec())
+                .collect();
+            let sizes: Vec<i32> = items.iter().map(|(_, b)| b.len() as i32).collect();
+            let bytes: Vec<&[u8]> = items.iter().map(|(_, b)| b.as_slice()).collect();
+            tx.execute(
+                &media_stmt,
+                &[&region, &office, id, &slots, &hashes, &sizes, &bytes],
+            )
             .await?;
+        }
         // Sequence numbers of skipped rows stay unused: gaps are fine, order is what matters.
         seq += chunk.len() as i64;
-        added += n;
+        added += new.len() as u64;
     }
     tx.commit().await?;
     Ok(added)
+}
+
+/// The media a record holds at the centre, without the bytes: (recording id, slot, hash hex,
+/// size), by recording id, slots in name order.
+async fn media_meta(
+    c: &deadpool_postgres::Object,
+    region: &str,
+    office: &str,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<(String, String, usize)>>, CentralError> {
+    let mut out: std::collections::HashMap<String, Vec<(String, String, usize)>> =
+        Default::default();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    for r in c
+        .query(
+            "SELECT recording_id, slot, hash, size FROM record_media
+             WHERE region = $1 AND office = $2 AND recording_id = ANY($3)
+             ORDER BY recording_id, slot",
+            &[&region, &office, &ids],
+        )
+        .await?
+    {
+        out.entry(r.get(0)).or_default().push((
+            r.get(1),
+            hex::encode(r.get::<_, Vec<u8>>(2)),
+            r.get::<_, i32>(3).max(0) as usize,
+        ));
+    }
+    Ok(out)
+}
+
+fn hash_with(fields: &[String], media: &[(String, String, usize)]) -> String {
+    cetak_sync::record_hash_with_media(
+        fields,
+        media.iter().map(|(s, h, _)| (s.as_str(), h.as_str())),
+    )
 }
 
 /// Give an office a new token (the old one stops working at once); returns it, shown once.
@@ -253,6 +376,7 @@ pub const DISTRIBUTED: &[(&str, &str)] = &[
     ("records", "region"),
     ("events", "region"),
     ("cards_issued", "region"),
+    ("record_media", "region"),
 ];
 
 /// Small tables every worker holds a copy of (Citus reference tables): the token lookup on
@@ -789,14 +913,23 @@ async fn read_records(
     if req.after > 0 {
         let at = c
             .query_opt(
-                "SELECT fields FROM records WHERE region = $1 AND office = $2 AND seq = $3",
+                "SELECT fields, with_media, recording_id FROM records
+                 WHERE region = $1 AND office = $2 AND seq = $3",
                 &[&region, &office, &req.after],
             )
             .await?;
-        let held = at.map(|r| fields_of(r.get(0)));
-        let same = match (&held, &req.after_hash) {
-            (Some(f), Some(h)) => cetak_sync::record_hash(f) == *h,
+        let same = match (at, &req.after_hash) {
             (Some(_), None) => true,
+            (Some(r), Some(h)) => {
+                let fields = fields_of(r.get(0));
+                // The office may have pulled it with its media or without.
+                cetak_sync::record_hash(&fields) == *h
+                    || (r.get::<_, bool>(1) && {
+                        let id: String = r.get(2);
+                        let meta = media_meta(&c, region, office, &[id.as_str()]).await?;
+                        hash_with(&fields, meta.get(&id).map_or(&[][..], Vec::as_slice)) == *h
+                    })
+            }
             (None, _) => false,
         };
         if !same {
@@ -808,7 +941,7 @@ async fn read_records(
     }
     let rows = c
         .query(
-            "SELECT r.seq, r.fields, r.recording_id, r.parked_reason, r.nik
+            "SELECT r.seq, r.fields, r.recording_id, r.parked_reason, r.nik, r.with_media
              FROM records r WHERE r.region = $1 AND r.office = $2 AND r.seq > $3
              ORDER BY r.seq LIMIT $4",
             &[&region, &office, &req.after, &(limit + 1)],
@@ -828,6 +961,23 @@ async fn read_records(
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
+    // What media the batch's records hold, without the bytes: their sizes count into the
+    // answer's budget (base64-expanded) before any byte is read.
+    let media_ids: Vec<String> = if req.media {
+        rows.iter()
+            .filter(|r| r.get::<_, bool>(5))
+            .map(|r| r.get(2))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let meta = media_meta(
+        &c,
+        region,
+        office,
+        &media_ids.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await?;
     let mut records = Vec::new();
     let mut parked = Vec::new();
     let mut bytes = 0usize;
@@ -840,8 +990,19 @@ async fn read_records(
         }
         let seq: i64 = r.get(0);
         let fields = fields_of(r.get(1));
-        let hash = cetak_sync::record_hash(&fields);
-        let size: usize = fields.iter().map(|f| f.len() + 8).sum::<usize>() + 150;
+        let id: String = r.get(2);
+        let media =
+            (req.media && r.get::<_, bool>(5)).then(|| meta.get(&id).cloned().unwrap_or_default());
+        let hash = match &media {
+            None => cetak_sync::record_hash(&fields),
+            Some(m) => hash_with(&fields, m),
+        };
+        let media_size: usize = media
+            .iter()
+            .flatten()
+            .map(|(slot, _, n)| cetak_sync::media_wire_bytes(slot, *n))
+            .sum();
+        let size = cetak_sync::record_wire_bytes(&fields) + media_size;
         let reason: Option<String> = r.get(3);
         if reason.is_none() && size <= cetak_sync::MAX_ITEM_BYTES {
             if !records.is_empty() && bytes + size > max_bytes {
@@ -849,18 +1010,30 @@ async fn read_records(
                 break;
             }
             bytes += size;
-            records.push(PulledRecord {
-                seq,
-                hash,
-                fields,
-                card_issued_by: elsewhere.get(&r.get::<_, String>(4)).cloned(),
-            });
+            records.push((
+                PulledRecord {
+                    seq,
+                    hash,
+                    fields,
+                    card_issued_by: elsewhere.get(&r.get::<_, String>(4)).cloned(),
+                    media: media.as_ref().map(|_| Vec::new()),
+                },
+                id,
+                media,
+            ));
         } else {
             let reason = reason.unwrap_or_else(|| {
-                format!(
-                    "the record is {size} bytes, more than any answer may carry ({} bytes) / rekaman terlalu besar untuk dikirim",
-                    cetak_sync::MAX_ITEM_BYTES
-                )
+                if media_size > 0 {
+                    format!(
+                        "the record with its photo, signature and templates is {size} bytes on the wire ({media_size} of them media), more than any answer may carry ({} bytes) / rekaman beserta foto, tanda tangan dan sidik jarinya terlalu besar untuk dikirim",
+                        cetak_sync::MAX_ITEM_BYTES
+                    )
+                } else {
+                    format!(
+                        "the record is {size} bytes, more than any answer may carry ({} bytes) / rekaman terlalu besar untuk dikirim",
+                        cetak_sync::MAX_ITEM_BYTES
+                    )
+                }
             });
             c.execute(
                 "UPDATE records SET parked_reason = $4 WHERE region = $1 AND office = $2 AND seq = $3 AND parked_reason IS NULL",
@@ -870,13 +1043,58 @@ async fn read_records(
             tracing::warn!(region, office, seq, reason, "record parked");
             parked.push(ParkedRecord {
                 seq,
-                recording_id: r.get(2),
+                recording_id: id,
                 hash,
                 reason,
             });
         }
         last = seq;
     }
+    // The bytes, for the records that travel in this answer only.
+    let sending: Vec<&str> = records
+        .iter()
+        .filter(|(_, _, m)| m.as_ref().is_some_and(|m| !m.is_empty()))
+        .map(|(_, id, _)| id.as_str())
+        .collect();
+    let mut contents: std::collections::HashMap<(String, String), Vec<u8>> = Default::default();
+    if !sending.is_empty() {
+        for r in c
+            .query(
+                "SELECT recording_id, slot, bytes FROM record_media
+                 WHERE region = $1 AND office = $2 AND recording_id = ANY($3)",
+                &[&region, &office, &sending],
+            )
+            .await?
+        {
+            contents.insert((r.get(0), r.get(1)), r.get(2));
+        }
+    }
+    let records = records
+        .into_iter()
+        .map(|(mut rec, id, media)| {
+            if let Some(items) = media {
+                use base64::Engine as _;
+                // The hash the centre stored when the media came, never one made now: damage
+                // at rest is caught at the office like damage on the way.
+                rec.media = Some(
+                    items
+                        .into_iter()
+                        .map(|(slot, hash, _)| {
+                            let b = contents
+                                .remove(&(id.clone(), slot.clone()))
+                                .unwrap_or_default();
+                            cetak_sync::PulledMedia {
+                                bytes: base64::engine::general_purpose::STANDARD.encode(b),
+                                slot,
+                                hash,
+                            }
+                        })
+                        .collect(),
+                );
+            }
+            rec
+        })
+        .collect();
     let waiting: Option<i64> = if !more {
         Some(0)
     } else if req.count_waiting {

@@ -155,8 +155,7 @@ fn slot_of_file(name: &str) -> Option<MediaSlot> {
     }
 }
 
-fn read_capped(path: &Path, slot: MediaSlot) -> MediaItem {
-    let cap = limit(slot);
+fn read_capped(path: &Path, slot: MediaSlot, cap: usize) -> MediaItem {
     let read = (|| -> std::io::Result<Vec<u8>> {
         let file = std::fs::File::open(path)?;
         let mut bytes = Vec::new();
@@ -187,6 +186,12 @@ fn read_capped(path: &Path, slot: MediaSlot) -> MediaItem {
 /// Reads `root/<recording_id>/`. A missing directory gives empty media (the photo and signature
 /// then count as missing); only plain files are read, each at most its slot's limit.
 pub fn from_dir(root: &Path, recording_id: &str) -> RowMedia {
+    from_dir_capped(root, recording_id, None)
+}
+
+/// [`from_dir`] reading each file up to `cap` bytes instead of its slot's limit (the centre
+/// keeps what came and lets the office judge it; `None`: the slot's limit).
+pub fn from_dir_capped(root: &Path, recording_id: &str, cap: Option<usize>) -> RowMedia {
     let mut media = RowMedia::default();
     if !safe_dir_name(recording_id) {
         media.unplaced.push((
@@ -236,7 +241,11 @@ pub fn from_dir(root: &Path, recording_id: &str) -> RowMedia {
             });
             continue;
         }
-        media.items.push(read_capped(&dir.join(&name), slot));
+        media.items.push(read_capped(
+            &dir.join(&name),
+            slot,
+            cap.unwrap_or_else(|| limit(slot)),
+        ));
     }
     media
 }

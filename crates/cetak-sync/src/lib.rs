@@ -8,7 +8,9 @@
 //! - `POST /sync/v2/pull`: the office asks for print-ready records after its cursor; the centre
 //!   answers a batch bounded by bytes, in sequence order, each record with its content hash.
 //!   The office checks the hashes, then commits the records and the cursor in one
-//!   transaction, so a crash mid-batch resumes where it stopped.
+//!   transaction, so a crash mid-batch resumes where it stopped. An office that asks
+//!   (`media`) gets each record's photo, signature and templates too, each item with its
+//!   BLAKE3 hash and the record's hash covering them, counted base64-expanded in the budget.
 //! - Every answer names the centre's history (`epoch`), and both requests name the position
 //!   the office believes in (an [`Anchor`]): after a restore on either side the centre answers
 //!   `history_differs` and the office pushes and pulls again from the start (idempotent).
@@ -120,6 +122,10 @@ pub struct PullRequest {
     /// count reads the whole remaining range).
     #[serde(default)]
     pub count_waiting: bool,
+    /// Send each record's photo, signature and templates (import contract v2). An office that
+    /// does not ask gets the records without them, hashed as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub media: bool,
 }
 
 /// A print-ready record for the office.
@@ -134,6 +140,79 @@ pub struct PulledRecord {
     /// Another office already issued this resident (same NIK) a card: treat as a duplicate
     /// candidate. Names that office as `region/office`.
     pub card_issued_by: Option<String>,
+    /// The record's photo, signature and templates, when the office asked for them and the
+    /// record was loaded with media (`Some(vec![])`: loaded with media, none came). `hash`
+    /// then covers each item's hash ([`record_hash_with_media`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<Vec<PulledMedia>>,
+}
+
+/// One photo, signature or template of a pulled record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PulledMedia {
+    /// `foto`, `tanda_tangan`, `jari-02`, … (`cetak_domain::media::MediaSlot` names).
+    pub slot: String,
+    /// BLAKE3 of the bytes, hex.
+    pub hash: String,
+    /// The bytes, base64 (standard alphabet, padded).
+    pub bytes: String,
+}
+
+impl PulledMedia {
+    /// An item for the wire.
+    pub fn new(slot: &str, bytes: &[u8]) -> PulledMedia {
+        use base64::Engine as _;
+        PulledMedia {
+            slot: slot.to_string(),
+            hash: blake3::hash(bytes).to_hex().to_string(),
+            bytes: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The bytes, checked against the item's hash: an error when they were damaged on the way.
+    pub fn decode(&self) -> Result<Vec<u8>, String> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.bytes.as_bytes())
+            .map_err(|e| format!("{} is not base64: {e}", self.slot))?;
+        if blake3::hash(&bytes).to_hex().as_str() != self.hash {
+            return Err(format!(
+                "{} does not match its hash (damaged on the way)",
+                self.slot
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+impl PulledRecord {
+    /// The hash this record's content should have: [`record_hash`] of the fields, or with its
+    /// media [`record_hash_with_media`].
+    pub fn expected_hash(&self) -> String {
+        match &self.media {
+            None => record_hash(&self.fields),
+            Some(items) => record_hash_with_media(
+                &self.fields,
+                items.iter().map(|m| (m.slot.as_str(), m.hash.as_str())),
+            ),
+        }
+    }
+}
+
+/// About how many bytes a record's fields take in an answer (JSON, with its framing).
+pub fn record_wire_bytes(fields: &[String]) -> usize {
+    fields
+        .iter()
+        .map(|f| serde_json::to_string(f).map_or(f.len() * 6 + 2, |s| s.len()) + 1)
+        .sum::<usize>()
+        + 200
+}
+
+/// How many bytes a media item of `len` bytes takes in an answer: base64 (4 characters for
+/// every 3 bytes) with its slot, hash and framing.
+pub fn media_wire_bytes(slot: &str, len: usize) -> usize {
+    len.div_ceil(3) * 4 + slot.len() + 64 + 40
 }
 
 /// A record the centre will never send (too large to travel): the office's cursor moves past
@@ -203,6 +282,30 @@ pub fn record_hash(fields: &[String]) -> String {
     for f in fields {
         h.update(&(f.len() as u64).to_le_bytes());
         h.update(f.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The hash of a record with its media (contract v2): BLAKE3 over the length-prefixed fields
+/// and each item's slot and content hash, in the order sent. An item damaged on the way fails
+/// its own hash; an item swapped, added or dropped fails this one.
+pub fn record_hash_with_media<'a>(
+    fields: &[String],
+    media: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(b"cetak-record-v2");
+    let mut put = |s: &str| {
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    for f in fields {
+        put(f);
+    }
+    put("media");
+    for (slot, hash) in media {
+        put(slot);
+        put(hash);
     }
     h.finalize().to_hex().to_string()
 }
@@ -282,11 +385,15 @@ pub fn check_records(after: i64, records: &[PulledRecord]) -> Result<(), String>
             ));
         }
         last = r.seq;
-        if record_hash(&r.fields) != r.hash {
+        if r.expected_hash() != r.hash {
             return Err(format!(
                 "record {} arrived damaged (its content does not match its hash)",
                 r.seq
             ));
+        }
+        for m in r.media.iter().flatten() {
+            m.decode()
+                .map_err(|why| format!("record {} arrived damaged: {why}", r.seq))?;
         }
     }
     Ok(())
@@ -458,6 +565,7 @@ mod tests {
             hash: record_hash(&fields),
             fields: fields.clone(),
             card_issued_by: None,
+            media: None,
         };
         assert!(check_records(4, std::slice::from_ref(&good)).is_ok());
         assert!(check_records(5, std::slice::from_ref(&good)).is_err());
@@ -468,6 +576,59 @@ mod tests {
         assert_ne!(
             record_hash(&["ab".into(), "c".into()]),
             record_hash(&["a".into(), "bc".into()])
+        );
+    }
+
+    #[test]
+    fn a_photo_damaged_swapped_or_dropped_on_the_way_is_caught() {
+        let fields: Vec<String> = vec!["PLG1".into(), "ANTASARI".into()];
+        let photo: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        let media = vec![
+            PulledMedia::new("foto", &photo),
+            PulledMedia::new("tanda_tangan", b"ttd"),
+        ];
+        let hash = record_hash_with_media(
+            &fields,
+            media.iter().map(|m| (m.slot.as_str(), m.hash.as_str())),
+        );
+        let good = PulledRecord {
+            seq: 5,
+            hash,
+            fields: fields.clone(),
+            card_issued_by: None,
+            media: Some(media),
+        };
+        assert!(check_records(4, std::slice::from_ref(&good)).is_ok());
+        assert_eq!(good.media.as_ref().unwrap()[0].decode().unwrap(), photo);
+        // One character of the photo's base64 changed on the way.
+        let mut damaged = good.clone();
+        let item = &mut damaged.media.as_mut().unwrap()[0];
+        let mut b = item.bytes.clone().into_bytes();
+        b[100] = if b[100] == b'A' { b'B' } else { b'A' };
+        item.bytes = String::from_utf8(b).unwrap();
+        assert!(
+            check_records(4, &[damaged])
+                .unwrap_err()
+                .contains("damaged")
+        );
+        // A photo replaced by another with its own (right) item hash: the record hash says no.
+        let mut swapped = good.clone();
+        swapped.media.as_mut().unwrap()[0] = PulledMedia::new("foto", b"another");
+        assert!(check_records(4, &[swapped]).is_err());
+        let mut dropped = good.clone();
+        dropped.media.as_mut().unwrap().pop();
+        assert!(check_records(4, &[dropped]).is_err());
+        // Loaded with media but none came is not the same record as one without media.
+        assert_ne!(
+            record_hash(&fields),
+            record_hash_with_media(&fields, std::iter::empty())
+        );
+        assert!(media_wire_bytes("foto", 3000) >= 4000);
+        let json = serde_json::to_string(&good.media.as_ref().unwrap()[0]).unwrap();
+        assert!(
+            json.len() <= media_wire_bytes("foto", 3000),
+            "{}",
+            json.len()
         );
     }
 

@@ -55,7 +55,41 @@ pub enum CentralCommand {
         office: String,
         /// The CSV file.
         file: PathBuf,
+        /// Contract v2 for a CSV file: the folder with one sub-folder per recording_id holding foto.jpg, tanda_tangan.png and jari-NN.fmr
+        #[arg(long, value_name = "DIR")]
+        media: Option<PathBuf>,
     },
+}
+
+/// The largest media file the centre reads (it keeps what came and lets the office judge it; a
+/// record whose media cannot travel in one answer is parked when an office pulls it).
+const CENTRE_MEDIA_CAP: usize = 64 * 1024 * 1024;
+
+/// Records per load transaction when each brings a media folder.
+const MEDIA_CHUNK: usize = 200;
+
+/// A record's media folder as the centre keeps it: the items that could be read; what could
+/// not (unreadable, not a file, an unknown file) is reported as `(recording id, field, code)`.
+fn centre_media(
+    root: &std::path::Path,
+    id: &str,
+    problems: &mut Vec<(String, String, String)>,
+) -> Vec<(String, Vec<u8>)> {
+    let media = cetak_ingest::media::from_dir_capped(root, id, Some(CENTRE_MEDIA_CAP));
+    for (code, field, _) in &media.unplaced {
+        problems.push((id.to_string(), field.clone(), code.clone()));
+    }
+    media
+        .items
+        .into_iter()
+        .filter_map(|item| match item.verdict {
+            cetak_domain::media::MediaVerdict::Invalid { code, .. } => {
+                problems.push((id.to_string(), item.slot.name(), code));
+                None
+            }
+            _ => Some((item.slot.name(), item.bytes)),
+        })
+        .collect()
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +231,7 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
             region,
             office,
             file,
+            media,
         } => {
             let mut reader = csv::Reader::from_path(&file).with_context(|| {
                 format!(
@@ -225,16 +260,60 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                 }
                 rows.push(rec.iter().map(str::to_string).collect::<Vec<_>>());
             }
+            let mut problems = Vec::new();
+            let mut media_items = 0u64;
             let added = rt.block_on(async {
                 let pool = cetak_central::pool(&database_url, 2)?;
                 cetak_central::migrate(&pool).await?;
-                anyhow::Ok(cetak_central::add_records(&pool, &region, &office, &rows).await?)
+                let Some(root) = &media else {
+                    return anyhow::Ok(
+                        cetak_central::add_records(&pool, &region, &office, &rows).await?,
+                    );
+                };
+                // Contract v2: each record with its folder, a few hundred at a time (a photo
+                // is tens of kilobytes, sometimes megabytes).
+                let mut added = 0;
+                for chunk in rows.chunks(MEDIA_CHUNK) {
+                    let records: Vec<cetak_central::NewRecord> = chunk
+                        .iter()
+                        .map(|fields| {
+                            let id = fields.first().map(String::as_str).unwrap_or("");
+                            let items = centre_media(root, id, &mut problems);
+                            media_items += items.len() as u64;
+                            cetak_central::NewRecord {
+                                fields: fields.clone(),
+                                media: Some(items),
+                            }
+                        })
+                        .collect();
+                    added +=
+                        cetak_central::add_records_with_media(&pool, &region, &office, &records)
+                            .await?;
+                }
+                anyhow::Ok(added)
             })?;
+            for (id, field, code) in problems.iter().take(20) {
+                tracing::warn!(recording_id = id, field, code, "media not kept");
+            }
             if ctx.json {
-                print_json(
-                    &serde_json::json!({ "office": office, "added": added, "rows": rows.len() }),
-                )?;
+                print_json(&serde_json::json!({
+                    "office": office, "added": added, "rows": rows.len(),
+                    "media_items": media_items,
+                    "media_problems": problems.iter().map(|(id, field, code)| serde_json::json!({
+                        "recording_id": id, "field": field, "code": code
+                    })).collect::<Vec<_>>(),
+                }))?;
             } else {
+                if !problems.is_empty() {
+                    outln!(
+                        "!! {} {}",
+                        problems.len(),
+                        t(
+                            "berkas media tidak dapat dibaca atau tidak dikenal (lihat --json); rekamannya tetap diantrekan",
+                            "media files could not be read or are not of the layout (see --json); their records are queued all the same"
+                        )
+                    )?;
+                }
                 outln!(
                     "{added} {}",
                     t(

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict, RowMedia};
 use cetak_domain::record::COLUMNS;
 use cetak_store::ImportRow;
 use cetak_store::Store;
@@ -445,6 +446,48 @@ fn epoch_seen(store: &mut Store, epoch: &str, round: &mut Round) -> anyhow::Resu
     }
 }
 
+/// A pulled record's media as an import row's: each item in its slot, unchecked; what names
+/// no slot is kept as a problem that does not block printing.
+fn row_media(items: &[cetak_sync::PulledMedia]) -> RowMedia {
+    let mut media = RowMedia::default();
+    for item in items {
+        match MediaSlot::parse(&item.slot) {
+            Some(slot) if media.get(slot).is_none() => {
+                let (bytes, verdict) = match item.decode() {
+                    Ok(b) => (b, MediaVerdict::Unchecked),
+                    // Checked with the batch already; kept as a problem if it ever is not.
+                    Err(why) => (
+                        item.bytes.clone().into_bytes(),
+                        MediaVerdict::Invalid {
+                            code: "media_damaged".into(),
+                            message: why,
+                        },
+                    ),
+                };
+                media.items.push(MediaItem {
+                    slot,
+                    bytes,
+                    verdict,
+                });
+            }
+            Some(slot) => media.unplaced.push((
+                "media_twice".into(),
+                slot.name(),
+                format!("the centre sent {slot} twice; the first is kept"),
+            )),
+            None => media.unplaced.push((
+                "media_unknown_slot".into(),
+                "media".into(),
+                format!(
+                    "the centre sent media for an unknown slot {:?}",
+                    item.slot.chars().take(40).collect::<String>()
+                ),
+            )),
+        }
+    }
+    media
+}
+
 /// Rewinds allowed in one round: a centre that keeps disagreeing is a fault for a person.
 const MAX_REWINDS: usize = 3;
 
@@ -628,6 +671,9 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
     // in one transaction.
     let mut failures = 0;
     let mut counted = false;
+    // Records come with their photo, signature and templates; a centre from before media
+    // refuses to be asked (an unknown field) and then sends records as before.
+    let mut with_media = true;
     loop {
         let (after, after_hash) = store.sync_pull_anchor()?;
         let req = PullRequest {
@@ -637,6 +683,7 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
             limit: PULL_BATCH,
             max_bytes: budget.bytes(),
             count_waiting: !counted,
+            media: with_media,
         };
         let resp: PullResponse = match link.attempt("/sync/v2/pull", &req) {
             Ok(r) => r,
@@ -648,6 +695,15 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
                 if body.code.as_deref() == Some("history_differs") =>
             {
                 rewind(store, false, &body, round)?;
+                continue;
+            }
+            Err(Failure::Refused { status: 400, body })
+                if with_media && body.error.contains("unknown field `media`") =>
+            {
+                tracing::warn!(
+                    "the centre does not send media yet; pulling records without photos, signatures and templates"
+                );
+                with_media = false;
                 continue;
             }
             Err(Failure::Refused { status, body }) => return Err(permanent(status, &body)),
@@ -704,6 +760,9 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
                 continue;
             }
             let fields: [&str; 22] = std::array::from_fn(|k| r.fields[k].as_str());
+            // Contract v2: the media as it came (its hashes already checked), judged below
+            // like a file's.
+            let media = r.media.as_deref().map(|items| Box::new(row_media(items)));
             // The same rules as a file (contract 1.1): a readable record with field problems
             // enters the registry needing correction.
             rows.push(match cetak_domain::Record::check(&fields) {
@@ -711,13 +770,13 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
                     line,
                     record,
                     raw,
-                    media: None,
+                    media,
                 },
                 cetak_domain::Checked::NeedsCorrection(draft) => ImportRow::NeedsCorrection {
                     line,
                     draft,
                     raw,
-                    media: None,
+                    media,
                 },
                 cetak_domain::Checked::Unreadable(rejection) => ImportRow::Rejected {
                     line,
@@ -727,6 +786,9 @@ fn sync_round(store: &mut Store, link: &Link, round: &mut Round) -> anyhow::Resu
                 },
             });
         }
+        // Decode every photo and signature and parse every template (on all cores): an invalid
+        // one holds its record in correction with the bytes that came.
+        cetak_ingest::media::check_rows(&mut rows);
         let first = resp
             .records
             .first()
