@@ -99,7 +99,12 @@ fn a_v1_line_has_no_media_and_a_v2_line_brings_every_item_checked() {
 
 #[test]
 fn every_media_fault_is_a_problem_of_the_recording_not_a_refusal() {
-    type Case<'a> = (&'a str, Vec<(&'a str, serde_json::Value)>, MediaSlot, &'a str);
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, serde_json::Value)>,
+        MediaSlot,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         (
             "bad base64",
