@@ -125,25 +125,33 @@ impl Gallery {
         let n = self.ids.len();
         let mut votes = vec![0u16; n * ROT_BINS];
         for pq in probe.filed_pairs() {
-            let list = &self.postings[key(pq.d, pq.a1, pq.a2)];
-            for post in list {
-                // The rotation's bin and its nearer neighbour both get the vote.
-                let r = usize::from(post.dir.wrapping_sub(pq.dir));
-                let b0 = r / 16;
-                let b1 = (if r % 16 >= 8 {
-                    b0 + 1
-                } else {
-                    b0 + ROT_BINS - 1
-                }) % ROT_BINS;
-                let base = post.slot as usize * ROT_BINS;
-                votes[base + b0] = votes[base + b0].saturating_add(1);
-                votes[base + b1] = votes[base + b1].saturating_add(1);
+            let keys = [key(pq.d, pq.a1, pq.a2)];
+            for k in keys {
+                for post in &self.postings[k] {
+                    // The rotation's bin and its nearer neighbour both get the vote.
+                    let r = usize::from(post.dir.wrapping_sub(pq.dir));
+                    let b0 = r / 16;
+                    let b1 = (if r % 16 >= 8 {
+                        b0 + 1
+                    } else {
+                        b0 + ROT_BINS - 1
+                    }) % ROT_BINS;
+                    let base = post.slot as usize * ROT_BINS;
+                    votes[base + b0] = votes[base + b0].saturating_add(1);
+                    votes[base + b1] = votes[base + b1].saturating_add(1);
+                }
             }
         }
         let mut best: Vec<(u16, usize)> = votes
             .chunks_exact(ROT_BINS)
             .enumerate()
-            .map(|(slot, v)| (v.iter().copied().max().unwrap_or(0), slot))
+            .map(|(slot, v)| {
+                // Votes in the best rotation bin above the template's own background (a
+                // template with many pairs collects many chance votes in every bin).
+                let max = v.iter().copied().max().unwrap_or(0);
+                let sum: u32 = v.iter().map(|&x| u32::from(x)).sum();
+                (max.saturating_sub((sum / ROT_BINS as u32) as u16), slot)
+            })
             .filter(|&(v, _)| v > 0)
             .collect();
         let len = len.min(best.len());
