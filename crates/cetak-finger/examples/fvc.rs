@@ -3,7 +3,8 @@
 //!
 //! `cargo run --release -p cetak-finger --example fvc` (see `scripts/bench-finger`).
 //! Environment: `FINGERS` (default 500), `IMPRESSIONS` (8), `THREADS` (all cores),
-//! `SYSTEMS` (`cetak,bozorth3`), `OUT` (JSON file; standard output always gets it too).
+//! `ANCHOR_FINGERS` (200), `SYSTEMS` (`cetak,bozorth3`), `OUT` (JSON file; standard output
+//! always gets it too).
 //!
 //! Protocol: F persons, each with fingers 2 (right index) and 7 (left index), I impressions of
 //! each (recordings 0..I, quality tiers as the generator draws them). One finger (finger 2):
@@ -206,7 +207,8 @@ fn evaluate(
         two.fnmr[2] * 100.0
     );
     format!(
-        "\"{system}\": {{\"genuine_pairs\": {ng}, \"impostor_pairs\": {ni}, \"comparisons\": {}, \"comparisons_per_s_per_core\": {per_core:.0}, \"precompute_s\": {prep_s:.3}, \"one_finger\": {}, \"two_fingers_sum\": {}}}",
+        "\"{system}\": {{\"genuine_pairs\": {ng}, \"impostor_pairs\": {ni}, \"lowest_measurable_fmr\": {:.1e}, \"comparisons\": {}, \"comparisons_per_s_per_core\": {per_core:.0}, \"precompute_s\": {prep_s:.3}, \"one_finger\": {}, \"two_fingers_sum\": {}}}",
+        1.0 / ni.max(1) as f64,
         all_jobs.len(),
         json_rates(&one),
         json_rates(&two)
@@ -230,7 +232,7 @@ fn to_xyt(t: &Template) -> Vec<fprint_bozorth3::Minutia> {
 fn main() {
     let fingers = env_usize("FINGERS", 500).max(2);
     let impressions = env_usize("IMPRESSIONS", 8).max(2);
-    let anchor_fingers = env_usize("ANCHOR_FINGERS", 100).clamp(2, fingers);
+    let anchor_fingers = env_usize("ANCHOR_FINGERS", 200).clamp(2, fingers);
     let threads = env_usize(
         "THREADS",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -272,10 +274,10 @@ fn main() {
         same.join(", ")
     );
     println!("{json}");
-    if let Ok(path) = std::env::var("OUT") {
-        if let Err(e) = std::fs::write(&path, format!("{json}\n")) {
-            eprintln!("cannot write {path}: {e}");
-            std::process::exit(2);
-        }
+    if let Ok(path) = std::env::var("OUT")
+        && let Err(e) = std::fs::write(&path, format!("{json}\n"))
+    {
+        eprintln!("cannot write {path}: {e}");
+        std::process::exit(2);
     }
 }

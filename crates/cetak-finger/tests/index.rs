@@ -8,7 +8,7 @@ use cetak_finger::synth::{self, Quality};
 use cetak_finger::template;
 
 fn tier(p: u64) -> Quality {
-    if p % 3 == 0 {
+    if p.is_multiple_of(3) {
         Quality::Fair
     } else {
         Quality::Good
