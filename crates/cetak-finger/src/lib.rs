@@ -6,7 +6,11 @@
 //! produce realistic records for synthetic residents (so a seeded generator of repeat captures:
 //! [`synth`]).
 
+pub mod index;
+pub mod matcher;
 pub mod synth;
 pub mod template;
 
+pub use index::Gallery;
+pub use matcher::{Features, Probe, score};
 pub use template::{Format, Minutia, MinutiaKind, Template, TemplateError, View};

@@ -76,6 +76,9 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Compare fingerprint minutiae records (ISO/IEC 19794-2): score pairs, search a folder.
+    #[command(subcommand)]
+    Finger(cmd::finger::Command),
     /// Find duplicate recordings (data ganda) across the registry; link the certain ones.
     Dedup(cmd::dedup::DedupArgs),
     /// The supervisor's queue of unclear duplicate pairs.
@@ -158,6 +161,7 @@ fn db_use(command: &Command) -> DbUse {
         | Command::Gen(_)
         | Command::Simulate(_)
         | Command::Central(_)
+        | Command::Finger(_)
         | Command::Demo(_) => DbUse::None,
         Command::Import(a) if a.check_only() => DbUse::None,
         Command::Quarantine(_)
@@ -436,6 +440,7 @@ fn main() -> ExitCode {
         Command::Media(c) => cmd::media::run(&ctx, c),
         Command::Correct(c) => cmd::correct::run(&ctx, c),
         Command::Audit(c) => cmd::audit::run(&ctx, c),
+        Command::Finger(c) => cmd::finger::run(&ctx, c),
         Command::Dedup(a) => cmd::dedup::run_dedup(&ctx, a),
         Command::Review(c) => cmd::dedup::run_review(&ctx, c),
         Command::Export(c) => cmd::dedup::run_export(&ctx, c),

@@ -124,6 +124,35 @@ const VALUE_NAMES_ID: &[(&str, &str)] = &[
 
 const HELP_ID: &[(&str, &str)] = &[
     (
+        "Compare fingerprint minutiae records (ISO/IEC 19794-2): score pairs, search a folder",
+        "Bandingkan rekaman minusi sidik jari (ISO/IEC 19794-2): nilai pasangan, cari di sebuah folder",
+    ),
+    (
+        "Score pairs of minutiae records listed in a CSV file (header probe,candidate); prints probe,candidate,score in input order, higher is more alike",
+        "Nilai pasangan rekaman minusi yang terdaftar di berkas CSV (kepala kolom probe,candidate); mencetak probe,candidate,score sesuai urutan masukan, makin tinggi makin mirip",
+    ),
+    (
+        "Rank the minutiae records in a folder against one probe record",
+        "Urutkan rekaman minusi di sebuah folder menurut kemiripannya dengan satu rekaman probe",
+    ),
+    (
+        "CSV file with the header probe,candidate: two paths to ISO/IEC 19794-2 records per row, relative to the current folder",
+        "Berkas CSV dengan kepala kolom probe,candidate: dua jalur ke rekaman ISO/IEC 19794-2 per baris, relatif terhadap folder saat ini",
+    ),
+    (
+        "Worker threads (default: one per core)",
+        "Jumlah utas kerja (bawaan: satu per inti)",
+    ),
+    (
+        "Folder of minutiae records (every file in it is read)",
+        "Folder rekaman minusi (setiap berkas di dalamnya dibaca)",
+    ),
+    ("The probe's minutiae record", "Rekaman minusi probe"),
+    (
+        "How many candidates to show",
+        "Berapa kandidat yang ditampilkan",
+    ),
+    (
         "A recording's photo, signature and fingerprints: list, export (audited), attach a new one (audited), erase (UU PDP)",
         "Foto, tanda tangan dan sidik jari sebuah perekaman: daftar, ekspor (diaudit), lampirkan yang baru (diaudit), hapus (UU PDP)",
     ),

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod correct;
 pub mod dedup;
 pub mod demo;
+pub mod finger;
 pub mod gen_cmd;
 pub mod import;
 pub mod media;

@@ -1,0 +1,589 @@
+//! Minutiae matching: one probe against many stored templates, fast.
+//!
+//! Why this shape: deduplication compares each new recording with a whole registry, so the
+//! work that does not depend on the pair is done once — [`Probe::new`] for the probe side,
+//! [`Features::new`] for each stored template (fixed size, kept in a `Vec`) — and [`score`]
+//! allocates nothing.
+//!
+//! Method (local structures, then one global check):
+//!
+//! 1. **Pair tables.** Every pair of minutiae between [`MIN_PAIR_PX`] and [`MAX_PAIR_PX`]
+//!    apart is described by what a rigid motion does not change: its length and the
+//!    directions of both minutiae relative to the line joining them. A stored template keeps
+//!    its pairs with a coarse cell number (length × angle × angle bins); the probe files each
+//!    of its pairs, in both orders, under every cell its tolerance box touches, so one lookup
+//!    per stored pair finds all candidate probe pairs, which a fine check then confirms.
+//! 2. **Global consolidation.** Each local match implies a rotation; the rotations vote
+//!    (circular histogram), the matches that agree with the winner vote for a translation
+//!    (2-D histogram), and the transform they agree on is applied to the probe. Minutiae are
+//!    then paired one to one (nearest first) within a distance and angle tolerance.
+//! 3. **Score.** `100 · n² / (a · b)`, with `n` the paired minutiae and `a`, `b` the minutiae
+//!    of each side that fall in the other's area after alignment (at least [`MIN_OVERLAP`]), so
+//!    a partial overlap is not punished and a template scores 100 against itself.
+//!
+//! Coordinates are taken with y pointing up so that the record's counter-clockwise angles and
+//! positions turn the same way.
+
+use std::cell::RefCell;
+
+use crate::template::{Template, View};
+
+/// At most this many minutiae are used per template (the best by quality).
+pub const MAX_MINUTIAE: usize = 96;
+/// At most this many pairs are kept per template (the shortest).
+pub const MAX_PAIRS: usize = 768;
+/// Shortest pair length, pixels.
+pub const MIN_PAIR_PX: f32 = 8.0;
+/// Longest pair length, pixels (the pair length is kept in half pixels in a byte).
+pub const MAX_PAIR_PX: f32 = 72.0;
+/// Fewest minutiae an overlap is counted as (guards small overlaps from inflated scores).
+pub const MIN_OVERLAP: u32 = 12;
+
+/// Angle unit: 1/256 of a turn, as in ISO/IEC 19794-2.
+const TURN: i32 = 256;
+/// Pair length tolerance: absolute (half pixels) plus a fraction of the length.
+const TOL_D_ABS: i32 = 8;
+const TOL_D_REL: f32 = 0.06;
+/// Relative-angle tolerance (1/256 turn): about 14°.
+const TOL_A: i32 = 10;
+/// Cell sizes: length in half pixels, angles in 1/256 turn.
+const CELL_D: i32 = 8;
+const CELL_A: i32 = 16;
+const D_CELLS: usize = (MAX_PAIR_PX as usize * 2) / CELL_D as usize + 1;
+const A_CELLS: usize = (TURN / CELL_A) as usize;
+/// Number of pair cells.
+pub const CELLS: usize = D_CELLS * A_CELLS * A_CELLS;
+/// Rotation vote window, 1/256 turn (each side).
+const ROT_WINDOW: i32 = 6;
+/// Translation vote bin, pixels, and the accumulator's reach (bins each side).
+const T_BIN: f32 = 8.0;
+const T_REACH: i32 = 64;
+const T_SIDE: usize = (2 * T_REACH + 1) as usize;
+/// Pairing tolerances after alignment.
+const PAIR_DIST_PX: f32 = 12.0;
+const PAIR_ANGLE: i32 = 18;
+/// Margin around a template's minutiae that still counts as its area, pixels.
+const AREA_MARGIN: f32 = 10.0;
+/// Local matches considered per comparison.
+const MAX_LOCAL: usize = 4096;
+
+/// One minutia as the matcher sees it: position with y up, angle in 1/256 turn.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Point {
+    pub x: f32,
+    pub y: f32,
+    pub angle: u8,
+}
+
+/// One pair of minutiae: rigid-motion invariants plus what the consolidation needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pair {
+    /// Cell number (see [`CELLS`]).
+    pub cell: u16,
+    /// Indices of the two minutiae, in order.
+    pub i: u8,
+    pub j: u8,
+    /// Length in half pixels.
+    pub d: u8,
+    /// Direction of minutia i and of minutia j relative to the line from i to j.
+    pub a1: u8,
+    pub a2: u8,
+    /// Direction of the line from i to j.
+    pub dir: u8,
+}
+
+/// A stored template, ready to be compared: fixed size, no heap.
+#[derive(Clone)]
+pub struct Features {
+    n_points: u16,
+    n_pairs: u16,
+    /// Bounding box of the minutiae (y up): min x, min y, max x, max y.
+    bbox: [f32; 4],
+    points: [Point; MAX_MINUTIAE],
+    pairs: [Pair; MAX_PAIRS],
+}
+
+impl std::fmt::Debug for Features {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Features")
+            .field("points", &self.n_points)
+            .field("pairs", &self.n_pairs)
+            .finish()
+    }
+}
+
+/// What can be matched: a whole record (its first view) or one view.
+pub trait Source {
+    /// The view to match; `None` when there is none.
+    fn view(&self) -> Option<&View>;
+}
+
+impl Source for Template {
+    fn view(&self) -> Option<&View> {
+        self.views.first()
+    }
+}
+
+impl Source for View {
+    fn view(&self) -> Option<&View> {
+        Some(self)
+    }
+}
+
+/// The minutiae to use: the best by quality, at most [`MAX_MINUTIAE`], y turned up.
+fn points_of(view: Option<&View>) -> Vec<Point> {
+    let Some(v) = view else {
+        return Vec::new();
+    };
+    let mut ms: Vec<_> = v.minutiae.iter().collect();
+    if ms.len() > MAX_MINUTIAE {
+        // Stable: equal qualities keep the record's order, so the choice is deterministic.
+        ms.sort_by_key(|m| std::cmp::Reverse(m.quality));
+        ms.truncate(MAX_MINUTIAE);
+    }
+    ms.iter()
+        .map(|m| Point {
+            x: f32::from(m.x),
+            y: -f32::from(m.y),
+            angle: m.angle,
+        })
+        .collect()
+}
+
+/// Direction of the vector (dx, dy) in 1/256 turn.
+fn dir256(dx: f32, dy: f32) -> u8 {
+    let a = dy.atan2(dx) * (TURN as f32 / std::f32::consts::TAU);
+    (a.round() as i32).rem_euclid(TURN) as u8
+}
+
+/// Signed difference of two angles in 1/256 turn, in -128..=127.
+#[inline]
+fn adiff(a: u8, b: u8) -> i32 {
+    i32::from(a.wrapping_sub(b) as i8)
+}
+
+fn cell_of(d: i32, a1: i32, a2: i32) -> u16 {
+    let db = (d / CELL_D).clamp(0, D_CELLS as i32 - 1) as usize;
+    let b1 = (a1.rem_euclid(TURN) / CELL_A) as usize;
+    let b2 = (a2.rem_euclid(TURN) / CELL_A) as usize;
+    ((db * A_CELLS + b1) * A_CELLS + b2) as u16
+}
+
+/// Pair length tolerance for a length in half pixels.
+#[inline]
+fn tol_d(d: u8) -> i32 {
+    TOL_D_ABS + (f32::from(d) * TOL_D_REL) as i32
+}
+
+/// All pairs within the length range, shortest first, at most [`MAX_PAIRS`].
+fn pairs_of(points: &[Point]) -> Vec<Pair> {
+    let mut out = Vec::new();
+    let (lo, hi) = (MIN_PAIR_PX * MIN_PAIR_PX, MAX_PAIR_PX * MAX_PAIR_PX);
+    for (i, p) in points.iter().enumerate() {
+        for (j, q) in points.iter().enumerate().skip(i + 1) {
+            let (dx, dy) = (q.x - p.x, q.y - p.y);
+            let d2 = dx * dx + dy * dy;
+            if d2 < lo || d2 > hi {
+                continue;
+            }
+            let d = (d2.sqrt() * 2.0).round().min(255.0) as u8;
+            let dir = dir256(dx, dy);
+            let a1 = p.angle.wrapping_sub(dir);
+            let a2 = q.angle.wrapping_sub(dir);
+            out.push(Pair {
+                cell: cell_of(i32::from(d), i32::from(a1), i32::from(a2)),
+                i: i as u8,
+                j: j as u8,
+                d,
+                a1,
+                a2,
+                dir,
+            });
+        }
+    }
+    out.sort_by_key(|p| (p.d, p.i, p.j));
+    out.truncate(MAX_PAIRS);
+    out
+}
+
+fn bbox_of(points: &[Point]) -> [f32; 4] {
+    let mut b = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
+    for p in points {
+        b[0] = b[0].min(p.x);
+        b[1] = b[1].min(p.y);
+        b[2] = b[2].max(p.x);
+        b[3] = b[3].max(p.y);
+    }
+    b
+}
+
+impl Features {
+    /// Precompute a stored template's features.
+    pub fn new(source: &impl Source) -> Features {
+        let points = points_of(source.view());
+        let pairs = pairs_of(&points);
+        let mut f = Features {
+            n_points: points.len() as u16,
+            n_pairs: pairs.len() as u16,
+            bbox: bbox_of(&points),
+            points: [Point::default(); MAX_MINUTIAE],
+            pairs: [Pair::default(); MAX_PAIRS],
+        };
+        f.points[..points.len()].copy_from_slice(&points);
+        f.pairs[..pairs.len()].copy_from_slice(&pairs);
+        f
+    }
+
+    /// The minutiae used (y up).
+    pub fn points(&self) -> &[Point] {
+        &self.points[..usize::from(self.n_points)]
+    }
+
+    /// The pairs kept, shortest first.
+    pub fn pairs(&self) -> &[Pair] {
+        &self.pairs[..usize::from(self.n_pairs)]
+    }
+}
+
+/// A probe, ready to be compared with many [`Features`]: its pairs (both orders) filed under
+/// every cell their tolerance box touches.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    points: Vec<Point>,
+    bbox: [f32; 4],
+    /// `cell_start[c]..cell_start[c + 1]` are the entries of cell `c`.
+    cell_start: Vec<u32>,
+    entries: Vec<Pair>,
+    /// Every pair in both orders, once (for the index).
+    both: Vec<Pair>,
+}
+
+/// The cells whose range of one coordinate covers `v ± tol` (angles wrap, lengths clamp).
+fn bins(v: i32, tol: i32, size: i32, count: i32, wrap: bool) -> ([i32; 8], usize) {
+    let mut out = [0; 8];
+    let mut n = 0;
+    let (lo, hi) = (v - tol, v + tol);
+    let mut b = lo.div_euclid(size);
+    while b <= hi.div_euclid(size) && n < out.len() {
+        let c = if wrap {
+            b.rem_euclid(count)
+        } else {
+            b.clamp(0, count - 1)
+        };
+        if !out[..n].contains(&c) {
+            out[n] = c;
+            n += 1;
+        }
+        b += 1;
+    }
+    (out, n)
+}
+
+impl Probe {
+    /// Precompute the probe side.
+    pub fn new(source: &impl Source) -> Probe {
+        let points = points_of(source.view());
+        let pairs = pairs_of(&points);
+        let mut filed: Vec<(u16, Pair)> = Vec::with_capacity(pairs.len() * 16);
+        let mut both = Vec::with_capacity(pairs.len() * 2);
+        for p in &pairs {
+            let reversed = Pair {
+                cell: 0,
+                i: p.j,
+                j: p.i,
+                d: p.d,
+                a1: p.a2.wrapping_sub(128),
+                a2: p.a1.wrapping_sub(128),
+                dir: p.dir.wrapping_add(128),
+            };
+            both.extend([*p, reversed]);
+            for q in [*p, reversed] {
+                let td = tol_d(q.d);
+                let (bd, nd) = bins(i32::from(q.d), td, CELL_D, D_CELLS as i32, false);
+                let (b1, n1) = bins(i32::from(q.a1), TOL_A, CELL_A, A_CELLS as i32, true);
+                let (b2, n2) = bins(i32::from(q.a2), TOL_A, CELL_A, A_CELLS as i32, true);
+                for &d in &bd[..nd] {
+                    for &x in &b1[..n1] {
+                        for &y in &b2[..n2] {
+                            let cell =
+                                ((d as usize * A_CELLS + x as usize) * A_CELLS + y as usize) as u16;
+                            filed.push((cell, q));
+                        }
+                    }
+                }
+            }
+        }
+        filed.sort_by_key(|(c, q)| (*c, q.i, q.j));
+        let mut cell_start = vec![0u32; CELLS + 1];
+        for (c, _) in &filed {
+            cell_start[usize::from(*c) + 1] += 1;
+        }
+        for c in 0..CELLS {
+            cell_start[c + 1] += cell_start[c];
+        }
+        Probe {
+            bbox: bbox_of(&points),
+            points,
+            cell_start,
+            entries: filed.into_iter().map(|(_, q)| q).collect(),
+            both,
+        }
+    }
+
+    /// The minutiae used (y up).
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    /// Probe pair entries filed under `cell`.
+    #[inline]
+    pub fn cell(&self, cell: u16) -> &[Pair] {
+        let c = usize::from(cell);
+        match (self.cell_start.get(c), self.cell_start.get(c + 1)) {
+            (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// The probe's pairs, each in both orders, unfiled.
+    pub fn filed_pairs(&self) -> &[Pair] {
+        &self.both
+    }
+}
+
+/// One local match: probe pair (pi, pj) ↔ stored pair (gi, gj) and the rotation it implies.
+#[derive(Clone, Copy, Default)]
+struct Local {
+    pi: u8,
+    pj: u8,
+    gi: u8,
+    gj: u8,
+    rot: u8,
+}
+
+/// Per-thread working memory, so that a comparison allocates nothing.
+struct Scratch {
+    locals: Vec<Local>,
+    tacc: Vec<u16>,
+    tcells: Vec<u32>,
+    cand: Vec<(u32, u8, u8)>,
+    used_p: [bool; MAX_MINUTIAE],
+    used_g: [bool; MAX_MINUTIAE],
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            locals: Vec::with_capacity(MAX_LOCAL),
+            tacc: vec![0; T_SIDE * T_SIDE],
+            tcells: Vec::with_capacity(MAX_LOCAL * 2),
+            cand: Vec::with_capacity(MAX_MINUTIAE * 8),
+            used_p: [false; MAX_MINUTIAE],
+            used_g: [false; MAX_MINUTIAE],
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+}
+
+/// How alike a probe and a stored template are: 0 for nothing in common, 100 for a template
+/// against itself; higher is more alike.
+pub fn score(probe: &Probe, features: &Features) -> f32 {
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => score_with(&mut s, probe, features),
+        // Only reachable through re-entry, which nothing does; stay correct anyway.
+        Err(_) => score_with(&mut Scratch::new(), probe, features),
+    })
+}
+
+fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> f32 {
+    let (pp, gp) = (probe.points(), g.points());
+    if pp.len() < 2 || gp.len() < 2 {
+        return 0.0;
+    }
+    // 1. Local matches.
+    s.locals.clear();
+    'outer: for gq in g.pairs() {
+        let td = tol_d(gq.d);
+        for pq in probe.cell(gq.cell) {
+            if (i32::from(pq.d) - i32::from(gq.d)).abs() > td
+                || adiff(pq.a1, gq.a1).abs() > TOL_A
+                || adiff(pq.a2, gq.a2).abs() > TOL_A
+            {
+                continue;
+            }
+            if s.locals.len() == MAX_LOCAL {
+                break 'outer;
+            }
+            s.locals.push(Local {
+                pi: pq.i,
+                pj: pq.j,
+                gi: gq.i,
+                gj: gq.j,
+                rot: gq.dir.wrapping_sub(pq.dir),
+            });
+        }
+    }
+    if s.locals.is_empty() {
+        return 0.0;
+    }
+    // 2a. Rotation vote: circular histogram, window sum.
+    let mut hist = [0u16; 256];
+    for l in &s.locals {
+        hist[usize::from(l.rot)] += 1;
+    }
+    let w = ROT_WINDOW as usize;
+    let mut sum: u32 = (0..=2 * w)
+        .map(|k| u32::from(hist[(256 - w + k) % 256]))
+        .sum();
+    let (mut best_rot, mut best_sum) = (0usize, sum);
+    for r in 1..256 {
+        sum += u32::from(hist[(r + w) % 256]);
+        sum -= u32::from(hist[(r + 256 - w - 1) % 256]);
+        if sum > best_sum {
+            (best_rot, best_sum) = (r, sum);
+        }
+    }
+    // Mean rotation of the agreeing matches, around the peak.
+    let (mut acc, mut n) = (0i32, 0i32);
+    for l in &s.locals {
+        let d = adiff(l.rot, best_rot as u8);
+        if d.abs() <= ROT_WINDOW {
+            acc += d;
+            n += 1;
+        }
+    }
+    let rot = (best_rot as f32 + acc as f32 / n.max(1) as f32) * std::f32::consts::TAU / 256.0;
+    let (sin, cos) = rot.sin_cos();
+    let rotate = |p: &Point| (cos * p.x - sin * p.y, sin * p.x + cos * p.y);
+    // 2b. Translation vote among them: each local match votes with both of its minutiae.
+    let (ox, oy) = {
+        let (cx, cy) = rotate(&Point {
+            x: (probe.bbox[0] + probe.bbox[2]) / 2.0,
+            y: (probe.bbox[1] + probe.bbox[3]) / 2.0,
+            angle: 0,
+        });
+        (
+            (g.bbox[0] + g.bbox[2]) / 2.0 - cx,
+            (g.bbox[1] + g.bbox[3]) / 2.0 - cy,
+        )
+    };
+    s.tcells.clear();
+    for l in &s.locals {
+        if adiff(l.rot, best_rot as u8).abs() > ROT_WINDOW {
+            continue;
+        }
+        for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
+            let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
+                continue;
+            };
+            let (rx, ry) = rotate(p);
+            let tx = ((q.x - rx - ox) / T_BIN).round() as i32;
+            let ty = ((q.y - ry - oy) / T_BIN).round() as i32;
+            if tx.abs() >= T_REACH || ty.abs() >= T_REACH {
+                continue;
+            }
+            let cell = ((ty + T_REACH) as usize * T_SIDE + (tx + T_REACH) as usize) as u32;
+            s.tacc[cell as usize] += 1;
+            s.tcells.push(cell);
+        }
+    }
+    let mut best_cell = None;
+    let mut best_votes = 0u32;
+    for &c in &s.tcells {
+        let c = c as usize;
+        let mut v = 0u32;
+        for row in [c - T_SIDE, c, c + T_SIDE] {
+            v += u32::from(s.tacc[row - 1]) + u32::from(s.tacc[row]) + u32::from(s.tacc[row + 1]);
+        }
+        if v > best_votes {
+            (best_votes, best_cell) = (v, Some(c));
+        }
+    }
+    for &c in &s.tcells {
+        s.tacc[c as usize] = 0;
+    }
+    let Some(best_cell) = best_cell else {
+        return 0.0;
+    };
+    let bx = (best_cell % T_SIDE) as i32 - T_REACH;
+    let by = (best_cell / T_SIDE) as i32 - T_REACH;
+    // Mean translation of the votes near the winning cell.
+    let (mut sx, mut sy, mut sn) = (0.0f32, 0.0f32, 0.0f32);
+    for l in &s.locals {
+        if adiff(l.rot, best_rot as u8).abs() > ROT_WINDOW {
+            continue;
+        }
+        for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
+            let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
+                continue;
+            };
+            let (rx, ry) = rotate(p);
+            let (tx, ty) = (q.x - rx - ox, q.y - ry - oy);
+            if (tx / T_BIN - bx as f32).abs() <= 1.5 && (ty / T_BIN - by as f32).abs() <= 1.5 {
+                sx += tx;
+                sy += ty;
+                sn += 1.0;
+            }
+        }
+    }
+    let (tx, ty) = (ox + sx / sn.max(1.0), oy + sy / sn.max(1.0));
+    let rot_u8 = ((rot * 256.0 / std::f32::consts::TAU).round() as i32).rem_euclid(TURN) as u8;
+    // 3. Pair minutiae one to one, nearest first, under the transform.
+    s.cand.clear();
+    let lim = PAIR_DIST_PX * PAIR_DIST_PX;
+    let (mut in_g, mut in_p) = (0u32, 0u32);
+    let gb = g.bbox;
+    for (i, p) in pp.iter().enumerate() {
+        let (rx, ry) = rotate(p);
+        let (x, y) = (rx + tx, ry + ty);
+        if x >= gb[0] - AREA_MARGIN
+            && x <= gb[2] + AREA_MARGIN
+            && y >= gb[1] - AREA_MARGIN
+            && y <= gb[3] + AREA_MARGIN
+        {
+            in_g += 1;
+        }
+        let a = p.angle.wrapping_add(rot_u8);
+        for (j, q) in gp.iter().enumerate() {
+            let (dx, dy) = (q.x - x, q.y - y);
+            let d2 = dx * dx + dy * dy;
+            if d2 <= lim && adiff(q.angle, a).abs() <= PAIR_ANGLE {
+                s.cand.push(((d2 * 16.0) as u32, i as u8, j as u8));
+            }
+        }
+    }
+    // The stored side's minutiae inside the probe's area (inverse transform).
+    let pb = probe.bbox;
+    for q in gp {
+        let (x, y) = (q.x - tx, q.y - ty);
+        let (px, py) = (cos * x + sin * y, -sin * x + cos * y);
+        if px >= pb[0] - AREA_MARGIN
+            && px <= pb[2] + AREA_MARGIN
+            && py >= pb[1] - AREA_MARGIN
+            && py <= pb[3] + AREA_MARGIN
+        {
+            in_p += 1;
+        }
+    }
+    s.cand.sort_unstable();
+    s.used_p[..pp.len()].fill(false);
+    s.used_g[..gp.len()].fill(false);
+    let mut paired = 0u32;
+    for &(_, i, j) in &s.cand {
+        let (i, j) = (usize::from(i), usize::from(j));
+        if !s.used_p[i] && !s.used_g[j] {
+            s.used_p[i] = true;
+            s.used_g[j] = true;
+            paired += 1;
+        }
+    }
+    if paired < 3 {
+        return 0.0;
+    }
+    let a = in_g.max(MIN_OVERLAP).max(paired) as f32;
+    let b = in_p.max(MIN_OVERLAP).max(paired) as f32;
+    100.0 * (paired * paired) as f32 / (a * b)
+}
