@@ -1,6 +1,6 @@
 //! Parses arbitrary bytes; whatever parses must write back to bytes that parse to the same
-//! record. Run with `cargo +nightly fuzz run template_parse` from `crates/cetak-finger`
-//! (seed corpus: `tests/data/*.dat`).
+//! record. Run with `scripts/fuzz` (or `RUSTC_BOOTSTRAP=1 cargo fuzz run template_parse`)
+//! (seed corpus: `crates/cetak-finger/tests/data/*.dat`).
 #![no_main]
 
 use cetak_finger::template::parse;
