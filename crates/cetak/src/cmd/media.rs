@@ -296,6 +296,8 @@ mod tests {
             "media_not_a_file",
             "media_unknown_file",
             "media_twice",
+            "media_damaged",
+            "media_unknown_slot",
             "media_dir_unsafe_id",
             "media_unchecked",
             "finger_bad_position",

@@ -182,7 +182,8 @@ fn permanent(status: u16, body: &ErrorBody) -> anyhow::Error {
     Permanent {
         kind,
         message: format!(
-            "the centre refused the request (HTTP {status}): {}",
+            "{} (HTTP {status}): {}",
+            t("pusat menolak permintaan", "the centre refused the request"),
             body.error
         ),
     }
@@ -202,7 +203,13 @@ impl Link {
                 e,
                 ureq::Error::Timeout(_) | ureq::Error::BodyExceedsLimit(_)
             ),
-            message: format!("{url}: {e}"),
+            message: format!(
+                "{} {url}: {e}",
+                t(
+                    "pusat tidak dapat dihubungi:",
+                    "the centre cannot be reached:"
+                )
+            ),
         };
         let mut resp = self
             .agent
@@ -231,12 +238,18 @@ impl Link {
         }
         if status >= 300 {
             return Err(Failure::Transient {
-                message: format!("{url}: HTTP {status}"),
+                message: format!(
+                    "{} {url}: HTTP {status}",
+                    t("pusat sedang bermasalah:", "the centre has a problem:")
+                ),
                 stalled: false,
             });
         }
         serde_json::from_slice::<Resp>(&bytes).map_err(|e| Failure::Transient {
-            message: format!("malformed answer from {url}: {e}"),
+            message: format!(
+                "{} {url}: {e}",
+                t("jawaban rusak dari", "malformed answer from")
+            ),
             stalled: false,
         })
     }
@@ -258,7 +271,11 @@ impl Link {
             return Ok(());
         }
         if *failures >= self.retries {
-            bail!("{message} (after {failures} retries)");
+            bail!(
+                "{message} ({} {failures} {})",
+                t("setelah", "after"),
+                t("kali coba ulang", "retries")
+            );
         }
         let wait = cetak_sync::backoff_ms(*failures, 500, 30_000, rand::rng().next_u64());
         tracing::warn!(%message, wait_ms = wait, "sync request failed; retrying");
@@ -501,7 +518,11 @@ fn rewind(
         return Err(Permanent {
             kind: "history",
             message: format!(
-                "the centre keeps disagreeing about this office's history: {}",
+                "{}: {}",
+                t(
+                    "pusat terus berbeda pendapat tentang riwayat kantor ini",
+                    "the centre keeps disagreeing about this office's history"
+                ),
                 body.error
             ),
         }
@@ -511,9 +532,9 @@ fn rewind(
         "{} ({})",
         body.error,
         if push {
-            "pushing again from the start"
+            t("mengirim ulang dari awal", "pushing again from the start")
         } else {
-            "pulling again from the start"
+            t("menarik ulang dari awal", "pulling again from the start")
         }
     );
     let now = super::office_now(store)?;
