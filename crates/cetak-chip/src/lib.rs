@@ -22,9 +22,10 @@ pub mod tlv;
 pub mod verify;
 
 pub use image::ChipImage;
+pub use keys::{ChipKeys, KeyError};
 
 pub use layout::{CardFields, CardMedia};
-
+pub use pkcs11::Pkcs11Signer;
 pub use signer::{SignError, Signer, SoftwareSigner};
 pub use verify::{Verified, VerifyError, verify};
 pub use x509_cert::Certificate;
