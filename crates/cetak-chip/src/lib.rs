@@ -26,6 +26,7 @@ pub use keys::{ChipKeys, KeyError};
 
 pub use layout::{CardFields, CardMedia};
 pub use pkcs11::Pkcs11Signer;
+pub use reader::{CardError, Encoder};
 pub use signer::{SignError, Signer, SoftwareSigner};
 pub use verify::{Verified, VerifyError, verify};
 pub use x509_cert::Certificate;
