@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backup;
 pub mod card;
+pub mod chip;
 pub mod central;
 pub mod clock;
 pub mod correct;
