@@ -90,7 +90,7 @@ pub struct LocalCa<'a> {
 /// What `init` or `rotate` produced.
 pub enum Issued {
     /// A certificate, stored on the token beside the key.
-    Certificate(Certificate),
+    Certificate(Box<Certificate>),
     /// A CSR (PEM) for the CA; the key waits for `import_certificate`.
     Request(String),
 }
@@ -175,7 +175,7 @@ impl ChipKeys {
                 for old in older {
                     self.token.destroy_private_key(&old)?;
                 }
-                Ok(Issued::Certificate(cert))
+                Ok(Issued::Certificate(Box::new(cert)))
             }
             None => {
                 let token = self.token.clone();

@@ -172,9 +172,12 @@ pub struct CardMedia {
 const BIO_FACE: u8 = 0x02;
 const BIO_FINGER: u8 = 0x08;
 
+/// One biometric item: (type, subtype, format owner, format type, data).
+type BioItem<'a> = (u8, u8, [u8; 2], [u8; 2], &'a [u8]);
+
 /// A biometric information group template (`7F61`) with one `7F60` per item: the header
 /// (`A1`: `81` type, `82` subtype, `87` format owner, `88` format type) and the data (`5F2E`).
-fn bio_group(items: &[(u8, u8, [u8; 2], [u8; 2], &[u8])]) -> Vec<u8> {
+fn bio_group(items: &[BioItem<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     tlv::nest(&mut out, 0x7F61, |o| {
         tlv::put(o, 0x02, &[items.len() as u8]);
@@ -242,7 +245,7 @@ impl CardMedia {
         if self.jari.is_empty() {
             return Err(ChipError::Input("no fingerprint template".into()));
         }
-        let items: Vec<(u8, u8, [u8; 2], [u8; 2], &[u8])> = self
+        let items: Vec<BioItem<'_>> = self
             .jari
             .iter()
             .map(|(pos, t)| (BIO_FINGER, *pos, [1, 1], [0, 2], t.as_slice()))

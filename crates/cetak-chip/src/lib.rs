@@ -25,11 +25,11 @@ pub use image::ChipImage;
 pub use keys::{ChipKeys, KeyError};
 
 pub use layout::{CardFields, CardMedia};
+pub use p256::ecdsa::SigningKey;
 pub use pkcs11::Pkcs11Signer;
 pub use reader::{CardError, Encoder};
 pub use signer::{SignError, Signer, SoftwareSigner};
 pub use verify::{Verified, VerifyError, verify};
-pub use p256::ecdsa::SigningKey;
 pub use x509_cert::Certificate;
 
 /// Why chip content could not be built or read.

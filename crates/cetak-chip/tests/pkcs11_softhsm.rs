@@ -132,7 +132,7 @@ fn on_the_token(dir: &Path) {
     ));
     let info = keys.show().expect("show");
     assert!(info.location.contains("libsofthsm2.so#T"));
-    assert_eq!(info.certificate.as_ref(), Some(&first));
+    assert_eq!(info.certificate.as_ref(), Some(&*first));
 
     // Sign cards with it; passive authentication holds against the CA.
     let signer = keys.signer(now()).expect("signer");
@@ -145,7 +145,7 @@ fn on_the_token(dir: &Path) {
     }
     let per_card = start.elapsed() / n;
     let chip = chip.expect("chip");
-    let v = verify(&chip, &[ca_c.clone()], now()).expect("verifies");
+    let v = verify(&chip, std::slice::from_ref(&ca_c), now()).expect("verifies");
     assert_eq!(&v.document_signer, signer.certificate());
     let digest = [7u8; 32];
     let start = Instant::now();
@@ -168,15 +168,18 @@ fn on_the_token(dir: &Path) {
         panic!("a certificate")
     };
     assert_ne!(first, second);
-    assert_eq!(keys.show().expect("show").certificate, Some(second.clone()));
+    assert_eq!(
+        keys.show().expect("show").certificate,
+        Some(*second.clone())
+    );
     assert_eq!(
         keys.token().key_ids().expect("ids").len(),
         1,
         "old private key destroyed"
     );
-    verify(&chip, &[ca_c.clone()], now()).expect("old chip still verifies");
+    verify(&chip, std::slice::from_ref(&ca_c), now()).expect("old chip still verifies");
     let chip2 = ChipImage::encode(&f, &m, &keys.signer(now()).expect("signer")).expect("encodes");
-    verify(&chip2, &[ca_c.clone()], now()).expect("new chip verifies");
+    verify(&chip2, std::slice::from_ref(&ca_c), now()).expect("new chip verifies");
 
     // The office way: a CSR signed by the token's key, the CA's answer imported.
     let Issued::Request(pem) = keys.create(DS_NAME, None, at, 365).expect("csr") else {

@@ -1001,10 +1001,7 @@ const HELP_ID: &[(&str, &str)] = &[
         "The PKCS#11 module (the HSM's library)",
         "Modul PKCS#11 (pustaka HSM)",
     ),
-    (
-        "The token's label",
-        "Label token",
-    ),
+    ("The token's label", "Label token"),
     (
         "A file whose first line is the token's user PIN",
         "Berkas yang baris pertamanya PIN pengguna token",
@@ -1021,10 +1018,7 @@ const HELP_ID: &[(&str, &str)] = &[
         "Write a certificate request (PEM) for the CA here instead of signing with a local CA",
         "Tulis permintaan sertifikat (PEM) untuk CA ke sini, alih-alih ditandatangani CA lokal",
     ),
-    (
-        "The document signer's name",
-        "Nama penanda tangan dokumen",
-    ),
+    ("The document signer's name", "Nama penanda tangan dokumen"),
     (
         "How long the certificate is valid, in days (local CA only)",
         "Masa berlaku sertifikat, dalam hari (hanya CA lokal)",
@@ -1049,10 +1043,7 @@ const HELP_ID: &[(&str, &str)] = &[
         "The certificate the CA issued (PEM or DER)",
         "Sertifikat yang diterbitkan CA (PEM atau DER)",
     ),
-    (
-        "The chip dump to check",
-        "Salinan chip yang diperiksa",
-    ),
+    ("The chip dump to check", "Salinan chip yang diperiksa"),
     (
         "A trusted CA certificate (PEM or DER); may be given more than once",
         "Sertifikat CA tepercaya (PEM atau DER); boleh diberikan lebih dari sekali",

@@ -40,8 +40,11 @@ fn setup(dir: &Path) -> ChipImage {
     )
     .expect("CA");
     std::fs::write(dir.join("ca.pem"), certs::to_pem(&ca).expect("pem")).expect("write");
-    std::fs::write(dir.join("ca-key.pem"), certs::key_to_pem(&ca_key).expect("pem"))
-        .expect("write");
+    std::fs::write(
+        dir.join("ca-key.pem"),
+        certs::key_to_pem(&ca_key).expect("pem"),
+    )
+    .expect("write");
     let ds_key = key(0x22);
     let ds = certs::issue_ds(
         &ca,
@@ -79,11 +82,21 @@ fn verify_a_dump_exits_0_1_2() {
     let p = dir.path();
     let chip = setup(p);
     std::fs::write(p.join("good.chip"), chip.to_dump()).expect("write");
-    let o = cetak(p, &["chip", "verify", "--from", "good.chip", "--trust", "ca.pem"], &[]);
+    let o = cetak(
+        p,
+        &["chip", "verify", "--from", "good.chip", "--trust", "ca.pem"],
+        &[],
+    );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("1671014508900001") && out.contains("SITI AMINAH"), "{out}");
-    assert!(out.contains("[2, 7]") && out.contains("Passive authentication holds"), "{out}");
+    assert!(
+        out.contains("1671014508900001") && out.contains("SITI AMINAH"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[2, 7]") && out.contains("Passive authentication holds"),
+        "{out}"
+    );
 
     let mut bad = chip.clone();
     if let Some(dg2) = bad.dgs.get_mut(&2) {
@@ -91,7 +104,11 @@ fn verify_a_dump_exits_0_1_2() {
         dg2[n] ^= 1;
     }
     std::fs::write(p.join("bad.chip"), bad.to_dump()).expect("write");
-    let o = cetak(p, &["chip", "verify", "--from", "bad.chip", "--trust", "ca.pem"], &[]);
+    let o = cetak(
+        p,
+        &["chip", "verify", "--from", "bad.chip", "--trust", "ca.pem"],
+        &[],
+    );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("DG2") && out.contains("dg_altered"), "{out}");
@@ -106,11 +123,27 @@ fn verify_a_dump_exits_0_1_2() {
     std::fs::write(p.join("cut.chip"), dump).expect("write");
     std::fs::write(p.join("junk.chip"), b"hello").expect("write");
     for f in ["cut.chip", "junk.chip"] {
-        let o = cetak(p, &["chip", "verify", "--from", f, "--trust", "ca.pem"], &[]);
+        let o = cetak(
+            p,
+            &["chip", "verify", "--from", f, "--trust", "ca.pem"],
+            &[],
+        );
         assert_eq!(o.status.code(), Some(2), "{f}: {}", text(&o));
         assert!(text(&o).contains("malformed"), "{}", text(&o));
     }
-    let o = cetak(p, &["chip", "verify", "--from", "good.chip", "--json", "--trust", "ca.pem"], &[]);
+    let o = cetak(
+        p,
+        &[
+            "chip",
+            "verify",
+            "--from",
+            "good.chip",
+            "--json",
+            "--trust",
+            "ca.pem",
+        ],
+        &[],
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["fields"]["nik"], "1671014508900001");
     assert_eq!(v["passive_authentication"], true);
@@ -129,11 +162,23 @@ fn keys_init_show_rotate_on_softhsm() {
     let conf = p.join("softhsm2.conf");
     std::fs::write(
         &conf,
-        format!("directories.tokendir = {}\nobjectstore.backend = file\n", p.join("tokens").display()),
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\n",
+            p.join("tokens").display()
+        ),
     )
     .expect("conf");
     let init = Command::new("softhsm2-util")
-        .args(["--init-token", "--free", "--label", "T", "--pin", "1234", "--so-pin", "5678"])
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "T",
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ])
         .env("SOFTHSM2_CONF", &conf)
         .output()
         .expect("softhsm2-util");
@@ -145,25 +190,52 @@ fn keys_init_show_rotate_on_softhsm() {
     let o = cetak(p, &[&["chip", "keys", "show"][..], &token].concat(), &env);
     assert_ne!(o.status.code(), Some(0), "no key yet: {}", text(&o));
 
-    let issue = ["--ca-cert", "ca.pem", "--ca-key", "ca-key.pem", "--subject", "CN=DS Test,C=ID"];
-    let o = cetak(p, &[&["chip", "keys", "init"][..], &token, &issue].concat(), &env);
+    let issue = [
+        "--ca-cert",
+        "ca.pem",
+        "--ca-key",
+        "ca-key.pem",
+        "--subject",
+        "CN=DS Test,C=ID",
+    ];
+    let o = cetak(
+        p,
+        &[&["chip", "keys", "init"][..], &token, &issue].concat(),
+        &env,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = cetak(p, &[&["chip", "keys", "show"][..], &token].concat(), &env);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("CN=DS Test") && out.contains("CN=Test CSCA") && out.contains("Ready"), "{out}");
+    assert!(
+        out.contains("CN=DS Test") && out.contains("CN=Test CSCA") && out.contains("Ready"),
+        "{out}"
+    );
     assert!(out.contains("libsofthsm2.so#T"), "{out}");
-    let serial = |s: &str| s.lines().find(|l| l.starts_with("Serial")).map(String::from);
+    let serial = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("Serial"))
+            .map(String::from)
+    };
     let first = serial(&out);
 
-    let o = cetak(p, &[&["chip", "keys", "rotate"][..], &token, &issue].concat(), &env);
+    let o = cetak(
+        p,
+        &[&["chip", "keys", "rotate"][..], &token, &issue].concat(),
+        &env,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = cetak(p, &[&["chip", "keys", "show"][..], &token].concat(), &env);
     assert_ne!(serial(&text(&o)), first, "a new certificate");
 
     let o = cetak(
         p,
-        &[&["chip", "keys", "init"][..], &token, &["--csr-out", "ds.csr"]].concat(),
+        &[
+            &["chip", "keys", "init"][..],
+            &token,
+            &["--csr-out", "ds.csr"],
+        ]
+        .concat(),
         &env,
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -28,7 +28,12 @@ pub enum ChipCommand {
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// The PKCS#11 module (the HSM's library).
-    #[arg(long, value_name = "FILE", env = "CETAK_PKCS11_MODULE", default_value = "/usr/lib/softhsm/libsofthsm2.so")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CETAK_PKCS11_MODULE",
+        default_value = "/usr/lib/softhsm/libsofthsm2.so"
+    )]
     module: PathBuf,
     /// The token's label.
     #[arg(long, env = "CETAK_CHIP_TOKEN")]
@@ -52,7 +57,10 @@ pub struct IssueArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["ca_cert", "ca_key"])]
     csr_out: Option<PathBuf>,
     /// The document signer's name.
-    #[arg(long, default_value = "CN=Document Signer Disdukcapil,O=Disdukcapil,C=ID")]
+    #[arg(
+        long,
+        default_value = "CN=Document Signer Disdukcapil,O=Disdukcapil,C=ID"
+    )]
     subject: String,
     /// How long the certificate is valid, in days (local CA only).
     #[arg(long, default_value_t = 365)]
@@ -115,7 +123,10 @@ fn issue(ctx: &Context, a: IssueArgs) -> anyhow::Result<ExitCode> {
             let cert = certs::parse_certificates(&read(c)?)?
                 .into_iter()
                 .next()
-                .context(t("berkas CA tanpa sertifikat", "no certificate in the CA file"))?;
+                .context(t(
+                    "berkas CA tanpa sertifikat",
+                    "no certificate in the CA file",
+                ))?;
             let key = certs::key_from_pem(&String::from_utf8_lossy(&read(k)?))?;
             (Some(cert), Some(key))
         }
@@ -142,7 +153,10 @@ fn issue(ctx: &Context, a: IssueArgs) -> anyhow::Result<ExitCode> {
             } else {
                 outln!(
                     "{} {} ({})",
-                    t("Permintaan sertifikat ditulis ke", "Certificate request written to"),
+                    t(
+                        "Permintaan sertifikat ditulis ke",
+                        "Certificate request written to"
+                    ),
                     out.display(),
                     t(
                         "kirim ke CA, lalu `cetak chip keys import-cert`",
@@ -208,7 +222,10 @@ fn run_keys(ctx: &Context, cmd: KeysCommand) -> anyhow::Result<ExitCode> {
                 None => {
                     bail!(
                         "{} {} ({})",
-                        t("kunci tanpa sertifikat di", "a key without a certificate at"),
+                        t(
+                            "kunci tanpa sertifikat di",
+                            "a key without a certificate at"
+                        ),
                         info.location,
                         t(
                             "impor jawaban CA dengan `cetak chip keys import-cert`",
@@ -239,14 +256,22 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let chip = match ChipImage::from_dump(&bytes) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{}: {e} ({})", t("berkas chip rusak", "malformed chip file"), e.code());
+            eprintln!(
+                "{}: {e} ({})",
+                t("berkas chip rusak", "malformed chip file"),
+                e.code()
+            );
             return Ok(ExitCode::from(2));
         }
     };
     let (fields, media) = match (chip.fields(), chip.media()) {
         (Ok(f), Ok(m)) => (f, m),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("{}: {e} ({})", t("berkas chip rusak", "malformed chip file"), e.code());
+            eprintln!(
+                "{}: {e} ({})",
+                t("berkas chip rusak", "malformed chip file"),
+                e.code()
+            );
             return Ok(ExitCode::from(2));
         }
     };
@@ -276,7 +301,10 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
             "tanda tangan (DG7)",
             media.tanda_tangan.len()
         )?;
-        outln!("{:>16}: {positions:?}", t("sidik jari (DG3)", "fingers (DG3)"))?;
+        outln!(
+            "{:>16}: {positions:?}",
+            t("sidik jari (DG3)", "fingers (DG3)")
+        )?;
         match &result {
             Ok(v) => outln!(
                 "{}: {} ← {}",

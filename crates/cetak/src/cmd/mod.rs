@@ -3,8 +3,8 @@
 pub mod audit;
 pub mod backup;
 pub mod card;
-pub mod chip;
 pub mod central;
+pub mod chip;
 pub mod clock;
 pub mod correct;
 pub mod dedup;
