@@ -104,6 +104,9 @@ enum Command {
     /// Reports: the monthly blank-usage report.
     #[command(subcommand)]
     Report(cmd::stock::ReportCommand),
+    /// The chip: document-signer keys on the office's token, and checking a chip dump.
+    #[command(subcommand)]
+    Chip(cmd::chip::ChipCommand),
     /// Render a record's card front (PNG or PDF) without printing it.
     #[command(subcommand)]
     Card(CardCommand),
@@ -162,7 +165,8 @@ fn db_use(command: &Command) -> DbUse {
         | Command::Simulate(_)
         | Command::Central(_)
         | Command::Finger(_)
-        | Command::Demo(_) => DbUse::None,
+        | Command::Demo(_)
+        | Command::Chip(_) => DbUse::None,
         Command::Import(a) if a.check_only() => DbUse::None,
         Command::Quarantine(_)
         | Command::Media(cmd::media::Command::List { .. })
@@ -450,6 +454,7 @@ fn main() -> ExitCode {
         Command::Stock(c) => cmd::stock::run_stock(&ctx, c),
         Command::Handover(a) => cmd::stock::run_handover(&ctx, a),
         Command::Report(c) => cmd::stock::run_report(&ctx, c),
+        Command::Chip(c) => cmd::chip::run(&ctx, c),
         Command::Card(CardCommand::Render(a)) => cmd::card::run_render(&ctx, a),
         Command::Simulate(a) => cmd::simulate::run(&ctx, a),
         Command::Sync(a) => cmd::sync::run(&ctx, a),

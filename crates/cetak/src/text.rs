@@ -1014,4 +1014,67 @@ const HELP_ID: &[(&str, &str)] = &[
         "Queue print-ready records for an office (a CSV in import contract 1.1)",
         "Antrekan data siap cetak untuk sebuah kantor (CSV menurut kontrak impor 1.1)",
     ),
+    (
+        "The chip: document-signer keys on the office's token, and checking a chip dump",
+        "Chip: kunci penanda tangan dokumen di token kantor, dan pemeriksaan salinan chip",
+    ),
+    (
+        "The document-signer key on the office's PKCS#11 token: init, show, rotate, import-cert",
+        "Kunci penanda tangan dokumen di token PKCS#11 kantor: init, show, rotate, import-cert",
+    ),
+    (
+        "Check a chip dump (CETAKCHIP1): passive authentication against the trusted CA; exit 0 when it holds, 1 when it does not, 2 when the file is malformed",
+        "Periksa salinan chip (CETAKCHIP1): autentikasi pasif terhadap CA tepercaya; keluar 0 bila berhasil, 1 bila gagal, 2 bila berkasnya rusak",
+    ),
+    (
+        "The PKCS#11 module (the HSM's library)",
+        "Modul PKCS#11 (pustaka HSM)",
+    ),
+    ("The token's label", "Label token"),
+    (
+        "A file whose first line is the token's user PIN",
+        "Berkas yang baris pertamanya PIN pengguna token",
+    ),
+    (
+        "The signing CA's certificate (PEM), for a test or demo CA that signs here",
+        "Sertifikat CA penanda tangan (PEM), untuk CA uji atau demo yang menandatangani di sini",
+    ),
+    (
+        "The signing CA's private key (PEM), for a test or demo CA that signs here",
+        "Kunci privat CA penanda tangan (PEM), untuk CA uji atau demo yang menandatangani di sini",
+    ),
+    (
+        "Write a certificate request (PEM) for the CA here instead of signing with a local CA",
+        "Tulis permintaan sertifikat (PEM) untuk CA ke sini, alih-alih ditandatangani CA lokal",
+    ),
+    ("The document signer's name", "Nama penanda tangan dokumen"),
+    (
+        "How long the certificate is valid, in days (local CA only)",
+        "Masa berlaku sertifikat, dalam hari (hanya CA lokal)",
+    ),
+    (
+        "Make the document-signer key on the token, with its certificate (local CA) or a CSR",
+        "Buat kunci penanda tangan dokumen di token, dengan sertifikatnya (CA lokal) atau CSR",
+    ),
+    (
+        "The current document-signer certificate: subject, issuer, validity, where the key is",
+        "Sertifikat penanda tangan dokumen saat ini: subjek, penerbit, masa berlaku, letak kunci",
+    ),
+    (
+        "Make a new key and certificate; the old private key is destroyed",
+        "Buat kunci dan sertifikat baru; kunci privat lama dimusnahkan",
+    ),
+    (
+        "Store the CA's certificate for the key whose CSR was sent",
+        "Simpan sertifikat dari CA untuk kunci yang CSR-nya sudah dikirim",
+    ),
+    (
+        "The certificate the CA issued (PEM or DER)",
+        "Sertifikat yang diterbitkan CA (PEM atau DER)",
+    ),
+    ("The chip dump to check", "Salinan chip yang diperiksa"),
+    (
+        "A trusted CA certificate (PEM or DER); may be given more than once",
+        "Sertifikat CA tepercaya (PEM atau DER); boleh diberikan lebih dari sekali",
+    ),
 ];

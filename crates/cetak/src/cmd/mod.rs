@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backup;
 pub mod card;
 pub mod central;
+pub mod chip;
 pub mod clock;
 pub mod correct;
 pub mod dedup;
