@@ -455,6 +455,16 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
         "a file outside the media folder layout",
     ),
     (
+        "media_damaged",
+        "media rusak di perjalanan",
+        "media damaged on the way",
+    ),
+    (
+        "media_unknown_slot",
+        "media untuk isian yang tidak dikenal",
+        "media for an unknown slot",
+    ),
+    (
         "media_twice",
         "berkas media ganda untuk satu isian",
         "a second media file for one slot",
