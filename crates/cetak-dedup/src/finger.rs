@@ -311,10 +311,11 @@ impl FingerModel {
     }
 }
 
-/// Recordings with prints that no demographic candidate pair touches, searched by prints
-/// alone: each against a gallery of every other recording's prints (the finger it has, 2
-/// before 7), the `top` best scored with both fingers; a strong match becomes a pair.
-pub(crate) fn search_alone(
+/// Recordings searched by prints alone (in a run: those with prints that no demographic
+/// candidate pair touches): each against a gallery of every other recording's prints (the
+/// finger it has, 2 before 7), the `top` best scored with both fingers; a strong match
+/// becomes a pair `(lower, higher)`. Returns the pairs and the number searched.
+pub fn search_by_prints(
     prints: &[Prints],
     searched: &[u32],
     top: usize,

@@ -727,7 +727,7 @@ pub fn run_with_prints(
             .filter(|&i| !touched[i as usize] && has_prints(i))
             .collect();
         if !searched.is_empty() {
-            let (found, _) = finger::search_alone(prints, &searched, config.print_search_top);
+            let (found, _) = finger::search_by_prints(prints, &searched, config.print_search_top);
             stats.searched_alone = searched.len() as u64;
             stats.found_alone = found.len() as u64;
             from_prints.extend(found.iter().copied());
