@@ -258,7 +258,7 @@ impl FingerModel {
                 .into_par_iter()
                 .map(|k| {
                     let mut rng =
-                        crate::model::SplitMix(0x5EED_F1 ^ (k as u64).wrapping_mul(0x9E37_79B9));
+                        crate::model::SplitMix(0x005E_EDF1 ^ (k as u64).wrapping_mul(0x9E37_79B9));
                     let a = with[(rng.next() % with.len() as u64) as usize];
                     let probes = prints[a as usize].probes();
                     let mut c = [0u64; 4];

@@ -868,7 +868,7 @@ pub fn run_with_prints(
     }
     stats.vetoed = scored
         .iter()
-        .filter(|&&(i, _, _)| differ(i) && decided.get(&pairs[i]).is_none())
+        .filter(|&&(i, _, _)| differ(i) && !decided.contains_key(&pairs[i]))
         .count() as u64;
     scored.par_sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     // Two recordings already in clusters, compared on demand: evidence against them being
