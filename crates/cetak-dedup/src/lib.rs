@@ -12,11 +12,15 @@
 //! 4. **Cluster** pairs into persons, most certain first, refusing a merge that would join two
 //!    recordings with strong evidence against each other (no chaining through a third) or
 //!    that a supervisor said are different people.
-//! 5. **Decide**: certain links become duplicates of a survivor (a recording that already has
+//! 5. **Prints** ([`finger`]), where recordings have index-finger templates: their scores are
+//!    one more field with calibrated levels, both fingers clearly different vetoes a link,
+//!    a strong match links, and a recording no demographic key paired is searched by prints.
+//! 6. **Decide**: certain links become duplicates of a survivor (a recording that already has
 //!    a card, else the latest recording), unclear pairs wait for a supervisor, the rest are
 //!    unique.
 #![deny(missing_docs)]
 
+pub mod finger;
 mod jaro;
 pub mod model;
 pub mod normalize;
@@ -28,6 +32,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use finger::{FingerModel, PrintMatch, Prints};
 use model::{FIELDS, Model, compare};
 
 /// One recording as dedup sees it.
@@ -161,6 +166,9 @@ pub struct Config {
     /// Also block on single fields (birth date, first name, last name, kelurahan), capped
     /// by `max_block`: for small files with heavy corruption, not for a city's registry.
     pub single_field_keys: bool,
+    /// A recording with prints that no demographic key paired is searched by prints: this
+    /// many best gallery templates are scored with both fingers (0: no search).
+    pub print_search_top: usize,
 }
 
 impl Default for Config {
@@ -173,6 +181,7 @@ impl Default for Config {
             max_cluster: 8,
             twin_rule: true,
             single_field_keys: false,
+            print_search_top: 4,
         }
     }
 }
@@ -205,18 +214,45 @@ pub struct FieldEvidence {
 pub struct Evidence {
     levels: [u8; model::FIELDS],
     weights: [f64; model::FIELDS],
+    /// The finger level ([`finger::LEVELS`]), `model::MISSING` when either side has no prints.
+    finger: u8,
+    finger_weight: f64,
 }
 
 impl Evidence {
     /// Per field: its name, level and weight (log2 Bayes factor, two decimals).
+    /// A pair without prints has exactly the demographic fields; with prints, `sidik_jari`
+    /// follows them.
     pub fn fields(&self) -> Vec<FieldEvidence> {
-        (0..model::FIELDS)
+        let round = |w: f64| (w * 100.0).round() / 100.0;
+        let mut out: Vec<FieldEvidence> = (0..model::FIELDS)
             .map(|f| FieldEvidence {
                 field: model::FIELD_NAMES[f],
                 level: model::level_name(f, self.levels[f]),
-                weight: (self.weights[f] * 100.0).round() / 100.0,
+                weight: round(self.weights[f]),
             })
-            .collect()
+            .collect();
+        if let Some(level) = finger::LEVELS.get(usize::from(self.finger)) {
+            out.push(FieldEvidence {
+                field: finger::FIELD,
+                level,
+                weight: round(self.finger_weight),
+            });
+        }
+        out
+    }
+
+    /// The finger level's name, when both recordings have prints.
+    pub fn finger_level(&self) -> Option<&'static str> {
+        finger::LEVELS.get(usize::from(self.finger)).copied()
+    }
+
+    fn with_finger(mut self, level: Option<u8>, weight: f64) -> Evidence {
+        if let Some(l) = level {
+            self.finger = l;
+            self.finger_weight = weight;
+        }
+        self
     }
 }
 
@@ -270,6 +306,29 @@ pub struct DedupResult {
     pub skipped_blocks: u64,
     /// The fitted model.
     pub model: Model,
+    /// The finger field's model, when any recording has prints.
+    pub finger_model: Option<FingerModel>,
+    /// What the prints did.
+    pub prints: PrintStats,
+}
+
+/// What the prints did in one run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PrintStats {
+    /// Recordings with at least one index-finger template.
+    pub recordings_with_prints: u64,
+    /// Candidate pairs whose prints were compared.
+    pub pairs_compared: u64,
+    /// Recordings without a demographic candidate, searched by prints alone.
+    pub searched_alone: u64,
+    /// Pairs the prints-only search found (strong matches).
+    pub found_alone: u64,
+    /// Seconds the prints-only search took (gallery built and searched).
+    pub search_s: f64,
+    /// Pairs vetoed: both fingers clearly different.
+    pub vetoed: u64,
+    /// Pairs linked on a strong print match that the demographics alone would not link.
+    pub linked_by_prints: u64,
 }
 
 struct UnionFind {
@@ -615,6 +674,24 @@ fn only_tokens<'a>(
 
 /// Run dedup over all recordings, honouring earlier supervisor decisions.
 pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) -> DedupResult {
+    run_with_prints(recordings, &[], decisions, config)
+}
+
+/// [`run`] with each recording's prints (`prints[i]` for `recordings[i]`; shorter or empty
+/// for none). A pair where either side has no prints is decided as [`run`] decides it.
+pub fn run_with_prints(
+    recordings: &[Recording],
+    prints: &[Prints],
+    decisions: &[Decision],
+    config: &Config,
+) -> DedupResult {
+    let has_prints = |i: u32| prints.get(i as usize).is_some_and(|p| !p.is_empty());
+    let mut stats = PrintStats {
+        recordings_with_prints: (0..recordings.len() as u32)
+            .filter(|&i| has_prints(i))
+            .count() as u64,
+        ..PrintStats::default()
+    };
     let mut prepared: Vec<Prepared> = recordings
         .par_iter()
         .map_init(normalize::TokenCache::default, |cache, r| prepare(r, cache))
@@ -636,6 +713,30 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             .collect()
     };
     let (mut pairs, skipped_blocks) = candidate_pairs(&prepared, config);
+    let n = recordings.len();
+    // Recordings no demographic key paired, searched by prints alone.
+    let mut from_prints: HashSet<(u32, u32)> = HashSet::default();
+    if stats.recordings_with_prints > 1 && config.print_search_top > 0 {
+        let started = std::time::Instant::now();
+        let mut touched = vec![false; n];
+        for &(a, b) in &pairs {
+            touched[a as usize] = true;
+            touched[b as usize] = true;
+        }
+        let searched: Vec<u32> = (0..n as u32)
+            .filter(|&i| !touched[i as usize] && has_prints(i))
+            .collect();
+        if !searched.is_empty() {
+            let (found, _) = finger::search_by_prints(prints, &searched, config.print_search_top);
+            stats.searched_alone = searched.len() as u64;
+            stats.found_alone = found.len() as u64;
+            from_prints.extend(found.iter().copied());
+            pairs.extend(found);
+            pairs.sort_unstable();
+            pairs.dedup();
+        }
+        stats.search_s = started.elapsed().as_secs_f64();
+    }
     // Decided pairs are always scored, so their evidence stays at hand.
     let mut decided: HashMap<(u32, u32), bool> = HashMap::default();
     for d in decisions {
@@ -669,13 +770,60 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         Vec::new()
     };
     let is_twin = |i: usize| twins.get(i).copied().unwrap_or(false);
-    let model = Model::fit(&prepared, &levels, config.twin_rule);
+    // The demographic model learns from the demographic candidates only, so that prints
+    // change nothing for a pair without them.
+    let model = if from_prints.is_empty() {
+        Model::fit(&prepared, &levels, config.twin_rule)
+    } else {
+        let blocked: Vec<[u8; FIELDS]> = pairs
+            .iter()
+            .zip(&levels)
+            .filter(|(p, _)| !from_prints.contains(p))
+            .map(|(_, l)| *l)
+            .collect();
+        Model::fit(&prepared, &blocked, config.twin_rule)
+    };
+    // The prints of every pair where both sides have them, and the finger field's model.
+    let fingers: Vec<Option<PrintMatch>> = if stats.recordings_with_prints > 1 {
+        finger::score_pairs(prints, &pairs)
+    } else {
+        vec![None; pairs.len()]
+    };
+    let finger_model = (stats.recordings_with_prints > 1).then(|| {
+        let candidate_log2 = (model.lambda / (1.0 - model.lambda)).log2();
+        let candidates: Vec<(u8, f64)> = fingers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let level = m.and_then(|m| m.level())?;
+                let a = &prepared[pairs[i].0 as usize];
+                Some((level, candidate_log2 + model.bayes_log2(a, &levels[i])))
+            })
+            .collect();
+        FingerModel::fit(prints, &candidates)
+    });
+    stats.pairs_compared = fingers.iter().filter(|m| m.is_some()).count() as u64;
+    let finger_level = |i: usize| fingers[i].and_then(|m| m.level());
+    let finger_weight = |i: usize| match (finger_level(i), &finger_model) {
+        (Some(l), Some(fm)) => fm.weight(l),
+        _ => 0.0,
+    };
+    let strong = |i: usize| fingers[i].is_some_and(|m| m.strong());
+    let differ = |i: usize| fingers[i].is_some_and(|m| m.differ());
     // (pair, probability used for linking, the model's own probability)
     let mut scored: Vec<(usize, f64, f64)> = levels
         .par_iter()
         .enumerate()
         .map(|(i, l)| {
-            let p = model.probability(&prepared[pairs[i].0 as usize], l);
+            let p = model.probability_with(&prepared[pairs[i].0 as usize], l, finger_weight(i));
+            // Prints that clearly differ on both fingers are two people (twins); prints that
+            // match strongly are one person, whatever the names and NIKs say.
+            if differ(i) {
+                return (i, 0.0, p);
+            }
+            if strong(i) {
+                return (i, p.max(config.auto_link), p);
+            }
             let vetoed = if config.twin_rule {
                 Model::veto(l)
             } else {
@@ -690,7 +838,9 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             a,
             b,
             probability: prob,
-            evidence: model.evidence(&prepared[a as usize], &levels[i]),
+            evidence: model
+                .evidence(&prepared[a as usize], &levels[i])
+                .with_finger(finger_level(i), finger_weight(i)),
             why,
         }
     };
@@ -704,7 +854,8 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             let different = decided.get(&key) == Some(&false);
             // The model's own score, not a veto: a typo that empties the name match of a true
             // duplicate must not block its person from being assembled through other recordings.
-            different || (model_prob < config.cannot_link && decided.get(&key) != Some(&true))
+            let against = differ(i) || (model_prob < config.cannot_link && !strong(i));
+            different || (against && decided.get(&key) != Some(&true))
         })
         .map(|&(i, _, _)| pairs[i])
         .collect();
@@ -715,8 +866,27 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
             *prob = 1.0;
         }
     }
+    stats.vetoed = scored
+        .iter()
+        .filter(|&&(i, _, _)| differ(i) && !decided.contains_key(&pairs[i]))
+        .count() as u64;
     scored.par_sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-    let n = recordings.len();
+    // Two recordings already in clusters, compared on demand: evidence against them being
+    // one person (prints first, where both have them).
+    let apart = |m: u32, o: u32| {
+        if has_prints(m) && has_prints(o) {
+            match finger::compare(&prints[m as usize], &prints[o as usize]) {
+                Some(f) if f.differ() => return true,
+                Some(f) if f.strong() => return false,
+                _ => {}
+            }
+        }
+        let (pm, po) = (&prepared[m as usize], &prepared[o as usize]);
+        let l = compare(pm, po, config.twin_rule);
+        model.probability(pm, &l) < config.cannot_link
+            // Nor joined through a third recording when they look like twins.
+            || (config.twin_rule && twin_shaped(pm, po, &l))
+    };
     let mut uf = UnionFind::new(n);
     let mut members = Members::new(n);
     let mut links = Vec::new();
@@ -738,7 +908,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         }
         // Twins share birth date, address, mother, family name and NIK region: on that
         // evidence alone a supervisor decides (a "same person" decision links them).
-        if is_twin(i) && decided.get(&(a, b)) != Some(&true) {
+        if is_twin(i) && !strong(i) && decided.get(&(a, b)) != Some(&true) {
             review.push(evidence(i, prob, Some(model::WHY_TWINS.into())));
             continue;
         }
@@ -753,16 +923,7 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
                     let key = (m.min(o), m.max(o));
                     match decided.get(&key) {
                         Some(same) => !same,
-                        None => {
-                            against.contains(&key) || {
-                                let (pm, po) = (&prepared[m as usize], &prepared[o as usize]);
-                                let l = compare(pm, po, config.twin_rule);
-                                model.probability(pm, &l) < config.cannot_link
-                                    // Nor joined through a third recording when they look
-                                    // like twins.
-                                    || (config.twin_rule && twin_shaped(pm, po, &l))
-                            }
-                        }
+                        None => against.contains(&key) || apart(m, o),
                     }
                 })
             });
@@ -778,6 +939,9 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         }
         uf.union(a, b);
         members.join(a, b);
+        if strong(i) && model.probability(&prepared[a as usize], &levels[i]) < config.auto_link {
+            stats.linked_by_prints += 1;
+        }
         links.push(evidence(i, prob, None));
     }
 
@@ -839,6 +1003,8 @@ pub fn run(recordings: &[Recording], decisions: &[Decision], config: &Config) ->
         compared: pairs.len() as u64,
         skipped_blocks,
         model,
+        finger_model,
+        prints: stats,
     }
 }
 

@@ -71,6 +71,12 @@ pub fn words(code: &str) -> Option<(&'static str, &'static str)> {
         "similar" => ("mirip", "similar"),
         "same" => ("sama", "same"),
         "missing" => ("kosong", "missing"),
+        // The finger evidence (crate::finger).
+        "sidik_jari" => ("sidik jari", "fingerprints"),
+        "non_match" => ("tidak cocok", "no match"),
+        "weak" => ("sedikit mirip", "weak resemblance"),
+        "match" => ("cocok", "match"),
+        "strong_match" => ("cocok kuat", "strong match"),
         WHY_UNCLEAR => (
             "bukti belum cukup untuk memutuskan",
             "the evidence is not conclusive either way",
@@ -358,10 +364,10 @@ pub struct Model {
 }
 
 /// A tiny deterministic generator for sampling random pairs (no I/O, no global state).
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -636,12 +642,22 @@ impl Model {
 
     /// Match probability of a pair with these levels (the model's score, before any veto).
     pub fn probability(&self, a: &Prepared, levels: &[u8; FIELDS]) -> f64 {
-        let score: f64 = self.prior_log2
-            + levels
-                .iter()
-                .enumerate()
-                .map(|(f, &l)| self.weight(a, f, l))
-                .sum::<f64>();
+        self.probability_with(a, levels, 0.0)
+    }
+
+    /// The sum of the fields' weights (log2 Bayes factor of the demographics, no prior).
+    pub(crate) fn bayes_log2(&self, a: &Prepared, levels: &[u8; FIELDS]) -> f64 {
+        levels
+            .iter()
+            .enumerate()
+            .map(|(f, &l)| self.weight(a, f, l))
+            .sum::<f64>()
+    }
+
+    /// [`Model::probability`] with `extra` evidence (log2 Bayes factor: the prints) added last,
+    /// so that 0 gives exactly the demographic probability.
+    pub(crate) fn probability_with(&self, a: &Prepared, levels: &[u8; FIELDS], extra: f64) -> f64 {
+        let score: f64 = self.prior_log2 + self.bayes_log2(a, levels) + extra;
         1.0 / (1.0 + (-score).exp2())
     }
 
@@ -650,6 +666,8 @@ impl Model {
         Evidence {
             levels: *levels,
             weights: std::array::from_fn(|f| self.weight(a, f, levels[f])),
+            finger: MISSING,
+            finger_weight: 0.0,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Dedup's inputs and outcomes in the registry: which recordings to compare, the pairs found
 //! with their evidence, supervisors' decisions, and the state changes that follow.
 
+use cetak_dedup::finger::Prints;
 use cetak_dedup::{Decision, DedupResult, Outcome, Recording};
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_domain::regions::regions;
@@ -131,6 +132,41 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         Ok((recs, states, decisions))
+    }
+
+    /// Each recording's index-finger templates (positions 2 and 7, the valid current ones),
+    /// parsed once for dedup: `prints[i]` for `recs[i]`. A template that does not parse counts
+    /// as missing (the import validated it, so this only happens to a damaged registry); their
+    /// number is returned beside.
+    pub fn dedup_prints(&self, recs: &[Recording]) -> Result<(Vec<Prints>, u64)> {
+        use std::collections::HashMap;
+        let mut stmt = self.conn.prepare(
+            "SELECT m.recording_id, m.slot, b.bytes FROM record_media m JOIN media_blobs b ON b.hash = m.hash
+             WHERE m.slot IN ('jari-02', 'jari-07') AND m.replaced_seq IS NULL AND m.valid",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut found: HashMap<String, [Option<Vec<u8>>; 2]> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let (id, slot, bytes): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let at = usize::from(slot == "jari-07");
+            found.entry(id).or_default()[at] = Some(bytes);
+        }
+        if found.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut refused = 0;
+        let prints = recs
+            .iter()
+            .map(|r| match found.get(&r.id) {
+                Some([a, b]) => {
+                    let (p, errors) = Prints::parse(a.as_deref(), b.as_deref());
+                    refused += errors.len() as u64;
+                    p
+                }
+                None => Prints::none(),
+            })
+            .collect();
+        Ok((prints, refused))
     }
 
     /// Write a run's pairs and move every recording to the state the run decided, in one

@@ -1192,6 +1192,15 @@ mod tests {
         for r in Role::ALL {
             assert!(label(r.as_str()).is_some(), "role {r:?}");
         }
+        // The finger evidence of a dedup pair (issue 18): "sidik jari: cocok kuat".
+        for code in cetak_dedup::finger::LEVELS
+            .iter()
+            .chain(&[cetak_dedup::finger::FIELD])
+        {
+            let (id, en) = label(code).unwrap_or_else(|| panic!("finger code {code}"));
+            assert_ne!(id, en, "{code} in both languages");
+        }
+        assert_eq!(label("strong_match"), Some(("cocok kuat", "strong match")));
         for a in AttemptState::ALL {
             assert!(label(a.as_str()).is_some(), "attempt state {a:?}");
             assert!(!action(&format!("attempt_{}", a.as_str())).0.contains('?'));

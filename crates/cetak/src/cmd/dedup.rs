@@ -32,6 +32,8 @@ pub struct DedupReport {
     pub recordings: u64,
     pub compared_pairs: u64,
     pub skipped_blocks: u64,
+    /// What the fingerprints did (all zero when no recording has prints).
+    pub prints: cetak_dedup::PrintStats,
     pub seconds: f64,
     pub peak_rss_mib: Option<f64>,
 }
@@ -65,6 +67,13 @@ pub fn dedup_with_progress(
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar.set_message(t("membaca register…", "reading the registry…"));
     let (recs, states, decisions) = store.dedup_input()?;
+    let (prints, refused) = store.dedup_prints(&recs)?;
+    if refused > 0 {
+        tracing::warn!(
+            refused,
+            "stored templates that do not parse count as missing"
+        );
+    }
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         recordings = recs.len(),
@@ -76,7 +85,7 @@ pub fn dedup_with_progress(
         recs.len(),
         t("perekaman…", "recordings…")
     ));
-    let result = cetak_dedup::run(&recs, &decisions, config);
+    let result = cetak_dedup::run_with_prints(&recs, &prints, &decisions, config);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         pairs = result.compared,
@@ -98,14 +107,16 @@ pub fn dedup_with_progress(
     bar.finish_and_clear();
     let recordings = recs.len() as u64;
     let (compared_pairs, skipped_blocks) = (result.compared, result.skipped_blocks);
+    let print_stats = result.prints.clone();
     if process_ends {
-        std::mem::forget((recs, states, result));
+        std::mem::forget((recs, states, result, prints));
     }
     Ok(DedupReport {
         summary,
         recordings,
         compared_pairs,
         skipped_blocks,
+        prints: print_stats,
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_mib: super::peak_rss_mib(),
     })
@@ -201,6 +212,19 @@ pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
         .to_string(),
         r.summary.with_card.to_string(),
     ]);
+    if r.prints.recordings_with_prints > 0 {
+        tb.add_row(vec![
+            t(
+                "  dengan sidik jari (pasangan dibandingkan sidik jarinya)",
+                "  with fingerprints (pairs whose prints were compared)",
+            )
+            .to_string(),
+            format!(
+                "{} ({})",
+                r.prints.recordings_with_prints, r.prints.pairs_compared
+            ),
+        ]);
+    }
     outln!("{tb}")?;
     outln!(
         "{} {}, {} {}, {:.1} s. {}",
@@ -354,8 +378,14 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
                     t("bobot", "weight"),
                 ]);
                 for e in pair.evidence.as_array().into_iter().flatten() {
+                    let field = e["field"].as_str().unwrap_or("");
                     ev.add_row(vec![
-                        e["field"].as_str().unwrap_or("").to_string(),
+                        // The prints' field in words; the demographic fields by their names.
+                        if field == cetak_dedup::finger::FIELD {
+                            words(field)
+                        } else {
+                            field.to_string()
+                        },
                         words(e["level"].as_str().unwrap_or("")),
                         format!("{:+.2}", e["weight"].as_f64().unwrap_or(0.0)),
                     ]);
