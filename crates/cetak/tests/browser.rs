@@ -204,9 +204,11 @@ fn run_e2e(dir: &Path, envs: &[(&str, String)], limit: Duration) -> (bool, Strin
     }
 }
 
-/// The planted recordings' photos, signatures and templates: each borrows the media folder
-/// of a different generated recording (import contract v2 holds a recording without a photo
-/// in perlu_perbaikan, which the planted pair must not be).
+/// The planted recordings' photos and signatures: each borrows them from a different
+/// generated recording (import contract v2 holds a recording without a photo in
+/// perlu_perbaikan, which the planted pair must not be). They get no fingerprint templates:
+/// borrowed prints would be two people's, which data ganda settles as different without a
+/// supervisor — the planted pair must wait for one.
 fn plant_media(root: &Path) {
     let mut generated: Vec<PathBuf> = fs::read_dir(root)
         .expect("the generated media folder")
@@ -228,7 +230,9 @@ fn plant_media(root: &Path) {
         fs::create_dir_all(&to).expect("planted media folder");
         for file in fs::read_dir(from).expect("a generated folder") {
             let file = file.expect("entry").path();
-            if let Some(name) = file.file_name() {
+            if let Some(name) = file.file_name()
+                && !name.to_string_lossy().starts_with("jari-")
+            {
                 fs::copy(&file, to.join(name)).expect("copy media");
             }
         }
