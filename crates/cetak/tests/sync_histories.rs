@@ -11,58 +11,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::central::{Centre, add_office};
+use common::central::{Centre, add_office, backlog, sync_with};
 use common::pg::Postgres;
 use common::{cetak, cetak_env, json, ok, proxy};
 use serde_json::Value;
 
 /// One `cetak sync` round (creating the office database); its JSON and whether it finished.
 fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> (Value, bool) {
-    sync_with(dir, db, centre, token, &[])
-}
-
-fn sync_with(dir: &Path, db: &str, centre: &str, token: &str, extra: &[&str]) -> (Value, bool) {
-    let mut args = vec![
-        "--db",
-        db,
-        "--create",
-        "sync",
-        "--central",
-        centre,
-        "--insecure-http",
-        "--retries",
-        "2",
-        "--json",
-    ];
-    args.extend_from_slice(extra);
-    let out = cetak_env(dir, &args, &[("CETAK_OFFICE_TOKEN", token)]);
-    let code = out.status.code();
-    assert!(
-        matches!(code, Some(0) | Some(3)),
-        "exit {code:?}\nstdout {}\nstderr {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    (v, code == Some(0))
-}
-
-fn backlog(dir: &Path, rows: u64, seed: u64, out: &str) {
-    json(&cetak(
-        dir,
-        &[
-            "gen",
-            "--rows",
-            &rows.to_string(),
-            "--seed",
-            &seed.to_string(),
-            "--duplicate-share",
-            "0",
-            "--out",
-            out,
-            "--json",
-        ],
-    ));
+    sync_with(dir, db, centre, token, &["--retries", "2"])
 }
 
 /// Queue a CSV for an office at the centre; how many were added.
@@ -223,8 +179,8 @@ fn a_centre_restored_from_an_older_backup_gets_every_event_again_and_the_office_
     let pg = Postgres::start(d);
     let mut centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 300, 21, "a");
-    backlog(d, 50, 22, "b");
+    backlog(d, 300, 21, "a", false);
+    backlog(d, 50, 22, "b", false);
     slice(d, "a/recordings.csv", 0, 200, "first.csv");
     slice(d, "a/recordings.csv", 200, 300, "second.csv");
     assert_eq!(load(d, &pg, "PLG", "first.csv"), 200);
@@ -350,7 +306,7 @@ fn a_pulled_record_that_goes_to_quarantine_never_stops_the_feed() {
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
     let lbg = add_office(d, &pg, "LBG");
-    backlog(d, 20, 31, "a");
+    backlog(d, 20, 31, "a", false);
     let rows = slice(d, "a/recordings.csv", 0, 20, "all.csv");
     slice(d, "a/recordings.csv", 0, 1, "one.csv");
     assert_eq!(load(d, &pg, "PLG", "one.csv"), 1);
@@ -388,7 +344,7 @@ fn an_office_issues_and_revokes_only_cards_of_records_the_centre_sent_it() {
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
     let lbg = add_office(d, &pg, "LBG");
-    backlog(d, 10, 41, "a");
+    backlog(d, 10, 41, "a", false);
     let rows = slice(d, "a/recordings.csv", 0, 10, "plg.csv");
     assert_eq!(load(d, &pg, "PLG", "plg.csv"), 10);
     let niks: Vec<String> = rows
@@ -462,7 +418,7 @@ fn a_pull_larger_than_any_answer_arrives_in_smaller_batches_and_a_giant_record_i
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 2500, 51, "a");
+    backlog(d, 2500, 51, "a", false);
     // Every address 4,000 characters long (the import puts such rows aside): 10 MB in all,
     // more than one answer may carry; one record alone is larger still.
     let text = std::fs::read_to_string(d.join("a/recordings.csv")).expect("csv");
@@ -639,7 +595,7 @@ fn a_slow_line_still_brings_every_record() {
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 600, 61, "a");
+    backlog(d, 600, 61, "a", false);
     assert_eq!(load(d, &pg, "PLG", "a/recordings.csv"), 600);
     // 40 KB/s, always moving: a whole answer takes far longer than the 2 s stall limit.
     let slow = proxy::start(
@@ -647,7 +603,13 @@ fn a_slow_line_still_brings_every_record() {
         Arc::new(|_: &str, _: &[u8], r| r),
         Some(40_000),
     );
-    let (r, done) = sync_with(d, "plg.db", &slow.url, &plg, &["--timeout-s", "2"]);
+    let (r, done) = sync_with(
+        d,
+        "plg.db",
+        &slow.url,
+        &plg,
+        &["--retries", "2", "--timeout-s", "2"],
+    );
     assert!(done, "{r}");
     assert_eq!(r["pulled"], 600, "{r}");
     assert_eq!(office_ids(d, "plg.db").len(), 600);
@@ -660,7 +622,7 @@ fn a_record_damaged_on_the_way_is_never_imported() {
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 30, 71, "a");
+    backlog(d, 30, 71, "a", false);
     assert_eq!(load(d, &pg, "PLG", "a/recordings.csv"), 30);
     let text = std::fs::read_to_string(d.join("a/recordings.csv")).expect("csv");
     let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
@@ -823,7 +785,7 @@ fn a_backup_put_back_at_the_office_syncs_back_to_one_history_with_nothing_lost_o
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 300, 81, "a");
+    backlog(d, 300, 81, "a", false);
     slice(d, "a/recordings.csv", 0, 150, "first.csv");
     slice(d, "a/recordings.csv", 150, 300, "second.csv");
     assert_eq!(load(d, &pg, "PLG", "first.csv"), 150);
@@ -1002,7 +964,7 @@ fn the_centre_serves_tls_itself_and_the_office_checks_its_certificate() {
     );
     let pg = Postgres::start(d);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 40, 91, "a");
+    backlog(d, 40, 91, "a", false);
     assert_eq!(load(d, &pg, "PLG", "a/recordings.csv"), 40);
     let port = common::free_port();
     let mut centre = std::process::Command::new(env!("CARGO_BIN_EXE_cetak"))

@@ -13,58 +13,14 @@ use std::sync::{Arc, Mutex};
 
 use cetak_domain::media::MediaSlot;
 use cetak_store::Store;
-use common::central::{Centre, add_office};
+use common::central::{Centre, add_office, backlog, sync_with};
 use common::pg::Postgres;
-use common::{cetak, cetak_env, json, proxy};
+use common::{cetak, json, proxy};
 use serde_json::Value;
 
-/// One `cetak sync` round (creating the office database); its JSON and whether it finished.
-fn sync_with(dir: &Path, db: &str, centre: &str, token: &str, extra: &[&str]) -> (Value, bool) {
-    let mut args = vec![
-        "--db",
-        db,
-        "--create",
-        "sync",
-        "--central",
-        centre,
-        "--insecure-http",
-        "--json",
-    ];
-    args.extend_from_slice(extra);
-    let out = cetak_env(dir, &args, &[("CETAK_OFFICE_TOKEN", token)]);
-    let code = out.status.code();
-    assert!(
-        matches!(code, Some(0) | Some(3)),
-        "exit {code:?}\nstdout {}\nstderr {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    (v, code == Some(0))
-}
-
+/// One `cetak sync` round with two retries (creating the office database).
 fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> (Value, bool) {
     sync_with(dir, db, centre, token, &["--retries", "2"])
-}
-
-/// `rows` recordings (no duplicates) with their media folder under `out/media`.
-fn backlog(dir: &Path, rows: u64, seed: u64, out: &str) {
-    json(&cetak(
-        dir,
-        &[
-            "gen",
-            "--rows",
-            &rows.to_string(),
-            "--seed",
-            &seed.to_string(),
-            "--duplicate-share",
-            "0",
-            "--out",
-            out,
-            "--media",
-            "--json",
-        ],
-    ));
 }
 
 /// Queue `out/recordings.csv` with `out/media` for the office; the loader's JSON.
@@ -147,7 +103,7 @@ fn pulled_records_bring_their_photo_signature_and_templates_byte_for_byte() {
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 40, 81, "a");
+    backlog(d, 40, 81, "a", true);
     let loaded = load(d, &pg, "PLG", "a");
     assert_eq!(loaded["added"], 40, "{loaded}");
     assert_eq!(loaded["media_items"], 160, "{loaded}");
@@ -200,7 +156,7 @@ fn a_photo_damaged_on_the_way_is_never_imported_and_the_next_pull_brings_it_inta
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 20, 82, "a");
+    backlog(d, 20, 82, "a", true);
     assert_eq!(load(d, &pg, "PLG", "a")["added"], 20);
     // One character deep inside the first photo of the first answer, changed on the way.
     let damaged = Arc::new(Mutex::new(0u32));
@@ -263,7 +219,7 @@ fn big_photos_arrive_in_answers_under_the_limit_and_a_record_too_large_to_travel
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 40, 83, "a");
+    backlog(d, 40, 83, "a", true);
     let all = ids(d, "a");
     // Every fourth record has a 1.5 MB photo (still a valid JPEG under the 2 MiB contract
     // limit): 10 of them, 20 MB of base64, far more than one answer may carry. Record 21's
@@ -347,7 +303,7 @@ fn a_record_with_an_invalid_photo_arrives_and_waits_for_a_correction_with_its_pr
     let pg = Postgres::start(d);
     let centre = Centre::start(d, &pg);
     let plg = add_office(d, &pg, "PLG");
-    backlog(d, 10, 84, "a");
+    backlog(d, 10, 84, "a", true);
     let all = ids(d, "a");
     let (bad, unsigned) = (&all[3], &all[6]);
     std::fs::write(

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::pg::Postgres;
-use super::{cetak, free_port, json};
+use super::{cetak, cetak_env, free_port, json};
 
 pub struct Centre {
     child: Option<Child>,
@@ -85,4 +85,57 @@ pub fn add_office(dir: &Path, pg: &Postgres, code: &str) -> String {
         ],
     ));
     v["token"].as_str().expect("token").to_string()
+}
+
+/// One `cetak sync` round against `centre` (creating the office database `db`), with `extra`
+/// arguments (e.g. `--retries 2`); its JSON and whether it finished (exit 0; 3 = stopped).
+pub fn sync_with(
+    dir: &Path,
+    db: &str,
+    centre: &str,
+    token: &str,
+    extra: &[&str],
+) -> (serde_json::Value, bool) {
+    let mut args = vec![
+        "--db",
+        db,
+        "--create",
+        "sync",
+        "--central",
+        centre,
+        "--insecure-http",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = cetak_env(dir, &args, &[("CETAK_OFFICE_TOKEN", token)]);
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0) | Some(3)),
+        "exit {code:?}\nstdout {}\nstderr {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    (v, code == Some(0))
+}
+
+/// `rows` generated recordings without duplicates in `dir/out` (with `out/media` when `media`).
+pub fn backlog(dir: &Path, rows: u64, seed: u64, out: &str, media: bool) {
+    let (rows, seed) = (rows.to_string(), seed.to_string());
+    let mut args = vec![
+        "gen",
+        "--rows",
+        &rows,
+        "--seed",
+        &seed,
+        "--duplicate-share",
+        "0",
+        "--out",
+        out,
+        "--json",
+    ];
+    if media {
+        args.push("--media");
+    }
+    json(&cetak(dir, &args));
 }
