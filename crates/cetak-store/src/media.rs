@@ -122,6 +122,22 @@ fn mime_of(item: &MediaItem) -> &str {
     }
 }
 
+/// Opens a media problem (field = the slot's name; a media problem keeps no original text:
+/// the bytes are in `record_media`).
+fn open_problem(
+    tx: &Transaction<'_>,
+    recording_id: &str,
+    (code, field, message, blocking): (&str, &str, &str, bool),
+    seq: u64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO record_problems (recording_id, code, field, message, original, blocking, found_seq)
+         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
+    )?
+    .execute(params![recording_id, code, field, message, blocking, seq as i64])?;
+    Ok(())
+}
+
 /// Stores the media that came with a new recording (in the import's transaction) and its
 /// problems; feeds each content's hash to the import's digest.
 pub(crate) fn insert_row_media(
@@ -138,19 +154,8 @@ pub(crate) fn insert_row_media(
         digest.update(item.slot.name().as_bytes());
         digest.update(&hash);
     }
-    let mut problem = tx.prepare_cached(
-        "INSERT INTO record_problems (recording_id, code, field, message, original, blocking, found_seq)
-         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
-    )?;
     for (code, field, message, blocking) in media.problems() {
-        problem.execute(params![
-            recording_id,
-            code,
-            field,
-            message,
-            blocking,
-            seq as i64
-        ])?;
+        open_problem(tx, recording_id, (&code, &field, &message, blocking), seq)?;
     }
     Ok(())
 }
@@ -357,10 +362,11 @@ impl Store {
             params![recording_id, slot, seq as i64],
         )?;
         if let MediaVerdict::Invalid { code, message } = &item.verdict {
-            tx.execute(
-                "INSERT INTO record_problems (recording_id, code, field, message, original, blocking, found_seq)
-                 VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
-                params![recording_id, code, slot, message, item.slot.printed(), seq as i64],
+            open_problem(
+                &tx,
+                recording_id,
+                (code, &slot, message, item.slot.printed()),
+                seq,
             )?;
         }
         let after = settle(
@@ -517,16 +523,18 @@ impl Store {
                 params![recording_id, seq as i64],
             )?;
             for slot in [MediaSlot::Foto, MediaSlot::TandaTangan] {
-                tx.execute(
-                    "INSERT INTO record_problems (recording_id, code, field, message, original, blocking, found_seq)
-                     VALUES (?1, ?2, ?3, ?4, '', 1, ?5)",
-                    params![
-                        recording_id,
-                        format!("{}_missing", slot.kind()),
-                        slot.name(),
-                        format!("the {} was erased on request; attach a new one", slot.kind()),
-                        seq as i64
-                    ],
+                let (code, message) = (
+                    format!("{}_missing", slot.kind()),
+                    format!(
+                        "the {} was erased on request; attach a new one",
+                        slot.kind()
+                    ),
+                );
+                open_problem(
+                    &tx,
+                    recording_id,
+                    (&code, &slot.name(), &message, true),
+                    seq,
                 )?;
             }
             settle(&tx, recording_id, before, at, "media erased on request")?;
