@@ -13,7 +13,7 @@ use crate::matcher::{Features, Probe, Source, score};
 
 /// Key sizes: length in half pixels, angles in 1/256 turn.
 const KEY_D: i32 = 8;
-const KEY_A: i32 = 16;
+const KEY_A: i32 = 8;
 const KEY_D_BINS: usize = 256 / KEY_D as usize;
 const KEY_A_BINS: usize = 256 / KEY_A as usize;
 const KEYS: usize = KEY_D_BINS * KEY_A_BINS * KEY_A_BINS;
