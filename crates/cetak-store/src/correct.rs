@@ -310,11 +310,7 @@ impl Store {
         actor: &Actor,
         at: OffsetDateTime,
     ) -> Result<CorrectionOutcome> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Transition(
-                cetak_domain::lifecycle::TransitionError::NoReason,
-            ));
-        }
+        crate::require_reason(reason)?;
         let column = COLUMNS
             .iter()
             .position(|c| *c == field)

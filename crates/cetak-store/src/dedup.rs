@@ -519,11 +519,7 @@ impl Store {
         actor: &Actor,
         at: OffsetDateTime,
     ) -> Result<u64> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Transition(
-                cetak_domain::lifecycle::TransitionError::NoReason,
-            ));
-        }
+        crate::require_reason(reason)?;
         let pairs: Vec<PairView> = self
             .dedup_pairs(true, u32::MAX)?
             .into_iter()
@@ -597,11 +593,7 @@ impl Store {
     }
 
     fn pair_for_decision(&self, id: i64, reason: &str) -> Result<PairView> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Transition(
-                cetak_domain::lifecycle::TransitionError::NoReason,
-            ));
-        }
+        crate::require_reason(reason)?;
         self.dedup_pair(id)?
             .ok_or_else(|| StoreError::NoSuchRecord(format!("pair {id}")))
     }

@@ -209,6 +209,17 @@ impl Store {
     }
 }
 
+/// Every act a person records needs a reason (promise 5): refuse an empty one before anything
+/// is written.
+pub(crate) fn require_reason(reason: &str) -> Result<()> {
+    if reason.trim().is_empty() {
+        return Err(StoreError::Transition(
+            cetak_domain::lifecycle::TransitionError::NoReason,
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()

@@ -122,6 +122,30 @@ fn mime_of(item: &MediaItem) -> &str {
     }
 }
 
+/// One audit entry about a recording's media (who, which recording, why, what).
+fn media_audit(
+    tx: &Transaction<'_>,
+    action: &str,
+    recording_id: &str,
+    actor: &Actor,
+    reason: &str,
+    at: OffsetDateTime,
+    detail: serde_json::Value,
+) -> Result<u64> {
+    audit::append(
+        tx,
+        &AuditEntry {
+            seq: 0,
+            at: rfc3339(at),
+            actor: actor.0.clone(),
+            action: action.into(),
+            subject: recording_id.to_string(),
+            reason: reason.to_string(),
+            detail: detail.to_string(),
+        },
+    )
+}
+
 /// Opens a media problem (field = the slot's name; a media problem keeps no original text:
 /// the bytes are in `record_media`).
 fn open_problem(
@@ -274,18 +298,14 @@ impl Store {
         let Some((mime, bytes, hash)) = found else {
             return Ok(None);
         };
-        audit::append(
+        media_audit(
             &tx,
-            &AuditEntry {
-                seq: 0,
-                at: rfc3339(at),
-                actor: actor.0.clone(),
-                action: "media_view".into(),
-                subject: recording_id.to_string(),
-                reason: purpose.to_string(),
-                detail: serde_json::json!({"slot": slot.name(), "hash": hex::encode(hash)})
-                    .to_string(),
-            },
+            "media_view",
+            recording_id,
+            actor,
+            purpose,
+            at,
+            serde_json::json!({"slot": slot.name(), "hash": hex::encode(hash)}),
         )?;
         tx.commit()?;
         Ok(Some((mime, bytes)))
@@ -303,11 +323,7 @@ impl Store {
         reason: &str,
         at: OffsetDateTime,
     ) -> Result<AttachOutcome> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Transition(
-                cetak_domain::lifecycle::TransitionError::NoReason,
-            ));
-        }
+        crate::require_reason(reason)?;
         if item.verdict == MediaVerdict::Unchecked {
             return Err(StoreError::Refused(
                 "isi media belum diperiksa / the content has not been checked".into(),
@@ -330,24 +346,20 @@ impl Store {
             MediaVerdict::Invalid { code, .. } => (false, Some(code.clone())),
             _ => (true, None),
         };
-        let seq = audit::append(
+        let seq = media_audit(
             &tx,
-            &AuditEntry {
-                seq: 0,
-                at: rfc3339(at),
-                actor: actor.0.clone(),
-                action: "media_attach".into(),
-                subject: recording_id.to_string(),
-                reason: reason.trim().to_string(),
-                detail: serde_json::json!({
-                    "slot": slot,
-                    "hash": hex::encode(hash_new),
-                    "size": item.bytes.len(),
-                    "valid": valid,
-                    "problem": problem,
-                })
-                .to_string(),
-            },
+            "media_attach",
+            recording_id,
+            actor,
+            reason.trim(),
+            at,
+            serde_json::json!({
+                "slot": slot,
+                "hash": hex::encode(hash_new),
+                "size": item.bytes.len(),
+                "valid": valid,
+                "problem": problem,
+            }),
         )?;
         tx.execute(
             "UPDATE record_media SET replaced_seq = ?3
@@ -406,11 +418,7 @@ impl Store {
         reason: &str,
         at: OffsetDateTime,
     ) -> Result<EraseOutcome> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Transition(
-                cetak_domain::lifecycle::TransitionError::NoReason,
-            ));
-        }
+        crate::require_reason(reason)?;
         let out = self.media_erase_inner(recording_id, actor, reason, at)?;
         // The erased pages' old images still sit in the write-ahead log until a checkpoint
         // overwrites them: checkpoint now and truncate the log. Best effort — a reader that
@@ -459,21 +467,17 @@ impl Store {
                 "perekaman {recording_id} tidak punya foto, tanda tangan atau sidik jari tersimpan / recording {recording_id} has no stored photo, signature or fingerprints"
             )));
         }
-        let seq = audit::append(
+        let seq = media_audit(
             &tx,
-            &AuditEntry {
-                seq: 0,
-                at: rfc3339(at),
-                actor: actor.0.clone(),
-                action: "media_erase".into(),
-                subject: recording_id.to_string(),
-                reason: reason.trim().to_string(),
-                detail: serde_json::json!({
-                    "erased": linked.iter().map(|(s, h)| format!("{s}:{}", hex::encode(h))).collect::<Vec<_>>(),
-                    "originals": originals_with_media.len(),
-                })
-                .to_string(),
-            },
+            "media_erase",
+            recording_id,
+            actor,
+            reason.trim(),
+            at,
+            serde_json::json!({
+                "erased": linked.iter().map(|(s, h)| format!("{s}:{}", hex::encode(h))).collect::<Vec<_>>(),
+                "originals": originals_with_media.len(),
+            }),
         )?;
         let links = tx.execute(
             "DELETE FROM record_media WHERE recording_id = ?1",
