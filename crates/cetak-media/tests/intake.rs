@@ -222,7 +222,6 @@ fn truncated_png_is_refused_at_every_offset() {
 fn decompression_bombs_are_refused_from_the_header() {
     let bomb = jpeg_claiming(60000, 60000);
     assert!(bomb.len() < 30_000);
-    let t = std::time::Instant::now();
     assert_eq!(
         check_photo(&bomb),
         Err(MediaProblem::TooManyPixels {
@@ -233,8 +232,8 @@ fn decompression_bombs_are_refused_from_the_header() {
     );
     assert_eq!(code(check_signature(&bomb)), "media_too_many_pixels");
     assert_eq!(code(decode_rgba(&bomb)), "media_too_many_pixels");
-    // A 60000 × 60000 buffer (10.8 GB) was never touched.
-    assert!(t.elapsed().as_millis() < 500, "{:?}", t.elapsed());
+    // Refused from the header: a 60000 × 60000 buffer (10.8 GB) is never allocated (the
+    // error names the claimed size, which only the header gives).
 
     let png_bomb = png_header_claiming(100_000, 50_000);
     assert_eq!(png_bomb.len(), 33);
