@@ -11,35 +11,21 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::central::{Centre, add_office, backlog, sync_with};
+use common::central::{Centre, add_office, backlog, central_load, sync_with};
 use common::pg::Postgres;
 use common::{cetak, cetak_env, json, ok, proxy};
 use serde_json::Value;
 
+/// Queue a CSV for an office at the centre; how many were added.
+fn load(dir: &Path, pg: &Postgres, office: &str, csv: &str) -> u64 {
+    central_load(dir, pg, office, csv, None)["added"]
+        .as_u64()
+        .expect("added")
+}
+
 /// One `cetak sync` round (creating the office database); its JSON and whether it finished.
 fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> (Value, bool) {
     sync_with(dir, db, centre, token, &["--retries", "2"])
-}
-
-/// Queue a CSV for an office at the centre; how many were added.
-fn load(dir: &Path, pg: &Postgres, office: &str, csv: &str) -> u64 {
-    json(&cetak(
-        dir,
-        &[
-            "central",
-            "load",
-            "--database-url",
-            &pg.url(),
-            "--region",
-            "1671",
-            "--office",
-            office,
-            csv,
-            "--json",
-        ],
-    ))["added"]
-        .as_u64()
-        .expect("added")
 }
 
 /// Write the header and rows `from..to` of `csv` into `out`.

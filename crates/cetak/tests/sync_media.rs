@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use cetak_domain::media::MediaSlot;
 use cetak_store::Store;
-use common::central::{Centre, add_office, backlog, sync_with};
+use common::central::{Centre, add_office, backlog, central_load, sync_with};
 use common::pg::Postgres;
-use common::{cetak, json, proxy};
+use common::proxy;
 use serde_json::Value;
 
 /// One `cetak sync` round with two retries (creating the office database).
@@ -25,23 +25,14 @@ fn sync(dir: &Path, db: &str, centre: &str, token: &str) -> (Value, bool) {
 
 /// Queue `out/recordings.csv` with `out/media` for the office; the loader's JSON.
 fn load(dir: &Path, pg: &Postgres, office: &str, out: &str) -> Value {
-    json(&cetak(
+    let media = format!("{out}/media");
+    central_load(
         dir,
-        &[
-            "central",
-            "load",
-            "--database-url",
-            &pg.url(),
-            "--region",
-            "1671",
-            "--office",
-            office,
-            &format!("{out}/recordings.csv"),
-            "--media",
-            &format!("{out}/media"),
-            "--json",
-        ],
-    ))
+        pg,
+        office,
+        &format!("{out}/recordings.csv"),
+        Some(&media),
+    )
 }
 
 /// The recording ids of a generated CSV, in order.

@@ -139,3 +139,31 @@ pub fn backlog(dir: &Path, rows: u64, seed: u64, out: &str, media: bool) {
     }
     json(&cetak(dir, &args));
 }
+
+/// Queue a CSV (and with `media`, its media folder) for an office at the centre
+/// (`cetak central load`); the loader's JSON.
+pub fn central_load(
+    dir: &Path,
+    pg: &Postgres,
+    office: &str,
+    csv: &str,
+    media: Option<&str>,
+) -> serde_json::Value {
+    let url = pg.url();
+    let mut args = vec![
+        "central",
+        "load",
+        "--database-url",
+        &url,
+        "--region",
+        "1671",
+        "--office",
+        office,
+        csv,
+        "--json",
+    ];
+    if let Some(m) = media {
+        args.extend(["--media", m]);
+    }
+    json(&cetak(dir, &args))
+}
