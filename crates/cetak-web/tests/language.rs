@@ -12,7 +12,7 @@ use cetak_domain::access::Role;
 use cetak_domain::lifecycle::Actor;
 use cetak_web::routes::ROUTES;
 use common::{
-    FORM, Fixture, Opts, PRINTER, REC_A, REC_B, Resp, Session, fixture, form, login, request, send,
+    Fixture, Opts, PRINTER, REC_A, REC_B, Resp, Session, fixture, login, post_as, request, send,
     user_of,
 };
 use time::OffsetDateTime;
@@ -45,23 +45,6 @@ async fn get_with(
     send(
         &f.app,
         request(Method::GET, uri, ip, &headers, Body::empty()),
-    )
-    .await
-}
-
-async fn post(f: &Fixture, uri: &str, who: &Session, fields: &[(&str, &str)], ip: [u8; 4]) -> Resp {
-    let cookie = who.cookie_header();
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &who.csrf));
-    send(
-        &f.app,
-        request(
-            Method::POST,
-            uri,
-            ip,
-            &[("cookie", &cookie), ("content-type", FORM)],
-            form(&fields),
-        ),
     )
     .await
 }
@@ -281,7 +264,7 @@ async fn busy_office() -> (Fixture, Session) {
             vec![("recording_id", REC_A), ("reason", "warga lansia")],
         ),
     ] {
-        let r = post(&f, &uri, &s, &fields, IP).await;
+        let r = post_as(&f, &uri, &s, &fields, IP).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}: {}", r.body);
     }
     (f, s)
@@ -300,7 +283,7 @@ async fn every_page_speaks_indonesian() {
                      'the evidence is not conclusive either way', 0);"
         ))
         .expect("second pair");
-    let r = post(
+    let r = post_as(
         &f,
         "/review/2/decide",
         &s,
@@ -377,7 +360,7 @@ async fn every_page_speaks_indonesian() {
             vec![("current", "salah-sekali-123"), ("password", "x")],
         ),
     ] {
-        let r = post(&f, uri, &s, &fields, IP).await;
+        let r = post_as(&f, uri, &s, &fields, IP).await;
         assert!(r.status.is_client_error(), "POST {uri}: {}", r.status);
         assert!(r.body.contains("id=\"message\""), "POST {uri}: {}", r.body);
         let text = visible_text(&r.body);
@@ -456,7 +439,7 @@ async fn every_action_confirms_itself_on_the_next_page() {
             "Pasangan 1 diputuskan: orang yang sama",
         ),
     ] {
-        let r = post(&f, &uri, &s, &fields, IP).await;
+        let r = post_as(&f, &uri, &s, &fields, IP).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}: {}", r.body);
         assert_eq!(r.location(), Some(lands), "{uri}");
         let flash = r.cookie("cetak_flash").expect("a confirmation cookie");
@@ -504,7 +487,7 @@ async fn a_decision_without_a_choice_is_refused_in_the_layout() {
         vec![("decision", "same")],
         vec![],
     ] {
-        let r = post(&f, "/review/1/decide", &s, &fields, IP).await;
+        let r = post_as(&f, "/review/1/decide", &s, &fields, IP).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
         assert!(
             r.body.contains("<header>") && r.body.contains("id=\"back\""),
@@ -524,7 +507,7 @@ async fn a_decision_without_a_choice_is_refused_in_the_layout() {
     }
     assert_eq!(f.snapshot(), before, "nothing was decided");
     // A form field that is not a number: a page too, not axum's text.
-    let r = post(
+    let r = post_as(
         &f,
         "/stock/receive",
         &login(&f.app, admin(), IP).await,
@@ -560,7 +543,7 @@ async fn the_review_list_names_both_recordings_and_a_decided_pair_stays_viewable
     assert_eq!(row.matches("SITI AMINAH").count(), 2, "{row}");
     assert!(row.contains(REC_A) && row.contains(REC_B), "{row}");
 
-    let r = post(
+    let r = post_as(
         &f,
         "/review/1/decide",
         &s,

@@ -13,8 +13,8 @@ use axum::http::{Method, StatusCode, header};
 use cetak_domain::access::Role;
 use cetak_domain::record::{EXAMPLE_ROW, col};
 use common::{
-    FORM, Fixture, Opts, PASSWORD, Resp, Session, fixture, form, login, login_raw, request, send,
-    user_of,
+    FORM, Fixture, Opts, PASSWORD, Resp, Session, fixture, form, login, login_raw, post_as,
+    request, send, user_of,
 };
 
 fn admin() -> &'static str {
@@ -34,24 +34,6 @@ async fn get(f: &Fixture, uri: &str, who: Option<&Session>, ip: [u8; 4]) -> Resp
     send(
         &f.app,
         request(Method::GET, uri, ip, &headers, Body::empty()),
-    )
-    .await
-}
-
-/// POST a form as `who`, with the session's CSRF token in the form.
-async fn post(f: &Fixture, uri: &str, who: &Session, fields: &[(&str, &str)], ip: [u8; 4]) -> Resp {
-    let cookie = who.cookie_header();
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &who.csrf));
-    send(
-        &f.app,
-        request(
-            Method::POST,
-            uri,
-            ip,
-            &[("cookie", &cookie), ("content-type", FORM)],
-            form(&fields),
-        ),
     )
     .await
 }
@@ -309,7 +291,7 @@ async fn names_ignore_case_and_are_unique() {
     let f = fixture(Opts::default());
     let a = login(&f.app, admin(), IP).await;
     let users = f.store().user_count().expect("count");
-    let r = post(
+    let r = post_as(
         &f,
         "/users",
         &a,
@@ -344,7 +326,7 @@ async fn weak_passwords_are_refused() {
         "bismillah123",
         "Password2024",
     ] {
-        let r = post(
+        let r = post_as(
             &f,
             "/users",
             &a,
@@ -361,7 +343,7 @@ async fn weak_passwords_are_refused() {
         assert!(r.body.contains("id=\"back\""), "with a way back");
     }
     assert_eq!(f.snapshot(), before);
-    let r = post(
+    let r = post_as(
         &f,
         "/users",
         &a,
@@ -386,7 +368,7 @@ async fn an_admin_disables_enables_demotes_resets_and_ends_sessions() {
     let op_uri = |what: &str| format!("/users/{}/{what}", operator());
 
     // Disable: the session ends at once and the password stops working.
-    let r = post(&f, &op_uri("disable"), &a, &[], IP).await;
+    let r = post_as(&f, &op_uri("disable"), &a, &[], IP).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = get(&f, "/", Some(&op), [10, 16, 10, 2]).await;
     assert_eq!(
@@ -397,26 +379,26 @@ async fn an_admin_disables_enables_demotes_resets_and_ends_sessions() {
     let r = login_raw(&f.app, operator(), PASSWORD, "/", [10, 16, 10, 2]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // Enable.
-    let r = post(&f, &op_uri("enable"), &a, &[], IP).await;
+    let r = post_as(&f, &op_uri("enable"), &a, &[], IP).await;
     assert_eq!(r.status, StatusCode::OK);
     let op = login(&f.app, operator(), [10, 16, 10, 2]).await;
     // A role must be chosen; then it applies to the live session.
-    let r = post(&f, &op_uri("role"), &a, &[("role", "")], IP).await;
+    let r = post_as(&f, &op_uri("role"), &a, &[("role", "")], IP).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = get(&f, "/review", Some(&op), [10, 16, 10, 2]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = post(&f, &op_uri("role"), &a, &[("role", "supervisor")], IP).await;
+    let r = post_as(&f, &op_uri("role"), &a, &[("role", "supervisor")], IP).await;
     assert_eq!(r.status, StatusCode::OK);
     let r = get(&f, "/review", Some(&op), [10, 16, 10, 2]).await;
     assert_eq!(r.status, StatusCode::OK);
     // End all sessions.
-    let r = post(&f, &op_uri("sessions-end"), &a, &[], IP).await;
+    let r = post_as(&f, &op_uri("sessions-end"), &a, &[], IP).await;
     assert_eq!(r.status, StatusCode::OK);
     let r = get(&f, "/", Some(&op), [10, 16, 10, 2]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // Reset the password: a random one, shown once; the old one stops working.
     let op = login(&f.app, operator(), [10, 16, 10, 2]).await;
-    let r = post(&f, &op_uri("password"), &a, &[("password", "")], IP).await;
+    let r = post_as(&f, &op_uri("password"), &a, &[("password", "")], IP).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let start = r
         .body
@@ -436,7 +418,7 @@ async fn an_admin_disables_enables_demotes_resets_and_ends_sessions() {
     let r = login_raw(&f.app, operator(), &new, "/", [10, 16, 10, 3]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // A weak password given by the admin is refused.
-    let r = post(
+    let r = post_as(
         &f,
         &op_uri("password"),
         &a,
@@ -447,12 +429,12 @@ async fn an_admin_disables_enables_demotes_resets_and_ends_sessions() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The last enabled admin can be neither disabled nor demoted.
     let me = |what: &str| format!("/users/{}/{what}", admin());
-    let r = post(&f, &me("disable"), &a, &[], IP).await;
+    let r = post_as(&f, &me("disable"), &a, &[], IP).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = post(&f, &me("role"), &a, &[("role", "operator")], IP).await;
+    let r = post_as(&f, &me("role"), &a, &[("role", "operator")], IP).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // An unknown account.
-    let r = post(&f, "/users/nobody/disable", &a, &[], IP).await;
+    let r = post_as(&f, "/users/nobody/disable", &a, &[], IP).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Everything is audited, by the admin.
     let log = audit_actions(&f);
@@ -496,10 +478,10 @@ async fn a_user_changes_their_own_password() {
             "contains the name",
         ),
     ] {
-        let r = post(&f, "/account/password", &here, &fields, IP).await;
+        let r = post_as(&f, "/account/password", &here, &fields, IP).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
     }
-    let r = post(
+    let r = post_as(
         &f,
         "/account/password",
         &here,
@@ -582,7 +564,7 @@ async fn a_write_fails_fast_with_a_page_when_the_database_is_busy() {
         .expect("take the write lock");
     // The lock is held for the whole request: the answer cannot come from waiting it out
     // (how long a write waits is `pool::BUSY_WAIT`; speed is not timed here).
-    let r = post(
+    let r = post_as(
         &f,
         "/users",
         &a,
@@ -707,7 +689,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
     );
     let before = f.snapshot();
     // No choice on the confirmation: refused, within the layout, with a way back.
-    let r = post(
+    let r = post_as(
         &f,
         "/handover",
         &op,
@@ -718,7 +700,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"back\""), "{}", r.body);
     // The NIK has no printed card (REC_A is only queued): nothing to confirm.
-    let r = post(&f, "/handover", &op, &[("nik", nik())], IP).await;
+    let r = post_as(&f, "/handover", &op, &[("nik", nik())], IP).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Tidak ada KTP-el tercetak"), "{}", r.body);
     assert_eq!(f.snapshot(), before);
@@ -734,7 +716,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
     let before = f.snapshot();
     // Step one: whose card it is — name, NIK, the photo box — and the identity check to
     // choose there, with no default.
-    let r = post(&f, "/handover", &op, &[("nik", nik())], IP).await;
+    let r = post_as(&f, "/handover", &op, &[("nik", nik())], IP).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let name = EXAMPLE_ROW[col::NAMA];
     assert!(
@@ -758,7 +740,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
         r.body
     );
     // Confirmed without a choice: the confirmation again, the receiver's name kept.
-    let r = post(
+    let r = post_as(
         &f,
         "/handover",
         &op,
@@ -775,7 +757,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
     assert!(r.body.contains("value=\"ANAKNYA, RUDI\""), "{}", r.body);
     assert!(r.body.contains("id=\"back\""));
     // Chosen, but the store refuses (no card row): the confirmation again, everything kept.
-    let r = post(
+    let r = post_as(
         &f,
         "/handover",
         &op,
@@ -820,7 +802,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
             nik()
         ))
         .expect("the printed card");
-    let r = post(
+    let r = post_as(
         &f,
         "/handover",
         &op,
