@@ -113,6 +113,31 @@ impl Chain {
     }
 }
 
+/// An entry for an act at `at` by `actor` on `subject`, appended in the caller's transaction;
+/// returns its position.
+pub(crate) fn record(
+    tx: &Transaction<'_>,
+    at: time::OffsetDateTime,
+    actor: &cetak_domain::lifecycle::Actor,
+    action: &str,
+    subject: &str,
+    reason: &str,
+    detail: serde_json::Value,
+) -> Result<u64> {
+    append(
+        tx,
+        &AuditEntry {
+            seq: 0,
+            at: crate::rfc3339(at),
+            actor: actor.0.clone(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            reason: reason.to_string(),
+            detail: detail.to_string(),
+        },
+    )
+}
+
 /// Append one entry in the caller's transaction; returns its position.
 pub(crate) fn append(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<u64> {
     Chain::load(tx)?.append(tx, entry)

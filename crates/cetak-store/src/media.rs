@@ -12,8 +12,8 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::audit::{self, AuditEntry};
-use crate::{Result, Store, StoreError, rfc3339};
+use crate::audit;
+use crate::{Result, Store, StoreError};
 
 /// One slot of a recording's media, without the bytes.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -120,30 +120,6 @@ fn mime_of(item: &MediaItem) -> &str {
         MediaVerdict::Valid { mime, .. } => mime,
         _ => MIME_UNKNOWN,
     }
-}
-
-/// One audit entry about a recording's media (who, which recording, why, what).
-fn media_audit(
-    tx: &Transaction<'_>,
-    action: &str,
-    recording_id: &str,
-    actor: &Actor,
-    reason: &str,
-    at: OffsetDateTime,
-    detail: serde_json::Value,
-) -> Result<u64> {
-    audit::append(
-        tx,
-        &AuditEntry {
-            seq: 0,
-            at: rfc3339(at),
-            actor: actor.0.clone(),
-            action: action.into(),
-            subject: recording_id.to_string(),
-            reason: reason.to_string(),
-            detail: detail.to_string(),
-        },
-    )
 }
 
 /// Opens a media problem (field = the slot's name; a media problem keeps no original text:
@@ -298,13 +274,13 @@ impl Store {
         let Some((mime, bytes, hash)) = found else {
             return Ok(None);
         };
-        media_audit(
+        audit::record(
             &tx,
+            at,
+            actor,
             "media_view",
             recording_id,
-            actor,
             purpose,
-            at,
             serde_json::json!({"slot": slot.name(), "hash": hex::encode(hash)}),
         )?;
         tx.commit()?;
@@ -346,13 +322,13 @@ impl Store {
             MediaVerdict::Invalid { code, .. } => (false, Some(code.clone())),
             _ => (true, None),
         };
-        let seq = media_audit(
+        let seq = audit::record(
             &tx,
+            at,
+            actor,
             "media_attach",
             recording_id,
-            actor,
             reason.trim(),
-            at,
             serde_json::json!({
                 "slot": slot,
                 "hash": hex::encode(hash_new),
@@ -467,13 +443,13 @@ impl Store {
                 "perekaman {recording_id} tidak punya foto, tanda tangan atau sidik jari tersimpan / recording {recording_id} has no stored photo, signature or fingerprints"
             )));
         }
-        let seq = media_audit(
+        let seq = audit::record(
             &tx,
+            at,
+            actor,
             "media_erase",
             recording_id,
-            actor,
             reason.trim(),
-            at,
             serde_json::json!({
                 "erased": linked.iter().map(|(s, h)| format!("{s}:{}", hex::encode(h))).collect::<Vec<_>>(),
                 "originals": originals_with_media.len(),

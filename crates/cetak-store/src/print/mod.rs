@@ -10,7 +10,7 @@
 //! (spoiled, returned, replaced, handed over; promise 2's checks), `reports` (the monthly
 //! blank report). Shared row types and the in-transaction helpers stay here.
 
-use cetak_domain::lifecycle::{Actor, RecordState};
+use cetak_domain::lifecycle::RecordState;
 use cetak_print::schedule::{PrinterProfile, PrinterRun};
 use cetak_print::spool::{AttemptState, Decision};
 use cetak_print::stock::{self, BlankEvent, BlankState, Serial};
@@ -18,7 +18,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::{Result, StoreError, rfc3339};
 
 mod attempts;
@@ -166,28 +166,8 @@ pub(super) fn parse_time(s: &str) -> Result<OffsetDateTime> {
         .map_err(|e| StoreError::Corrupt(format!("bad time {s:?}: {e}")))
 }
 
-pub(crate) fn audit(
-    tx: &Transaction<'_>,
-    at: OffsetDateTime,
-    actor: &Actor,
-    action: &str,
-    subject: &str,
-    reason: &str,
-    detail: serde_json::Value,
-) -> Result<u64> {
-    audit::append(
-        tx,
-        &AuditEntry {
-            seq: 0,
-            at: rfc3339(at),
-            actor: actor.0.clone(),
-            action: action.to_string(),
-            subject: subject.to_string(),
-            reason: reason.to_string(),
-            detail: detail.to_string(),
-        },
-    )
-}
+/// One audit entry (kept under this name for the print modules).
+pub(crate) use crate::audit::record as audit;
 
 pub(super) fn blank_state(tx: &rusqlite::Connection, serial: Serial) -> Result<BlankState> {
     let s: Option<String> = tx
