@@ -35,32 +35,15 @@ impl Drop for Pcscd {
     }
 }
 
-fn ensure_packages() {
-    if Path::new("/etc/reader.conf.d/vpcd").exists() && Path::new("/usr/sbin/pcscd").exists() {
-        return;
-    }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0"));
-    assert!(
-        root,
-        "pcscd and vsmartcard-vpcd are missing: apt-get install -y pcscd vsmartcard-vpcd"
-    );
-    let ok = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "pcscd", "vsmartcard-vpcd"])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "apt-get install pcscd vsmartcard-vpcd failed");
-}
-
 /// Starts pcscd with the vpcd driver (as `shared/pcsc/start-virtual-reader.sh` does).
 fn pcscd() -> Pcscd {
     let guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let lock = File::create("/tmp/cetak-chip-vpcd.lock").expect("lock file");
     lock.lock().expect("system-wide vpcd lock");
-    ensure_packages();
+    common::ensure_debian_packages(
+        &["/etc/reader.conf.d/vpcd", "/usr/sbin/pcscd"],
+        &["pcscd", "vsmartcard-vpcd"],
+    );
     let sock = Path::new("/run/pcscd/pcscd.comm");
     let running = Command::new("pgrep")
         .args(["-x", "pcscd"])

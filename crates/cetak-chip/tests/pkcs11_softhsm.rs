@@ -14,30 +14,6 @@ use time::macros::datetime;
 
 pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
-/// Installs SoftHSM2 when missing (as root), or fails loudly — never skips.
-fn ensure_softhsm() {
-    if Path::new(MODULE).exists() {
-        return;
-    }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0"));
-    assert!(
-        root,
-        "SoftHSM2 is missing: apt-get install -y softhsm2 (the PKCS#11 tests need it)"
-    );
-    let ok = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "softhsm2"])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok && Path::new(MODULE).exists(),
-        "apt-get install softhsm2 failed"
-    );
-}
-
 /// `SOFTHSM2_CONF` must be set before the module loads, and `std::env::set_var` is `unsafe`
 /// (denied in this workspace): the test prepares the token directory, then runs itself again
 /// as a child process with the variable set.
@@ -46,7 +22,7 @@ fn document_signer_key_lives_on_the_token() {
     if let Some(dir) = std::env::var_os("CETAK_CHIP_SOFTHSM_DIR") {
         return on_the_token(Path::new(&dir));
     }
-    ensure_softhsm();
+    common::ensure_debian_packages(&[MODULE], &["softhsm2"]);
     let dir = tempfile::tempdir().expect("tempdir");
     let tokens = dir.path().join("tokens");
     std::fs::create_dir(&tokens).expect("token dir");

@@ -138,3 +138,27 @@ pub fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest;
     hex(&sha2::Sha256::digest(b))
 }
+
+/// Installs Debian `packages` when any of `present` is missing (as root), or fails loudly —
+/// a chip test never skips because a tool is absent.
+pub fn ensure_debian_packages(present: &[&str], packages: &[&str]) {
+    if present.iter().all(|p| std::path::Path::new(p).exists()) {
+        return;
+    }
+    let list = packages.join(" ");
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    assert!(root, "{list} missing: apt-get install -y {list}");
+    let ok = std::process::Command::new("apt-get")
+        .args(["install", "-y", "-qq"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok && present.iter().all(|p| std::path::Path::new(p).exists()),
+        "apt-get install {list} failed"
+    );
+}
