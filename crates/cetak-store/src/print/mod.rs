@@ -127,24 +127,8 @@ pub struct Claim {
     pub loaded: Option<(Serial, Serial)>,
 }
 
-/// Why nothing was claimed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimRefusal {
-    /// No record waits for a card.
-    QueueEmpty,
-    /// No blank is left in the printer or the safe.
-    NoBlanks,
-    /// An attempt of this printer waits for inspection: its blank may still be on top of the
-    /// hopper, so no new card goes to this printer until the attempt is resolved (or the
-    /// operator re-seats the hopper: `cetak printer reseat`).
-    AwaitingInspection {
-        /// The attempt to resolve first.
-        attempt: i64,
-    },
-    /// This run no longer holds the printer's lease (another run took it over).
-    LeaseLost,
-}
+/// Why nothing was claimed (the print driver's type: the store answers it).
+pub use cetak_print::driver::ClaimRefusal;
 
 /// What [`Store::print_spoil`] did.
 #[derive(Debug, Clone)]

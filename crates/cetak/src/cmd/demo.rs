@@ -75,7 +75,7 @@ fn print_first_day(
         &actor,
         now,
     )?;
-    let args = crate::cmd::print::RunArgs {
+    let args = cetak_office::print_run::RunArgs {
         max_cards: None,
         request_timeout_s: 10.0,
         poll_ms: 50,

@@ -13,7 +13,6 @@ pub mod finger;
 pub mod gen_cmd;
 pub mod import;
 pub mod media;
-pub mod port;
 pub mod print;
 pub mod quarantine;
 pub mod serve;

@@ -1,26 +1,25 @@
 //! `cetak printer …`, `cetak print …`: the office's printers and the spool that drives them.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::{Context, open_store, print_json, table};
+use crate::text::t;
 use anyhow::{Context as _, bail};
 use cetak_domain::lifecycle::Actor;
-use cetak_print::clock::{ClockWarning, RunClock};
+use cetak_office::OfficeError;
+use cetak_office::inspect::InspectRefusal;
+use cetak_office::port::{self, PortStatus};
+pub use cetak_office::print_run::Load;
+use cetak_office::print_run::{RunArgs as OfficeRunArgs, RunNotice, RunReport};
+use cetak_print::clock::ClockWarning;
 use cetak_print::schedule::{self, PrinterProfile, Readiness};
-use cetak_print::spool::{
-    self, AttemptEvent, AttemptState, JobPhase, NotFoundVerdict, PendingAttempt,
-};
+use cetak_print::spool::{AttemptEvent, AttemptState};
 use cetak_print::stock::SpoilCause;
-use cetak_store::{
-    AttemptRow, ClaimRefusal, Lease, LeaseHolder, PrinterRow, SpoilOutcome, Store, StoreError,
-};
+use cetak_store::{AttemptRow, PrinterRow, SpoilOutcome, Store, StoreError};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::json;
 use time::OffsetDateTime;
-
-use super::port::{self, Port, PortError, PortStatus};
-use super::{Context, open_store, print_json, table};
-use crate::text::t;
 
 #[derive(Debug, Subcommand)]
 pub enum PrinterCommand {
@@ -578,7 +577,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                     )
                 ),
                 None => {
-                    printer_lets_go(&store, &current, &finding)?;
+                    printer_lets_go(&store, current.id, &finding)?;
                     "the printer no longer holds the job and is idle".into()
                 }
             };
@@ -679,7 +678,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// The inspection rule for callers outside the CLI (the print page): `verdict` is `good`,
-/// `spoiled` or `unused`.
+/// `spoiled` or `unused`. The same check as `cetak print inspect` (`cetak_office::inspect`).
 pub fn inspection_allowed(store: &Store, attempt: i64, verdict: &str) -> anyhow::Result<()> {
     let finding = match verdict {
         "good" => AttemptEvent::InspectedGood,
@@ -690,90 +689,90 @@ pub fn inspection_allowed(store: &Store, attempt: i64, verdict: &str) -> anyhow:
             crate::text::t("temuan tidak dikenal", "unknown finding")
         ),
     };
-    let current = store.attempt(attempt)?.with_context(|| {
-        format!(
-            "{} {attempt}",
-            t("tidak ada percobaan cetak", "no print attempt")
-        )
-    })?;
-    printer_lets_go(store, &current, &finding)
+    printer_lets_go(store, attempt, &finding)
 }
 
-/// Before a person's finding is recorded, the printer must have let go of the job: not in its
-/// list as underway, and — for "unused" — idle, so no card can still come out.
-fn printer_lets_go(store: &Store, a: &AttemptRow, finding: &AttemptEvent) -> anyhow::Result<()> {
-    let uri = store
-        .printers(&schedule::office_day(super::now()))?
-        .into_iter()
-        .find(|p| p.id == a.printer_id)
-        .map(|p| p.uri);
+/// Before a person's finding is recorded, the printer must have let go of the job.
+fn printer_lets_go(store: &Store, attempt: i64, finding: &AttemptEvent) -> anyhow::Result<()> {
+    match cetak_office::inspect::printer_lets_go(store, attempt, finding).map_err(office_error)? {
+        Ok(()) => Ok(()),
+        Err(refusal) => bail!("{}", inspect_refusal_text(&refusal)),
+    }
+}
+
+/// Why a finding may not be recorded now, in the operator's words.
+pub fn inspect_refusal_text(r: &InspectRefusal) -> String {
     let by_hand = t(
         "jika printer sudah diperiksa langsung, ulangi dengan --physically-checked \"apa yang dilihat\"",
         "if you checked the printer by hand, repeat with --physically-checked \"what you saw\"",
     );
-    let Some(uri) = uri else {
-        bail!(
-            "{} {}; {by_hand}",
+    match r {
+        InspectRefusal::PrinterRemoved { printer } => format!(
+            "{} {printer}; {by_hand}",
             t(
                 "printer percobaan ini sudah dihapus:",
                 "this attempt's printer was removed:"
-            ),
-            a.printer
-        );
-    };
-    let port = port::open(&uri, Duration::from_secs(5))?;
-    let status = port.status().map_err(|e| {
-        anyhow::anyhow!(
-            "{} {} ({e}); {by_hand}",
-            t("printer tidak dapat ditanya:", "cannot ask the printer:"),
-            a.printer
-        )
-    })?;
-    let event = ask(port.as_ref(), a).map_err(|e| {
-        anyhow::anyhow!(
-            "{} {} ({e}); {by_hand}",
-            t("printer tidak dapat ditanya:", "cannot ask the printer:"),
-            a.printer
-        )
-    })?;
-    let phase = match &event {
-        AttemptEvent::Found { phase, .. } | AttemptEvent::Observed { phase, .. } => Some(*phase),
-        _ => None,
-    };
-    if matches!(phase, Some(JobPhase::Underway | JobPhase::Stopped)) {
-        bail!(
-            "{} {} {}",
+            )
+        ),
+        InspectRefusal::CannotAsk { printer, error } => format!(
+            "{} {printer} ({error}); {by_hand}",
+            t("printer tidak dapat ditanya:", "cannot ask the printer:")
+        ),
+        InspectRefusal::StillHolds { printer } => format!(
+            "{} {printer} {}",
             t("printer", "printer"),
-            a.printer,
             t(
                 "masih memegang pekerjaan ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi",
                 "still holds this job: wait for it to finish, or cancel it at the printer, then inspect again"
             )
-        );
+        ),
+        InspectRefusal::SaysCompleted => t(
+            "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu --good atau --spoiled SEBAB",
+            "the printer says it completed this card: look in the output tray, then --good or --spoiled CAUSE",
+        )
+        .to_string(),
+        InspectRefusal::Busy { printer } => format!(
+            "{} {printer} {}; {by_hand}",
+            t("printer", "printer"),
+            t(
+                "sedang bekerja: blangko bisa saja masih tertarik — tunggu sampai diam",
+                "is busy: the blank may still be fed — wait until it is idle"
+            )
+        ),
     }
-    if matches!(finding, AttemptEvent::InspectedUnused) {
-        if phase == Some(JobPhase::Completed) {
-            bail!(
-                "{}",
-                t(
-                    "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu --good atau --spoiled SEBAB",
-                    "the printer says it completed this card: look in the output tray, then --good or --spoiled CAUSE"
-                )
-            );
+}
+
+/// An office use case's failure in the operator's words.
+pub fn office_error(e: OfficeError) -> anyhow::Error {
+    match e {
+        OfficeError::Store(e) => explain(e),
+        OfficeError::NoSuchAttempt(a) => {
+            anyhow::anyhow!("{} {a}", t("tidak ada percobaan cetak", "no print attempt"))
         }
-        if !status.idle {
-            bail!(
-                "{} {} {}; {by_hand}",
-                t("printer", "printer"),
-                a.printer,
-                t(
-                    "sedang bekerja: blangko bisa saja masih tertarik — tunggu sampai diam",
-                    "is busy: the blank may still be fed — wait until it is idle"
-                )
-            );
+        OfficeError::NoPrinters => anyhow::anyhow!(
+            "{}",
+            t(
+                "belum ada printer: tambahkan dengan `cetak printer add`",
+                "no printers yet: add one with `cetak printer add`"
+            )
+        ),
+        OfficeError::NoDrivablePrinter(notices) => anyhow::anyhow!(
+            "{}: {}",
+            t(
+                "tidak ada printer yang dapat dijalankan oleh proses ini",
+                "no printer this run can drive"
+            ),
+            notices
+                .iter()
+                .map(notice_text)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        OfficeError::Card(e) => {
+            anyhow::Error::new(e).context(t("membuat gambar kartu", "rendering the card"))
         }
+        e @ OfficeError::Driver(_) => anyhow::Error::new(e),
     }
-    Ok(())
 }
 
 fn parse_cause(s: &str) -> anyhow::Result<SpoilCause> {
@@ -884,26 +883,7 @@ fn print_attempts(rows: &[AttemptRow]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The wall clock, shifted by `CETAK_CLOCK_SKEW_S` seconds: tests use it to play an office PC
-/// whose clock is wrong after a power cut.
-pub fn wall_now() -> OffsetDateTime {
-    let skew = std::env::var("CETAK_CLOCK_SKEW_S")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
-    super::now() + time::Duration::seconds(skew)
-}
-
-/// Blanks the operator was told to load into a printer, in this order.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Load {
-    /// The printer.
-    pub printer: String,
-    /// First serial (load it first).
-    pub first: i64,
-    /// Last serial.
-    pub last: i64,
-}
+pub use cetak_office::wall_now;
 
 /// What one run did (the `--json` contract of `cetak print run`).
 #[derive(Debug, Default, serde::Serialize)]
@@ -935,25 +915,45 @@ pub struct RunSummary {
     pub notices: Vec<String>,
 }
 
-/// Why a printer stops when neither its hopper nor the safe has a blank.
-const NO_BLANKS: &str = "no blanks";
-/// Why a printer gets no card while one of its attempts waits for inspection.
-const AWAITING_INSPECTION: &str = "awaiting inspection";
+impl RunSummary {
+    /// The report of `cetak_office::print_run::run` in the operator's words.
+    pub fn from_report(r: RunReport) -> RunSummary {
+        RunSummary {
+            started: r.counts.started,
+            completed: r.counts.completed,
+            not_sent: r.counts.not_sent,
+            to_inspect: r.counts.to_inspect,
+            recovered: r.counts.recovered,
+            still_pending: r.still_pending,
+            inspection_queue: r.inspection_queue,
+            queue: r.queue,
+            stopped_because: r
+                .stopped_because
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            loads: r.loads,
+            skipped_printers: r.skipped_printers,
+            notices: r.notices.iter().map(notice_text).collect(),
+        }
+    }
+}
 
-struct Live {
-    row: PrinterRow,
-    port: Box<dyn Port>,
-    lease: Lease,
-    /// The attempt in flight, with when we started waiting on it.
-    in_flight: Option<(i64, Instant)>,
-    /// When the printer, idle, first said it does not know the job in flight.
-    missing_since: Option<Instant>,
-    /// Why it cannot print (unreachable, jam, …), refreshed before each card.
-    blocked: Option<String>,
+impl RunArgs {
+    /// The office library's options.
+    pub fn office(&self) -> OfficeRunArgs {
+        OfficeRunArgs {
+            max_cards: self.max_cards,
+            request_timeout_s: self.request_timeout_s,
+            poll_ms: self.poll_ms,
+            job_timeout_s: self.job_timeout_s,
+            gone_confirm_s: self.gone_confirm_s,
+            no_wait: self.no_wait,
+        }
+    }
 }
 
 fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let summary = spool_run(store, &args, !ctx.json)?;
+    let summary = spool_run(store, &args.office(), !ctx.json)?;
     if ctx.json {
         print_json(&serde_json::to_value(&summary)?)?;
     } else {
@@ -1017,145 +1017,121 @@ fn stop_text(why: &str) -> String {
     }
 }
 
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-fn pid_alive(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Run the spool: take the lease of every printer no other run drives, reconcile what a crash
-/// left open on them, then print until today's capacity is spent, the queue is empty, the
-/// printers are blocked or `max_cards` were started. Notices go to stderr when `talk`.
-pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Result<RunSummary> {
-    let started = Instant::now();
-    let (clock, warning) = RunClock::start(wall_now(), store.office_high_water()?);
-    let now = |clock: &RunClock| clock.now(wall_now(), started.elapsed()).0;
-    let mut summary = RunSummary::default();
-    if let Some(w) = &warning {
-        notice(&mut summary, talk, clock_warning_text(w));
-    }
-    store.ensure_queue_index()?;
-    let timeout = Duration::from_secs_f64(args.request_timeout_s.clamp(0.1, 600.0));
-    let me = LeaseHolder {
-        pid: std::process::id(),
-        host: hostname(),
+/// Run the spool (`cetak_office::print_run`) and say its notices on stderr when `talk`.
+pub fn spool_run(
+    store: &mut Store,
+    args: &OfficeRunArgs,
+    talk: bool,
+) -> anyhow::Result<RunSummary> {
+    let mut say = |n: &RunNotice| {
+        if talk {
+            eprintln!("{}", notice_text(n));
+        }
     };
-    let printers = store.printers(&schedule::office_day(now(&clock)))?;
-    if printers.is_empty() {
-        bail!(
-            "{}",
-            t(
-                "belum ada printer: tambahkan dengan `cetak printer add`",
-                "no printers yet: add one with `cetak printer add`"
-            )
-        );
-    }
-    let mut live: Vec<Live> = Vec::new();
-    for row in printers {
-        // One bad printer never stops the others.
-        let port = match port::open(&row.uri, timeout) {
-            Ok(port) => port,
-            Err(e) => {
-                let msg = format!(
-                    "{} {}: {} ({e:#}); {} `cetak printer set {} --uri URI`",
-                    t("printer", "printer"),
-                    row.name,
-                    t("alamat tidak dapat dipakai", "unusable address"),
-                    t("perbaiki dengan", "fix it with"),
-                    row.name
-                );
-                summary.skipped_printers.push(row.name.clone());
-                notice(&mut summary, talk, msg);
-                continue;
-            }
-        };
-        match store.lease_take(row.id, &me, &pid_alive, now(&clock))? {
-            Ok(lease) => {
-                if let Some(old) = &lease.took_over {
-                    notice(
-                        &mut summary,
-                        talk,
-                        format!(
-                            "{} {}: {} (pid {} @ {})",
-                            t("printer", "printer"),
-                            row.name,
-                            t(
-                                "diambil alih dari proses cetak yang sudah berhenti",
-                                "taken over from a print run that is gone"
-                            ),
-                            old.pid,
-                            old.host
-                        ),
-                    );
-                }
-                live.push(Live {
-                    row,
-                    port,
-                    lease,
-                    in_flight: None,
-                    missing_since: None,
-                    blocked: None,
-                });
-            }
-            Err(holder) => {
-                summary.skipped_printers.push(row.name.clone());
-                notice(
-                    &mut summary,
-                    talk,
-                    format!(
-                        "{} {}: {} (pid {} @ {})",
-                        t("printer", "printer"),
-                        row.name,
-                        t(
-                            "sedang dijalankan oleh proses cetak lain",
-                            "driven by another print run"
-                        ),
-                        holder.pid,
-                        holder.host
-                    ),
-                );
-            }
-        }
-    }
-    if live.is_empty() {
-        bail!(
-            "{}: {}",
-            t(
-                "tidak ada printer yang dapat dijalankan oleh proses ini",
-                "no printer this run can drive"
-            ),
-            summary.notices.join("; ")
-        );
-    }
-    let result = drive(store, args, talk, &clock, started, &mut live, &mut summary);
-    for p in &live {
-        if let Err(e) = store.lease_release(&p.lease) {
-            tracing::warn!("releasing the lease of {}: {e}", p.row.name);
-        }
-    }
-    result?;
-    summary.still_pending = store
-        .attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?
-        .len() as u32;
-    summary.inspection_queue = store.attempts(&[AttemptState::Inspect], 10_000)?.len() as u32;
-    summary.queue = store.print_queue_len()?;
-    Ok(summary)
+    let report = cetak_office::print_run::run(store, args, &mut say).map_err(office_error)?;
+    Ok(RunSummary::from_report(report))
 }
 
-/// Say something to the operator once: stderr when talking, always in the summary.
-fn notice(summary: &mut RunSummary, talk: bool, msg: String) {
-    if talk {
-        eprintln!("{msg}");
+/// A print run's notice in the operator's words.
+pub fn notice_text(n: &RunNotice) -> String {
+    let printer = t("printer", "printer");
+    match n {
+        RunNotice::Clock(w) => clock_warning_text(w),
+        RunNotice::UnusableAddress {
+            printer: name,
+            error,
+        } => format!(
+            "{printer} {name}: {} ({error}); {} `cetak printer set {name} --uri URI`",
+            t("alamat tidak dapat dipakai", "unusable address"),
+            t("perbaiki dengan", "fix it with"),
+        ),
+        RunNotice::TakenOver {
+            printer: name,
+            pid,
+            host,
+        } => format!(
+            "{printer} {name}: {} (pid {pid} @ {host})",
+            t(
+                "diambil alih dari proses cetak yang sudah berhenti",
+                "taken over from a print run that is gone"
+            ),
+        ),
+        RunNotice::DrivenElsewhere {
+            printer: name,
+            pid,
+            host,
+        } => format!(
+            "{printer} {name}: {} (pid {pid} @ {host})",
+            t(
+                "sedang dijalankan oleh proses cetak lain",
+                "driven by another print run"
+            ),
+        ),
+        RunNotice::Load(l) => format!(
+            "{} {}-{} {} {} ({})",
+            t("Muat blangko", "Load blanks"),
+            l.first,
+            l.last,
+            t("ke printer", "into printer"),
+            l.printer,
+            t(
+                "nomor terkecil paling atas, berurutan",
+                "lowest serial on top, in order"
+            )
+        ),
+        RunNotice::PrinterBlocked { printer: name, why } => format!("{printer} {name}: {why}"),
+        RunNotice::Unreachable {
+            printer: name,
+            error,
+        } => format!(
+            "{printer} {name}: {}: {error}",
+            t("tidak terjangkau", "unreachable")
+        ),
+        RunNotice::OutOfBlanks { printer: name } => format!(
+            "{printer} {name}: {}",
+            t(
+                "blangko habis: terima stok baru dengan `cetak stock receive`",
+                "out of blanks: receive stock with `cetak stock receive`",
+            )
+        ),
+        RunNotice::InspectionHold {
+            printer: name,
+            attempt,
+        } => inspection_hold_text(name, *attempt),
+        RunNotice::LeaseLost { printer: name } => lease_lost_text(name),
+        RunNotice::ToInspect {
+            printer: name,
+            job_name,
+            attempt,
+            note,
+        } => format!(
+            "{name} {job_name} ({} {attempt}): {} ({note})",
+            t("percobaan", "attempt"),
+            t(
+                "printer tidak dapat memastikan kartu ini — periksa baki keluaran dan hopper",
+                "the printer cannot confirm this card — check the output tray and the hopper"
+            ),
+        ),
+        RunNotice::JobTimedOut {
+            printer: name,
+            job_name,
+        } => format!(
+            "{printer} {name}: {} {job_name} {}",
+            t("tidak menyelesaikan", "did not finish"),
+            t(
+                "tepat waktu; percobaan tetap terbuka",
+                "in time; the attempt stays open"
+            )
+        ),
+        RunNotice::Cooling { until } => format!(
+            "{} {}",
+            t(
+                "Printer didinginkan; mencetak lagi pukul",
+                "Printers cooling down; printing again at"
+            ),
+            super::office_time_text(*until)
+        ),
     }
-    tracing::debug!("{msg}");
-    summary.notices.push(msg);
 }
 
 pub fn clock_warning_text(w: &ClockWarning) -> String {
@@ -1188,253 +1164,6 @@ pub fn clock_warning_text(w: &ClockWarning) -> String {
     }
 }
 
-fn drive(
-    store: &mut Store,
-    args: &RunArgs,
-    talk: bool,
-    clock: &RunClock,
-    started: Instant,
-    live: &mut [Live],
-    summary: &mut RunSummary,
-) -> anyhow::Result<()> {
-    let actor = Actor::system("spool");
-    let now = |clock: &RunClock| clock.now(wall_now(), started.elapsed()).0;
-    // 1. Attempts a crash (or an earlier run) left open on our printers: follow them first,
-    //    from the printer's own job list.
-    let open: Vec<AttemptRow> =
-        store.attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?;
-    for a in open {
-        if let Some(p) = live.iter_mut().find(|p| p.row.id == a.printer_id) {
-            summary.recovered += 1;
-            p.in_flight = Some((a.id, Instant::now()));
-        }
-    }
-    let poll = Duration::from_millis(args.poll_ms.clamp(1, 10_000));
-    let job_timeout = Duration::from_secs_f64(args.job_timeout_s.clamp(0.1, 86_400.0));
-    let gone_confirm = Duration::from_secs_f64(args.gone_confirm_s.clamp(0.0, 3_600.0));
-    let mut queue_empty = false;
-    let mut last_renew = Instant::now();
-    let mut told_cooling: Option<OffsetDateTime> = None;
-    loop {
-        let at = now(clock);
-        if last_renew.elapsed() > Duration::from_secs(20) {
-            last_renew = Instant::now();
-            for p in live.iter_mut() {
-                if !store.lease_renew(&p.lease, at)? && p.blocked.as_deref() != Some("lease lost") {
-                    p.blocked = Some("lease lost".into());
-                    notice(summary, talk, lease_lost_text(&p.row.name));
-                }
-            }
-        }
-        // 2. Give ready printers their next card.
-        let limit_reached = args.max_cards.is_some_and(|m| summary.started >= m);
-        if !limit_reached && !queue_empty {
-            let day = schedule::office_day(at);
-            let rows = store.printers(&day)?;
-            for p in live.iter_mut() {
-                if p.in_flight.is_some()
-                    || matches!(
-                        p.blocked.as_deref(),
-                        Some(NO_BLANKS) | Some("lease lost") | Some(AWAITING_INSPECTION)
-                    )
-                {
-                    continue;
-                }
-                if let Some(r) = rows.iter().find(|r| r.id == p.row.id) {
-                    p.row = r.clone();
-                }
-                if args.max_cards.is_some_and(|m| summary.started >= m) {
-                    break;
-                }
-                let mut run = p.row.run.clone();
-                run.blocked = None;
-                if schedule::readiness(&p.row.profile, &run, at) != Readiness::Ready {
-                    continue;
-                }
-                match p.port.status() {
-                    Ok(s) if s.blocking.is_empty() => p.blocked = None,
-                    Ok(s) => {
-                        let why = s.blocking.join(", ");
-                        if p.blocked.as_deref() != Some(why.as_str()) {
-                            let msg = format!("{} {}: {why}", t("printer", "printer"), p.row.name);
-                            notice(summary, talk, msg);
-                        }
-                        p.blocked = Some(why);
-                        continue;
-                    }
-                    Err(e) => {
-                        let why = format!("{}: {e}", t("tidak terjangkau", "unreachable"));
-                        if p.blocked.as_deref() != Some(why.as_str()) {
-                            let msg = format!("{} {}: {why}", t("printer", "printer"), p.row.name);
-                            notice(summary, talk, msg);
-                        }
-                        p.blocked = Some(why);
-                        continue;
-                    }
-                }
-                match send_one(store, p, &actor, at, summary, talk)? {
-                    SendOutcome::Sent => {}
-                    SendOutcome::Refused(ClaimRefusal::QueueEmpty) => {
-                        queue_empty = true;
-                        break;
-                    }
-                    SendOutcome::Refused(ClaimRefusal::NoBlanks) => {
-                        p.blocked = Some(NO_BLANKS.into());
-                        let msg = format!(
-                            "{} {}: {}",
-                            t("printer", "printer"),
-                            p.row.name,
-                            t(
-                                "blangko habis: terima stok baru dengan `cetak stock receive`",
-                                "out of blanks: receive stock with `cetak stock receive`",
-                            )
-                        );
-                        notice(summary, talk, msg);
-                    }
-                    SendOutcome::Refused(ClaimRefusal::AwaitingInspection { attempt }) => {
-                        p.blocked = Some(AWAITING_INSPECTION.into());
-                        let msg = inspection_hold_text(&p.row.name, attempt);
-                        notice(summary, talk, msg);
-                    }
-                    SendOutcome::Refused(ClaimRefusal::LeaseLost) => {
-                        p.blocked = Some("lease lost".into());
-                        notice(summary, talk, lease_lost_text(&p.row.name));
-                    }
-                }
-            }
-        }
-        // 3. Follow the jobs in flight (at once: an instant printer is done already).
-        for p in live.iter_mut() {
-            let Some((attempt_id, since)) = p.in_flight else {
-                continue;
-            };
-            let row = store.attempt(attempt_id)?.filter(|a| a.state.is_pending());
-            let Some(row) = row else {
-                p.in_flight = None;
-                continue;
-            };
-            match follow(p.port.as_ref(), &row) {
-                Ok(AttemptEvent::NotFound { why }) => {
-                    // Believed only when the printer is idle and a second lookup, a while
-                    // later, agrees: a restarted printer may still feed the card.
-                    let idle = p.port.status().map(|s| s.idle).unwrap_or(false);
-                    let since_first = p.missing_since.map(|t| t.elapsed());
-                    match spool::not_found_verdict(since_first, idle, gone_confirm) {
-                        NotFoundVerdict::Believe => {
-                            p.missing_since = None;
-                            apply_followed(
-                                store,
-                                p,
-                                &row,
-                                &AttemptEvent::NotFound { why },
-                                &actor,
-                                at,
-                                summary,
-                                talk,
-                            )?;
-                        }
-                        NotFoundVerdict::StartWaiting => p.missing_since = Some(Instant::now()),
-                        NotFoundVerdict::KeepWaiting => {}
-                        NotFoundVerdict::RestartWaiting => p.missing_since = None,
-                    }
-                }
-                Ok(event) => {
-                    p.missing_since = None;
-                    apply_followed(store, p, &row, &event, &actor, at, summary, talk)?;
-                }
-                Err(e) => {
-                    p.blocked = Some(format!("{}: {e}", t("tidak menjawab", "no answer")));
-                }
-            }
-            if p.in_flight.is_some() && since.elapsed() > job_timeout {
-                let msg = format!(
-                    "{} {}: {} {} {}",
-                    t("printer", "printer"),
-                    p.row.name,
-                    t("tidak menyelesaikan", "did not finish"),
-                    row.job_name,
-                    t(
-                        "tepat waktu; percobaan tetap terbuka",
-                        "in time; the attempt stays open"
-                    )
-                );
-                notice(summary, talk, msg);
-                p.in_flight = None;
-                p.missing_since = None;
-                p.blocked = Some("job timed out".into());
-            }
-        }
-        // 4. Done, wait, or poll again.
-        if live.iter().any(|p| p.in_flight.is_some()) {
-            std::thread::sleep(poll);
-            continue;
-        }
-        let limit_reached = args.max_cards.is_some_and(|m| summary.started >= m);
-        let stop = if limit_reached {
-            Some("max_cards")
-        } else if queue_empty {
-            Some("queue_empty")
-        } else if live.iter().all(|p| p.blocked.as_deref() == Some(NO_BLANKS)) {
-            Some("no_blanks")
-        } else {
-            None
-        };
-        if let Some(why) = stop {
-            summary.stopped_because = why.into();
-            break;
-        }
-        let day = schedule::office_day(at);
-        let rows = store.printers(&day)?;
-        let unblocked: Vec<_> = rows
-            .iter()
-            .filter(|r| live.iter().any(|p| p.row.id == r.id && p.blocked.is_none()))
-            .collect();
-        let any_ready = unblocked
-            .iter()
-            .any(|r| schedule::readiness(&r.profile, &r.run, at) == Readiness::Ready);
-        if any_ready {
-            continue;
-        }
-        let wake = schedule::next_wake(unblocked.iter().map(|r| (&r.profile, &r.run)), at);
-        match wake {
-            Some(until) if !args.no_wait => {
-                if told_cooling != Some(until) {
-                    told_cooling = Some(until);
-                    let msg = format!(
-                        "{} {}",
-                        t(
-                            "Printer didinginkan; mencetak lagi pukul",
-                            "Printers cooling down; printing again at"
-                        ),
-                        super::office_time_text(until)
-                    );
-                    notice(summary, talk, msg);
-                }
-                let secs = (until - at).as_seconds_f64().clamp(0.05, 3600.0);
-                tracing::info!(secs, "waiting for a printer to cool down");
-                std::thread::sleep(Duration::from_secs_f64(secs.min(5.0)));
-            }
-            _ => {
-                let held = live
-                    .iter()
-                    .any(|p| p.blocked.as_deref() == Some(AWAITING_INSPECTION));
-                let blocked = live.iter().any(|p| p.blocked.is_some());
-                summary.stopped_because = if wake.is_some() {
-                    "cooling".into()
-                } else if held && live.iter().all(|p| p.blocked.is_some()) {
-                    "awaiting_inspection".into()
-                } else if blocked {
-                    "printers_blocked".into()
-                } else {
-                    "capacity_or_hours".into()
-                };
-                break;
-            }
-        }
-    }
-    Ok(())
-}
-
 fn lease_lost_text(printer: &str) -> String {
     format!(
         "{} {printer}: {}",
@@ -1463,164 +1192,4 @@ fn inspection_hold_text(printer: &str, attempt: i64) -> String {
             "or empty the hopper into the safe"
         )
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn apply_followed(
-    store: &mut Store,
-    p: &mut Live,
-    row: &AttemptRow,
-    event: &AttemptEvent,
-    actor: &Actor,
-    at: OffsetDateTime,
-    summary: &mut RunSummary,
-    talk: bool,
-) -> anyhow::Result<()> {
-    p.blocked = None;
-    if let Some(d) = store.attempt_apply(row.id, event, actor, at)? {
-        match d.to {
-            AttemptState::Sent => {}
-            AttemptState::Completed => {
-                summary.completed += 1;
-                p.in_flight = None;
-            }
-            AttemptState::Inspect => {
-                summary.to_inspect += 1;
-                p.in_flight = None;
-                p.blocked = Some(AWAITING_INSPECTION.into());
-                let msg = format!(
-                    "{} {} ({} {}): {} ({})",
-                    p.row.name,
-                    row.job_name,
-                    t("percobaan", "attempt"),
-                    row.id,
-                    t(
-                        "printer tidak dapat memastikan kartu ini — periksa baki keluaran dan hopper",
-                        "the printer cannot confirm this card — check the output tray and the hopper"
-                    ),
-                    d.note
-                );
-                notice(summary, talk, msg);
-                let msg = inspection_hold_text(&p.row.name, row.id);
-                notice(summary, talk, msg);
-            }
-            _ => p.in_flight = None,
-        }
-    }
-    Ok(())
-}
-
-/// Ask the printer about an attempt in flight: by id, checked against the uuid (ids restart
-/// with the printer), else in the job list.
-fn follow(port: &dyn Port, a: &AttemptRow) -> Result<AttemptEvent, PortError> {
-    let mut event = ask(port, a)?;
-    // A failed job's own reasons rarely say why; the printer's (media-jam, cover-open) do.
-    if let AttemptEvent::Observed { phase, reasons } | AttemptEvent::Found { phase, reasons, .. } =
-        &mut event
-        && matches!(
-            phase,
-            JobPhase::Aborted | JobPhase::Canceled | JobPhase::Stopped
-        )
-        && let Ok(status) = port.status()
-    {
-        for r in status.reasons {
-            if !reasons.contains(&r) {
-                reasons.push(r);
-            }
-        }
-    }
-    Ok(event)
-}
-
-fn ask(port: &dyn Port, a: &AttemptRow) -> Result<AttemptEvent, PortError> {
-    if a.state == AttemptState::Sent
-        && let Some(id) = a.job_id
-        && let Some(job) = port.job(id)?
-        && job.job_uuid.is_some()
-        && job.job_uuid == a.job_uuid
-    {
-        return Ok(AttemptEvent::Observed {
-            phase: job.phase,
-            reasons: job.reasons,
-        });
-    }
-    let jobs = port.jobs()?;
-    Ok(spool::find_in_printer(
-        &PendingAttempt {
-            state: a.state,
-            job_name: a.job_name.clone(),
-            job_uuid: a.job_uuid.clone(),
-        },
-        &jobs,
-    ))
-}
-
-enum SendOutcome {
-    Sent,
-    Refused(ClaimRefusal),
-}
-
-/// Claim, write the intent, render, send, record the answer. The intent is durable before the
-/// printer hears anything; the printer's answer is durable before the next card.
-fn send_one(
-    store: &mut Store,
-    p: &mut Live,
-    actor: &Actor,
-    at: OffsetDateTime,
-    summary: &mut RunSummary,
-    talk: bool,
-) -> anyhow::Result<SendOutcome> {
-    // Load no more than the printer can use today, so the other printers get blanks too.
-    let load = i64::from(
-        p.row
-            .profile
-            .cards_per_day
-            .saturating_sub(p.row.run.printed_today),
-    );
-    // The printer's duty cycle once it has taken this card, saved with the intent.
-    let run = schedule::after_card(&p.row.profile, &p.row.run, at);
-    let claim = match store.print_claim(p.row.id, &p.lease.token, load, &run, actor, at)? {
-        Ok(c) => c,
-        Err(r) => return Ok(SendOutcome::Refused(r)),
-    };
-    if let Some((first, last)) = claim.loaded {
-        let msg = format!(
-            "{} {first}-{last} {} {} ({})",
-            t("Muat blangko", "Load blanks"),
-            t("ke printer", "into printer"),
-            p.row.name,
-            t(
-                "nomor terkecil paling atas, berurutan",
-                "lowest serial on top, in order"
-            )
-        );
-        summary.loads.push(Load {
-            printer: p.row.name.clone(),
-            first,
-            last,
-        });
-        notice(summary, talk, msg);
-    }
-    summary.started += 1;
-    let png = super::card::render_png_for(store, &claim.recording_id, claim.serial, at)?;
-    let event = match p.port.submit(&claim.job_name, png) {
-        Ok((job_id, Some(job_uuid))) => AttemptEvent::Accepted { job_id, job_uuid },
-        // Accepted but no uuid: find it in the job list by name before following it.
-        Ok((_, None)) => AttemptEvent::Uncertain {
-            why: "the printer gave no job-uuid".into(),
-        },
-        Err(PortError::NotDelivered(why)) => AttemptEvent::NotDelivered { why },
-        Err(PortError::MayExist(why)) => AttemptEvent::Uncertain { why },
-    };
-    let d = store.attempt_apply(claim.attempt_id, &event, actor, at)?;
-    p.row.run = run;
-    match d.map(|d| d.to) {
-        // The printer refused or never got it: no more cards to it in this run.
-        Some(AttemptState::NotSent) => {
-            summary.not_sent += 1;
-            p.blocked = Some("refused the job".into());
-        }
-        _ => p.in_flight = Some((claim.attempt_id, Instant::now())),
-    }
-    Ok(SendOutcome::Sent)
 }

@@ -39,14 +39,7 @@ pub fn print_runner(db: &Path) -> PrintRunner {
     let db = db.to_path_buf();
     Arc::new(move || {
         let mut store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        let args = super::print::RunArgs {
-            max_cards: None,
-            request_timeout_s: 10.0,
-            poll_ms: 200,
-            job_timeout_s: 300.0,
-            gone_confirm_s: 10.0,
-            no_wait: false,
-        };
+        let args = cetak_office::print_run::RunArgs::default();
         let s = super::print::spool_run(&mut store, &args, false).map_err(|e| format!("{e:#}"))?;
         // Both languages, "id / en" (the pages' convention): the page picks its half.
         let (stop_id, stop_en) = stop_words(&s.stopped_because);

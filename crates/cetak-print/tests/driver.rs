@@ -1,0 +1,486 @@
+//! The print driver's commands, answered by a small scripted world: which command comes when,
+//! and what the run does with each answer.
+
+use std::time::Duration;
+
+use cetak_print::driver::{
+    Block, ClaimRefusal, Claimed, Command, Driver, DriverConfig, Input, Notice, PrinterAnswer,
+    PrinterBook, StopReason,
+};
+use cetak_print::schedule::{PrinterProfile, PrinterRun};
+use cetak_print::spool::{AttemptEvent, AttemptState, JobPhase, PendingAttempt};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// 10:00 WIB on a working day.
+const T0: OffsetDateTime = datetime!(2026-11-30 03:00 UTC);
+
+fn config() -> DriverConfig {
+    DriverConfig {
+        max_cards: None,
+        poll: Duration::from_millis(200),
+        job_timeout: Duration::from_secs(300),
+        gone_confirm: Duration::from_secs(10),
+        no_wait: false,
+    }
+}
+
+fn profile() -> PrinterProfile {
+    PrinterProfile {
+        cards_per_day: 100,
+        burst: None,
+        cooldown_min: 0.0,
+        hours: None,
+    }
+}
+
+fn book(id: i64) -> PrinterBook {
+    PrinterBook {
+        id,
+        profile: profile(),
+        run: PrinterRun::default(),
+    }
+}
+
+/// A world that answers every command the way a healthy office does, with knobs for faults.
+struct World {
+    books: Vec<PrinterBook>,
+    queue: u32,
+    next_attempt: i64,
+    /// Polls a job needs before the printer says it completed.
+    polls_to_complete: u32,
+    polls: u32,
+    /// The printer forgets every job (a restarted printer): lookups answer NotFound.
+    forgetful: bool,
+    idle: bool,
+    open: Vec<(i64, i64)>,
+    pending: Option<(i64, AttemptState)>,
+    log: Vec<Command>,
+    notices: Vec<Notice>,
+    now: Duration,
+}
+
+impl World {
+    fn new(printers: usize, queue: u32) -> World {
+        World {
+            books: (1..=printers as i64).map(book).collect(),
+            queue,
+            next_attempt: 1,
+            polls_to_complete: 2,
+            polls: 0,
+            forgetful: false,
+            idle: true,
+            open: vec![],
+            pending: None,
+            log: vec![],
+            notices: vec![],
+            now: Duration::ZERO,
+        }
+    }
+
+    /// Run the driver until it stops (or `limit` commands), answering each command.
+    fn run(&mut self, config: DriverConfig, limit: usize) -> Option<StopReason> {
+        let mut driver = Driver::new(config, self.books.clone());
+        let mut input = Input::Done;
+        for _ in 0..limit {
+            let at = T0 + self.now;
+            let command = driver.step(input, at, self.now).expect("answers fit");
+            self.notices.extend(driver.take_notices());
+            self.log.push(command.clone());
+            input = match command {
+                Command::ReadOpenAttempts => Input::OpenAttempts(self.open.clone()),
+                Command::RenewLeases => Input::LeasesRenewed(vec![true; self.books.len()]),
+                Command::ReadBooks => Input::Books(self.books.clone()),
+                Command::AskStatus(_) => Input::Status(Ok(PrinterAnswer {
+                    idle: self.idle,
+                    blocking: vec![],
+                })),
+                Command::Claim { printer, after, .. } => {
+                    if self.queue == 0 {
+                        Input::Claimed(Err(ClaimRefusal::QueueEmpty))
+                    } else {
+                        self.queue -= 1;
+                        self.books[printer].run = after;
+                        let attempt = self.next_attempt;
+                        self.next_attempt += 1;
+                        self.pending = Some((attempt, AttemptState::Intent));
+                        Input::Claimed(Ok(Claimed {
+                            attempt,
+                            loaded: None,
+                        }))
+                    }
+                }
+                Command::Submit { attempt, .. } => {
+                    self.polls = 0;
+                    Input::Submitted(AttemptEvent::Accepted {
+                        job_id: attempt as i32,
+                        job_uuid: format!("urn:uuid:{attempt}"),
+                    })
+                }
+                Command::ReadAttempt { attempt, .. } => Input::Attempt(
+                    self.pending
+                        .filter(|(a, s)| *a == attempt && s.is_pending())
+                        .map(|(a, state)| PendingAttempt {
+                            state,
+                            job_name: format!("job-{a}"),
+                            job_uuid: Some(format!("urn:uuid:{a}")),
+                        }),
+                ),
+                Command::Follow { .. } => {
+                    self.polls += 1;
+                    let event = if self.forgetful {
+                        AttemptEvent::NotFound {
+                            why: "not in the printer's list".into(),
+                        }
+                    } else if self.polls >= self.polls_to_complete {
+                        AttemptEvent::Observed {
+                            phase: JobPhase::Completed,
+                            reasons: vec![],
+                        }
+                    } else {
+                        AttemptEvent::Observed {
+                            phase: JobPhase::Underway,
+                            reasons: vec![],
+                        }
+                    };
+                    Input::Followed(Ok((event, self.idle)))
+                }
+                Command::Apply { attempt, event } => {
+                    let from = self.pending.map(|(_, s)| s).unwrap_or(AttemptState::Intent);
+                    let d = cetak_print::spool::decide(from, &event).expect("legal");
+                    Input::Applied(d.map(|d| {
+                        self.pending = Some((attempt, d.to));
+                        (d.to, d.note)
+                    }))
+                }
+                Command::Sleep(d) => {
+                    self.now += d;
+                    Input::Done
+                }
+                Command::Stop(why) => return Some(why),
+            };
+        }
+        None
+    }
+
+    fn count(&self, f: impl Fn(&Command) -> bool) -> usize {
+        self.log.iter().filter(|c| f(c)).count()
+    }
+}
+
+#[test]
+fn a_run_prints_the_queue_one_card_per_printer_at_a_time_and_stops_when_it_is_empty() {
+    let mut w = World::new(2, 5);
+    let stop = w.run(config(), 10_000);
+    assert_eq!(stop, Some(StopReason::QueueEmpty));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 5);
+    // The first command of every run looks for what a crash left open.
+    assert_eq!(w.log.first(), Some(&Command::ReadOpenAttempts));
+    // Every submission comes straight after its claim (the intent is written first).
+    for pair in w.log.windows(2) {
+        if let Command::Submit { .. } = pair[1] {
+            assert!(matches!(pair[0], Command::Claim { .. }), "{pair:?}");
+        }
+    }
+    // The submission's answer is applied before the next command that touches a printer.
+    for pair in w.log.windows(2) {
+        if let Command::Submit { attempt, .. } = pair[0] {
+            assert!(
+                matches!(&pair[1], Command::Apply { attempt: a, .. } if *a == attempt),
+                "{pair:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn attempts_left_open_by_a_crash_are_followed_before_their_printer_gets_a_card() {
+    let mut w = World::new(1, 1);
+    w.open = vec![(1, 41)];
+    w.pending = Some((41, AttemptState::Sent));
+    let stop = w.run(config(), 10_000);
+    assert_eq!(stop, Some(StopReason::QueueEmpty));
+    let first_follow = w
+        .log
+        .iter()
+        .position(|c| matches!(c, Command::ReadAttempt { attempt: 41, .. }))
+        .expect("the open attempt is followed");
+    let first_claim = w
+        .log
+        .iter()
+        .position(|c| matches!(c, Command::Claim { .. }))
+        .expect("then a card is claimed");
+    assert!(first_follow < first_claim, "{:?}", w.log);
+}
+
+#[test]
+fn not_in_the_printer_is_believed_only_after_a_second_idle_miss_a_while_later() {
+    let mut w = World::new(1, 1);
+    w.forgetful = true;
+    let stop = w.run(config(), 10_000);
+    // The attempt went to inspection, the printer is held, and no second card went out.
+    assert_eq!(stop, Some(StopReason::AwaitingInspection));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 1);
+    let applied_not_found = w
+        .log
+        .iter()
+        .position(|c| {
+            matches!(
+                c,
+                Command::Apply {
+                    event: AttemptEvent::NotFound { .. },
+                    ..
+                }
+            )
+        })
+        .expect("believed in the end");
+    // It took several lookups, spread over at least the confirmation gap.
+    let follows_before = w.log[..applied_not_found]
+        .iter()
+        .filter(|c| matches!(c, Command::Follow { .. }))
+        .count();
+    let slept: Duration = w.log[..applied_not_found]
+        .iter()
+        .filter_map(|c| match c {
+            Command::Sleep(d) => Some(*d),
+            _ => None,
+        })
+        .sum();
+    assert!(follows_before >= 2, "{follows_before}");
+    assert!(slept >= Duration::from_secs(10), "{slept:?}");
+    assert!(
+        w.notices
+            .iter()
+            .any(|n| matches!(n, Notice::InspectionHold { printer: 0, .. }))
+    );
+}
+
+#[test]
+fn a_busy_printer_that_forgot_the_job_is_never_believed() {
+    let mut w = World::new(1, 1);
+    w.forgetful = true;
+    w.idle = false;
+    let mut cfg = config();
+    cfg.job_timeout = Duration::from_secs(60);
+    let stop = w.run(cfg, 100_000);
+    assert!(
+        w.count(|c| matches!(
+            c,
+            Command::Apply {
+                event: AttemptEvent::NotFound { .. },
+                ..
+            }
+        )) == 0,
+        "believed a busy printer"
+    );
+    // The job timed out instead: left open, printer set aside, the operator told.
+    assert!(
+        w.notices
+            .iter()
+            .any(|n| matches!(n, Notice::JobTimedOut { printer: 0, .. }))
+    );
+    assert_eq!(stop, Some(StopReason::PrintersBlocked));
+}
+
+#[test]
+fn max_cards_stops_the_run_after_that_many_cards() {
+    let mut w = World::new(2, 50);
+    let mut cfg = config();
+    cfg.max_cards = Some(3);
+    assert_eq!(w.run(cfg, 10_000), Some(StopReason::MaxCards));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 3);
+}
+
+#[test]
+fn cooling_printers_are_waited_for_in_short_naps_or_the_run_stops_when_told_not_to_wait() {
+    let burst = |w: &mut World| {
+        for b in &mut w.books {
+            b.profile.burst = Some(2);
+            b.profile.cooldown_min = 1.0;
+        }
+    };
+    let mut w = World::new(1, 4);
+    burst(&mut w);
+    assert_eq!(w.run(config(), 100_000), Some(StopReason::QueueEmpty));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 4);
+    assert!(
+        w.log
+            .iter()
+            .all(|c| !matches!(c, Command::Sleep(d) if *d > Duration::from_secs(5)))
+    );
+    let told: Vec<_> = w
+        .notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Cooling { until } => Some(*until),
+            _ => None,
+        })
+        .collect();
+    // Two bursts of two: two cool-downs, each told once however many naps it takes.
+    let mut distinct = told.clone();
+    distinct.dedup();
+    assert_eq!(told, distinct, "told once per cool-down");
+    assert_eq!(told.len(), 2, "{told:?}");
+
+    let mut w = World::new(1, 4);
+    burst(&mut w);
+    let mut cfg = config();
+    cfg.no_wait = true;
+    assert_eq!(w.run(cfg, 100_000), Some(StopReason::Cooling));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 2);
+}
+
+#[test]
+fn refusals_set_a_printer_aside_for_the_run_and_the_others_go_on() {
+    // Printer 0 is out of blanks; printer 1 prints everything.
+    let mut driver = Driver::new(config(), vec![book(1), book(2)]);
+    let mut input = Input::Done;
+    let mut submits = Vec::new();
+    let mut queue = 3;
+    let mut pending: Option<(i64, AttemptState)> = None;
+    let mut now = Duration::ZERO;
+    let stop = loop {
+        let command = driver.step(input, T0 + now, now).expect("fits");
+        input = match command {
+            Command::ReadOpenAttempts => Input::OpenAttempts(vec![]),
+            Command::RenewLeases => Input::LeasesRenewed(vec![true, true]),
+            Command::ReadBooks => Input::Books(vec![book(1), book(2)]),
+            Command::AskStatus(_) => Input::Status(Ok(PrinterAnswer {
+                idle: true,
+                blocking: vec![],
+            })),
+            Command::Claim { printer: 0, .. } => Input::Claimed(Err(ClaimRefusal::NoBlanks)),
+            Command::Claim { .. } if queue == 0 => Input::Claimed(Err(ClaimRefusal::QueueEmpty)),
+            Command::Claim { .. } => {
+                queue -= 1;
+                pending = Some((10 - queue, AttemptState::Intent));
+                Input::Claimed(Ok(Claimed {
+                    attempt: 10 - queue,
+                    loaded: None,
+                }))
+            }
+            Command::Submit { printer, attempt } => {
+                submits.push(printer);
+                Input::Submitted(AttemptEvent::Accepted {
+                    job_id: attempt as i32,
+                    job_uuid: format!("u{attempt}"),
+                })
+            }
+            Command::ReadAttempt { .. } => {
+                Input::Attempt(pending.map(|(a, state)| PendingAttempt {
+                    state,
+                    job_name: format!("j{a}"),
+                    job_uuid: Some(format!("u{a}")),
+                }))
+            }
+            Command::Follow { .. } => Input::Followed(Ok((
+                AttemptEvent::Observed {
+                    phase: JobPhase::Completed,
+                    reasons: vec![],
+                },
+                true,
+            ))),
+            Command::Apply { attempt, event } => {
+                let from = pending.map(|(_, s)| s).unwrap_or(AttemptState::Intent);
+                let d = cetak_print::spool::decide(from, &event).expect("legal");
+                Input::Applied(d.map(|d| {
+                    pending = Some((attempt, d.to)).filter(|(_, s)| s.is_pending());
+                    (d.to, d.note)
+                }))
+            }
+            Command::Sleep(d) => {
+                now += d;
+                Input::Done
+            }
+            Command::Stop(why) => break why,
+        };
+    };
+    assert_eq!(stop, StopReason::QueueEmpty);
+    assert_eq!(submits, vec![1, 1, 1]);
+    assert_eq!(driver.blocked(0), Some(&Block::NoBlanks));
+    let notices = driver.take_notices();
+    assert_eq!(
+        notices
+            .iter()
+            .filter(|n| matches!(n, Notice::OutOfBlanks { printer: 0 }))
+            .count(),
+        1,
+        "told once: {notices:?}"
+    );
+}
+
+#[test]
+fn an_answer_that_does_not_fit_the_command_is_an_error_not_a_guess() {
+    let mut driver = Driver::new(config(), vec![book(1)]);
+    let first = driver.step(Input::Done, T0, Duration::ZERO).expect("start");
+    assert_eq!(first, Command::ReadOpenAttempts);
+    assert!(
+        driver
+            .step(Input::Books(vec![book(1)]), T0, Duration::ZERO)
+            .is_err()
+    );
+    // The run can still go on with the right answer.
+    assert!(
+        driver
+            .step(Input::OpenAttempts(vec![]), T0, Duration::ZERO)
+            .is_ok()
+    );
+}
+
+#[test]
+fn leases_are_renewed_while_a_long_run_goes_on_and_a_lost_lease_sets_the_printer_aside() {
+    let mut driver = Driver::new(config(), vec![book(1)]);
+    let mut now = Duration::ZERO;
+    let mut input = Input::Done;
+    let mut renewals = 0;
+    let mut stop = None;
+    for _ in 0..10_000 {
+        let command = driver.step(input, T0 + now, now).expect("fits");
+        input = match command {
+            Command::ReadOpenAttempts => Input::OpenAttempts(vec![(1, 7)]),
+            Command::RenewLeases => {
+                renewals += 1;
+                Input::LeasesRenewed(vec![false])
+            }
+            Command::ReadBooks => Input::Books(vec![book(1)]),
+            Command::ReadAttempt { .. } => Input::Attempt(Some(PendingAttempt {
+                state: AttemptState::Sent,
+                job_name: "j7".into(),
+                job_uuid: Some("u7".into()),
+            })),
+            // A slow job: underway for a minute.
+            Command::Follow { .. } if now < Duration::from_secs(60) => Input::Followed(Ok((
+                AttemptEvent::Observed {
+                    phase: JobPhase::Underway,
+                    reasons: vec![],
+                },
+                false,
+            ))),
+            Command::Follow { .. } => Input::Followed(Ok((
+                AttemptEvent::Observed {
+                    phase: JobPhase::Completed,
+                    reasons: vec![],
+                },
+                true,
+            ))),
+            Command::Apply { event, .. } => {
+                let d = cetak_print::spool::decide(AttemptState::Sent, &event).expect("legal");
+                Input::Applied(d.map(|d| (d.to, d.note)))
+            }
+            Command::Sleep(d) => {
+                now += d;
+                Input::Done
+            }
+            Command::Stop(why) => {
+                stop = Some(why);
+                break;
+            }
+            other => panic!("no card may be claimed on a lost lease: {other:?}"),
+        };
+    }
+    assert!(renewals >= 1, "renewed {renewals} times");
+    assert_eq!(stop, Some(StopReason::PrintersBlocked));
+    assert_eq!(driver.blocked(0), Some(&Block::LeaseLost));
+    assert_eq!(driver.counts().completed, 1);
+    assert_eq!(driver.counts().recovered, 1);
+}
