@@ -23,8 +23,10 @@ use crate::stock::Serial;
 /// How often a running print run renews its printers' leases.
 pub const LEASE_RENEW_EVERY: Duration = Duration::from_secs(20);
 
-/// The longest single wait while printers cool down (so a stop request is seen soon).
-pub const COOLING_NAP: Duration = Duration::from_secs(5);
+/// The longest single wait while printers cool down: the run wakes to re-read the books (an
+/// operator may pause, resume or re-profile a printer meanwhile) and renews its leases well
+/// within their staleness (`cetak_store::LEASE_STALE`, 2 minutes).
+pub const COOLING_NAP: Duration = Duration::from_secs(15);
 
 /// A printer, by its position in the list the run was started with.
 pub type PrinterIx = usize;

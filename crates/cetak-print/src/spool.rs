@@ -192,6 +192,21 @@ pub struct Decision {
     pub suggested_cause: Option<SpoilCause>,
 }
 
+impl Decision {
+    /// The printer's duty cycle after this decision: a failure blamed on the printer cools it
+    /// down longer ([`crate::schedule::after_failure`]), with the words for the operator;
+    /// `None`: unchanged. The store and the simulator both apply exactly this.
+    pub fn printer_run_after(
+        &self,
+        profile: &crate::schedule::PrinterProfile,
+        run: &crate::schedule::PrinterRun,
+        at: time::OffsetDateTime,
+    ) -> Option<(crate::schedule::PrinterRun, String)> {
+        self.printer_failure
+            .map(|_| crate::schedule::after_failure(profile, run, at))
+    }
+}
+
 /// A change to the card table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CardChange {

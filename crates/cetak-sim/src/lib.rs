@@ -25,7 +25,11 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
 use cetak_domain::lifecycle::{Event, RecordState, next_state};
-use cetak_print::schedule::{self, PrinterProfile, PrinterRun, QueueKey, Readiness};
+use cetak_print::driver::{
+    ClaimRefusal, Claimed, Command, Driver, DriverConfig, Input, PrinterAnswer, PrinterBook,
+    StopReason,
+};
+use cetak_print::schedule::{self, PrinterProfile, PrinterRun, QueueKey};
 use cetak_print::spool::{
     self, AttemptEvent, AttemptState, CardChange, JobPhase, PendingAttempt, PrinterJob,
 };
@@ -50,6 +54,22 @@ const SEND_DELAY: Ms = 200;
 /// Between sending a job and committing the printer's acceptance: a crash here leaves an intent
 /// the printer did take.
 const ACCEPT_DELAY: Ms = SECOND;
+/// How long the operator takes to see a melted card in the output tray and report it.
+const MELT_SEEN: Ms = 30 * SECOND;
+/// Blanks an operator loads into an empty hopper at most (as `cetak_store::HOPPER_LOAD`).
+const HOPPER_LOAD: i64 = 100;
+
+/// The simulated office's `cetak print run`: polls jobs in flight every 5 s, otherwise the
+/// defaults of the command line.
+fn run_config() -> DriverConfig {
+    DriverConfig {
+        max_cards: None,
+        poll: std::time::Duration::from_secs(5),
+        job_timeout: std::time::Duration::from_secs(300),
+        gone_confirm: std::time::Duration::from_secs(10),
+        no_wait: false,
+    }
+}
 
 /// One day of the run, for charts.
 #[derive(Debug, Clone, Serialize)]
@@ -131,17 +151,20 @@ enum Ev {
         duration_ms: Ms,
     },
     LinkUp,
-    Wake(u32),
+    /// Someone starts `cetak print run` if none is running.
+    Kick,
+    /// The print run resumes: after a wait, or with the answer to a submission.
+    Office {
+        generation: u32,
+        run: u32,
+    },
     Deliver {
         printer: u32,
         attempt: u32,
         generation: u32,
     },
-    Accepted {
-        printer: u32,
-        attempt: u32,
-        generation: u32,
-    },
+    /// The operator sees a melted card in the output tray.
+    MeltedSeen(u32),
     JobDone {
         printer: u32,
         job: u32,
@@ -211,10 +234,22 @@ struct Prn {
     next_job_id: u32,
     jobs_made: u32,
     pending: Option<u32>,
+    /// Unused blanks in its hopper (the books' `loaded_in`).
+    hopper: BTreeSet<u32>,
+    /// Its attempts waiting for a person's inspection: it gets no card meanwhile.
+    held: BTreeSet<u32>,
     jammed: bool,
     broken: bool,
-    wake_at: Option<Ms>,
     blocked_since: Option<(Ms, Block)>,
+}
+
+/// The print run in progress: the office's own driver, and the answer the world will give to
+/// the command it waits on.
+struct OfficeRun {
+    driver: Driver,
+    id: u32,
+    started: Ms,
+    answer: Option<Input>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,7 +278,13 @@ struct Sim<'a> {
     persons: Vec<u8>,
     blanks: Vec<BlankState>,
     blank_counts: [u64; 5],
-    on_hand: BTreeSet<u32>,
+    /// Unused blanks in the safe (on hand, in no hopper).
+    safe: BTreeSet<u32>,
+    /// The hopper each blank was loaded into.
+    loaded_in: Vec<Option<u32>>,
+    office: Option<OfficeRun>,
+    runs: u32,
+    kick_at: Option<Ms>,
     attempts: Vec<Att>,
     printers: Vec<Prn>,
     power: bool,
@@ -339,9 +380,10 @@ impl<'a> Sim<'a> {
                 next_job_id: 1,
                 jobs_made: 0,
                 pending: None,
+                hopper: BTreeSet::new(),
+                held: BTreeSet::new(),
                 jammed: false,
                 broken: false,
-                wake_at: None,
                 blocked_since: None,
             })
             .collect();
@@ -358,7 +400,11 @@ impl<'a> Sim<'a> {
             persons: Vec::new(),
             blanks: Vec::new(),
             blank_counts: [0; 5],
-            on_hand: BTreeSet::new(),
+            safe: BTreeSet::new(),
+            loaded_in: Vec::new(),
+            office: None,
+            runs: 0,
+            kick_at: None,
             attempts: Vec::new(),
             printers,
             power: true,
@@ -515,7 +561,8 @@ impl<'a> Sim<'a> {
             let serial = self.blanks.len() as u32;
             self.blanks.push(BlankState::OnHand);
             self.blank_counts[0] += 1;
-            self.on_hand.insert(serial);
+            self.loaded_in.push(None);
+            self.safe.insert(serial);
         }
     }
 
@@ -526,11 +573,19 @@ impl<'a> Sim<'a> {
                 self.blanks[serial as usize] = to;
                 self.blank_counts[blank_index(from)] -= 1;
                 self.blank_counts[blank_index(to)] += 1;
+                // An unused blank goes back where it was: on top of its hopper, or the safe.
+                let place = self.loaded_in[serial as usize];
                 if to == BlankState::OnHand {
-                    self.on_hand.insert(serial);
+                    match place {
+                        Some(p) => self.printers[p as usize].hopper.insert(serial),
+                        None => self.safe.insert(serial),
+                    };
                 }
                 if from == BlankState::OnHand {
-                    self.on_hand.remove(&serial);
+                    match place {
+                        Some(p) => self.printers[p as usize].hopper.remove(&serial),
+                        None => self.safe.remove(&serial),
+                    };
                 }
             }
             Err(e) => self.violation(e.to_string()),
@@ -577,45 +632,23 @@ impl<'a> Sim<'a> {
                 let n = std::mem::take(&mut self.waiting_at_centre);
                 self.arrivals(n);
                 self.schedule_link_outage(self.now);
-                self.dispatch();
+                self.kick();
             }
-            Ev::Wake(p) => {
-                if self.printers[p as usize].wake_at == Some(self.now) {
-                    self.printers[p as usize].wake_at = None;
+            Ev::Kick => {
+                if self.kick_at == Some(self.now) {
+                    self.kick_at = None;
                 }
-                self.dispatch();
+                self.kick();
             }
-            Ev::Accepted {
-                printer,
-                attempt,
-                generation,
-            } => {
-                // The office crashed in between: the acceptance was never committed. (The job
-                // may also have ended already on a very fast engine: then it was followed.)
+            Ev::Office { generation, run } => {
                 if generation == self.generation
-                    && self.process_up
-                    && self.attempts[attempt as usize].state == AttemptState::Intent
+                    && let Some(office) = self.office.as_mut().filter(|o| o.id == run)
                 {
-                    let job = self.printers[printer as usize]
-                        .jobs
-                        .iter()
-                        .find(|j| {
-                            j.job_name.as_deref()
-                                == Some(self.attempts[attempt as usize].job_name.as_str())
-                        })
-                        .cloned();
-                    match job {
-                        Some(j) => self.attempt_event(
-                            attempt,
-                            &AttemptEvent::Accepted {
-                                job_id: j.job_id,
-                                job_uuid: j.job_uuid.unwrap_or_default(),
-                            },
-                        ),
-                        None => self.violation(format!("attempt {attempt}: accepted job missing")),
-                    }
+                    let input = office.answer.take().unwrap_or(Input::Done);
+                    self.office_step(input);
                 }
             }
+            Ev::MeltedSeen(a) => self.melted_seen(a),
             Ev::Deliver {
                 printer,
                 attempt,
@@ -632,12 +665,12 @@ impl<'a> Sim<'a> {
                 self.printers[p as usize].broken = false;
                 self.unblock(p, Block::Breakdown);
                 self.schedule_breakdown(p, self.now);
-                self.dispatch();
+                self.kick();
             }
             Ev::JamCleared(p) => {
                 self.printers[p as usize].jammed = false;
                 self.unblock(p, Block::Jam);
-                self.dispatch();
+                self.kick();
             }
             Ev::StaffFree => {
                 self.staff_busy = false;
@@ -673,7 +706,7 @@ impl<'a> Sim<'a> {
         }
         self.at(Ms::from(day + 1) * DAY, Ev::DayStart(day + 1));
         self.staff_next();
-        self.dispatch();
+        self.kick();
     }
 
     fn arrivals(&mut self, n: u32) {
@@ -771,6 +804,8 @@ impl<'a> Sim<'a> {
         let dark = duration_ms - carried;
         self.power = false;
         self.process_up = false;
+        // The print run dies with the process; only what it committed survives.
+        self.office = None;
         self.generation += 1;
         self.out.crashes += 1;
         for p in 0..self.printers.len() {
@@ -798,30 +833,20 @@ impl<'a> Sim<'a> {
         }
         self.power = true;
         self.process_up = true;
-        // `cetak print run` starts: every open attempt is looked up in its printer's list.
-        let open: Vec<u32> = (0..self.attempts.len() as u32)
-            .filter(|&a| self.attempts[a as usize].state.is_pending())
-            .collect();
         if self.sc.resend_after_crash {
-            // What a plain print queue does: send the open jobs again, blindly.
+            // What a plain print queue does: send the open jobs again, blindly, before the
+            // office's own run starts.
+            let open: Vec<u32> = (0..self.attempts.len() as u32)
+                .filter(|&a| self.attempts[a as usize].state.is_pending())
+                .collect();
             for a in open {
                 self.resend(a);
             }
-            self.dispatch();
-            return;
         }
-        for a in open {
-            let att = &self.attempts[a as usize];
-            let pending = PendingAttempt {
-                state: att.state,
-                job_name: att.job_name.clone(),
-                job_uuid: att.job_uuid.clone(),
-            };
-            let event = spool::find_in_printer(&pending, &self.printers[att.printer as usize].jobs);
-            self.attempt_event(a, &event);
-        }
+        // `cetak print run` starts again: the driver looks every open attempt up in its
+        // printer's own job list before any new card.
         self.staff_next();
-        self.dispatch();
+        self.kick();
     }
 
     fn breakdown(&mut self, p: u32) {
@@ -838,7 +863,6 @@ impl<'a> Sim<'a> {
                 j.phase = JobPhase::Aborted;
                 j.reasons = vec!["other".into()];
             }
-            self.observe(p, job.attempt);
         }
         self.block(p, Block::Breakdown);
         let repair = (self.exp(self.sc.repair_days) * DAY as f64) as Ms + HOUR;
@@ -909,63 +933,186 @@ impl<'a> Sim<'a> {
         prn.heat * 0.5f64.powf(idle_min / self.sc.heat_half_life_min)
     }
 
-    /// Give every ready printer its next card (the loop of `cetak print run`).
-    fn dispatch(&mut self) {
-        if !self.process_up || !self.power {
+    /// Someone starts `cetak print run` if none runs: in working hours, with the power on.
+    fn kick(&mut self) {
+        if !self.process_up || !self.power || self.office.is_some() {
             return;
         }
-        for p in 0..self.printers.len() {
-            let prn = &self.printers[p];
-            let mut run = prn.run.clone();
-            run.busy = prn.pending.is_some() || prn.job.is_some();
-            run.blocked = if prn.jammed {
-                Some("media-jam".into())
-            } else if prn.broken {
-                Some("broken".into())
-            } else {
-                None
-            };
-            let now = self.instant(self.now);
-            let open = self.is_working_day(self.today);
-            match schedule::readiness(&self.profile, &run, now) {
-                Readiness::Ready if open => {
-                    self.send_one(p as u32);
-                }
-                Readiness::Ready | Readiness::OutsideHours => {
-                    let at = self.next_open(self.now + SECOND);
-                    self.wake(p as u32, at);
-                }
-                Readiness::Cooling { until } => {
-                    let at = (until - self.base).whole_milliseconds() as Ms;
-                    self.wake(p as u32, at.max(self.now + 1));
-                }
-                // Busy, blocked, paused or done for the day: an event will call again.
-                _ => {}
+        if !self.in_hours(self.now) {
+            let at = self.next_open(self.now);
+            if self.kick_at.is_none_or(|k| k < self.now || at < k) {
+                self.kick_at = Some(at);
+                self.at(at, Ev::Kick);
             }
+            return;
         }
+        self.runs += 1;
+        let books = self.books();
+        self.office = Some(OfficeRun {
+            driver: Driver::new(run_config(), books),
+            id: self.runs,
+            started: self.now,
+            answer: None,
+        });
+        self.office_step(Input::Done);
     }
 
-    fn wake(&mut self, p: u32, at: Ms) {
-        let now = self.now;
-        let prn = &mut self.printers[p as usize];
-        if prn.wake_at.is_none_or(|w| at < w || w < now) {
-            prn.wake_at = Some(at);
-            self.at(at, Ev::Wake(p));
-        }
+    /// The printers as the books see them (`Store::printers`).
+    fn books(&self) -> Vec<PrinterBook> {
+        self.printers
+            .iter()
+            .enumerate()
+            .map(|(i, prn)| {
+                let mut run = prn.run.clone();
+                run.busy = prn.pending.is_some();
+                PrinterBook {
+                    id: i as i64 + 1,
+                    profile: self.profile.clone(),
+                    run,
+                }
+            })
+            .collect()
     }
 
-    /// Claim, write the intent, send.
-    fn send_one(&mut self, p: u32) {
-        let Some((_, record)) = self.queue.iter().next().cloned() else {
+    /// Execute the run's commands against the world until it waits or stops: the same driver
+    /// as `cetak print run`, with the store and the printers simulated.
+    fn office_step(&mut self, mut input: Input) {
+        // No simulated time passes while the run talks to the books and the printers.
+        let now = self.instant(self.now);
+        let Some(started) = self.office.as_ref().map(|o| o.started) else {
             return;
         };
-        let Some(&serial) = self.on_hand.iter().next() else {
-            self.block(p, Block::NoBlanks);
-            return;
+        let mono = std::time::Duration::from_millis((self.now - started).max(0) as u64);
+        loop {
+            let Some(office) = self.office.as_mut() else {
+                return;
+            };
+            let (id, command) = match office.driver.step(input, now, mono) {
+                Ok(c) => (office.id, c),
+                Err(e) => {
+                    self.office = None;
+                    self.violation(e.to_string());
+                    return;
+                }
+            };
+            office.driver.take_notices();
+            input = match command {
+                Command::ReadOpenAttempts => Input::OpenAttempts(
+                    self.attempts
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.state.is_pending())
+                        .map(|(i, a)| (i64::from(a.printer) + 1, i as i64))
+                        .collect(),
+                ),
+                Command::RenewLeases => Input::LeasesRenewed(vec![true; self.printers.len()]),
+                Command::ReadBooks => Input::Books(self.books()),
+                Command::AskStatus(p) => {
+                    let prn = &self.printers[p];
+                    let blocking = if prn.jammed {
+                        vec!["media-jam".to_string()]
+                    } else if prn.broken {
+                        vec!["stopped".to_string()]
+                    } else {
+                        vec![]
+                    };
+                    Input::Status(Ok(PrinterAnswer {
+                        idle: prn.job.is_none(),
+                        blocking,
+                    }))
+                }
+                Command::Claim {
+                    printer,
+                    load,
+                    after,
+                } => Input::Claimed(self.claim(printer as u32, load, after)),
+                Command::Submit { printer, attempt } => {
+                    self.at(
+                        self.now + SEND_DELAY,
+                        Ev::Deliver {
+                            printer: printer as u32,
+                            attempt: attempt as u32,
+                            generation: self.generation,
+                        },
+                    );
+                    return;
+                }
+                Command::ReadAttempt { attempt, .. } => Input::Attempt(
+                    self.attempts
+                        .get(attempt as usize)
+                        .filter(|a| a.state.is_pending())
+                        .map(|a| PendingAttempt {
+                            state: a.state,
+                            job_name: a.job_name.clone(),
+                            job_uuid: a.job_uuid.clone(),
+                        }),
+                ),
+                Command::Follow { printer, pending } => {
+                    Input::Followed(Ok(self.follow(printer, &pending)))
+                }
+                Command::Apply { attempt, event } => {
+                    Input::Applied(self.attempt_event(attempt as u32, &event))
+                }
+                Command::Sleep(d) => {
+                    let wait = (d.as_millis() as Ms).max(1);
+                    self.at(
+                        self.now + wait,
+                        Ev::Office {
+                            generation: self.generation,
+                            run: id,
+                        },
+                    );
+                    return;
+                }
+                Command::Stop(why) => {
+                    self.office = None;
+                    if why == StopReason::CapacityOrHours && !self.in_hours(self.now) {
+                        self.kick();
+                    }
+                    // Otherwise the world's next change starts a run: a delivery, new
+                    // records, a cleared jam, a repair, an inspection, the next day.
+                    return;
+                }
+            };
+        }
+    }
+
+    /// `Store::print_claim`: the next record in queue order and the next blank in the
+    /// printer's hopper (loading it from the safe, lowest serials first, when empty); the
+    /// intent, the record's `StartPrinting` and the printer's duty cycle, all at once.
+    fn claim(&mut self, p: u32, load: i64, after: PrinterRun) -> Result<Claimed, ClaimRefusal> {
+        if let Some(&attempt) = self.printers[p as usize].held.iter().next() {
+            return Err(ClaimRefusal::AwaitingInspection {
+                attempt: i64::from(attempt),
+            });
+        }
+        let Some((_, record)) = self.queue.iter().next().cloned() else {
+            return Err(ClaimRefusal::QueueEmpty);
+        };
+        let mut loaded = None;
+        if self.printers[p as usize].hopper.is_empty() {
+            let take: Vec<u32> = self
+                .safe
+                .iter()
+                .take(load.clamp(1, HOPPER_LOAD) as usize)
+                .copied()
+                .collect();
+            let (Some(&first), Some(&last)) = (take.first(), take.last()) else {
+                self.block(p, Block::NoBlanks);
+                return Err(ClaimRefusal::NoBlanks);
+            };
+            for serial in take {
+                self.safe.remove(&serial);
+                self.loaded_in[serial as usize] = Some(p);
+                self.printers[p as usize].hopper.insert(serial);
+            }
+            loaded = Some((i64::from(first), i64::from(last)));
+        }
+        let Some(&serial) = self.printers[p as usize].hopper.iter().next() else {
+            return Err(ClaimRefusal::NoBlanks);
         };
         self.queue
             .remove(&(self.records[record as usize].key.clone(), record));
-        // The intent: record Printing, blank in print, attempt written — all before sending.
         if self.records[record as usize].state == RecordState::Unique {
             self.record_event(record, &Event::Enqueue);
         }
@@ -986,18 +1133,46 @@ impl<'a> Sim<'a> {
             submissions: 0,
             truth: Truth::NotYet,
         });
-        let now = self.instant(self.now);
         let prn = &mut self.printers[p as usize];
-        prn.run = schedule::after_card(&self.profile, &prn.run, now);
+        prn.run = after;
         prn.pending = Some(attempt);
-        self.at(
-            self.now + SEND_DELAY,
-            Ev::Deliver {
-                printer: p,
-                attempt,
-                generation: self.generation,
+        Ok(Claimed {
+            attempt: i64::from(attempt),
+            loaded,
+        })
+    }
+
+    /// What the printer says about a job in flight, as the office's port asks it: by uuid for
+    /// a sent job, else in the job list by name.
+    fn follow(&self, p: usize, pending: &PendingAttempt) -> (AttemptEvent, bool) {
+        let prn = &self.printers[p];
+        let by_uuid = (pending.state == AttemptState::Sent)
+            .then_some(pending.job_uuid.as_deref())
+            .flatten()
+            .and_then(|uuid| {
+                prn.jobs
+                    .iter()
+                    .find(|j| j.job_uuid.as_deref() == Some(uuid))
+            });
+        let event = match by_uuid {
+            Some(job) => AttemptEvent::Observed {
+                phase: job.phase,
+                reasons: job.reasons.clone(),
             },
-        );
+            None => spool::find_in_printer(pending, &prn.jobs),
+        };
+        (event, prn.job.is_none())
+    }
+
+    /// The operator reports a melted card once the books say it was printed; a card the
+    /// printer could not confirm is found by the inspection instead.
+    fn melted_seen(&mut self, a: u32) {
+        let state = self.attempts[a as usize].state;
+        if state.made_a_card() {
+            self.attempt_event(a, &AttemptEvent::ReportedSpoiled(SpoilCause::Melted));
+        } else if state.is_pending() {
+            self.at(self.now + MELT_SEEN, Ev::MeltedSeen(a));
+        }
     }
 
     /// The printer receives the job and starts its engine.
@@ -1005,12 +1180,9 @@ impl<'a> Sim<'a> {
         if self.printers[p as usize].broken || self.printers[p as usize].jammed {
             // Refused at the door (IPP error status): certainly not taken.
             self.attempts[attempt as usize].truth = Truth::Unused;
-            self.attempt_event(
-                attempt,
-                &AttemptEvent::NotDelivered {
-                    why: "printer not accepting jobs".into(),
-                },
-            );
+            self.answer_office(Input::Submitted(AttemptEvent::NotDelivered {
+                why: "printer not accepting jobs".into(),
+            }));
             return;
         }
         // Sent: the printer takes the job now and starts its engine.
@@ -1033,6 +1205,7 @@ impl<'a> Sim<'a> {
         prn.next_job_id += 1;
         prn.jobs_made += 1;
         let uuid = format!("urn:uuid:sim-{p}-{}", prn.jobs_made);
+        let uuid_answer = uuid.clone();
         prn.jobs.push(PrinterJob {
             job_id: id as i32,
             job_uuid: Some(uuid.clone()),
@@ -1054,19 +1227,33 @@ impl<'a> Sim<'a> {
                 (self.sc.card_seconds * 1000.0) as Ms
             };
         let job_id = prn.jobs_made;
-        self.at(
-            self.now + ACCEPT_DELAY,
-            Ev::Accepted {
-                printer: p,
-                attempt,
-                generation: self.generation,
-            },
-        );
+        // The printer's answer reaches the office a moment later (a crash in between loses it).
+        self.answer_office(Input::Submitted(AttemptEvent::Accepted {
+            job_id: id as i32,
+            job_uuid: uuid_answer,
+        }));
         self.at(
             done,
             Ev::JobDone {
                 printer: p,
                 job: job_id,
+            },
+        );
+    }
+
+    /// The world's answer to the command the print run waits on, delivered after
+    /// `ACCEPT_DELAY`.
+    fn answer_office(&mut self, answer: Input) {
+        let Some(office) = self.office.as_mut() else {
+            return;
+        };
+        office.answer = Some(answer);
+        let run = office.id;
+        self.at(
+            self.now + ACCEPT_DELAY,
+            Ev::Office {
+                generation: self.generation,
+                run,
             },
         );
     }
@@ -1165,51 +1352,23 @@ impl<'a> Sim<'a> {
             self.block(p, Block::Jam);
             self.staff.push_back(Task::ClearJam(p));
         }
-        self.observe(p, phys.attempt);
-        // The operator sees a melted card come out and reports it.
-        if phys.fate == Fate::Melted && self.attempts[phys.attempt as usize].state.made_a_card() {
-            self.attempt_event(
-                phys.attempt,
-                &AttemptEvent::ReportedSpoiled(SpoilCause::Melted),
-            );
+        // The print run finds the job's end at its next look; the operator sees a melted card
+        // come out and reports it.
+        if phys.fate == Fate::Melted {
+            self.at(self.now + MELT_SEEN, Ev::MeltedSeen(phys.attempt));
         }
         self.staff_next();
-        self.dispatch();
-    }
-
-    /// The spool follows a job: by uuid if it knows it, else by name.
-    fn observe(&mut self, p: u32, attempt: u32) {
-        if !self.process_up {
-            return;
-        }
-        let att = &self.attempts[attempt as usize];
-        if !att.state.is_pending() {
-            return;
-        }
-        let pending = PendingAttempt {
-            state: att.state,
-            job_name: att.job_name.clone(),
-            job_uuid: att.job_uuid.clone(),
-        };
-        let event = spool::find_in_printer(&pending, &self.printers[p as usize].jobs);
-        let event = match event {
-            AttemptEvent::Found { phase, reasons, .. } if att.state == AttemptState::Sent => {
-                AttemptEvent::Observed { phase, reasons }
-            }
-            e => e,
-        };
-        self.attempt_event(attempt, &event);
     }
 
     /// Apply a spool decision with everything it implies (as `Store::attempt_apply` does).
-    fn attempt_event(&mut self, a: u32, event: &AttemptEvent) {
+    fn attempt_event(&mut self, a: u32, event: &AttemptEvent) -> Option<(AttemptState, String)> {
         let from = self.attempts[a as usize].state;
         let decision = match spool::decide(from, event) {
             Ok(Some(d)) => d,
-            Ok(None) => return,
+            Ok(None) => return None,
             Err(e) => {
                 self.violation(format!("attempt {a}: {e}"));
-                return;
+                return None;
             }
         };
         let (record, serial, printer) = {
@@ -1247,6 +1406,10 @@ impl<'a> Sim<'a> {
         if decision.to == AttemptState::Inspect {
             self.out.inspections += 1;
             self.staff.push_back(Task::Inspect(a));
+            self.printers[printer as usize].held.insert(a);
+        }
+        if from == AttemptState::Inspect {
+            self.printers[printer as usize].held.remove(&a);
         }
         if !decision.to.is_pending() && decision.to != AttemptState::Inspect {
             self.records[record as usize].open_attempt = false;
@@ -1254,12 +1417,14 @@ impl<'a> Sim<'a> {
         if !decision.to.is_pending() && self.printers[printer as usize].pending == Some(a) {
             self.printers[printer as usize].pending = None;
         }
-        if decision.printer_failure.is_some() && self.sc.policy == Policy::Thermal {
-            let now = self.instant(self.now);
-            let prn = &mut self.printers[printer as usize];
-            prn.run = schedule::after_failure(&self.profile, &prn.run, now).0;
+        // The same duty-cycle effect as the store's (`Decision::printer_run_after`).
+        let now = self.instant(self.now);
+        let prn = &mut self.printers[printer as usize];
+        if let Some((run, _)) = decision.printer_run_after(&self.profile, &prn.run, now) {
+            prn.run = run;
         }
         self.staff_next();
+        Some((decision.to, decision.note))
     }
 
     fn card_made(&mut self, record: u32) {
@@ -1349,7 +1514,7 @@ impl<'a> Sim<'a> {
             self.now + (minutes * MINUTE as f64) as Ms + 1,
             Ev::StaffFree,
         );
-        self.dispatch();
+        self.kick();
     }
 
     fn finish(mut self) -> Outcome {

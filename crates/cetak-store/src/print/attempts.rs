@@ -182,7 +182,9 @@ fn apply_in(
     if d.printer_failure.is_some() {
         let run = self_printer_run(tx, printer_id)?;
         let profile = printer_profile_of(tx, printer_id)?;
-        let (next, note) = schedule::after_failure(&profile, &run, at);
+        let Some((next, note)) = d.printer_run_after(&profile, &run, at) else {
+            return Ok(Some(d));
+        };
         save_run(tx, printer_id, &next)?;
         chain.append(
             tx,
