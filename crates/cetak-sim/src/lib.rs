@@ -71,6 +71,40 @@ fn run_config() -> DriverConfig {
     }
 }
 
+/// The office's own books — the real store — kept beside the simulator's: every change the
+/// simulated office makes to its books is made there too, each answer is compared with the
+/// simulator's, and the store's own checks run after every event. Serials and attempts are the
+/// simulator's numbers; the shadow maps them to its own.
+pub trait Shadow {
+    /// A recording arrives (`duplicate`: data ganda marks it a duplicate, else unique).
+    fn record(
+        &mut self,
+        recording_id: &str,
+        recorded: OffsetDateTime,
+        duplicate: bool,
+        at: OffsetDateTime,
+    ) -> Result<(), String>;
+    /// Blanks `first..=last` are received.
+    fn receive(&mut self, first: u32, last: u32, at: OffsetDateTime) -> Result<(), String>;
+    /// `Store::print_claim` for printer `printer` (0-based): the record and serial claimed.
+    fn claim(
+        &mut self,
+        printer: u32,
+        load: i64,
+        after: &PrinterRun,
+        at: OffsetDateTime,
+    ) -> Result<Result<(String, u32), ClaimRefusal>, String>;
+    /// `Store::attempt_apply` for the simulator's attempt `attempt` (numbered in claim order).
+    fn apply(
+        &mut self,
+        attempt: u32,
+        event: &AttemptEvent,
+        at: OffsetDateTime,
+    ) -> Result<Option<AttemptState>, String>;
+    /// The store's own checks (`card_violations`, `stock_reconcile`): what is wrong.
+    fn check(&mut self) -> Vec<String>;
+}
+
 /// One day of the run, for charts.
 #[derive(Debug, Clone, Serialize)]
 pub struct DayStats {
@@ -267,6 +301,7 @@ enum Task {
 
 struct Sim<'a> {
     sc: &'a Scenario,
+    shadow: Option<&'a mut dyn Shadow>,
     rng: ChaCha8Rng,
     now: Ms,
     seq: u64,
@@ -317,8 +352,28 @@ fn blank_index(s: BlankState) -> usize {
 /// Run one scenario with one seed. `stop_when_cleared`: end on the day the backlog is cleared
 /// (the planner's question) rather than after `days`.
 pub fn run(sc: &Scenario, seed: u64, stop_when_cleared: bool) -> Result<Outcome, ScenarioError> {
+    run_inner(sc, seed, stop_when_cleared, None)
+}
+
+/// Run one scenario with one seed and the real store beside the simulator's books (see
+/// [`Shadow`]); its disagreements and its checks' findings are invariant violations.
+pub fn run_with_shadow(
+    sc: &Scenario,
+    seed: u64,
+    shadow: &mut dyn Shadow,
+) -> Result<Outcome, ScenarioError> {
+    run_inner(sc, seed, false, Some(shadow))
+}
+
+fn run_inner<'a>(
+    sc: &'a Scenario,
+    seed: u64,
+    stop_when_cleared: bool,
+    shadow: Option<&'a mut dyn Shadow>,
+) -> Result<Outcome, ScenarioError> {
     sc.validate()?;
     let mut sim = Sim::new(sc, seed)?;
+    sim.shadow = shadow;
     sim.setup();
     let end = Ms::from(sc.days) * DAY;
     while let Some(Reverse((at, _, ev))) = sim.events.pop() {
@@ -327,6 +382,7 @@ pub fn run(sc: &Scenario, seed: u64, stop_when_cleared: bool) -> Result<Outcome,
         }
         sim.now = at;
         sim.handle(ev);
+        sim.shadow_check();
         // Judged after the whole event: a card that comes out melted was never made.
         if sim.backlog_left == 0 && sim.cleared_on.is_none() {
             sim.cleared_on = Some(sim.date_of(at));
@@ -389,6 +445,7 @@ impl<'a> Sim<'a> {
             .collect();
         Ok(Sim {
             sc,
+            shadow: None,
             rng: ChaCha8Rng::seed_from_u64(seed),
             now: 0,
             seq: 0,
@@ -441,6 +498,31 @@ impl<'a> Sim<'a> {
             },
             working_days: 0,
         })
+    }
+
+    fn shadow_check(&mut self) {
+        let Some(shadow) = self.shadow.as_deref_mut() else {
+            return;
+        };
+        for v in shadow.check() {
+            self.violation(format!("store: {v}"));
+        }
+    }
+
+    /// Do `f` on the shadow store, if any; its failure is a violation.
+    fn shadow<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Shadow, OffsetDateTime) -> Result<T, String>,
+    ) -> Option<T> {
+        let at = self.instant(self.now);
+        let shadow = self.shadow.as_deref_mut()?;
+        match f(shadow, at) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.violation(format!("store: {e}"));
+                None
+            }
+        }
     }
 
     fn at(&mut self, at: Ms, ev: Ev) {
@@ -538,6 +620,10 @@ impl<'a> Sim<'a> {
             Event::MarkUnique
         };
         self.record_event(id, &event);
+        let recording_id = self.records[id as usize].key.recording_id.clone();
+        let recorded_at = self.instant(recorded);
+        let is_duplicate = self.records[id as usize].state == RecordState::Duplicate;
+        self.shadow(|s, at| s.record(&recording_id, recorded_at, is_duplicate, at));
         if self.records[id as usize].state == RecordState::Unique {
             let key = self.records[id as usize].key.clone();
             self.queue.insert((key, id));
@@ -557,6 +643,10 @@ impl<'a> Sim<'a> {
     }
 
     fn receive(&mut self, n: u32) {
+        if n > 0 {
+            let first = self.blanks.len() as u32;
+            self.shadow(|s, at| s.receive(first, first + n - 1, at));
+        }
         for _ in 0..n {
             let serial = self.blanks.len() as u32;
             self.blanks.push(BlankState::OnHand);
@@ -1081,6 +1171,34 @@ impl<'a> Sim<'a> {
     /// printer's hopper (loading it from the safe, lowest serials first, when empty); the
     /// intent, the record's `StartPrinting` and the printer's duty cycle, all at once.
     fn claim(&mut self, p: u32, load: i64, after: PrinterRun) -> Result<Claimed, ClaimRefusal> {
+        let theirs = self.shadow(|s, at| s.claim(p, load, &after, at));
+        let ours = self.claim_books(p, load, after);
+        if let Some(theirs) = theirs {
+            let ours_seen = ours
+                .as_ref()
+                .map(|c| {
+                    let a = &self.attempts[c.attempt as usize];
+                    (
+                        self.records[a.record as usize].key.recording_id.clone(),
+                        a.serial,
+                    )
+                })
+                .map_err(|r| *r);
+            if ours_seen != theirs {
+                self.violation(format!(
+                    "printer {p}: the simulator claimed {ours_seen:?}, the store {theirs:?}"
+                ));
+            }
+        }
+        ours
+    }
+
+    fn claim_books(
+        &mut self,
+        p: u32,
+        load: i64,
+        after: PrinterRun,
+    ) -> Result<Claimed, ClaimRefusal> {
         if let Some(&attempt) = self.printers[p as usize].held.iter().next() {
             return Err(ClaimRefusal::AwaitingInspection {
                 attempt: i64::from(attempt),
@@ -1363,6 +1481,15 @@ impl<'a> Sim<'a> {
     /// Apply a spool decision with everything it implies (as `Store::attempt_apply` does).
     fn attempt_event(&mut self, a: u32, event: &AttemptEvent) -> Option<(AttemptState, String)> {
         let from = self.attempts[a as usize].state;
+        let theirs = self.shadow(|s, at| s.apply(a, event, at));
+        let ours = spool::decide(from, event).ok().flatten().map(|d| d.to);
+        if let Some(theirs) = theirs
+            && theirs != ours
+        {
+            self.violation(format!(
+                "attempt {a} ({from:?}, {event:?}): the simulator decided {ours:?}, the store {theirs:?}"
+            ));
+        }
         let decision = match spool::decide(from, event) {
             Ok(Some(d)) => d,
             Ok(None) => return None,
