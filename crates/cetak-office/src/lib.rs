@@ -4,6 +4,7 @@
 //!
 //! - [`print_run`]: one run of the spool: leases, recovery of what a crash left open, the
 //!   driver's commands executed against the store and the printers' IPP.
+//! - [`dedup_run`]: one data ganda run over the whole registry, outcomes written.
 //! - [`inspect`]: whether a person's finding for an attempt may be recorded (the printer must
 //!   have let go of the job).
 //! - [`card`]: the mapping from a stored record (with its photo and signature) to the card.
@@ -13,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod card;
+pub mod dedup_run;
 pub mod inspect;
 pub mod port;
 pub mod print_run;
