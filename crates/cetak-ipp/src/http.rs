@@ -7,19 +7,18 @@
 //! be told from a reply timeout (the job may exist). The spool's safety rests on exactly that
 //! distinction, so each phase here maps to an error on its own.
 //!
-//! Why not ureq 3 directly, now that it has per-phase timeouts (`timeout_connect`,
-//! `timeout_send_body`, `timeout_recv_response`, …) and a body limit? Checked when `ipps://`
-//! came (issue 14), and kept this client because: (1) the line this crate must draw is "did
-//! any byte of the request leave", and with TLS that line is the end of the handshake — ureq
-//! folds connect and handshake into its transport and reports a failed handshake, a reset
-//! and a reset after the request alike as I/O errors, so a pin mismatch (safe to retry
-//! elsewhere) could not be told from a reset after the job was sent (must be looked up);
-//! (2) certificate pinning needs a custom rustls verifier, which ureq 3 only takes by
-//! replacing its whole connector; (3) one deadline for the whole exchange (a slow drip that
-//! never trips a per-read timeout still ends) is what `tests/hostile.rs` holds the client to,
-//! and ureq's per-phase timeouts restart per phase; (4) its body limit counts decoded bytes
-//! but not chunk framing or header size. About 500 lines, every path tested against a
-//! hostile server — cheaper than adapting around those four.
+//! Why not ureq 3 directly, now that it has per-phase timeouts (`Timeout::Connect` includes
+//! TLS, `SendRequest`, `SendBody`, `RecvResponse`, `PerCall` for the whole exchange) and a
+//! body limit? Checked when `ipps://` came (issue 14, ureq 3.5), and this client kept because:
+//! (1) ureq names the phase of a *timeout*, but a reset or an early close is `Error::Io`
+//! whether it happened while connecting, in the TLS handshake, or after the request was
+//! written — and those are exactly "certainly not delivered" versus "the job may exist", the
+//! line the spool's safety rests on (`tests/hostile.rs` holds this client to it phase by
+//! phase); (2) ureq takes root certificates, not a certificate verifier: trusting a
+//! printer's self-signed certificate as a root still checks its host name and dates, so a
+//! printer addressed by IP or with an expired certificate would be refused, and pinning
+//! (`crate::tls`) would mean replacing ureq's whole connector. About 500 lines here, every
+//! path tested against a hostile server, cost less than working around both.
 //!
 //! | phase | failure | error |
 //!
