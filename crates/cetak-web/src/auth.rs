@@ -127,11 +127,26 @@ fn wants_json(req: &Request) -> bool {
     req.uri().path().starts_with("/api/")
 }
 
+/// The refusal in Indonesian, for the API's `error_id` (the English is `message`).
+fn deny_id(status: StatusCode, message: &str) -> &'static str {
+    match (status, message) {
+        (StatusCode::UNAUTHORIZED, "login required") => "perlu masuk (login)",
+        (StatusCode::UNAUTHORIZED, _) => "sesi kedaluwarsa atau sudah diakhiri",
+        (StatusCode::FORBIDDEN, "missing or wrong CSRF token") => "token CSRF tidak ada atau salah",
+        (StatusCode::FORBIDDEN, _) => "peran Anda tidak boleh melakukan ini",
+        _ => "basis data kantor sedang sibuk; coba lagi sebentar lagi",
+    }
+}
+
 fn deny(req: &Request, status: StatusCode, message: &str) -> Response {
     if wants_json(req) {
         (
             status,
-            axum::Json(serde_json::json!({ "error": message, "status": status.as_u16() })),
+            axum::Json(crate::views::ErrorAnswer {
+                error: message.to_string(),
+                error_id: deny_id(status, message).to_string(),
+                status: status.as_u16(),
+            }),
         )
             .into_response()
     } else if status == StatusCode::UNAUTHORIZED {

@@ -1,4 +1,9 @@
-//! Handlers: server-rendered pages and the JSON API.
+//! Handlers: server-rendered pages and the JSON API, one module per area; here what they
+//! share — rendering within the layout (`render`, `Page`), the language, paging, the one-shot
+//! confirmation after a redirect — and [`finish`], the outermost layer, which turns an error
+//! answer ([`WebError`]) into a page: the refused form's own page again, or the layout's
+//! error page (JSON on the API), and puts the security headers on every response.
+//! Handlers answer `Answer<T>` (= `Result<T, WebError>`) and use `?`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -40,6 +45,9 @@ pub(crate) mod resident;
 pub(crate) mod review;
 pub(crate) mod stock;
 
+// The views a refused form is answered with (`refused_form`), and what one area uses of
+// another (the print page shows the hand-over's identity checks; the groups page decides like
+// the pair page), reached by every area through its `use super::*`.
 use admin::*;
 use correct::*;
 use handover::*;

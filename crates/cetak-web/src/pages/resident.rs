@@ -196,7 +196,11 @@ pub(crate) async fn resident_api(State(st): S, req: Request) -> Response {
     let Ok(Json(q)) = Json::<ResidentQuery>::from_request_parts_and_body(req).await else {
         return (
             StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({ "error": "expected JSON {\"nik\": \"…\", \"tanggal_lahir\": \"YYYY-MM-DD\", \"nama_ibu\": \"…\"}" })),
+            Json(views::ErrorAnswer {
+                error: r#"expected JSON {"nik": "…", "tanggal_lahir": "YYYY-MM-DD", "nama_ibu": "…"}"#.into(),
+                error_id: r#"diharapkan JSON {"nik": "…", "tanggal_lahir": "YYYY-MM-DD", "nama_ibu": "…"}"#.into(),
+                status: StatusCode::BAD_REQUEST.as_u16(),
+            }),
         )
             .into_response();
     };
