@@ -1,8 +1,12 @@
 //! The office server (`cetak serve`): operator pages, the resident status page and a JSON API.
 //!
-//! Every route is declared once in [`routes::ROUTES`] with who may use it; one middleware
-//! ([`auth::guard`]) enforces that table for pages and API alike, and the route × role test
-//! matrix is generated from it, so a new route cannot be forgotten. Pages are rendered on the
+//! Every route is declared once in [`routes::ROUTES`] with who may use it and its handler; one
+//! middleware ([`auth::guard`]), layered on each route with that route's rule, enforces the
+//! table for pages and API alike, and the route × role test matrix and the OpenAPI document
+//! (with each JSON answer's schema from [`views`]) are generated from it, so a new route cannot
+//! be forgotten. Handlers answer `Result<_, WebError>`: one error type, one way to say no.
+//! The modules form layers without a circle (`tests/layers.rs`): routes → pages → auth →
+//! state → templates → error, views, pool, password → fmt, words. Pages are rendered on the
 //! server (minijinja, auto-escaped), in Bahasa Indonesia by default and English on request.
 //! The store is synchronous SQLite: requests borrow a connection from a small pool on a
 //! blocking thread.

@@ -118,8 +118,7 @@ pub(super) async fn user_create(
     let n = name.clone();
     st.pool
         .run(move |s| s.user_add(&n, role, &hash, &a, office(s)))
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     Ok(done_page(
         st,
         headers,
@@ -291,8 +290,7 @@ pub(super) async fn password_reset(
     let n = name.to_string();
     st.pool
         .run(move |s| s.user_set_password(&n, &hash, None, false, &a, office(s)))
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     Ok(done_page(
         st,
         headers,
@@ -406,8 +404,7 @@ pub(super) async fn own_password(
     let ended = st
         .pool
         .run(move |s| s.user_set_password(&name, &hash, keep.as_ref(), true, &a, office(s)))
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     Ok(done_page(
         st,
         headers,

@@ -391,8 +391,7 @@ async fn attach(
             let at = office(s);
             s.media_attach(&rid, &item, &a, &reason, at)
         })
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     let (before, after) = (
         outcome.state_before.describe(),
         outcome.state_after.describe(),

@@ -155,8 +155,7 @@ pub(super) async fn decide(
     let reason = f.reason.clone();
     st.pool
         .run(move |s| s.decide_pair(id, same, &reason, &a, office(s)))
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     apply_decisions(st).await;
     let (what_id, what_en) = decision_words(same);
     Ok(flash_back(
@@ -315,8 +314,7 @@ pub(super) async fn decide_group(
                     .find(|g| g.pattern == pattern)
                     .map(|g| g.pairs))
             })
-            .await
-            .map_err(store_refusal)?
+            .await?
     };
     match now {
         None => {
@@ -344,8 +342,7 @@ pub(super) async fn decide_group(
     let decided = st
         .pool
         .run(move |s| s.decide_pair_group(&pattern, same, &reason, &a, office(s)))
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     apply_decisions(st).await;
     let (what_id, what_en) = decision_words(same);
     Ok(flash_back(
