@@ -76,8 +76,8 @@ pub trait Port {
 }
 
 /// Check a printer URI against what this client can actually reach: `ipp://host[:port]/path`,
-/// `http://…`, or `dir:/path`. `ipps://` is refused (the client speaks no TLS yet: put the
-/// printer on the office LAN or behind a local TLS proxy).
+/// `http://…`, `ipps://host[:port]/path#sha256=<certificate fingerprint>` (TLS to exactly that
+/// certificate; `ipps://` without a pin is refused, see `cetak_ipp::tls`), or `dir:/path`.
 pub fn check_uri(uri: &str) -> Result<(), String> {
     if let Some(path) = uri.strip_prefix("dir:") {
         if path.trim_start_matches("//").is_empty() {

@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::pool::Pool;
-use crate::{ServerConfig, ServerError};
 
 /// Runs the office's printers until the day's work is done; returns a one-line summary.
 pub type PrintRunner = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
@@ -20,6 +19,43 @@ pub type PrintRunner = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
 /// Asks a print attempt's printer whether a person's finding (`good`, `spoiled`, `unused`)
 /// may be recorded now; `Err` says why not.
 pub type InspectCheck = Arc<dyn Fn(i64, &str) -> Result<(), String> + Send + Sync>;
+
+/// How to run the server.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The office database.
+    pub db: std::path::PathBuf,
+    /// Resident lookups allowed per client per minute (0: unlimited, for load tests).
+    pub resident_per_minute: u32,
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// What "start printing" does (the binary passes its spool).
+    pub print_runner: Option<PrintRunner>,
+    /// Applies duplicate decisions at once (a dedup run honouring every decision so far);
+    /// called after a supervisor decides a pair.
+    pub dedup_runner: Option<PrintRunner>,
+    /// Before a person's finding for a print attempt is recorded, asks the attempt's printer
+    /// whether it has let go of the job (the binary passes the same check `cetak print inspect`
+    /// makes); `Err` says why not, in the office's words. `None`: no printer can be asked, so
+    /// the page records no finding (the CLI's `--physically-checked` is the way then).
+    pub inspect_check: Option<InspectCheck>,
+    /// Connections in the pool.
+    pub connections: usize,
+    /// Pages in English when neither `?lang=` nor the browser's cookie chose (the office's
+    /// `cetak --lang en serve`); Bahasa Indonesia otherwise.
+    pub english: bool,
+}
+
+/// What can stop the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] cetak_store::StoreError),
+    /// The address could not be bound, or the server failed.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
 
 /// Shared server state.
 pub struct AppState {
@@ -36,7 +72,7 @@ pub struct AppState {
     pub(crate) secure_cookies: bool,
     /// The pages' language when the browser has not chosen (`ServerConfig::english`).
     pub(crate) english: bool,
-    pub(crate) dashboard_cache: Mutex<Option<(Instant, Arc<crate::pages::Dashboard>)>>,
+    pub(crate) dashboard_cache: Mutex<Option<(Instant, Arc<crate::views::Dashboard>)>>,
     pub(crate) dashboard_refreshing: AtomicBool,
 }
 
@@ -44,7 +80,7 @@ impl AppState {
     pub(crate) fn new(config: &ServerConfig) -> Result<AppState, ServerError> {
         Ok(AppState {
             pool: Pool::open(&config.db, config.connections)?,
-            templates: crate::pages::templates(),
+            templates: crate::templates::templates(),
             resident_limit: Limiter::new(config.resident_per_minute),
             // A load test (no per-address limit) would trip the per-NIK one at once.
             resident_nik_limit: NikLimit::new(config.resident_per_minute > 0),

@@ -122,8 +122,19 @@ enum Command {
     /// Put a backup in place of the database (refused while `cetak serve` uses it).
     Restore(cmd::backup::RestoreArgs),
     /// The central server on PostgreSQL (serve, add-office, load).
+    #[cfg(feature = "central")]
     #[command(subcommand)]
     Central(cmd::central::CentralCommand),
+    /// The central server on PostgreSQL (serve, add-office, load).
+    ///
+    /// An office build (`--no-default-features`) does not link it: the command only says so.
+    #[cfg(not(feature = "central"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Central {
+        /// Whatever followed `central`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Simulate the office over days (printers, heat, power cuts, staff) and plan capacity.
     Simulate(cmd::simulate::Args),
     /// Where a resident's card is, by NIK; without a NIK, the link to the centre.
@@ -163,7 +174,7 @@ fn db_use(command: &Command) -> DbUse {
         Command::Init
         | Command::Gen(_)
         | Command::Simulate(_)
-        | Command::Central(_)
+        | Command::Central { .. }
         | Command::Finger(_)
         | Command::Demo(_)
         | Command::Chip(_) => DbUse::None,
@@ -460,7 +471,16 @@ fn main() -> ExitCode {
         Command::Sync(a) => cmd::sync::run(&ctx, a),
         Command::Backup(a) => cmd::backup::run_backup(&ctx, a),
         Command::Restore(a) => cmd::backup::run_restore(&ctx, a),
+        #[cfg(feature = "central")]
         Command::Central(c) => cmd::central::run(&ctx, c),
+        #[cfg(not(feature = "central"))]
+        Command::Central { .. } => Err(anyhow::anyhow!(
+            "{}",
+            t(
+                "build ini adalah build kantor, tanpa server pusat (PostgreSQL); server pusat ada di build bawaan: cargo build --release -p cetak",
+                "this is an office build, without the central server (PostgreSQL); the central server is in the default build: cargo build --release -p cetak"
+            )
+        )),
         Command::Serve(a) => cmd::serve::run_serve(&ctx, a),
         Command::User(c) => cmd::serve::run_user(&ctx, c),
         Command::Status(a) => cmd::status::run(&ctx, a),

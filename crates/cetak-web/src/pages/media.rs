@@ -10,16 +10,14 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Extension, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cetak_domain::access::{Permission, allows};
 use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict};
 use cetak_store::{MediaInfo, Store};
 use serde::Deserialize;
 
-use super::{
-    FormPage, Refusal, S, actor, flash_back, office, page_error, refused_form, store_refusal,
-};
+use super::{Answer, FormPage, Refusal, S, actor, flash_back, office, page_error, store_refusal};
 use crate::auth::Session;
 use crate::state::AppState;
 
@@ -305,43 +303,24 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, Refusal> {
 /// (audited with the reason, the slot's problems closed, the recording checked again).
 pub(crate) async fn correct_media(
     State(st): S,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Extension(sess): Extension<Session>,
     mp: Multipart,
-) -> Response {
+) -> Answer {
     let upload = match read_upload(mp).await {
         Ok(u) => u,
         Err(why) => {
-            return refused_form(
-                &st,
-                &headers,
-                &sess,
-                FormPage::Correct(id),
-                "form-media",
-                &[],
-                why,
-            )
-            .await;
+            return Err(why.on_form(FormPage::Correct(id), "form-media", &[]));
         }
     };
     match attach(&st, &sess, &id, &upload).await {
-        Ok(r) => r,
+        Ok(r) => Ok(r),
         Err(why) => {
             let kept = [
                 ("slot", upload.slot.as_str()),
                 ("reason", upload.reason.as_str()),
             ];
-            refused_form(
-                &st,
-                &headers,
-                &sess,
-                FormPage::Correct(id),
-                "form-media",
-                &kept,
-                why,
-            )
-            .await
+            Err(why.on_form(FormPage::Correct(id), "form-media", &kept))
         }
     }
 }
@@ -412,8 +391,7 @@ async fn attach(
             let at = office(s);
             s.media_attach(&rid, &item, &a, &reason, at)
         })
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     let (before, after) = (
         outcome.state_before.describe(),
         outcome.state_after.describe(),

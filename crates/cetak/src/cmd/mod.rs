@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backup;
 pub mod card;
+#[cfg(feature = "central")]
 pub mod central;
 pub mod chip;
 pub mod clock;
