@@ -366,8 +366,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Alasan (mis. \"baterai BIOS diganti, jam disetel dari jaringan ponsel\")",
     ),
     (
-        "New ipp://host:port/ipp/print or dir:/path",
-        "ipp://host:port/ipp/print atau dir:/path yang baru",
+        "New ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT or dir:/path",
+        "ipp://host:port/ipp/print, ipps://…#sha256=SIDIK_SERTIFIKAT atau dir:/path yang baru",
     ),
     (
         "Cards in a row before a cool-down (0: no bursts)",
@@ -700,8 +700,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Blangko tidak terpakai (masih bersih di wadah printer)",
     ),
     (
-        "ipp://host:port/ipp/print, or dir:/path/to/folder",
-        "ipp://host:port/ipp/print, atau dir:/path/ke/folder",
+        "ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT (TLS to that certificate), or dir:/path/to/folder",
+        "ipp://host:port/ipp/print, ipps://…#sha256=SIDIK_SERTIFIKAT (TLS ke sertifikat itu), atau dir:/path/ke/folder",
     ),
     ("Confirm without asking", "Konfirmasi tanpa ditanya"),
     (

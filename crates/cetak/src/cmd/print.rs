@@ -27,7 +27,8 @@ pub enum PrinterCommand {
     Add {
         /// Name the office gives it (e.g. P1).
         name: String,
-        /// ipp://host:port/ipp/print, or dir:/path/to/folder.
+        /// ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT (TLS to that certificate), or
+        /// dir:/path/to/folder.
         #[arg(long)]
         uri: String,
         /// Rated cards per day.
@@ -47,7 +48,7 @@ pub enum PrinterCommand {
     Set {
         /// Printer name.
         name: String,
-        /// New ipp://host:port/ipp/print or dir:/path.
+        /// New ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT or dir:/path.
         #[arg(long)]
         uri: Option<String>,
         /// Rated cards per day.
@@ -198,8 +199,8 @@ fn checked_uri(uri: &str) -> anyhow::Result<()> {
             "{} {uri:?}: {why} ({})",
             t("alamat printer tidak dapat dipakai", "unusable printer address"),
             t(
-                "pakai ipp://host:port/ipp/print, http://… atau dir:/folder; ipps:// belum didukung",
-                "use ipp://host:port/ipp/print, http://… or dir:/folder; ipps:// is not supported yet"
+                "pakai ipp://host:port/ipp/print, http://…, ipps://host:port/ipp/print#sha256=SIDIK_SERTIFIKAT atau dir:/folder",
+                "use ipp://host:port/ipp/print, http://…, ipps://host:port/ipp/print#sha256=CERT_FINGERPRINT or dir:/folder"
             )
         )
     })
