@@ -199,7 +199,11 @@ fn scenario_files_are_checked_and_explained() {
 fn the_shipped_scenario_files_parse_and_torture_matches_the_test_office() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
     let palembang = std::fs::read_to_string(format!("{root}/palembang.toml")).expect("file");
-    assert_eq!(Scenario::from_toml(&palembang).expect("parses").len(), 6);
+    assert_eq!(
+        Scenario::from_toml(&palembang).expect("parses").len(),
+        7,
+        "six variants and the one with chips"
+    );
     let torture = std::fs::read_to_string(format!("{root}/torture.toml")).expect("file");
     let parsed = Scenario::from_toml(&torture).expect("parses");
     assert_eq!(parsed, vec![Scenario::torture()]);
