@@ -105,8 +105,20 @@ fn pcscd() -> Pcscd {
     }
 }
 
-/// A blank in the encoder: the test card, seen by the reader.
+/// A blank in the encoder: the test card, seen by the reader. vpcd takes a new card only once
+/// it has noticed the last one gone: a card it has not seen within 10 s is inserted again
+/// (three tries), never assumed.
 fn insert(fault: Fault) -> TestCard {
+    for _ in 0..2 {
+        if let Some(card) = try_insert(fault) {
+            return card;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    try_insert(fault).expect("card seen by the reader")
+}
+
+fn try_insert(fault: Fault) -> Option<TestCard> {
     let card = TestCard::insert(VPCD_PORT, fault).expect("card connects to vpcd");
     let enc = {
         let start = Instant::now();
@@ -119,8 +131,8 @@ fn insert(fault: Fault) -> TestCard {
         }
     };
     enc.wait_for_card(Duration::from_secs(10))
-        .expect("card seen");
-    card
+        .ok()
+        .map(|()| card)
 }
 
 /// Pulls the card and waits until the reader says it is gone.
