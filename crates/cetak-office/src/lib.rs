@@ -8,12 +8,15 @@
 //! - [`inspect`]: whether a person's finding for an attempt may be recorded (the printer must
 //!   have let go of the job).
 //! - [`card`]: the mapping from a stored record (with its photo and signature) to the card.
+//! - [`chip`]: the chip of a claimed card: built from the record, signed on the token, written
+//!   over PC/SC, read back and verified, kept in the books (the print run's `Encode`).
 //! - [`port`]: printers as the spool sees them (IPP, or a folder that prints instantly).
 //!
 //! Errors are typed ([`OfficeError`]); the words an operator reads stay in the binary.
 #![deny(missing_docs)]
 
 pub mod card;
+pub mod chip;
 pub mod dedup_run;
 pub mod inspect;
 pub mod port;
@@ -43,6 +46,18 @@ pub enum OfficeError {
     /// No such print attempt.
     #[error("no print attempt {0}")]
     NoSuchAttempt(i64),
+    /// The document-signer key cannot sign now (missing, no certificate, certificate not
+    /// valid): checked before the run's first card.
+    #[error(transparent)]
+    ChipKeys(#[from] cetak_chip::KeyError),
+    /// A trusted CA certificate for the read-back check could not be read.
+    #[error("chip trust anchor {path}: {why}")]
+    ChipTrust {
+        /// The file.
+        path: String,
+        /// Why.
+        why: String,
+    },
 }
 
 /// The wall clock, shifted by `CETAK_CLOCK_SKEW_S` seconds: tests use it to play an office PC

@@ -21,6 +21,7 @@ use cetak_store::{AttemptRow, Lease, LeaseHolder, PrinterRow, Store};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::chip::{self, ChipRig, ChipSetup};
 use crate::port::{self, Port, PortError};
 use crate::{OfficeError, wall_now};
 
@@ -39,6 +40,9 @@ pub struct RunArgs {
     pub gone_confirm_s: f64,
     /// Stop instead of waiting for a printer to cool down.
     pub no_wait: bool,
+    /// The document-signer token and trust anchors, for printers with a chip encoder (`None`:
+    /// such printers get no card; their encoder cannot be used).
+    pub chip: Option<ChipSetup>,
 }
 
 impl Default for RunArgs {
@@ -50,6 +54,7 @@ impl Default for RunArgs {
             job_timeout_s: 300.0,
             gone_confirm_s: 10.0,
             no_wait: false,
+            chip: None,
         }
     }
 }
@@ -164,6 +169,28 @@ pub enum RunNotice {
         /// When.
         until: OffsetDateTime,
     },
+    /// A chip failed before printing: its blank is spoiled (`chip_failure`), the record is
+    /// back in the queue.
+    ChipFailed {
+        /// The printer.
+        printer: String,
+        /// The blank.
+        serial: i64,
+        /// What the books noted (the card fault).
+        why: String,
+    },
+    /// The printer's chip encoder cannot be used; it gets no more cards in this run.
+    EncoderUnavailable {
+        /// The printer.
+        printer: String,
+        /// Why.
+        error: String,
+    },
+    /// The printer's chips failed several times in a row; it gets no more cards in this run.
+    ChipsKeepFailing {
+        /// The printer.
+        printer: String,
+    },
 }
 
 /// What one run did.
@@ -244,6 +271,13 @@ pub fn run(
     if printers.is_empty() {
         return Err(OfficeError::NoPrinters);
     }
+    // The document signer's certificate is checked before the run's first card.
+    let mut rig = match &args.chip {
+        Some(setup) if printers.iter().any(|p| p.encoder.is_some()) => {
+            Some(ChipRig::open(setup, now(&clock))?)
+        }
+        _ => None,
+    };
     let mut live: Vec<Live> = Vec::new();
     for row in printers {
         // One bad printer never stops the others.
@@ -285,7 +319,16 @@ pub fn run(
     if live.is_empty() {
         return Err(OfficeError::NoDrivablePrinter(report.notices));
     }
-    let result = execute(store, args, &clock, started, &live, &mut report, on_notice);
+    let result = execute(
+        store,
+        args,
+        &clock,
+        started,
+        &live,
+        rig.as_mut(),
+        &mut report,
+        on_notice,
+    );
     for p in &live {
         if let Err(e) = store.lease_release(&p.lease) {
             tracing::warn!("releasing the lease of {}: {e}", p.row.name);
@@ -303,12 +346,14 @@ pub fn run(
 }
 
 /// Execute the driver's commands until it stops.
+#[allow(clippy::too_many_arguments)]
 fn execute(
     store: &mut Store,
     args: &RunArgs,
     clock: &RunClock,
     started: Instant,
     live: &[Live],
+    mut rig: Option<&mut ChipRig>,
     report: &mut RunReport,
     on_notice: &mut dyn FnMut(&RunNotice),
 ) -> Result<(RunCounts, StopReason), OfficeError> {
@@ -319,6 +364,7 @@ fn execute(
                 id: r.id,
                 profile: r.profile,
                 run: r.run,
+                encoder: r.encoder.is_some(),
             })
             .collect()
     };
@@ -378,10 +424,27 @@ fn execute(
                     }
                 }))
             }
+            Command::Encode {
+                printer,
+                attempt,
+                check,
+            } => Input::Encoded(chip::encode(
+                store,
+                rig.as_deref_mut(),
+                live[printer].row.encoder.as_deref(),
+                attempt,
+                check,
+                at,
+            )?),
             Command::Submit { printer, attempt } => {
-                let (recording_id, serial, job_name) = claims
-                    .remove(&attempt)
-                    .ok_or(OfficeError::NoSuchAttempt(attempt))?;
+                // A recovered intent whose chip was just checked was claimed by an earlier run.
+                let (recording_id, serial, job_name) = match claims.remove(&attempt) {
+                    Some(c) => c,
+                    None => store
+                        .attempt(attempt)?
+                        .map(|a| (a.recording_id, a.serial, a.job_name))
+                        .ok_or(OfficeError::NoSuchAttempt(attempt))?,
+                };
                 let png = crate::card::render_png_for(store, &recording_id, serial, at)?;
                 Input::Submitted(match live[printer].port.submit(&job_name, png) {
                     Ok((job_id, Some(job_uuid))) => AttemptEvent::Accepted { job_id, job_uuid },
@@ -395,10 +458,24 @@ fn execute(
             }
             Command::ReadAttempt { printer, attempt } => {
                 let row = store.attempt(attempt)?.filter(|a| a.state.is_pending());
+                // An intent on an encoder printer whose chip is not marked verified was never
+                // sent: its chip is checked before anything else.
+                let chip_pending = match &row {
+                    Some(a)
+                        if a.state == AttemptState::Intent
+                            && live[printer].row.encoder.is_some() =>
+                    {
+                        store
+                            .chip_encoding(a.id)?
+                            .is_none_or(|c| c.verified_at.is_none())
+                    }
+                    _ => false,
+                };
                 let pending = row.as_ref().map(|a| PendingAttempt {
                     state: a.state,
                     job_name: a.job_name.clone(),
                     job_uuid: a.job_uuid.clone(),
+                    chip_pending,
                 });
                 match row {
                     Some(row) => rows.insert(printer, row),
@@ -489,6 +566,25 @@ fn words_for(store: &Store, live: &[Live], n: driver::Notice) -> Result<RunNotic
             job_name: job(attempt)?,
         },
         N::Cooling { until } => RunNotice::Cooling { until },
+        N::ChipFailed {
+            printer,
+            attempt,
+            why,
+        } => RunNotice::ChipFailed {
+            printer: name(printer),
+            serial: store
+                .attempt(attempt)?
+                .map(|a| a.serial)
+                .unwrap_or_default(),
+            why,
+        },
+        N::EncoderUnavailable { printer, error } => RunNotice::EncoderUnavailable {
+            printer: name(printer),
+            error,
+        },
+        N::ChipsKeepFailing { printer } => RunNotice::ChipsKeepFailing {
+            printer: name(printer),
+        },
     })
 }
 
@@ -534,6 +630,7 @@ pub(crate) fn ask(port: &dyn Port, a: &AttemptRow) -> Result<AttemptEvent, PortE
             state: a.state,
             job_name: a.job_name.clone(),
             job_uuid: a.job_uuid.clone(),
+            chip_pending: false,
         },
         &jobs,
     ))

@@ -28,6 +28,10 @@ pub const LEASE_RENEW_EVERY: Duration = Duration::from_secs(20);
 /// within their staleness (`cetak_store::LEASE_STALE`, 2 minutes).
 pub const COOLING_NAP: Duration = Duration::from_secs(15);
 
+/// A printer whose chips fail this many times in a row gets no more cards in the run: the
+/// encoder, not the blanks, is likely at fault, and every further try would spoil a blank.
+pub const CHIP_FAILURES_IN_A_ROW: u32 = 3;
+
 /// A printer, by its position in the list the run was started with.
 pub type PrinterIx = usize;
 
@@ -84,6 +88,9 @@ pub struct PrinterBook {
     pub profile: PrinterProfile,
     /// Its running state today.
     pub run: PrinterRun,
+    /// It writes each card's chip before printing it (an encoder is set): the run sends
+    /// [`Command::Encode`] between the claim and the submission.
+    pub encoder: bool,
 }
 
 /// What a printer says about itself.
@@ -114,6 +121,11 @@ pub enum Block {
     RefusedJob,
     /// It did not finish a job in time.
     JobTimedOut,
+    /// Its chip encoder cannot be used (no reader, no PC/SC service, no card fed, the key not
+    /// ready).
+    EncoderUnavailable(String),
+    /// Its chips failed [`CHIP_FAILURES_IN_A_ROW`] times in a row.
+    ChipFailures,
 }
 
 impl Block {
@@ -121,7 +133,11 @@ impl Block {
     fn lasts_the_run(&self) -> bool {
         matches!(
             self,
-            Block::NoBlanks | Block::LeaseLost | Block::AwaitingInspection
+            Block::NoBlanks
+                | Block::LeaseLost
+                | Block::AwaitingInspection
+                | Block::EncoderUnavailable(_)
+                | Block::ChipFailures
         )
     }
 }
@@ -184,6 +200,28 @@ pub enum Notice {
         printer: PrinterIx,
         /// The attempt.
         attempt: i64,
+    },
+    /// A chip failed: its blank is spoiled (`chip_failure`), the record is back in the queue.
+    ChipFailed {
+        /// The printer.
+        printer: PrinterIx,
+        /// The attempt.
+        attempt: i64,
+        /// The card fault.
+        why: String,
+    },
+    /// The printer's chip encoder cannot be used: it gets no more cards in this run.
+    EncoderUnavailable {
+        /// The printer.
+        printer: PrinterIx,
+        /// Why.
+        error: String,
+    },
+    /// The printer's chips failed [`CHIP_FAILURES_IN_A_ROW`] times in a row: it gets no more
+    /// cards in this run.
+    ChipsKeepFailing {
+        /// The printer.
+        printer: PrinterIx,
     },
     /// Every printer cools down; printing resumes at this time.
     Cooling {
@@ -249,6 +287,19 @@ pub enum Command {
         /// Its duty cycle once it has taken this card.
         after: PrinterRun,
     },
+    /// Write the attempt's chip (build and sign its content, write it, read it back, passive
+    /// authentication) and keep what was written in the books, before the card is printed.
+    /// With `check` (an intent left by an interruption, its chip not known to be verified):
+    /// read the chip first; only a chip that does not hold the attempt's verified content is
+    /// written again — on the same blank, still in the encoder. Answer: [`Input::Encoded`].
+    Encode {
+        /// The printer.
+        printer: PrinterIx,
+        /// The attempt.
+        attempt: i64,
+        /// Read before writing (recovery).
+        check: bool,
+    },
     /// Render the attempt's card and send it. Answer: [`Input::Submitted`].
     Submit {
         /// The printer.
@@ -299,6 +350,8 @@ pub enum Input {
     Status(Result<PrinterAnswer, String>),
     /// The claim, or why there was none.
     Claimed(Result<Claimed, ClaimRefusal>),
+    /// The chip is written and verified (and so recorded in the books), or why not.
+    Encoded(Result<(), EncodeFault>),
     /// What the printer said to the submission.
     Submitted(AttemptEvent),
     /// The attempt, if still pending.
@@ -307,6 +360,22 @@ pub enum Input {
     Followed(Result<(AttemptEvent, bool), String>),
     /// The attempt's new state and the books' note (`None`: nothing changed).
     Applied(Option<(AttemptState, String)>),
+}
+
+/// Why a chip was not written and verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncodeFault {
+    /// The chip was written, in whole or in part, and is not good (card removed, write
+    /// refused, not an E-KTP card, read-back differs, passive authentication fails): the
+    /// blank is spoiled with `chip_failure`.
+    Chip(String),
+    /// Nothing was written: the encoder cannot be used (no reader, no PC/SC service, no card
+    /// fed, the key not ready). In a normal encode the blank is unused and goes back on hand;
+    /// in a check the attempt stays open for the next run.
+    NotStarted(String),
+    /// A check could not read the chip (no card in the encoder after an interruption): a
+    /// person must look.
+    Unknown(String),
 }
 
 /// Counts of what the run did.
@@ -322,6 +391,8 @@ pub struct RunCounts {
     pub to_inspect: u32,
     /// Attempts left open by an earlier run, followed first.
     pub recovered: u32,
+    /// Chips that failed (blank spoiled with `chip_failure`).
+    pub chip_failures: u32,
 }
 
 /// A printer as the run drives it.
@@ -335,6 +406,8 @@ struct Driven {
     /// When the printer, idle, first said it does not know the job in flight.
     missing_since: Option<Duration>,
     blocked: Option<Block>,
+    encoder: bool,
+    chip_failures_in_a_row: u32,
 }
 
 impl Driven {
@@ -357,6 +430,9 @@ enum Phase {
     DispatchBooks,
     Status(PrinterIx),
     Claiming(PrinterIx, PrinterRun),
+    /// `None`: a check of a recovered intent (its duty cycle was saved with the claim).
+    Encoding(PrinterIx, i64, Option<PrinterRun>),
+    ApplyingEncode(PrinterIx, i64, Option<PrinterRun>),
     Submitting(PrinterIx, i64, PrinterRun),
     ApplyingSubmit(PrinterIx, PrinterRun),
     Reading(PrinterIx, i64, Duration),
@@ -402,6 +478,8 @@ impl Driver {
                     in_flight: None,
                     missing_since: None,
                     blocked: None,
+                    encoder: b.encoder,
+                    chip_failures_in_a_row: 0,
                 })
                 .collect(),
             phase: Phase::Start,
@@ -529,6 +607,15 @@ impl Driver {
                         });
                     }
                     self.counts.started += 1;
+                    if self.printers[i].encoder {
+                        // The chip first: a card is printed only on a verified chip.
+                        self.phase = Phase::Encoding(i, c.attempt, Some(after));
+                        return Ok(Command::Encode {
+                            printer: i,
+                            attempt: c.attempt,
+                            check: false,
+                        });
+                    }
                     self.phase = Phase::Submitting(i, c.attempt, after);
                     Ok(Command::Submit {
                         printer: i,
@@ -558,6 +645,90 @@ impl Driver {
                     Ok(self.dispatch(i + 1, at))
                 }
             },
+            (Phase::Encoding(i, attempt, after), Input::Encoded(answer)) => {
+                let check = after.is_none();
+                let event = match answer {
+                    Ok(()) => {
+                        self.printers[i].chip_failures_in_a_row = 0;
+                        let after = after.unwrap_or_else(|| self.printers[i].run.clone());
+                        self.phase = Phase::Submitting(i, attempt, after);
+                        return Ok(Command::Submit {
+                            printer: i,
+                            attempt,
+                        });
+                    }
+                    Err(EncodeFault::Chip(why)) => AttemptEvent::ChipFailed { why },
+                    Err(EncodeFault::Unknown(why)) => AttemptEvent::ChipUnknown { why },
+                    Err(EncodeFault::NotStarted(why)) if !check => AttemptEvent::NotDelivered {
+                        why: format!("the chip encoder cannot be used: {why}"),
+                    },
+                    Err(EncodeFault::NotStarted(why)) => {
+                        // Nothing was read, so nothing is decided: the attempt stays open for
+                        // the next run, and this printer gets no card before it is checked.
+                        let p = &mut self.printers[i];
+                        p.in_flight = None;
+                        p.blocked = Some(Block::EncoderUnavailable(why.clone()));
+                        self.notices.push(Notice::EncoderUnavailable {
+                            printer: i,
+                            error: why,
+                        });
+                        return Ok(self.follow(i + 1));
+                    }
+                };
+                self.phase = Phase::ApplyingEncode(i, attempt, after);
+                Ok(Command::Apply { attempt, event })
+            }
+            (Phase::ApplyingEncode(i, attempt, after), Input::Applied(applied)) => {
+                let check = after.is_none();
+                let p = &mut self.printers[i];
+                if let Some(after) = after {
+                    p.run = after;
+                }
+                p.in_flight = None;
+                p.missing_since = None;
+                match applied {
+                    Some((AttemptState::Spoiled, note)) => {
+                        self.counts.chip_failures += 1;
+                        p.chip_failures_in_a_row += 1;
+                        self.notices.push(Notice::ChipFailed {
+                            printer: i,
+                            attempt,
+                            why: note,
+                        });
+                        if p.chip_failures_in_a_row >= CHIP_FAILURES_IN_A_ROW {
+                            p.blocked = Some(Block::ChipFailures);
+                            self.notices.push(Notice::ChipsKeepFailing { printer: i });
+                        }
+                    }
+                    Some((AttemptState::NotSent, note)) => {
+                        self.counts.not_sent += 1;
+                        p.blocked = Some(Block::EncoderUnavailable(note.clone()));
+                        self.notices.push(Notice::EncoderUnavailable {
+                            printer: i,
+                            error: note,
+                        });
+                    }
+                    Some((AttemptState::Inspect, note)) => {
+                        self.counts.to_inspect += 1;
+                        p.blocked = Some(Block::AwaitingInspection);
+                        self.notices.push(Notice::ToInspect {
+                            printer: i,
+                            attempt,
+                            note,
+                        });
+                        self.notices.push(Notice::InspectionHold {
+                            printer: i,
+                            attempt,
+                        });
+                    }
+                    _ => {}
+                }
+                if check {
+                    Ok(self.follow(i + 1))
+                } else {
+                    Ok(self.dispatch(i + 1, at))
+                }
+            }
             (Phase::Submitting(i, attempt, after), Input::Submitted(event)) => {
                 self.phase = Phase::ApplyingSubmit(i, after);
                 // The printer's answer is durable before the next card.
@@ -580,6 +751,19 @@ impl Driver {
                     self.printers[i].in_flight = None;
                     return Ok(self.follow(i + 1));
                 };
+                if pending.state == AttemptState::Intent
+                    && pending.chip_pending
+                    && self.printers[i].encoder
+                {
+                    // Never sent (the job follows a verified chip): read the chip, never
+                    // decide blind, never move the record to a new blank without it.
+                    self.phase = Phase::Encoding(i, attempt, None);
+                    return Ok(Command::Encode {
+                        printer: i,
+                        attempt,
+                        check: true,
+                    });
+                }
                 self.phase = Phase::Following(i, attempt, since);
                 Ok(Command::Follow {
                     printer: i,
@@ -674,6 +858,7 @@ impl Driver {
             if let Some(p) = self.printers.iter_mut().find(|p| p.id == b.id) {
                 p.profile = b.profile;
                 p.run = b.run;
+                p.encoder = b.encoder;
             }
         }
     }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use cetak_print::driver::{
-    Block, COOLING_NAP, ClaimRefusal, Claimed, Command, Driver, DriverConfig, Input, Notice,
-    PrinterAnswer, PrinterBook, StopReason,
+    Block, CHIP_FAILURES_IN_A_ROW, COOLING_NAP, ClaimRefusal, Claimed, Command, Driver,
+    DriverConfig, EncodeFault, Input, Notice, PrinterAnswer, PrinterBook, StopReason,
 };
 use cetak_print::schedule::{PrinterProfile, PrinterRun};
 use cetak_print::spool::{AttemptEvent, AttemptState, JobPhase, PendingAttempt};
@@ -39,6 +39,7 @@ fn book(id: i64) -> PrinterBook {
         id,
         profile: profile(),
         run: PrinterRun::default(),
+        encoder: false,
     }
 }
 
@@ -58,6 +59,10 @@ struct World {
     log: Vec<Command>,
     notices: Vec<Notice>,
     now: Duration,
+    /// Answers to Encode commands, in order (then `Ok`).
+    chips: Vec<Result<(), EncodeFault>>,
+    /// Whether the open intent's chip is unverified (recovery).
+    chip_pending: bool,
 }
 
 impl World {
@@ -75,6 +80,8 @@ impl World {
             log: vec![],
             notices: vec![],
             now: Duration::ZERO,
+            chips: vec![],
+            chip_pending: false,
         }
     }
 
@@ -124,8 +131,20 @@ impl World {
                             state,
                             job_name: format!("job-{a}"),
                             job_uuid: Some(format!("urn:uuid:{a}")),
+                            chip_pending: self.chip_pending,
                         }),
                 ),
+                Command::Encode { .. } => {
+                    let answer = if self.chips.is_empty() {
+                        Ok(())
+                    } else {
+                        self.chips.remove(0)
+                    };
+                    if answer.is_ok() {
+                        self.chip_pending = false;
+                    }
+                    Input::Encoded(answer)
+                }
                 Command::Follow { .. } => {
                     self.polls += 1;
                     let event = if self.forgetful {
@@ -149,6 +168,10 @@ impl World {
                     let from = self.pending.map(|(_, s)| s).unwrap_or(AttemptState::Intent);
                     let d = cetak_print::spool::decide(from, &event).expect("legal");
                     Input::Applied(d.map(|d| {
+                        if d.record == Some(cetak_domain::lifecycle::Event::PrintSpoiled) {
+                            // A spoiled blank sends its record back to the queue.
+                            self.queue += 1;
+                        }
                         self.pending = Some((attempt, d.to));
                         (d.to, d.note)
                     }))
@@ -373,6 +396,7 @@ fn refusals_set_a_printer_aside_for_the_run_and_the_others_go_on() {
                     state,
                     job_name: format!("j{a}"),
                     job_uuid: Some(format!("u{a}")),
+                    chip_pending: false,
                 }))
             }
             Command::Follow { .. } => Input::Followed(Ok((
@@ -382,6 +406,7 @@ fn refusals_set_a_printer_aside_for_the_run_and_the_others_go_on() {
                 },
                 true,
             ))),
+            Command::Encode { .. } => unreachable!("no printer here has an encoder"),
             Command::Apply { attempt, event } => {
                 let from = pending.map(|(_, s)| s).unwrap_or(AttemptState::Intent);
                 let d = cetak_print::spool::decide(from, &event).expect("legal");
@@ -449,6 +474,7 @@ fn leases_are_renewed_while_a_long_run_goes_on_and_a_lost_lease_sets_the_printer
                 state: AttemptState::Sent,
                 job_name: "j7".into(),
                 job_uuid: Some("u7".into()),
+                chip_pending: false,
             })),
             // A slow job: underway for a minute.
             Command::Follow { .. } if now < Duration::from_secs(60) => Input::Followed(Ok((
@@ -485,4 +511,170 @@ fn leases_are_renewed_while_a_long_run_goes_on_and_a_lost_lease_sets_the_printer
     assert_eq!(driver.blocked(0), Some(&Block::LeaseLost));
     assert_eq!(driver.counts().completed, 1);
     assert_eq!(driver.counts().recovered, 1);
+}
+
+fn encoder_world(queue: u32) -> World {
+    let mut w = World::new(1, queue);
+    w.books[0].encoder = true;
+    w
+}
+
+#[test]
+fn an_encoder_printer_writes_and_verifies_the_chip_between_the_claim_and_the_submission() {
+    let mut w = encoder_world(3);
+    assert_eq!(w.run(config(), 10_000), Some(StopReason::QueueEmpty));
+    assert_eq!(w.count(|c| matches!(c, Command::Encode { .. })), 3);
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 3);
+    for triple in w.log.windows(3) {
+        if let Command::Submit { attempt, .. } = triple[2] {
+            assert!(
+                matches!(triple[1], Command::Encode { attempt: a, check: false, .. } if a == attempt),
+                "{triple:?}"
+            );
+            assert!(matches!(triple[0], Command::Claim { .. }), "{triple:?}");
+        }
+    }
+    // A printer without an encoder never hears of chips.
+    let mut plain = World::new(1, 2);
+    plain.run(config(), 10_000);
+    assert_eq!(plain.count(|c| matches!(c, Command::Encode { .. })), 0);
+}
+
+#[test]
+fn a_failed_chip_spoils_its_blank_and_the_record_gets_the_next_one() {
+    let mut w = encoder_world(2);
+    w.chips = vec![Err(EncodeFault::Chip("card_removed".into()))];
+    assert_eq!(w.run(config(), 10_000), Some(StopReason::QueueEmpty));
+    // The failed attempt is applied as a chip failure and never submitted.
+    assert!(w.log.iter().any(|c| matches!(
+        c,
+        Command::Apply { attempt: 1, event: AttemptEvent::ChipFailed { why } } if why == "card_removed"
+    )));
+    assert!(
+        !w.log
+            .iter()
+            .any(|c| matches!(c, Command::Submit { attempt: 1, .. }))
+    );
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 2);
+    assert!(w.notices.iter().any(|n| matches!(
+        n,
+        Notice::ChipFailed {
+            printer: 0,
+            attempt: 1,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn chips_that_keep_failing_set_the_printer_aside() {
+    let mut w = encoder_world(10);
+    w.chips = (0..10)
+        .map(|_| Err(EncodeFault::Chip("card_write_refused".into())))
+        .collect();
+    let stop = w.run(config(), 10_000);
+    assert_eq!(stop, Some(StopReason::PrintersBlocked));
+    assert_eq!(
+        w.count(|c| matches!(c, Command::Encode { .. })),
+        CHIP_FAILURES_IN_A_ROW as usize
+    );
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 0);
+    assert!(
+        w.notices
+            .iter()
+            .any(|n| matches!(n, Notice::ChipsKeepFailing { printer: 0 }))
+    );
+}
+
+#[test]
+fn an_unusable_encoder_returns_the_blank_and_sets_the_printer_aside() {
+    let mut w = encoder_world(3);
+    w.chips = vec![Err(EncodeFault::NotStarted("pcsc_no_reader".into()))];
+    w.run(config(), 10_000);
+    assert!(w.log.iter().any(|c| matches!(
+        c,
+        Command::Apply {
+            event: AttemptEvent::NotDelivered { .. },
+            ..
+        }
+    )));
+    assert_eq!(w.count(|c| matches!(c, Command::Claim { .. })), 1);
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 0);
+}
+
+#[test]
+fn an_intent_whose_chip_is_not_known_verified_is_checked_by_reading_the_chip_then_printed() {
+    let mut w = encoder_world(0);
+    w.open = vec![(1, 41)];
+    w.pending = Some((41, AttemptState::Intent));
+    w.chip_pending = true;
+    w.run(config(), 10_000);
+    let first = w
+        .log
+        .iter()
+        .position(|c| matches!(c, Command::Encode { .. }))
+        .expect("an encode");
+    assert_eq!(
+        w.log[first],
+        Command::Encode {
+            printer: 0,
+            attempt: 41,
+            check: true
+        }
+    );
+    // Checked before anything asks the printer's job list about it; then sent, once.
+    assert!(
+        !w.log[..first]
+            .iter()
+            .any(|c| matches!(c, Command::Follow { .. }))
+    );
+    assert_eq!(
+        w.log[first + 1],
+        Command::Submit {
+            printer: 0,
+            attempt: 41
+        }
+    );
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 1);
+    assert_eq!(w.next_attempt, 1, "no new attempt for the record");
+
+    // A verified chip may have been printed already: such an intent is looked up in the
+    // printer's list as any other, never encoded or sent again.
+    let mut w = encoder_world(0);
+    w.open = vec![(1, 41)];
+    w.pending = Some((41, AttemptState::Intent));
+    w.chip_pending = false;
+    w.forgetful = true;
+    w.run(config(), 10_000);
+    assert_eq!(w.count(|c| matches!(c, Command::Encode { .. })), 0);
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 0);
+}
+
+#[test]
+fn a_check_that_cannot_read_the_chip_goes_to_a_person_or_waits_for_the_encoder() {
+    let mut w = encoder_world(1);
+    w.open = vec![(1, 41)];
+    w.pending = Some((41, AttemptState::Intent));
+    w.chip_pending = true;
+    w.chips = vec![Err(EncodeFault::Unknown("card_absent".into()))];
+    let stop = w.run(config(), 10_000);
+    assert_eq!(w.pending, Some((41, AttemptState::Inspect)));
+    assert_eq!(stop, Some(StopReason::AwaitingInspection));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 0);
+
+    // No reader at all: nothing is decided, the attempt stays open for the next run.
+    let mut w = encoder_world(1);
+    w.open = vec![(1, 41)];
+    w.pending = Some((41, AttemptState::Intent));
+    w.chip_pending = true;
+    w.chips = vec![Err(EncodeFault::NotStarted("pcsc_no_service".into()))];
+    w.run(config(), 10_000);
+    assert_eq!(w.pending, Some((41, AttemptState::Intent)));
+    assert_eq!(w.count(|c| matches!(c, Command::Apply { .. })), 0);
+    assert_eq!(w.count(|c| matches!(c, Command::Claim { .. })), 0);
+    assert!(
+        w.notices
+            .iter()
+            .any(|n| matches!(n, Notice::EncoderUnavailable { printer: 0, .. }))
+    );
 }

@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
 use cetak_domain::lifecycle::{Event, RecordState, next_state};
 use cetak_print::driver::{
-    ClaimRefusal, Claimed, Command, Driver, DriverConfig, Input, PrinterAnswer, PrinterBook,
-    StopReason,
+    ClaimRefusal, Claimed, Command, Driver, DriverConfig, EncodeFault, Input, PrinterAnswer,
+    PrinterBook, StopReason,
 };
 use cetak_print::schedule::{self, PrinterProfile, PrinterRun, QueueKey};
 use cetak_print::spool::{
@@ -197,6 +197,11 @@ enum Ev {
         attempt: u32,
         generation: u32,
     },
+    /// The chip encoder finished writing and verifying an attempt's chip.
+    Encoded {
+        attempt: u32,
+        generation: u32,
+    },
     /// The operator sees a melted card in the output tray.
     MeltedSeen(u32),
     JobDone {
@@ -248,6 +253,8 @@ struct Att {
     job_uuid: Option<String>,
     submissions: u32,
     truth: Truth,
+    /// Its chip was written and verified (printers with an encoder).
+    chip_verified: bool,
 }
 
 struct PhysJob {
@@ -749,6 +756,14 @@ impl<'a> Sim<'a> {
                     self.deliver(printer, attempt);
                 }
             }
+            Ev::Encoded {
+                attempt,
+                generation,
+            } => {
+                if generation == self.generation {
+                    self.encoded(attempt);
+                }
+            }
             Ev::JobDone { printer, job } => self.job_done(printer, job),
             Ev::Breakdown(p) => self.breakdown(p),
             Ev::Repaired(p) => {
@@ -1059,6 +1074,7 @@ impl<'a> Sim<'a> {
                     id: i as i64 + 1,
                     profile: self.profile.clone(),
                     run,
+                    encoder: self.sc.encode_seconds > 0.0,
                 }
             })
             .collect()
@@ -1135,8 +1151,23 @@ impl<'a> Sim<'a> {
                             state: a.state,
                             job_name: a.job_name.clone(),
                             job_uuid: a.job_uuid.clone(),
+                            chip_pending: a.state == AttemptState::Intent
+                                && self.sc.encode_seconds > 0.0
+                                && !a.chip_verified,
                         }),
                 ),
+                Command::Encode { attempt, .. } => {
+                    // Written, read back and verified in `encode_seconds`; a crash meanwhile
+                    // loses the answer and the next run checks the chip again.
+                    self.at(
+                        self.now + (self.sc.encode_seconds * 1000.0) as Ms,
+                        Ev::Encoded {
+                            attempt: attempt as u32,
+                            generation: self.generation,
+                        },
+                    );
+                    return;
+                }
                 Command::Follow { printer, pending } => {
                     Input::Followed(Ok(self.follow(printer, &pending)))
                 }
@@ -1250,6 +1281,7 @@ impl<'a> Sim<'a> {
             job_uuid: None,
             submissions: 0,
             truth: Truth::NotYet,
+            chip_verified: false,
         });
         let prn = &mut self.printers[p as usize];
         prn.run = after;
@@ -1361,6 +1393,21 @@ impl<'a> Sim<'a> {
 
     /// The world's answer to the command the print run waits on, delivered after
     /// `ACCEPT_DELAY`.
+    /// The encoder's answer: the chip is good, or it failed (the blank is spoiled).
+    fn encoded(&mut self, attempt: u32) {
+        let failed = self.sc.chip_failure_rate > 0.0
+            && self.rng.random_bool(self.sc.chip_failure_rate.min(1.0));
+        let att = &mut self.attempts[attempt as usize];
+        let answer = if failed {
+            att.truth = Truth::Spoiled(SpoilCause::ChipFailure);
+            Err(EncodeFault::Chip("simulated chip failure".into()))
+        } else {
+            att.chip_verified = true;
+            Ok(())
+        };
+        self.answer_office(Input::Encoded(answer));
+    }
+
     fn answer_office(&mut self, answer: Input) {
         let Some(office) = self.office.as_mut() else {
             return;

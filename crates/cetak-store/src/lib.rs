@@ -37,8 +37,8 @@ pub use dedup::{DedupSummary, PairGroup, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use media::{AttachOutcome, EraseOutcome, MediaInfo};
 pub use print::{
-    AttemptRow, CardFieldsRow, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder, MonthlyReport,
-    PrinterRow, SpoilOutcome, StockReceipt,
+    AttemptRow, CardFieldsRow, ChipEncoding, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder,
+    MonthlyReport, PrinterRow, SpoilOutcome, StockReceipt, encoder_reader,
 };
 pub use registry::{RecordStatus, StateCount};
 pub use sync::{OUTBOX_ACTIONS, OutboxEvent, Parked, SyncStatus};

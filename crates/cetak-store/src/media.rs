@@ -459,6 +459,13 @@ impl Store {
             "DELETE FROM record_media WHERE recording_id = ?1",
             [recording_id],
         )?;
+        // The chips written for the recording's cards carry the same photo, signature and
+        // templates (chip dumps, `chip_encodings`): erased with them.
+        tx.execute(
+            "DELETE FROM chip_encodings WHERE attempt_id IN
+               (SELECT id FROM print_attempts WHERE recording_id = ?1)",
+            [recording_id],
+        )?;
         let mut contents = 0u64;
         let mut bytes = 0u64;
         let mut seen = std::collections::HashSet::new();

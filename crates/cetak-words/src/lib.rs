@@ -692,6 +692,7 @@ pub fn reason(r: &str) -> (String, String) {
         )),
         "printer configured" => Some(fixed("printer diatur", "printer configured")),
         "printer changed" => Some(fixed("printer diubah", "printer changed")),
+        "chip encoder changed" => Some(fixed("encoder chip diubah", "chip encoder changed")),
         "blanks loaded into the printer's hopper" => Some(fixed(
             "blangko dimuat ke hopper printer",
             "blanks loaded into the printer's hopper",
@@ -952,6 +953,26 @@ pub fn note(n: &str) -> Option<(String, String)> {
             ));
         }
     }
+    if let Some(rest) = n.strip_prefix("the chip failed before printing (")
+        && let Some(why) =
+            rest.strip_suffix("): spoiled (chip_failure); the record goes back to the queue")
+    {
+        let cause = label("chip_failure").map_or("chip_failure", |l| l.0);
+        return Some((
+            format!("chip gagal sebelum dicetak ({why}): rusak ({cause}); data kembali ke antrean"),
+            n.into(),
+        ));
+    }
+    if let Some(rest) = n.strip_prefix("the chip could not be checked after an interruption (")
+        && let Some(why) = rest.strip_suffix("): find the blank, look at it and record the outcome")
+    {
+        return Some((
+            format!(
+                "chip tidak dapat diperiksa setelah gangguan ({why}): cari blangkonya, periksa dan catat hasilnya"
+            ),
+            n.into(),
+        ));
+    }
     if let Some(rest) = n.strip_prefix("the printer cannot confirm this card (")
         && let Some(why) = rest.strip_suffix("): look in the output tray and record the outcome")
     {
@@ -1027,6 +1048,9 @@ mod tests {
             "the correction of nik left a printed field that is not valid",
             "card 17 handed to resident in person; identity checked: resident present, identity checked by operator",
             "removed by operator",
+            "chip encoder changed",
+            "attempt 3, blank 9: the chip failed before printing (card_removed: the card was removed while writing or reading file 0102): spoiled (chip_failure); the record goes back to the queue",
+            "attempt 3, blank 9: the chip could not be checked after an interruption (card_absent: no card in the reader): find the blank, look at it and record the outcome",
         ] {
             let (id, en) = reason(r);
             assert_ne!(id, r, "no Indonesian for {r:?}");

@@ -68,6 +68,8 @@ const VALUE_NAMES_ID: &[(&str, &str)] = &[
     ("ROLE", "PERAN"),
     ("REGION", "WILAYAH"),
     ("FILE", "BERKAS"),
+    ("CHIP_TOKEN", "TOKEN_CHIP"),
+    ("CHIP_CARD_WAIT_S", "DETIK_TUNGGU_KARTU"),
     ("CAUSE", "SEBAB"),
     ("CARDS_PER_DAY", "KARTU_PER_HARI"),
     ("SEED", "BENIH"),
@@ -1067,6 +1069,36 @@ const HELP_ID: &[(&str, &str)] = &[
     (
         "Store the CA's certificate for the key whose CSR was sent",
         "Simpan sertifikat dari CA untuk kunci yang CSR-nya sudah dikirim",
+    ),
+    (
+        "Write what was encoded on a blank's chip to a dump file (CETAKCHIP1)",
+        "Tulis isi yang dikodekan pada chip sebuah blangko ke berkas salinan (CETAKCHIP1)",
+    ),
+    ("The blank's serial number", "Nomor seri blangko"),
+    ("The dump file to write", "Berkas salinan yang ditulis"),
+    (
+        "The printer's chip encoder: pcsc:READER (a PC/SC reader's name), or none",
+        "Encoder chip printer: pcsc:PEMBACA (nama pembaca PC/SC), atau none",
+    ),
+    (
+        "The label of the token with the document-signer key, for printers with a chip encoder",
+        "Label token berisi kunci penanda tangan dokumen, untuk printer dengan encoder chip",
+    ),
+    (
+        "A file whose first line is the document-signer token's user PIN",
+        "Berkas yang baris pertamanya PIN pengguna token penanda tangan dokumen",
+    ),
+    (
+        "The PKCS#11 module of the document-signer token",
+        "Modul PKCS#11 token penanda tangan dokumen",
+    ),
+    (
+        "The signing CA's certificate a written chip must chain to (may be given more than once)",
+        "Sertifikat CA penanda tangan yang menjadi rantai chip yang ditulis (boleh lebih dari sekali)",
+    ),
+    (
+        "Seconds to wait for a blank in a printer's chip encoder",
+        "Detik menunggu blangko di encoder chip printer",
     ),
     (
         "The certificate the CA issued (PEM or DER)",

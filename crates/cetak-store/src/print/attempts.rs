@@ -92,6 +92,9 @@ fn apply_in(
     let at_s = rfc3339(at);
     let spoil_cause = match event {
         AttemptEvent::InspectedSpoiled(c) | AttemptEvent::ReportedSpoiled(c) => Some(c.as_str()),
+        AttemptEvent::ChipFailed { .. } => {
+            Some(cetak_print::stock::SpoilCause::ChipFailure.as_str())
+        }
         _ => None,
     };
     let final_state = !d.to.is_pending() && d.to != AttemptState::Inspect;

@@ -24,11 +24,13 @@ use crate::{Result, StoreError, rfc3339};
 mod attempts;
 mod blanks;
 mod cards;
+mod chip;
 mod hopper;
 mod leases;
 mod printers;
 mod reports;
 
+pub use chip::{ChipEncoding, encoder_reader};
 pub(crate) use hopper::held_by_inspection;
 pub(crate) use leases::lease_is;
 pub use leases::{LEASE_STALE, Lease, LeaseHolder};
@@ -55,6 +57,8 @@ pub struct PrinterRow {
     /// An attempt waiting for inspection that holds this printer back (see
     /// [`ClaimRefusal::AwaitingInspection`]).
     pub held_by_inspection: Option<i64>,
+    /// Its chip encoder (`pcsc:READER`), if it writes chips.
+    pub encoder: Option<String>,
 }
 
 /// A batch of blanks received.

@@ -82,7 +82,8 @@ impl Store {
                     EXISTS (SELECT 1 FROM print_attempts a WHERE a.printer_id = p.id AND a.state IN ('intent', 'sent')),
                     (SELECT count(*) FROM blanks b WHERE b.loaded_in = p.id AND b.state = 'on_hand'),
                     (SELECT min(a.id) FROM print_attempts a WHERE a.printer_id = p.id AND a.state = 'inspect'
-                        AND a.id > p.hopper_reseated_after)
+                        AND a.id > p.hopper_reseated_after),
+                    p.encoder
              FROM printers p WHERE p.retired_at IS NULL ORDER BY p.id",
         )?;
         let rows = stmt.query_map([day], |r| {
@@ -99,6 +100,7 @@ impl Store {
                 r.get::<_, bool>(13)?,
                 r.get::<_, i64>(14)?,
                 r.get::<_, Option<i64>>(15)?,
+                r.get::<_, Option<String>>(16)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -116,6 +118,7 @@ impl Store {
                 busy,
                 loaded,
                 held,
+                encoder,
             ) = row?;
             out.push(PrinterRow {
                 id,
@@ -133,6 +136,7 @@ impl Store {
                 },
                 blanks_loaded: loaded,
                 held_by_inspection: held,
+                encoder,
             });
         }
         Ok(out)

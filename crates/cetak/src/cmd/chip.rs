@@ -23,6 +23,17 @@ pub enum ChipCommand {
     /// Check a chip dump (CETAKCHIP1): passive authentication against the trusted CA; exit 0
     /// when it holds, 1 when it does not, 2 when the file is malformed.
     Verify(VerifyArgs),
+    /// Write what was encoded on a blank's chip to a dump file (CETAKCHIP1).
+    Dump(DumpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// The blank's serial number.
+    serial: i64,
+    /// The dump file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -99,7 +110,54 @@ pub fn run(ctx: &Context, cmd: ChipCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ChipCommand::Keys(k) => run_keys(ctx, k),
         ChipCommand::Verify(a) => run_verify(ctx, a),
+        ChipCommand::Dump(a) => run_dump(ctx, a),
     }
+}
+
+/// The chip the books keep for a blank: the newest attempt's, written as it was encoded.
+fn run_dump(ctx: &Context, a: DumpArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(&ctx.db)?;
+    let Some(chip) = store.chip_for_serial(a.serial)? else {
+        bail!(
+            "{} {}",
+            t(
+                "tidak ada chip yang ditulis pada blangko",
+                "no chip was written on blank"
+            ),
+            a.serial
+        );
+    };
+    std::fs::write(&a.out, &chip.dump)
+        .with_context(|| format!("{} {}", t("menulis", "writing"), a.out.display()))?;
+    if ctx.json {
+        print_json(&json!({
+            "serial": chip.serial, "attempt": chip.attempt_id, "out": a.out,
+            "bytes": chip.dump.len(), "written_at": chip.written_at,
+            "verified_at": chip.verified_at,
+        }))?;
+    } else {
+        outln!(
+            "{} {} → {} ({} {}, {} {})",
+            t("Chip blangko", "Chip of blank"),
+            chip.serial,
+            a.out.display(),
+            chip.dump.len(),
+            t("bita", "bytes"),
+            t("percobaan", "attempt"),
+            chip.attempt_id
+        )?;
+        match &chip.verified_at {
+            Some(at) => outln!("{} {at}", t("Terverifikasi pada", "Verified at"))?,
+            None => outln!(
+                "{}",
+                t(
+                    "Tidak terverifikasi: penulisan chip ini tidak selesai atau gagal",
+                    "Not verified: this chip's write did not finish or failed"
+                )
+            )?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open(a: &TokenArgs) -> anyhow::Result<ChipKeys> {

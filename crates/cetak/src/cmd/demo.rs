@@ -82,6 +82,7 @@ fn print_first_day(
         job_timeout_s: 60.0,
         gone_confirm_s: 10.0,
         no_wait: true,
+        chip: None,
     };
     let run = crate::cmd::print::spool_run(store, &args, false)?;
     let mut handed_over = 0;

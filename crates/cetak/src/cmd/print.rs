@@ -43,6 +43,9 @@ pub enum PrinterCommand {
         /// Working hours, office time (WIB), e.g. 08:00-16:00.
         #[arg(long)]
         hours: Option<String>,
+        /// The printer's chip encoder: pcsc:READER (a PC/SC reader's name), or none.
+        #[arg(long, value_name = "ENCODER")]
+        encoder: Option<String>,
     },
     /// Change a printer's address or profile (only what is given changes).
     Set {
@@ -63,6 +66,9 @@ pub enum PrinterCommand {
         /// Working hours, office time (WIB), e.g. 08:00-16:00, or "-" for none.
         #[arg(long)]
         hours: Option<String>,
+        /// The printer's chip encoder: pcsc:READER (a PC/SC reader's name), or none.
+        #[arg(long, value_name = "ENCODER")]
+        encoder: Option<String>,
     },
     /// Take a printer out of service; its unused blanks go back to the safe.
     Remove {
@@ -178,6 +184,26 @@ pub struct RunArgs {
     /// Do not wait for cool-downs: stop when no printer can take a card now.
     #[arg(long)]
     pub no_wait: bool,
+    /// The label of the token with the document-signer key, for printers with a chip encoder.
+    #[arg(long, env = "CETAK_CHIP_TOKEN")]
+    pub chip_token: Option<String>,
+    /// A file whose first line is the document-signer token's user PIN.
+    #[arg(long, value_name = "FILE", env = "CETAK_CHIP_PIN_FILE")]
+    pub chip_pin_file: Option<std::path::PathBuf>,
+    /// The PKCS#11 module of the document-signer token.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CETAK_PKCS11_MODULE",
+        default_value = "/usr/lib/softhsm/libsofthsm2.so"
+    )]
+    pub chip_module: std::path::PathBuf,
+    /// The signing CA's certificate a written chip must chain to (may be given more than once).
+    #[arg(long, value_name = "FILE")]
+    pub chip_trust: Vec<std::path::PathBuf>,
+    /// Seconds to wait for a blank in a printer's chip encoder.
+    #[arg(long, default_value_t = 5.0)]
+    pub chip_card_wait_s: f64,
 }
 
 impl Default for RunArgs {
@@ -189,8 +215,31 @@ impl Default for RunArgs {
             job_timeout_s: 300.0,
             gone_confirm_s: 10.0,
             no_wait: false,
+            chip_token: None,
+            chip_pin_file: None,
+            chip_module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+            chip_trust: Vec::new(),
+            chip_card_wait_s: 5.0,
         }
     }
+}
+
+/// `pcsc:READER` or `none` (stored as no encoder).
+fn encoder_setting(e: &str) -> anyhow::Result<Option<&str>> {
+    let e = e.trim();
+    if e == "none" {
+        return Ok(None);
+    }
+    if cetak_store::encoder_reader(e).is_none() {
+        bail!(
+            "{} {e:?}",
+            t(
+                "encoder harus pcsc:NAMA-PEMBACA atau none, bukan",
+                "the encoder must be pcsc:READER-NAME or none, not"
+            )
+        );
+    }
+    Ok(Some(e))
 }
 
 fn checked_uri(uri: &str) -> anyhow::Result<()> {
@@ -218,9 +267,15 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             burst,
             cooldown_min,
             hours,
+            encoder,
         } => {
             let hours = hours.as_deref().map(parse_hours).transpose()?;
             checked_uri(&uri)?;
+            let encoder = encoder
+                .as_deref()
+                .map(encoder_setting)
+                .transpose()?
+                .flatten();
             let profile = PrinterProfile {
                 cards_per_day,
                 burst,
@@ -228,8 +283,15 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                 hours,
             };
             let id = store.printer_add(&name, &uri, &profile, &actor, now)?;
+            if encoder.is_some() {
+                store
+                    .printer_set_encoder(&name, encoder, &actor, now)
+                    .map_err(explain)?;
+            }
             if ctx.json {
-                print_json(&json!({ "id": id, "name": name, "uri": uri, "profile": profile }))?;
+                print_json(
+                    &json!({ "id": id, "name": name, "uri": uri, "profile": profile, "encoder": encoder }),
+                )?;
             } else {
                 outln!(
                     "{} {name} ({uri})",
@@ -244,10 +306,12 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             burst,
             cooldown_min,
             hours,
+            encoder,
         } => {
             if let Some(u) = &uri {
                 checked_uri(u)?;
             }
+            let encoder = encoder.as_deref().map(encoder_setting).transpose()?;
             let current = store
                 .printers(&schedule::office_day(now))?
                 .into_iter()
@@ -278,6 +342,11 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             store
                 .printer_set(&name, uri.as_deref(), &profile, &actor, now)
                 .map_err(explain)?;
+            if let Some(e) = encoder {
+                store
+                    .printer_set_encoder(&name, e, &actor, now)
+                    .map_err(explain)?;
+            }
             if ctx.json {
                 print_json(
                     &json!({ "name": name, "uri": uri.unwrap_or(current.uri), "profile": profile }),
@@ -469,6 +538,7 @@ fn printers_json(
                 Err(e) => json!({ "error": e }),
             },
             "held_by_inspection": p.held_by_inspection,
+            "encoder": p.encoder,
             "run_by": leases.iter().find(|(id, _)| *id == p.id).map(|(_, h)| h),
         }));
     }
@@ -486,6 +556,7 @@ fn print_printers(
         t("Hari ini", "Today"),
         t("Kapasitas", "Capacity"),
         t("Blangko dimuat", "Blanks loaded"),
+        "Encoder",
         t("Keadaan", "State"),
     ]);
     for (p, a) in printers.iter().zip(asked) {
@@ -511,6 +582,7 @@ fn print_printers(
             p.run.printed_today.to_string(),
             p.profile.cards_per_day.to_string(),
             p.blanks_loaded.to_string(),
+            p.encoder.clone().unwrap_or_else(|| "-".into()),
             state,
         ]);
     }
@@ -773,6 +845,18 @@ pub fn office_error(e: OfficeError) -> anyhow::Error {
             anyhow::Error::new(e).context(t("membuat gambar kartu", "rendering the card"))
         }
         e @ OfficeError::Driver(_) => anyhow::Error::new(e),
+        OfficeError::ChipKeys(e) => anyhow::anyhow!(
+            "{} ({}): {e}",
+            t(
+                "kunci penanda tangan dokumen belum dapat menandatangani; tidak ada kartu yang dicetak",
+                "the document-signer key cannot sign now; no card was printed"
+            ),
+            e.code()
+        ),
+        e @ OfficeError::ChipTrust { .. } => anyhow::Error::new(e).context(t(
+            "membaca sertifikat CA tepercaya",
+            "reading the trusted CA certificate",
+        )),
     }
 }
 
@@ -899,6 +983,8 @@ pub struct RunSummary {
     pub to_inspect: u32,
     /// Attempts left open by an earlier run, looked up at start.
     pub recovered: u32,
+    /// Chips that failed before printing (blank spoiled with `chip_failure`, record requeued).
+    pub chip_failures: u32,
     /// Attempts still waiting for the printer's answer at the end.
     pub still_pending: u32,
     /// Attempts in the inspection queue at the end (all runs).
@@ -925,6 +1011,7 @@ impl RunSummary {
             not_sent: r.counts.not_sent,
             to_inspect: r.counts.to_inspect,
             recovered: r.counts.recovered,
+            chip_failures: r.counts.chip_failures,
             still_pending: r.still_pending,
             inspection_queue: r.inspection_queue,
             queue: r.queue,
@@ -941,20 +1028,36 @@ impl RunSummary {
 
 impl RunArgs {
     /// The office library's options.
-    pub fn office(&self) -> OfficeRunArgs {
-        OfficeRunArgs {
+    pub fn office(&self) -> anyhow::Result<OfficeRunArgs> {
+        let chip = match (&self.chip_token, &self.chip_pin_file) {
+            (Some(token), Some(pin_file)) => Some(cetak_office::chip::ChipSetup {
+                module: self.chip_module.clone(),
+                token: token.clone(),
+                pin_file: pin_file.clone(),
+                trust: self.chip_trust.clone(),
+                card_wait: Duration::from_secs_f64(self.chip_card_wait_s.clamp(0.0, 600.0)),
+                timeout: Duration::from_secs(20),
+            }),
+            (None, None) => None,
+            _ => bail!(t(
+                "berikan --chip-token dan --chip-pin-file bersama-sama",
+                "give --chip-token and --chip-pin-file together"
+            )),
+        };
+        Ok(OfficeRunArgs {
             max_cards: self.max_cards,
             request_timeout_s: self.request_timeout_s,
             poll_ms: self.poll_ms,
             job_timeout_s: self.job_timeout_s,
             gone_confirm_s: self.gone_confirm_s,
             no_wait: self.no_wait,
-        }
+            chip,
+        })
     }
 }
 
 fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let summary = spool_run(store, &args.office(), !ctx.json)?;
+    let summary = spool_run(store, &args.office()?, !ctx.json)?;
     if ctx.json {
         print_json(&serde_json::to_value(&summary)?)?;
     } else {
@@ -1131,6 +1234,35 @@ pub fn notice_text(n: &RunNotice) -> String {
                 "Printers cooling down; printing again at"
             ),
             super::office_time_text(*until)
+        ),
+        RunNotice::ChipFailed {
+            printer: name,
+            serial,
+            why,
+        } => format!(
+            "{printer} {name}: {} {serial} {} ({why})",
+            t("chip blangko", "the chip of blank"),
+            t(
+                "gagal: blangko rusak (chip_failure), data kembali ke antrean; potong sudut kartu dan simpan",
+                "failed: blank spoiled (chip_failure), the record is back in the queue; cut the card's corner and keep it"
+            ),
+        ),
+        RunNotice::EncoderUnavailable {
+            printer: name,
+            error,
+        } => format!(
+            "{printer} {name}: {} ({error})",
+            t(
+                "encoder chip tidak dapat dipakai; printer ini tidak mendapat kartu lagi dalam proses ini",
+                "the chip encoder cannot be used; this printer gets no more cards in this run"
+            ),
+        ),
+        RunNotice::ChipsKeepFailing { printer: name } => format!(
+            "{printer} {name}: {}",
+            t(
+                "chip gagal berturut-turut; periksa encoder dan blangko — printer ini tidak mendapat kartu lagi dalam proses ini",
+                "chips failed several times in a row; check the encoder and the blanks — this printer gets no more cards in this run"
+            ),
         ),
     }
 }

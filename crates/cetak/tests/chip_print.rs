@@ -1,0 +1,576 @@
+//! Chips in the spool against the real stack: `cetak print run` on a printer with a chip
+//! encoder (`--encoder pcsc:Virtual PCD 00 00`), the document-signer key on a SoftHSM2 token,
+//! pcscd with the vpcd virtual reader, and the E-KTP test card (`cetak_chip::testcard`) played
+//! by this test as the blank in the encoder.
+//!
+//! pcscd's socket and vpcd's port are system-wide: every test holds a process-wide mutex and
+//! the file lock `/tmp/cetak-chip-vpcd.lock` (shared with `cetak-chip`'s own tests) for its
+//! whole run. Missing packages are installed (as root) or the test fails loudly — never
+//! skipped.
+
+mod common;
+
+use std::fs::File;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use cetak_chip::testcard::{Fault, TestCard, VPCD_PORT};
+use cetak_chip::{SigningKey, certs};
+use common::*;
+use rusqlite::Connection;
+use time::macros::datetime;
+
+const READER: &str = "Virtual PCD 00 00";
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Installs Debian `packages` when any of `present` is missing (as root), or fails loudly.
+fn ensure_debian_packages(present: &[&str], packages: &[&str]) {
+    if present.iter().all(|p| Path::new(p).exists()) {
+        return;
+    }
+    let list = packages.join(" ");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    assert!(root, "{list} missing: apt-get install -y {list}");
+    let ok = Command::new("apt-get")
+        .args(["install", "-y", "-qq"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok && present.iter().all(|p| Path::new(p).exists()),
+        "apt-get install {list} failed"
+    );
+}
+
+struct Pcscd {
+    child: Option<Child>,
+    _lock: File,
+    _guard: MutexGuard<'static, ()>,
+}
+
+impl Drop for Pcscd {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// pcscd with the vpcd driver (as `shared/pcsc/start-virtual-reader.sh` does).
+fn pcscd() -> Pcscd {
+    let guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let lock = File::create("/tmp/cetak-chip-vpcd.lock").expect("lock file");
+    lock.lock().expect("system-wide vpcd lock");
+    ensure_debian_packages(
+        &["/etc/reader.conf.d/vpcd", "/usr/sbin/pcscd"],
+        &["pcscd", "vsmartcard-vpcd"],
+    );
+    let sock = Path::new("/run/pcscd/pcscd.comm");
+    let running = Command::new("pgrep")
+        .args(["-x", "pcscd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let child = if running && sock.exists() {
+        None
+    } else {
+        let _ = std::fs::remove_file(sock);
+        let c = Command::new("pcscd")
+            .args(["--foreground", "--auto-exit"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pcscd starts");
+        let start = Instant::now();
+        while !sock.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "pcscd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(c)
+    };
+    Pcscd {
+        child,
+        _lock: lock,
+        _guard: guard,
+    }
+}
+
+/// A blank in the encoder: the test card, seen by the reader. vpcd takes a new card only once
+/// it has noticed the last one gone: a card it has not seen within 10 s is inserted again
+/// (three tries), never assumed.
+fn insert(fault: Fault) -> TestCard {
+    for _ in 0..2 {
+        if let Some(card) = try_insert(fault) {
+            return card;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    try_insert(fault).expect("card seen by the reader")
+}
+
+fn try_insert(fault: Fault) -> Option<TestCard> {
+    let card = TestCard::insert(VPCD_PORT, fault).expect("card connects to vpcd");
+    let enc = {
+        let start = Instant::now();
+        loop {
+            match cetak_chip::Encoder::open(READER, Duration::from_secs(5)) {
+                Ok(e) => break e,
+                Err(e) if start.elapsed() > Duration::from_secs(10) => panic!("reader: {e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    };
+    enc.wait_for_card(Duration::from_secs(10))
+        .ok()
+        .map(|()| card)
+}
+
+/// Pulls the card and waits until the reader says it is gone.
+fn pull(card: TestCard) {
+    drop(card);
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+fn key(b: u8) -> SigningKey {
+    SigningKey::from_bytes(&[b; 32].into()).expect("scalar")
+}
+
+/// A print-ready office with media, a test CA, a SoftHSM2 token with the document-signer key
+/// issued by it, blanks 1..=50 and printer P1 with the chip encoder. Returns the environment
+/// the commands need.
+fn office_with_encoder(dir: &Path, rows: &str) -> Vec<(&'static str, String)> {
+    ensure_debian_packages(&[MODULE, "/usr/bin/softhsm2-util"], &["softhsm2"]);
+    json(&cetak(
+        dir,
+        &[
+            "gen", "--rows", rows, "--seed", "31", "--out", "data", "--media", "--json",
+        ],
+    ));
+    json(&cetak(
+        dir,
+        &[
+            "--create",
+            "import",
+            "data/recordings.csv",
+            "--media",
+            "data/media",
+            "--json",
+        ],
+    ));
+    json(&cetak(dir, &["dedup", "--json"]));
+    let ca_key = key(0x11);
+    let ca = certs::self_signed_ca(
+        &ca_key,
+        "CN=Test CSCA,O=Kemendagri,C=ID",
+        datetime!(2020-01-01 0:00 UTC),
+        datetime!(2060-01-01 0:00 UTC),
+    )
+    .expect("CA");
+    std::fs::write(dir.join("ca.pem"), certs::to_pem(&ca).expect("pem")).expect("write");
+    std::fs::write(
+        dir.join("ca-key.pem"),
+        certs::key_to_pem(&ca_key).expect("pem"),
+    )
+    .expect("write");
+    std::fs::create_dir(dir.join("tokens")).expect("dir");
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .expect("conf");
+    let init = Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "T",
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .expect("softhsm2-util");
+    assert!(init.status.success(), "{init:?}");
+    std::fs::write(dir.join("pin"), "1234\n").expect("pin");
+    let env = vec![
+        ("SOFTHSM2_CONF", conf.display().to_string()),
+        ("CETAK_CHIP_TOKEN", "T".to_string()),
+        ("CETAK_CHIP_PIN_FILE", dir.join("pin").display().to_string()),
+        ("CETAK_PKCS11_MODULE", MODULE.to_string()),
+    ];
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ok(&cetak_env(
+        dir,
+        &[
+            "chip",
+            "keys",
+            "init",
+            "--ca-cert",
+            "ca.pem",
+            "--ca-key",
+            "ca-key.pem",
+        ],
+        &envs,
+    ));
+    ok(&cetak(
+        dir,
+        &[
+            "stock", "receive", "--first", "1", "--last", "50", "--ref", "R1",
+        ],
+    ));
+    let encoder = format!("pcsc:{READER}");
+    ok(&cetak(
+        dir,
+        &[
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            "dir:printer-P1",
+            "--cards-per-day",
+            "100",
+            "--encoder",
+            &encoder,
+        ],
+    ));
+    env
+}
+
+fn run(dir: &Path, env: &[(&'static str, String)], extra: &[&str]) -> serde_json::Value {
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let args = [
+        &[
+            "print",
+            "run",
+            "--json",
+            "--chip-trust",
+            "ca.pem",
+            "--gone-confirm-s",
+            "0",
+            "--poll-ms",
+            "20",
+        ][..],
+        extra,
+    ]
+    .concat();
+    run_json(&cetak_env(dir, &args, &envs))
+}
+
+/// Promises 2 and 3 from the database, and every good card on a verified chip.
+fn books_hold(dir: &Path) {
+    let store = cetak_store::Store::open(&dir.join("x.db")).expect("store");
+    let books = store.stock_reconcile().expect("reconcile");
+    assert!(books.balanced, "books do not balance: {books:?}");
+    let v = store.card_violations().expect("violations");
+    assert!(v.is_empty(), "{v:?}");
+    drop(store);
+    let db = Connection::open(dir.join("x.db")).expect("db");
+    let unverified: i64 = db
+        .query_row(
+            "SELECT count(*) FROM print_attempts a LEFT JOIN chip_encodings c ON c.attempt_id = a.id
+             WHERE a.state IN ('sent', 'completed', 'good') AND c.verified_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(
+        unverified, 0,
+        "a card went to the printer without a verified chip"
+    );
+}
+
+fn count(db: &Connection, sql: &str) -> i64 {
+    db.query_row(sql, [], |r| r.get(0)).expect("query")
+}
+
+#[test]
+fn an_encoder_printer_encodes_verifies_and_prints_and_a_failed_chip_spoils_its_blank() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let _pcscd = pcscd();
+    let env = office_with_encoder(d, "8");
+    let list = json(&cetak(d, &["printer", "list", "--json"]));
+    assert_eq!(
+        list["printers"][0]["encoder"],
+        format!("pcsc:{READER}"),
+        "{list}"
+    );
+    let queued = json(&cetak(d, &["print", "status", "--json"]))["queue"]
+        .as_i64()
+        .expect("queue");
+    assert!(queued >= 4, "the office has cards to print: {queued}");
+
+    // Each fault on the blank in the encoder spoils that blank with chip_failure; the record
+    // goes back to the queue and nothing is sent to the printer.
+    for fault in [
+        Fault::RefuseWrites,
+        Fault::RemoveAtWrite(5),
+        Fault::WrongCard,
+    ] {
+        let card = insert(fault);
+        let r = run(d, &env, &["--max-cards", "1"]);
+        assert_eq!(r["chip_failures"], 1, "{fault:?}: {r}");
+        assert_eq!(r["completed"], 0, "{fault:?}: {r}");
+        pull(card);
+        books_hold(d);
+    }
+    let db = Connection::open(d.join("x.db")).expect("db");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM blanks WHERE state = 'spoiled' AND cause = 'chip_failure'"
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM print_attempts WHERE state = 'spoiled' AND spoil_cause = 'chip_failure'"
+        ),
+        3
+    );
+    assert_eq!(
+        std::fs::read_dir(d.join("printer-P1"))
+            .map(|r| r.count())
+            .unwrap_or(0),
+        0,
+        "no card was printed on a failed chip"
+    );
+
+    // A good blank: the whole queue is encoded, verified and printed, the spoiled records too.
+    let card = insert(Fault::None);
+    let start = Instant::now();
+    let r = run(d, &env, &[]);
+    let took = start.elapsed();
+    assert_eq!(r["chip_failures"], 0, "{r}");
+    assert_eq!(r["completed"].as_i64(), Some(queued), "{r}");
+    assert_eq!(r["queue"], 0, "{r}");
+    println!(
+        "MEASURE print run with encoder: {queued} cards in {took:?} ({:?}/card, process start and token login included)",
+        took / queued as u32
+    );
+    books_hold(d);
+    // The records whose chips failed got a card on a later blank.
+    let requeued = count(
+        &db,
+        "SELECT count(*) FROM print_attempts s JOIN cards k ON k.recording_id = s.recording_id
+         WHERE s.spoil_cause = 'chip_failure' AND k.state = 'printed' AND k.serial > s.serial",
+    );
+    assert_eq!(requeued, 3);
+
+    // What the last blank's chip got, as a dump that verifies against the CA and carries the
+    // card's NIK.
+    let (serial, nik): (i64, String) = db
+        .query_row(
+            "SELECT serial, nik FROM cards ORDER BY serial DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a card");
+    let dump = json(&cetak(
+        d,
+        &[
+            "chip",
+            "dump",
+            &serial.to_string(),
+            "--out",
+            "chip.bin",
+            "--json",
+        ],
+    ));
+    assert!(dump["verified_at"].is_string(), "{dump}");
+    let on_card = card.files();
+    let chip = cetak_chip::ChipImage::from_dump(&std::fs::read(d.join("chip.bin")).expect("dump"))
+        .expect("a dump");
+    assert_eq!(
+        on_card.get(&0x011D).map(Vec::as_slice),
+        Some(chip.sod.as_slice()),
+        "the dump is what the chip holds"
+    );
+    let o = cetak(
+        d,
+        &[
+            "chip", "verify", "--from", "chip.bin", "--trust", "ca.pem", "--json",
+        ],
+    );
+    let v = json(&o);
+    assert_eq!(v["passive_authentication"], true, "{v}");
+    assert_eq!(v["fields"]["nik"], nik.as_str());
+    let o = cetak(d, &["chip", "dump", "999", "--out", "none.bin"]);
+    fails_with(&o, "no chip was written on blank 999");
+    pull(card);
+}
+
+#[test]
+fn without_a_card_in_the_encoder_the_blank_is_not_used_and_an_expired_key_stops_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let _pcscd = pcscd();
+    let env = office_with_encoder(d, "4");
+    // No blank in the encoder: nothing written, the blank stays on hand, nothing spoiled.
+    let r = run(d, &env, &["--chip-card-wait-s", "0.3"]);
+    assert_eq!(r["not_sent"], 1, "{r}");
+    assert_eq!(r["chip_failures"], 0, "{r}");
+    books_hold(d);
+    let db = Connection::open(d.join("x.db")).expect("db");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM blanks WHERE state = 'spoiled'"),
+        0
+    );
+    // A clock years past the certificate: the run refuses before its first card.
+    let envs: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain([("CETAK_CLOCK_SKEW_S", "63072000")])
+        .collect();
+    let o = cetak_env(
+        d,
+        &["print", "run", "--json", "--chip-trust", "ca.pem"],
+        &envs,
+    );
+    fails_with(&o, "ds_expired");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM print_attempts WHERE state <> 'not_sent'"
+        ),
+        0
+    );
+}
+
+/// Settles what a kill sent to inspection as a person would: a card in the tray is good, none
+/// means the blank was never fed. Returns how many there were.
+fn settle_inspections(d: &Path) -> usize {
+    let db = Connection::open(d.join("x.db")).expect("db");
+    let inspect: Vec<(i64, String)> = db
+        .prepare("SELECT id, job_name FROM print_attempts WHERE state = 'inspect'")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    for (id, job) in &inspect {
+        let printed = d.join("printer-P1").join(format!("{job}.png")).exists();
+        let finding = if printed { "--good" } else { "--unused" };
+        ok(&cetak(d, &["print", "inspect", &id.to_string(), finding]));
+    }
+    inspect.len()
+}
+
+/// SIGKILLs while chips are written (a slow card makes the write take seconds): after each
+/// kill the books hold, and the next run settles the open intent by reading the chip — no
+/// blank is spoiled by a kill and no record is printed twice.
+#[test]
+fn kills_during_encoding_are_settled_by_reading_the_chip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let _pcscd = pcscd();
+    let env = office_with_encoder(d, "6");
+    let queued = json(&cetak(d, &["print", "status", "--json"]))["queue"]
+        .as_i64()
+        .expect("queue");
+    let card = insert(Fault::Slow(Duration::from_millis(8)));
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut kills = 0;
+    let mut final_runs = 0;
+    let mut cut_mid_chip = 0;
+    let mut delays = [700u64, 1300, 2100, 900, 1700, 2500, 1100].into_iter();
+    loop {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cetak"));
+        c.current_dir(d)
+            .env("CETAK_LANG", "en")
+            .env("CETAK_DB", "x.db")
+            .env_remove("CETAK_CLOCK_SKEW_S")
+            .args([
+                "print",
+                "run",
+                "--json",
+                "--chip-trust",
+                "ca.pem",
+                "--gone-confirm-s",
+                "0",
+                "--poll-ms",
+                "20",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &envs {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("cetak starts");
+        let Some(delay) = delays.next() else {
+            let out = child.wait_with_output().expect("run ends");
+            let r = run_json(&out);
+            books_hold(d);
+            // A kill after the verified mark but before the job's answer leaves an intent
+            // the printer may have: the run sends it to a person, who settles it.
+            if settle_inspections(d) == 0 {
+                assert_eq!(r["queue"], 0, "{r}");
+                break;
+            }
+            final_runs += 1;
+            assert!(final_runs < 4, "the queue never emptied: {r}");
+            continue;
+        };
+        std::thread::sleep(Duration::from_millis(delay));
+        if child.try_wait().expect("wait").is_none() {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let _ = child.wait();
+        books_hold(d);
+        // A kill never spoils a blank, and an open intent never has a second attempt.
+        let db = Connection::open(d.join("x.db")).expect("db");
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM blanks WHERE state = 'spoiled'"),
+            0,
+            "after kill {kills}"
+        );
+        // Killed between the write and the verified mark: the next run must read the chip.
+        cut_mid_chip += count(
+            &db,
+            "SELECT count(*) FROM print_attempts a JOIN chip_encodings c ON c.attempt_id = a.id
+             WHERE a.state = 'intent' AND c.verified_at IS NULL",
+        );
+        settle_inspections(d);
+    }
+    books_hold(d);
+    let db = Connection::open(d.join("x.db")).expect("db");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM cards WHERE state = 'printed'"),
+        queued
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM blanks WHERE state IN ('issued', 'spoiled')"
+        ),
+        queued,
+        "no blank used beyond one per card"
+    );
+    println!(
+        "MEASURE chip kill loop: {kills} kills ({cut_mid_chip} between write and verify), {queued} cards, books held"
+    );
+    assert!(kills >= 3, "the kills landed during the run: {kills}");
+    assert!(
+        cut_mid_chip >= 1,
+        "no kill landed between a chip's write and its verified mark"
+    );
+    pull(card);
+}
