@@ -182,32 +182,7 @@ fn office_with_encoder(dir: &Path, rows: &str) -> Vec<(&'static str, String)> {
         certs::key_to_pem(&ca_key).expect("pem"),
     )
     .expect("write");
-    std::fs::create_dir(dir.join("tokens")).expect("dir");
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .expect("conf");
-    let init = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "T",
-            "--pin",
-            "1234",
-            "--so-pin",
-            "5678",
-        ])
-        .env("SOFTHSM2_CONF", &conf)
-        .output()
-        .expect("softhsm2-util");
-    assert!(init.status.success(), "{init:?}");
-    std::fs::write(dir.join("pin"), "1234\n").expect("pin");
+    let conf = softhsm_token(dir);
     let env = vec![
         ("SOFTHSM2_CONF", conf.display().to_string()),
         ("CETAK_CHIP_TOKEN", "T".to_string()),

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cetak_ipp::sim::{Fault, SimPrinter};
 use common::{cetak, cetak_env, fails_with, json, ok};
@@ -113,11 +113,15 @@ fn serve(d: &Path) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Up to 600 looks, 50 ms apart: a server that never listens fails the test.
+    let up = (0..600).any(|_| {
+        let listening = TcpStream::connect(("127.0.0.1", port)).is_ok();
+        if !listening {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        listening
+    });
+    assert!(up, "server did not come up");
     Server { child, port }
 }
 
