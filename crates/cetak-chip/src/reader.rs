@@ -272,6 +272,29 @@ impl Encoder {
         }
     }
 
+    /// Waits up to `wait` until the reader reports no card, so that the next blank is not
+    /// mistaken for the last one. `Ok(false)` when a card is still there at the end.
+    pub fn wait_for_empty(&self, wait: Duration) -> Result<bool, CardError> {
+        let end = Instant::now() + wait;
+        let mut states = [ReaderState::new(self.reader.clone(), State::UNAWARE)];
+        loop {
+            match self
+                .ctx
+                .get_status_change(Duration::from_millis(100), &mut states)
+            {
+                Ok(()) | Err(pcsc::Error::Timeout) => {}
+                Err(e) => return Err(pcsc_err(e, 0)),
+            }
+            if states[0].event_state().contains(State::EMPTY) {
+                return Ok(true);
+            }
+            states[0].sync_current_state();
+            if Instant::now() >= end {
+                return Ok(false);
+            }
+        }
+    }
+
     fn connect(&self) -> Result<Session, CardError> {
         let card = self
             .ctx

@@ -91,7 +91,14 @@ fn chip() -> ChipImage {
     ChipImage::encode(&fields(), &media(), &ds_signer()).expect("encodes")
 }
 
+/// A new card goes in only once the reader shows the last test's card gone; otherwise a
+/// stale "present" could be taken for this one.
 fn insert(enc: &Encoder, fault: Fault) -> TestCard {
+    assert!(
+        enc.wait_for_empty(Duration::from_secs(10))
+            .expect("reader status"),
+        "the reader still shows the last card"
+    );
     let card = TestCard::insert(VPCD_PORT, fault).expect("card connects to vpcd");
     enc.wait_for_card(Duration::from_secs(10))
         .expect("card seen");

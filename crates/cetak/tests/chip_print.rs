@@ -119,6 +119,10 @@ fn insert(fault: Fault) -> TestCard {
 }
 
 fn try_insert(fault: Fault) -> Option<TestCard> {
+    // A test that failed earlier dropped its card without `pull`: wait for the reader to see it go.
+    if let Ok(enc) = cetak_chip::Encoder::open(READER, Duration::from_secs(5)) {
+        let _ = enc.wait_for_empty(Duration::from_secs(10));
+    }
     let card = TestCard::insert(VPCD_PORT, fault).expect("card connects to vpcd");
     let enc = {
         let start = Instant::now();
@@ -135,10 +139,16 @@ fn try_insert(fault: Fault) -> Option<TestCard> {
         .map(|()| card)
 }
 
-/// Pulls the card and waits until the reader says it is gone.
+/// Pulls the card and waits until the reader says it is gone: a reader that still shows the
+/// last card would let the next `insert` see a stale card (the CI failure of stop 24).
 fn pull(card: TestCard) {
     drop(card);
-    std::thread::sleep(Duration::from_millis(300));
+    let enc = cetak_chip::Encoder::open(READER, Duration::from_secs(5)).expect("reader");
+    assert!(
+        enc.wait_for_empty(Duration::from_secs(10))
+            .expect("reader status"),
+        "the reader still shows a card 10 s after it was pulled"
+    );
 }
 
 fn key(b: u8) -> SigningKey {
