@@ -68,20 +68,7 @@ impl ChipRig {
     pub fn open(setup: &ChipSetup, at: OffsetDateTime) -> Result<ChipRig, OfficeError> {
         let keys = ChipKeys::open(&setup.module, &setup.token, &setup.pin_file)?;
         let signer = keys.signer(at)?;
-        let mut trust = Vec::new();
-        for path in &setup.trust {
-            let bad = |why: String| OfficeError::ChipTrust {
-                path: path.display().to_string(),
-                why,
-            };
-            let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-            let certs =
-                cetak_chip::certs::parse_certificates(&bytes).map_err(|e| bad(e.to_string()))?;
-            if certs.is_empty() {
-                return Err(bad("no certificate in it".into()));
-            }
-            trust.extend(certs);
-        }
+        let trust = load_trust(&setup.trust)?;
         Ok(ChipRig::with_signer(
             Box::new(signer),
             trust,
@@ -105,6 +92,129 @@ impl ChipRig {
             last: None,
         }
     }
+}
+
+/// The signing CA certificates (PEM or DER files) a chip must chain to; a file that cannot
+/// be read or holds no certificate is refused by name.
+pub fn load_trust(paths: &[PathBuf]) -> Result<Vec<Certificate>, OfficeError> {
+    let mut trust = Vec::new();
+    for path in paths {
+        let bad = |why: String| OfficeError::ChipTrust {
+            path: path.display().to_string(),
+            why,
+        };
+        let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let certs =
+            cetak_chip::certs::parse_certificates(&bytes).map_err(|e| bad(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(bad("no certificate in it".into()));
+        }
+        trust.extend(certs);
+    }
+    Ok(trust)
+}
+
+/// What the counter's reader found on a resident's card (`cetak chip verify --reader`, the
+/// hand-over page): the chip's content, whether passive authentication holds, and whether it
+/// is the very chip the books kept for this resident's card.
+#[derive(Debug)]
+pub struct CounterCheck {
+    /// The chip as read.
+    pub chip: ChipImage,
+    /// DG1.
+    pub fields: CardFields,
+    /// DG2, DG3, DG7.
+    pub media: CardMedia,
+    /// Passive authentication against the trusted CAs.
+    pub passive: Result<cetak_chip::Verified, cetak_chip::VerifyError>,
+    /// Compared with the books (only when a NIK was given).
+    pub kept: Option<KeptChip>,
+}
+
+impl CounterCheck {
+    /// The card may be handed over on the chip's word: it verifies and, when the books were
+    /// asked, it is the chip they kept for this resident.
+    pub fn holds(&self) -> bool {
+        self.passive.is_ok() && !matches!(self.kept, Some(KeptChip::Different { .. }))
+    }
+}
+
+/// The chip read at the counter against the one the books kept for the resident's card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeptChip {
+    /// Byte for byte the chip encoded on blank `serial`.
+    Same {
+        /// The blank.
+        serial: i64,
+    },
+    /// Not the chip the books kept for this resident (blank `serial`): another card, or an
+    /// altered one.
+    Different {
+        /// The blank the books name.
+        serial: i64,
+    },
+    /// The books keep no verified chip for this resident (a card printed without one).
+    NoneKept,
+}
+
+/// Why the counter could not read a chip at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CounterFault {
+    /// The reader, the service or the card.
+    #[error(transparent)]
+    Card(#[from] CardError),
+    /// The chip answered, but its content does not parse.
+    #[error(transparent)]
+    Content(#[from] cetak_chip::ChipError),
+    /// The books could not be read.
+    #[error(transparent)]
+    Store(#[from] cetak_store::StoreError),
+}
+
+impl CounterFault {
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CounterFault::Card(e) => e.code(),
+            CounterFault::Content(e) => e.code(),
+            CounterFault::Store(_) => "store",
+        }
+    }
+}
+
+/// Reads the card in `reader` (waiting up to `card_wait` for one), checks it by passive
+/// authentication against `trust` and, given `books` and a NIK, compares it with the chip
+/// the books kept for that resident's card.
+pub fn read_at_counter(
+    reader: &str,
+    trust: &[Certificate],
+    card_wait: Duration,
+    books: Option<(&Store, &str)>,
+    at: OffsetDateTime,
+) -> Result<CounterCheck, CounterFault> {
+    let enc = Encoder::open(reader, Duration::from_secs(10))?;
+    enc.wait_for_card(card_wait)?;
+    let (chip, _) = enc.read()?;
+    let fields = chip.fields()?;
+    let media = chip.media()?;
+    let passive = cetak_chip::verify(&chip, trust, at);
+    let kept = match books {
+        None => None,
+        Some((store, nik)) => Some(match store.chip_of_card(nik)? {
+            None => KeptChip::NoneKept,
+            Some(c) if ChipImage::from_dump(&c.dump).ok().as_ref() == Some(&chip) => {
+                KeptChip::Same { serial: c.serial }
+            }
+            Some(c) => KeptChip::Different { serial: c.serial },
+        }),
+    };
+    Ok(CounterCheck {
+        chip,
+        fields,
+        media,
+        passive,
+        kept,
+    })
 }
 
 /// The chip content of a stored recording: DG1 from its fields, DG2/DG3/DG7 from its valid

@@ -1106,6 +1106,22 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("The chip dump to check", "Salinan chip yang diperiksa"),
     (
+        "Read the card in this PC/SC reader instead (e.g. \"Virtual PCD 00 00\")",
+        "Baca kartu di pembaca PC/SC ini sebagai gantinya (mis. \"Virtual PCD 00 00\")",
+    ),
+    (
+        "With --reader: compare the chip with the one the books kept for this resident's card",
+        "Dengan --reader: bandingkan chip dengan yang dicatat buku untuk kartu warga ini",
+    ),
+    (
+        "With --reader: seconds to wait for a card in the reader",
+        "Dengan --reader: detik menunggu kartu di pembaca",
+    ),
+    (
+        "Write the chip's face photo (DG2, JPEG) to this file",
+        "Tulis foto wajah dari chip (DG2, JPEG) ke berkas ini",
+    ),
+    (
         "A trusted CA certificate (PEM or DER); may be given more than once",
         "Sertifikat CA tepercaya (PEM atau DER); boleh diberikan lebih dari sekali",
     ),

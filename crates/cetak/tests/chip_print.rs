@@ -399,7 +399,76 @@ fn an_encoder_printer_encodes_verifies_and_prints_and_a_failed_chip_spoils_its_b
     assert_eq!(v["fields"]["nik"], nik.as_str());
     let o = cetak(d, &["chip", "dump", "999", "--out", "none.bin"]);
     fails_with(&o, "no chip was written on blank 999");
+
+    // At the counter: the card still in the reader is read, verified and found to be the very
+    // chip the books kept for this resident; asked about another resident, it is not theirs.
+    let o = cetak(
+        d,
+        &[
+            "chip",
+            "verify",
+            "--reader",
+            READER,
+            "--nik",
+            &nik,
+            "--trust",
+            "ca.pem",
+            "--photo-out",
+            "face.jpg",
+            "--json",
+        ],
+    );
+    let v = json(&o);
+    assert_eq!(v["passive_authentication"], true, "{v}");
+    assert_eq!(v["books"]["match"], true, "{v}");
+    assert_eq!(v["books"]["serial"], serial, "{v}");
+    assert_eq!(
+        std::fs::read(d.join("face.jpg")).expect("photo"),
+        chip.media().expect("media").foto,
+        "the photo written is the chip's DG2"
+    );
+    let other: String = db
+        .query_row(
+            "SELECT nik FROM cards WHERE nik <> ?1 AND serial IS NOT NULL LIMIT 1",
+            [&nik],
+            |r| r.get(0),
+        )
+        .expect("another printed card");
+    let o = cetak(
+        d,
+        &[
+            "chip", "verify", "--reader", READER, "--nik", &other, "--trust", "ca.pem",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("NOT the chip the books kept for this resident"),
+        "{out}"
+    );
+    // Without the CA the chain does not hold: exit 1, naming the signer.
+    let o = cetak(d, &["chip", "verify", "--reader", READER]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
     pull(card);
+    // No card in the reader: a clear error, exit 2.
+    let o = cetak(
+        d,
+        &[
+            "chip",
+            "verify",
+            "--reader",
+            READER,
+            "--card-wait-s",
+            "0.2",
+            "--trust",
+            "ca.pem",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("reading the chip in"),
+        "{o:?}"
+    );
 }
 
 #[test]

@@ -159,6 +159,34 @@ impl Store {
         self.chip_where("serial = ?1", serial)
     }
 
+    /// The chip the books say is on the resident's current card: the newest verified chip of a
+    /// printed (completed or good) attempt for a recording with this NIK. The counter compares
+    /// what its reader finds with it.
+    pub fn chip_of_card(&self, nik: &str) -> Result<Option<ChipEncoding>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT c.attempt_id, c.serial, c.dump, c.written_at, c.verified_at
+                 FROM chip_encodings c
+                 JOIN print_attempts a ON a.id = c.attempt_id
+                 JOIN records r ON r.recording_id = a.recording_id
+                 WHERE r.nik = ?1 AND a.state IN ('completed', 'good')
+                   AND c.verified_at IS NOT NULL
+                 ORDER BY c.attempt_id DESC LIMIT 1",
+                [nik],
+                |r| {
+                    Ok(ChipEncoding {
+                        attempt_id: r.get(0)?,
+                        serial: r.get(1)?,
+                        dump: r.get(2)?,
+                        written_at: r.get(3)?,
+                        verified_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     fn chip_where(&self, filter: &str, value: i64) -> Result<Option<ChipEncoding>> {
         Ok(self
             .conn

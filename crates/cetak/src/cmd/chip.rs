@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use cetak_chip::keys::{ChipKeys, Issued, LocalCa};
 use cetak_chip::{ChipImage, certs, verify};
+use cetak_office::chip::KeptChip;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -97,10 +98,23 @@ pub enum KeysCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["from", "reader"])))]
 pub struct VerifyArgs {
     /// The chip dump to check.
     #[arg(long, value_name = "FILE")]
-    from: PathBuf,
+    from: Option<PathBuf>,
+    /// Read the card in this PC/SC reader instead (e.g. "Virtual PCD 00 00").
+    #[arg(long, value_name = "NAME")]
+    reader: Option<String>,
+    /// With --reader: compare the chip with the one the books kept for this resident's card.
+    #[arg(long, requires = "reader")]
+    nik: Option<String>,
+    /// With --reader: seconds to wait for a card in the reader.
+    #[arg(long, default_value_t = 10.0, requires = "reader")]
+    card_wait_s: f64,
+    /// Write the chip's face photo (DG2, JPEG) to this file.
+    #[arg(long, value_name = "FILE")]
+    photo_out: Option<PathBuf>,
     /// A trusted CA certificate (PEM or DER); may be given more than once.
     #[arg(long, value_name = "FILE")]
     trust: Vec<PathBuf>,
@@ -306,35 +320,50 @@ fn run_keys(ctx: &Context, cmd: KeysCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let bytes = read(&a.from)?;
     let mut trust = Vec::new();
     for p in &a.trust {
         trust.extend(certs::parse_certificates(&read(p)?)?);
     }
-    let chip = match ChipImage::from_dump(&bytes) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!(
-                "{}: {e} ({})",
-                t("berkas chip rusak", "malformed chip file"),
-                e.code()
-            );
-            return Ok(ExitCode::from(2));
-        }
+    let now = OffsetDateTime::now_utc();
+    let (fields, media, result, kept) = if let Some(reader) = &a.reader {
+        let store = match &a.nik {
+            Some(_) => Some(super::open_store(&ctx.db)?),
+            None => None,
+        };
+        let books = store.as_ref().zip(a.nik.as_deref());
+        let wait = std::time::Duration::from_secs_f64(a.card_wait_s.clamp(0.0, 600.0));
+        let check = cetak_office::chip::read_at_counter(reader, &trust, wait, books, now)
+            .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))
+            .with_context(|| format!("{} {reader}", t("membaca chip di", "reading the chip in")))?;
+        (check.fields, check.media, check.passive, check.kept)
+    } else {
+        let from = a.from.as_ref().context("--from")?;
+        let bytes = read(from)?;
+        let parsed = ChipImage::from_dump(&bytes).and_then(|chip| {
+            let f = chip.fields()?;
+            let m = chip.media()?;
+            Ok((chip, f, m))
+        });
+        let (chip, fields, media) = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!(
+                    "{}: {e} ({})",
+                    t("berkas chip rusak", "malformed chip file"),
+                    e.code()
+                );
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let result = verify(&chip, &trust, now);
+        (fields, media, result, None)
     };
-    let (fields, media) = match (chip.fields(), chip.media()) {
-        (Ok(f), Ok(m)) => (f, m),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!(
-                "{}: {e} ({})",
-                t("berkas chip rusak", "malformed chip file"),
-                e.code()
-            );
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let result = verify(&chip, &trust, OffsetDateTime::now_utc());
+    if let Some(out) = &a.photo_out {
+        std::fs::write(out, &media.foto)
+            .with_context(|| format!("{} {}", t("menulis", "writing"), out.display()))?;
+    }
     let positions: Vec<u8> = media.jari.keys().copied().collect();
+    let different = matches!(kept, Some(KeptChip::Different { .. }));
     if ctx.json {
         let f: serde_json::Map<String, serde_json::Value> = fields
             .iter()
@@ -348,6 +377,11 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
             "passive_authentication": result.is_ok(),
             "problem": result.as_ref().err().map(|e| json!({"code": e.code(), "message": e.to_string()})),
             "document_signer": result.as_ref().ok().map(|v| certs::subject_text(&v.document_signer)),
+            "books": kept.as_ref().map(|k| match k {
+                KeptChip::Same { serial } => json!({"match": true, "serial": serial}),
+                KeptChip::Different { serial } => json!({"match": false, "serial": serial}),
+                KeptChip::NoneKept => json!({"match": null}),
+            }),
         }))?;
     } else {
         for (_, label, value) in fields.iter() {
@@ -376,9 +410,35 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
                 e.code()
             )?,
         }
+        match &kept {
+            None => {}
+            Some(KeptChip::Same { serial }) => outln!(
+                "{} {serial}",
+                t(
+                    "Sama persis dengan chip yang dicatat untuk kartu ini, blangko",
+                    "Byte for byte the chip the books kept for this card, blank"
+                )
+            )?,
+            Some(KeptChip::Different { serial }) => outln!(
+                "{} {serial}; {}",
+                t(
+                    "BUKAN chip yang dicatat untuk warga ini (blangko",
+                    "NOT the chip the books kept for this resident (blank"
+                ),
+                t("jangan serahkan kartu ini)", "do not hand this card over)")
+            )?,
+            Some(KeptChip::NoneKept) => outln!(
+                "{}",
+                t(
+                    "Buku tidak mencatat chip terverifikasi untuk warga ini",
+                    "The books keep no verified chip for this resident"
+                )
+            )?,
+        }
     }
     Ok(match result {
-        Ok(_) => ExitCode::SUCCESS,
+        Ok(_) if !different => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
         Err(e) if e.is_malformed() => ExitCode::from(2),
         Err(_) => ExitCode::from(1),
     })
