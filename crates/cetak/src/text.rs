@@ -1106,6 +1106,10 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     ("The chip dump to check", "Salinan chip yang diperiksa"),
     (
+        "Encode each card's chip on the virtual reader (pcscd + vsmartcard-vpcd, a SoftHSM2 token in the folder): auto (when installed), on, off",
+        "Tulis chip setiap kartu di pembaca virtual (pcscd + vsmartcard-vpcd, token SoftHSM2 di folder): auto (bila terpasang), on, off",
+    ),
+    (
         "Read the card in this PC/SC reader instead (e.g. \"Virtual PCD 00 00\")",
         "Baca kartu di pembaca PC/SC ini sebagai gantinya (mis. \"Virtual PCD 00 00\")",
     ),

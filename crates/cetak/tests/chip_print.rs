@@ -628,3 +628,93 @@ fn kills_during_encoding_are_settled_by_reading_the_chip() {
     );
     pull(card);
 }
+
+/// `cetak demo --chip on` encodes its cards on the virtual reader with a SoftHSM2 token in its
+/// folder, and leaves one card's chip as `chip-dump.bin` and the signing CA as `chip-ca.pem`:
+/// the dump verifies against that CA and carries a printed card's NIK. The demo takes the
+/// reader lock itself, so this test holds only the in-process mutex.
+#[test]
+fn the_demo_encodes_its_cards_and_leaves_a_dump_that_verifies() {
+    let _guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    ensure_debian_packages(
+        &[
+            "/etc/reader.conf.d/vpcd",
+            "/usr/sbin/pcscd",
+            MODULE,
+            "/usr/bin/softhsm2-util",
+        ],
+        &["pcscd", "vsmartcard-vpcd", "softhsm2"],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let demo = json(&cetak(
+        d,
+        &[
+            "demo",
+            "office",
+            "--rows",
+            "600",
+            "--json",
+            "--no-serve",
+            "--chip",
+            "on",
+        ],
+    ));
+    let chip = &demo["chip"];
+    let completed = demo["printing"]["run"]["completed"]
+        .as_u64()
+        .expect("completed");
+    assert!(completed > 0, "{demo}");
+    assert_eq!(chip["encoded"], true, "{demo}");
+    assert_eq!(chip["verified"].as_u64(), Some(completed), "{demo}");
+    assert_eq!(chip["written"].as_u64(), Some(completed), "{demo}");
+    assert_eq!(chip["passive_authentication"], true, "{demo}");
+    assert_eq!(demo["stock"]["balanced"], true, "{demo}");
+    for f in ["chip-dump.bin", "chip-ca.pem", "softhsm2.conf", "chip-pin"] {
+        assert!(d.join("office").join(f).is_file(), "office/{f} missing");
+    }
+    let v = json(&cetak(
+        d,
+        &[
+            "chip",
+            "verify",
+            "--from",
+            "office/chip-dump.bin",
+            "--trust",
+            "office/chip-ca.pem",
+            "--json",
+        ],
+    ));
+    assert_eq!(v["passive_authentication"], true, "{v}");
+    let nik = v["fields"]["nik"].as_str().expect("nik").to_string();
+    let db = Connection::open(d.join("office/cetak.db")).expect("db");
+    let serial: i64 = db
+        .query_row(
+            "SELECT serial FROM cards WHERE nik = ?1 AND state IN ('printed', 'handed_over')",
+            [&nik],
+            |r| r.get(0),
+        )
+        .expect("the dump's NIK has a printed card");
+    assert_eq!(chip["dump_serial"].as_i64(), Some(serial), "{demo}");
+    // Another CA does not vouch for it: the chain is checked, not assumed.
+    let other = certs::self_signed_ca(
+        &key(0x22),
+        "CN=Other CSCA,O=Elsewhere,C=ID",
+        datetime!(2020-01-01 0:00 UTC),
+        datetime!(2060-01-01 0:00 UTC),
+    )
+    .expect("CA");
+    std::fs::write(d.join("other.pem"), certs::to_pem(&other).expect("pem")).expect("write");
+    let o = cetak(
+        d,
+        &[
+            "chip",
+            "verify",
+            "--from",
+            "office/chip-dump.bin",
+            "--trust",
+            "other.pem",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+}

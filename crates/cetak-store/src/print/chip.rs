@@ -159,6 +159,16 @@ impl Store {
         self.chip_where("serial = ?1", serial)
     }
 
+    /// Chips written and, of them, verified (all attempts).
+    pub fn chip_counts(&self) -> Result<(u64, u64)> {
+        let (written, verified): (i64, i64) = self.conn.query_row(
+            "SELECT count(*), count(verified_at) FROM chip_encodings",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((written.max(0) as u64, verified.max(0) as u64))
+    }
+
     /// The chip the books say is on the resident's current card: the newest verified chip of a
     /// printed (completed or good) attempt for a recording with this NIK. The counter compares
     /// what its reader finds with it.

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod correct;
 pub mod dedup;
 pub mod demo;
+pub mod demo_chip;
 pub mod finger;
 pub mod gen_cmd;
 pub mod import;
