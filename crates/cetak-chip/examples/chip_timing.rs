@@ -70,7 +70,10 @@ fn sign_rounds(
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, dump, ca, module, token, pin_file, rest @ ..] = args.as_slice() else {
-        return Err("usage: chip_timing DUMP CA.pem MODULE TOKEN PIN-FILE [SIGN-ROUNDS] [CARD-ROUNDS]".into());
+        return Err(
+            "usage: chip_timing DUMP CA.pem MODULE TOKEN PIN-FILE [SIGN-ROUNDS] [CARD-ROUNDS]"
+                .into(),
+        );
     };
     let sign_n: usize = rest.first().map_or(Ok(200), |s| s.parse())?;
     let card_n: usize = rest.get(1).map_or(Ok(50), |s| s.parse())?;

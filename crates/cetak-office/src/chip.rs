@@ -320,7 +320,14 @@ pub fn encode(
         Some(chip) => chip,
         None => match chip_for(store, &row.recording_id, rig.signer.as_ref())? {
             Ok(chip) => chip,
-            Err(why) => return not_started(why),
+            // The record's data cannot make a chip (e.g. no valid JPEG photo, imported without
+            // media): nothing was written; say which record, so it can be corrected.
+            Err(why) => {
+                return not_started(format!(
+                    "recording {} cannot be put on a chip: {why}",
+                    row.recording_id
+                ));
+            }
         },
     };
     let sign = start.elapsed();
