@@ -259,7 +259,7 @@ fn start_pcscd() -> anyhow::Result<Option<Child>> {
         return Ok(None);
     }
     let _ = std::fs::remove_file(sock);
-    let child = Command::new("pcscd")
+    let mut child = Command::new("pcscd")
         .args(["--foreground", "--auto-exit"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -267,7 +267,19 @@ fn start_pcscd() -> anyhow::Result<Option<Child>> {
         .context(t("menjalankan pcscd", "starting pcscd"))?;
     let start = Instant::now();
     while !sock.exists() {
+        // Not root, or another pcscd in the way: it ends at once; say so without waiting.
+        if let Ok(Some(status)) = child.try_wait() {
+            bail!(
+                "{} ({status})",
+                t(
+                    "pcscd berhenti saat dijalankan (perlu root untuk /run/pcscd)",
+                    "pcscd ended as it started (it needs root for /run/pcscd)"
+                )
+            );
+        }
         if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
             bail!(t(
                 "pcscd tidak siap dalam 10 detik (perlu root untuk /run/pcscd)",
                 "pcscd was not ready within 10 s (it needs root for /run/pcscd)"
