@@ -1291,3 +1291,44 @@ fn docs_show_every_commands_help_in_both_languages() {
         stale.join("\n")
     );
 }
+
+/// A link that cannot be made is told in the office's words (issue 19, item 8): the
+/// technical error (English, from the HTTP client) stays out of what the clerk reads.
+#[test]
+fn an_unreachable_centre_is_told_in_words_not_in_the_http_clients_english() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["--db", "o.db", "init"]));
+    std::fs::write(p.join("tok"), "PLG.abc\n").expect("token");
+    // A port nobody listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let central = format!("http://127.0.0.1:{port}");
+    let args = [
+        "--db",
+        "o.db",
+        "sync",
+        "--central",
+        &central,
+        "--insecure-http",
+        "--token-file",
+        "tok",
+        "--retries",
+        "0",
+    ];
+    let id = cetak_id(p, &args);
+    assert_eq!(id.status.code(), Some(3), "{id:?}");
+    let shown = format!("{}{}", text(&id.stdout), text(&id.stderr));
+    assert!(shown.contains("sambungan ditolak"), "{shown}");
+    for english in ["os error", "Connection refused", "io:"] {
+        assert!(!shown.contains(english), "{english:?} in: {shown}");
+    }
+    let en = cetak(p, &args);
+    let shown = format!("{}{}", text(&en.stdout), text(&en.stderr));
+    assert!(
+        shown.contains("connection refused (is the centre's server running"),
+        "{shown}"
+    );
+}
