@@ -992,7 +992,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
     ] {
         if let Some(rest) = n.strip_prefix(prefix) {
             let rest = rest.strip_suffix(" at the printer").unwrap_or(rest);
-            return Some((format!("{id}{rest}"), n.into()));
+            return Some((format!("{id}{}", printer_fault(rest).0), n.into()));
         }
     }
     for (prefix, id) in [
@@ -1026,9 +1026,90 @@ pub fn note(n: &str) -> Option<(String, String)> {
     None
 }
 
+/// A printer fault as `cetak-ipp` words it (`IppError`'s text, e.g. `printer unreachable:
+/// cannot connect to 10.0.0.21:631 (… Connection refused (os error 111))`), in both languages.
+/// The Indonesian half says what happened and what to check; the operating system's English
+/// detail stays in the English half only. Text not recognised is kept as it is.
+pub fn printer_fault(text: &str) -> (String, String) {
+    let text = text.trim();
+    let os_words = |detail: &str| -> &'static str {
+        let d = detail.to_lowercase();
+        if d.contains("connection refused") {
+            " (sambungan ditolak: printer mati, atau alamat/port salah?)"
+        } else if d.contains("no route to host") || d.contains("network is unreachable") {
+            " (tidak ada jalur jaringan ke printer: periksa kabel dan alamat IP)"
+        } else if d.contains("lookup address") || d.contains("name or service not known") {
+            " (nama printer tidak ditemukan)"
+        } else if d.contains("timed out") || d.contains("timeout") {
+            " (waktu habis)"
+        } else if d.contains("reset") || d.contains("broken pipe") || d.contains("eof") {
+            " (sambungan diputus printer)"
+        } else {
+            ""
+        }
+    };
+    let kinds: [(&str, &str); 8] = [
+        ("printer unreachable: ", "printer tidak terjangkau"),
+        (
+            "printer not trusted: ",
+            "printer tidak dipercaya: sertifikatnya bukan yang disematkan pada alamat ipps://",
+        ),
+        ("printer timed out: ", "printer tidak menjawab tepat waktu"),
+        (
+            "connection to printer broken: ",
+            "sambungan ke printer terputus",
+        ),
+        ("malformed reply from printer: ", "jawaban printer rusak"),
+        (
+            "printer refused the request: ",
+            "printer menolak permintaan: ",
+        ),
+        ("printer answered HTTP ", "printer menjawab HTTP "),
+        ("bad printer URI: ", "alamat printer tidak dapat dipakai: "),
+    ];
+    for (prefix, id) in kinds {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            // The printer's own status text and the address are shown as they are; the OS's
+            // sentences are put in words.
+            let id = if id.ends_with(' ') {
+                format!("{id}{rest}")
+            } else {
+                format!("{id}{}", os_words(rest))
+            };
+            return (id, text.to_string());
+        }
+    }
+    (text.to_string(), text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printer_faults_are_told_in_words_and_the_os_detail_stays_english_only() {
+        let refused = "printer unreachable: cannot connect to 127.0.0.1:9 (127.0.0.1:9: Connection refused (os error 111))";
+        let (id, en) = printer_fault(refused);
+        assert_eq!(
+            id,
+            "printer tidak terjangkau (sambungan ditolak: printer mati, atau alamat/port salah?)"
+        );
+        assert_eq!(en, refused);
+        let (id, _) = printer_fault("printer timed out: the reply timed out after 10 s");
+        assert_eq!(id, "printer tidak menjawab tepat waktu (waktu habis)");
+        let (id, _) = printer_fault(
+            "printer refused the request: server-error-not-accepting-jobs (IPP status 0x0506)",
+        );
+        assert_eq!(
+            id,
+            "printer menolak permintaan: server-error-not-accepting-jobs (IPP status 0x0506)"
+        );
+        let (id, _) = printer_fault("a folder printer: permission denied");
+        assert_eq!(
+            id, "a folder printer: permission denied",
+            "unknown text as it is"
+        );
+    }
 
     #[test]
     fn system_sentences_have_indonesian_words() {

@@ -1332,3 +1332,57 @@ fn an_unreachable_centre_is_told_in_words_not_in_the_http_clients_english() {
         "{shown}"
     );
 }
+
+/// A printer that is off is told in words in Bahasa Indonesia (`print run`, `printer list`);
+/// the operating system's English stays out of it.
+#[test]
+fn an_unreachable_printer_is_told_in_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let uri = format!("ipp://127.0.0.1:{port}/ipp/print");
+    ok(&cetak(p, &["--db", "o.db", "init"]));
+    ok(&cetak(
+        p,
+        &["gen", "--rows", "20", "--seed", "3", "--out", "g"],
+    ));
+    ok(&cetak(p, &["--db", "o.db", "import", "g/recordings.csv"]));
+    ok(&cetak(p, &["--db", "o.db", "dedup"]));
+    ok(&cetak(
+        p,
+        &[
+            "--db",
+            "o.db",
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            &uri,
+            "--cards-per-day",
+            "10",
+        ],
+    ));
+    ok(&cetak(
+        p,
+        &[
+            "--db", "o.db", "stock", "receive", "--first", "1", "--last", "5", "--ref", "R",
+        ],
+    ));
+    for args in [
+        &["--db", "o.db", "print", "run", "--no-wait"][..],
+        &["--db", "o.db", "printer", "list"],
+    ] {
+        let out = cetak_id(p, args);
+        let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            shown.contains("printer tidak terjangkau (sambungan ditolak"),
+            "{args:?}: {shown}"
+        );
+        for english in ["os error", "Connection refused", "cannot connect"] {
+            assert!(!shown.contains(english), "{args:?}: {english:?} in {shown}");
+        }
+    }
+}

@@ -561,7 +561,7 @@ fn print_printers(
     ]);
     for (p, a) in printers.iter().zip(asked) {
         let state = match a {
-            Err(e) => format!("{}: {e}", t("tidak terjangkau", "unreachable")),
+            Err(e) => crate::text::tr(cetak_words::printer_fault(e)),
             Ok(s) if !s.blocking.is_empty() => {
                 format!("{}: {}", t("terhenti", "blocked"), s.blocking.join(", "))
             }
@@ -1188,8 +1188,8 @@ pub fn notice_text(n: &RunNotice) -> String {
             printer: name,
             error,
         } => format!(
-            "{printer} {name}: {}: {error}",
-            t("tidak terjangkau", "unreachable")
+            "{printer} {name}: {}",
+            crate::text::tr(cetak_words::printer_fault(error))
         ),
         RunNotice::OutOfBlanks { printer: name } => format!(
             "{printer} {name}: {}",
