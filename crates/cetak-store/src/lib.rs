@@ -86,6 +86,45 @@ pub enum StoreError {
     Attempt(#[from] cetak_print::spool::IllegalAttemptEvent),
 }
 
+/// What kind of trouble SQLite reported, for words a person can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseFault {
+    /// The file is not an SQLite database (or its header is damaged).
+    NotADatabase,
+    /// The database file is damaged.
+    Damaged,
+    /// Another process holds the database (a running `cetak serve` or print run).
+    Busy,
+    /// The file or its folder cannot be written.
+    ReadOnly,
+    /// The disk is full.
+    DiskFull,
+    /// The file cannot be opened (missing folder, no permission).
+    CannotOpen,
+}
+
+impl StoreError {
+    /// SQLite's trouble, when this is SQLite's error.
+    pub fn database_fault(&self) -> Option<DatabaseFault> {
+        let StoreError::Sqlite(e) = self else {
+            return None;
+        };
+        Some(match e.sqlite_error_code()? {
+            rusqlite::ErrorCode::NotADatabase => DatabaseFault::NotADatabase,
+            rusqlite::ErrorCode::DatabaseCorrupt => DatabaseFault::Damaged,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                DatabaseFault::Busy
+            }
+            rusqlite::ErrorCode::ReadOnly => DatabaseFault::ReadOnly,
+            rusqlite::ErrorCode::DiskFull => DatabaseFault::DiskFull,
+            rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied => {
+                DatabaseFault::CannotOpen
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// Indexes that a bulk load may drop and rebuild; every open makes sure they exist.
 /// (A state index waits for the print queue, which will know the order it needs; counting by
 /// state scans the table.)

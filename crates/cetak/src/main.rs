@@ -257,7 +257,20 @@ fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
 fn error_text(e: &anyhow::Error) -> String {
     use cetak_store::StoreError;
     let mut parts: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-    let words = match e.root_cause().downcast_ref::<StoreError>() {
+    // The store's error, also where a use case wraps it transparently (`OfficeError::Store`);
+    // what follows it in the chain is its own source, said again.
+    let found = e.chain().enumerate().find_map(|(i, c)| {
+        c.downcast_ref::<StoreError>()
+            .or_else(|| match c.downcast_ref::<cetak_office::OfficeError>() {
+                Some(cetak_office::OfficeError::Store(s)) => Some(s),
+                _ => None,
+            })
+            .map(|s| (i, s))
+    });
+    if let Some((i, _)) = found {
+        parts.truncate(i + 1);
+    }
+    let words = match found.map(|(_, s)| s) {
         Some(StoreError::Refused(m)) => Some(text::pick(m).to_string()),
         Some(StoreError::NoSuchRecord(m)) => Some(text::tr(cetak_words::not_found(m))),
         Some(StoreError::Transition(cetak_domain::lifecycle::TransitionError::NoReason)) => {
@@ -282,12 +295,57 @@ fn error_text(e: &anyhow::Error) -> String {
         Some(StoreError::Output(_)) if !text::english() => {
             Some("gagal menulis keluaran".to_string())
         }
+        Some(s @ StoreError::Sqlite(_)) if !text::english() => s
+            .database_fault()
+            .map(|f| database_fault_words(f).to_string()),
+        Some(StoreError::File(io)) if !text::english() => Some(io_words(io).to_string()),
+        None if !text::english() => e
+            .root_cause()
+            .downcast_ref::<std::io::Error>()
+            .map(|io| io_words(io).to_string()),
         _ => None,
     };
     if let (Some(words), Some(last)) = (words, parts.last_mut()) {
         *last = words;
     }
     parts.join(": ")
+}
+
+/// SQLite's trouble in the office's words.
+fn database_fault_words(f: cetak_store::DatabaseFault) -> &'static str {
+    use cetak_store::DatabaseFault as F;
+    match f {
+        F::NotADatabase => {
+            "berkas ini bukan basis data (rusak, atau bukan basis data cetak); pulihkan dari cadangan dengan `cetak restore`"
+        }
+        F::Damaged => "basis data rusak; pulihkan dari cadangan dengan `cetak restore`",
+        F::Busy => {
+            "basis data sedang dipakai proses lain (mis. `cetak serve` atau proses cetak); coba lagi sebentar"
+        }
+        F::ReadOnly => "basis data tidak dapat ditulis (hanya-baca, atau izin folder)",
+        F::DiskFull => "disk penuh",
+        F::CannotOpen => "berkas basis data tidak dapat dibuka (folder tidak ada, atau tanpa izin)",
+    }
+}
+
+/// An operating-system error (English from the OS) in the office's words.
+fn io_words(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "berkas atau folder tidak ada",
+        K::PermissionDenied => "tidak ada izin",
+        K::AlreadyExists => "sudah ada",
+        K::StorageFull => "disk penuh",
+        K::ReadOnlyFilesystem => "media hanya-baca",
+        K::IsADirectory => "ini folder, bukan berkas",
+        K::NotADirectory => "ini berkas, bukan folder",
+        K::DirectoryNotEmpty => "folder tidak kosong",
+        K::InvalidData => "isi berkas tidak sah",
+        K::UnexpectedEof => "berkas terpotong",
+        K::TimedOut => "waktu habis",
+        K::Interrupted => "terputus",
+        _ => "gangguan sistem berkas",
+    }
 }
 
 /// Whether the error (anywhere in its chain) is a write to a closed pipe.

@@ -1386,3 +1386,41 @@ fn an_unreachable_printer_is_told_in_words() {
         }
     }
 }
+
+/// Errors from below (the operating system, SQLite, the store wrapped by a use case) reach the
+/// clerk in Bahasa Indonesia: what happened, not the OS's or SQLite's English.
+#[test]
+fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["--db", "o.db", "init"]));
+    std::fs::write(p.join("garbage.db"), b"not a database at all, just text\n").expect("write");
+    for (args, words) in [
+        (
+            &["--db", "o.db", "import", "nofile.csv"][..],
+            "berkas atau folder tidak ada",
+        ),
+        (
+            &["--db", "garbage.db", "status", "1671010101990009"],
+            "berkas ini bukan basis data",
+        ),
+        (
+            &["--db", "o.db", "card", "render", "XX", "--out", "x.png"],
+            "tidak ada perekaman XX",
+        ),
+    ] {
+        let out = cetak_id(p, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(words), "{args:?}: {err}");
+        for english in [
+            "No such file",
+            "os error",
+            "file is not a database",
+            "database error",
+            "no record",
+        ] {
+            assert!(!err.contains(english), "{args:?}: {english:?} in {err}");
+        }
+    }
+}
