@@ -340,7 +340,7 @@ impl Store {
             .ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?;
         let state_before = parse_state(&state)?;
         if !CORRECTABLE.contains(&state_before) {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "perekaman {recording_id} tidak dapat diperbaiki ({0}): hanya perekaman tanpa KTP yang tidak sedang antre / recording {recording_id} cannot be corrected ({1}): only a recording without a card that is not queued can be",
                 state_before.describe().0,
                 state_before.describe().1
@@ -348,14 +348,14 @@ impl Store {
         }
         let all_open = open_problems(&tx, recording_id)?;
         if all_open.is_empty() {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "perekaman {recording_id} tidak punya masalah terbuka untuk diperbaiki / recording {recording_id} has no open problem to correct"
             )));
         }
         let old = values[column].clone();
         let new_raw = value.trim().to_string();
         if new_raw == old {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "{field} perekaman {recording_id} sudah {old:?} / {field} of {recording_id} is already {old:?}"
             )));
         }

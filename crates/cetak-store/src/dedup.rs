@@ -526,7 +526,7 @@ impl Store {
             .filter(|p| pattern_of(p) == pattern)
             .collect();
         if pairs.is_empty() {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::NotFound(format!(
                 "no open review pair has the evidence pattern {pattern:?}"
             )));
         }
@@ -561,7 +561,7 @@ impl Store {
     ) -> Result<PairView> {
         let pair = self.pair_for_decision(id, reason)?;
         if pair.kind == "link" {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "pair {id} was linked automatically; to overrule the link: cetak review overrule {id} --reason … --yes"
             )));
         }
@@ -585,7 +585,7 @@ impl Store {
     ) -> Result<PairView> {
         let pair = self.pair_for_decision(id, reason)?;
         if pair.kind != "link" {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "pair {id} was not linked automatically; decide it with: cetak review decide {id}"
             )));
         }

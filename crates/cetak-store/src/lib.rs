@@ -75,9 +75,18 @@ pub enum StoreError {
     /// Stored data that cannot be read back (edited by hand?).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    /// A request the office's rules refuse (unknown printer, overlapping stock batch, …).
+    /// A request whose input the office's rules refuse (an empty reason, a malformed month,
+    /// an overlapping stock batch, …): correct the input. Carries "id / en".
     #[error("{0}")]
     Refused(String),
+    /// A request the current state does not allow (the card was handed over, the printer is
+    /// working, already recorded, …): the same input may succeed later. Carries "id / en".
+    #[error("{0}")]
+    Conflict(String),
+    /// What the request names does not exist (a printer, an attempt, a user, a blank's card).
+    /// Carries "id / en".
+    #[error("{0}")]
+    NotFound(String),
     /// A blank-stock event its serial's state does not allow.
     #[error(transparent)]
     Blank(#[from] cetak_print::stock::IllegalBlankEvent),

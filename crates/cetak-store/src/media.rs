@@ -310,7 +310,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = state_of(&tx, recording_id)?;
         if !ATTACHABLE.contains(&before) {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "media perekaman {recording_id} tidak dapat diganti ({0}): hanya sebelum antre cetak / the media of recording {recording_id} cannot be replaced ({1}): only before it is queued for printing",
                 before.describe().0,
                 before.describe().1
@@ -420,7 +420,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = state_of(&tx, recording_id)?;
         if matches!(before, RecordState::Queued | RecordState::Printing) {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "perekaman {recording_id} sedang {0}: keluarkan dari antrean dulu / recording {recording_id} is {1}: take it out of the queue first",
                 before.describe().0,
                 before.describe().1
@@ -439,7 +439,7 @@ impl Store {
             .query_map([recording_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         if linked.is_empty() && originals_with_media.is_empty() {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::NotFound(format!(
                 "perekaman {recording_id} tidak punya foto, tanda tangan atau sidik jari tersimpan / recording {recording_id} has no stored photo, signature or fingerprints"
             )));
         }

@@ -134,7 +134,7 @@ pub(crate) fn apply_from(
         tx.prepare_cached(sql)?
             .execute(params![key, t.to.as_str(), at_s, duplicate_of])?;
     if changed == 0 {
-        return Err(StoreError::Refused(format!(
+        return Err(StoreError::Conflict(format!(
             "recording {recording_id} has a printed field that needs correction: it cannot become {}",
             t.to
         )));

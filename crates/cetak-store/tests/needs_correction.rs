@@ -159,7 +159,7 @@ fn a_record_with_an_invalid_printed_field_can_never_be_marked_unique_or_queued()
         AT,
         "not the same after all",
     );
-    assert!(matches!(e, Err(StoreError::Refused(_))), "{e:?}");
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
     assert_eq!(state(&s, "BAD"), RecordState::Duplicate);
 }
 
@@ -502,7 +502,7 @@ fn the_review_queue_is_ordered_by_what_waits_and_groups_are_decided_at_once() {
     );
     assert!(matches!(
         s.decide_pair_group(&g.pattern, false, "again", &op(), AT),
-        Err(StoreError::Refused(_))
+        Err(StoreError::NotFound(_))
     ));
     assert!(
         s.decide_pair_group("nothing", true, " ", &op(), AT)

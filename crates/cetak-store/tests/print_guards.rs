@@ -303,7 +303,7 @@ fn a_returned_revoked_card_is_spoiled_without_touching_the_record() {
         .expect("handover");
     let err = store.print_spoil(c2.serial, SpoilCause::Other, &op(), at(10));
     assert!(
-        matches!(err, Err(StoreError::Refused(ref m)) if m.contains("resident's hands")),
+        matches!(err, Err(StoreError::Conflict(ref m)) if m.contains("resident's hands")),
         "{err:?}"
     );
     store

@@ -145,6 +145,9 @@ pub(crate) fn store_refusal(e: StoreError) -> Refusal {
     }
     match e {
         StoreError::Refused(m) => refused(StatusCode::UNPROCESSABLE_ENTITY, &m),
+        // The state does not allow it now: the same request may succeed later.
+        StoreError::Conflict(m) => refused(StatusCode::CONFLICT, &m),
+        StoreError::NotFound(m) => refused(StatusCode::NOT_FOUND, &m),
         StoreError::NoSuchRecord(m) => {
             let (id, en) = cetak_words::not_found(&m);
             Refusal::new(StatusCode::NOT_FOUND, id, en)

@@ -271,7 +271,9 @@ fn error_text(e: &anyhow::Error) -> String {
         parts.truncate(i + 1);
     }
     let words = match found.map(|(_, s)| s) {
-        Some(StoreError::Refused(m)) => Some(text::pick(m).to_string()),
+        Some(StoreError::Refused(m) | StoreError::Conflict(m) | StoreError::NotFound(m)) => {
+            Some(text::pick(m).to_string())
+        }
         Some(StoreError::NoSuchRecord(m)) => Some(text::tr(cetak_words::not_found(m))),
         Some(StoreError::Transition(cetak_domain::lifecycle::TransitionError::NoReason)) => {
             Some(t(cetak_words::NO_REASON.0, cetak_words::NO_REASON.1).to_string())

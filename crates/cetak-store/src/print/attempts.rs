@@ -22,7 +22,7 @@ fn attempt_state(conn: &rusqlite::Connection, attempt_id: i64) -> Result<Attempt
         )
         .optional()?;
     let state = state.ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "tidak ada percobaan cetak {attempt_id} / no print attempt {attempt_id}"
         ))
     })?;
@@ -48,7 +48,7 @@ fn apply_in(
         )
         .optional()?;
     let (state, recording_id, serial, printer_id, nik) = row.ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "tidak ada percobaan cetak {attempt_id} / no print attempt {attempt_id}"
         ))
     })?;
@@ -72,17 +72,17 @@ fn apply_in(
         match card.as_deref() {
             Some("printed") => {}
             Some("issued") => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::Conflict(format!(
                     "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
                 )));
             }
             Some("revoked") => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::Conflict(format!(
                     "KTP pada blangko {serial} sudah dicabut karena penggantian: catat pengembaliannya dengan `cetak print spoil {serial}` (KTP yang berlaku tidak tersentuh) / the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
                 )));
             }
             other => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::Conflict(format!(
                     "blangko {serial} bukan KTP tercetak ({0}) / blank {serial} holds no printed card ({0})",
                     other.unwrap_or("none")
                 )));
@@ -164,7 +164,7 @@ fn apply_in(
     if let Some(ev) = d.record.clone() {
         let rec_state = registry_state(tx, &recording_id)?;
         if ev == Event::PrintSpoiled && rec_state == RecordState::Issued {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
             )));
         }
@@ -477,7 +477,7 @@ impl Store {
             )?;
         }
         let d = apply_in(&tx, attempt_id, finding, actor, at)?
-            .ok_or_else(|| StoreError::Refused(format!("percobaan {attempt_id}: tidak ada yang berubah / attempt {attempt_id}: nothing changed")))?;
+            .ok_or_else(|| StoreError::Conflict(format!("percobaan {attempt_id}: tidak ada yang berubah / attempt {attempt_id}: nothing changed")))?;
         tx.commit()?;
         Ok(d)
     }

@@ -97,7 +97,7 @@ impl Store {
             event,
             BlankEvent::Use | BlankEvent::CardGood | BlankEvent::Unused
         ) {
-            return Err(StoreError::Refused(
+            return Err(StoreError::Conflict(
                 "pemakaian, kartu baik dan blangko tak terpakai dicatat oleh antrean cetak, bukan manual / use, good card and unused are recorded by the spool, not by hand".into(),
             ));
         }
@@ -106,13 +106,13 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         match blank_state(&tx, serial)? {
             BlankState::InPrint => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::Conflict(format!(
                     "blangko {serial} milik sebuah percobaan cetak: catat hasilnya dengan `cetak print inspect` / blank {serial} belongs to a print attempt: record its outcome with `cetak print inspect`"
                 )));
             }
             // An issued blank is a card: the books would say spoiled while the card is valid.
             BlankState::Issued => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::Conflict(format!(
                     "blangko {serial} sudah menjadi KTP tercetak, bukan blangko: KTP rusak sebelum diserahkan dicatat dengan `cetak print spoil {serial} --cause SEBAB`; KTP yang sudah diserahkan kembali lewat `cetak print replace NIK`, lalu `cetak print spoil {serial} --cause SEBAB` mencatat pengembaliannya / blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
                 )));
             }

@@ -43,7 +43,7 @@ impl Store {
                     |r| r.get(0),
                 )?;
                 if returned.is_some() {
-                    return Err(StoreError::Refused(format!(
+                    return Err(StoreError::Conflict(format!(
                         "pengembalian KTP pada blangko {serial} sudah dicatat / the returned card on blank {serial} is already recorded"
                     )));
                 }
@@ -70,17 +70,17 @@ impl Store {
                 tx.commit()?;
                 Ok(SpoilOutcome::Returned { recording_id })
             }
-            Some((state, _)) if state == "issued" => Err(StoreError::Refused(format!(
+            Some((state, _)) if state == "issued" => Err(StoreError::Conflict(format!(
                 "KTP pada blangko {serial} ada di tangan penduduk: ajukan penggantian dulu (`cetak print replace NIK`), lalu catat KTP yang dikembalikan / the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
             ))),
             _ => {
                 let attempt = self.attempt_by_serial(serial)?.ok_or_else(|| {
-                    StoreError::Refused(format!("tidak ada KTP yang dicetak pada blangko {serial} / no card was printed on blank {serial}"))
+                    StoreError::NotFound(format!("tidak ada KTP yang dicetak pada blangko {serial} / no card was printed on blank {serial}"))
                 })?;
                 let d = self
                     .attempt_apply(attempt, &AttemptEvent::ReportedSpoiled(cause), actor, at)?
                     .ok_or_else(|| {
-                        StoreError::Refused(format!("blangko {serial}: tidak ada yang berubah / blank {serial}: nothing changed"))
+                        StoreError::Conflict(format!("blangko {serial}: tidak ada yang berubah / blank {serial}: nothing changed"))
                     })?;
                 Ok(SpoilOutcome::Reprint(d))
             }
@@ -107,7 +107,7 @@ impl Store {
         if !matches!(state, RecordState::Unique | RecordState::Queued) {
             // The state in words (the message is shown on the office's pages), not its code.
             let (now_id, now_en) = state.describe();
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "perekaman {recording_id} tidak sedang menunggu KTP ({now_id}) / recording {recording_id} is not waiting for a card ({now_en})"
             )));
         }
@@ -148,7 +148,7 @@ impl Store {
             )
             .optional()?;
         let (serial, recording_id) = card.ok_or_else(|| {
-            StoreError::Refused(format!("belum ada KTP yang diserahkan untuk NIK {nik}: tidak ada yang diganti / no card issued for NIK {nik}: nothing to replace"))
+            StoreError::NotFound(format!("belum ada KTP yang diserahkan untuk NIK {nik}: tidak ada yang diganti / no card issued for NIK {nik}: nothing to replace"))
         })?;
         let at_s = rfc3339(at);
         tx.execute(
@@ -209,12 +209,12 @@ impl Store {
         let (serial, recording_id) = match cards.as_slice() {
             [one] => one.clone(),
             [] => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::NotFound(format!(
                     "tidak ada KTP tercetak yang menunggu untuk NIK {nik} / no printed card waits for NIK {nik}"
                 )));
             }
             _ => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::Conflict(format!(
                     "{0} KTP tercetak menunggu untuk NIK {nik}: supervisor harus menyelesaikan data ganda dulu / {0} printed cards wait for NIK {nik}: a supervisor must resolve the duplicate first",
                     cards.len()
                 )));
@@ -230,7 +230,7 @@ impl Store {
             rusqlite::Error::SqliteFailure(f, _)
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                StoreError::Refused(format!(
+                StoreError::Conflict(format!(
                     "NIK {nik} sudah memegang KTP yang berlaku: cabut dulu lewat permohonan penggantian / NIK {nik} already holds a valid card: revoke it with a replacement request first"
                 ))
             }

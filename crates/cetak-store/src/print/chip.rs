@@ -64,7 +64,7 @@ impl Store {
             )
             .optional()?;
         let id = id.ok_or_else(|| {
-            StoreError::Refused(format!(
+            StoreError::NotFound(format!(
                 "tidak ada printer bernama {name:?} / no printer named {name:?}"
             ))
         })?;
@@ -74,7 +74,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if open > 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer {name:?} sedang mengerjakan kartu; ubah encoder setelah selesai / printer {name:?} is working on a card; change its encoder when it is done"
             )));
         }
@@ -110,12 +110,12 @@ impl Store {
             )
             .optional()?;
         let (state, serial) = row.ok_or_else(|| {
-            StoreError::Refused(format!(
+            StoreError::NotFound(format!(
                 "tidak ada percobaan cetak {attempt_id} / no print attempt {attempt_id}"
             ))
         })?;
         if state != "intent" {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "percobaan {attempt_id} sudah {state}; chip hanya ditulis sebelum mencetak / attempt {attempt_id} is {state}; a chip is written only before printing"
             )));
         }
@@ -126,7 +126,7 @@ impl Store {
             params![attempt_id, serial, dump, rfc3339(at)],
         )?;
         if n == 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "chip percobaan {attempt_id} sudah terverifikasi / the chip of attempt {attempt_id} is already verified"
             )));
         }
@@ -142,7 +142,7 @@ impl Store {
             params![attempt_id, rfc3339(at)],
         )?;
         if n == 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::NotFound(format!(
                 "tidak ada chip untuk percobaan {attempt_id} / no chip written for attempt {attempt_id}"
             )));
         }

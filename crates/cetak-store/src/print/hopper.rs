@@ -35,7 +35,7 @@ fn printer_id(tx: &rusqlite::Connection, name: &str) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "tidak ada printer bernama {name:?} / no printer named {name:?}"
         ))
     })
@@ -116,12 +116,12 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = printer_id(&tx, name)?;
         if open_attempts(&tx, id)? > 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer {name} sedang mencetak: tunggu prosesnya selesai / printer {name} is working on a card: let the run finish first"
             )));
         }
         if let Some(a) = held_by_inspection(&tx, id)? {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "percobaan {a} di printer {name} menunggu pemeriksaan: catat dulu dengan `cetak print inspect {a}` / attempt {a} on printer {name} waits for inspection: record it with `cetak print inspect {a}` first"
             )));
         }
@@ -131,7 +131,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if leased {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer {name} sedang dijalankan proses cetak: hentikan dulu / a print run drives printer {name}: stop it first"
             )));
         }
@@ -174,7 +174,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = printer_id(&tx, name)?;
         if open_attempts(&tx, id)? > 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer {name} sedang mencetak: tunggu sebelum mengosongkan hopper / printer {name} is working on a card: wait for it before emptying the hopper"
             )));
         }

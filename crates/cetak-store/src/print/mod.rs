@@ -166,7 +166,7 @@ pub(super) fn blank_state(tx: &rusqlite::Connection, serial: Serial) -> Result<B
         )
         .optional()?;
     let s = s.ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "blangko {serial} tidak pernah diterima / blank {serial} was never received"
         ))
     })?;

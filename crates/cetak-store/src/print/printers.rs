@@ -39,7 +39,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if exists {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer bernama {name:?} sudah ada / a printer named {name:?} already exists"
             )));
         }
@@ -159,7 +159,7 @@ impl Store {
             params![name, paused],
         )?;
         if n == 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::NotFound(format!(
                 "tidak ada printer bernama {name:?} / no printer named {name:?}"
             )));
         }

@@ -459,7 +459,9 @@ fn explain(e: StoreError) -> anyhow::Error {
                 )
             )
         }
-        StoreError::Refused(m) => anyhow::anyhow!("{}", crate::text::pick(m)),
+        StoreError::Refused(m) | StoreError::Conflict(m) | StoreError::NotFound(m) => {
+            anyhow::anyhow!("{}", crate::text::pick(m))
+        }
         _ => anyhow::Error::new(e),
     }
 }
