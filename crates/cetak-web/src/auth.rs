@@ -127,6 +127,11 @@ fn wants_json(req: &Request) -> bool {
     req.uri().path().starts_with("/api/")
 }
 
+/// A page's form post (not the API).
+fn req_is_page(parts: &axum::http::request::Parts) -> bool {
+    !parts.uri.path().starts_with("/api/")
+}
+
 /// The refusal in Indonesian, for the API's `error_id` (the English is `message`).
 fn deny_id(status: StatusCode, message: &str) -> &'static str {
     match (status, message) {
@@ -217,6 +222,9 @@ pub async fn guard(
         return deny(&req, StatusCode::FORBIDDEN, "your role may not do this");
     }
     let mut req = req;
+    // A form whose token is stale (the session was renewed in another tab, the page stood
+    // open overnight): what was typed, to be shown and sent again — never a password.
+    let mut stale_form: Option<crate::error::Resend> = None;
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let header_token = req
             .headers()
@@ -238,15 +246,41 @@ pub async fn guard(
                         );
                     }
                 };
-                let found = match multipart_boundary(&parts.headers) {
-                    Some(boundary) => multipart_field(bytes.clone(), boundary, "csrf").await,
+                let multipart = multipart_boundary(&parts.headers);
+                let found = match &multipart {
+                    Some(boundary) => {
+                        multipart_field(bytes.clone(), boundary.clone(), "csrf").await
+                    }
                     None => form_field(&bytes, "csrf"),
                 };
+                let ok = found.is_some_and(|t| constant_eq(&t, &session.csrf));
+                if !ok && multipart.is_none() && req_is_page(&parts) {
+                    stale_form = Some(crate::error::Resend {
+                        action: parts.uri.path().to_string(),
+                        fields: form_urlencoded::parse(&bytes)
+                            .filter(|(k, _)| k != "csrf" && !k.contains("password"))
+                            .take(64)
+                            .map(|(k, v)| (k.into_owned(), v.chars().take(4000).collect()))
+                            .collect(),
+                    });
+                }
                 req = Request::from_parts(parts, Body::from(bytes));
-                found.is_some_and(|t| constant_eq(&t, &session.csrf))
+                ok
             }
         };
         if !ok {
+            if let Some(resend) = stale_form {
+                let mut resp = page_error(
+                    StatusCode::FORBIDDEN,
+                    "Formulir ini sudah kedaluwarsa (halaman terbuka terlalu lama, atau sesi diperbarui); belum ada yang diubah. Periksa isian di bawah, lalu kirim ulang",
+                    "This form had expired (the page was open too long, or the session was renewed); nothing was changed yet. Check what you typed below, then send it again",
+                );
+                if let Some(e) = resp.extensions_mut().get_mut::<crate::error::PageError>() {
+                    e.resend = Some(resend);
+                }
+                resp.extensions_mut().insert(Session(session));
+                return resp;
+            }
             return deny(&req, StatusCode::FORBIDDEN, "missing or wrong CSRF token");
         }
     }

@@ -19,6 +19,16 @@ use cetak_store::StoreError;
 pub(crate) struct PageError {
     pub(crate) id: String,
     pub(crate) en: String,
+    /// A form refused before its handler (its token had expired): what was typed, to send
+    /// again with the session's current token after the person has seen it.
+    pub(crate) resend: Option<Resend>,
+}
+
+/// A refused form's address and fields, shown and offered again (never a password).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Resend {
+    pub(crate) action: String,
+    pub(crate) fields: Vec<(String, String)>,
 }
 
 /// An error answer in both languages.
@@ -27,6 +37,7 @@ pub(crate) fn page_error(status: StatusCode, id: &str, en: &str) -> Response {
     r.extensions_mut().insert(PageError {
         id: id.to_string(),
         en: en.to_string(),
+        resend: None,
     });
     r
 }

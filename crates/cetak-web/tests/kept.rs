@@ -196,6 +196,77 @@ async fn a_refused_decision_keeps_the_reason_and_the_choice() {
     assert!(unescape(&stale.body).contains("href=\"/review/1?lang=id\" id=\"back\""));
 }
 
+/// A form refused by the guard because its token went stale (the page stood open while the
+/// session was renewed) keeps what was typed: shown, and sent again with the current token
+/// after one press — nothing was changed before that. A password is never carried over.
+#[tokio::test]
+async fn a_stale_form_keeps_what_was_typed_and_sends_it_again() {
+    let f = fixture(Opts::default());
+    let s = login(&f.app, user_of(Role::Supervisor), IP).await;
+    let before = f.snapshot();
+    let cookie = s.cookie_header();
+    let reason = "kembar, sudah cek KK <b>asli</b>";
+    let stale = send(
+        &f.app,
+        request(
+            Method::POST,
+            "/review/1/decide",
+            IP,
+            &[("cookie", &cookie), ("content-type", FORM)],
+            form(&[
+                ("decision", "different"),
+                ("reason", reason),
+                ("password", "never-shown-again"),
+                ("csrf", "stale-token"),
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    assert!(
+        stale.body.contains("Formulir ini sudah kedaluwarsa"),
+        "{}",
+        stale.body
+    );
+    assert_eq!(f.snapshot(), before, "nothing changed on a stale form");
+    let again = form_html(&stale, "form-resend");
+    assert!(
+        unescape(again).contains("action=\"/review/1/decide\""),
+        "{again}"
+    );
+    assert_eq!(input_value(again, "reason"), reason);
+    assert_eq!(input_value(again, "decision"), "different");
+    assert!(
+        again.contains("<dt>Alasan</dt>"),
+        "fields named in words: {again}"
+    );
+    assert_eq!(
+        input_value(again, "csrf"),
+        s.csrf,
+        "the session's current token"
+    );
+    assert!(
+        !stale.body.contains("never-shown-again"),
+        "no password carried"
+    );
+    assert!(!again.contains("stale-token"));
+    // One press: the same fields with the current token are accepted.
+    let resent = post(
+        &f,
+        "/review/1/decide",
+        &s,
+        &[("decision", "different"), ("reason", reason)],
+    )
+    .await;
+    assert!(
+        resent.status.is_redirection() || resent.status.is_success(),
+        "{}: {}",
+        resent.status,
+        resent.body
+    );
+    assert_ne!(f.snapshot(), before, "the decision was recorded");
+}
+
 #[tokio::test]
 async fn a_refused_stock_receipt_keeps_the_numbers_typed() {
     let f = fixture(Opts::default());

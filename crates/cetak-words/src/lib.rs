@@ -89,6 +89,18 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("recorded_at", "Waktu perekaman", "Recorded at"),
     ("recording_site", "Tempat perekaman", "Recording site"),
     ("jenis_permohonan", "Jenis permohonan", "Application"),
+    // Fields of the staff forms (shown when a stale form is offered again).
+    ("reason", "Alasan", "Reason"),
+    ("decision", "Keputusan", "Decision"),
+    ("verdict", "Hasil pemeriksaan", "Finding"),
+    ("cause", "Penyebab", "Cause"),
+    ("to", "Diserahkan kepada", "Handed to"),
+    ("id_check", "Pemeriksaan identitas", "Identity check"),
+    ("first", "Nomor pertama", "First serial"),
+    ("last", "Nomor terakhir", "Last serial"),
+    ("ref", "Referensi", "Reference"),
+    ("field", "Kolom", "Field"),
+    ("value", "Nilai", "Value"),
 ];
 
 /// Indonesian and English words for a stored code (`awaiting_decision`, `chip_failure`, …);

@@ -304,7 +304,13 @@ pub(crate) async fn finish(
                 &headers,
                 &LangQuery::default(),
                 session.as_ref(),
-                context! { message_id => err.id, message_en => err.en, back => back, error => true },
+                context! {
+                    message_id => err.id, message_en => err.en, back => back, error => true,
+                    resend => err.resend.map(|r| context! {
+                        action => r.action,
+                        fields => r.fields.into_iter().map(|(k, v)| vec![k, v]).collect::<Vec<_>>(),
+                    }),
+                },
             )
             .into_response()
         };
