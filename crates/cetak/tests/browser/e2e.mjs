@@ -500,10 +500,11 @@ try {
   check(auditRows <= 51, `the audit page shows at most 50 entries, got ${auditRows - 1}`);
   await phoneStaff.close();
 
-  // 7c. At the office PC: a recording that needs correction (a digit typed for a letter in the
-  // name): its problems, the name corrected with a reason, the confirmation.
+  // 7c. On a 390 px phone: a recording that needs correction (a digit typed for a letter in the
+  // name): its problems, the name corrected with a reason, the confirmation; then (7d) a group
+  // decision — every control reachable and clickable at that width.
   step = '7c correction';
-  const deskContext = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'id-ID' });
+  const deskContext = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'id-ID' });
   const desk = await deskContext.newPage();
   watch(desk, 'desk');
   page = desk;
