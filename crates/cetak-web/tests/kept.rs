@@ -311,8 +311,9 @@ async fn a_refused_stock_receipt_keeps_the_numbers_typed() {
         ("reference", "SJ-0043"),
     ];
     let r = post(&f, "/stock/receive", &s, &typed).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("Ditolak"), "{}", r.body);
+    assert!(r.body.contains("bertumpang"), "in Indonesian: {}", r.body);
     let receive = form_html(&r, "form-receive");
     for (name, value) in typed {
         assert_eq!(input_value(receive, name), value, "{name}");

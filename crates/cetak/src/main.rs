@@ -301,16 +301,51 @@ fn error_text(e: &anyhow::Error) -> String {
             .database_fault()
             .map(|f| database_fault_words(f).to_string()),
         Some(StoreError::File(io)) if !text::english() => Some(io_words(io).to_string()),
-        None if !text::english() => e
-            .root_cause()
-            .downcast_ref::<std::io::Error>()
-            .map(|io| io_words(io).to_string()),
+        None if !text::english() => {
+            let root = e.root_cause();
+            root.downcast_ref::<std::io::Error>()
+                .map(|io| io_words(io).to_string())
+                .or_else(|| {
+                    root.downcast_ref::<cetak_sim::scenario::ScenarioError>()
+                        .map(scenario_words)
+                })
+        }
         _ => None,
     };
     if let (Some(words), Some(last)) = (words, parts.last_mut()) {
         *last = words;
     }
     parts.join(": ")
+}
+
+/// A scenario the simulator refuses, in the office's words (field names are the TOML keys).
+fn scenario_words(e: &cetak_sim::scenario::ScenarioError) -> String {
+    use cetak_sim::scenario::ScenarioError;
+    match e {
+        ScenarioError::Toml(detail) => format!("berkas skenario tidak dapat dibaca: {detail}"),
+        ScenarioError::Invalid {
+            name,
+            field,
+            problem,
+        } => {
+            let words = match problem.as_str() {
+                "must be YYYY-MM-DD" => "harus berbentuk YYYY-MM-DD",
+                "must be 1..=3660" => "harus 1 sampai 3660",
+                "must be 1..=100" => "harus 1 sampai 100",
+                "must be positive (cards_per_day at most 10000)" => {
+                    "harus positif (cards_per_day paling banyak 10000)"
+                }
+                "start must be before end, end at most 24" => {
+                    "jam mulai harus sebelum jam selesai, selesai paling lambat 24"
+                }
+                "must be a probability (0..=1)" => "harus peluang (0 sampai 1)",
+                "must be positive" => "harus positif",
+                "must be a non-negative number" => "tidak boleh negatif",
+                other => other,
+            };
+            format!("skenario {name}: {field} {words}")
+        }
+    }
 }
 
 /// SQLite's trouble in the office's words.

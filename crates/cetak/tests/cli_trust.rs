@@ -1408,6 +1408,13 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
             &["--db", "o.db", "card", "render", "XX", "--out", "x.png"],
             "tidak ada perekaman XX",
         ),
+        (
+            &[
+                "--db", "o.db", "stock", "receive", "--first", "5", "--last", "1", "--ref", "R",
+            ],
+            "rentang nomor 5..1 kosong atau tidak positif",
+        ),
+        (&["simulate", "--days", "0"], "days harus 1 sampai 3660"),
     ] {
         let out = cetak_id(p, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
@@ -1419,6 +1426,8 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
             "file is not a database",
             "database error",
             "no record",
+            "is empty",
+            "must be",
         ] {
             assert!(!err.contains(english), "{args:?}: {english:?} in {err}");
         }

@@ -40,7 +40,21 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?
         };
-        stock::check_receipt(range, &existing).map_err(|e| StoreError::Refused(e.to_string()))?;
+        stock::check_receipt(range, &existing).map_err(|e| match e {
+            stock::ReceiveError::BadRange { first, last } => StoreError::Refused(format!(
+                "rentang nomor {first}..{last} kosong atau tidak positif / {e}"
+            )),
+            stock::ReceiveError::TooLarge { count, max, .. } => StoreError::Refused(format!(
+                "rentang berisi {count} blangko; satu pengiriman paling banyak {max} (salah ketik?) / {e}"
+            )),
+            stock::ReceiveError::Overlap {
+                existing_first,
+                existing_last,
+                ..
+            } => StoreError::Conflict(format!(
+                "nomor ini bertumpang dengan kiriman {existing_first}..{existing_last} yang sudah diterima / {e}"
+            )),
+        })?;
         let at_s = rfc3339(at);
         tx.execute(
             "INSERT INTO stock_receipts (first_serial, last_serial, received_on, reference, received_at, actor)
