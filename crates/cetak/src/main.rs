@@ -309,6 +309,11 @@ fn error_text(e: &anyhow::Error) -> String {
                     root.downcast_ref::<cetak_sim::scenario::ScenarioError>()
                         .map(scenario_words)
                 })
+                .or_else(|| {
+                    root.downcast_ref::<cetak_ingest::IngestError>()
+                        .map(ingest_words)
+                })
+                .or_else(|| root.downcast_ref::<cetak_chip::KeyError>().map(key_words))
         }
         _ => None,
     };
@@ -316,6 +321,59 @@ fn error_text(e: &anyhow::Error) -> String {
         *last = words;
     }
     parts.join(": ")
+}
+
+/// The signing token's trouble, in the office's words (times in the office's zone).
+fn key_words(e: &cetak_chip::KeyError) -> String {
+    use cetak_chip::KeyError as K;
+    let when = |at: &time::OffsetDateTime| {
+        at.to_offset(cetak_print::schedule::OFFICE_OFFSET)
+            .format(time::macros::format_description!(
+                "[day]-[month]-[year] [hour]:[minute] WIB"
+            ))
+            .unwrap_or_default()
+    };
+    match e {
+        K::Module(d) => format!("modul PKCS#11 tidak dapat dimuat ({d})"),
+        K::NoToken(l) => format!("tidak ada token berlabel {l:?}"),
+        K::Pin => "token menolak PIN".into(),
+        K::PinFile(f, _) => format!("berkas PIN {f} tidak dapat dibaca"),
+        K::NoKey => "belum ada kunci penandatangan dokumen di token (`cetak chip keys init`)".into(),
+        K::NoCertificate => {
+            "kunci penandatangan belum punya sertifikat (impor jawaban CA: `cetak chip keys import-cert`)"
+                .into()
+        }
+        K::CertificateMismatch => "sertifikat bukan untuk kunci di token".into(),
+        K::Expired(at) => format!(
+            "sertifikat penandatangan dokumen kedaluwarsa pada {}; buat kunci baru: `cetak chip keys rotate`",
+            when(at)
+        ),
+        K::NotYetValid(at) => format!(
+            "sertifikat penandatangan dokumen baru berlaku mulai {} (periksa jam komputer)",
+            when(at)
+        ),
+        K::Token(d) => format!("token bermasalah ({d})"),
+        K::Certificate(d) => format!("sertifikat tidak dapat dibuat ({d})"),
+    }
+}
+
+/// An import file refused as a whole, in the office's words.
+fn ingest_words(e: &cetak_ingest::IngestError) -> String {
+    use cetak_ingest::IngestError as E;
+    match e {
+        E::Empty => "berkas kosong: kontrak impor mengharapkan baris judul kolom".into(),
+        E::HeaderNotUtf8 => {
+            "baris judul kolom bukan UTF-8 (berkas dengan pengodean lain? simpan ulang sebagai UTF-8)"
+                .into()
+        }
+        E::MissingColumns(c) => {
+            format!("kolom kurang: {c}; kontrak impor memerlukan ke-22 kolom")
+        }
+        E::DuplicateColumn(c) => format!("kolom {c:?} disebut dua kali"),
+        E::UnknownColumn(c) => format!("kolom {c:?} tidak dikenal kontrak impor"),
+        E::HeaderTooLarge => "baris judul terlalu panjang: ini bukan berkas impor".into(),
+        E::Io(io) => io_words(io).into(),
+    }
 }
 
 /// A scenario the simulator refuses, in the office's words (field names are the TOML keys).

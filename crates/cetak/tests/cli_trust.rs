@@ -1395,6 +1395,7 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
     let p = dir.path();
     ok(&cetak(p, &["--db", "o.db", "init"]));
     std::fs::write(p.join("garbage.db"), b"not a database at all, just text\n").expect("write");
+    std::fs::write(p.join("latin1.csv"), b"recording_id,nik,nama\xe9\n").expect("write");
     for (args, words) in [
         (
             &["--db", "o.db", "import", "nofile.csv"][..],
@@ -1415,6 +1416,38 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
             "rentang nomor 5..1 kosong atau tidak positif",
         ),
         (&["simulate", "--days", "0"], "days harus 1 sampai 3660"),
+        (
+            &["--db", "o.db", "import", "latin1.csv"],
+            "baris judul kolom bukan UTF-8",
+        ),
+        (
+            &[
+                "--db",
+                "o.db",
+                "printer",
+                "add",
+                "P9",
+                "--uri",
+                "foo://x",
+                "--cards-per-day",
+                "5",
+            ],
+            "alamat printer tidak dapat dipakai",
+        ),
+        (
+            &[
+                "--db",
+                "o.db",
+                "chip",
+                "keys",
+                "show",
+                "--token",
+                "T",
+                "--pin-file",
+                "nopin",
+            ],
+            "berkas PIN nopin tidak dapat dibaca",
+        ),
     ] {
         let out = cetak_id(p, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
@@ -1428,6 +1461,9 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
             "no record",
             "is empty",
             "must be",
+            "not UTF-8",
+            "scheme must be",
+            "PIN file",
         ] {
             assert!(!err.contains(english), "{args:?}: {english:?} in {err}");
         }

@@ -244,8 +244,14 @@ fn encoder_setting(e: &str) -> anyhow::Result<Option<&str>> {
 
 fn checked_uri(uri: &str) -> anyhow::Result<()> {
     port::check_uri(uri).map_err(|why| {
+        // The why is cetak-ipp's English; in Indonesian the hint below says what to write.
+        let why = if crate::text::english() {
+            format!(": {why}")
+        } else {
+            String::new()
+        };
         anyhow::anyhow!(
-            "{} {uri:?}: {why} ({})",
+            "{} {uri:?}{why} ({})",
             t("alamat printer tidak dapat dipakai", "unusable printer address"),
             t(
                 "pakai ipp://host:port/ipp/print, http://…, ipps://host:port/ipp/print#sha256=SIDIK_SERTIFIKAT atau dir:/folder",
