@@ -36,6 +36,17 @@ pub fn encoder_reader(setting: &str) -> Option<&str> {
         .filter(|r| !r.trim().is_empty() && r.len() <= 128 && !r.chars().any(char::is_control))
 }
 
+/// A `chip_encodings` row (attempt_id, serial, dump, written_at, verified_at).
+fn chip_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChipEncoding> {
+    Ok(ChipEncoding {
+        attempt_id: r.get(0)?,
+        serial: r.get(1)?,
+        dump: r.get(2)?,
+        written_at: r.get(3)?,
+        verified_at: r.get(4)?,
+    })
+}
+
 impl Store {
     /// Set or clear a printer's chip encoder (`pcsc:READER`; `None`: no encoder), audited.
     /// Refused while the printer has an attempt open: its chip rule must not change under it.
@@ -184,15 +195,7 @@ impl Store {
                    AND c.verified_at IS NOT NULL
                  ORDER BY c.attempt_id DESC LIMIT 1",
                 [nik],
-                |r| {
-                    Ok(ChipEncoding {
-                        attempt_id: r.get(0)?,
-                        serial: r.get(1)?,
-                        dump: r.get(2)?,
-                        written_at: r.get(3)?,
-                        verified_at: r.get(4)?,
-                    })
-                },
+                chip_row,
             )
             .optional()?)
     }
@@ -206,15 +209,7 @@ impl Store {
                      WHERE {filter} ORDER BY attempt_id DESC LIMIT 1"
                 ),
                 [value],
-                |r| {
-                    Ok(ChipEncoding {
-                        attempt_id: r.get(0)?,
-                        serial: r.get(1)?,
-                        dump: r.get(2)?,
-                        written_at: r.get(3)?,
-                        verified_at: r.get(4)?,
-                    })
-                },
+                chip_row,
             )
             .optional()?)
     }
