@@ -1093,8 +1093,8 @@ const HELP_ID: &[(&str, &str)] = &[
         "Modul PKCS#11 token penanda tangan dokumen",
     ),
     (
-        "The signing CA's certificate a written chip must chain to (may be given more than once)",
-        "Sertifikat CA penanda tangan yang menjadi rantai chip yang ditulis (boleh lebih dari sekali)",
+        "The signing CA's certificate a chip must chain to (may be given more than once)",
+        "Sertifikat CA penanda tangan yang menjadi rantai chip (boleh lebih dari sekali)",
     ),
     (
         "Seconds to wait for a blank in a printer's chip encoder",

@@ -32,14 +32,23 @@ pub struct ServeArgs {
     /// Seconds between sync rounds while the link is up.
     #[arg(long, default_value_t = 60)]
     pub sync_every_s: u64,
+    // The document-signer token for "Start printing" on printers with a chip encoder, and the
+    // trusted CA.
+    #[command(flatten)]
+    pub chip: super::print::ChipTokenArgs,
 }
 
-/// What "Start printing" on the print page runs: `cetak print run` on the same database.
-pub fn print_runner(db: &Path) -> PrintRunner {
+/// What "Start printing" on the print page runs: `cetak print run` on the same database, with
+/// the document-signer token when the server was given one (`chip`), so printers with a chip
+/// encoder print too.
+pub fn print_runner(db: &Path, chip: Option<cetak_office::chip::ChipSetup>) -> PrintRunner {
     let db = db.to_path_buf();
     Arc::new(move || {
         let mut store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        let args = cetak_office::print_run::RunArgs::default();
+        let args = cetak_office::print_run::RunArgs {
+            chip: chip.clone(),
+            ..cetak_office::print_run::RunArgs::default()
+        };
         let s = super::print::spool_run(&mut store, &args, false).map_err(|e| format!("{e:#}"))?;
         // Both languages, "id / en" (the pages' convention): the page picks its half.
         let (stop_id, stop_en) = stop_words(&s.stopped_because);
@@ -113,11 +122,12 @@ pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
             std::time::Duration::from_secs(a.sync_every_s.max(1)),
         );
     }
+    let chip = a.chip.setup(std::time::Duration::from_secs(5))?;
     let config = ServerConfig {
         db: db.to_path_buf(),
         resident_per_minute: a.resident_per_minute,
         secure_cookies: a.secure_cookies,
-        print_runner: Some(print_runner(db)),
+        print_runner: Some(print_runner(db, chip)),
         inspect_check: Some(inspect_check(db)),
         dedup_runner: Some(dedup_runner(db)),
         connections: 4,
