@@ -1097,6 +1097,10 @@ const HELP_ID: &[(&str, &str)] = &[
         "Sertifikat CA penanda tangan yang menjadi rantai chip (boleh lebih dari sekali)",
     ),
     (
+        "The PC/SC reader at the hand-over counter (e.g. \"Virtual PCD 00 00\"): the hand-over page offers to check the card's chip (needs --chip-trust)",
+        "Pembaca PC/SC di loket penyerahan (mis. \"Virtual PCD 00 00\"): halaman penyerahan menawarkan pemeriksaan chip kartu (perlu --chip-trust)",
+    ),
+    (
         "Seconds to wait for a blank in a printer's chip encoder",
         "Detik menunggu blangko di encoder chip printer",
     ),

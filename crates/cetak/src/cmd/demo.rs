@@ -394,6 +394,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 ca_file: None,
             },
             sync_every_s: 60,
+            chip_reader: None,
             chip: crate::cmd::print::ChipTokenArgs::default(),
         },
     )?;
