@@ -70,6 +70,7 @@ const VALUE_NAMES_ID: &[(&str, &str)] = &[
     ("FILE", "BERKAS"),
     ("CHIP_TOKEN", "TOKEN_CHIP"),
     ("CHIP_CARD_WAIT_S", "DETIK_TUNGGU_KARTU"),
+    ("CARD_WAIT_S", "DETIK_TUNGGU_KARTU"),
     ("CAUSE", "SEBAB"),
     ("CARDS_PER_DAY", "KARTU_PER_HARI"),
     ("SEED", "BENIH"),
