@@ -27,7 +27,10 @@ mod words;
 use std::sync::Arc;
 
 pub use auth::hash_password;
-pub use state::{AppState, InspectCheck, PrintRunner, ServerConfig, ServerError};
+pub use state::{
+    AppState, ChipCheck, ChipField, ChipProblem, CounterChip, InspectCheck, KeptChip, PrintRunner,
+    ServerConfig, ServerError,
+};
 
 /// Build the application (for `serve` and for in-process tests).
 pub fn app(config: &ServerConfig) -> Result<axum::Router, ServerError> {

@@ -216,6 +216,13 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     r(
         "POST",
+        "/handover/chip",
+        Signed(P::Print),
+        "Read the card on the counter's chip reader: its data, photo and signature chain against the books (only with cetak serve --chip-reader)",
+        || post(handover::handover_chip),
+    ),
+    r(
+        "POST",
         "/print/raise",
         Signed(P::Decide),
         "Raise a record to the front of the queue",

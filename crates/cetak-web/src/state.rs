@@ -20,6 +20,66 @@ pub type PrintRunner = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
 /// may be recorded now; `Err` says why not.
 pub type InspectCheck = Arc<dyn Fn(i64, &str) -> Result<(), String> + Send + Sync>;
 
+/// Reads the card in the hand-over counter's reader and checks its chip for the resident with
+/// this NIK (the hand-over page's "check the chip"): the binary passes the office's
+/// `cetak_office::chip::read_at_counter`, so this crate touches no reader. Blocking; the page
+/// calls it on a blocking thread.
+pub type ChipCheck = Arc<dyn Fn(&str) -> Result<CounterChip, ChipProblem> + Send + Sync>;
+
+/// What the counter's reader found on a card ([`ChipCheck`]).
+#[derive(Debug, Clone)]
+pub struct CounterChip {
+    /// DG1 as read, in the chip's layout order, beside the resident's printed record as DG1
+    /// would carry it.
+    pub fields: Vec<ChipField>,
+    /// DG2: the face photo's bytes as the chip holds them (a JPEG; empty when none).
+    pub photo: Vec<u8>,
+    /// Passive authentication: the document signer's name when the chain holds, else why not.
+    pub passive: Result<String, ChipProblem>,
+    /// Whether this is the chip the books kept for the resident's card.
+    pub kept: KeptChip,
+}
+
+/// One DG1 field of a chip read at the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipField {
+    /// The record column it carries (`nik`, `nama`, …).
+    pub column: String,
+    /// What the chip holds.
+    pub on_chip: String,
+    /// What the resident's printed record says, as DG1 would carry it (`None`: no printed
+    /// record for this NIK).
+    pub in_books: Option<String>,
+}
+
+/// The chip read at the counter against the one the books kept for the resident's card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptChip {
+    /// Byte for byte the chip encoded on blank `serial`.
+    Same {
+        /// The blank.
+        serial: i64,
+    },
+    /// Not the chip the books kept for this resident's card (blank `serial`).
+    Different {
+        /// The blank the books name.
+        serial: i64,
+    },
+    /// The books keep no verified chip for this resident.
+    NoneKept,
+}
+
+/// Why a chip could not be read, or does not hold: a stable code (its words are in
+/// `cetak_words::CHIP_PROBLEMS`) and the technical detail (English, naming the data group,
+/// file or certificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipProblem {
+    /// `card_absent`, `pcsc_no_service`, `dg_altered`, …
+    pub code: String,
+    /// The error's own words.
+    pub detail: String,
+}
+
 /// How to run the server.
 #[derive(Clone)]
 pub struct ServerConfig {
@@ -39,6 +99,9 @@ pub struct ServerConfig {
     /// makes); `Err` says why not, in the office's words. `None`: no printer can be asked, so
     /// the page records no finding (the CLI's `--physically-checked` is the way then).
     pub inspect_check: Option<InspectCheck>,
+    /// Reads the card at the hand-over counter (`cetak serve --chip-reader`); `None`: no
+    /// reader, and the hand-over page says nothing about chips.
+    pub chip_check: Option<ChipCheck>,
     /// Connections in the pool.
     pub connections: usize,
     /// Pages in English when neither `?lang=` nor the browser's cookie chose (the office's
@@ -67,6 +130,7 @@ pub struct AppState {
     pub(crate) runner: Option<PrintRunner>,
     pub(crate) dedup_runner: Option<PrintRunner>,
     pub(crate) inspect_check: Option<InspectCheck>,
+    pub(crate) chip_check: Option<ChipCheck>,
     pub(crate) printing: Arc<AtomicBool>,
     pub(crate) last_run: Arc<Mutex<Option<String>>>,
     pub(crate) secure_cookies: bool,
@@ -88,6 +152,7 @@ impl AppState {
             runner: config.print_runner.clone(),
             dedup_runner: config.dedup_runner.clone(),
             inspect_check: config.inspect_check.clone(),
+            chip_check: config.chip_check.clone(),
             printing: Arc::new(AtomicBool::new(false)),
             last_run: Arc::new(Mutex::new(None)),
             secure_cookies: config.secure_cookies,

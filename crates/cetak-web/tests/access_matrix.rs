@@ -112,6 +112,7 @@ fn the_account_and_hand_over_routes_are_declared_with_their_permission() {
         ("GET", "/account", Permission::View),
         ("POST", "/account/password", Permission::View),
         ("POST", "/handover", Permission::Print),
+        ("POST", "/handover/chip", Permission::Print),
         ("GET", "/media/{recording_id}/{slot}", Permission::Media),
         ("POST", "/correct/{id}/media", Permission::Media),
     ] {

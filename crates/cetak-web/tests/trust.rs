@@ -608,6 +608,7 @@ async fn idle_connections_time_out_and_each_client_has_a_cap() {
         secure_cookies: false,
         print_runner: None,
         inspect_check: None,
+        chip_check: None,
         dedup_runner: None,
         connections: 2,
         english: false,

@@ -89,6 +89,8 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("recorded_at", "Waktu perekaman", "Recorded at"),
     ("recording_site", "Tempat perekaman", "Recording site"),
     ("jenis_permohonan", "Jenis permohonan", "Application"),
+    // The chip's DG1 carries one more (`SEUMUR HIDUP` on every card).
+    ("berlaku_hingga", "Berlaku hingga", "Valid until"),
     // Fields of the staff forms (shown when a stale form is offered again).
     ("reason", "Alasan", "Reason"),
     ("decision", "Keputusan", "Decision"),
@@ -566,6 +568,154 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
 /// What a quarantine or problem reason code means.
 pub fn problem(code: &str) -> Option<Words> {
     PROBLEMS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|&(_, id, en)| (id, en))
+}
+
+/// Why a chip could not be read or does not hold (`cetak_chip`'s `VerifyError`, `CardError`
+/// and `ChipError` codes, the counter's check of a card): what the code means. The error's own
+/// English detail names the data group, file or certificate.
+pub const CHIP_PROBLEMS: &[(&str, &str, &str)] = &[
+    // Passive authentication.
+    (
+        "chip_malformed",
+        "isi chip rusak atau tidak dapat diurai",
+        "the chip's content is malformed",
+    ),
+    (
+        "dg_altered",
+        "sebuah kelompok data diubah sesudah ditandatangani (hash-nya tidak cocok dengan EF.SOD)",
+        "a data group was altered after signing (its hash does not match EF.SOD)",
+    ),
+    (
+        "dg_missing",
+        "kelompok data yang ditandatangani di EF.SOD hilang",
+        "a data group signed in EF.SOD is missing",
+    ),
+    (
+        "dg_unsigned",
+        "ada kelompok data yang tidak ditandatangani di EF.SOD",
+        "a data group is present that EF.SOD does not sign",
+    ),
+    (
+        "ds_certificate_missing",
+        "EF.SOD tidak membawa sertifikat penanda tangan dokumen",
+        "EF.SOD carries no document-signer certificate",
+    ),
+    (
+        "ds_unknown_issuer",
+        "penanda tangan dokumen tidak dijamin oleh CA tepercaya",
+        "the document signer is not vouched for by a trusted CA",
+    ),
+    (
+        "ds_expired",
+        "sertifikat penanda tangan dokumen sudah kedaluwarsa",
+        "the document-signer certificate has expired",
+    ),
+    (
+        "ds_not_yet_valid",
+        "sertifikat penanda tangan dokumen belum berlaku",
+        "the document-signer certificate is not valid yet",
+    ),
+    (
+        "ca_not_valid",
+        "sertifikat CA tidak berlaku pada saat pemeriksaan",
+        "the CA certificate is not valid at the time of the check",
+    ),
+    (
+        "sod_bad_signature",
+        "tanda tangan EF.SOD tidak cocok dengan kunci penanda tangan dokumen",
+        "the EF.SOD signature does not verify with the document-signer key",
+    ),
+    (
+        "sod_unsupported_algorithm",
+        "algoritma di EF.SOD tidak didukung",
+        "an unsupported algorithm in EF.SOD",
+    ),
+    // The reader and the card.
+    (
+        "pcsc_no_service",
+        "layanan pembaca kartu (pcscd) tidak berjalan",
+        "the card reader service (pcscd) is not running",
+    ),
+    (
+        "pcsc_no_reader",
+        "pembaca kartu tidak ditemukan; periksa kabelnya",
+        "the card reader was not found; check its cable",
+    ),
+    (
+        "card_absent",
+        "tidak ada kartu di pembaca; letakkan kartu di pembaca lalu coba lagi",
+        "no card in the reader; put the card on the reader and try again",
+    ),
+    (
+        "card_removed",
+        "kartu diangkat saat ditulis atau dibaca",
+        "the card was removed while it was written or read",
+    ),
+    (
+        "card_write_refused",
+        "kartu menolak penulisan",
+        "the card refused a write",
+    ),
+    (
+        "card_wrong_type",
+        "bukan kartu KTP-el (aplikasinya tidak ada di chip)",
+        "not an E-KTP card (the application is not on its chip)",
+    ),
+    (
+        "card_timeout",
+        "kartu terlalu lama menjawab",
+        "the card answered too slowly",
+    ),
+    (
+        "card_status",
+        "kartu memberi jawaban yang tidak terduga",
+        "the card gave an unexpected answer",
+    ),
+    (
+        "chip_file_too_large",
+        "sebuah berkas terlalu besar untuk chip",
+        "a file is too large for the chip",
+    ),
+    (
+        "card_readback_mismatch",
+        "isi yang dibaca ulang berbeda dengan yang ditulis",
+        "what was read back differs from what was written",
+    ),
+    (
+        "pcsc_error",
+        "kesalahan pembaca kartu",
+        "a card reader error",
+    ),
+    // Building the content.
+    (
+        "chip_input",
+        "data ini tidak dapat dimuat ke chip",
+        "these data cannot go on a chip",
+    ),
+    (
+        "chip_sign_failed",
+        "penandatanganan gagal",
+        "signing failed",
+    ),
+    (
+        "chip_crypto",
+        "kesalahan kriptografi",
+        "a cryptography error",
+    ),
+    // The office's side.
+    (
+        "store",
+        "catatan kantor tidak dapat dibaca",
+        "the office's books could not be read",
+    ),
+];
+
+/// What a chip problem code means.
+pub fn chip_problem(code: &str) -> Option<Words> {
+    CHIP_PROBLEMS
         .iter()
         .find(|(c, _, _)| *c == code)
         .map(|&(_, id, en)| (id, en))
@@ -1281,6 +1431,7 @@ mod tests {
         check_table("ACTIONS", ACTIONS);
         check_table("BLANK_STATES", BLANK_STATES);
         check_table("PROBLEMS", PROBLEMS);
+        check_table("CHIP_PROBLEMS", CHIP_PROBLEMS);
         let defaults: Vec<(&str, &str, &str)> = DEFAULT_REASONS
             .iter()
             .map(|&(en, id)| (en, id, en))

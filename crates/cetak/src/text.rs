@@ -70,6 +70,7 @@ const VALUE_NAMES_ID: &[(&str, &str)] = &[
     ("FILE", "BERKAS"),
     ("CHIP_TOKEN", "TOKEN_CHIP"),
     ("CHIP_CARD_WAIT_S", "DETIK_TUNGGU_KARTU"),
+    ("CARD_WAIT_S", "DETIK_TUNGGU_KARTU"),
     ("CAUSE", "SEBAB"),
     ("CARDS_PER_DAY", "KARTU_PER_HARI"),
     ("SEED", "BENIH"),
@@ -1093,8 +1094,12 @@ const HELP_ID: &[(&str, &str)] = &[
         "Modul PKCS#11 token penanda tangan dokumen",
     ),
     (
-        "The signing CA's certificate a written chip must chain to (may be given more than once)",
-        "Sertifikat CA penanda tangan yang menjadi rantai chip yang ditulis (boleh lebih dari sekali)",
+        "The signing CA's certificate a chip must chain to (may be given more than once)",
+        "Sertifikat CA penanda tangan yang menjadi rantai chip (boleh lebih dari sekali)",
+    ),
+    (
+        "The PC/SC reader at the hand-over counter (e.g. \"Virtual PCD 00 00\"): the hand-over page offers to check the card's chip (needs --chip-trust)",
+        "Pembaca PC/SC di loket penyerahan (mis. \"Virtual PCD 00 00\"): halaman penyerahan menawarkan pemeriksaan chip kartu (perlu --chip-trust)",
     ),
     (
         "Seconds to wait for a blank in a printer's chip encoder",

@@ -3,239 +3,20 @@
 //! pcscd with the vpcd virtual reader, and the E-KTP test card (`cetak_chip::testcard`) played
 //! by this test as the blank in the encoder.
 //!
-//! pcscd's socket and vpcd's port are system-wide: every test holds a process-wide mutex and
-//! the file lock `/tmp/cetak-chip-vpcd.lock` (shared with `cetak-chip`'s own tests) for its
-//! whole run. Missing packages are installed (as root) or the test fails loudly — never
-//! skipped.
+//! pcscd's socket and vpcd's port are system-wide: every test holds the lock of
+//! `common::chip::pcscd` for its whole run. Missing packages are installed (as root) or the
+//! test fails loudly — never skipped.
 
 mod common;
 
-use std::fs::File;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cetak_chip::testcard::{Fault, TestCard, VPCD_PORT};
-use cetak_chip::{SigningKey, certs};
+use cetak_chip::testcard::Fault;
+use common::chip::{READER, insert, office_with_encoder, pcscd, pull};
 use common::*;
 use rusqlite::Connection;
-use time::macros::datetime;
-
-const READER: &str = "Virtual PCD 00 00";
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Installs Debian `packages` when any of `present` is missing (as root), or fails loudly.
-fn ensure_debian_packages(present: &[&str], packages: &[&str]) {
-    if present.iter().all(|p| Path::new(p).exists()) {
-        return;
-    }
-    let list = packages.join(" ");
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0"));
-    assert!(root, "{list} missing: apt-get install -y {list}");
-    let ok = Command::new("apt-get")
-        .args(["install", "-y", "-qq"])
-        .args(packages)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok && present.iter().all(|p| Path::new(p).exists()),
-        "apt-get install {list} failed"
-    );
-}
-
-struct Pcscd {
-    child: Option<Child>,
-    _lock: File,
-    _guard: MutexGuard<'static, ()>,
-}
-
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// pcscd with the vpcd driver (as `shared/pcsc/start-virtual-reader.sh` does).
-fn pcscd() -> Pcscd {
-    let guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let lock = File::create("/tmp/cetak-chip-vpcd.lock").expect("lock file");
-    lock.lock().expect("system-wide vpcd lock");
-    ensure_debian_packages(
-        &["/etc/reader.conf.d/vpcd", "/usr/sbin/pcscd"],
-        &["pcscd", "vsmartcard-vpcd"],
-    );
-    let sock = Path::new("/run/pcscd/pcscd.comm");
-    let running = Command::new("pgrep")
-        .args(["-x", "pcscd"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let child = if running && sock.exists() {
-        None
-    } else {
-        let _ = std::fs::remove_file(sock);
-        let c = Command::new("pcscd")
-            .args(["--foreground", "--auto-exit"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("pcscd starts");
-        let start = Instant::now();
-        while !sock.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "pcscd did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(c)
-    };
-    Pcscd {
-        child,
-        _lock: lock,
-        _guard: guard,
-    }
-}
-
-/// A blank in the encoder: the test card, seen by the reader. vpcd takes a new card only once
-/// it has noticed the last one gone: a card it has not seen within 10 s is inserted again
-/// (three tries), never assumed.
-fn insert(fault: Fault) -> TestCard {
-    for _ in 0..2 {
-        if let Some(card) = try_insert(fault) {
-            return card;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    try_insert(fault).expect("card seen by the reader")
-}
-
-fn try_insert(fault: Fault) -> Option<TestCard> {
-    // A test that failed earlier dropped its card without `pull`: wait for the reader to see it go.
-    if let Ok(enc) = cetak_chip::Encoder::open(READER, Duration::from_secs(5)) {
-        let _ = enc.wait_for_empty(Duration::from_secs(10));
-    }
-    let card = TestCard::insert(VPCD_PORT, fault).expect("card connects to vpcd");
-    let enc = {
-        let start = Instant::now();
-        loop {
-            match cetak_chip::Encoder::open(READER, Duration::from_secs(5)) {
-                Ok(e) => break e,
-                Err(e) if start.elapsed() > Duration::from_secs(10) => panic!("reader: {e}"),
-                Err(_) => std::thread::sleep(Duration::from_millis(100)),
-            }
-        }
-    };
-    enc.wait_for_card(Duration::from_secs(10))
-        .ok()
-        .map(|()| card)
-}
-
-/// Pulls the card and waits until the reader says it is gone: a reader that still shows the
-/// last card would let the next `insert` see a stale card (the CI failure of stop 24).
-fn pull(card: TestCard) {
-    drop(card);
-    let enc = cetak_chip::Encoder::open(READER, Duration::from_secs(5)).expect("reader");
-    assert!(
-        enc.wait_for_empty(Duration::from_secs(10))
-            .expect("reader status"),
-        "the reader still shows a card 10 s after it was pulled"
-    );
-}
-
-fn key(b: u8) -> SigningKey {
-    SigningKey::from_bytes(&[b; 32].into()).expect("scalar")
-}
-
-/// A print-ready office with media, a test CA, a SoftHSM2 token with the document-signer key
-/// issued by it, blanks 1..=50 and printer P1 with the chip encoder. Returns the environment
-/// the commands need.
-fn office_with_encoder(dir: &Path, rows: &str) -> Vec<(&'static str, String)> {
-    ensure_debian_packages(&[MODULE, "/usr/bin/softhsm2-util"], &["softhsm2"]);
-    json(&cetak(
-        dir,
-        &[
-            "gen", "--rows", rows, "--seed", "31", "--out", "data", "--media", "--json",
-        ],
-    ));
-    json(&cetak(
-        dir,
-        &[
-            "--create",
-            "import",
-            "data/recordings.csv",
-            "--media",
-            "data/media",
-            "--json",
-        ],
-    ));
-    json(&cetak(dir, &["dedup", "--json"]));
-    let ca_key = key(0x11);
-    let ca = certs::self_signed_ca(
-        &ca_key,
-        "CN=Test CSCA,O=Kemendagri,C=ID",
-        datetime!(2020-01-01 0:00 UTC),
-        datetime!(2060-01-01 0:00 UTC),
-    )
-    .expect("CA");
-    std::fs::write(dir.join("ca.pem"), certs::to_pem(&ca).expect("pem")).expect("write");
-    std::fs::write(
-        dir.join("ca-key.pem"),
-        certs::key_to_pem(&ca_key).expect("pem"),
-    )
-    .expect("write");
-    let conf = softhsm_token(dir);
-    let env = vec![
-        ("SOFTHSM2_CONF", conf.display().to_string()),
-        ("CETAK_CHIP_TOKEN", "T".to_string()),
-        ("CETAK_CHIP_PIN_FILE", dir.join("pin").display().to_string()),
-        ("CETAK_PKCS11_MODULE", MODULE.to_string()),
-    ];
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ok(&cetak_env(
-        dir,
-        &[
-            "chip",
-            "keys",
-            "init",
-            "--ca-cert",
-            "ca.pem",
-            "--ca-key",
-            "ca-key.pem",
-        ],
-        &envs,
-    ));
-    ok(&cetak(
-        dir,
-        &[
-            "stock", "receive", "--first", "1", "--last", "50", "--ref", "R1",
-        ],
-    ));
-    let encoder = format!("pcsc:{READER}");
-    ok(&cetak(
-        dir,
-        &[
-            "printer",
-            "add",
-            "P1",
-            "--uri",
-            "dir:printer-P1",
-            "--cards-per-day",
-            "100",
-            "--encoder",
-            &encoder,
-        ],
-    ));
-    env
-}
 
 fn run(dir: &Path, env: &[(&'static str, String)], extra: &[&str]) -> serde_json::Value {
     let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -635,12 +416,12 @@ fn kills_during_encoding_are_settled_by_reading_the_chip() {
 /// reader lock itself, so this test holds only the in-process mutex.
 #[test]
 fn the_demo_encodes_its_cards_and_leaves_a_dump_that_verifies() {
-    let _guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    ensure_debian_packages(
+    let _turn = common::chip::in_process_turn();
+    common::chip::ensure_debian_packages(
         &[
             "/etc/reader.conf.d/vpcd",
             "/usr/sbin/pcscd",
-            MODULE,
+            common::chip::MODULE,
             "/usr/bin/softhsm2-util",
         ],
         &["pcscd", "vsmartcard-vpcd", "softhsm2"],
@@ -697,14 +478,18 @@ fn the_demo_encodes_its_cards_and_leaves_a_dump_that_verifies() {
         .expect("the dump's NIK has a printed card");
     assert_eq!(chip["dump_serial"].as_i64(), Some(serial), "{demo}");
     // Another CA does not vouch for it: the chain is checked, not assumed.
-    let other = certs::self_signed_ca(
-        &key(0x22),
+    let other = cetak_chip::certs::self_signed_ca(
+        &common::chip::key(0x22),
         "CN=Other CSCA,O=Elsewhere,C=ID",
-        datetime!(2020-01-01 0:00 UTC),
-        datetime!(2060-01-01 0:00 UTC),
+        time::macros::datetime!(2020-01-01 0:00 UTC),
+        time::macros::datetime!(2060-01-01 0:00 UTC),
     )
     .expect("CA");
-    std::fs::write(d.join("other.pem"), certs::to_pem(&other).expect("pem")).expect("write");
+    std::fs::write(
+        d.join("other.pem"),
+        cetak_chip::certs::to_pem(&other).expect("pem"),
+    )
+    .expect("write");
     let o = cetak(
         d,
         &[

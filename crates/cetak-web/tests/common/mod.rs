@@ -128,6 +128,7 @@ pub fn fixture(opts: Opts) -> Fixture {
         secure_cookies: opts.secure_cookies,
         print_runner: None,
         inspect_check: None,
+        chip_check: None,
         dedup_runner: None,
         connections: 2,
         english: opts.english,

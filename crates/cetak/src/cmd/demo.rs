@@ -551,6 +551,18 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 ca_file: None,
             },
             sync_every_s: 60,
+            // With the virtual encoder: the print page's Start button encodes chips, and the
+            // hand-over page's chip check reads the virtual card (the last chip written).
+            chip_reader: encoder.as_ref().map(|_| DEMO_READER.to_string()),
+            chip: match &encoder {
+                Some(enc) => crate::cmd::print::ChipTokenArgs {
+                    chip_token: Some(enc.setup.token.clone()),
+                    chip_pin_file: Some(enc.pin_file.clone()),
+                    chip_module: enc.setup.module.clone(),
+                    chip_trust: vec![enc.ca.clone()],
+                },
+                None => crate::cmd::print::ChipTokenArgs::default(),
+            },
         },
     )?;
     Ok(ExitCode::SUCCESS)

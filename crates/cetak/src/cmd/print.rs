@@ -184,6 +184,18 @@ pub struct RunArgs {
     /// Do not wait for cool-downs: stop when no printer can take a card now.
     #[arg(long)]
     pub no_wait: bool,
+    // The document-signer token and the trusted CA, for printers with a chip encoder.
+    #[command(flatten)]
+    pub chip: ChipTokenArgs,
+    /// Seconds to wait for a blank in a printer's chip encoder.
+    #[arg(long, default_value_t = 5.0)]
+    pub chip_card_wait_s: f64,
+}
+
+/// Where the document-signer key is and whom a chip must chain to: the flags of `cetak print
+/// run` and `cetak serve` (its "Start printing" and the counter's chip check).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ChipTokenArgs {
     /// The label of the token with the document-signer key, for printers with a chip encoder.
     #[arg(long, env = "CETAK_CHIP_TOKEN")]
     pub chip_token: Option<String>,
@@ -198,12 +210,50 @@ pub struct RunArgs {
         default_value = "/usr/lib/softhsm/libsofthsm2.so"
     )]
     pub chip_module: std::path::PathBuf,
-    /// The signing CA's certificate a written chip must chain to (may be given more than once).
+    /// The signing CA's certificate a chip must chain to (may be given more than once).
     #[arg(long, value_name = "FILE")]
     pub chip_trust: Vec<std::path::PathBuf>,
-    /// Seconds to wait for a blank in a printer's chip encoder.
-    #[arg(long, default_value_t = 5.0)]
-    pub chip_card_wait_s: f64,
+}
+
+impl Default for ChipTokenArgs {
+    fn default() -> ChipTokenArgs {
+        ChipTokenArgs {
+            chip_token: None,
+            chip_pin_file: None,
+            chip_module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+            chip_trust: Vec::new(),
+        }
+    }
+}
+
+impl ChipTokenArgs {
+    /// The office library's chip setup (`None` without a token), waiting up to `card_wait`
+    /// for a blank in an encoder.
+    pub fn setup(
+        &self,
+        card_wait: Duration,
+    ) -> anyhow::Result<Option<cetak_office::chip::ChipSetup>> {
+        Ok(match (&self.chip_token, &self.chip_pin_file) {
+            // Without a trusted CA every read-back would fail and spoil its blank.
+            (Some(_), Some(_)) if self.chip_trust.is_empty() => bail!(t(
+                "berikan --chip-trust bersama --chip-token: setiap chip yang ditulis diperiksa terhadap CA itu",
+                "give --chip-trust with --chip-token: every chip written is checked against that CA"
+            )),
+            (Some(token), Some(pin_file)) => Some(cetak_office::chip::ChipSetup {
+                module: self.chip_module.clone(),
+                token: token.clone(),
+                pin_file: pin_file.clone(),
+                trust: self.chip_trust.clone(),
+                card_wait,
+                timeout: Duration::from_secs(20),
+            }),
+            (None, None) => None,
+            _ => bail!(t(
+                "berikan --chip-token dan --chip-pin-file bersama-sama",
+                "give --chip-token and --chip-pin-file together"
+            )),
+        })
+    }
 }
 
 impl Default for RunArgs {
@@ -215,10 +265,7 @@ impl Default for RunArgs {
             job_timeout_s: 300.0,
             gone_confirm_s: 10.0,
             no_wait: false,
-            chip_token: None,
-            chip_pin_file: None,
-            chip_module: "/usr/lib/softhsm/libsofthsm2.so".into(),
-            chip_trust: Vec::new(),
+            chip: ChipTokenArgs::default(),
             chip_card_wait_s: 5.0,
         }
     }
@@ -1037,21 +1084,9 @@ impl RunSummary {
 impl RunArgs {
     /// The office library's options.
     pub fn office(&self) -> anyhow::Result<OfficeRunArgs> {
-        let chip = match (&self.chip_token, &self.chip_pin_file) {
-            (Some(token), Some(pin_file)) => Some(cetak_office::chip::ChipSetup {
-                module: self.chip_module.clone(),
-                token: token.clone(),
-                pin_file: pin_file.clone(),
-                trust: self.chip_trust.clone(),
-                card_wait: Duration::from_secs_f64(self.chip_card_wait_s.clamp(0.0, 600.0)),
-                timeout: Duration::from_secs(20),
-            }),
-            (None, None) => None,
-            _ => bail!(t(
-                "berikan --chip-token dan --chip-pin-file bersama-sama",
-                "give --chip-token and --chip-pin-file together"
-            )),
-        };
+        let chip = self.chip.setup(Duration::from_secs_f64(
+            self.chip_card_wait_s.clamp(0.0, 600.0),
+        ))?;
         Ok(OfficeRunArgs {
             max_cards: self.max_cards,
             request_timeout_s: self.request_timeout_s,

@@ -5,9 +5,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub mod central;
+pub mod chip;
 pub mod ledger;
 pub mod pg;
 pub mod proxy;
+pub mod web;
 
 use serde_json::Value;
 
