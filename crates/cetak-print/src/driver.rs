@@ -709,17 +709,7 @@ impl Driver {
                         });
                     }
                     Some((AttemptState::Inspect, note)) => {
-                        self.counts.to_inspect += 1;
-                        p.blocked = Some(Block::AwaitingInspection);
-                        self.notices.push(Notice::ToInspect {
-                            printer: i,
-                            attempt,
-                            note,
-                        });
-                        self.notices.push(Notice::InspectionHold {
-                            printer: i,
-                            attempt,
-                        });
+                        self.send_to_inspection(i, attempt, note)
                     }
                     _ => {}
                 }
@@ -813,18 +803,8 @@ impl Driver {
                             p.in_flight = None;
                         }
                         AttemptState::Inspect => {
-                            self.counts.to_inspect += 1;
                             p.in_flight = None;
-                            p.blocked = Some(Block::AwaitingInspection);
-                            self.notices.push(Notice::ToInspect {
-                                printer: i,
-                                attempt,
-                                note,
-                            });
-                            self.notices.push(Notice::InspectionHold {
-                                printer: i,
-                                attempt,
-                            });
+                            self.send_to_inspection(i, attempt, note);
                         }
                         _ => p.in_flight = None,
                     }
@@ -935,6 +915,22 @@ impl Driver {
             p.blocked = Some(Block::JobTimedOut);
         }
         self.follow(i + 1)
+    }
+
+    /// An attempt went to the inspection queue: its printer gets no card until a person
+    /// records what they found.
+    fn send_to_inspection(&mut self, i: PrinterIx, attempt: i64, note: String) {
+        self.counts.to_inspect += 1;
+        self.printers[i].blocked = Some(Block::AwaitingInspection);
+        self.notices.push(Notice::ToInspect {
+            printer: i,
+            attempt,
+            note,
+        });
+        self.notices.push(Notice::InspectionHold {
+            printer: i,
+            attempt,
+        });
     }
 
     /// Done, wait, or go round again.
