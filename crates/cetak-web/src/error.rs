@@ -25,7 +25,7 @@ pub(crate) struct PageError {
 }
 
 /// A refused form's address and fields, shown and offered again (never a password).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct Resend {
     pub(crate) action: String,
     pub(crate) fields: Vec<(String, String)>,
