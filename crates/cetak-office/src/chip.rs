@@ -140,7 +140,7 @@ impl CounterCheck {
 }
 
 /// The chip read at the counter against the one the books kept for the resident's card.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeptChip {
     /// Byte for byte the chip encoded on blank `serial`.
     Same {

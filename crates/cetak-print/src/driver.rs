@@ -251,6 +251,17 @@ pub enum StopReason {
 }
 
 impl StopReason {
+    /// Every reason, for catalogues that must word each one.
+    pub const ALL: [StopReason; 7] = [
+        StopReason::MaxCards,
+        StopReason::QueueEmpty,
+        StopReason::NoBlanks,
+        StopReason::CapacityOrHours,
+        StopReason::Cooling,
+        StopReason::PrintersBlocked,
+        StopReason::AwaitingInspection,
+    ];
+
     /// The stable code.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -28,8 +28,7 @@ use std::sync::Arc;
 
 pub use auth::hash_password;
 pub use state::{
-    AppState, ChipCheck, ChipField, ChipProblem, CounterChip, InspectCheck, KeptChip, PrintRunner,
-    ServerConfig, ServerError,
+    AppState, ChipCheck, ChipField, ChipProblem, CounterChip, KeptChip, ServerConfig, ServerError,
 };
 
 /// Build the application (for `serve` and for in-process tests).

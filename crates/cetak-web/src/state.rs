@@ -13,13 +13,6 @@ use std::time::{Duration, Instant};
 
 use crate::pool::Pool;
 
-/// Runs the office's printers until the day's work is done; returns a one-line summary.
-pub type PrintRunner = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
-
-/// Asks a print attempt's printer whether a person's finding (`good`, `spoiled`, `unused`)
-/// may be recorded now; `Err` says why not.
-pub type InspectCheck = Arc<dyn Fn(i64, &str) -> Result<(), String> + Send + Sync>;
-
 /// Reads the card in the hand-over counter's reader and checks its chip for the resident with
 /// this NIK (the hand-over page's "check the chip"): the binary passes the office's
 /// `cetak_office::chip::read_at_counter`, so this crate touches no reader. Blocking; the page
@@ -52,22 +45,8 @@ pub struct ChipField {
     pub in_books: Option<String>,
 }
 
-/// The chip read at the counter against the one the books kept for the resident's card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeptChip {
-    /// Byte for byte the chip encoded on blank `serial`.
-    Same {
-        /// The blank.
-        serial: i64,
-    },
-    /// Not the chip the books kept for this resident's card (blank `serial`).
-    Different {
-        /// The blank the books name.
-        serial: i64,
-    },
-    /// The books keep no verified chip for this resident.
-    NoneKept,
-}
+/// The chip read at the counter against the one the books kept (the office's own type).
+pub use cetak_office::chip::KeptChip;
 
 /// Why a chip could not be read, or does not hold: a stable code (its words are in
 /// `cetak_words::CHIP_PROBLEMS`) and the technical detail (English, naming the data group,
@@ -89,16 +68,18 @@ pub struct ServerConfig {
     pub resident_per_minute: u32,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
-    /// What "start printing" does (the binary passes its spool).
-    pub print_runner: Option<PrintRunner>,
-    /// Applies duplicate decisions at once (a dedup run honouring every decision so far);
-    /// called after a supervisor decides a pair.
-    pub dedup_runner: Option<PrintRunner>,
-    /// Before a person's finding for a print attempt is recorded, asks the attempt's printer
-    /// whether it has let go of the job (the binary passes the same check `cetak print inspect`
-    /// makes); `Err` says why not, in the office's words. `None`: no printer can be asked, so
-    /// the page records no finding (the CLI's `--physically-checked` is the way then).
-    pub inspect_check: Option<InspectCheck>,
+    /// How "Start printing" runs the office's printers (`cetak_office::print_run`, the same
+    /// run as `cetak print run`); `None`: this server does not print.
+    pub printing: Option<cetak_office::print_run::RunArgs>,
+    /// After a supervisor decides a pair, a data ganda run honouring every decision so far
+    /// (`cetak_office::dedup_run`, as `cetak review decide` does); `None`: decisions wait for
+    /// the next `cetak dedup`.
+    pub dedup_after_decision: Option<cetak_dedup::Config>,
+    /// Before a person's finding for a print attempt is recorded, ask the attempt's printer
+    /// whether it has let go of the job (`cetak_office::inspect`, as `cetak print inspect`
+    /// does). `false`: no printer can be asked from here, so the page records no finding (the
+    /// CLI's `--physically-checked` is the way then).
+    pub ask_printers: bool,
     /// Reads the card at the hand-over counter (`cetak serve --chip-reader`); `None`: no
     /// reader, and the hand-over page says nothing about chips.
     pub chip_check: Option<ChipCheck>,
@@ -127,12 +108,15 @@ pub struct AppState {
     pub(crate) resident_limit: Limiter,
     pub(crate) resident_nik_limit: NikLimit,
     pub(crate) login_throttle: Throttle,
-    pub(crate) runner: Option<PrintRunner>,
-    pub(crate) dedup_runner: Option<PrintRunner>,
-    pub(crate) inspect_check: Option<InspectCheck>,
+    /// The office database, for the use cases that open their own connection (a print run
+    /// holds one for minutes; the pool's are for pages).
+    pub(crate) db: std::path::PathBuf,
+    pub(crate) printing_args: Option<cetak_office::print_run::RunArgs>,
+    pub(crate) dedup_after_decision: Option<cetak_dedup::Config>,
+    pub(crate) ask_printers: bool,
     pub(crate) chip_check: Option<ChipCheck>,
     pub(crate) printing: Arc<AtomicBool>,
-    pub(crate) last_run: Arc<Mutex<Option<String>>>,
+    pub(crate) last_run: Arc<Mutex<Option<LastRun>>>,
     pub(crate) secure_cookies: bool,
     /// The pages' language when the browser has not chosen (`ServerConfig::english`).
     pub(crate) english: bool,
@@ -149,9 +133,10 @@ impl AppState {
             // A load test (no per-address limit) would trip the per-NIK one at once.
             resident_nik_limit: NikLimit::new(config.resident_per_minute > 0),
             login_throttle: Throttle::default(),
-            runner: config.print_runner.clone(),
-            dedup_runner: config.dedup_runner.clone(),
-            inspect_check: config.inspect_check.clone(),
+            db: config.db.clone(),
+            printing_args: config.printing.clone(),
+            dedup_after_decision: config.dedup_after_decision.clone(),
+            ask_printers: config.ask_printers,
             chip_check: config.chip_check.clone(),
             printing: Arc::new(AtomicBool::new(false)),
             last_run: Arc::new(Mutex::new(None)),
@@ -161,6 +146,18 @@ impl AppState {
             dashboard_refreshing: AtomicBool::new(false),
         })
     }
+}
+
+/// How the last print run started from the page ended.
+#[derive(Debug, Clone)]
+pub(crate) enum LastRun {
+    /// It ran: what it did and why it stopped.
+    Done {
+        counts: cetak_print::driver::RunCounts,
+        stopped: Option<cetak_print::driver::StopReason>,
+    },
+    /// It could not run, in both languages.
+    Failed { id: String, en: String },
 }
 
 /// Keys any limiter keeps at most (per map).

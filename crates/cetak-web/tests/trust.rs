@@ -606,10 +606,10 @@ async fn idle_connections_time_out_and_each_client_has_a_cap() {
         db: f.db.clone(),
         resident_per_minute: 0,
         secure_cookies: false,
-        print_runner: None,
-        inspect_check: None,
+        printing: None,
+        ask_printers: false,
         chip_check: None,
-        dedup_runner: None,
+        dedup_after_decision: None,
         connections: 2,
         english: false,
     };

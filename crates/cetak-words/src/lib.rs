@@ -721,6 +721,38 @@ pub fn chip_problem(code: &str) -> Option<Words> {
         .map(|&(_, id, en)| (id, en))
 }
 
+/// Why a print run stopped (`cetak_print::driver::StopReason` codes): the command line's
+/// summary and the print page's "last run" say the same.
+pub const STOP_REASONS: &[(&str, &str, &str)] = &[
+    ("max_cards", "batas kartu tercapai", "card limit reached"),
+    ("queue_empty", "antrean kosong", "queue empty"),
+    ("no_blanks", "blangko habis", "out of blanks"),
+    (
+        "capacity_or_hours",
+        "kapasitas hari ini habis atau di luar jam kerja",
+        "today's capacity spent or outside working hours",
+    ),
+    (
+        "cooling",
+        "printer sedang didinginkan",
+        "printers cooling down",
+    ),
+    ("printers_blocked", "printer terhenti", "printers blocked"),
+    (
+        "awaiting_inspection",
+        "menunggu pemeriksaan kartu",
+        "waiting for a card inspection",
+    ),
+];
+
+/// Why a print run stopped, by its code; an unknown code as it is.
+pub fn stop_reason(code: &str) -> (String, String) {
+    match STOP_REASONS.iter().find(|(c, _, _)| *c == code) {
+        Some(&(_, id, en)) => (id.to_string(), en.to_string()),
+        None => (code.replace('_', " "), code.replace('_', " ")),
+    }
+}
+
 /// A state change without a reason, refused.
 pub const NO_REASON: Words = (
     "perubahan status perlu alasan",
@@ -1432,6 +1464,7 @@ mod tests {
         check_table("BLANK_STATES", BLANK_STATES);
         check_table("PROBLEMS", PROBLEMS);
         check_table("CHIP_PROBLEMS", CHIP_PROBLEMS);
+        check_table("STOP_REASONS", STOP_REASONS);
         let defaults: Vec<(&str, &str, &str)> = DEFAULT_REASONS
             .iter()
             .map(|&(en, id)| (en, id, en))
@@ -1475,6 +1508,12 @@ mod tests {
         }
         for c in SpoilCause::ALL {
             assert!(label(c.as_str()).is_some(), "spoil cause {c:?}");
+        }
+        for r in cetak_print::driver::StopReason::ALL {
+            assert!(
+                STOP_REASONS.iter().any(|(c, _, _)| *c == r.as_str()),
+                "stop reason {r:?}"
+            );
         }
         for b in BlankState::ALL {
             assert!(

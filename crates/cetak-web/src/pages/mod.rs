@@ -26,7 +26,7 @@ use crate::auth::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
 use crate::error::{
     FormPage, PageError, Refusal, RefusedForm, WebError, page_error, split_message, store_refusal,
 };
-use crate::state::AppState;
+use crate::state::{AppState, LastRun};
 use crate::{fmt, views, words};
 
 type S = State<Arc<AppState>>;

@@ -10,7 +10,11 @@ pub(super) async fn print_data(
     inspect_page: u64,
 ) -> Result<views::PrintStatus, StoreError> {
     let printing_now = st.printing.load(Ordering::Relaxed);
-    let last_run = st.last_run.lock().ok().and_then(|l| l.clone());
+    let last_run = st
+        .last_run
+        .lock()
+        .ok()
+        .and_then(|l| l.as_ref().map(last_run_words));
     st.pool
         .run(move |s| {
             // The store lists the newest first, up to a limit: one row more than the page
@@ -113,7 +117,7 @@ pub(crate) async fn print_api(State(st): S) -> Answer<Json<views::PrintStatus>> 
 }
 
 pub(crate) async fn print_start(State(st): S) -> Answer {
-    let Some(runner) = st.runner.clone() else {
+    let Some(args) = st.printing_args.clone() else {
         let why = Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Pencetakan tidak tersedia di server ini",
@@ -131,13 +135,27 @@ pub(crate) async fn print_start(State(st): S) -> Answer {
     }
     let flag = st.printing.clone();
     let last = st.last_run.clone();
+    let db = st.db.clone();
     tokio::task::spawn_blocking(move || {
-        let result = runner();
-        if let Ok(mut l) = last.lock() {
-            *l = Some(match result {
-                Ok(s) => s,
-                Err(e) => format!("gagal: {e} / error: {e}"),
+        let ran = cetak_store::Store::open(&db)
+            .map_err(cetak_office::OfficeError::Store)
+            .and_then(|mut store| {
+                // The page hears no notices as they come: the report keeps them.
+                cetak_office::print_run::run(&mut store, &args, &mut |_| {})
             });
+        let outcome = match ran {
+            Ok(report) => LastRun::Done {
+                counts: report.counts,
+                stopped: report.stopped_because,
+            },
+            Err(e) => {
+                tracing::warn!("print run from the page: {e}");
+                let (id, en) = office_failure(e);
+                LastRun::Failed { id, en }
+            }
+        };
+        if let Ok(mut l) = last.lock() {
+            *l = Some(outcome);
         }
         flag.store(false, Ordering::SeqCst);
     });
@@ -147,6 +165,70 @@ pub(crate) async fn print_start(State(st): S) -> Answer {
         "Pencetakan dimulai; muat ulang halaman untuk melihat hasilnya.",
         "Printing started; reload the page to see what was printed.",
     ))
+}
+
+/// The last run's summary, "id / en" (the pages' convention for a message in both).
+fn last_run_words(run: &LastRun) -> String {
+    match run {
+        LastRun::Done { counts, stopped } => {
+            let (stop_id, stop_en) = cetak_words::stop_reason(stopped.map_or("", |s| s.as_str()));
+            let c = counts;
+            format!(
+                "{} dikirim, {} selesai dicetak, {} perlu diperiksa; berhenti: {stop_id} / {} sent, {} completed, {} to inspect; stopped: {stop_en}",
+                c.started, c.completed, c.to_inspect, c.started, c.completed, c.to_inspect
+            )
+        }
+        LastRun::Failed { id, en } => format!("gagal: {id} / failed: {en}"),
+    }
+}
+
+/// Why an office use case could not run, in both languages, for a page.
+pub(super) fn office_failure(e: cetak_office::OfficeError) -> (String, String) {
+    use cetak_office::OfficeError as E;
+    match e {
+        E::Store(e) => {
+            let r = store_refusal(e);
+            (r.id, r.en)
+        }
+        E::NoPrinters => (
+            "belum ada printer: admin menambahkannya dengan `cetak printer add`".into(),
+            "no printers yet: an admin adds one with `cetak printer add`".into(),
+        ),
+        E::NoDrivablePrinter(notices) => (
+            format!(
+                "tidak ada printer yang dapat dijalankan ({} catatan; lihat `cetak print run`)",
+                notices.len()
+            ),
+            format!(
+                "no printer this run can drive ({} notices; see `cetak print run`)",
+                notices.len()
+            ),
+        ),
+        E::NoSuchAttempt(a) => (
+            format!("tidak ada percobaan cetak {a}"),
+            format!("no print attempt {a}"),
+        ),
+        E::ChipKeys(k) => {
+            let (id, en) = cetak_words::chip_problem(k.code()).unwrap_or((
+                "kunci penanda tangan dokumen bermasalah",
+                "the document-signer key has a problem",
+            ));
+            (
+                format!(
+                    "kunci penanda tangan dokumen belum dapat menandatangani ({id}); tidak ada kartu yang dicetak"
+                ),
+                format!("the document-signer key cannot sign now ({en}); no card was printed"),
+            )
+        }
+        E::ChipTrust { path, .. } => (
+            format!("sertifikat CA tepercaya tidak dapat dibaca: {path}"),
+            format!("the trusted CA certificate cannot be read: {path}"),
+        ),
+        E::Card(_) | E::Driver(_) => (
+            "kesalahan program saat mencetak; lihat log server".into(),
+            "a program fault while printing; see the server's log".into(),
+        ),
+    }
 }
 
 pub(crate) async fn printer_pause(st: S, name: Path<String>, sess: Extension<Session>) -> Answer {
@@ -240,16 +322,33 @@ pub(super) async fn inspect_do(
         _ => ("kartu baik", "card good"),
     };
     // The same rule as `cetak print inspect`: the printer must have let go of the job.
-    let check = st.inspect_check.clone();
-    let verdict = f.verdict.clone();
-    let allowed = tokio::task::spawn_blocking(move || match check {
-        Some(check) => check(id, &verdict),
-        None => Err("printer tidak dapat ditanya dari server ini / no printer can be asked from this server".into()),
+    if !st.ask_printers {
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            "Belum dapat dicatat: printer tidak dapat ditanya dari server ini",
+            "Cannot be recorded yet: no printer can be asked from this server",
+        ));
+    }
+    let db = st.db.clone();
+    let finding = event.clone();
+    let asked = tokio::task::spawn_blocking(move || {
+        let store = cetak_store::Store::open(&db)?;
+        cetak_office::inspect::printer_lets_go(&store, id, &finding)
     })
-    .await
-    .unwrap_or_else(|e| Err(e.to_string()));
-    if let Err(why) = allowed {
-        let (why_id, why_en) = split_message(&why);
+    .await;
+    let why = match asked {
+        Ok(Ok(Ok(()))) => None,
+        Ok(Ok(Err(refusal))) => Some(inspect_refusal_words(&refusal)),
+        Ok(Err(e)) => Some(office_failure(e)),
+        Err(e) => {
+            tracing::error!("inspection check: {e}");
+            Some((
+                "pemeriksaan printer terhenti".into(),
+                "the printer check stopped".into(),
+            ))
+        }
+    };
+    if let Some((why_id, why_en)) = why {
         return Err(Refusal::new(
             StatusCode::CONFLICT,
             format!("Belum dapat dicatat: {why_id}"),
@@ -270,6 +369,40 @@ pub(super) async fn inspect_do(
         )
     })
     .await
+}
+
+/// Why the printer says a finding may not be recorded now, in the page's words.
+fn inspect_refusal_words(r: &cetak_office::inspect::InspectRefusal) -> (String, String) {
+    use cetak_office::inspect::InspectRefusal as R;
+    let by_hand = (
+        "jika printer sudah diperiksa langsung, catat dengan `cetak print inspect --physically-checked`",
+        "if the printer was checked by hand, record it with `cetak print inspect --physically-checked`",
+    );
+    match r {
+        R::PrinterRemoved { printer } => (
+            format!("printer percobaan ini sudah dihapus: {printer}; {}", by_hand.0),
+            format!("this attempt's printer was removed: {printer}; {}", by_hand.1),
+        ),
+        R::CannotAsk { printer, error } => {
+            let (fid, fen) = cetak_words::printer_fault(error);
+            (
+                format!("printer {printer} tidak dapat ditanya ({fid}); {}", by_hand.0),
+                format!("cannot ask the printer {printer} ({fen}); {}", by_hand.1),
+            )
+        }
+        R::StillHolds { printer } => (
+            format!("printer {printer} masih memegang pekerjaan ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi"),
+            format!("printer {printer} still holds this job: wait for it to finish, or cancel it at the printer, then inspect again"),
+        ),
+        R::SaysCompleted => (
+            "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu pilih baik atau rusak".into(),
+            "the printer says it completed this card: look in the output tray, then choose good or spoiled".into(),
+        ),
+        R::Busy { printer } => (
+            format!("printer {printer} sedang bekerja: blangko bisa saja masih tertarik — tunggu sampai diam"),
+            format!("printer {printer} is busy: the blank may still be fed — wait until it is idle"),
+        ),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -377,12 +377,25 @@ pub(super) fn chosen_decision(
 /// Apply recorded decisions now (as `cetak review decide` does): the pairs' recordings become
 /// unique, duplicates or stay apart for good.
 pub(super) async fn apply_decisions(st: &AppState) {
-    if let Some(runner) = st.dedup_runner.clone() {
-        match tokio::task::spawn_blocking(move || runner()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!("applying a decision: {e}"),
-            Err(e) => tracing::error!("applying a decision: {e}"),
-        }
+    let Some(config) = st.dedup_after_decision.clone() else {
+        return;
+    };
+    let db = st.db.clone();
+    let ran = tokio::task::spawn_blocking(move || {
+        let mut store = Store::open(&db)?;
+        cetak_office::dedup_run::run(
+            &mut store,
+            &config,
+            &Actor::system("dedup"),
+            &mut |_| {},
+            false,
+        )
+    })
+    .await;
+    match ran {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!("applying a decision: {e}"),
+        Err(e) => tracing::error!("applying a decision: {e}"),
     }
 }
 

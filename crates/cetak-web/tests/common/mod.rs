@@ -70,6 +70,9 @@ pub struct Opts {
     pub secure_cookies: bool,
     /// Pages in English unless the browser chooses (`cetak --lang en serve`).
     pub english: bool,
+    /// The office's use cases behind the pages, as `cetak serve` wires them: "Start printing"
+    /// runs the print run, an inspection asks the printer, a decision runs data ganda.
+    pub use_cases: bool,
 }
 
 /// A database with the three users, records [`REC_A`] (unique, in the queue) and [`REC_B`],
@@ -126,10 +129,12 @@ pub fn fixture(opts: Opts) -> Fixture {
         db: db.clone(),
         resident_per_minute: opts.resident_per_minute,
         secure_cookies: opts.secure_cookies,
-        print_runner: None,
-        inspect_check: None,
+        printing: opts
+            .use_cases
+            .then(cetak_office::print_run::RunArgs::default),
+        ask_printers: opts.use_cases,
         chip_check: None,
-        dedup_runner: None,
+        dedup_after_decision: opts.use_cases.then(cetak_dedup::Config::default),
         connections: 2,
         english: opts.english,
     })

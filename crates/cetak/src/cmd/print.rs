@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{Context, open_store, print_json, table};
-use crate::text::t;
+use crate::text::{t, tr};
 use anyhow::{Context as _, bail};
 use cetak_domain::lifecycle::Actor;
 use cetak_office::OfficeError;
@@ -805,21 +805,6 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The inspection rule for callers outside the CLI (the print page): `verdict` is `good`,
-/// `spoiled` or `unused`. The same check as `cetak print inspect` (`cetak_office::inspect`).
-pub fn inspection_allowed(store: &Store, attempt: i64, verdict: &str) -> anyhow::Result<()> {
-    let finding = match verdict {
-        "good" => AttemptEvent::InspectedGood,
-        "spoiled" => AttemptEvent::InspectedSpoiled(SpoilCause::Other),
-        "unused" => AttemptEvent::InspectedUnused,
-        other => bail!(
-            "{} {other:?}",
-            crate::text::t("temuan tidak dikenal", "unknown finding")
-        ),
-    };
-    printer_lets_go(store, attempt, &finding)
-}
-
 /// Before a person's finding is recorded, the printer must have let go of the job.
 fn printer_lets_go(store: &Store, attempt: i64, finding: &AttemptEvent) -> anyhow::Result<()> {
     match cetak_office::inspect::printer_lets_go(store, attempt, finding).map_err(office_error)? {
@@ -1140,27 +1125,15 @@ pub fn run_exit_code(summary: &RunSummary) -> ExitCode {
 }
 
 fn stop_text(why: &str) -> String {
+    let said = tr(cetak_words::stop_reason(why));
+    // Where the operator looks next, on the command line.
     match why {
-        "max_cards" => t("batas kartu tercapai", "card limit reached").into(),
-        "queue_empty" => t("antrean kosong", "queue empty").into(),
-        "no_blanks" => t("blangko habis", "out of blanks").into(),
-        "capacity_or_hours" => t(
-            "kapasitas hari ini habis atau di luar jam kerja",
-            "today's capacity spent or outside working hours",
-        )
-        .into(),
-        "cooling" => t("printer sedang didinginkan", "printers cooling down").into(),
-        "printers_blocked" => t(
-            "printer terhenti (lihat pesan di atas)",
-            "printers blocked (see the messages above)",
-        )
-        .into(),
-        "awaiting_inspection" => t(
-            "menunggu pemeriksaan kartu (cetak print status)",
-            "waiting for a card inspection (cetak print status)",
-        )
-        .into(),
-        other => other.into(),
+        "printers_blocked" => format!(
+            "{said} ({})",
+            t("lihat pesan di atas", "see the messages above")
+        ),
+        "awaiting_inspection" => format!("{said} (cetak print status)"),
+        _ => said,
     }
 }
 

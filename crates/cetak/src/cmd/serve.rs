@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use cetak_domain::access::Role;
 use cetak_domain::lifecycle::Actor;
-use cetak_web::{PrintRunner, ServerConfig};
+use cetak_web::ServerConfig;
 use clap::{Args as ClapArgs, Subcommand};
 
 use super::{Context, open_store, print_json};
@@ -44,57 +44,6 @@ pub struct ServeArgs {
 
 /// How long the counter's check waits for a card on the reader.
 const COUNTER_CARD_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// What "Start printing" on the print page runs: `cetak print run` on the same database, with
-/// the document-signer token when the server was given one (`chip`), so printers with a chip
-/// encoder print too.
-pub fn print_runner(db: &Path, chip: Option<cetak_office::chip::ChipSetup>) -> PrintRunner {
-    let db = db.to_path_buf();
-    Arc::new(move || {
-        let mut store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        let args = cetak_office::print_run::RunArgs {
-            chip: chip.clone(),
-            ..cetak_office::print_run::RunArgs::default()
-        };
-        let s = super::print::spool_run(&mut store, &args, false).map_err(|e| format!("{e:#}"))?;
-        // Both languages, "id / en" (the pages' convention): the page picks its half.
-        let (stop_id, stop_en) = stop_words(&s.stopped_because);
-        Ok(format!(
-            "{} dikirim, {} selesai dicetak, {} perlu diperiksa; berhenti: {stop_id} / {} sent, {} completed, {} to inspect; stopped: {stop_en}",
-            s.started, s.completed, s.to_inspect, s.started, s.completed, s.to_inspect
-        ))
-    })
-}
-
-/// Why a print run stopped (`RunSummary::stopped_because`), in both languages.
-fn stop_words(code: &str) -> (String, String) {
-    let (id, en) = match code {
-        "max_cards" => ("batas kartu tercapai", "card limit reached"),
-        "queue_empty" => ("antrean kosong", "queue empty"),
-        "no_blanks" => ("blangko habis", "out of blanks"),
-        "capacity_or_hours" => (
-            "kapasitas hari ini habis atau di luar jam kerja",
-            "today's capacity spent or outside working hours",
-        ),
-        "cooling" => ("printer sedang didinginkan", "printers cooling down"),
-        "printers_blocked" => ("printer terhenti", "printers blocked"),
-        "awaiting_inspection" => (
-            "menunggu pemeriksaan kartu",
-            "waiting for a card inspection",
-        ),
-        other => return (other.replace('_', " "), other.replace('_', " ")),
-    };
-    (id.into(), en.into())
-}
-
-/// The page's inspection asks the printer exactly as `cetak print inspect` does.
-pub fn inspect_check(db: &Path) -> cetak_web::InspectCheck {
-    let db = db.to_path_buf();
-    Arc::new(move |attempt, verdict| {
-        let store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        super::print::inspection_allowed(&store, attempt, verdict).map_err(|e| format!("{e:#}"))
-    })
-}
 
 /// What "check the chip" on the hand-over page does: `cetak chip verify --reader READER --nik
 /// NIK` (`cetak_office::chip::read_at_counter`), one read at a time, with the resident's
@@ -158,11 +107,7 @@ fn counter_check(
             .passive
             .map(|v| cetak_chip::certs::subject_text(&v.document_signer))
             .map_err(|e| problem(e.code(), e.to_string())),
-        kept: match check.kept {
-            Some(KeptChip::Same { serial }) => cetak_web::KeptChip::Same { serial },
-            Some(KeptChip::Different { serial }) => cetak_web::KeptChip::Different { serial },
-            Some(KeptChip::NoneKept) | None => cetak_web::KeptChip::NoneKept,
-        },
+        kept: check.kept.unwrap_or(KeptChip::NoneKept),
     })
 }
 
@@ -171,21 +116,6 @@ fn problem(code: &str, detail: String) -> cetak_web::ChipProblem {
         code: code.to_string(),
         detail,
     }
-}
-
-/// What a supervisor's decision on the review page triggers: a dedup run honouring it.
-pub fn dedup_runner(db: &Path) -> PrintRunner {
-    let db = db.to_path_buf();
-    Arc::new(move || {
-        let mut store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        let report = super::dedup::dedup(
-            &mut store,
-            &cetak_dedup::Config::default(),
-            &cetak_domain::lifecycle::Actor::system("dedup"),
-        )
-        .map_err(|e| format!("{e:#}"))?;
-        Ok(format!("{} unique", report.summary.unique))
-    })
 }
 
 pub fn run_serve(ctx: &Context, a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -219,10 +149,15 @@ pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         db: db.to_path_buf(),
         resident_per_minute: a.resident_per_minute,
         secure_cookies: a.secure_cookies,
-        print_runner: Some(print_runner(db, chip)),
-        inspect_check: Some(inspect_check(db)),
+        // "Start printing" runs `cetak print run` on the same database, with the
+        // document-signer token when the server was given one, so encoder printers print too.
+        printing: Some(cetak_office::print_run::RunArgs {
+            chip,
+            ..cetak_office::print_run::RunArgs::default()
+        }),
+        ask_printers: true,
         chip_check: counter,
-        dedup_runner: Some(dedup_runner(db)),
+        dedup_after_decision: Some(cetak_dedup::Config::default()),
         connections: 4,
         // The pages speak the office's language unless a browser chooses (`?lang=`).
         english: crate::text::english(),
