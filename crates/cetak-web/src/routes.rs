@@ -210,14 +210,14 @@ pub const ROUTES: &[RouteSpec] = &[
     r(
         "POST",
         "/handover",
-        Signed(P::Print),
+        Signed(P::HandOver),
         "Hand a printed card to its resident",
         || post(handover::handover),
     ),
     r(
         "POST",
         "/handover/chip",
-        Signed(P::Print),
+        Signed(P::HandOver),
         "Read the card on the counter's chip reader: its data, photo and signature chain against the books (only with cetak serve --chip-reader)",
         || post(handover::handover_chip),
     ),

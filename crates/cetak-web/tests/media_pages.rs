@@ -691,6 +691,43 @@ async fn the_hand_over_confirmation_shows_the_owners_photo() {
     assert!(r.body.contains("Tidak ada foto"), "{}", r.body);
 }
 
+/// Handing a card over is an identity check against its photo: only roles that may see the
+/// photo may do it. The admin (IT) is refused, and its print page offers no hand-over form.
+#[tokio::test]
+async fn only_staff_who_may_see_the_photo_hand_cards_over() {
+    let f = fixture(Opts::default());
+    attach(&f, REC_A, 1, true);
+    f.store()
+        .raw_connection()
+        .execute_batch(&format!(
+            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
+        ))
+        .expect("mark printed");
+    let admin = login(&f.app, user_of(Role::Admin), IP).await;
+    let audit_before = f.snapshot();
+    let r = common::post_as(
+        &f,
+        "/handover",
+        &admin,
+        &[("nik", EXAMPLE_ROW[col::NIK])],
+        IP,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(!r.body.contains("/media/"), "{}", r.body);
+    assert_eq!(f.snapshot(), audit_before, "nothing seen, nothing recorded");
+    let page = get(&f, "/print", Some(&admin)).await;
+    assert!(!page.body.contains("id=\"form-handover\""), "{}", page.body);
+    for role in [Role::Operator, Role::Supervisor] {
+        let who = login(&f.app, user_of(role), IP).await;
+        let page = get(&f, "/print", Some(&who)).await;
+        assert!(page.body.contains("id=\"form-handover\""), "{role:?}");
+        let r = common::post_as(&f, "/handover", &who, &[("nik", EXAMPLE_ROW[col::NIK])], IP).await;
+        assert_eq!(r.status, StatusCode::OK, "{role:?}: {}", r.body);
+        assert!(r.body.contains("id=\"confirm-photo\""), "{role:?}");
+    }
+}
+
 #[tokio::test]
 async fn the_resident_page_never_shows_or_links_media() {
     let f = fixture(Opts::default());

@@ -447,6 +447,7 @@ fn render(
             can_audit => allows(role, Permission::Audit),
             can_users => allows(role, Permission::Users),
             can_media => allows(role, Permission::Media),
+            can_hand_over => allows(role, Permission::HandOver),
         }
     });
     // A confirmation left by the redirect that led here (staff pages only).

@@ -450,6 +450,12 @@ try {
   // photo box, NIK), choose how identity was checked (no default: the browser and the server
   // both refuse a confirmation without it, keeping what was typed), confirm.
   step = '7b hand-over';
+  // The admin (IT) does not hand cards over — it is an identity check against a photo the
+  // admin may not see: no hand-over form on its print page. The supervisor does it.
+  await visit(small, `${BASE}/print`);
+  check(await small.locator('#form-handover').count() === 0, 'the admin is offered no hand-over');
+  await submit(small, '#logout', '/logout');
+  await login(small, SUPERVISOR);
   await visit(small, `${BASE}/print`);
   await small.fill('#handover-nik', nik);
   await submit(small, '#handover-find', '/handover');
