@@ -109,7 +109,11 @@ impl Shadow for StoreShadow {
             Event::MarkUnique
         };
         self.store
-            .apply_event(recording_id, event, &actor(), at, "data ganda")
+            .apply_event(
+                recording_id,
+                event,
+                cetak_store::Change::new(&actor(), at, "data ganda"),
+            )
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

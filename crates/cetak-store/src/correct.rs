@@ -1,6 +1,7 @@
 //! Recordings that entered with problems: the correction worklist, audited corrections that
 //! run the same validation again, and moving readable rows out of an older quarantine.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_domain::record::{COLUMNS, Checked, Record};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -306,10 +307,9 @@ impl Store {
         recording_id: &str,
         field: &str,
         value: &str,
-        reason: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
+        change: Change<'_>,
     ) -> Result<CorrectionOutcome> {
+        let Change { actor, at, reason } = change;
         crate::require_reason(reason)?;
         let column = COLUMNS
             .iter()

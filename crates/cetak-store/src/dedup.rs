@@ -1,6 +1,7 @@
 //! Dedup's inputs and outcomes in the registry: which recordings to compare, the pairs found
 //! with their evidence, supervisors' decisions, and the state changes that follow.
 
+use crate::Change;
 use cetak_dedup::finger::Prints;
 use cetak_dedup::{Decision, DedupResult, Outcome, Recording};
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
@@ -515,10 +516,9 @@ impl Store {
         &mut self,
         pattern: &str,
         same: bool,
-        reason: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
+        change: Change<'_>,
     ) -> Result<u64> {
+        let Change { actor, at, reason } = change;
         crate::require_reason(reason)?;
         let pairs: Vec<PairView> = self
             .dedup_pairs(true, u32::MAX)?
@@ -551,14 +551,8 @@ impl Store {
     /// again; a "different people" decision is never overridden by a later run). A pair the
     /// engine linked automatically is refused: overruling a link is its own, deliberate act
     /// ([`Store::overrule_link`]).
-    pub fn decide_pair(
-        &mut self,
-        id: i64,
-        same: bool,
-        reason: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-    ) -> Result<PairView> {
+    pub fn decide_pair(&mut self, id: i64, same: bool, change: Change<'_>) -> Result<PairView> {
+        let Change { actor, at, reason } = change;
         let pair = self.pair_for_decision(id, reason)?;
         if pair.kind == "link" {
             return Err(StoreError::Conflict(format!(
@@ -576,13 +570,8 @@ impl Store {
     /// Overrule an automatic link: the two recordings are different people after all
     /// (audited as `overrule_automatic_link`; a later run never links them again). Only for a
     /// pair of kind `link`.
-    pub fn overrule_link(
-        &mut self,
-        id: i64,
-        reason: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-    ) -> Result<PairView> {
+    pub fn overrule_link(&mut self, id: i64, change: Change<'_>) -> Result<PairView> {
+        let Change { actor, at, reason } = change;
         let pair = self.pair_for_decision(id, reason)?;
         if pair.kind != "link" {
             return Err(StoreError::Conflict(format!(

@@ -44,6 +44,29 @@ pub use registry::{RecordStatus, StateCount};
 pub use sync::{OUTBOX_ACTIONS, OutboxEvent, Parked, SyncStatus};
 pub use users::{SessionRow, UserRow, valid_user_name};
 
+/// Who changes the books, when, and why: what every audited change carries, in one argument
+/// (three loose ones came in three different orders, and two `&str` can swap unseen).
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// Who: `user:<name>`, `system:<part>`.
+    pub actor: &'a cetak_domain::lifecycle::Actor,
+    /// When, on the office's clock.
+    pub at: time::OffsetDateTime,
+    /// Why, as the audit entry keeps it.
+    pub reason: &'a str,
+}
+
+impl<'a> Change<'a> {
+    /// A change by `actor` at `at` for `reason`.
+    pub fn new(
+        actor: &'a cetak_domain::lifecycle::Actor,
+        at: time::OffsetDateTime,
+        reason: &'a str,
+    ) -> Change<'a> {
+        Change { actor, at, reason }
+    }
+}
+
 /// What can go wrong in the store.
 #[derive(Debug, Error)]
 pub enum StoreError {

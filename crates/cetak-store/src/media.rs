@@ -6,6 +6,7 @@
 //! recording (field = the slot's name), so the one rule that keeps invalid records out of the
 //! print queue (`record_states.blocked`) covers media too.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict, RowMedia};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -295,10 +296,9 @@ impl Store {
         &mut self,
         recording_id: &str,
         item: &MediaItem,
-        actor: &Actor,
-        reason: &str,
-        at: OffsetDateTime,
+        change: Change<'_>,
     ) -> Result<AttachOutcome> {
+        let Change { actor, at, reason } = change;
         crate::require_reason(reason)?;
         if item.verdict == MediaVerdict::Unchecked {
             return Err(StoreError::Refused(
@@ -387,13 +387,8 @@ impl Store {
     /// why and what was erased (slots and hashes, never content). A recording without a card
     /// is held (`perlu_perbaikan`) until a new photo and signature are attached; one that is
     /// queued or at a printer must be taken out of the queue first.
-    pub fn media_erase(
-        &mut self,
-        recording_id: &str,
-        actor: &Actor,
-        reason: &str,
-        at: OffsetDateTime,
-    ) -> Result<EraseOutcome> {
+    pub fn media_erase(&mut self, recording_id: &str, change: Change<'_>) -> Result<EraseOutcome> {
+        let Change { actor, at, reason } = change;
         crate::require_reason(reason)?;
         let out = self.media_erase_inner(recording_id, actor, reason, at)?;
         // The erased pages' old images still sit in the write-ahead log until a checkpoint

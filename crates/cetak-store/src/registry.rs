@@ -1,5 +1,6 @@
 //! The registry: record states, transitions with their audit entries, lookups.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState, Transition, transition};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -161,10 +162,9 @@ impl Store {
         &mut self,
         recording_id: &str,
         event: Event,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
+        change: Change<'_>,
     ) -> Result<Transition> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -147,7 +147,11 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
     // It can never be marked unique or queued while held.
     assert!(
         store
-            .apply_event("A", Event::MarkUnique, &sys(), AT, "try")
+            .apply_event(
+                "A",
+                Event::MarkUnique,
+                cetak_store::Change::new(&sys(), AT, "try")
+            )
             .is_err()
     );
 
@@ -156,9 +160,7 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
         .media_attach(
             "A",
             &item(MediaSlot::Foto, cetak_media::synth::portrait(1, 2)),
-            &Actor("operator:ani".into()),
-            "foto ulang",
-            AT,
+            cetak_store::Change::new(&Actor("operator:ani".into()), AT, "foto ulang"),
         )
         .expect("attach");
     assert!(o.valid);
@@ -167,9 +169,7 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
         .media_attach(
             "A",
             &item(MediaSlot::TandaTangan, cetak_media::synth::signature(1, 2)),
-            &Actor("operator:ani".into()),
-            "tanda tangan ulang",
-            AT,
+            cetak_store::Change::new(&Actor("operator:ani".into()), AT, "tanda tangan ulang"),
         )
         .expect("attach");
     assert_eq!(
@@ -179,7 +179,11 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
     );
     assert!(
         store
-            .apply_event("A", Event::MarkUnique, &sys(), AT, "no duplicate")
+            .apply_event(
+                "A",
+                Event::MarkUnique,
+                cetak_store::Change::new(&sys(), AT, "no duplicate")
+            )
             .is_ok()
     );
     // The replaced photo is kept (marked replaced), the current one is the new one.
@@ -194,14 +198,16 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
     );
     // No media change once queued.
     store
-        .apply_event("A", Event::Enqueue, &sys(), AT, "queue")
+        .apply_event(
+            "A",
+            Event::Enqueue,
+            cetak_store::Change::new(&sys(), AT, "queue"),
+        )
         .expect("enqueue");
     let refused = store.media_attach(
         "A",
         &item(MediaSlot::Foto, cetak_media::synth::portrait(1, 3)),
-        &sys(),
-        "late",
-        AT,
+        cetak_store::Change::new(&sys(), AT, "late"),
     );
     assert!(
         refused.is_err(),
@@ -227,14 +233,18 @@ fn an_unchecked_or_reasonless_attach_is_refused() {
     };
     assert!(
         store
-            .media_attach("A", &unchecked, &sys(), "x", AT)
+            .media_attach("A", &unchecked, cetak_store::Change::new(&sys(), AT, "x"))
             .is_err()
     );
     let checked = item(MediaSlot::Foto, cetak_media::synth::portrait(1, 1));
-    assert!(store.media_attach("A", &checked, &sys(), "  ", AT).is_err());
     assert!(
         store
-            .media_attach("NOPE", &checked, &sys(), "x", AT)
+            .media_attach("A", &checked, cetak_store::Change::new(&sys(), AT, "  "))
+            .is_err()
+    );
+    assert!(
+        store
+            .media_attach("NOPE", &checked, cetak_store::Change::new(&sys(), AT, "x"))
             .is_err()
     );
     assert!(
@@ -275,9 +285,7 @@ fn a_field_correction_does_not_close_a_media_problem() {
             "A",
             "pekerjaan",
             "PEGAWAI SWASTA",
-            "salah ketik",
-            &Actor("operator:ani".into()),
-            AT,
+            cetak_store::Change::new(&Actor("operator:ani".into()), AT, "salah ketik"),
         )
         .expect("correct");
     assert_eq!(
@@ -371,17 +379,17 @@ fn an_erasure_removes_the_content_for_good_but_keeps_what_another_recording_name
         .media_attach(
             "B",
             &item(MediaSlot::Jari(2), cetak_finger::synth::impression(1, 2, 1)),
-            &sys(),
-            "same file",
-            AT,
+            cetak_store::Change::new(&sys(), AT, "same file"),
         )
         .expect("attach");
     let o = store
         .media_erase(
             "A",
-            &Actor("supervisor:budi".into()),
-            "permintaan UU PDP 2026/17",
-            AT,
+            cetak_store::Change::new(
+                &Actor("supervisor:budi".into()),
+                AT,
+                "permintaan UU PDP 2026/17",
+            ),
         )
         .expect("erase");
     assert_eq!(o.links, 3);
@@ -408,7 +416,9 @@ fn an_erasure_removes_the_content_for_good_but_keeps_what_another_recording_name
         "the audit keeps hashes, never content"
     );
     assert!(
-        store.media_erase("A", &sys(), "again", AT).is_err(),
+        store
+            .media_erase("A", cetak_store::Change::new(&sys(), AT, "again"))
+            .is_err(),
         "nothing left to erase"
     );
     drop(store);
@@ -449,7 +459,9 @@ fn a_backup_carries_the_media_and_a_restore_brings_it_back() {
     let copy = dir.path().join("backup.db");
     store.backup_to(&copy).expect("backup");
     let before = store.media_list("A").expect("list");
-    store.media_erase("A", &sys(), "test", AT).expect("erase");
+    store
+        .media_erase("A", cetak_store::Change::new(&sys(), AT, "test"))
+        .expect("erase");
     drop(store);
     cetak_store::restore_backup(&copy, &db, "system:test", AT).expect("restore");
     let store = Store::open(&db).expect("reopen");

@@ -54,9 +54,7 @@ fn office(n: usize) -> (Store, i64) {
             .apply_event(
                 &format!("REC{i:04}"),
                 Event::MarkUnique,
-                &op(),
-                at(1),
-                "unique",
+                cetak_store::Change::new(&op(), at(1), "unique"),
             )
             .expect("unique");
     }
@@ -185,7 +183,7 @@ fn a_card_waiting_for_inspection_holds_its_printer_until_answered_or_reseated() 
         .expect("apply");
     // Re-seated instead: the hopper goes to the safe and the printer prints again.
     let out = store
-        .printer_reseat("P1", &op(), at(10), "check")
+        .printer_reseat("P1", cetak_store::Change::new(&op(), at(10), "check"))
         .expect("reseat");
     assert_eq!(
         out.first(),
@@ -307,7 +305,7 @@ fn a_returned_revoked_card_is_spoiled_without_touching_the_record() {
         "{err:?}"
     );
     store
-        .print_replace(&nik, &op(), at(11), "lost")
+        .print_replace(&nik, cetak_store::Change::new(&op(), at(11), "lost"))
         .expect("replace");
     let queued = store.print_queue_len().expect("queue");
     match store.print_spoil(c2.serial, SpoilCause::Other, &op(), at(12)) {
@@ -329,7 +327,11 @@ fn the_clock_guard_never_goes_back_and_a_supervisor_resets_a_clock_that_ran_ahea
     let (mut store, _) = office(1);
     let ahead = at(60 * 24 * 40);
     store
-        .printer_set_paused("P1", true, &op(), ahead, "clock ran ahead")
+        .printer_set_paused(
+            "P1",
+            true,
+            cetak_store::Change::new(&op(), ahead, "clock ran ahead"),
+        )
         .expect("pause");
     let guard = store.office_time(at(10)).expect("guard");
     assert_eq!(guard.now, ahead, "never before the newest recorded time");

@@ -43,12 +43,16 @@ fn attach(f: &Fixture, id: &str, n: u64, with_signature: bool) {
     let now = time::OffsetDateTime::now_utc();
     let item = checked(MediaSlot::Foto, photo(n));
     assert!(matches!(item.verdict, MediaVerdict::Valid { .. }));
-    s.media_attach(id, &item, &a, "test photo", now)
+    s.media_attach(id, &item, cetak_store::Change::new(&a, now, "test photo"))
         .expect("attach photo");
     if with_signature {
         let item = checked(MediaSlot::TandaTangan, signature(n));
-        s.media_attach(id, &item, &a, "test signature", now)
-            .expect("attach signature");
+        s.media_attach(
+            id,
+            &item,
+            cetak_store::Change::new(&a, now, "test signature"),
+        )
+        .expect("attach signature");
     }
 }
 

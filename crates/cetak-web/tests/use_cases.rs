@@ -77,9 +77,11 @@ async fn a_print_run_that_cannot_start_says_why_in_both_languages() {
         store
             .printer_remove(
                 PRINTER,
-                &Actor("system:test".into()),
-                time::OffsetDateTime::now_utc(),
-                "the office has no printer in this test",
+                cetak_store::Change::new(
+                    &Actor("system:test".into()),
+                    time::OffsetDateTime::now_utc(),
+                    "the office has no printer in this test",
+                ),
             )
             .expect("printer removed");
     }

@@ -1,6 +1,7 @@
 //! Cards: spoiled or returned, raised in the queue, replaced, handed over; the checks of
 //! promise 2.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_print::spool::AttemptEvent;
 use cetak_print::stock::{BlankEvent, Serial, SpoilCause};
@@ -88,13 +89,8 @@ impl Store {
     }
 
     /// Raise a record to the front of the queue (a supervisor's call; audited).
-    pub fn print_raise(
-        &mut self,
-        recording_id: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<()> {
+    pub fn print_raise(&mut self, recording_id: &str, change: Change<'_>) -> Result<()> {
+        let Change { actor, at, reason } = change;
         if reason.trim().is_empty() {
             return Err(StoreError::Refused(
                 "menaikkan antrean perlu alasan / raising a record needs a reason".into(),
@@ -130,13 +126,8 @@ impl Store {
     }
 
     /// A resident's issued card was lost or damaged: revoke it and queue a replacement.
-    pub fn print_replace(
-        &mut self,
-        nik: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<String> {
+    pub fn print_replace(&mut self, nik: &str, change: Change<'_>) -> Result<String> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

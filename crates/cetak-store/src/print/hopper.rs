@@ -2,6 +2,7 @@
 //! out of service, empty its hopper into the safe ("re-seat") instead of waiting for an
 //! inspection.
 
+use crate::Change;
 use cetak_domain::lifecycle::Actor;
 use cetak_print::schedule::PrinterProfile;
 use cetak_print::stock::{Serial, compact_ranges};
@@ -104,13 +105,8 @@ impl Store {
     /// Take a printer out of service (audited). Refused while it works on a card, holds an
     /// attempt waiting for inspection, or a run drives it. Its unused blanks go back to the
     /// safe: the serials returned are the ones to take out of its hopper.
-    pub fn printer_remove(
-        &mut self,
-        name: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<Vec<Serial>> {
+    pub fn printer_remove(&mut self, name: &str, change: Change<'_>) -> Result<Vec<Serial>> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -162,13 +158,8 @@ impl Store {
     /// inspection (audited). Returns the serials the books had in the hopper. Afterwards the
     /// printer takes cards again; the next card says which blanks to load, in which order. A
     /// blank of an attempt still waiting for inspection is in the safe if it was never fed.
-    pub fn printer_reseat(
-        &mut self,
-        name: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<Vec<Serial>> {
+    pub fn printer_reseat(&mut self, name: &str, change: Change<'_>) -> Result<Vec<Serial>> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

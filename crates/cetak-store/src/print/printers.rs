@@ -1,5 +1,6 @@
 //! Printers: add, list with today's state, pause and resume.
 
+use crate::Change;
 use cetak_domain::lifecycle::Actor;
 use cetak_print::schedule::{PrinterProfile, PrinterRun};
 use rusqlite::{TransactionBehavior, params};
@@ -147,10 +148,9 @@ impl Store {
         &mut self,
         name: &str,
         paused: bool,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
+        change: Change<'_>,
     ) -> Result<()> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -101,7 +101,12 @@ pub(crate) async fn correct_set(
         f.reason.clone(),
     );
     match change_then_back(&st, &sess, &to, done, move |s, a| {
-        s.correct_field(&rid, &field, &value, &reason, a, office(s))
+        s.correct_field(
+            &rid,
+            &field,
+            &value,
+            cetak_store::Change::new(a, office(s), &reason),
+        )
     })
     .await
     {

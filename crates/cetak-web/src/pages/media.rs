@@ -389,7 +389,7 @@ async fn attach(
         .pool
         .run(move |s: &mut Store| {
             let at = office(s);
-            s.media_attach(&rid, &item, &a, &reason, at)
+            s.media_attach(&rid, &item, cetak_store::Change::new(&a, at, &reason))
         })
         .await?;
     let (before, after) = (

@@ -262,7 +262,7 @@ pub(super) async fn set_paused(
         )
     };
     change_then_back(&st, &sess, "/print", (id, en), move |s, a| {
-        s.printer_set_paused(&name, paused, a, office(s), why)
+        s.printer_set_paused(&name, paused, cetak_store::Change::new(a, office(s), why))
     })
     .await
     .map_err(|why| why.on_form(FormPage::Print, "", &[]))
@@ -425,7 +425,7 @@ pub(crate) async fn raise(
     );
     let reason = f.reason.clone();
     let result = change_then_back(&st, &sess, "/print", done, move |s, a| {
-        s.print_raise(&rid, a, office(s), &reason)
+        s.print_raise(&rid, cetak_store::Change::new(a, office(s), &reason))
     })
     .await;
     match result {

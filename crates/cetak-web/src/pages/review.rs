@@ -154,7 +154,7 @@ pub(super) async fn decide(
     let a = actor(sess);
     let reason = f.reason.clone();
     st.pool
-        .run(move |s| s.decide_pair(id, same, &reason, &a, office(s)))
+        .run(move |s| s.decide_pair(id, same, cetak_store::Change::new(&a, office(s), &reason)))
         .await?;
     apply_decisions(st).await;
     let (what_id, what_en) = decision_words(same);
@@ -341,7 +341,13 @@ pub(super) async fn decide_group(
     let reason = f.reason.clone();
     let decided = st
         .pool
-        .run(move |s| s.decide_pair_group(&pattern, same, &reason, &a, office(s)))
+        .run(move |s| {
+            s.decide_pair_group(
+                &pattern,
+                same,
+                cetak_store::Change::new(&a, office(s), &reason),
+            )
+        })
         .await?;
     apply_decisions(st).await;
     let (what_id, what_en) = decision_words(same);

@@ -101,7 +101,11 @@ pub fn fixture(opts: Opts) -> Fixture {
             )
             .expect("import");
         store
-            .apply_event(REC_A, Event::MarkUnique, &admin, now, "no other recording")
+            .apply_event(
+                REC_A,
+                Event::MarkUnique,
+                cetak_store::Change::new(&admin, now, "no other recording"),
+            )
             .expect("mark unique");
         store
             .printer_add(

@@ -445,7 +445,11 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             }
             let actor = Actor(ctx.actor.clone());
             let at = super::office_now(&store)?;
-            let n = store.decide_pair_group(&g.pattern, same, &reason, &actor, at)?;
+            let n = store.decide_pair_group(
+                &g.pattern,
+                same,
+                cetak_store::Change::new(&actor, at, &reason),
+            )?;
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
                 print_json(
@@ -485,7 +489,8 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             }
             let actor = Actor(ctx.actor.clone());
             let at = super::office_now(&store)?;
-            let pair = store.decide_pair(id, same, &reason, &actor, at)?;
+            let pair =
+                store.decide_pair(id, same, cetak_store::Change::new(&actor, at, &reason))?;
             // Apply the decision at once: a full run honours every decision taken so far.
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
@@ -539,7 +544,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             }
             let actor = Actor(ctx.actor.clone());
             let at = super::office_now(&store)?;
-            let pair = store.overrule_link(id, &reason, &actor, at)?;
+            let pair = store.overrule_link(id, cetak_store::Change::new(&actor, at, &reason))?;
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
                 print_json(

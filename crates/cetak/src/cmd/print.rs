@@ -410,7 +410,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
         }
         PrinterCommand::Remove { name, reason } => {
             let serials = store
-                .printer_remove(&name, &actor, now, &reason)
+                .printer_remove(&name, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             if ctx.json {
                 print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
@@ -430,7 +430,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
         }
         PrinterCommand::Reseat { name, reason } => {
             let serials = store
-                .printer_reseat(&name, &actor, now, &reason)
+                .printer_reseat(&name, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             if ctx.json {
                 print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
@@ -463,13 +463,13 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
         }
         PrinterCommand::Pause { name, reason } => {
             store
-                .printer_set_paused(&name, true, &actor, now, &reason)
+                .printer_set_paused(&name, true, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             outln!("{} {name}", t("Printer dijeda:", "Printer paused:"))?;
         }
         PrinterCommand::Resume { name, reason } => {
             store
-                .printer_set_paused(&name, false, &actor, now, &reason)
+                .printer_set_paused(&name, false, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             outln!("{} {name}", t("Printer dilanjutkan:", "Printer resumed:"))?;
         }
@@ -778,7 +778,10 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
         } => {
             let now = super::office_now(&store)?;
             store
-                .print_raise(&recording_id, &actor, now, &reason)
+                .print_raise(
+                    &recording_id,
+                    cetak_store::Change::new(&actor, now, &reason),
+                )
                 .map_err(explain)?;
             outln!(
                 "{} {recording_id}",
@@ -791,7 +794,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
         PrintCommand::Replace { nik, reason } => {
             let now = super::office_now(&store)?;
             let id = store
-                .print_replace(&nik, &actor, now, &reason)
+                .print_replace(&nik, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             outln!(
                 "{} {id}",
