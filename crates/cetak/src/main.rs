@@ -323,6 +323,16 @@ fn error_text(e: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
+/// The signing token's trouble in the interface's language: the office's words, or the error
+/// itself in English.
+pub(crate) fn key_text(e: &cetak_chip::KeyError) -> String {
+    if text::english() {
+        e.to_string()
+    } else {
+        key_words(e)
+    }
+}
+
 /// The signing token's trouble, in the office's words (times in the office's zone).
 fn key_words(e: &cetak_chip::KeyError) -> String {
     use cetak_chip::KeyError as K;
@@ -376,11 +386,25 @@ fn ingest_words(e: &cetak_ingest::IngestError) -> String {
     }
 }
 
+/// The TOML parser's "TOML parse error at line L, column C" in Indonesian; the rest of its
+/// detail (the line quoted, what it expected) kept, since it points into the user's file.
+fn toml_where_id(detail: &str) -> String {
+    let Some(rest) = detail.strip_prefix("TOML parse error at line ") else {
+        return detail.to_string();
+    };
+    let (line, rest) = rest.split_once(", column ").unwrap_or((rest, ""));
+    let (column, rest) = rest.split_once('\n').unwrap_or((rest, ""));
+    format!("kesalahan TOML di baris {line}, kolom {column}\n{rest}")
+}
+
 /// A scenario the simulator refuses, in the office's words (field names are the TOML keys).
 fn scenario_words(e: &cetak_sim::scenario::ScenarioError) -> String {
     use cetak_sim::scenario::ScenarioError;
     match e {
-        ScenarioError::Toml(detail) => format!("berkas skenario tidak dapat dibaca: {detail}"),
+        ScenarioError::Toml(detail) => format!(
+            "berkas skenario tidak dapat dibaca: {}",
+            toml_where_id(detail)
+        ),
         ScenarioError::Invalid {
             name,
             field,

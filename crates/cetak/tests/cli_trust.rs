@@ -1396,6 +1396,7 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
     ok(&cetak(p, &["--db", "o.db", "init"]));
     std::fs::write(p.join("garbage.db"), b"not a database at all, just text\n").expect("write");
     std::fs::write(p.join("latin1.csv"), b"recording_id,nik,nama\xe9\n").expect("write");
+    std::fs::write(p.join("bad.toml"), b"garbage\n").expect("write");
     for (args, words) in [
         (
             &["--db", "o.db", "import", "nofile.csv"][..],
@@ -1416,6 +1417,10 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
             "rentang nomor 5..1 kosong atau tidak positif",
         ),
         (&["simulate", "--days", "0"], "days harus 1 sampai 3660"),
+        (
+            &["simulate", "--scenario", "bad.toml"],
+            "kesalahan TOML di baris 1",
+        ),
         (
             &["--db", "o.db", "import", "latin1.csv"],
             "baris judul kolom bukan UTF-8",
@@ -1464,8 +1469,32 @@ fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
             "not UTF-8",
             "scheme must be",
             "PIN file",
+            "TOML parse error",
         ] {
             assert!(!err.contains(english), "{args:?}: {english:?} in {err}");
         }
     }
+}
+
+#[test]
+fn chip_problems_are_told_in_the_catalogues_words_not_the_errors_english() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::write(p.join("junk.chip"), b"hello, not a chip").expect("write");
+    let out = cetak_id(p, &["chip", "verify", "--from", "junk.chip"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = text(&out.stderr);
+    let (id, _) = cetak_words::chip_problem("chip_malformed").expect("catalogued");
+    assert!(err.contains(id), "{err}");
+    assert!(err.contains("(chip_malformed)"), "the code stays: {err}");
+    let words = err.replace("(chip_malformed)", "");
+    for english in ["malformed", "magic", "not a chip"] {
+        assert!(!words.contains(english), "{english:?} in {err}");
+    }
+    // The same in English keeps the error's own detail.
+    let out = cetak(
+        p,
+        &["--lang", "en", "chip", "verify", "--from", "junk.chip"],
+    );
+    assert!(text(&out.stderr).contains("CETAKCHIP1"), "{out:?}");
 }

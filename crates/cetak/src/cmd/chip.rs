@@ -274,8 +274,9 @@ fn show_cert(
         match &ready {
             Ok(()) => outln!("{}", t("Siap menandatangani chip.", "Ready to sign chips."))?,
             Err(e) => outln!(
-                "{}: {e} ({})",
+                "{}: {} ({})",
                 t("Belum bisa menandatangani", "Cannot sign yet"),
+                crate::key_text(e),
                 e.code()
             )?,
         }
@@ -319,6 +320,18 @@ fn run_keys(ctx: &Context, cmd: KeysCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A chip problem for the operator: the catalogue's words for its code
+/// (`cetak_words::CHIP_PROBLEMS`) and the code; the error's own English detail (the data
+/// group, file or certificate) in English only, and in the debug log.
+pub fn chip_problem_text(code: &str, detail: &dyn std::fmt::Display) -> String {
+    tracing::debug!(code, %detail, "chip problem");
+    match cetak_words::chip_problem(code) {
+        Some((_, en)) if crate::text::english() => format!("{en}: {detail} ({code})"),
+        Some((id, _)) => format!("{id} ({code})"),
+        None => format!("{detail} ({code})"),
+    }
+}
+
 fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut trust = Vec::new();
     for p in &a.trust {
@@ -333,7 +346,11 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
         let books = store.as_ref().zip(a.nik.as_deref());
         let wait = std::time::Duration::from_secs_f64(a.card_wait_s.clamp(0.0, 600.0));
         let check = cetak_office::chip::read_at_counter(reader, &trust, wait, books, now)
-            .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))
+            .map_err(|e| match e {
+                // The books' trouble is worded where every store error is.
+                cetak_office::chip::CounterFault::Store(s) => anyhow::Error::new(s),
+                e => anyhow::anyhow!("{}", chip_problem_text(e.code(), &e)),
+            })
             .with_context(|| format!("{} {reader}", t("membaca chip di", "reading the chip in")))?;
         (check.fields, check.media, check.passive, check.kept)
     } else {
@@ -348,9 +365,9 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
             Ok(p) => p,
             Err(e) => {
                 eprintln!(
-                    "{}: {e} ({})",
+                    "{}: {}",
                     t("berkas chip rusak", "malformed chip file"),
-                    e.code()
+                    chip_problem_text(e.code(), &e)
                 );
                 return Ok(ExitCode::from(2));
             }
@@ -405,9 +422,9 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
                 v.ca_subject
             )?,
             Err(e) => outln!(
-                "{}: {e} ({})",
+                "{}: {}",
                 t("Autentikasi pasif GAGAL", "Passive authentication FAILS"),
-                e.code()
+                chip_problem_text(e.code(), e)
             )?,
         }
         match &kept {

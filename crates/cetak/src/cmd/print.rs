@@ -889,12 +889,13 @@ pub fn office_error(e: OfficeError) -> anyhow::Error {
         }
         e @ OfficeError::Driver(_) => anyhow::Error::new(e),
         OfficeError::ChipKeys(e) => anyhow::anyhow!(
-            "{} ({}): {e}",
+            "{} ({}): {}",
             t(
                 "kunci penanda tangan dokumen belum dapat menandatangani; tidak ada kartu yang dicetak",
                 "the document-signer key cannot sign now; no card was printed"
             ),
-            e.code()
+            e.code(),
+            crate::key_text(&e)
         ),
         e @ OfficeError::ChipTrust { .. } => anyhow::Error::new(e).context(t(
             "membaca sertifikat CA tepercaya",
