@@ -643,27 +643,7 @@ async fn a_failed_login_keeps_the_name_but_not_the_password() {
 #[tokio::test]
 async fn a_refused_inspection_keeps_the_finding_and_cause_chosen() {
     let f = fixture(Opts::default());
-    {
-        let mut store = f.store();
-        store
-            .stock_receive(
-                cetak_print::stock::SerialRange { first: 1, last: 1 },
-                "2026-11-02",
-                "SJ-1",
-                &cetak_domain::lifecycle::Actor("system:test".into()),
-                time::OffsetDateTime::now_utc(),
-            )
-            .expect("a blank");
-        store
-            .raw_connection()
-            .execute_batch(&format!(
-                "INSERT INTO print_attempts (id, recording_id, serial, printer_id, job_name, state,
-                     note, suggested_cause, created_at, print_day)
-                 VALUES (41, '{REC_A}', 1, (SELECT id FROM printers LIMIT 1), 'kept-41', 'inspect',
-                     '', 'jam', '2026-11-02T03:00:00Z', '2026-11-02');"
-            ))
-            .expect("an attempt waiting for inspection");
-    }
+    f.attempt_waiting_for_inspection(41);
     let s = login(&f.app, user_of(Role::Operator), IP).await;
     let before = f.snapshot();
     let inspect_form = |r: &Resp| {

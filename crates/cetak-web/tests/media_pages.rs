@@ -662,12 +662,7 @@ async fn bad_uploads_are_refused_with_words_and_nothing_is_written() {
 async fn the_hand_over_confirmation_shows_the_owners_photo() {
     let f = fixture(Opts::default());
     attach(&f, REC_A, 1, true);
-    f.store()
-        .raw_connection()
-        .execute_batch(&format!(
-            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
-        ))
-        .expect("mark printed");
+    f.mark_printed();
     let op = login(&f.app, user_of(Role::Operator), IP).await;
     let r = common::post_as(&f, "/handover", &op, &[("nik", EXAMPLE_ROW[col::NIK])], IP).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -682,12 +677,7 @@ async fn the_hand_over_confirmation_shows_the_owners_photo() {
 
     // Without a photo: words, not an empty frame.
     let f = fixture(Opts::default());
-    f.store()
-        .raw_connection()
-        .execute_batch(&format!(
-            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
-        ))
-        .expect("mark printed");
+    f.mark_printed();
     let op = login(&f.app, user_of(Role::Operator), IP).await;
     let r = common::post_as(&f, "/handover", &op, &[("nik", EXAMPLE_ROW[col::NIK])], IP).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -701,12 +691,7 @@ async fn the_hand_over_confirmation_shows_the_owners_photo() {
 async fn only_staff_who_may_see_the_photo_hand_cards_over() {
     let f = fixture(Opts::default());
     attach(&f, REC_A, 1, true);
-    f.store()
-        .raw_connection()
-        .execute_batch(&format!(
-            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
-        ))
-        .expect("mark printed");
+    f.mark_printed();
     let admin = login(&f.app, user_of(Role::Admin), IP).await;
     let audit_before = f.snapshot();
     let r = common::post_as(

@@ -101,27 +101,7 @@ async fn a_print_run_that_cannot_start_says_why_in_both_languages() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_inspection_asks_the_attempts_printer_and_records_nothing_when_it_cannot() {
     let f = with_use_cases();
-    {
-        let mut store = f.store();
-        store
-            .stock_receive(
-                cetak_print::stock::SerialRange { first: 1, last: 1 },
-                "2026-11-02",
-                "SJ-1",
-                &Actor("system:test".into()),
-                time::OffsetDateTime::now_utc(),
-            )
-            .expect("a blank");
-        store
-            .raw_connection()
-            .execute_batch(&format!(
-                "INSERT INTO print_attempts (id, recording_id, serial, printer_id, job_name, state,
-                     note, suggested_cause, created_at, print_day)
-                 VALUES (41, '{REC_A}', 1, (SELECT id FROM printers LIMIT 1), 'uc-41', 'inspect',
-                     '', 'jam', '2026-11-02T03:00:00Z', '2026-11-02');"
-            ))
-            .expect("an attempt waiting for inspection");
-    }
+    f.attempt_waiting_for_inspection(41);
     let s = login(&f.app, user_of(Role::Operator), IP).await;
     let before = f.snapshot();
     let r = post_as(

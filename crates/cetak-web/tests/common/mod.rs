@@ -147,6 +147,40 @@ pub fn fixture(opts: Opts) -> Fixture {
 }
 
 impl Fixture {
+    /// Print attempt `id` of [`REC_A`] on blank 1 and [`PRINTER`], waiting for a person's
+    /// finding (the printer suggests a jam).
+    pub fn attempt_waiting_for_inspection(&self, id: i64) {
+        let mut store = self.store();
+        store
+            .stock_receive(
+                cetak_print::stock::SerialRange { first: 1, last: 1 },
+                "2026-11-02",
+                "SJ-1",
+                &Actor("system:test".into()),
+                OffsetDateTime::now_utc(),
+            )
+            .expect("a blank");
+        store
+            .raw_connection()
+            .execute_batch(&format!(
+                "INSERT INTO print_attempts (id, recording_id, serial, printer_id, job_name, state,
+                     note, suggested_cause, created_at, print_day)
+                 VALUES ({id}, '{REC_A}', 1, (SELECT id FROM printers LIMIT 1), 'job-{id}', 'inspect',
+                     '', 'jam', '2026-11-02T03:00:00Z', '2026-11-02');"
+            ))
+            .expect("an attempt waiting for inspection");
+    }
+
+    /// Mark [`REC_A`] printed, its card waiting for hand-over.
+    pub fn mark_printed(&self) {
+        self.store()
+            .raw_connection()
+            .execute_batch(&format!(
+                "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
+            ))
+            .expect("mark printed");
+    }
+
     /// A fresh connection to the fixture's database (for before/after counts).
     pub fn store(&self) -> Store {
         Store::open(&self.db).expect("open store")
