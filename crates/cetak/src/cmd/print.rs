@@ -1047,7 +1047,7 @@ pub struct RunSummary {
     /// Records still waiting for a card.
     pub queue: i64,
     /// max_cards, queue_empty, no_blanks, capacity_or_hours, cooling, printers_blocked,
-    /// awaiting_inspection.
+    /// awaiting_inspection, no_photo_for_chip.
     pub stopped_because: String,
     /// Blanks the operator was told to load, per printer, in order.
     pub loads: Vec<Load>,
@@ -1158,6 +1158,11 @@ fn stop_text(why: &str) -> String {
         "awaiting_inspection" => t(
             "menunggu pemeriksaan kartu (cetak print status)",
             "waiting for a card inspection (cetak print status)",
+        )
+        .into(),
+        "no_photo_for_chip" => t(
+            "data yang tersisa tanpa foto wajah untuk chip: perlu printer tanpa encoder chip",
+            "the records left have no face photo for the chip: they need a printer without a chip encoder",
         )
         .into(),
         other => other.into(),
@@ -1305,6 +1310,17 @@ pub fn notice_text(n: &RunNotice) -> String {
             t(
                 "chip gagal berturut-turut; periksa encoder dan blangko — printer ini tidak mendapat kartu lagi dalam proses ini",
                 "chips failed several times in a row; check the encoder and the blanks — this printer gets no more cards in this run"
+            ),
+        ),
+        RunNotice::NoPhotoForChip { waiting } => format!(
+            "{}: {waiting} {}",
+            t(
+                "Printer dengan encoder chip",
+                "Printers with a chip encoder"
+            ),
+            t(
+                "data di antrean tidak punya foto wajah yang sah untuk chip dan dilewati; data itu menunggu printer tanpa encoder chip (atau foto yang sah)",
+                "records in the queue have no valid face photo for the chip and were passed over; they wait for a printer without a chip encoder (or a valid photo)"
             ),
         ),
     }

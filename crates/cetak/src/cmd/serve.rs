@@ -82,6 +82,10 @@ fn stop_words(code: &str) -> (String, String) {
             "menunggu pemeriksaan kartu",
             "waiting for a card inspection",
         ),
+        "no_photo_for_chip" => (
+            "data yang tersisa tanpa foto wajah untuk chip: perlu printer tanpa encoder chip",
+            "the records left have no face photo for the chip: they need a printer without a chip encoder",
+        ),
         other => return (other.replace('_', " "), other.replace('_', " ")),
     };
     (id.into(), en.into())
