@@ -191,6 +191,13 @@ pub enum RunNotice {
         /// The printer.
         printer: String,
     },
+    /// The printers with a chip encoder found nothing they can put on a chip: these records
+    /// have no valid face photo (e.g. imported by contract v1) and wait for a printer without
+    /// an encoder (or for a photo). Said once per run.
+    NoPhotoForChip {
+        /// How many records wait so.
+        waiting: u64,
+    },
 }
 
 /// What one run did.
@@ -585,6 +592,7 @@ fn words_for(store: &Store, live: &[Live], n: driver::Notice) -> Result<RunNotic
         N::ChipsKeepFailing { printer } => RunNotice::ChipsKeepFailing {
             printer: name(printer),
         },
+        N::NoPhotoForChip { waiting } => RunNotice::NoPhotoForChip { waiting },
     })
 }
 

@@ -68,6 +68,13 @@ pub enum ClaimRefusal {
     },
     /// This run no longer holds the printer's lease (another run took it over).
     LeaseLost,
+    /// The printer writes chips, and every record still waiting lacks a valid face photo for
+    /// the chip's DG2 (a recording imported by contract v1 has no media): it claims none of
+    /// them; they keep their place for a printer without an encoder.
+    NoPhotoForChip {
+        /// Records in the queue that wait for a printer without an encoder (or a photo).
+        waiting: u64,
+    },
 }
 
 /// A record and blank claimed for one card, as the driver needs it.
@@ -126,6 +133,8 @@ pub enum Block {
     EncoderUnavailable(String),
     /// Its chips failed [`CHIP_FAILURES_IN_A_ROW`] times in a row.
     ChipFailures,
+    /// It writes chips, and only records without a valid face photo wait.
+    NoPhotoForChip,
 }
 
 impl Block {
@@ -138,6 +147,7 @@ impl Block {
                 | Block::AwaitingInspection
                 | Block::EncoderUnavailable(_)
                 | Block::ChipFailures
+                | Block::NoPhotoForChip
         )
     }
 }
@@ -228,6 +238,14 @@ pub enum Notice {
         /// When.
         until: OffsetDateTime,
     },
+    /// A printer with a chip encoder found nothing it can put on a chip: these records lack a
+    /// valid face photo and wait for a printer without an encoder (or for a photo). Said once
+    /// per run, whichever encoder printer finds it first; such printers get no more cards in
+    /// the run.
+    NoPhotoForChip {
+        /// Records waiting that cannot go on a chip.
+        waiting: u64,
+    },
 }
 
 /// Why a run ended (the `stopped_because` of `cetak print run --json`).
@@ -248,11 +266,14 @@ pub enum StopReason {
     PrintersBlocked,
     /// Every printer waits for an inspection.
     AwaitingInspection,
+    /// Every printer writes chips, and the records still waiting have no valid face photo:
+    /// they wait for a printer without an encoder.
+    NoPhotoForChip,
 }
 
 impl StopReason {
     /// Every reason, for catalogues that must word each one.
-    pub const ALL: [StopReason; 7] = [
+    pub const ALL: [StopReason; 8] = [
         StopReason::MaxCards,
         StopReason::QueueEmpty,
         StopReason::NoBlanks,
@@ -260,6 +281,7 @@ impl StopReason {
         StopReason::Cooling,
         StopReason::PrintersBlocked,
         StopReason::AwaitingInspection,
+        StopReason::NoPhotoForChip,
     ];
 
     /// The stable code.
@@ -272,6 +294,7 @@ impl StopReason {
             StopReason::Cooling => "cooling",
             StopReason::PrintersBlocked => "printers_blocked",
             StopReason::AwaitingInspection => "awaiting_inspection",
+            StopReason::NoPhotoForChip => "no_photo_for_chip",
         }
     }
 }
@@ -463,6 +486,8 @@ pub struct Driver {
     queue_empty: bool,
     last_renew: Duration,
     told_cooling: Option<OffsetDateTime>,
+    /// The operator heard that records wait which no encoder printer can take.
+    told_no_photo: bool,
     counts: RunCounts,
     notices: Vec<Notice>,
 }
@@ -497,6 +522,7 @@ impl Driver {
             queue_empty: false,
             last_renew: Duration::ZERO,
             told_cooling: None,
+            told_no_photo: false,
             counts: RunCounts::default(),
             notices: Vec::new(),
         }
@@ -653,6 +679,16 @@ impl Driver {
                 Err(ClaimRefusal::LeaseLost) => {
                     self.printers[i].blocked = Some(Block::LeaseLost);
                     self.notices.push(Notice::LeaseLost { printer: i });
+                    Ok(self.dispatch(i + 1, at))
+                }
+                Err(ClaimRefusal::NoPhotoForChip { waiting }) => {
+                    // The queue is not empty: printers without an encoder still take these
+                    // records. This one sits out the rest of the run.
+                    self.printers[i].blocked = Some(Block::NoPhotoForChip);
+                    if !self.told_no_photo {
+                        self.told_no_photo = true;
+                        self.notices.push(Notice::NoPhotoForChip { waiting });
+                    }
                     Ok(self.dispatch(i + 1, at))
                 }
             },
@@ -960,6 +996,12 @@ impl Driver {
             .all(|p| p.blocked == Some(Block::NoBlanks))
         {
             Some(StopReason::NoBlanks)
+        } else if self
+            .printers
+            .iter()
+            .all(|p| p.blocked == Some(Block::NoPhotoForChip))
+        {
+            Some(StopReason::NoPhotoForChip)
         } else {
             None
         };

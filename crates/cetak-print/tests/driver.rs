@@ -47,6 +47,9 @@ fn book(id: i64) -> PrinterBook {
 struct World {
     books: Vec<PrinterBook>,
     queue: u32,
+    /// Records at the head of the queue without a valid face photo: printers with an encoder
+    /// skip them (as `Store::print_claim` does), the others take them first.
+    photo_less: u32,
     next_attempt: i64,
     /// Polls a job needs before the printer says it completed.
     polls_to_complete: u32,
@@ -70,6 +73,7 @@ impl World {
         World {
             books: (1..=printers as i64).map(book).collect(),
             queue,
+            photo_less: 0,
             next_attempt: 1,
             polls_to_complete: 2,
             polls: 0,
@@ -103,7 +107,22 @@ impl World {
                     blocking: vec![],
                 })),
                 Command::Claim { printer, after, .. } => {
-                    if self.queue == 0 {
+                    let encoder = self.books[printer].encoder;
+                    if !encoder && self.photo_less > 0 {
+                        self.photo_less -= 1;
+                        self.books[printer].run = after;
+                        let attempt = self.next_attempt;
+                        self.next_attempt += 1;
+                        self.pending = Some((attempt, AttemptState::Intent));
+                        Input::Claimed(Ok(Claimed {
+                            attempt,
+                            loaded: None,
+                        }))
+                    } else if self.queue == 0 && encoder && self.photo_less > 0 {
+                        Input::Claimed(Err(ClaimRefusal::NoPhotoForChip {
+                            waiting: u64::from(self.photo_less),
+                        }))
+                    } else if self.queue == 0 {
                         Input::Claimed(Err(ClaimRefusal::QueueEmpty))
                     } else {
                         self.queue -= 1;
@@ -517,6 +536,68 @@ fn encoder_world(queue: u32) -> World {
     let mut w = World::new(1, queue);
     w.books[0].encoder = true;
     w
+}
+
+#[test]
+fn an_encoder_printer_with_only_photo_less_records_left_says_so_once_and_stops() {
+    // One encoder printer; two photo-less records wait behind three it can put on a chip.
+    let mut w = encoder_world(3);
+    w.photo_less = 2;
+    assert_eq!(w.run(config(), 10_000), Some(StopReason::NoPhotoForChip));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 3);
+    assert_eq!(w.count(|c| matches!(c, Command::Encode { .. })), 3);
+    // Asked once: the refusal sets the printer aside for the run.
+    let refused_claims = w.count(|c| matches!(c, Command::Claim { .. })) - 3;
+    assert_eq!(refused_claims, 1);
+    let told: Vec<&Notice> = w
+        .notices
+        .iter()
+        .filter(|n| matches!(n, Notice::NoPhotoForChip { .. }))
+        .collect();
+    assert_eq!(told, [&Notice::NoPhotoForChip { waiting: 2 }]);
+    assert_eq!(w.photo_less, 2, "the photo-less records keep their place");
+
+    // Two encoder printers: each finds nothing, the operator hears it once.
+    let mut w = World::new(2, 0);
+    w.books[0].encoder = true;
+    w.books[1].encoder = true;
+    w.photo_less = 4;
+    assert_eq!(w.run(config(), 10_000), Some(StopReason::NoPhotoForChip));
+    assert_eq!(w.count(|c| matches!(c, Command::Claim { .. })), 2);
+    assert_eq!(
+        w.notices,
+        [Notice::NoPhotoForChip { waiting: 4 }],
+        "once per run"
+    );
+}
+
+#[test]
+fn a_printer_without_an_encoder_prints_what_the_encoder_printer_skips() {
+    // Printer 0 writes chips, printer 1 does not: printer 0 takes the one record it can put
+    // on a chip, then is refused and sits out the run; printer 1 prints the photo-less ones;
+    // the run ends only when the queue is empty.
+    let mut w = World::new(2, 1);
+    w.books[0].encoder = true;
+    w.photo_less = 3;
+    assert_eq!(w.run(config(), 10_000), Some(StopReason::QueueEmpty));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 4);
+    assert_eq!((w.queue, w.photo_less), (0, 0));
+    assert_eq!(w.count(|c| matches!(c, Command::Encode { .. })), 1);
+    assert_eq!(
+        w.count(|c| matches!(c, Command::Submit { printer: 1, .. })),
+        3
+    );
+    assert_eq!(
+        w.count(|c| matches!(c, Command::Claim { printer: 0, .. })),
+        2,
+        "one card, one refusal, then set aside"
+    );
+    let told = w
+        .notices
+        .iter()
+        .filter(|n| matches!(n, Notice::NoPhotoForChip { .. }))
+        .count();
+    assert_eq!(told, 1, "{:?}", w.notices);
 }
 
 #[test]

@@ -743,6 +743,11 @@ pub const STOP_REASONS: &[(&str, &str, &str)] = &[
         "menunggu pemeriksaan kartu",
         "waiting for a card inspection",
     ),
+    (
+        "no_photo_for_chip",
+        "data yang tersisa tanpa foto wajah untuk chip: perlu printer tanpa encoder chip",
+        "the records left have no face photo for the chip: they need a printer without a chip encoder",
+    ),
 ];
 
 /// Why a print run stopped, by its code; an unknown code as it is.

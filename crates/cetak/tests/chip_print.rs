@@ -289,6 +289,82 @@ fn without_a_card_in_the_encoder_the_blank_is_not_used_and_an_expired_key_stops_
     );
 }
 
+/// A contract v1 recording (no media, so no photo for DG2) first in the queue: the encoder
+/// printer passes it over and prints the records behind it; the v1 record keeps its place for
+/// a printer without an encoder, and the run says so once instead of stopping the printer.
+#[test]
+fn a_photo_less_record_first_in_the_queue_does_not_stop_the_encoder_printer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let _pcscd = pcscd();
+    let env = office_with_encoder(d, "3");
+    let v1 = cetak_domain::record::EXAMPLE_ROW;
+    std::fs::write(
+        d.join("v1.csv"),
+        format!(
+            "{}\n{}\n",
+            cetak_domain::record::COLUMNS.join(","),
+            v1.join(",")
+        ),
+    )
+    .expect("write");
+    json(&cetak(d, &["import", "v1.csv", "--json"]));
+    json(&cetak(d, &["dedup", "--json"]));
+    ok(&cetak(
+        d,
+        &["print", "raise", v1[0], "--reason", "first in the queue"],
+    ));
+    let queued = json(&cetak(d, &["print", "status", "--json"]))["queue"]
+        .as_i64()
+        .expect("queue");
+    assert!(
+        queued >= 2,
+        "the v1 record and at least one with media: {queued}"
+    );
+
+    let card = insert(Fault::None);
+    let r = run(d, &env, &[]);
+    pull(card);
+    assert_eq!(
+        r["not_sent"], 0,
+        "no encode was started for the v1 record: {r}"
+    );
+    assert_eq!(r["chip_failures"], 0, "{r}");
+    assert_eq!(r["completed"].as_i64(), Some(queued - 1), "{r}");
+    assert_eq!(r["queue"], 1, "{r}");
+    assert_eq!(r["stopped_because"], "no_photo_for_chip", "{r}");
+    let told: Vec<&str> = r["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .filter(|n| n.contains("no valid face photo for the chip"))
+        .collect();
+    assert_eq!(told.len(), 1, "{r}");
+    assert!(told[0].contains("1 records in the queue"), "{told:?}");
+    books_hold(d);
+    let db = Connection::open(d.join("x.db")).expect("db");
+    let state: String = db
+        .query_row(
+            "SELECT state FROM records WHERE recording_id = ?1",
+            [v1[0]],
+            |r| r.get(0),
+        )
+        .expect("the v1 record");
+    assert!(matches!(state.as_str(), "unique" | "queued"), "{state}");
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM print_attempts WHERE recording_id = '{}'",
+                v1[0]
+            )
+        ),
+        0,
+        "the v1 record was never claimed"
+    );
+}
+
 /// Settles what a kill sent to inspection as a person would: a card in the tray is good, none
 /// means the blank was never fed. Returns how many there were.
 fn settle_inspections(d: &Path) -> usize {

@@ -1036,7 +1036,7 @@ pub struct RunSummary {
     /// Records still waiting for a card.
     pub queue: i64,
     /// max_cards, queue_empty, no_blanks, capacity_or_hours, cooling, printers_blocked,
-    /// awaiting_inspection.
+    /// awaiting_inspection, no_photo_for_chip.
     pub stopped_because: String,
     /// Blanks the operator was told to load, per printer, in order.
     pub loads: Vec<Load>,
@@ -1282,6 +1282,17 @@ pub fn notice_text(n: &RunNotice) -> String {
             t(
                 "chip gagal berturut-turut; periksa encoder dan blangko — printer ini tidak mendapat kartu lagi dalam proses ini",
                 "chips failed several times in a row; check the encoder and the blanks — this printer gets no more cards in this run"
+            ),
+        ),
+        RunNotice::NoPhotoForChip { waiting } => format!(
+            "{}: {waiting} {}",
+            t(
+                "Printer dengan encoder chip",
+                "Printers with a chip encoder"
+            ),
+            t(
+                "data di antrean tidak punya foto wajah yang sah untuk chip dan dilewati; data itu menunggu printer tanpa encoder chip (atau foto yang sah)",
+                "records in the queue have no valid face photo for the chip and were passed over; they wait for a printer without a chip encoder (or a valid photo)"
             ),
         ),
     }
