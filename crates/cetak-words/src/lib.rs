@@ -1127,6 +1127,18 @@ fn patterns(r: &str) -> Option<(String, String)> {
 }
 
 /// What the spool notes on a print attempt (`cetak_print::spool`), in both languages.
+/// A card fault as the run notes it ("code: English detail", `cetak_office::chip`) in
+/// Indonesian: the catalogue's words and the code; other text as it is.
+fn card_fault_id(noted: &str) -> String {
+    match noted.split_once(": ") {
+        Some((code, _)) => match chip_problem(code) {
+            Some((id, _)) => format!("{id} ({code})"),
+            None => noted.to_string(),
+        },
+        None => noted.to_string(),
+    }
+}
+
 pub fn note(n: &str) -> Option<(String, String)> {
     let n = n.trim();
     let fixed = |id: &str| Some((id.to_string(), n.to_string()));
@@ -1157,6 +1169,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
             rest.strip_suffix("): spoiled (chip_failure); the record goes back to the queue")
     {
         let cause = label("chip_failure").map_or("chip_failure", |l| l.0);
+        let why = card_fault_id(why);
         return Some((
             format!("chip gagal sebelum dicetak ({why}): rusak ({cause}); data kembali ke antrean"),
             n.into(),
@@ -1165,6 +1178,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
     if let Some(rest) = n.strip_prefix("the chip could not be checked after an interruption (")
         && let Some(why) = rest.strip_suffix("): find the blank, look at it and record the outcome")
     {
+        let why = card_fault_id(why);
         return Some((
             format!(
                 "chip tidak dapat diperiksa setelah gangguan ({why}): cari blangkonya, periksa dan catat hasilnya"
@@ -1347,6 +1361,8 @@ mod tests {
                 "field",
                 "corrected",
                 "by operator",
+                "the card was removed",
+                "no card in the reader",
             ] {
                 assert!(!id.contains(english), "{english:?} in {id:?}");
             }

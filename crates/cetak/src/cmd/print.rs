@@ -1260,22 +1260,25 @@ pub fn notice_text(n: &RunNotice) -> String {
             serial,
             why,
         } => format!(
-            "{printer} {name}: {} {serial} {} ({why})",
+            "{printer} {name}: {} {serial} {} ({})",
             t("chip blangko", "the chip of blank"),
             t(
                 "gagal: blangko rusak (chip_failure), data kembali ke antrean; potong sudut kartu dan simpan",
                 "failed: blank spoiled (chip_failure), the record is back in the queue; cut the card's corner and keep it"
             ),
+            // What the books noted, in the catalogue's words.
+            cetak_words::note(why).map_or_else(|| why.clone(), tr),
         ),
         RunNotice::EncoderUnavailable {
             printer: name,
             error,
         } => format!(
-            "{printer} {name}: {} ({error})",
+            "{printer} {name}: {} ({})",
             t(
                 "encoder chip tidak dapat dipakai; printer ini tidak mendapat kartu lagi dalam proses ini",
                 "the chip encoder cannot be used; this printer gets no more cards in this run"
             ),
+            chip_fault_words(error),
         ),
         RunNotice::ChipsKeepFailing { printer: name } => format!(
             "{printer} {name}: {}",
@@ -1295,6 +1298,17 @@ pub fn notice_text(n: &RunNotice) -> String {
                 "records in the queue have no valid face photo for the chip and were passed over; they wait for a printer without a chip encoder (or a valid photo)"
             ),
         ),
+    }
+}
+
+/// A card fault as the run noted it ("code: detail", `cetak_office::chip`), in the catalogue's
+/// words when its code is catalogued; other text as it is.
+fn chip_fault_words(noted: &str) -> String {
+    match noted.split_once(": ") {
+        Some((code, detail)) if cetak_words::chip_problem(code).is_some() => {
+            super::chip::chip_problem_text(code, &detail)
+        }
+        _ => noted.to_string(),
     }
 }
 
