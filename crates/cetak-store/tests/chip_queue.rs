@@ -2,13 +2,15 @@
 //! photo for DG2); a recording imported by contract v1 carries no media, keeps its place in
 //! the queue and is claimed by a printer without an encoder.
 
+mod common;
+
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
-use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict, RowMedia};
-use cetak_domain::record::{EXAMPLE_ROW, Record};
+use cetak_domain::media::{MediaSlot, MediaVerdict, RowMedia};
 use cetak_print::schedule::{PrinterProfile, PrinterRun};
 use cetak_print::spool::{AttemptEvent, JobPhase};
 use cetak_print::stock::SerialRange;
 use cetak_store::{Claim, ClaimRefusal, ImportRow, LeaseHolder, Store};
+use common::{item, row};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -20,12 +22,7 @@ fn op() -> Actor {
 
 fn photo_media(person: u64) -> RowMedia {
     let item = |slot, bytes| {
-        let mut i = MediaItem {
-            slot,
-            bytes,
-            verdict: MediaVerdict::Unchecked,
-        };
-        cetak_ingest::media::check(&mut i);
+        let i = item(slot, bytes);
         assert!(
             matches!(i.verdict, MediaVerdict::Valid { .. }),
             "{:?}",
@@ -42,20 +39,6 @@ fn photo_media(person: u64) -> RowMedia {
             ),
         ],
         unplaced: Vec::new(),
-    }
-}
-
-/// One recording, the same time of recording for all (the queue then orders by id).
-fn row(id: &str, nik: &str, media: Option<RowMedia>) -> ImportRow {
-    let mut f = EXAMPLE_ROW.map(str::to_string);
-    f[0] = id.to_string();
-    f[1] = nik.to_string();
-    let refs: [&str; 22] = std::array::from_fn(|i| f[i].as_str());
-    ImportRow::Valid {
-        line: 2,
-        record: Record::validate(&refs).expect("valid row"),
-        raw: f.join(",").into_bytes(),
-        media: media.map(Box::new),
     }
 }
 

@@ -2,25 +2,18 @@
 //! the record until a new one is attached (audited), each view by a person is audited, an
 //! erasure removes the content for good, and a backup carries everything.
 
+mod common;
+
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict, RowMedia};
 use cetak_domain::record::Record;
 use cetak_store::{ImportRow, Store};
+use common::{item, row};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 const GOOD: [&str; 22] = cetak_domain::record::EXAMPLE_ROW;
 const AT: OffsetDateTime = datetime!(2026-01-05 10:00 +7);
-
-fn item(slot: MediaSlot, bytes: Vec<u8>) -> MediaItem {
-    let mut i = MediaItem {
-        slot,
-        bytes,
-        verdict: MediaVerdict::Unchecked,
-    };
-    cetak_ingest::media::check(&mut i);
-    i
-}
 
 fn full_media(person: u64) -> RowMedia {
     RowMedia {
@@ -36,19 +29,6 @@ fn full_media(person: u64) -> RowMedia {
             ),
         ],
         unplaced: Vec::new(),
-    }
-}
-
-fn row(id: &str, nik: &str, media: Option<RowMedia>) -> ImportRow {
-    let mut f = GOOD.map(str::to_string);
-    f[0] = id.to_string();
-    f[1] = nik.to_string();
-    let refs: [&str; 22] = std::array::from_fn(|i| f[i].as_str());
-    ImportRow::Valid {
-        line: 2,
-        record: Record::validate(&refs).expect("valid row"),
-        raw: f.join(",").into_bytes(),
-        media: media.map(Box::new),
     }
 }
 

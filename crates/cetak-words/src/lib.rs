@@ -1127,15 +1127,21 @@ fn patterns(r: &str) -> Option<(String, String)> {
 }
 
 /// What the spool notes on a print attempt (`cetak_print::spool`), in both languages.
-/// A card fault as the run notes it ("code: English detail", `cetak_office::chip`) in
-/// Indonesian: the catalogue's words and the code; other text as it is.
-fn card_fault_id(noted: &str) -> String {
+/// A chip problem in both languages: the catalogue's words and the code; the error's own
+/// English detail (the data group, file or certificate) in English only.
+pub fn chip_fault(code: &str, detail: &str) -> (String, String) {
+    match chip_problem(code) {
+        Some((id, en)) => (format!("{id} ({code})"), format!("{en}: {detail} ({code})")),
+        None => (format!("{detail} ({code})"), format!("{detail} ({code})")),
+    }
+}
+
+/// A card fault as the run notes it ("code: English detail", `cetak_office::chip`) in both
+/// languages ([`chip_fault`]); text without a catalogued code as it is.
+pub fn noted_chip_fault(noted: &str) -> (String, String) {
     match noted.split_once(": ") {
-        Some((code, _)) => match chip_problem(code) {
-            Some((id, _)) => format!("{id} ({code})"),
-            None => noted.to_string(),
-        },
-        None => noted.to_string(),
+        Some((code, detail)) if chip_problem(code).is_some() => chip_fault(code, detail),
+        _ => (noted.to_string(), noted.to_string()),
     }
 }
 
@@ -1169,7 +1175,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
             rest.strip_suffix("): spoiled (chip_failure); the record goes back to the queue")
     {
         let cause = label("chip_failure").map_or("chip_failure", |l| l.0);
-        let why = card_fault_id(why);
+        let (why, _) = noted_chip_fault(why);
         return Some((
             format!("chip gagal sebelum dicetak ({why}): rusak ({cause}); data kembali ke antrean"),
             n.into(),
@@ -1178,7 +1184,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
     if let Some(rest) = n.strip_prefix("the chip could not be checked after an interruption (")
         && let Some(why) = rest.strip_suffix("): find the blank, look at it and record the outcome")
     {
-        let why = card_fault_id(why);
+        let (why, _) = noted_chip_fault(why);
         return Some((
             format!(
                 "chip tidak dapat diperiksa setelah gangguan ({why}): cari blangkonya, periksa dan catat hasilnya"

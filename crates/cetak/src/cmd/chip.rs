@@ -325,11 +325,7 @@ fn run_keys(ctx: &Context, cmd: KeysCommand) -> anyhow::Result<ExitCode> {
 /// group, file or certificate) in English only, and in the debug log.
 pub fn chip_problem_text(code: &str, detail: &dyn std::fmt::Display) -> String {
     tracing::debug!(code, %detail, "chip problem");
-    match cetak_words::chip_problem(code) {
-        Some((_, en)) if crate::text::english() => format!("{en}: {detail} ({code})"),
-        Some((id, _)) => format!("{id} ({code})"),
-        None => format!("{detail} ({code})"),
-    }
+    crate::text::tr(cetak_words::chip_fault(code, &detail.to_string()))
 }
 
 fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {

@@ -1278,7 +1278,7 @@ pub fn notice_text(n: &RunNotice) -> String {
                 "encoder chip tidak dapat dipakai; printer ini tidak mendapat kartu lagi dalam proses ini",
                 "the chip encoder cannot be used; this printer gets no more cards in this run"
             ),
-            chip_fault_words(error),
+            tr(cetak_words::noted_chip_fault(error)),
         ),
         RunNotice::ChipsKeepFailing { printer: name } => format!(
             "{printer} {name}: {}",
@@ -1298,17 +1298,6 @@ pub fn notice_text(n: &RunNotice) -> String {
                 "records in the queue have no valid face photo for the chip and were passed over; they wait for a printer without a chip encoder (or a valid photo)"
             ),
         ),
-    }
-}
-
-/// A card fault as the run noted it ("code: detail", `cetak_office::chip`), in the catalogue's
-/// words when its code is catalogued; other text as it is.
-fn chip_fault_words(noted: &str) -> String {
-    match noted.split_once(": ") {
-        Some((code, detail)) if cetak_words::chip_problem(code).is_some() => {
-            super::chip::chip_problem_text(code, &detail)
-        }
-        _ => noted.to_string(),
     }
 }
 
