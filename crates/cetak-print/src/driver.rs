@@ -445,6 +445,12 @@ struct Driven {
 }
 
 impl Driven {
+    /// Whether the printer may be offered a card in this run at all: nothing in flight, and
+    /// no block that lasts the run.
+    fn may_take(&self) -> bool {
+        self.in_flight.is_none() && !self.blocked.as_ref().is_some_and(Block::lasts_the_run)
+    }
+
     /// The printer answered: a block of the moment (no answer, unreachable) is over; one that
     /// lasts the run (a lost lease) is not.
     fn clear_passing_block(&mut self) {
@@ -470,7 +476,8 @@ enum Phase {
     Submitting(PrinterIx, i64, PrinterRun),
     ApplyingSubmit(PrinterIx, PrinterRun),
     Reading(PrinterIx, i64, Duration),
-    Following(PrinterIx, i64, Duration),
+    /// With the attempt's state as read just before.
+    Following(PrinterIx, i64, Duration, AttemptState),
     ApplyingFollow(PrinterIx, i64, Duration),
     SettleBooks,
     Sleeping,
@@ -488,6 +495,9 @@ pub struct Driver {
     told_cooling: Option<OffsetDateTime>,
     /// The operator heard that records wait which no encoder printer can take.
     told_no_photo: bool,
+    /// Set while the books just read are being dispatched on: if no card goes out and nothing
+    /// is in flight, the run settles on these books instead of reading them again.
+    fresh_books: Option<(OffsetDateTime, Duration)>,
     counts: RunCounts,
     notices: Vec<Notice>,
 }
@@ -523,6 +533,7 @@ impl Driver {
             last_renew: Duration::ZERO,
             told_cooling: None,
             told_no_photo: false,
+            fresh_books: None,
             counts: RunCounts::default(),
             notices: Vec::new(),
         }
@@ -594,7 +605,10 @@ impl Driver {
             }
             (Phase::DispatchBooks, Input::Books(books)) => {
                 self.refresh(books);
-                Ok(self.dispatch(0, at))
+                self.fresh_books = Some((at, mono));
+                let next = self.dispatch(0, at);
+                self.fresh_books = None;
+                Ok(next)
             }
             (Phase::Status(i), Input::Status(answer)) => {
                 let p = &mut self.printers[i];
@@ -801,13 +815,13 @@ impl Driver {
                         check: true,
                     });
                 }
-                self.phase = Phase::Following(i, attempt, since);
+                self.phase = Phase::Following(i, attempt, since, pending.state);
                 Ok(Command::Follow {
                     printer: i,
                     pending,
                 })
             }
-            (Phase::Following(i, attempt, since), Input::Followed(answer)) => {
+            (Phase::Following(i, attempt, since, state), Input::Followed(answer)) => {
                 let p = &mut self.printers[i];
                 match answer {
                     Ok((AttemptEvent::NotFound { why }, idle)) => {
@@ -833,6 +847,11 @@ impl Driver {
                     Ok((event, _)) => {
                         p.missing_since = None;
                         p.clear_passing_block();
+                        // A job still underway changes nothing: the books are not written (a
+                        // write transaction every poll would keep the pages waiting).
+                        if matches!(spool::decide(state, &event), Ok(None)) {
+                            return Ok(self.timeout_check(i, attempt, since, mono));
+                        }
                         self.phase = Phase::ApplyingFollow(i, attempt, since);
                         return Ok(Command::Apply { attempt, event });
                     }
@@ -901,7 +920,10 @@ impl Driver {
     }
 
     fn dispatch_start(&mut self) -> Command {
-        if !self.limit_reached() && !self.queue_empty {
+        // The books are read only when some printer could take a card: a poll while every
+        // printer has a job in flight (or sits out the run) asks the store nothing.
+        if !self.limit_reached() && !self.queue_empty && self.printers.iter().any(Driven::may_take)
+        {
             self.phase = Phase::DispatchBooks;
             return Command::ReadBooks;
         }
@@ -915,12 +937,10 @@ impl Driver {
                 break;
             }
             let p = &self.printers[i];
-            if p.in_flight.is_some() || p.blocked.as_ref().is_some_and(Block::lasts_the_run) {
+            if !p.may_take() {
                 continue;
             }
-            let mut run = p.run.clone();
-            run.blocked = None;
-            if schedule::readiness(&p.profile, &run, at) != Readiness::Ready {
+            if !schedule::schedule_allows(&p.profile, &p.run, at) {
                 continue;
             }
             self.phase = Phase::Status(i);
@@ -1009,23 +1029,19 @@ impl Driver {
             self.phase = Phase::Stopped(why);
             return Command::Stop(why);
         }
+        if let Some((at, mono)) = self.fresh_books.take() {
+            return self.settle_with_books(at, mono);
+        }
         self.phase = Phase::SettleBooks;
         Command::ReadBooks
     }
 
     fn settle_with_books(&mut self, at: OffsetDateTime, mono: Duration) -> Command {
-        let unblocked: Vec<&Driven> = self
-            .printers
-            .iter()
-            .filter(|p| p.blocked.is_none())
-            .collect();
-        if unblocked
-            .iter()
-            .any(|p| schedule::readiness(&p.profile, &p.run, at) == Readiness::Ready)
-        {
+        let unblocked = || self.printers.iter().filter(|p| p.blocked.is_none());
+        if unblocked().any(|p| schedule::readiness(&p.profile, &p.run, at) == Readiness::Ready) {
             return self.top(mono);
         }
-        let wake = schedule::next_wake(unblocked.iter().map(|p| (&p.profile, &p.run)), at);
+        let wake = schedule::next_wake(unblocked().map(|p| (&p.profile, &p.run)), at);
         match wake {
             Some(until) if !self.config.no_wait => {
                 if self.told_cooling != Some(until) {

@@ -99,6 +99,20 @@ pub fn readiness(profile: &PrinterProfile, run: &PrinterRun, now: OffsetDateTime
             reason: reason.clone(),
         };
     }
+    readiness_of_schedule(profile, run, now)
+}
+
+/// Whether the duty cycle and the hours let a printer take a card now, whatever it last said
+/// about itself (`run.blocked`): the print run asks the printer itself before each card.
+pub fn schedule_allows(profile: &PrinterProfile, run: &PrinterRun, now: OffsetDateTime) -> bool {
+    !run.paused && !run.busy && readiness_of_schedule(profile, run, now) == Readiness::Ready
+}
+
+fn readiness_of_schedule(
+    profile: &PrinterProfile,
+    run: &PrinterRun,
+    now: OffsetDateTime,
+) -> Readiness {
     if run.printed_today >= profile.cards_per_day {
         return Readiness::CapacitySpent;
     }

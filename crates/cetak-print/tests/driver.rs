@@ -375,6 +375,76 @@ fn cooling_printers_are_waited_for_in_short_naps_or_the_run_stops_when_told_not_
 }
 
 #[test]
+fn a_job_still_underway_writes_nothing_and_a_poll_with_every_printer_busy_reads_no_books() {
+    // The books are one SQLite file the pages write too: a run that polls every 200 ms must
+    // not take a write transaction (or read the printers' books) on every poll.
+    let mut w = World::new(1, 1);
+    w.polls_to_complete = 6;
+    assert_eq!(w.run(config(), 10_000), Some(StopReason::QueueEmpty));
+    assert_eq!(w.count(|c| matches!(c, Command::Follow { .. })), 6);
+    // The submission's answer and the completion: nothing for the five polls in between.
+    let applied: Vec<&AttemptEvent> = w
+        .log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Apply { event, .. } => Some(event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(applied.len(), 2, "{applied:?}");
+    assert!(matches!(applied[0], AttemptEvent::Accepted { .. }));
+    assert!(matches!(
+        applied[1],
+        AttemptEvent::Observed {
+            phase: JobPhase::Completed,
+            ..
+        }
+    ));
+    // While the only printer has the job, the polls only read the attempt and ask the printer.
+    let submit = w
+        .log
+        .iter()
+        .position(|c| matches!(c, Command::Submit { .. }))
+        .expect("submitted");
+    let completed = w
+        .log
+        .iter()
+        .rposition(|c| matches!(c, Command::Apply { .. }))
+        .expect("completed");
+    let reads = w.log[submit..completed]
+        .iter()
+        .filter(|c| matches!(c, Command::ReadBooks))
+        .count();
+    assert_eq!(reads, 0, "{:?}", &w.log[submit..completed]);
+}
+
+#[test]
+fn a_cooling_nap_reads_the_books_once() {
+    let mut w = World::new(2, 3);
+    for b in &mut w.books {
+        b.profile.burst = Some(1);
+        b.profile.cooldown_min = 1.0;
+    }
+    assert_eq!(w.run(config(), 100_000), Some(StopReason::QueueEmpty));
+    assert_eq!(w.count(|c| matches!(c, Command::Submit { .. })), 3);
+    let naps: Vec<usize> = w
+        .log
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Command::Sleep(d) if *d == COOLING_NAP))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(naps.len() >= 3, "{naps:?}");
+    for pair in naps.windows(2) {
+        let reads = w.log[pair[0]..pair[1]]
+            .iter()
+            .filter(|c| matches!(c, Command::ReadBooks))
+            .count();
+        assert_eq!(reads, 1, "{:?}", &w.log[pair[0]..pair[1]]);
+    }
+}
+
+#[test]
 fn refusals_set_a_printer_aside_for_the_run_and_the_others_go_on() {
     // Printer 0 is out of blanks; printer 1 prints everything.
     let mut driver = Driver::new(config(), vec![book(1), book(2)]);
