@@ -46,9 +46,11 @@ pub const LOGIN_COOKIE: &str = "cetak_login";
 pub const SESSION_HOURS: i64 = 10;
 /// The largest request body accepted anywhere but the photo upload.
 pub const MAX_BODY: usize = 64 * 1024;
-/// The largest body of the photo and signature upload (`POST /correct/{id}/media`): a photo
-/// of at most 2 MiB with the form around it.
-pub const MAX_UPLOAD: usize = 3 * 1024 * 1024;
+/// The largest body of the photo and signature upload (`POST /correct/{id}/media`). Far above
+/// the largest file kept ([`cetak_media::PHOTO_MAX_BYTES`], 2 MiB): a phone's 5 MiB photo is
+/// read and refused by the check, with the slot and the reason kept on the page; only a body
+/// beyond this is refused unread.
+pub const MAX_UPLOAD: usize = 16 * 1024 * 1024;
 
 /// Hash a password with argon2id (a PHC string with its own salt).
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -239,11 +241,8 @@ pub async fn guard(
                 let bytes = match to_bytes(body, rule.body_limit).await {
                     Ok(b) => b,
                     Err(_) => {
-                        return page_error(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "Isi permintaan terlalu besar",
-                            "request body too large",
-                        );
+                        let (id, en) = crate::error::too_large_words(parts.uri.path(), MAX_UPLOAD);
+                        return page_error(StatusCode::PAYLOAD_TOO_LARGE, &id, &en);
                     }
                 };
                 let multipart = multipart_boundary(&parts.headers);

@@ -42,6 +42,31 @@ pub(crate) fn page_error(status: StatusCode, id: &str, en: &str) -> Response {
     r
 }
 
+/// Why a body too large to read was refused, in both languages. The upload's says the limits,
+/// so that the next try fits (`upload_limit`: the upload's body limit); no other form can get
+/// there from a browser (every text field has a `maxlength`, far under the 64 KiB).
+pub(crate) fn too_large_words(path: &str, upload_limit: usize) -> (String, String) {
+    if path.ends_with("/media") {
+        let [body_id, body_en] = crate::fmt::size_mib(upload_limit);
+        let [photo_id, photo_en] = crate::fmt::size_mib(cetak_ingest::media::limit(
+            cetak_domain::media::MediaSlot::Foto,
+        ));
+        (
+            format!(
+                "Berkas terlalu besar (lebih dari {body_id}; foto paling besar {photo_id}); tidak ada yang dilampirkan. Perkecil berkasnya lalu coba lagi"
+            ),
+            format!(
+                "The file is too large (over {body_en}; a photo is at most {photo_en}); nothing was attached. Make the file smaller and try again"
+            ),
+        )
+    } else {
+        (
+            "Isian terlalu besar; tidak ada yang diubah".to_string(),
+            "The request is too large; nothing was changed".to_string(),
+        )
+    }
+}
+
 /// A message in both languages as "id / en" (the store's refusals), split for the page.
 pub(crate) fn split_message(m: &str) -> (String, String) {
     match m.split_once(" / ") {

@@ -296,7 +296,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "POST",
         "/correct/{id}/media",
         Signed(P::Media),
-        "Attach a new photo or signature to a recording (multipart, up to 3 MiB; checked like an import; audited)",
+        "Attach a new photo or signature to a recording (multipart, up to 16 MiB read; a photo over 2 MiB is refused by the check with the form kept; audited)",
         || post(media::correct_media),
     )
     .upload(),
@@ -484,7 +484,7 @@ pub fn openapi() -> serde_json::Value {
                 "200": { "description": "OK" },
                 "401": { "description": "Not signed in" },
                 "403": { "description": "Role lacks the permission, or CSRF token missing" },
-                "413": { "description": "Body larger than 64 KiB (3 MiB for the photo upload)" },
+                "413": { "description": "Body larger than 64 KiB (16 MiB for the photo upload)" },
                 "429": { "description": "Rate limit or login throttle (Retry-After says how long)" },
                 "503": { "description": "The office database is busy; try again (Retry-After)" }
             }

@@ -708,3 +708,62 @@ async fn a_refused_inspection_keeps_the_finding_and_cause_chosen() {
     .await;
     assert_eq!(inspect_form(&fresh), (None, Some("jam".into())));
 }
+
+/// What a browser may type into a form always fits the body the server reads, so a form is
+/// never refused unread (and its input lost): every field a person types into has a
+/// `maxlength`, and each form's fields together, at nine bytes a character (a three-byte UTF-8
+/// character percent-encoded), stay under the limit. Only the photo upload can be larger; it
+/// says its limits and is read up to far beyond them (see `media_pages.rs`).
+#[test]
+fn a_browser_cannot_type_a_form_too_large_to_read() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("templates") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("template");
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        for form in text.split("<form").skip(1) {
+            let form = form.split("</form>").next().unwrap_or(form);
+            let mut total = 0usize;
+            for tag in form.split('<').skip(1) {
+                let tag = tag.split('>').next().unwrap_or(tag);
+                let typed = if tag.starts_with("textarea") {
+                    true
+                } else if tag.starts_with("input") {
+                    let kind = tag
+                        .split("type=\"")
+                        .nth(1)
+                        .and_then(|t| t.split('"').next())
+                        .unwrap_or("text");
+                    matches!(
+                        kind,
+                        "text" | "password" | "search" | "tel" | "email" | "url"
+                    )
+                } else {
+                    false
+                };
+                if !typed {
+                    continue;
+                }
+                checked += 1;
+                let max = tag
+                    .split("maxlength=\"")
+                    .nth(1)
+                    .and_then(|t| t.split('"').next())
+                    .and_then(|n| n.parse::<usize>().ok());
+                let Some(max) = max else {
+                    panic!("{name}: a field without maxlength: <{tag}>");
+                };
+                total += max * 9;
+            }
+            assert!(
+                total + 1024 < cetak_web::auth::MAX_BODY,
+                "{name}: a form whose fields may reach {total} bytes"
+            );
+        }
+    }
+    assert!(checked >= 10, "only {checked} typed fields found");
+}

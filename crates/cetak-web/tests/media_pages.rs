@@ -597,20 +597,31 @@ async fn bad_uploads_are_refused_with_words_and_nothing_is_written() {
             "formulir kedaluwarsa",
         ),
         (
-            "an oversized body",
+            // A phone's photo: read, refused by the check with the sizes, the form kept.
+            "a 5 MiB photo",
+            body(
+                &ok_fields("foto"),
+                Some(("foto.jpg", "image/jpeg", &vec![0xffu8; 5 * 1024 * 1024])),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "(5,0 MiB, paling besar 2,0 MiB)",
+        ),
+        (
+            "a body beyond the upload limit",
             body(
                 &ok_fields("foto"),
                 Some((
                     "foto.jpg",
                     "image/jpeg",
-                    &vec![0xffu8; 3 * 1024 * 1024 + 10],
+                    &vec![0xffu8; cetak_web::auth::MAX_UPLOAD + 10],
                 )),
             ),
             StatusCode::PAYLOAD_TOO_LARGE,
-            "terlalu besar",
+            "lebih dari 16,0 MiB; foto paling besar 2,0 MiB",
         ),
     ];
     for (what, b, status, words) in cases {
+        let had_reason = b.windows(9).any(|w| w == b"foto baru");
         let r = upload(&f, NO_PHOTO, &op, b).await;
         assert_eq!(r.status, status, "{what}: {}", r.body);
         assert!(r.body.contains(words), "{what}: {}", r.body);
@@ -618,10 +629,23 @@ async fn bad_uploads_are_refused_with_words_and_nothing_is_written() {
         if status == StatusCode::UNPROCESSABLE_ENTITY {
             // The correction page again, the form kept.
             assert!(r.body.contains("id=\"form-media\""), "{what}: {}", r.body);
+            assert!(
+                !had_reason || r.body.contains("value=\"foto baru\""),
+                "{what}: the reason kept: {}",
+                r.body
+            );
         }
         assert_eq!(list(), media_before, "{what}: media unchanged");
         assert_eq!(f.snapshot(), before, "{what}: nothing audited");
     }
+    // The form says the limits before anyone tries.
+    let page = get(&f, &format!("/correct/{NO_PHOTO}"), Some(&op)).await;
+    assert!(
+        page.body
+            .contains("Foto paling besar 2,0 MiB, tanda tangan paling besar 0,5 MiB."),
+        "{}",
+        page.body
+    );
     // The words of the check, not its code.
     let r = upload(
         &f,

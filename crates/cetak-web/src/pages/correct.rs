@@ -60,7 +60,12 @@ pub(super) async fn correct_view(
             headers,
             q,
             Some(sess),
-            context! { v => ser(&v), media => ser(&slots), ..extra },
+            context! {
+                v => ser(&v), media => ser(&slots),
+                limit_photo => crate::fmt::size_mib(cetak_ingest::media::limit(cetak_domain::media::MediaSlot::Foto)),
+                limit_signature => crate::fmt::size_mib(cetak_ingest::media::limit(cetak_domain::media::MediaSlot::TandaTangan)),
+                ..extra
+            },
         ),
         Err(items) => render(
             st,

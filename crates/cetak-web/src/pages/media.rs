@@ -272,7 +272,8 @@ struct Upload {
     file: Option<Vec<u8>>,
 }
 
-/// Reads the upload form. The body is already limited to [`crate::auth::MAX_UPLOAD`].
+/// Reads the upload form. The body is already limited to [`crate::auth::MAX_UPLOAD`]; the
+/// file's own limit is the check's.
 async fn read_upload(mut mp: Multipart) -> Result<Upload, Refusal> {
     let unreadable = || {
         Refusal::invalid(
@@ -354,6 +355,7 @@ async fn attach(
         ));
     };
     let [label, _, _] = slot_words(slot);
+    let bytes_len = bytes.len();
     let mut item = MediaItem {
         slot,
         bytes,
@@ -373,6 +375,24 @@ async fn attach(
     })?;
     if let MediaVerdict::Invalid { code, message } = &item.verdict {
         let (why_id, why_en) = cetak_words::problem(code).unwrap_or((code.as_str(), ""));
+        if code == "media_too_large" {
+            // Said with the sizes, in each language's numbers: what to do is plain.
+            let limit = cetak_ingest::media::limit(slot);
+            return Err(Refusal::invalid(
+                format!(
+                    "{} ditolak: {why_id} ({}, paling besar {}). Perkecil berkasnya lalu coba lagi; tidak ada yang dilampirkan.",
+                    label.0,
+                    crate::fmt::size_mib(bytes_len)[0],
+                    crate::fmt::size_mib(limit)[0]
+                ),
+                format!(
+                    "{} refused: {why_en} ({}, at most {}). Make the file smaller and try again; nothing was attached.",
+                    label.1,
+                    crate::fmt::size_mib(bytes_len)[1],
+                    crate::fmt::size_mib(limit)[1]
+                ),
+            ));
+        }
         let why_en = if why_en.is_empty() {
             message.clone()
         } else {

@@ -270,17 +270,14 @@ pub(crate) async fn finish(
         let status = resp.status();
         let session = resp.extensions().get::<Session>().cloned();
         let (id, en) = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            (
-                "Isian terlalu besar; tidak ada yang diubah",
-                "The request is too large; nothing was changed",
-            )
+            crate::error::too_large_words(&path, crate::auth::MAX_UPLOAD)
         } else {
             (
-                "Isian formulir tidak lengkap atau tidak sah; tidak ada yang diubah. Periksa isian dan coba lagi",
-                "The form is incomplete or invalid; nothing was changed. Check it and try again",
+                "Isian formulir tidak lengkap atau tidak sah; tidak ada yang diubah. Periksa isian dan coba lagi".to_string(),
+                "The form is incomplete or invalid; nothing was changed. Check it and try again".to_string(),
             )
         };
-        resp = page_error(status, id, en);
+        resp = page_error(status, &id, &en);
         if let Some(s) = session {
             resp.extensions_mut().insert(s);
         }
