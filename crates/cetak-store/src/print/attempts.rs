@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::*;
 use crate::audit::{self, AuditEntry};
 use crate::registry::{self, Target};
-use crate::{Result, Store, StoreError, rfc3339};
+use crate::{Change, Result, Store, StoreError, rfc3339};
 
 fn attempt_state(conn: &rusqlite::Connection, attempt_id: i64) -> Result<AttemptState> {
     let state: Option<String> = conn
@@ -506,15 +506,15 @@ impl Store {
 
     /// A person's finding for an attempt, in one transaction: an attempt the printer is still
     /// answering for is first taken over (`OperatorTakesOver`), then the finding applied. If
-    /// the finding is refused, nothing moves — not even the take-over.
+    /// the finding is refused, nothing moves — not even the take-over. The change's reason is
+    /// the take-over's.
     pub fn attempt_inspect(
         &mut self,
         attempt_id: i64,
         finding: &AttemptEvent,
-        takeover_why: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
+        change: Change<'_>,
     ) -> Result<Decision> {
+        let Change { actor, at, reason } = change;
         if !matches!(
             finding,
             AttemptEvent::InspectedGood
@@ -534,7 +534,7 @@ impl Store {
                 &tx,
                 attempt_id,
                 &AttemptEvent::OperatorTakesOver {
-                    why: takeover_why.to_string(),
+                    why: reason.to_string(),
                 },
                 actor,
                 at,

@@ -360,12 +360,11 @@ pub(super) async fn inspect_do(
         format!("The finding for print attempt {id} was recorded: {verdict_en}."),
     );
     change_then_back(st, sess, "/print", done, move |s, a| {
+        let at = office(s);
         s.attempt_inspect(
             id,
             &event,
-            "an operator inspected the card on the print page",
-            a,
-            office(s),
+            cetak_store::Change::new(a, at, "an operator inspected the card on the print page"),
         )
     })
     .await

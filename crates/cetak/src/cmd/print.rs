@@ -16,7 +16,7 @@ use cetak_print::clock::ClockWarning;
 use cetak_print::schedule::{self, PrinterProfile, Readiness};
 use cetak_print::spool::{AttemptEvent, AttemptState};
 use cetak_print::stock::SpoilCause;
-use cetak_store::{AttemptRow, PrinterRow, SpoilOutcome, Store, StoreError};
+use cetak_store::{AttemptRow, Change, PrinterRow, SpoilOutcome, Store, StoreError};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -710,7 +710,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                 }
             };
             let d = store
-                .attempt_inspect(attempt, &finding, &why, &actor, now)
+                .attempt_inspect(attempt, &finding, Change::new(&actor, now, &why))
                 .map_err(explain)?;
             if ctx.json {
                 print_json(&json!({ "attempt": attempt, "state": d.to, "note": d.note }))?;
