@@ -504,7 +504,9 @@ fn monthly_report_counts_by_cause_and_lists_serials_in_csv_and_pdf() {
     ok(&cetak(d, &["stock", "missing", "20", "--reason", "count"]));
     let month = json(&cetak(d, &["print", "status", "--json"]));
     assert!(month["printers"].is_array());
-    let now = time::OffsetDateTime::now_utc();
+    // The office's month (WIB): from 17:00 UTC on the last day, UTC is a month behind.
+    let wib = time::UtcOffset::from_hms(7, 0, 0).expect("WIB");
+    let now = time::OffsetDateTime::now_utc().to_offset(wib);
     let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
     json(&cetak(
         d,
