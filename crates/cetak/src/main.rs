@@ -238,14 +238,14 @@ fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
             "{} {} ({} {version})",
             t("Basis data sudah ada:", "The database already exists:"),
             path.display(),
-            t("skema versi", "schema version")
+            t("versi skema", "schema version")
         )?;
     } else {
         outln!(
             "{} {} ({} {version})",
             t("Basis data dibuat:", "Database created:"),
             path.display(),
-            t("skema versi", "schema version")
+            t("versi skema", "schema version")
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -621,7 +621,7 @@ fn main() -> ExitCode {
         actor: cmd::actor(cli.actor.as_deref()),
     };
     if let Err(e) = check_db_exists(&cli, db_use(&cli.command)) {
-        eprintln!("{}: {e:#}", t("galat", "error"));
+        eprintln!("{}: {e:#}", t("kesalahan", "error"));
         return ExitCode::from(2);
     }
     let result = match cli.command {
@@ -654,7 +654,7 @@ fn main() -> ExitCode {
         Command::Central { .. } => Err(anyhow::anyhow!(
             "{}",
             t(
-                "build ini adalah build kantor, tanpa server pusat (PostgreSQL); server pusat ada di build bawaan: cargo build --release -p cetak",
+                "program ini versi kantor, tanpa server pusat (PostgreSQL); server pusat ada di versi bawaan: cargo build --release -p cetak",
                 "this is an office build, without the central server (PostgreSQL); the central server is in the default build: cargo build --release -p cetak"
             )
         )),
@@ -670,7 +670,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{}: {}", t("galat", "error"), error_text(&e));
+            eprintln!("{}: {}", t("kesalahan", "error"), error_text(&e));
             ExitCode::from(2)
         }
     }
