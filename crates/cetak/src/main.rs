@@ -348,18 +348,18 @@ fn key_words(e: &cetak_chip::KeyError) -> String {
         K::NoToken(l) => format!("tidak ada token berlabel {l:?}"),
         K::Pin => "token menolak PIN".into(),
         K::PinFile(f, _) => format!("berkas PIN {f} tidak dapat dibaca"),
-        K::NoKey => "belum ada kunci penandatangan dokumen di token (`cetak chip keys init`)".into(),
+        K::NoKey => "belum ada kunci penanda tangan dokumen di token (`cetak chip keys init`)".into(),
         K::NoCertificate => {
-            "kunci penandatangan belum punya sertifikat (impor jawaban CA: `cetak chip keys import-cert`)"
+            "kunci penanda tangan belum punya sertifikat (impor jawaban CA: `cetak chip keys import-cert`)"
                 .into()
         }
         K::CertificateMismatch => "sertifikat bukan untuk kunci di token".into(),
         K::Expired(at) => format!(
-            "sertifikat penandatangan dokumen kedaluwarsa pada {}; buat kunci baru: `cetak chip keys rotate`",
+            "sertifikat penanda tangan dokumen kedaluwarsa pada {}; buat kunci baru: `cetak chip keys rotate`",
             when(at)
         ),
         K::NotYetValid(at) => format!(
-            "sertifikat penandatangan dokumen baru berlaku mulai {} (periksa jam komputer)",
+            "sertifikat penanda tangan dokumen baru berlaku mulai {} (periksa jam komputer)",
             when(at)
         ),
         K::Token(d) => format!("token bermasalah ({d})"),
@@ -442,7 +442,7 @@ fn database_fault_words(f: cetak_store::DatabaseFault) -> &'static str {
             "basis data sedang dipakai proses lain (mis. `cetak serve` atau proses cetak); coba lagi sebentar"
         }
         F::ReadOnly => "basis data tidak dapat ditulis (hanya-baca, atau izin folder)",
-        F::DiskFull => "disk penuh",
+        F::DiskFull => "diska penuh",
         F::CannotOpen => "berkas basis data tidak dapat dibuka (folder tidak ada, atau tanpa izin)",
     }
 }
@@ -454,7 +454,7 @@ fn io_words(e: &std::io::Error) -> &'static str {
         K::NotFound => "berkas atau folder tidak ada",
         K::PermissionDenied => "tidak ada izin",
         K::AlreadyExists => "sudah ada",
-        K::StorageFull => "disk penuh",
+        K::StorageFull => "diska penuh",
         K::ReadOnlyFilesystem => "media hanya-baca",
         K::IsADirectory => "ini folder, bukan berkas",
         K::NotADirectory => "ini berkas, bukan folder",
