@@ -411,7 +411,7 @@ fn scenario_words(e: &cetak_sim::scenario::ScenarioError) -> String {
             problem,
         } => {
             let words = match problem.as_str() {
-                "must be YYYY-MM-DD" => "harus berbentuk YYYY-MM-DD",
+                "must be YYYY-MM-DD" => "harus berbentuk TTTT-BB-HH",
                 "must be 1..=3660" => "harus 1 sampai 3660",
                 "must be 1..=100" => "harus 1 sampai 100",
                 "must be positive (cards_per_day at most 10000)" => {

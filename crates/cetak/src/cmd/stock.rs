@@ -84,7 +84,7 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                         format!(
                             "{} {d:?}",
                             crate::text::t(
-                                "--date harus berbentuk YYYY-MM-DD, bukan",
+                                "--date harus berbentuk TTTT-BB-HH, bukan",
                                 "--date must be YYYY-MM-DD, got"
                             )
                         )
