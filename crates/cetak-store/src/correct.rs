@@ -341,7 +341,7 @@ impl Store {
         let state_before = parse_state(&state)?;
         if !CORRECTABLE.contains(&state_before) {
             return Err(StoreError::Conflict(format!(
-                "perekaman {recording_id} tidak dapat diperbaiki ({0}): hanya perekaman tanpa KTP yang tidak sedang antre / recording {recording_id} cannot be corrected ({1}): only a recording without a card that is not queued can be",
+                "perekaman {recording_id} tidak dapat diperbaiki ({0}): hanya perekaman tanpa KTP-el yang tidak sedang dalam antrean / recording {recording_id} cannot be corrected ({1}): only a recording without a card that is not queued can be",
                 state_before.describe().0,
                 state_before.describe().1
             )));

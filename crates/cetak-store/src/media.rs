@@ -311,7 +311,7 @@ impl Store {
         let before = state_of(&tx, recording_id)?;
         if !ATTACHABLE.contains(&before) {
             return Err(StoreError::Conflict(format!(
-                "media perekaman {recording_id} tidak dapat diganti ({0}): hanya sebelum antre cetak / the media of recording {recording_id} cannot be replaced ({1}): only before it is queued for printing",
+                "media perekaman {recording_id} tidak dapat diganti ({0}): hanya sebelum masuk antrean cetak / the media of recording {recording_id} cannot be replaced ({1}): only before it is queued for printing",
                 before.describe().0,
                 before.describe().1
             )));

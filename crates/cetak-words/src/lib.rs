@@ -20,7 +20,11 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     // Record states.
     ("received", "diterima", "received"),
     ("perlu_perbaikan", "perlu perbaikan", "needs correction"),
-    ("unique", "unik, siap antre", "unique, ready to queue"),
+    (
+        "unique",
+        "unik, siap masuk antrean",
+        "unique, ready to queue",
+    ),
     ("duplicate", "data ganda", "duplicate"),
     (
         "awaiting_decision",
@@ -42,7 +46,7 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "kapasitas hari ini habis",
         "today's capacity spent",
     ),
-    ("cooling", "mendinginkan", "cooling down"),
+    ("cooling", "sedang didinginkan", "cooling down"),
     (
         "outside_hours",
         "di luar jam kerja",
@@ -125,7 +129,7 @@ pub fn record_state(state: RecordState) -> Words {
 pub const BLANK_STATES: &[(&str, &str, &str)] = &[
     ("on_hand", "tersedia", "on hand"),
     ("in_print", "sedang dicetak", "in print"),
-    ("issued", "jadi KTP-el", "issued"),
+    ("issued", "sudah menjadi KTP-el", "issued"),
     ("spoiled", "rusak", "spoiled"),
     ("missing", "hilang", "missing"),
 ];
@@ -181,7 +185,7 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("printer_remove", "printer dihapus", "printer removed"),
     (
         "printer_reseat",
-        "hopper printer dikosongkan",
+        "wadah blangko printer dikosongkan",
         "printer hopper emptied",
     ),
     ("printer_pause", "printer dijeda", "printer paused"),
@@ -287,7 +291,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ("nul_byte", "ada byte NUL di baris", "a NUL byte in the row"),
     (
         "field_count",
-        "jumlah kolom tidak sama dengan judul",
+        "jumlah kolom tidak sama dengan baris judul",
         "the number of fields differs from the header",
     ),
     (
@@ -317,7 +321,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "unknown_field",
-        "kolom di luar kontrak",
+        "kolom di luar kontrak impor",
         "a field outside the contract",
     ),
     ("empty_field", "kosong", "empty"),
@@ -334,7 +338,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "nik_not_digits",
-        "NIK berisi selain angka",
+        "NIK berisi karakter selain angka",
         "the NIK holds more than digits",
     ),
     (
@@ -362,7 +366,11 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
         "nomor urut NIK 0000",
         "the NIK's serial is 0000",
     ),
-    ("invalid_date", "tanggal tidak ada", "no such date"),
+    (
+        "invalid_date",
+        "tanggal tidak ada di kalender",
+        "no such date",
+    ),
     (
         "implausible_date",
         "tanggal lahir tidak masuk akal",
@@ -390,7 +398,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "conflicting_recording",
-        "recording_id sudah ada dengan isi lain",
+        "ID perekaman sudah ada dengan isi lain",
         "the recording_id exists with other content",
     ),
     // The person on the card (import contract v2): photo, signature, fingerprint templates.
@@ -485,7 +493,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "media_dir_unsafe_id",
-        "recording_id tidak dapat menjadi nama folder",
+        "ID perekaman tidak dapat dipakai sebagai nama folder",
         "the recording_id cannot name a folder",
     ),
     (
@@ -745,7 +753,7 @@ pub const STOP_REASONS: &[(&str, &str, &str)] = &[
     ),
     (
         "no_photo_for_chip",
-        "data yang tersisa tanpa foto wajah untuk chip: perlu printer tanpa encoder chip",
+        "data yang tersisa tanpa foto wajah untuk chip: perlu printer tanpa penulis chip",
         "the records left have no face photo for the chip: they need a printer without a chip encoder",
     ),
 ];
@@ -831,7 +839,7 @@ pub fn actor(a: &str) -> (String, String) {
         let (id, en) = match part {
             "dedup" => ("pemeriksa data ganda", "duplicate check"),
             "spool" => ("antrean cetak", "print spool"),
-            "sync" => ("sinkron pusat", "sync with the centre"),
+            "sync" => ("sinkronisasi pusat", "sync with the centre"),
             "import" => ("impor", "import"),
             "cli" => ("baris perintah", "command line"),
             "correct" => ("perbaikan data", "data correction"),
@@ -891,9 +899,9 @@ pub fn reason(r: &str) -> (String, String) {
         )),
         "printer configured" => Some(fixed("printer diatur", "printer configured")),
         "printer changed" => Some(fixed("printer diubah", "printer changed")),
-        "chip encoder changed" => Some(fixed("encoder chip diubah", "chip encoder changed")),
+        "chip encoder changed" => Some(fixed("penulis chip diubah", "chip encoder changed")),
         "blanks loaded into the printer's hopper" => Some(fixed(
-            "blangko dimuat ke hopper printer",
+            "blangko dimuat ke wadah blangko printer",
             "blanks loaded into the printer's hopper",
         )),
         "the run that held this printer is gone" => Some(fixed(
@@ -966,11 +974,11 @@ pub fn reason(r: &str) -> (String, String) {
             "an attempt waits on this blank but the blank is not in print",
         )),
         "blank is issued but no attempt made a card of it" => Some(fixed(
-            "blangko tercatat jadi KTP-el tetapi tidak ada percobaan cetak yang membuatnya",
+            "blangko tercatat sudah menjadi KTP-el tetapi tidak ada percobaan cetak yang membuatnya",
             "blank is issued but no attempt made a card of it",
         )),
         "blank is issued but has no card" => Some(fixed(
-            "blangko tercatat jadi KTP-el tetapi tidak ada kartunya",
+            "blangko tercatat sudah menjadi KTP-el tetapi tidak ada kartunya",
             "blank is issued but has no card",
         )),
         "card and blank disagree" => Some(fixed(
@@ -1014,7 +1022,7 @@ pub const DEFAULT_REASONS: &[(&str, &str)] = &[
     ("removed by operator", "dihapus oleh petugas"),
     (
         "hopper emptied into the safe by operator",
-        "hopper dikosongkan ke brankas oleh petugas",
+        "wadah blangko dikosongkan ke brankas oleh petugas",
     ),
     ("paused by operator", "dijeda oleh petugas"),
     ("resumed by operator", "dilanjutkan oleh petugas"),
@@ -1237,7 +1245,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
     {
         return Some((
             format!(
-                "printer bermasalah (peringatan {strike}): didinginkan {minutes} menit; periksa suhu cetak (160-170 °C) sebelum lanjut"
+                "printer bermasalah (peringatan {strike}): didinginkan {minutes} menit; periksa suhu cetak (160–170 °C) sebelum melanjutkan"
             ),
             n.into(),
         ));
@@ -1464,7 +1472,21 @@ mod tests {
         "field",
         "corrected",
         "overruled",
+        "error",
+        "failed",
+        "found",
+        "hopper",
+        "encoder",
+        "supervisor",
+        "outbox",
     ];
+
+    /// A stored code or a Rust name (`chip_failure`, `recording_id`) in a sentence a person
+    /// reads: a word of letters or digits joined by `_`.
+    fn snake_case_token(id: &str) -> Option<&str> {
+        id.split(|c: char| !c.is_alphanumeric() && c != '_')
+            .find(|w| w.contains('_') && w.split('_').all(|p| !p.is_empty()))
+    }
 
     fn check_table(name: &str, table: &[(&str, &str, &str)]) {
         let mut codes = std::collections::HashSet::new();
@@ -1480,6 +1502,9 @@ mod tests {
                     !ENGLISH.contains(&w.to_lowercase().as_str()),
                     "{name}: {code}: English {w:?} in {id:?}"
                 );
+            }
+            if let Some(w) = snake_case_token(id) {
+                panic!("{name}: {code}: the code {w:?} in {id:?}");
             }
         }
     }
@@ -1506,6 +1531,14 @@ mod tests {
             check_table("test", &[("queued", "kartu the", "queued")]);
         });
         assert!(english_inside.is_err());
+        let code_inside = std::panic::catch_unwind(|| {
+            check_table("test", &[("queued", "rusak (chip_failure)", "queued")]);
+        });
+        assert!(code_inside.is_err());
+        let error_inside = std::panic::catch_unwind(|| {
+            check_table("test", &[("queued", "printer error", "queued")]);
+        });
+        assert!(error_inside.is_err());
     }
 
     #[test]

@@ -238,14 +238,14 @@ fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
             "{} {} ({} {version})",
             t("Basis data sudah ada:", "The database already exists:"),
             path.display(),
-            t("skema versi", "schema version")
+            t("versi skema", "schema version")
         )?;
     } else {
         outln!(
             "{} {} ({} {version})",
             t("Basis data dibuat:", "Database created:"),
             path.display(),
-            t("skema versi", "schema version")
+            t("versi skema", "schema version")
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -348,18 +348,18 @@ fn key_words(e: &cetak_chip::KeyError) -> String {
         K::NoToken(l) => format!("tidak ada token berlabel {l:?}"),
         K::Pin => "token menolak PIN".into(),
         K::PinFile(f, _) => format!("berkas PIN {f} tidak dapat dibaca"),
-        K::NoKey => "belum ada kunci penandatangan dokumen di token (`cetak chip keys init`)".into(),
+        K::NoKey => "belum ada kunci penanda tangan dokumen di token (`cetak chip keys init`)".into(),
         K::NoCertificate => {
-            "kunci penandatangan belum punya sertifikat (impor jawaban CA: `cetak chip keys import-cert`)"
+            "kunci penanda tangan belum punya sertifikat (impor jawaban CA: `cetak chip keys import-cert`)"
                 .into()
         }
         K::CertificateMismatch => "sertifikat bukan untuk kunci di token".into(),
         K::Expired(at) => format!(
-            "sertifikat penandatangan dokumen kedaluwarsa pada {}; buat kunci baru: `cetak chip keys rotate`",
+            "sertifikat penanda tangan dokumen kedaluwarsa pada {}; buat kunci baru: `cetak chip keys rotate`",
             when(at)
         ),
         K::NotYetValid(at) => format!(
-            "sertifikat penandatangan dokumen baru berlaku mulai {} (periksa jam komputer)",
+            "sertifikat penanda tangan dokumen baru berlaku mulai {} (periksa jam komputer)",
             when(at)
         ),
         K::Token(d) => format!("token bermasalah ({d})"),
@@ -411,7 +411,7 @@ fn scenario_words(e: &cetak_sim::scenario::ScenarioError) -> String {
             problem,
         } => {
             let words = match problem.as_str() {
-                "must be YYYY-MM-DD" => "harus berbentuk YYYY-MM-DD",
+                "must be YYYY-MM-DD" => "harus berbentuk TTTT-BB-HH",
                 "must be 1..=3660" => "harus 1 sampai 3660",
                 "must be 1..=100" => "harus 1 sampai 100",
                 "must be positive (cards_per_day at most 10000)" => {
@@ -442,7 +442,7 @@ fn database_fault_words(f: cetak_store::DatabaseFault) -> &'static str {
             "basis data sedang dipakai proses lain (mis. `cetak serve` atau proses cetak); coba lagi sebentar"
         }
         F::ReadOnly => "basis data tidak dapat ditulis (hanya-baca, atau izin folder)",
-        F::DiskFull => "disk penuh",
+        F::DiskFull => "diska penuh",
         F::CannotOpen => "berkas basis data tidak dapat dibuka (folder tidak ada, atau tanpa izin)",
     }
 }
@@ -454,7 +454,7 @@ fn io_words(e: &std::io::Error) -> &'static str {
         K::NotFound => "berkas atau folder tidak ada",
         K::PermissionDenied => "tidak ada izin",
         K::AlreadyExists => "sudah ada",
-        K::StorageFull => "disk penuh",
+        K::StorageFull => "diska penuh",
         K::ReadOnlyFilesystem => "media hanya-baca",
         K::IsADirectory => "ini folder, bukan berkas",
         K::NotADirectory => "ini berkas, bukan folder",
@@ -621,7 +621,7 @@ fn main() -> ExitCode {
         actor: cmd::actor(cli.actor.as_deref()),
     };
     if let Err(e) = check_db_exists(&cli, db_use(&cli.command)) {
-        eprintln!("{}: {e:#}", t("galat", "error"));
+        eprintln!("{}: {e:#}", t("kesalahan", "error"));
         return ExitCode::from(2);
     }
     let result = match cli.command {
@@ -654,7 +654,7 @@ fn main() -> ExitCode {
         Command::Central { .. } => Err(anyhow::anyhow!(
             "{}",
             t(
-                "build ini adalah build kantor, tanpa server pusat (PostgreSQL); server pusat ada di build bawaan: cargo build --release -p cetak",
+                "program ini versi kantor, tanpa server pusat (PostgreSQL); server pusat ada di versi bawaan: cargo build --release -p cetak",
                 "this is an office build, without the central server (PostgreSQL); the central server is in the default build: cargo build --release -p cetak"
             )
         )),
@@ -670,7 +670,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{}: {}", t("galat", "error"), error_text(&e));
+            eprintln!("{}: {}", t("kesalahan", "error"), error_text(&e));
             ExitCode::from(2)
         }
     }

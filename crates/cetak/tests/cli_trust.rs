@@ -1031,7 +1031,7 @@ fn usage_errors_are_in_indonesian() {
         p,
         &["--bogus"],
         &[
-            "galat: argumen '--bogus' tidak dikenal",
+            "kesalahan: argumen '--bogus' tidak dikenal",
             "Penggunaan: cetak [OPSI] <PERINTAH>",
             hint,
         ],

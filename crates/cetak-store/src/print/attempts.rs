@@ -73,17 +73,17 @@ fn apply_in(
             Some("printed") => {}
             Some("issued") => {
                 return Err(StoreError::Conflict(format!(
-                    "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
+                    "KTP-el pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
                 )));
             }
             Some("revoked") => {
                 return Err(StoreError::Conflict(format!(
-                    "KTP pada blangko {serial} sudah dicabut karena penggantian: catat pengembaliannya dengan `cetak print spoil {serial}` (KTP yang berlaku tidak tersentuh) / the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
+                    "KTP-el pada blangko {serial} sudah dicabut karena penggantian: catat pengembaliannya dengan `cetak print spoil {serial}` (KTP-el yang berlaku tidak berubah) / the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
                 )));
             }
             other => {
                 return Err(StoreError::Conflict(format!(
-                    "blangko {serial} bukan KTP tercetak ({0}) / blank {serial} holds no printed card ({0})",
+                    "blangko {serial} bukan KTP-el tercetak ({0}) / blank {serial} holds no printed card ({0})",
                     other.unwrap_or("none")
                 )));
             }
@@ -165,7 +165,7 @@ fn apply_in(
         let rec_state = registry_state(tx, &recording_id)?;
         if ev == Event::PrintSpoiled && rec_state == RecordState::Issued {
             return Err(StoreError::Conflict(format!(
-                "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
+                "KTP-el pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
             )));
         }
         registry::apply_from(

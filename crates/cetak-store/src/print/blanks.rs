@@ -112,7 +112,7 @@ impl Store {
             BlankEvent::Use | BlankEvent::CardGood | BlankEvent::Unused
         ) {
             return Err(StoreError::Conflict(
-                "pemakaian, kartu baik dan blangko tak terpakai dicatat oleh antrean cetak, bukan manual / use, good card and unused are recorded by the spool, not by hand".into(),
+                "pemakaian, kartu baik dan blangko tidak terpakai dicatat oleh antrean cetak, tidak secara manual / use, good card and unused are recorded by the spool, not by hand".into(),
             ));
         }
         let tx = self
@@ -127,7 +127,7 @@ impl Store {
             // An issued blank is a card: the books would say spoiled while the card is valid.
             BlankState::Issued => {
                 return Err(StoreError::Conflict(format!(
-                    "blangko {serial} sudah menjadi KTP tercetak, bukan blangko: KTP rusak sebelum diserahkan dicatat dengan `cetak print spoil {serial} --cause SEBAB`; KTP yang sudah diserahkan kembali lewat `cetak print replace NIK`, lalu `cetak print spoil {serial} --cause SEBAB` mencatat pengembaliannya / blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
+                    "blangko {serial} sudah menjadi KTP-el tercetak, bukan blangko: KTP-el rusak sebelum diserahkan dicatat dengan `cetak print spoil {serial} --cause PENYEBAB`; KTP-el yang sudah diserahkan kembali lewat `cetak print replace NIK`, lalu `cetak print spoil {serial} --cause PENYEBAB` mencatat pengembaliannya / blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
                 )));
             }
             _ => {}

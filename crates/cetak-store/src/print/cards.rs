@@ -45,7 +45,7 @@ impl Store {
                 )?;
                 if returned.is_some() {
                     return Err(StoreError::Conflict(format!(
-                        "pengembalian KTP pada blangko {serial} sudah dicatat / the returned card on blank {serial} is already recorded"
+                        "pengembalian KTP-el pada blangko {serial} sudah dicatat / the returned card on blank {serial} is already recorded"
                     )));
                 }
                 move_blank(
@@ -72,11 +72,11 @@ impl Store {
                 Ok(SpoilOutcome::Returned { recording_id })
             }
             Some((state, _)) if state == "issued" => Err(StoreError::Conflict(format!(
-                "KTP pada blangko {serial} ada di tangan penduduk: ajukan penggantian dulu (`cetak print replace NIK`), lalu catat KTP yang dikembalikan / the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
+                "KTP-el pada blangko {serial} ada di tangan warga: ajukan penggantian dulu (`cetak print replace NIK`), lalu catat KTP-el yang dikembalikan / the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
             ))),
             _ => {
                 let attempt = self.attempt_by_serial(serial)?.ok_or_else(|| {
-                    StoreError::NotFound(format!("tidak ada KTP yang dicetak pada blangko {serial} / no card was printed on blank {serial}"))
+                    StoreError::NotFound(format!("tidak ada KTP-el yang dicetak pada blangko {serial} / no card was printed on blank {serial}"))
                 })?;
                 let d = self
                     .attempt_apply(attempt, &AttemptEvent::ReportedSpoiled(cause), actor, at)?
@@ -104,7 +104,7 @@ impl Store {
             // The state in words (the message is shown on the office's pages), not its code.
             let (now_id, now_en) = state.describe();
             return Err(StoreError::Conflict(format!(
-                "perekaman {recording_id} tidak sedang menunggu KTP ({now_id}) / recording {recording_id} is not waiting for a card ({now_en})"
+                "perekaman {recording_id} tidak sedang menunggu KTP-el ({now_id}) / recording {recording_id} is not waiting for a card ({now_en})"
             )));
         }
         tx.execute(
@@ -139,7 +139,7 @@ impl Store {
             )
             .optional()?;
         let (serial, recording_id) = card.ok_or_else(|| {
-            StoreError::NotFound(format!("belum ada KTP yang diserahkan untuk NIK {nik}: tidak ada yang diganti / no card issued for NIK {nik}: nothing to replace"))
+            StoreError::NotFound(format!("belum ada KTP-el yang diserahkan untuk NIK {nik}: tidak ada yang diganti / no card issued for NIK {nik}: nothing to replace"))
         })?;
         let at_s = rfc3339(at);
         tx.execute(
@@ -183,7 +183,7 @@ impl Store {
     ) -> Result<(String, Serial)> {
         if handed_to.trim().is_empty() {
             return Err(StoreError::Refused(
-                "sebutkan siapa yang menerima KTP / say who received the card".into(),
+                "sebutkan siapa yang menerima KTP-el / say who received the card".into(),
             ));
         }
         let tx = self
@@ -201,12 +201,12 @@ impl Store {
             [one] => one.clone(),
             [] => {
                 return Err(StoreError::NotFound(format!(
-                    "tidak ada KTP tercetak yang menunggu untuk NIK {nik} / no printed card waits for NIK {nik}"
+                    "tidak ada KTP-el tercetak yang menunggu untuk NIK {nik} / no printed card waits for NIK {nik}"
                 )));
             }
             _ => {
                 return Err(StoreError::Conflict(format!(
-                    "{0} KTP tercetak menunggu untuk NIK {nik}: supervisor harus menyelesaikan data ganda dulu / {0} printed cards wait for NIK {nik}: a supervisor must resolve the duplicate first",
+                    "{0} KTP-el tercetak menunggu untuk NIK {nik}: penyelia harus menyelesaikan data ganda dulu / {0} printed cards wait for NIK {nik}: a supervisor must resolve the duplicate first",
                     cards.len()
                 )));
             }
@@ -222,7 +222,7 @@ impl Store {
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
                 StoreError::Conflict(format!(
-                    "NIK {nik} sudah memegang KTP yang berlaku: cabut dulu lewat permohonan penggantian / NIK {nik} already holds a valid card: revoke it with a replacement request first"
+                    "NIK {nik} sudah memegang KTP-el yang berlaku: cabut dulu lewat permohonan penggantian / NIK {nik} already holds a valid card: revoke it with a replacement request first"
                 ))
             }
             e => e.into(),

@@ -86,7 +86,7 @@ impl Store {
         )?;
         if open > 0 {
             return Err(StoreError::Conflict(format!(
-                "printer {name:?} sedang mengerjakan kartu; ubah encoder setelah selesai / printer {name:?} is working on a card; change its encoder when it is done"
+                "printer {name:?} sedang mengerjakan kartu; ubah penulis chip setelah selesai / printer {name:?} is working on a card; change its encoder when it is done"
             )));
         }
         tx.execute(

@@ -68,7 +68,7 @@ impl Store {
     ) -> Result<()> {
         if profile.cards_per_day == 0 || profile.burst == Some(0) || profile.cooldown_min < 0.0 {
             return Err(StoreError::Refused(
-                "kartu per hari dan burst harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
+                "kartu per hari dan jumlah kartu berturut-turut harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
             ));
         }
         let tx = self
@@ -166,7 +166,7 @@ impl Store {
         let id = printer_id(&tx, name)?;
         if open_attempts(&tx, id)? > 0 {
             return Err(StoreError::Conflict(format!(
-                "printer {name} sedang mencetak: tunggu sebelum mengosongkan hopper / printer {name} is working on a card: wait for it before emptying the hopper"
+                "printer {name} sedang mencetak: tunggu sebelum mengosongkan wadah blangko / printer {name} is working on a card: wait for it before emptying the hopper"
             )));
         }
         let serials = hopper_in(&tx, id)?;

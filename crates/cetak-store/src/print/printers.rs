@@ -28,7 +28,7 @@ impl Store {
         }
         if profile.cards_per_day == 0 || profile.burst == Some(0) || profile.cooldown_min < 0.0 {
             return Err(StoreError::Refused(
-                "kartu per hari dan burst harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
+                "kartu per hari dan jumlah kartu berturut-turut harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
             ));
         }
         let tx = self

@@ -297,10 +297,10 @@ pub(super) async fn password_reset(
         sess,
         &if generated {
             format!(
-                "Kata sandi {name} diganti; semua sesinya diakhiri. Kata sandi baru (catat sekarang, tidak ditampilkan lagi):"
+                "Kata sandi {name} diatur ulang; semua sesinya diakhiri. Kata sandi baru (catat sekarang, tidak ditampilkan lagi):"
             )
         } else {
-            format!("Kata sandi {name} diganti; semua sesinya diakhiri.")
+            format!("Kata sandi {name} diatur ulang; semua sesinya diakhiri.")
         },
         &if generated {
             format!(

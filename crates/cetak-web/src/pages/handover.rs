@@ -314,13 +314,13 @@ fn chip_view(
             format!("NOT the chip the books kept for this resident's card (blank {serial})"),
         )),
         KeptChip::NoneKept => reasons.push((
-            "buku kantor tidak mencatat chip terverifikasi untuk kartu warga ini".into(),
+            "catatan kantor tidak memuat chip terverifikasi untuk kartu warga ini".into(),
             "the books keep no verified chip for this resident's card".into(),
         )),
     }
     if differs {
         reasons.push((
-            "data di chip berbeda dengan data warga di buku (baris bertanda)".into(),
+            "data di chip berbeda dengan data warga di catatan kantor (baris bertanda)".into(),
             "the chip's data differ from the resident's record (rows marked)".into(),
         ));
     }

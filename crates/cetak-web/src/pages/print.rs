@@ -191,7 +191,7 @@ pub(super) fn office_failure(e: cetak_office::OfficeError) -> (String, String) {
             (r.id, r.en)
         }
         E::NoPrinters => (
-            "belum ada printer: admin menambahkannya dengan `cetak printer add`".into(),
+            "belum ada printer: pengelola menambahkannya dengan `cetak printer add`".into(),
             "no printers yet: an admin adds one with `cetak printer add`".into(),
         ),
         E::NoDrivablePrinter(notices) => (
@@ -390,7 +390,7 @@ fn inspect_refusal_words(r: &cetak_office::inspect::InspectRefusal) -> (String, 
             )
         }
         R::StillHolds { printer } => (
-            format!("printer {printer} masih memegang pekerjaan ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi"),
+            format!("printer {printer} masih memegang tugas cetak ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi"),
             format!("printer {printer} still holds this job: wait for it to finish, or cancel it at the printer, then inspect again"),
         ),
         R::SaysCompleted => (
@@ -398,7 +398,7 @@ fn inspect_refusal_words(r: &cetak_office::inspect::InspectRefusal) -> (String, 
             "the printer says it completed this card: look in the output tray, then choose good or spoiled".into(),
         ),
         R::Busy { printer } => (
-            format!("printer {printer} sedang bekerja: blangko bisa saja masih tertarik — tunggu sampai diam"),
+            format!("printer {printer} sedang bekerja: blangko mungkin masih ditarik masuk — tunggu sampai printer berhenti"),
             format!("printer {printer} is busy: the blank may still be fed — wait until it is idle"),
         ),
     }

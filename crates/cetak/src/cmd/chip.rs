@@ -443,7 +443,7 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
             Some(KeptChip::NoneKept) => outln!(
                 "{}",
                 t(
-                    "Buku tidak mencatat chip terverifikasi untuk warga ini",
+                    "Catatan kantor tidak memuat chip terverifikasi untuk warga ini",
                     "The books keep no verified chip for this resident"
                 )
             )?,

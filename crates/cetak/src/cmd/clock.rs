@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, cmd: ClockCommand) -> anyhow::Result<ExitCode> {
                 bail!(
                     "{}",
                     t(
-                        "hanya supervisor yang menyetel ulang jam: --actor supervisor:NAMA",
+                        "hanya penyelia yang dapat menyetel ulang jam: --actor supervisor:NAMA",
                         "only a supervisor resets the clock: --actor supervisor:NAME"
                     )
                 );

@@ -94,10 +94,10 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let mut tb = table(&[
-                "recording_id",
+                t("ID perekaman", "recording_id"),
                 t("status", "state"),
                 "nama",
-                "nik",
+                t("NIK", "nik"),
                 t("masalah", "problems"),
             ]);
             for i in &items {

@@ -159,12 +159,12 @@ pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
         r.summary.resolved_without_correction.to_string(),
     ]);
     tb.add_row(vec![
-        t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
+        t("menunggu keputusan penyelia", "awaiting a supervisor").to_string(),
         r.summary.awaiting_decision.to_string(),
     ]);
     tb.add_row(vec![
         t(
-            "unik, siap antre cetak",
+            "unik, siap masuk antrean cetak",
             "unique, ready for the print queue",
         )
         .to_string(),
@@ -180,7 +180,7 @@ pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
     ]);
     tb.add_row(vec![
         t(
-            "sudah punya kartu (tidak diubah)",
+            "sudah punya KTP-el (tidak diubah)",
             "already have a card (unchanged)",
         )
         .to_string(),

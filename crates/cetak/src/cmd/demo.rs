@@ -160,7 +160,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 let why = format!(
                     "{}: apt-get install {}",
                     t(
-                        "chip tidak ditulis, pasang dulu",
+                        "chip tidak ditulis; pasang dulu paket",
                         "chips not encoded; install first"
                     ),
                     missing.join(" ")
@@ -242,7 +242,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 chip_day.why_not = Some(format!(
                     "{}: {e:#}",
                     t(
-                        "encoder chip virtual tidak siap",
+                        "penulis chip virtual tidak siap",
                         "the virtual chip encoder is not ready"
                     )
                 ));
@@ -329,7 +329,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     ]);
     tb.add_row(vec![
         t(
-            "  orang sebenarnya (kebenaran generator)",
+            "  orang sebenarnya (menurut data sintetis)",
             "  actual people (generator truth)",
         )
         .to_string(),
@@ -356,7 +356,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         marked.to_string(),
     ]);
     tb.add_row(vec![
-        t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
+        t("menunggu keputusan penyelia", "awaiting a supervisor").to_string(),
         dedup.summary.awaiting_decision.to_string(),
     ]);
     tb.add_row(vec![
@@ -402,7 +402,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     ]);
     tb.add_row(vec![
         t(
-            "blangko: terima = pakai + rusak + ada + hilang",
+            "blangko: diterima = menjadi KTP-el + rusak + tersedia + hilang",
             "blanks: received = issued + spoiled + on hand + missing",
         )
         .to_string(),
@@ -443,7 +443,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     outln!("{tb}")?;
     outln!(
         "{} {} {} {}",
-        t("Generator membuat", "The generator made"),
+        t("Data sintetis berisi", "The generator made"),
         generated.duplicates,
         t(
             "perekaman ganda; ditautkan otomatis:",

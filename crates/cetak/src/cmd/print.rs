@@ -281,7 +281,7 @@ fn encoder_setting(e: &str) -> anyhow::Result<Option<&str>> {
         bail!(
             "{} {e:?}",
             t(
-                "encoder harus pcsc:NAMA-PEMBACA atau none, bukan",
+                "penulis chip (--encoder) harus pcsc:NAMA-PEMBACA atau none, bukan",
                 "the encoder must be pcsc:READER-NAME or none, not"
             )
         );
@@ -420,7 +420,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                     outln!(
                         "{} {}",
                         t(
-                            "Keluarkan blangko ini dari hoppernya ke brankas:",
+                            "Keluarkan blangko ini dari wadah blangkonya ke brankas:",
                             "Take these blanks out of its hopper into the safe:"
                         ),
                         cetak_print::stock::compact_ranges(&serials)
@@ -437,16 +437,19 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             } else {
                 outln!(
                     "{} {name}: {}",
-                    t("Hopper", "Hopper of"),
+                    t("Wadah blangko", "Hopper of"),
                     t(
-                        "kosongkan SEMUA blangko di hopper ke brankas (juga blangko bersih dari kartu yang menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
+                        "kosongkan SEMUA blangko di wadah blangko ke brankas (juga blangko bersih dari kartu yang menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
                         "take EVERY blank out of the hopper into the safe (also a clean blank of a card waiting for inspection); the next card says which blanks to load"
                     )
                 )?;
                 if !serials.is_empty() {
                     outln!(
                         "{} {}",
-                        t("Menurut catatan di hopper:", "The books had in the hopper:"),
+                        t(
+                            "Menurut catatan, di wadah blangko ada:",
+                            "The books had in the hopper:"
+                        ),
                         cetak_print::stock::compact_ranges(&serials)
                     )?;
                 }
@@ -507,7 +510,7 @@ fn explain(e: StoreError) -> anyhow::Error {
             anyhow::anyhow!(
                 "{}",
                 t(
-                    "Basis data sedang dipakai proses lain (impor atau data ganda yang panjang); coba lagi sebentar lagi.",
+                    "Basis data sedang dipakai proses lain (impor atau pencarian data ganda yang panjang); coba lagi sebentar lagi.",
                     "The database is busy with another process (a long import or dedup); try again shortly."
                 )
             )
@@ -611,7 +614,7 @@ fn print_printers(
         t("Hari ini", "Today"),
         t("Kapasitas", "Capacity"),
         t("Blangko dimuat", "Blanks loaded"),
-        "Encoder",
+        t("Penulis chip", "Encoder"),
         t("Keadaan", "State"),
     ]);
     for (p, a) in printers.iter().zip(asked) {
@@ -683,7 +686,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                 _ => bail!(
                     "{}",
                     t(
-                        "sebutkan tepat satu: --good, --spoiled SEBAB atau --unused",
+                        "sebutkan tepat satu: --good, --spoiled PENYEBAB atau --unused",
                         "say exactly one of --good, --spoiled CAUSE, --unused"
                     )
                 ),
@@ -747,7 +750,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                             outln!(
                                 "{}",
                                 t(
-                                    "Printer ini didinginkan lebih lama; periksa suhu cetak (160-170 °C).",
+                                    "Printer ini didinginkan lebih lama; periksa suhu cetak (160–170 °C).",
                                     "This printer now cools down longer; check its print temperature (160-170 °C)."
                                 )
                             )?;
@@ -764,7 +767,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                             "{} {serial}: {}",
                             t("Blangko", "Blank"),
                             t(
-                                "KTP lama yang dicabut dicatat kembali dan rusak; KTP pengganti tidak berubah. Potong sudutnya untuk laporan bulanan.",
+                                "KTP-el lama yang dicabut dicatat sudah dikembalikan dan rusak; KTP-el pengganti tidak berubah. Potong sudutnya untuk laporan bulanan.",
                                 "the revoked old card is recorded as returned and spoiled; the replacement is not touched. Cut its corner for the monthly return."
                             )
                         )?;
@@ -799,7 +802,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
             outln!(
                 "{} {id}",
                 t(
-                    "KTP lama dicabut; penggantian masuk antrean:",
+                    "KTP-el lama dicabut; penggantinya masuk antrean:",
                     "Old card revoked; replacement queued:"
                 )
             )?;
@@ -838,12 +841,12 @@ pub fn inspect_refusal_text(r: &InspectRefusal) -> String {
             "{} {printer} {}",
             t("printer", "printer"),
             t(
-                "masih memegang pekerjaan ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi",
+                "masih memegang tugas cetak ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi",
                 "still holds this job: wait for it to finish, or cancel it at the printer, then inspect again"
             )
         ),
         InspectRefusal::SaysCompleted => t(
-            "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu --good atau --spoiled SEBAB",
+            "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu --good atau --spoiled PENYEBAB",
             "the printer says it completed this card: look in the output tray, then --good or --spoiled CAUSE",
         )
         .to_string(),
@@ -851,7 +854,7 @@ pub fn inspect_refusal_text(r: &InspectRefusal) -> String {
             "{} {printer} {}; {by_hand}",
             t("printer", "printer"),
             t(
-                "sedang bekerja: blangko bisa saja masih tertarik — tunggu sampai diam",
+                "sedang bekerja: blangko mungkin masih ditarik masuk — tunggu sampai printer berhenti",
                 "is busy: the blank may still be fed — wait until it is idle"
             )
         ),
@@ -908,7 +911,7 @@ fn parse_cause(s: &str) -> anyhow::Result<SpoilCause> {
     SpoilCause::parse(s).with_context(|| {
         format!(
             "{} {s:?}: {}",
-            t("sebab rusak tidak dikenal", "unknown spoil cause"),
+            t("penyebab rusak tidak dikenal", "unknown spoil cause"),
             t(
                 "pakai melted, misprint, jam, chip_failure atau other",
                 "use melted, misprint, jam, chip_failure or other"
@@ -943,7 +946,7 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
         if !hopper.is_empty() {
             outln!(
                 "{} {}: {} ({})",
-                t("Hopper", "Hopper of"),
+                t("Wadah blangko", "Hopper of"),
                 p.name,
                 cetak_print::stock::compact_ranges(&hopper),
                 t("nomor terkecil paling atas", "lowest serial on top")
@@ -978,7 +981,7 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
         outln!(
             "{}",
             t(
-                "Perlu diperiksa — lihat baki keluaran dan hopper printernya, lalu: cetak print inspect ID --good | --spoiled SEBAB | --unused",
+                "Perlu diperiksa — lihat baki keluaran dan wadah blangko printernya, lalu: cetak print inspect ID --good | --spoiled PENYEBAB | --unused",
                 "Needs inspection — look at the printer's output tray and hopper, then: cetak print inspect ID --good | --spoiled CAUSE | --unused"
             )
         )?;
@@ -1232,7 +1235,7 @@ pub fn notice_text(n: &RunNotice) -> String {
             "{name} {job_name} ({} {attempt}): {} ({note})",
             t("percobaan", "attempt"),
             t(
-                "printer tidak dapat memastikan kartu ini — periksa baki keluaran dan hopper",
+                "printer tidak dapat memastikan kartu ini — periksa baki keluaran dan wadah blangko",
                 "the printer cannot confirm this card — check the output tray and the hopper"
             ),
         ),
@@ -1263,7 +1266,7 @@ pub fn notice_text(n: &RunNotice) -> String {
             "{printer} {name}: {} {serial} {} ({})",
             t("chip blangko", "the chip of blank"),
             t(
-                "gagal: blangko rusak (chip_failure), data kembali ke antrean; potong sudut kartu dan simpan",
+                "gagal: blangko dicatat rusak (chip rusak), data kembali ke antrean; potong sudut kartu dan simpan untuk laporan bulanan",
                 "failed: blank spoiled (chip_failure), the record is back in the queue; cut the card's corner and keep it"
             ),
             // What the books noted, in the catalogue's words.
@@ -1275,7 +1278,7 @@ pub fn notice_text(n: &RunNotice) -> String {
         } => format!(
             "{printer} {name}: {} ({})",
             t(
-                "encoder chip tidak dapat dipakai; printer ini tidak mendapat kartu lagi dalam proses ini",
+                "penulis chip tidak dapat dipakai; printer ini tidak mendapat kartu lagi dalam proses ini",
                 "the chip encoder cannot be used; this printer gets no more cards in this run"
             ),
             tr(cetak_words::noted_chip_fault(error)),
@@ -1283,18 +1286,18 @@ pub fn notice_text(n: &RunNotice) -> String {
         RunNotice::ChipsKeepFailing { printer: name } => format!(
             "{printer} {name}: {}",
             t(
-                "chip gagal berturut-turut; periksa encoder dan blangko — printer ini tidak mendapat kartu lagi dalam proses ini",
+                "chip gagal berturut-turut; periksa penulis chip dan blangko — printer ini tidak mendapat kartu lagi dalam proses ini",
                 "chips failed several times in a row; check the encoder and the blanks — this printer gets no more cards in this run"
             ),
         ),
         RunNotice::NoPhotoForChip { waiting } => format!(
             "{}: {waiting} {}",
             t(
-                "Printer dengan encoder chip",
+                "Printer dengan penulis chip",
                 "Printers with a chip encoder"
             ),
             t(
-                "data di antrean tidak punya foto wajah yang sah untuk chip dan dilewati; data itu menunggu printer tanpa encoder chip (atau foto yang sah)",
+                "data di antrean tidak punya foto wajah yang sah untuk chip dan dilewati; data itu menunggu printer tanpa penulis chip (atau foto yang sah)",
                 "records in the queue have no valid face photo for the chip and were passed over; they wait for a printer without a chip encoder (or a valid photo)"
             ),
         ),
@@ -1311,12 +1314,12 @@ pub fn clock_warning_text(w: &ClockWarning) -> String {
             t("Jam komputer", "The computer clock"),
             super::office_time_text(*wall),
             t(
-                "di belakang waktu terakhir yang tercatat",
+                "tertinggal dari waktu terakhir yang tercatat",
                 "is behind the last recorded time"
             ),
             super::office_time_text(*last_recorded),
             t(
-                "waktu tercatat yang dipakai — setel jam. Jika dulu jam terlalu maju dan kini sudah benar, supervisor menjalankan `cetak clock reset --reason ALASAN`",
+                "waktu tercatat yang dipakai — setel jam. Jika dulu jam terlalu maju dan kini sudah benar, penyelia menjalankan `cetak clock reset --reason ALASAN`",
                 "using the recorded time — set the clock. If the clock ran ahead before and is right now, a supervisor runs `cetak clock reset --reason WHY`"
             )
         ),
@@ -1351,11 +1354,11 @@ fn inspection_hold_text(printer: &str, attempt: i64) -> String {
             "gets no new card until attempt"
         ),
         t(
-            "diperiksa (blangkonya mungkin masih di atas hopper). Periksa baki keluaran dan hopper, lalu",
+            "diperiksa (blangkonya mungkin masih paling atas di wadah blangko). Periksa baki keluaran dan wadah blangko, lalu",
             "is inspected (its blank may still be on top of the hopper). Check the output tray and the hopper, then"
         ),
         t(
-            "atau keluarkan semua blangko dari hopper ke brankas",
+            "atau keluarkan semua blangko dari wadah blangko ke brankas",
             "or empty the hopper into the safe"
         )
     )

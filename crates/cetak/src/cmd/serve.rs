@@ -411,7 +411,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{} {name} — {}: {password}",
                     t(
-                        "Kata sandi diganti, sesi diakhiri:",
+                        "Kata sandi diatur ulang, sesinya diakhiri:",
                         "Password reset, sessions ended:"
                     ),
                     t(
@@ -423,7 +423,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{} {name}",
                     t(
-                        "Kata sandi diganti, sesi diakhiri:",
+                        "Kata sandi diatur ulang, sesinya diakhiri:",
                         "Password reset, sessions ended:"
                     )
                 )?;

@@ -237,7 +237,7 @@ fn link_fault_words(e: &ureq::Error) -> &'static str {
             "alamat pusat tidak dapat dipakai",
             "the centre's address cannot be used",
         ),
-        _ => t("gangguan pada tautan", "a fault on the link"),
+        _ => t("gangguan pada sambungan ke pusat", "a fault on the link"),
     }
 }
 
@@ -333,7 +333,7 @@ impl Link {
             bail!(
                 "{message} ({} {failures} {})",
                 t("setelah", "after"),
-                t("kali coba ulang", "retries")
+                t("kali percobaan ulang", "retries")
             );
         }
         let wait = cetak_sync::backoff_ms(*failures, 500, 30_000, rand::rng().next_u64());
@@ -455,7 +455,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 t("PERHATIAN", "ATTENTION"),
                 round.forks,
                 t(
-                    "kejadian berisi lain dari yang sudah dipegang pusat pada posisi yang sama (basis data kantor ini dipulihkan dari salinan lama?); keduanya disimpan, beri tahu operator pusat",
+                    "isi kejadian berbeda dengan yang sudah disimpan pusat pada posisi yang sama (basis data kantor ini dipulihkan dari salinan lama?); keduanya disimpan, beri tahu petugas pusat",
                     "events differ from what the centre already holds at the same positions (was this office's database restored from an older copy?); both are kept, tell the centre's operator"
                 )
             )?;
@@ -467,7 +467,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 round.parked_events,
                 t("kejadian", "events"),
                 round.parked_records,
-                t("rekaman", "records"),
+                t("data", "records"),
                 t("lihat `cetak status`", "see `cetak status`")
             )?;
         }
@@ -477,9 +477,9 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             round.pushed,
             t("kejadian dikirim", "events pushed"),
             round.pulled,
-            t("rekaman diterima", "records pulled"),
+            t("data diterima", "records pulled"),
             round.outbox_depth,
-            t("menunggu di outbox", "waiting in the outbox"),
+            t("menunggu dikirim", "waiting in the outbox"),
             round
                 .waiting_at_centre
                 .map(|w| format!(", {w} {}", t("menunggu di pusat", "waiting at the centre")))
