@@ -237,7 +237,6 @@ struct Rec {
     key: QueueKey,
     backlog: bool,
     duplicate: bool,
-    cards: u8,
     open_attempt: bool,
     /// The physical ledger: good cards that really came out of a printer for this record,
     /// counted by the world, never by the office's books.
@@ -316,6 +315,9 @@ struct Sim<'a> {
     base: OffsetDateTime,
     profile: PrinterProfile,
     records: Vec<Rec>,
+    /// Good cards per record in the books, beside `records` (the daily recount reads only
+    /// this, not the whole record).
+    record_cards: Vec<u8>,
     queue: BTreeSet<(QueueKey, u32)>,
     persons: Vec<u8>,
     blanks: Vec<BlankState>,
@@ -460,6 +462,7 @@ impl<'a> Sim<'a> {
             base,
             profile,
             records: Vec::new(),
+            record_cards: Vec::new(),
             queue: BTreeSet::new(),
             persons: Vec::new(),
             blanks: Vec::new(),
@@ -608,13 +611,13 @@ impl<'a> Sim<'a> {
             waiting_since: format!("{:020}", recorded + 10 * 365 * DAY),
             recording_id: format!("SIM{id:08}"),
         };
+        self.record_cards.push(0);
         self.records.push(Rec {
             person,
             state: RecordState::Received,
             key,
             backlog: false,
             duplicate,
-            cards: 0,
             open_attempt: false,
             cards_out: 0,
         });
@@ -885,7 +888,7 @@ impl<'a> Sim<'a> {
                 counts[1]
             ));
         }
-        let valid: u64 = self.records.iter().map(|r| u64::from(r.cards)).sum();
+        let valid: u64 = self.record_cards.iter().map(|&c| u64::from(c)).sum();
         if valid != counts[2] {
             self.violation(format!(
                 "{valid} good cards but {} blanks issued",
@@ -1602,9 +1605,11 @@ impl<'a> Sim<'a> {
     }
 
     fn card_made(&mut self, record: u32) {
-        let r = &mut self.records[record as usize];
-        r.cards += 1;
-        let (person, duplicate, backlog, cards) = (r.person, r.duplicate, r.backlog, r.cards);
+        let cards = &mut self.record_cards[record as usize];
+        *cards += 1;
+        let cards = *cards;
+        let r = &self.records[record as usize];
+        let (person, duplicate, backlog) = (r.person, r.duplicate, r.backlog);
         if cards > 1 {
             self.violation(format!("record {record} has {cards} good cards"));
         }
@@ -1631,8 +1636,9 @@ impl<'a> Sim<'a> {
     }
 
     fn card_lost(&mut self, record: u32) {
-        let r = &mut self.records[record as usize];
-        r.cards = r.cards.saturating_sub(1);
+        let cards = &mut self.record_cards[record as usize];
+        *cards = cards.saturating_sub(1);
+        let r = &self.records[record as usize];
         let (person, backlog) = (r.person, r.backlog);
         if let Some(n) = self.persons.get_mut(person as usize) {
             *n = n.saturating_sub(1);
