@@ -224,7 +224,7 @@ fn cause_word(code: &str) -> &str {
 }
 
 fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
-    let mut header = vec![t("", "")];
+    let mut header = vec![""];
     let names: Vec<String> = outcomes.iter().map(|o| o.scenario.clone()).collect();
     header.extend(names.iter().map(String::as_str));
     let mut tbl = table(&header);
