@@ -102,7 +102,10 @@ fn every_sentence_a_clerk_reads_exists_in_both_languages() {
             all.push(format!("{}: {p}", path.display()));
         }
     }
-    assert!(total > 700, "only {total} pairs found: the scanner lost its way");
+    assert!(
+        total > 700,
+        "only {total} pairs found: the scanner lost its way"
+    );
     assert!(all.is_empty(), "{}", all.join("\n"));
 }
 
