@@ -110,14 +110,7 @@ impl World {
                     let encoder = self.books[printer].encoder;
                     if !encoder && self.photo_less > 0 {
                         self.photo_less -= 1;
-                        self.books[printer].run = after;
-                        let attempt = self.next_attempt;
-                        self.next_attempt += 1;
-                        self.pending = Some((attempt, AttemptState::Intent));
-                        Input::Claimed(Ok(Claimed {
-                            attempt,
-                            loaded: None,
-                        }))
+                        Input::Claimed(Ok(self.claim(printer, after)))
                     } else if self.queue == 0 && encoder && self.photo_less > 0 {
                         Input::Claimed(Err(ClaimRefusal::NoPhotoForChip {
                             waiting: u64::from(self.photo_less),
@@ -126,14 +119,7 @@ impl World {
                         Input::Claimed(Err(ClaimRefusal::QueueEmpty))
                     } else {
                         self.queue -= 1;
-                        self.books[printer].run = after;
-                        let attempt = self.next_attempt;
-                        self.next_attempt += 1;
-                        self.pending = Some((attempt, AttemptState::Intent));
-                        Input::Claimed(Ok(Claimed {
-                            attempt,
-                            loaded: None,
-                        }))
+                        Input::Claimed(Ok(self.claim(printer, after)))
                     }
                 }
                 Command::Submit { attempt, .. } => {
@@ -203,6 +189,18 @@ impl World {
             };
         }
         None
+    }
+
+    /// The next attempt on `printer`, its duty cycle saved with the intent.
+    fn claim(&mut self, printer: usize, after: PrinterRun) -> Claimed {
+        self.books[printer].run = after;
+        let attempt = self.next_attempt;
+        self.next_attempt += 1;
+        self.pending = Some((attempt, AttemptState::Intent));
+        Claimed {
+            attempt,
+            loaded: None,
+        }
     }
 
     fn count(&self, f: impl Fn(&Command) -> bool) -> usize {

@@ -377,19 +377,16 @@ async fn attach(
         let (why_id, why_en) = cetak_words::problem(code).unwrap_or((code.as_str(), ""));
         if code == "media_too_large" {
             // Said with the sizes, in each language's numbers: what to do is plain.
-            let limit = cetak_ingest::media::limit(slot);
+            let [size_id, size_en] = crate::fmt::size_mib(bytes_len);
+            let [max_id, max_en] = crate::fmt::size_mib(cetak_ingest::media::limit(slot));
             return Err(Refusal::invalid(
                 format!(
-                    "{} ditolak: {why_id} ({}, paling besar {}). Perkecil berkasnya lalu coba lagi; tidak ada yang dilampirkan.",
-                    label.0,
-                    crate::fmt::size_mib(bytes_len)[0],
-                    crate::fmt::size_mib(limit)[0]
+                    "{} ditolak: {why_id} ({size_id}, paling besar {max_id}). Perkecil berkasnya lalu coba lagi; tidak ada yang dilampirkan.",
+                    label.0
                 ),
                 format!(
-                    "{} refused: {why_en} ({}, at most {}). Make the file smaller and try again; nothing was attached.",
-                    label.1,
-                    crate::fmt::size_mib(bytes_len)[1],
-                    crate::fmt::size_mib(limit)[1]
+                    "{} refused: {why_en} ({size_en}, at most {max_en}). Make the file smaller and try again; nothing was attached.",
+                    label.1
                 ),
             ));
         }
