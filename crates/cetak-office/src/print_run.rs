@@ -480,8 +480,8 @@ fn execute(
                 };
                 let pending = row.as_ref().map(|a| PendingAttempt {
                     state: a.state,
-                    job_name: a.job_name.clone(),
-                    job_uuid: a.job_uuid.clone(),
+                    job_name: a.job_name.as_str().into(),
+                    job_uuid: a.job_uuid.as_deref().map(Into::into),
                     chip_pending,
                 });
                 match row {
@@ -636,8 +636,8 @@ pub(crate) fn ask(port: &dyn Port, a: &AttemptRow) -> Result<AttemptEvent, PortE
     Ok(cetak_print::spool::find_in_printer(
         &PendingAttempt {
             state: a.state,
-            job_name: a.job_name.clone(),
-            job_uuid: a.job_uuid.clone(),
+            job_name: a.job_name.as_str().into(),
+            job_uuid: a.job_uuid.as_deref().map(Into::into),
             chip_pending: false,
         },
         &jobs,

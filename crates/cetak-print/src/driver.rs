@@ -430,7 +430,7 @@ pub struct RunCounts {
 }
 
 /// A printer as the run drives it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Driven {
     id: i64,
     profile: PrinterProfile,
@@ -500,6 +500,23 @@ pub struct Driver {
     fresh_books: Option<(OffsetDateTime, Duration)>,
     counts: RunCounts,
     notices: Vec<Notice>,
+    /// The run as a wake-up from a sleep found it, while that pass is under way.
+    pass_start: Option<PassStart>,
+    /// The last pass woke from a sleep, only read (and renewed leases), left the run as it
+    /// found it and went back to sleep for this long: see [`Driver::quiet_until`].
+    quiet_sleep: Option<Duration>,
+}
+
+/// What a pass must leave unchanged to be quiet.
+#[derive(Debug)]
+struct PassStart {
+    printers: Vec<Driven>,
+    queue_empty: bool,
+    told_cooling: Option<OffsetDateTime>,
+    told_no_photo: bool,
+    counts: RunCounts,
+    /// A command that changes the books or the world was given in the pass.
+    acted: bool,
 }
 
 /// Something the caller answered that does not fit the command (a bug in the caller).
@@ -536,6 +553,8 @@ impl Driver {
             fresh_books: None,
             counts: RunCounts::default(),
             notices: Vec::new(),
+            pass_start: None,
+            quiet_sleep: None,
         }
     }
 
@@ -563,6 +582,84 @@ impl Driver {
 
     /// Take the answer to the last command and return the next one.
     pub fn step(
+        &mut self,
+        input: Input,
+        at: OffsetDateTime,
+        mono: Duration,
+    ) -> Result<Command, WrongAnswer> {
+        if self.phase == Phase::Sleeping && matches!(input, Input::Done) {
+            self.quiet_sleep = None;
+            self.pass_start = Some(PassStart {
+                printers: self.printers.clone(),
+                queue_empty: self.queue_empty,
+                told_cooling: self.told_cooling,
+                told_no_photo: self.told_no_photo,
+                counts: self.counts.clone(),
+                acted: false,
+            });
+        }
+        let command = self.step_within_pass(input, at, mono)?;
+        match &command {
+            Command::ReadOpenAttempts
+            | Command::RenewLeases
+            | Command::ReadBooks
+            | Command::AskStatus(_)
+            | Command::ReadAttempt { .. }
+            | Command::Follow { .. } => {}
+            Command::Sleep(d) => {
+                self.quiet_sleep = self
+                    .pass_start
+                    .take()
+                    .filter(|s| {
+                        !s.acted
+                            && s.printers == self.printers
+                            && s.queue_empty == self.queue_empty
+                            && s.told_cooling == self.told_cooling
+                            && s.told_no_photo == self.told_no_photo
+                            && s.counts == self.counts
+                    })
+                    .map(|_| *d);
+            }
+            Command::Claim { .. }
+            | Command::Encode { .. }
+            | Command::Submit { .. }
+            | Command::Apply { .. }
+            | Command::Stop(_) => {
+                if let Some(s) = &mut self.pass_start {
+                    s.acted = true;
+                }
+            }
+        }
+        Ok(command)
+    }
+
+    /// After a quiet pass (one that woke from a sleep, only read the books and asked the
+    /// printers, changed nothing in the run and went back to sleep), the mono time before
+    /// which every further wake-up is quiet too and sleeps as long, provided the answers do not
+    /// change meanwhile: no timeout, no second "not found" lookup, no cool-down end and no
+    /// turn of working hours falls before it. Lease renewals are not counted: a simulated
+    /// world, which grants them always, may skip such wake-ups (`cetak-sim` does, between its
+    /// events); a real office cannot know its answers did not change and polls.
+    pub fn quiet_until(&self, at: OffsetDateTime, mono: Duration) -> Option<Duration> {
+        let sleep = self.quiet_sleep.filter(|_| self.phase == Phase::Sleeping)?;
+        let mut until = Duration::MAX;
+        for p in &self.printers {
+            if let Some((_, since)) = p.in_flight {
+                until = until.min(since.saturating_add(self.config.job_timeout));
+            }
+            if let Some(first) = p.missing_since {
+                until = until.min(first.saturating_add(self.config.gone_confirm));
+            }
+            if let Some(turn) = schedule::readiness_holds_until(&p.profile, &p.run, at) {
+                // A nap is as long as the time left to the turn: the last one is shorter.
+                let ahead = Duration::try_from(turn - at).unwrap_or(Duration::ZERO);
+                until = until.min(mono.saturating_add(ahead.saturating_sub(sleep)));
+            }
+        }
+        Some(until)
+    }
+
+    fn step_within_pass(
         &mut self,
         input: Input,
         at: OffsetDateTime,

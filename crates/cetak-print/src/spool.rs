@@ -23,6 +23,7 @@
 //! only way to print a record twice, and only after this one is final and not good.
 
 use std::fmt;
+use std::sync::Arc;
 
 use cetak_domain::lifecycle::Event;
 use serde::Serialize;
@@ -440,10 +441,10 @@ pub struct PrinterJob {
 pub struct PendingAttempt {
     /// Its state (intent or sent).
     pub state: AttemptState,
-    /// Its job name.
-    pub job_name: String,
+    /// Its job name (shared, not copied: a run reads its attempts at every poll).
+    pub job_name: Arc<str>,
     /// The uuid, once the printer gave one.
-    pub job_uuid: Option<String>,
+    pub job_uuid: Option<Arc<str>>,
     /// An intent on a printer with a chip encoder whose chip is not known to be verified: its
     /// print job was certainly never submitted (a job goes to the printer only after the
     /// verified chip is in the books), so the chip is read back before anything else.
@@ -484,10 +485,10 @@ pub fn not_found_verdict(
 /// uuid).
 pub fn find_in_printer(attempt: &PendingAttempt, jobs: &[PrinterJob]) -> AttemptEvent {
     let hit = match &attempt.job_uuid {
-        Some(uuid) => jobs.iter().find(|j| j.job_uuid.as_deref() == Some(uuid)),
+        Some(uuid) => jobs.iter().find(|j| j.job_uuid.as_deref() == Some(&**uuid)),
         None => jobs
             .iter()
-            .find(|j| j.job_name.as_deref() == Some(attempt.job_name.as_str())),
+            .find(|j| j.job_name.as_deref() == Some(&*attempt.job_name)),
     };
     match hit {
         Some(j) => AttemptEvent::Found {
@@ -743,7 +744,7 @@ mod tests {
         // The id 1 now belongs to another job: a sent attempt with another uuid is not found.
         let sent = PendingAttempt {
             state: AttemptState::Sent,
-            job_name: job_name(5, 1),
+            job_name: job_name(5, 1).into(),
             job_uuid: Some("urn:uuid:old".into()),
             chip_pending: false,
         };
@@ -753,7 +754,7 @@ mod tests {
         ));
         let intent = PendingAttempt {
             state: AttemptState::Intent,
-            job_name: job_name(7, 3),
+            job_name: job_name(7, 3).into(),
             job_uuid: None,
             chip_pending: false,
         };

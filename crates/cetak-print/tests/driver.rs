@@ -134,8 +134,8 @@ impl World {
                         .filter(|(a, s)| *a == attempt && s.is_pending())
                         .map(|(a, state)| PendingAttempt {
                             state,
-                            job_name: format!("job-{a}"),
-                            job_uuid: Some(format!("urn:uuid:{a}")),
+                            job_name: format!("job-{a}").into(),
+                            job_uuid: Some(format!("urn:uuid:{a}").into()),
                             chip_pending: self.chip_pending,
                         }),
                 ),
@@ -481,8 +481,8 @@ fn refusals_set_a_printer_aside_for_the_run_and_the_others_go_on() {
             Command::ReadAttempt { .. } => {
                 Input::Attempt(pending.map(|(a, state)| PendingAttempt {
                     state,
-                    job_name: format!("j{a}"),
-                    job_uuid: Some(format!("u{a}")),
+                    job_name: format!("j{a}").into(),
+                    job_uuid: Some(format!("u{a}").into()),
                     chip_pending: false,
                 }))
             }
@@ -826,4 +826,135 @@ fn a_check_that_cannot_read_the_chip_goes_to_a_person_or_waits_for_the_encoder()
             .iter()
             .any(|n| matches!(n, Notice::EncoderUnavailable { printer: 0, .. }))
     );
+}
+
+#[test]
+fn only_a_wake_up_that_read_and_changed_nothing_is_quiet_and_it_names_its_deadline() {
+    // One printer, one card: claim, submit, then polls. `quiet_until` is what lets a
+    // simulator skip wake-ups; it must say nothing after a pass that acted.
+    let mut driver = Driver::new(config(), vec![book(1)]);
+    let at = |mono: Duration| T0 + mono;
+    let underway = |state| {
+        Input::Attempt(Some(PendingAttempt {
+            state,
+            job_name: "job-1".into(),
+            job_uuid: (state == AttemptState::Sent).then(|| "urn:uuid:1".into()),
+            chip_pending: false,
+        }))
+    };
+    let mut mono = Duration::ZERO;
+    let step = |driver: &mut Driver, input: Input, mono: Duration| {
+        driver.step(input, at(mono), mono).expect("answers fit")
+    };
+    assert_eq!(
+        step(&mut driver, Input::Done, mono),
+        Command::ReadOpenAttempts
+    );
+    assert_eq!(
+        step(&mut driver, Input::OpenAttempts(vec![]), mono),
+        Command::ReadBooks
+    );
+    assert_eq!(
+        step(&mut driver, Input::Books(vec![book(1)]), mono),
+        Command::AskStatus(0)
+    );
+    let ready = Input::Status(Ok(PrinterAnswer {
+        idle: true,
+        blocking: vec![],
+    }));
+    assert!(matches!(
+        step(&mut driver, ready, mono),
+        Command::Claim { .. }
+    ));
+    let claimed = Input::Claimed(Ok(Claimed {
+        attempt: 1,
+        loaded: None,
+    }));
+    assert!(matches!(
+        step(&mut driver, claimed, mono),
+        Command::Submit { .. }
+    ));
+    let accepted = Input::Submitted(AttemptEvent::Accepted {
+        job_id: 1,
+        job_uuid: "urn:uuid:1".into(),
+    });
+    assert!(matches!(
+        step(&mut driver, accepted, mono),
+        Command::Apply { .. }
+    ));
+    let sent = Input::Applied(Some((AttemptState::Sent, "sent".into())));
+    assert!(matches!(
+        step(&mut driver, sent, mono),
+        Command::ReadAttempt { .. }
+    ));
+    let observed = |phase| {
+        Input::Followed(Ok((
+            AttemptEvent::Observed {
+                phase,
+                reasons: vec![],
+            },
+            false,
+        )))
+    };
+    assert!(matches!(
+        step(&mut driver, underway(AttemptState::Sent), mono),
+        Command::Follow { .. }
+    ));
+    assert_eq!(
+        step(&mut driver, observed(JobPhase::Underway), mono),
+        Command::Sleep(config().poll)
+    );
+    // The pass that claimed and submitted is not quiet.
+    assert_eq!(driver.quiet_until(at(mono), mono), None);
+
+    // A poll that reads the attempt and finds the job underway is quiet, until the job's
+    // timeout (measured from its submission).
+    mono += config().poll;
+    assert!(matches!(
+        step(&mut driver, Input::Done, mono),
+        Command::ReadAttempt { .. }
+    ));
+    assert!(matches!(
+        step(&mut driver, underway(AttemptState::Sent), mono),
+        Command::Follow { .. }
+    ));
+    assert_eq!(
+        step(&mut driver, observed(JobPhase::Underway), mono),
+        Command::Sleep(config().poll)
+    );
+    assert_eq!(
+        driver.quiet_until(at(mono), mono),
+        Some(config().job_timeout)
+    );
+
+    // A poll that writes the books is not quiet, though the run itself is unchanged: the books
+    // now say the job was found at the printer, and the next poll reads that.
+    mono += config().poll;
+    assert!(matches!(
+        step(&mut driver, Input::Done, mono),
+        Command::ReadAttempt { .. }
+    ));
+    assert!(matches!(
+        step(&mut driver, underway(AttemptState::Intent), mono),
+        Command::Follow { .. }
+    ));
+    let found = Input::Followed(Ok((
+        AttemptEvent::Found {
+            job_id: 1,
+            job_uuid: "urn:uuid:1".into(),
+            phase: JobPhase::Underway,
+            reasons: vec![],
+        },
+        false,
+    )));
+    assert!(matches!(
+        step(&mut driver, found, mono),
+        Command::Apply { .. }
+    ));
+    let still_sent = Input::Applied(Some((AttemptState::Sent, "found".into())));
+    assert_eq!(
+        step(&mut driver, still_sent, mono),
+        Command::Sleep(config().poll)
+    );
+    assert_eq!(driver.quiet_until(at(mono), mono), None);
 }

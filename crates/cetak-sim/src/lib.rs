@@ -23,6 +23,7 @@ pub mod scenario;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::sync::Arc;
 
 use cetak_domain::lifecycle::{Event, RecordState, next_state};
 use cetak_print::driver::{
@@ -248,8 +249,8 @@ struct Att {
     serial: u32,
     printer: u32,
     state: AttemptState,
-    job_name: String,
-    job_uuid: Option<String>,
+    job_name: Arc<str>,
+    job_uuid: Option<Arc<str>>,
     submissions: u32,
     truth: Truth,
     /// Its chip was written and verified (printers with an encoder).
@@ -308,6 +309,8 @@ enum Task {
 struct Sim<'a> {
     sc: &'a Scenario,
     shadow: Option<&'a mut dyn Shadow>,
+    /// Skip the print run's wake-ups that the driver says are quiet until the next event.
+    skip_quiet_wakes: bool,
     rng: ChaCha8Rng,
     now: Ms,
     seq: u64,
@@ -330,6 +333,8 @@ struct Sim<'a> {
     runs: u32,
     kick_at: Option<Ms>,
     attempts: Vec<Att>,
+    /// The attempts still open (intent or sent), as the books' index finds them.
+    pending_attempts: BTreeSet<u32>,
     printers: Vec<Prn>,
     power: bool,
     power_down_since: Option<Ms>,
@@ -361,7 +366,18 @@ fn blank_index(s: BlankState) -> usize {
 /// Run one scenario with one seed. `stop_when_cleared`: end on the day the backlog is cleared
 /// (the planner's question) rather than after `days`.
 pub fn run(sc: &Scenario, seed: u64, stop_when_cleared: bool) -> Result<Outcome, ScenarioError> {
-    run_inner(sc, seed, stop_when_cleared, None)
+    run_inner(sc, seed, stop_when_cleared, None, true)
+}
+
+/// As [`run`], but the print run wakes every time it asked to, even where the driver says the
+/// wake-ups until the world's next event would be quiet ([`Driver::quiet_until`]). The outcome
+/// must be the same as [`run`]'s; this is the reference that shows it.
+pub fn run_waking_every_time(
+    sc: &Scenario,
+    seed: u64,
+    stop_when_cleared: bool,
+) -> Result<Outcome, ScenarioError> {
+    run_inner(sc, seed, stop_when_cleared, None, false)
 }
 
 /// Run one scenario with one seed and the real store beside the simulator's books (see
@@ -371,7 +387,7 @@ pub fn run_with_shadow(
     seed: u64,
     shadow: &mut dyn Shadow,
 ) -> Result<Outcome, ScenarioError> {
-    run_inner(sc, seed, false, Some(shadow))
+    run_inner(sc, seed, false, Some(shadow), true)
 }
 
 fn run_inner<'a>(
@@ -379,10 +395,12 @@ fn run_inner<'a>(
     seed: u64,
     stop_when_cleared: bool,
     shadow: Option<&'a mut dyn Shadow>,
+    skip_quiet_wakes: bool,
 ) -> Result<Outcome, ScenarioError> {
     sc.validate()?;
     let mut sim = Sim::new(sc, seed)?;
     sim.shadow = shadow;
+    sim.skip_quiet_wakes = skip_quiet_wakes;
     sim.setup();
     let end = Ms::from(sc.days) * DAY;
     while let Some(Reverse((at, _, ev))) = sim.events.pop() {
@@ -455,6 +473,7 @@ impl<'a> Sim<'a> {
         Ok(Sim {
             sc,
             shadow: None,
+            skip_quiet_wakes: true,
             rng: ChaCha8Rng::seed_from_u64(seed),
             now: 0,
             seq: 0,
@@ -473,6 +492,7 @@ impl<'a> Sim<'a> {
             runs: 0,
             kick_at: None,
             attempts: Vec::new(),
+            pending_attempts: BTreeSet::new(),
             printers,
             power: true,
             power_down_since: None,
@@ -524,6 +544,7 @@ impl<'a> Sim<'a> {
         &mut self,
         f: impl FnOnce(&mut dyn Shadow, OffsetDateTime) -> Result<T, String>,
     ) -> Option<T> {
+        self.shadow.as_ref()?;
         let at = self.instant(self.now);
         let shadow = self.shadow.as_deref_mut()?;
         match f(shadow, at) {
@@ -630,10 +651,12 @@ impl<'a> Sim<'a> {
             Event::MarkUnique
         };
         self.record_event(id, &event);
-        let recording_id = self.records[id as usize].key.recording_id.clone();
-        let recorded_at = self.instant(recorded);
-        let is_duplicate = self.records[id as usize].state == RecordState::Duplicate;
-        self.shadow(|s, at| s.record(&recording_id, recorded_at, is_duplicate, at));
+        if self.shadow.is_some() {
+            let recording_id = self.records[id as usize].key.recording_id.clone();
+            let recorded_at = self.instant(recorded);
+            let is_duplicate = self.records[id as usize].state == RecordState::Duplicate;
+            self.shadow(|s, at| s.record(&recording_id, recorded_at, is_duplicate, at));
+        }
         if self.records[id as usize].state == RecordState::Unique {
             let key = self.records[id as usize].key.clone();
             self.queue.insert((key, id));
@@ -657,13 +680,14 @@ impl<'a> Sim<'a> {
             let first = self.blanks.len() as u32;
             self.shadow(|s, at| s.receive(first, first + n - 1, at));
         }
-        for _ in 0..n {
-            let serial = self.blanks.len() as u32;
-            self.blanks.push(BlankState::OnHand);
-            self.blank_counts[0] += 1;
-            self.loaded_in.push(None);
-            self.safe.insert(serial);
-        }
+        let first = self.blanks.len() as u32;
+        self.blanks
+            .resize(self.blanks.len() + n as usize, BlankState::OnHand);
+        self.blank_counts[0] += u64::from(n);
+        self.loaded_in.resize(self.blanks.len(), None);
+        // Built in bulk: the new serials are above every serial already in the safe.
+        let mut delivered: BTreeSet<u32> = (first..first + n).collect();
+        self.safe.append(&mut delivered);
     }
 
     fn blank_event(&mut self, serial: u32, event: BlankEvent) {
@@ -1107,11 +1131,14 @@ impl<'a> Sim<'a> {
             office.driver.take_notices();
             input = match command {
                 Command::ReadOpenAttempts => Input::OpenAttempts(
-                    self.attempts
+                    self.pending_attempts
                         .iter()
-                        .enumerate()
-                        .filter(|(_, a)| a.state.is_pending())
-                        .map(|(i, a)| (i64::from(a.printer) + 1, i as i64))
+                        .map(|&a| {
+                            (
+                                i64::from(self.attempts[a as usize].printer) + 1,
+                                i64::from(a),
+                            )
+                        })
                         .collect(),
                 ),
                 Command::RenewLeases => Input::LeasesRenewed(vec![true; self.printers.len()]),
@@ -1179,8 +1206,27 @@ impl<'a> Sim<'a> {
                 }
                 Command::Sleep(d) => {
                     let wait = (d.as_millis() as Ms).max(1);
+                    let mut wake = self.now + wait;
+                    // Wake-ups before the world's next event that the driver knows would be
+                    // quiet are skipped: the run wakes on the same grid of instants, at the
+                    // first one that may find something changed.
+                    if self.skip_quiet_wakes
+                        && let Some(quiet) = office.driver.quiet_until(now, mono)
+                    {
+                        let quiet_ms = started
+                            .saturating_add(i64::try_from(quiet.as_millis()).unwrap_or(Ms::MAX));
+                        let next_event = self
+                            .events
+                            .peek()
+                            .map_or(Ms::MAX, |Reverse((at, _, _))| *at);
+                        let bound = quiet_ms.min(next_event);
+                        if bound > wake {
+                            let polls = (bound - self.now + wait - 1) / wait;
+                            wake = self.now + polls * wait;
+                        }
+                    }
                     self.at(
-                        self.now + wait,
+                        wake,
                         Ev::Office {
                             generation: self.generation,
                             run: id,
@@ -1238,7 +1284,7 @@ impl<'a> Sim<'a> {
                 attempt: i64::from(attempt),
             });
         }
-        let Some((_, record)) = self.queue.iter().next().cloned() else {
+        let Some(&(_, record)) = self.queue.first() else {
             return Err(ClaimRefusal::QueueEmpty);
         };
         let mut loaded = None;
@@ -1263,8 +1309,8 @@ impl<'a> Sim<'a> {
         let Some(&serial) = self.printers[p as usize].hopper.iter().next() else {
             return Err(ClaimRefusal::NoBlanks);
         };
-        self.queue
-            .remove(&(self.records[record as usize].key.clone(), record));
+        // The record peeked at above: the queue's first.
+        self.queue.pop_first();
         if self.records[record as usize].state == RecordState::Unique {
             self.record_event(record, &Event::Enqueue);
         }
@@ -1275,12 +1321,13 @@ impl<'a> Sim<'a> {
         }
         self.records[record as usize].open_attempt = true;
         let attempt = self.attempts.len() as u32;
+        self.pending_attempts.insert(attempt);
         self.attempts.push(Att {
             record,
             serial,
             printer: p,
             state: AttemptState::Intent,
-            job_name: spool::job_name(i64::from(serial), i64::from(attempt)),
+            job_name: spool::job_name(i64::from(serial), i64::from(attempt)).into(),
             job_uuid: None,
             submissions: 0,
             truth: Truth::NotYet,
@@ -1303,8 +1350,10 @@ impl<'a> Sim<'a> {
             .then_some(pending.job_uuid.as_deref())
             .flatten()
             .and_then(|uuid| {
+                // Uuids are unique; the job followed is nearly always the latest.
                 prn.jobs
                     .iter()
+                    .rev()
                     .find(|j| j.job_uuid.as_deref() == Some(uuid))
             });
         let event = match by_uuid {
@@ -1362,7 +1411,7 @@ impl<'a> Sim<'a> {
         prn.jobs.push(PrinterJob {
             job_id: id as i32,
             job_uuid: Some(uuid.clone()),
-            job_name: Some(self.attempts[attempt as usize].job_name.clone()),
+            job_name: Some(self.attempts[attempt as usize].job_name.to_string()),
             phase: JobPhase::Underway,
             reasons: vec![],
         });
@@ -1450,7 +1499,7 @@ impl<'a> Sim<'a> {
         prn.jobs.push(PrinterJob {
             job_id: prn.next_job_id as i32,
             job_uuid: Some(uuid.clone()),
-            job_name: Some(self.attempts[attempt as usize].job_name.clone()),
+            job_name: Some(self.attempts[attempt as usize].job_name.to_string()),
             phase: JobPhase::Underway,
             reasons: vec![],
         });
@@ -1510,6 +1559,7 @@ impl<'a> Sim<'a> {
         if let Some(j) = self.printers[p as usize]
             .jobs
             .iter_mut()
+            .rev()
             .find(|j| j.job_uuid.as_deref() == Some(phys.uuid.as_str()))
         {
             j.phase = phase;
@@ -1551,8 +1601,13 @@ impl<'a> Sim<'a> {
         let (record, serial, printer) = {
             let att = &mut self.attempts[a as usize];
             att.state = decision.to;
+            if decision.to.is_pending() {
+                self.pending_attempts.insert(a);
+            } else {
+                self.pending_attempts.remove(&a);
+            }
             if let Some((_, uuid)) = &decision.job {
-                att.job_uuid = Some(uuid.clone());
+                att.job_uuid = Some(uuid.as_str().into());
             }
             (att.record, att.serial, att.printer)
         };

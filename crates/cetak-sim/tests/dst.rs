@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use cetak_sim::{Policy, Scenario, run};
+use cetak_sim::{Policy, Scenario, run, run_waking_every_time};
 
 #[test]
 fn the_promises_hold_for_many_seeds_of_a_hard_office() {
@@ -43,6 +43,62 @@ fn the_promises_hold_for_many_seeds_of_a_hard_office() {
         SEEDS,
         SEEDS as f64 / secs
     );
+}
+
+#[test]
+fn skipping_the_quiet_wake_ups_changes_nothing_that_happens() {
+    // The simulator skips the print run's wake-ups that the driver calls quiet until the
+    // world's next event. Waking every time must give the very same run: every card, crash,
+    // spoil, inspection, daily figure and violation, for offices that poll jobs in flight,
+    // nap through cool-downs, time jobs out, write chips and work in office hours.
+    let cases = [
+        ("torture", Scenario::torture()),
+        (
+            "torture, fifo, ups",
+            Scenario {
+                policy: Policy::Fifo,
+                ups: true,
+                ..Scenario::torture()
+            },
+        ),
+        (
+            "chips",
+            Scenario {
+                encode_seconds: 15.0,
+                chip_failure_rate: 0.05,
+                ..Scenario::torture()
+            },
+        ),
+        (
+            "slow cards, short days",
+            Scenario {
+                card_seconds: 400.0,
+                hours_start: 8,
+                hours_end: 15,
+                cooldown_min: 3.0,
+                ..Scenario::torture()
+            },
+        ),
+        (
+            "office year",
+            Scenario {
+                days: 60,
+                ..Scenario::default()
+            },
+        ),
+    ];
+    for (name, sc) in cases {
+        for seed in 0..6u64 {
+            let skipping = run(&sc, seed, false).expect("valid");
+            let waking = run_waking_every_time(&sc, seed, false).expect("valid");
+            assert!(waking.cards_printed > 0, "{name}, seed {seed}");
+            assert_eq!(
+                serde_json::to_value(&skipping).expect("json"),
+                serde_json::to_value(&waking).expect("json"),
+                "{name}, seed {seed}"
+            );
+        }
+    }
 }
 
 #[test]
