@@ -501,15 +501,18 @@ pub struct Driver {
     counts: RunCounts,
     notices: Vec<Notice>,
     /// The run as a wake-up from a sleep found it, while that pass is under way.
-    pass_start: Option<PassStart>,
+    pass_start: PassStart,
     /// The last pass woke from a sleep, only read (and renewed leases), left the run as it
     /// found it and went back to sleep for this long: see [`Driver::quiet_until`].
     quiet_sleep: Option<Duration>,
 }
 
-/// What a pass must leave unchanged to be quiet.
-#[derive(Debug)]
+/// What a pass must leave unchanged to be quiet (kept from run to run: the printers' buffer
+/// is reused, not allocated at every wake-up).
+#[derive(Debug, Default)]
 struct PassStart {
+    /// A pass that woke from a sleep is under way.
+    active: bool,
     printers: Vec<Driven>,
     queue_empty: bool,
     told_cooling: Option<OffsetDateTime>,
@@ -553,7 +556,7 @@ impl Driver {
             fresh_books: None,
             counts: RunCounts::default(),
             notices: Vec::new(),
-            pass_start: None,
+            pass_start: PassStart::default(),
             quiet_sleep: None,
         }
     }
@@ -589,14 +592,14 @@ impl Driver {
     ) -> Result<Command, WrongAnswer> {
         if self.phase == Phase::Sleeping && matches!(input, Input::Done) {
             self.quiet_sleep = None;
-            self.pass_start = Some(PassStart {
-                printers: self.printers.clone(),
-                queue_empty: self.queue_empty,
-                told_cooling: self.told_cooling,
-                told_no_photo: self.told_no_photo,
-                counts: self.counts.clone(),
-                acted: false,
-            });
+            let s = &mut self.pass_start;
+            s.active = true;
+            s.printers.clone_from(&self.printers);
+            s.queue_empty = self.queue_empty;
+            s.told_cooling = self.told_cooling;
+            s.told_no_photo = self.told_no_photo;
+            s.counts.clone_from(&self.counts);
+            s.acted = false;
         }
         let command = self.step_within_pass(input, at, mono)?;
         match &command {
@@ -607,28 +610,22 @@ impl Driver {
             | Command::ReadAttempt { .. }
             | Command::Follow { .. } => {}
             Command::Sleep(d) => {
-                self.quiet_sleep = self
-                    .pass_start
-                    .take()
-                    .filter(|s| {
-                        !s.acted
-                            && s.printers == self.printers
-                            && s.queue_empty == self.queue_empty
-                            && s.told_cooling == self.told_cooling
-                            && s.told_no_photo == self.told_no_photo
-                            && s.counts == self.counts
-                    })
-                    .map(|_| *d);
+                let s = &self.pass_start;
+                let quiet = s.active
+                    && !s.acted
+                    && s.printers == self.printers
+                    && s.queue_empty == self.queue_empty
+                    && s.told_cooling == self.told_cooling
+                    && s.told_no_photo == self.told_no_photo
+                    && s.counts == self.counts;
+                self.quiet_sleep = quiet.then_some(*d);
+                self.pass_start.active = false;
             }
             Command::Claim { .. }
             | Command::Encode { .. }
             | Command::Submit { .. }
             | Command::Apply { .. }
-            | Command::Stop(_) => {
-                if let Some(s) = &mut self.pass_start {
-                    s.acted = true;
-                }
-            }
+            | Command::Stop(_) => self.pass_start.acted = true,
         }
         Ok(command)
     }
@@ -650,7 +647,11 @@ impl Driver {
             if let Some(first) = p.missing_since {
                 until = until.min(first.saturating_add(self.config.gone_confirm));
             }
-            if let Some(turn) = schedule::readiness_holds_until(&p.profile, &p.run, at) {
+            // Only a printer that may be offered a card reads its schedule: in a quiet pass a job
+            // in flight stays in flight and a block for the run stays.
+            if p.may_take()
+                && let Some(turn) = schedule::readiness_holds_until(&p.profile, &p.run, at)
+            {
                 // A nap is as long as the time left to the turn: the last one is shorter.
                 let ahead = Duration::try_from(turn - at).unwrap_or(Duration::ZERO);
                 until = until.min(mono.saturating_add(ahead.saturating_sub(sleep)));

@@ -335,6 +335,8 @@ struct Sim<'a> {
     attempts: Vec<Att>,
     /// The attempts still open (intent or sent), as the books' index finds them.
     pending_attempts: BTreeSet<u32>,
+    /// Each attempt's state, beside `attempts` (the daily recount reads only this).
+    attempt_states: Vec<AttemptState>,
     printers: Vec<Prn>,
     power: bool,
     power_down_since: Option<Ms>,
@@ -351,6 +353,27 @@ struct Sim<'a> {
     day_spoiled: u32,
     out: Outcome,
     working_days: u32,
+}
+
+/// `prefix` and `n` in at least `width` digits, as `format!("{prefix}{n:0width$}")` writes it
+/// (the setup makes thousands of these per seed; the formatting machinery was a tenth of a
+/// DST run).
+fn zero_padded(prefix: &str, mut n: u64, width: usize) -> String {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len() - width.min(digits.len()));
+    let mut s = String::with_capacity(prefix.len() + digits.len() - start);
+    s.push_str(prefix);
+    s.extend(digits[start..].iter().map(|&d| char::from(d)));
+    s
 }
 
 fn blank_index(s: BlankState) -> usize {
@@ -493,6 +516,7 @@ impl<'a> Sim<'a> {
             kick_at: None,
             attempts: Vec::new(),
             pending_attempts: BTreeSet::new(),
+            attempt_states: Vec::new(),
             printers,
             power: true,
             power_down_since: None,
@@ -629,8 +653,8 @@ impl<'a> Sim<'a> {
             raised: false,
             replacement,
             // Fixed-width text so that text order is time order, as in the store.
-            waiting_since: format!("{:020}", recorded + 10 * 365 * DAY),
-            recording_id: format!("SIM{id:08}"),
+            waiting_since: zero_padded("", (recorded + 10 * 365 * DAY).max(0) as u64, 20),
+            recording_id: zero_padded("SIM", u64::from(id), 8),
         };
         self.record_cards.push(0);
         self.records.push(Rec {
@@ -897,11 +921,11 @@ impl<'a> Sim<'a> {
             ));
         }
         let open = self
-            .attempts
+            .attempt_states
             .iter()
-            .filter(|a| {
+            .filter(|&&state| {
                 matches!(
-                    a.state,
+                    state,
                     AttemptState::Intent | AttemptState::Sent | AttemptState::Inspect
                 )
             })
@@ -1322,6 +1346,7 @@ impl<'a> Sim<'a> {
         self.records[record as usize].open_attempt = true;
         let attempt = self.attempts.len() as u32;
         self.pending_attempts.insert(attempt);
+        self.attempt_states.push(AttemptState::Intent);
         self.attempts.push(Att {
             record,
             serial,
@@ -1601,6 +1626,7 @@ impl<'a> Sim<'a> {
         let (record, serial, printer) = {
             let att = &mut self.attempts[a as usize];
             att.state = decision.to;
+            self.attempt_states[a as usize] = decision.to;
             if decision.to.is_pending() {
                 self.pending_attempts.insert(a);
             } else {
@@ -1783,5 +1809,24 @@ impl<'a> Sim<'a> {
         self.out.utilisation = (self.out.utilisation * 1000.0).round() / 1000.0;
         self.out.cards_per_day = round(self.out.cards_per_day);
         self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn zero_padded_writes_what_format_writes() {
+        for n in [
+            0u64,
+            7,
+            10,
+            12_345_678,
+            123_456_789,
+            99_999_999_999,
+            u64::MAX,
+        ] {
+            assert_eq!(super::zero_padded("SIM", n, 8), format!("SIM{n:08}"));
+            assert_eq!(super::zero_padded("", n, 20), format!("{n:020}"));
+        }
     }
 }

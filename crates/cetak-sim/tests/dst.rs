@@ -5,6 +5,11 @@
 
 use std::time::Instant;
 
+// The allocator `cetak simulate` runs with (crates/cetak/src/main.rs): the seeds here measure
+// the same program the office's binary runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cetak_sim::{Policy, Scenario, run, run_waking_every_time};
 
 #[test]
