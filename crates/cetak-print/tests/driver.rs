@@ -907,17 +907,22 @@ fn only_a_wake_up_that_read_and_changed_nothing_is_quiet_and_it_names_its_deadli
     // The pass that claimed and submitted is not quiet.
     assert_eq!(driver.quiet_until(at(mono), mono), None);
 
+    // A wake-up: the run reads the attempt (in this state) and asks the printer.
+    let wake_and_read = |driver: &mut Driver, state, mono| {
+        assert!(matches!(
+            step(driver, Input::Done, mono),
+            Command::ReadAttempt { .. }
+        ));
+        assert!(matches!(
+            step(driver, underway(state), mono),
+            Command::Follow { .. }
+        ));
+    };
+
     // A poll that reads the attempt and finds the job underway is quiet, until the job's
     // timeout (measured from its submission).
     mono += config().poll;
-    assert!(matches!(
-        step(&mut driver, Input::Done, mono),
-        Command::ReadAttempt { .. }
-    ));
-    assert!(matches!(
-        step(&mut driver, underway(AttemptState::Sent), mono),
-        Command::Follow { .. }
-    ));
+    wake_and_read(&mut driver, AttemptState::Sent, mono);
     assert_eq!(
         step(&mut driver, observed(JobPhase::Underway), mono),
         Command::Sleep(config().poll)
@@ -930,14 +935,7 @@ fn only_a_wake_up_that_read_and_changed_nothing_is_quiet_and_it_names_its_deadli
     // A poll that writes the books is not quiet, though the run itself is unchanged: the books
     // now say the job was found at the printer, and the next poll reads that.
     mono += config().poll;
-    assert!(matches!(
-        step(&mut driver, Input::Done, mono),
-        Command::ReadAttempt { .. }
-    ));
-    assert!(matches!(
-        step(&mut driver, underway(AttemptState::Intent), mono),
-        Command::Follow { .. }
-    ));
+    wake_and_read(&mut driver, AttemptState::Intent, mono);
     let found = Input::Followed(Ok((
         AttemptEvent::Found {
             job_id: 1,
