@@ -1243,7 +1243,9 @@ impl<'a> Sim<'a> {
                             .events
                             .peek()
                             .map_or(Ms::MAX, |Reverse((at, _, _))| *at);
-                        let bound = quiet_ms.min(next_event);
+                        // Nothing at or after the scenario's end is simulated.
+                        let end = Ms::from(self.sc.days) * DAY;
+                        let bound = quiet_ms.min(next_event).min(end);
                         if bound > wake {
                             let polls = (bound - self.now + wait - 1) / wait;
                             wake = self.now + polls * wait;
