@@ -892,6 +892,9 @@ impl Driver {
                     self.counts.not_sent += 1;
                     p.in_flight = None;
                     p.blocked = Some(Block::RefusedJob);
+                } else {
+                    // As the books now say: a printer with an open attempt is busy.
+                    p.run.busy = true;
                 }
                 Ok(self.dispatch(i + 1, at))
             }
