@@ -480,8 +480,6 @@ enum Phase {
     Following(PrinterIx, i64, Duration, AttemptState),
     ApplyingFollow(PrinterIx, i64, Duration),
     SettleBooks,
-    /// The books read once more before sleeping after a pass that acted (see `settle`).
-    BooksBeforeSleep,
     Sleeping,
     Stopped(StopReason),
 }
@@ -509,8 +507,6 @@ pub struct Driver {
     since_act: PassStart,
     /// The command given last changes the books or the world: its answer sets `since_act`.
     awaiting_act: bool,
-    /// The office time of the step under way.
-    now: OffsetDateTime,
     /// The last pass woke from a sleep, only read (and renewed leases), left the run as it
     /// found it and went back to sleep for this long: see [`Driver::quiet_until`].
     quiet_sleep: Option<Duration>,
@@ -531,8 +527,6 @@ struct PassStart {
     acted: bool,
     /// Every job in flight was followed, from the first printer on (`since_act` only).
     swept: bool,
-    /// The books were read (`since_act` only).
-    books_read: bool,
 }
 
 /// Something the caller answered that does not fit the command (a bug in the caller).
@@ -572,7 +566,6 @@ impl Driver {
             pass_start: PassStart::default(),
             since_act: PassStart::default(),
             awaiting_act: false,
-            now: OffsetDateTime::UNIX_EPOCH,
             quiet_sleep: None,
         }
     }
@@ -606,7 +599,6 @@ impl Driver {
         at: OffsetDateTime,
         mono: Duration,
     ) -> Result<Command, WrongAnswer> {
-        self.now = at;
         if self.phase == Phase::Sleeping && matches!(input, Input::Done) {
             self.quiet_sleep = None;
             let mut start = std::mem::take(&mut self.pass_start);
@@ -645,8 +637,7 @@ impl Driver {
                         && s.swept
                         && self.unchanged_since(s)
                         && self.printers.iter().any(|p| p.in_flight.is_some())
-                        && (s.books_read || !self.printers.iter().any(Driven::may_take))
-                        && self.none_offered_a_card(at)
+                        && !self.printers.iter().any(Driven::may_take)
                 };
                 self.quiet_sleep = (quiet_wake || quiet_after_act).then_some(*d);
                 self.pass_start.active = false;
@@ -677,16 +668,6 @@ impl Driver {
         into.told_no_photo = self.told_no_photo;
         into.counts.clone_from(&self.counts);
         into.acted = false;
-        into.books_read = false;
-    }
-
-    /// Whether a dispatch now would offer no printer a card (each is busy, set aside for the
-    /// run, or its duty cycle or hours say not now) — so it would ask no printer anything.
-    fn none_offered_a_card(&self, at: OffsetDateTime) -> bool {
-        self.printers
-            .iter()
-            .filter(|p| p.may_take())
-            .all(|p| !schedule::schedule_allows(&p.profile, &p.run, at))
     }
 
     /// Whether the run is as it was kept in `kept`.
@@ -1048,12 +1029,6 @@ impl Driver {
                 }
                 Ok(self.timeout_check(i, attempt, since, mono))
             }
-            (Phase::BooksBeforeSleep, Input::Books(books)) => {
-                self.refresh(books);
-                self.since_act.books_read = true;
-                self.phase = Phase::Sleeping;
-                Ok(Command::Sleep(self.config.poll))
-            }
             (Phase::SettleBooks, Input::Books(books)) => {
                 self.refresh(books);
                 Ok(self.settle_with_books(at, mono))
@@ -1183,21 +1158,6 @@ impl Driver {
     /// Done, wait, or go round again.
     fn settle(&mut self) -> Command {
         if self.printers.iter().any(|p| p.in_flight.is_some()) {
-            // After a pass that acted and then followed every job in flight, with printers
-            // that a fresh pass would read the books for (and offer nothing): read them now,
-            // so that this pass shows itself quiet and a simulator may skip the polls that
-            // would only repeat it. In the office: one read of the books per card.
-            let s = &self.since_act;
-            if s.active
-                && s.swept
-                && !s.books_read
-                && self.printers.iter().any(Driven::may_take)
-                && self.none_offered_a_card(self.now)
-                && self.unchanged_since(s)
-            {
-                self.phase = Phase::BooksBeforeSleep;
-                return Command::ReadBooks;
-            }
             self.phase = Phase::Sleeping;
             return Command::Sleep(self.config.poll);
         }

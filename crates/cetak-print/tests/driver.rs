@@ -7,7 +7,7 @@ use cetak_print::driver::{
     Block, CHIP_FAILURES_IN_A_ROW, COOLING_NAP, ClaimRefusal, Claimed, Command, Driver,
     DriverConfig, EncodeFault, Input, Notice, PrinterAnswer, PrinterBook, StopReason,
 };
-use cetak_print::schedule::{PrinterProfile, PrinterRun, after_card};
+use cetak_print::schedule::{PrinterProfile, PrinterRun};
 use cetak_print::spool::{AttemptEvent, AttemptState, JobPhase, PendingAttempt};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -829,9 +829,8 @@ fn a_check_that_cannot_read_the_chip_goes_to_a_person_or_waits_for_the_encoder()
 }
 
 /// The answers of one healthy first pass: printer 0 takes attempt 1, the printer accepts it,
-/// the books say it is sent, and the first look finds it underway. Returns the command after
-/// that (the run sleeps, or first reads the books once more).
-fn first_pass(driver: &mut Driver, books: Vec<PrinterBook>) -> Command {
+/// the books say it is sent, and the first look finds it underway; then the run sleeps.
+fn first_pass(driver: &mut Driver, books: Vec<PrinterBook>) {
     let mut step = |input: Input| driver.step(input, T0, Duration::ZERO).expect("answers fit");
     assert_eq!(step(Input::Done), Command::ReadOpenAttempts);
     assert_eq!(step(Input::OpenAttempts(vec![])), Command::ReadBooks);
@@ -867,7 +866,7 @@ fn first_pass(driver: &mut Driver, books: Vec<PrinterBook>) -> Command {
         },
         false,
     )));
-    step(underway)
+    assert_eq!(step(underway), Command::Sleep(config().poll));
 }
 
 #[test]
@@ -875,42 +874,19 @@ fn a_pass_that_acted_is_quiet_only_if_a_fresh_pass_would_read_nothing_it_did_not
     // After the submission the pass followed the only job in flight: a fresh pass would do
     // just that again, so the next wake-ups are quiet until the job's timeout.
     let mut alone = Driver::new(config(), vec![book(1)]);
-    assert_eq!(
-        first_pass(&mut alone, vec![book(1)]),
-        Command::Sleep(config().poll)
-    );
+    first_pass(&mut alone, vec![book(1)]);
     assert_eq!(
         alone.quiet_until(T0, Duration::ZERO),
         Some(config().job_timeout)
     );
     // A second printer that may be offered a card (its capacity is spent today, but the books
-    // may say otherwise at the next look): a fresh pass reads the books, which this pass had
-    // not done since it acted — so it reads them before it sleeps. Books as the run left them
-    // (printer 1 took a card and is busy): quiet.
+    // may say otherwise at the next look): a fresh pass reads the books, which this pass did
+    // not do since it acted.
     let mut spent = book(2);
     spent.profile.cards_per_day = 0;
-    let mut printing = book(1);
-    printing.run = after_card(&printing.profile, &PrinterRun::default(), T0);
-    printing.run.busy = true;
-    for (books_now, quiet) in [
-        (
-            vec![printing.clone(), spent.clone()],
-            Some(config().job_timeout),
-        ),
-        // An operator raised printer 2's capacity meanwhile: the next pass must look.
-        (vec![printing.clone(), book(2)], None),
-    ] {
-        let mut two = Driver::new(config(), vec![book(1), spent.clone()]);
-        assert_eq!(
-            first_pass(&mut two, vec![book(1), spent.clone()]),
-            Command::ReadBooks
-        );
-        assert_eq!(
-            two.step(Input::Books(books_now), T0, Duration::ZERO),
-            Ok(Command::Sleep(config().poll))
-        );
-        assert_eq!(two.quiet_until(T0, Duration::ZERO), quiet);
-    }
+    let mut two = Driver::new(config(), vec![book(1), spent.clone()]);
+    first_pass(&mut two, vec![book(1), spent]);
+    assert_eq!(two.quiet_until(T0, Duration::ZERO), None);
 }
 
 #[test]
@@ -918,10 +894,7 @@ fn only_a_wake_up_that_read_and_changed_nothing_is_quiet_and_it_names_its_deadli
     // One printer, one card: the first pass, then polls. `quiet_until` is what lets a
     // simulator skip wake-ups.
     let mut driver = Driver::new(config(), vec![book(1)]);
-    assert_eq!(
-        first_pass(&mut driver, vec![book(1)]),
-        Command::Sleep(config().poll)
-    );
+    first_pass(&mut driver, vec![book(1)]);
     let at = |mono: Duration| T0 + mono;
     let underway = |state| {
         Input::Attempt(Some(PendingAttempt {
