@@ -502,11 +502,6 @@ pub struct Driver {
     notices: Vec<Notice>,
     /// The run as a wake-up from a sleep found it, while that pass is under way.
     pass_start: PassStart,
-    /// The run as the answer to its last act (claim, chip, submission, apply) left it, and
-    /// whether every job in flight has been followed since: see [`Driver::quiet_until`].
-    since_act: PassStart,
-    /// The command given last changes the books or the world: its answer sets `since_act`.
-    awaiting_act: bool,
     /// The last pass woke from a sleep, only read (and renewed leases), left the run as it
     /// found it and went back to sleep for this long: see [`Driver::quiet_until`].
     quiet_sleep: Option<Duration>,
@@ -525,8 +520,6 @@ struct PassStart {
     counts: RunCounts,
     /// A command that changes the books or the world was given in the pass.
     acted: bool,
-    /// Every job in flight was followed, from the first printer on (`since_act` only).
-    swept: bool,
 }
 
 /// Something the caller answered that does not fit the command (a bug in the caller).
@@ -564,8 +557,6 @@ impl Driver {
             counts: RunCounts::default(),
             notices: Vec::new(),
             pass_start: PassStart::default(),
-            since_act: PassStart::default(),
-            awaiting_act: false,
             quiet_sleep: None,
         }
     }
@@ -601,21 +592,16 @@ impl Driver {
     ) -> Result<Command, WrongAnswer> {
         if self.phase == Phase::Sleeping && matches!(input, Input::Done) {
             self.quiet_sleep = None;
-            let mut start = std::mem::take(&mut self.pass_start);
-            self.keep_state(&mut start);
-            self.pass_start = start;
-        }
-        let answers_an_act = std::mem::replace(&mut self.awaiting_act, false);
-        if answers_an_act {
-            self.since_act.swept = false;
+            let s = &mut self.pass_start;
+            s.active = true;
+            s.printers.clone_from(&self.printers);
+            s.queue_empty = self.queue_empty;
+            s.told_cooling = self.told_cooling;
+            s.told_no_photo = self.told_no_photo;
+            s.counts.clone_from(&self.counts);
+            s.acted = false;
         }
         let command = self.step_within_pass(input, at, mono)?;
-        if answers_an_act {
-            // The state the act's answer left (`follow` may have started a sweep already).
-            let mut mark = std::mem::take(&mut self.since_act);
-            self.keep_state(&mut mark);
-            self.since_act = mark;
-        }
         match &command {
             Command::ReadOpenAttempts
             | Command::RenewLeases
@@ -624,67 +610,30 @@ impl Driver {
             | Command::ReadAttempt { .. }
             | Command::Follow { .. } => {}
             Command::Sleep(d) => {
-                let quiet_wake = {
-                    let s = &self.pass_start;
-                    s.active && !s.acted && self.unchanged_since(s)
-                };
-                // A pass that acted is quiet too when, since its last act, it followed every
-                // job in flight and changed nothing, and a fresh pass would read nothing else:
-                // no printer may be offered a card (all busy or set aside for the run).
-                let quiet_after_act = {
-                    let s = &self.since_act;
-                    s.active
-                        && s.swept
-                        && self.unchanged_since(s)
-                        && self.printers.iter().any(|p| p.in_flight.is_some())
-                        && !self.printers.iter().any(Driven::may_take)
-                };
-                self.quiet_sleep = (quiet_wake || quiet_after_act).then_some(*d);
+                let s = &self.pass_start;
+                let quiet = s.active
+                    && !s.acted
+                    && s.printers == self.printers
+                    && s.queue_empty == self.queue_empty
+                    && s.told_cooling == self.told_cooling
+                    && s.told_no_photo == self.told_no_photo
+                    && s.counts == self.counts;
+                self.quiet_sleep = quiet.then_some(*d);
                 self.pass_start.active = false;
-                self.since_act.active = false;
             }
             Command::Claim { .. }
             | Command::Encode { .. }
             | Command::Submit { .. }
-            | Command::Apply { .. } => {
-                self.pass_start.acted = true;
-                self.since_act.active = false;
-                self.awaiting_act = true;
-            }
-            Command::Stop(_) => {
-                self.pass_start.acted = true;
-                self.since_act.active = false;
-            }
+            | Command::Apply { .. }
+            | Command::Stop(_) => self.pass_start.acted = true,
         }
         Ok(command)
     }
 
-    /// Keep the run's state as it is now in `into` (its buffers reused).
-    fn keep_state(&self, into: &mut PassStart) {
-        into.active = true;
-        into.printers.clone_from(&self.printers);
-        into.queue_empty = self.queue_empty;
-        into.told_cooling = self.told_cooling;
-        into.told_no_photo = self.told_no_photo;
-        into.counts.clone_from(&self.counts);
-        into.acted = false;
-    }
-
-    /// Whether the run is as it was kept in `kept`.
-    fn unchanged_since(&self, kept: &PassStart) -> bool {
-        kept.printers == self.printers
-            && kept.queue_empty == self.queue_empty
-            && kept.told_cooling == self.told_cooling
-            && kept.told_no_photo == self.told_no_photo
-            && kept.counts == self.counts
-    }
-
-    /// After a quiet pass, the mono time before which every further wake-up is quiet too and
-    /// sleeps as long, provided the answers do not change meanwhile. A pass is quiet when it
-    /// woke from a sleep, only read the books and asked the printers, changed nothing in the
-    /// run and went back to sleep; or when, since its last act, it followed every job in
-    /// flight, changed nothing, and no printer may be offered a card (a fresh pass would read
-    /// nothing else). The deadline: no timeout, no second "not found" lookup, no cool-down end and no
+    /// After a quiet pass (one that woke from a sleep, only read the books and asked the
+    /// printers, changed nothing in the run and went back to sleep), the mono time before
+    /// which every further wake-up is quiet too and sleeps as long, provided the answers do not
+    /// change meanwhile: no timeout, no second "not found" lookup, no cool-down end and no
     /// turn of working hours falls before it. Lease renewals are not counted: a simulated
     /// world, which grants them always, may skip such wake-ups (`cetak-sim` does, between its
     /// events); a real office cannot know its answers did not change and polls.
@@ -1104,9 +1053,6 @@ impl Driver {
     /// Follow the jobs in flight from printer `from` onwards (at once: an instant printer is
     /// done already).
     fn follow(&mut self, from: PrinterIx) -> Command {
-        if from == 0 {
-            self.since_act.swept = true;
-        }
         for i in from..self.printers.len() {
             if let Some((attempt, since)) = self.printers[i].in_flight {
                 self.phase = Phase::Reading(i, attempt, since);

@@ -828,73 +828,11 @@ fn a_check_that_cannot_read_the_chip_goes_to_a_person_or_waits_for_the_encoder()
     );
 }
 
-/// The answers of one healthy first pass: printer 0 takes attempt 1, the printer accepts it,
-/// the books say it is sent, and the first look finds it underway; then the run sleeps.
-fn first_pass(driver: &mut Driver, books: Vec<PrinterBook>) {
-    let mut step = |input: Input| driver.step(input, T0, Duration::ZERO).expect("answers fit");
-    assert_eq!(step(Input::Done), Command::ReadOpenAttempts);
-    assert_eq!(step(Input::OpenAttempts(vec![])), Command::ReadBooks);
-    assert_eq!(step(Input::Books(books)), Command::AskStatus(0));
-    let ready = Input::Status(Ok(PrinterAnswer {
-        idle: true,
-        blocking: vec![],
-    }));
-    assert!(matches!(step(ready), Command::Claim { .. }));
-    let claimed = Input::Claimed(Ok(Claimed {
-        attempt: 1,
-        loaded: None,
-    }));
-    assert!(matches!(step(claimed), Command::Submit { .. }));
-    let accepted = Input::Submitted(AttemptEvent::Accepted {
-        job_id: 1,
-        job_uuid: "urn:uuid:1".into(),
-    });
-    assert!(matches!(step(accepted), Command::Apply { .. }));
-    let sent = Input::Applied(Some((AttemptState::Sent, "sent".into())));
-    assert!(matches!(step(sent), Command::ReadAttempt { .. }));
-    let pending = Input::Attempt(Some(PendingAttempt {
-        state: AttemptState::Sent,
-        job_name: "job-1".into(),
-        job_uuid: Some("urn:uuid:1".into()),
-        chip_pending: false,
-    }));
-    assert!(matches!(step(pending), Command::Follow { .. }));
-    let underway = Input::Followed(Ok((
-        AttemptEvent::Observed {
-            phase: JobPhase::Underway,
-            reasons: vec![],
-        },
-        false,
-    )));
-    assert_eq!(step(underway), Command::Sleep(config().poll));
-}
-
-#[test]
-fn a_pass_that_acted_is_quiet_only_if_a_fresh_pass_would_read_nothing_it_did_not() {
-    // After the submission the pass followed the only job in flight: a fresh pass would do
-    // just that again, so the next wake-ups are quiet until the job's timeout.
-    let mut alone = Driver::new(config(), vec![book(1)]);
-    first_pass(&mut alone, vec![book(1)]);
-    assert_eq!(
-        alone.quiet_until(T0, Duration::ZERO),
-        Some(config().job_timeout)
-    );
-    // A second printer that may be offered a card (its capacity is spent today, but the books
-    // may say otherwise at the next look): a fresh pass reads the books, which this pass did
-    // not do since it acted.
-    let mut spent = book(2);
-    spent.profile.cards_per_day = 0;
-    let mut two = Driver::new(config(), vec![book(1), spent.clone()]);
-    first_pass(&mut two, vec![book(1), spent]);
-    assert_eq!(two.quiet_until(T0, Duration::ZERO), None);
-}
-
 #[test]
 fn only_a_wake_up_that_read_and_changed_nothing_is_quiet_and_it_names_its_deadline() {
-    // One printer, one card: the first pass, then polls. `quiet_until` is what lets a
-    // simulator skip wake-ups.
+    // One printer, one card: claim, submit, then polls. `quiet_until` is what lets a
+    // simulator skip wake-ups; it must say nothing after a pass that acted.
     let mut driver = Driver::new(config(), vec![book(1)]);
-    first_pass(&mut driver, vec![book(1)]);
     let at = |mono: Duration| T0 + mono;
     let underway = |state| {
         Input::Attempt(Some(PendingAttempt {
@@ -908,6 +846,47 @@ fn only_a_wake_up_that_read_and_changed_nothing_is_quiet_and_it_names_its_deadli
     let step = |driver: &mut Driver, input: Input, mono: Duration| {
         driver.step(input, at(mono), mono).expect("answers fit")
     };
+    assert_eq!(
+        step(&mut driver, Input::Done, mono),
+        Command::ReadOpenAttempts
+    );
+    assert_eq!(
+        step(&mut driver, Input::OpenAttempts(vec![]), mono),
+        Command::ReadBooks
+    );
+    assert_eq!(
+        step(&mut driver, Input::Books(vec![book(1)]), mono),
+        Command::AskStatus(0)
+    );
+    let ready = Input::Status(Ok(PrinterAnswer {
+        idle: true,
+        blocking: vec![],
+    }));
+    assert!(matches!(
+        step(&mut driver, ready, mono),
+        Command::Claim { .. }
+    ));
+    let claimed = Input::Claimed(Ok(Claimed {
+        attempt: 1,
+        loaded: None,
+    }));
+    assert!(matches!(
+        step(&mut driver, claimed, mono),
+        Command::Submit { .. }
+    ));
+    let accepted = Input::Submitted(AttemptEvent::Accepted {
+        job_id: 1,
+        job_uuid: "urn:uuid:1".into(),
+    });
+    assert!(matches!(
+        step(&mut driver, accepted, mono),
+        Command::Apply { .. }
+    ));
+    let sent = Input::Applied(Some((AttemptState::Sent, "sent".into())));
+    assert!(matches!(
+        step(&mut driver, sent, mono),
+        Command::ReadAttempt { .. }
+    ));
     let observed = |phase| {
         Input::Followed(Ok((
             AttemptEvent::Observed {
@@ -917,6 +896,16 @@ fn only_a_wake_up_that_read_and_changed_nothing_is_quiet_and_it_names_its_deadli
             false,
         )))
     };
+    assert!(matches!(
+        step(&mut driver, underway(AttemptState::Sent), mono),
+        Command::Follow { .. }
+    ));
+    assert_eq!(
+        step(&mut driver, observed(JobPhase::Underway), mono),
+        Command::Sleep(config().poll)
+    );
+    // The pass that claimed and submitted is not quiet.
+    assert_eq!(driver.quiet_until(at(mono), mono), None);
 
     // A wake-up: the run reads the attempt (in this state) and asks the printer.
     let wake_and_read = |driver: &mut Driver, state, mono| {
