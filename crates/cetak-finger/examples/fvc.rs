@@ -260,6 +260,21 @@ fn evaluate(
     let fused_g: Vec<f64> = gs[..ng].iter().zip(&gs[ng..]).map(|(a, b)| a + b).collect();
     let fused_i: Vec<f64> = is[..ni].iter().zip(&is[ni..]).map(|(a, b)| a + b).collect();
     let two = rates(&fused_g, &fused_i);
+    if std::env::var("DIAG").is_ok() {
+        let q = |v: &[f64], ps: &[f64]| {
+            let mut v: Vec<f64> = v.iter().map(|x| x / 2.0).collect();
+            v.sort_by(f64::total_cmp);
+            ps.iter()
+                .map(|p| format!("{:.1}", v[((v.len() - 1) as f64 * p) as usize]))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        eprintln!(
+            "two-finger mean: genuine q 0/.001/.01/.02/.05/.1/.5: {}; impostor q .5/.99/.999/.9999/1: {}",
+            q(&fused_g, &[0.0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.5]),
+            q(&fused_i, &[0.5, 0.99, 0.999, 0.9999, 1.0])
+        );
+    }
     let per_core = all_jobs.len() as f64 / busy.max(1e-9);
     let per_cpu_s = all_jobs.len() as f64 / cpu.max(1e-9);
     eprintln!(

@@ -157,7 +157,7 @@ fn points_of(view: Option<&View>) -> Vec<Point> {
 }
 
 /// Direction of the vector (dx, dy) in 1/256 turn.
-fn dir256(dx: f32, dy: f32) -> u8 {
+pub(crate) fn dir256(dx: f32, dy: f32) -> u8 {
     let a = dy.atan2(dx) * (TURN as f32 / std::f32::consts::TAU);
     (a.round() as i32).rem_euclid(TURN) as u8
 }
