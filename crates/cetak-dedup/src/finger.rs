@@ -325,11 +325,12 @@ pub fn search_by_prints(
     searched: &[u32],
     top: usize,
 ) -> (Vec<(u32, u32)>, usize) {
-    let mut galleries = [Gallery::new(), Gallery::new()];
+    // Index only: the features are in `prints` already, and only they are scored.
+    let mut galleries = [Gallery::index_only(), Gallery::index_only()];
     for (f, gallery) in galleries.iter_mut().enumerate() {
         for (i, p) in prints.iter().enumerate() {
             if let Some(x) = &p.fingers[f] {
-                gallery.add(i as u32, &x.template);
+                gallery.add_features(i as u32, &x.features);
             }
         }
     }

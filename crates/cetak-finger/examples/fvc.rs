@@ -4,7 +4,8 @@
 //! `cargo run --release -p cetak-finger --example fvc` (see `scripts/bench-finger`).
 //! Environment: `FINGERS` (default 500), `IMPRESSIONS` (8), `THREADS` (all cores),
 //! `ANCHOR_FINGERS` (200), `SYSTEMS` (`cetak,bozorth3`), `OUT` (JSON file; standard output
-//! always gets it too).
+//! always gets it too), `DIAG` (set: print score quantiles of genuine and impostor pairs, one
+//! finger and the two-finger mean, to standard error).
 //!
 //! Protocol: F persons, each with fingers 2 (right index) and 7 (left index), I impressions of
 //! each (recordings 0..I, quality tiers as the generator draws them). One finger (finger 2):
@@ -234,28 +235,6 @@ fn evaluate(
             "genuine zero: {}",
             gs[..ng].iter().filter(|&&x| x == 0.0).count()
         );
-        if system == "cetak" && fingers > 100 {
-            let probes: Vec<Probe> = templates[0][..used].iter().map(Probe::new).collect();
-            let feats: Vec<Features> = templates[0][..used].iter().map(Features::new).collect();
-            let mut out = String::new();
-            for (k, &(slot, p, g)) in all_jobs.iter().enumerate() {
-                if slot != 0 {
-                    continue;
-                }
-                let d = cetak_finger::matcher::details(&probes[p], &feats[g]);
-                let is_gen = usize::from(k < genuine_jobs.len());
-                out.push_str(&format!(
-                    "{is_gen},{},{},{},{},{},{}\n",
-                    d.paired,
-                    d.probe_in,
-                    d.stored_in,
-                    d.locals,
-                    probes[p].points().len(),
-                    feats[g].points().len()
-                ));
-            }
-            let _ = std::fs::write("/tmp/details.csv", out);
-        }
     }
     let fused_g: Vec<f64> = gs[..ng].iter().zip(&gs[ng..]).map(|(a, b)| a + b).collect();
     let fused_i: Vec<f64> = is[..ni].iter().zip(&is[ni..]).map(|(a, b)| a + b).collect();

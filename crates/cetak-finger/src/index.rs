@@ -152,7 +152,9 @@ struct Posting {
 #[derive(Debug)]
 pub struct Gallery {
     ids: Vec<u32>,
+    /// Empty in an index-only gallery ([`Gallery::index_only`]).
     features: Vec<Features>,
+    keep_features: bool,
     postings: Vec<Vec<Posting>>,
 }
 
@@ -176,7 +178,18 @@ impl Gallery {
         Gallery {
             ids: Vec::new(),
             features: Vec::new(),
+            keep_features: true,
             postings: vec![Vec::new(); KEYS],
+        }
+    }
+
+    /// A gallery that keeps only the index, not the templates' features (about 7 KB each):
+    /// for a caller that holds the features itself and scores the [`Gallery::candidates`]
+    /// on its own. Its [`Gallery::search`] finds nothing.
+    pub fn index_only() -> Gallery {
+        Gallery {
+            keep_features: false,
+            ..Gallery::new()
         }
     }
 
@@ -192,13 +205,19 @@ impl Gallery {
     /// Store a template (its first view) under `id`. Ids need not be unique: each addition is
     /// its own entry.
     pub fn add(&mut self, id: u32, source: &impl Source) {
-        let f = Features::new(source);
+        self.add_features(id, &Features::new(source));
+    }
+
+    /// [`Gallery::add`] for a template whose features are already computed.
+    pub fn add_features(&mut self, id: u32, f: &Features) {
         let slot = self.ids.len() as u32;
         for p in index_pairs(f.points()) {
             self.postings[key(p.d, p.a1, p.a2)].push(Posting { slot, dir: p.dir });
         }
         self.ids.push(id);
-        self.features.push(f);
+        if self.keep_features {
+            self.features.push(f.clone());
+        }
     }
 
     /// The `top_k` best stored templates for `probe`, best first, with their [`score`]s;
@@ -221,7 +240,7 @@ impl Gallery {
         let mut scored: Vec<(u32, f32)> = shortlist
             .iter()
             .filter_map(|&slot| {
-                let s = score(probe, &self.features[slot]);
+                let s = score(probe, self.features.get(slot)?);
                 (s > 0.0).then(|| (self.ids[slot], s))
             })
             .collect();

@@ -70,6 +70,9 @@ const PAIR_DIST_MAX: f32 = 20.0;
 /// A minutia counts as inside the other side's area when one of its minutiae is this near
 /// after alignment, pixels.
 const AREA_REACH: f32 = 32.0;
+/// Fewest pairings of the first pass for which the motion is refitted and the minutiae paired
+/// again.
+const REFIT_MIN: u32 = 8;
 /// Local matches considered per comparison.
 const MAX_LOCAL: usize = 4096;
 
@@ -586,10 +589,11 @@ fn align_and_pair(s: &mut Scratch, probe: &Probe, g: &Features, best_rot: usize)
     // Where the agreeing matches lie (stored side): the skin moves less near them.
     let (ax, ay) = (ax / sn.max(1.0), ay / sn.max(1.0));
     // 3. Pair minutiae one to one under the transform; then fit the rigid motion to the
-    // pairings (least squares) and pair once more under it, keeping the better.
+    // pairings (least squares) and pair once more under it, keeping the better — only when
+    // the first pass paired enough to be worth refining (most strangers do not).
     let first = pair_under(s, probe, g, rot, (tx, ty), (ax, ay));
     let mut best = first.details;
-    if let Some((rot2, t2, anchor2)) = first.refit {
+    if let Some((rot2, t2, anchor2)) = first.refit.filter(|_| best.paired >= REFIT_MIN) {
         let second = pair_under(s, probe, g, rot2, t2, anchor2);
         if second.details.score() > best.score() {
             best = second.details;
@@ -601,11 +605,14 @@ fn align_and_pair(s: &mut Scratch, probe: &Probe, g: &Features, best_rot: usize)
     }
 }
 
+/// A rigid motion to pair under: rotation (radians), translation, and the stored side's anchor
+/// (where the tolerance is tightest).
+type Motion = (f32, (f32, f32), (f32, f32));
+
 /// What one pairing pass found, and the rigid motion fitted to its pairings.
 struct Pass {
     details: Details,
-    /// Rotation (radians), translation and the stored side's centroid of the pairings.
-    refit: Option<(f32, (f32, f32), (f32, f32))>,
+    refit: Option<Motion>,
 }
 
 /// Pair minutiae one to one, nearest first, under rotation `rot` then translation `t`; the

@@ -65,3 +65,19 @@ fn an_empty_gallery_or_probe_finds_nothing() {
         Some(7)
     );
 }
+
+#[test]
+fn an_index_only_gallery_gives_the_same_candidates_and_scores_nothing() {
+    let (mut full, mut bare) = (Gallery::new(), Gallery::index_only());
+    for p in 0..200u64 {
+        let t = synth::impression_template(p, 7, 0);
+        full.add(p as u32, &t);
+        bare.add_features(p as u32, &cetak_finger::Features::new(&t));
+    }
+    for p in (0..200u64).step_by(20) {
+        let probe = Probe::new(&synth::impression_template(p, 7, 1));
+        assert_eq!(full.candidates(&probe, 10), bare.candidates(&probe, 10));
+        assert!(!full.search(&probe, 3).is_empty());
+        assert!(bare.search(&probe, 3).is_empty());
+    }
+}
