@@ -252,6 +252,21 @@ impl Encoder {
 
     /// Waits up to `wait` for a card in the reader.
     pub fn wait_for_card(&self, wait: Duration) -> Result<(), CardError> {
+        if self.wait_for(State::PRESENT, wait)? {
+            Ok(())
+        } else {
+            Err(CardError::NoCard)
+        }
+    }
+
+    /// Waits up to `wait` until the reader reports no card, so that the next blank is not
+    /// mistaken for the last one. `Ok(false)` when a card is still there at the end.
+    pub fn wait_for_empty(&self, wait: Duration) -> Result<bool, CardError> {
+        self.wait_for(State::EMPTY, wait)
+    }
+
+    /// Whether the reader reached `state` within `wait`.
+    fn wait_for(&self, state: State, wait: Duration) -> Result<bool, CardError> {
         let end = Instant::now() + wait;
         let mut states = [ReaderState::new(self.reader.clone(), State::UNAWARE)];
         loop {
@@ -262,12 +277,12 @@ impl Encoder {
                 Ok(()) | Err(pcsc::Error::Timeout) => {}
                 Err(e) => return Err(pcsc_err(e, 0)),
             }
-            if states[0].event_state().contains(State::PRESENT) {
-                return Ok(());
+            if states[0].event_state().contains(state) {
+                return Ok(true);
             }
             states[0].sync_current_state();
             if Instant::now() >= end {
-                return Err(CardError::NoCard);
+                return Ok(false);
             }
         }
     }

@@ -59,12 +59,11 @@ fn pcscd() -> Pcscd {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("pcscd starts");
-        let start = Instant::now();
+        // Up to 200 looks, 50 ms apart: a pcscd that never makes its socket fails the test.
+        let mut looks = 0;
         while !sock.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "pcscd did not start"
-            );
+            looks += 1;
+            assert!(looks <= 200, "pcscd did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
         Some(c)
@@ -77,11 +76,13 @@ fn pcscd() -> Pcscd {
 }
 
 fn encoder(timeout: Duration) -> Encoder {
-    let start = Instant::now();
+    // Up to 100 tries, 100 ms apart, for pcscd to list the reader.
+    let mut tries = 0;
     loop {
+        tries += 1;
         match Encoder::open(READER, timeout) {
             Ok(e) => return e,
-            Err(e) if start.elapsed() > Duration::from_secs(10) => panic!("reader: {e}"),
+            Err(e) if tries > 100 => panic!("reader: {e}"),
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
     }
@@ -91,7 +92,14 @@ fn chip() -> ChipImage {
     ChipImage::encode(&fields(), &media(), &ds_signer()).expect("encodes")
 }
 
+/// A new card goes in only once the reader shows the last test's card gone; otherwise a
+/// stale "present" could be taken for this one.
 fn insert(enc: &Encoder, fault: Fault) -> TestCard {
+    assert!(
+        enc.wait_for_empty(Duration::from_secs(10))
+            .expect("reader status"),
+        "the reader still shows the last card"
+    );
     let card = TestCard::insert(VPCD_PORT, fault).expect("card connects to vpcd");
     enc.wait_for_card(Duration::from_secs(10))
         .expect("card seen");

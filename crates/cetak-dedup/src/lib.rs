@@ -784,11 +784,13 @@ pub fn run_with_prints(
         Model::fit(&prepared, &blocked, config.twin_rule)
     };
     // The prints of every pair where both sides have them, and the finger field's model.
+    // Without prints nothing is allocated per pair (1.6 million pairs at a million rows).
     let fingers: Vec<Option<PrintMatch>> = if stats.recordings_with_prints > 1 {
         finger::score_pairs(prints, &pairs)
     } else {
-        vec![None; pairs.len()]
+        Vec::new()
     };
+    let finger_of = |i: usize| fingers.get(i).copied().flatten();
     let finger_model = (stats.recordings_with_prints > 1).then(|| {
         let candidate_log2 = (model.lambda / (1.0 - model.lambda)).log2();
         let candidates: Vec<(u8, f64)> = fingers
@@ -803,13 +805,13 @@ pub fn run_with_prints(
         FingerModel::fit(prints, &candidates)
     });
     stats.pairs_compared = fingers.iter().filter(|m| m.is_some()).count() as u64;
-    let finger_level = |i: usize| fingers[i].and_then(|m| m.level());
+    let finger_level = |i: usize| finger_of(i).and_then(|m| m.level());
     let finger_weight = |i: usize| match (finger_level(i), &finger_model) {
         (Some(l), Some(fm)) => fm.weight(l),
         _ => 0.0,
     };
-    let strong = |i: usize| fingers[i].is_some_and(|m| m.strong());
-    let differ = |i: usize| fingers[i].is_some_and(|m| m.differ());
+    let strong = |i: usize| finger_of(i).is_some_and(|m| m.strong());
+    let differ = |i: usize| finger_of(i).is_some_and(|m| m.differ());
     // (pair, probability used for linking, the model's own probability)
     let mut scored: Vec<(usize, f64, f64)> = levels
         .par_iter()
@@ -845,20 +847,23 @@ pub fn run_with_prints(
         }
     };
 
-    // Evidence against: strong negative scores and "different people" decisions.
-    // (lower index, higher index) of every pair with evidence against.
-    let against: HashSet<(u32, u32)> = scored
-        .iter()
-        .filter(|&&(i, _, model_prob)| {
-            let key = pairs[i];
-            let different = decided.get(&key) == Some(&false);
-            // The model's own score, not a veto: a typo that empties the name match of a true
-            // duplicate must not block its person from being assembled through other recordings.
-            let against = differ(i) || (model_prob < config.cannot_link && !strong(i));
-            different || (against && decided.get(&key) != Some(&true))
-        })
-        .map(|&(i, _, _)| pairs[i])
-        .collect();
+    // Evidence against: strong negative scores and "different people" decisions, by pair
+    // index (`pairs` is sorted and unique, so a pair is found by binary search): one byte per
+    // pair instead of a hash set of most of them.
+    debug_assert!(
+        pairs.windows(2).all(|w| w[0] < w[1]),
+        "pairs sorted, unique"
+    );
+    let mut against_at = vec![false; pairs.len()];
+    for &(i, _, model_prob) in &scored {
+        let key = pairs[i];
+        let different = decided.get(&key) == Some(&false);
+        // The model's own score, not a veto: a typo that empties the name match of a true
+        // duplicate must not block its person from being assembled through other recordings.
+        let against = differ(i) || (model_prob < config.cannot_link && !strong(i));
+        against_at[i] = different || (against && decided.get(&key) != Some(&true));
+    }
+    let against = |key: &(u32, u32)| pairs.binary_search(key).is_ok_and(|i| against_at[i]);
 
     // Most certain first; supervisor "same" decisions count as certain.
     for (i, prob, _) in scored.iter_mut() {
@@ -923,7 +928,7 @@ pub fn run_with_prints(
                     let key = (m.min(o), m.max(o));
                     match decided.get(&key) {
                         Some(same) => !same,
-                        None => against.contains(&key) || apart(m, o),
+                        None => against(&key) || apart(m, o),
                     }
                 })
             });

@@ -43,8 +43,8 @@ impl Role {
 pub enum Permission {
     /// See the dashboard, the print queue, printers, records.
     View,
-    /// Start printing, pause/resume a printer, record inspections, hand cards over, correct
-    /// recordings that need it (perlu perbaikan).
+    /// Start printing, pause/resume a printer, record inspections, correct recordings that
+    /// need it (perlu perbaikan).
     Print,
     /// Decide duplicate pairs, raise a record in the queue.
     Decide,
@@ -59,11 +59,14 @@ pub enum Permission {
     Media,
     /// See a recording's fingerprint templates.
     Biometrics,
+    /// Hand a printed card to its resident: whoever does it checks the person against the
+    /// card's photo and name, so it goes with seeing the person ([`Permission::Media`]).
+    HandOver,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::View,
         Permission::Print,
         Permission::Decide,
@@ -72,12 +75,17 @@ impl Permission {
         Permission::Users,
         Permission::Media,
         Permission::Biometrics,
+        Permission::HandOver,
     ];
 
     /// Permissions over the person on the card: given only to the roles whose work needs
-    /// them, never by rank (an admin is IT, not registry staff).
+    /// them, never by rank (an admin is IT, not registry staff). Handing a card over is one:
+    /// it is an identity check against the photo, which an admin does not see.
     pub fn personal(self) -> bool {
-        matches!(self, Permission::Media | Permission::Biometrics)
+        matches!(
+            self,
+            Permission::Media | Permission::Biometrics | Permission::HandOver
+        )
     }
 }
 
@@ -85,7 +93,7 @@ impl Permission {
 pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission as P;
     match role {
-        Role::Operator => matches!(permission, P::View | P::Print | P::Media),
+        Role::Operator => matches!(permission, P::View | P::Print | P::Media | P::HandOver),
         Role::Supervisor => !matches!(permission, P::Users),
         Role::Admin => !permission.personal(),
     }
@@ -115,6 +123,15 @@ mod tests {
         assert!(!allows(Role::Operator, Permission::Biometrics));
         assert!(allows(Role::Supervisor, Permission::Biometrics));
         assert!(!allows(Role::Admin, Permission::Biometrics));
+        // Whoever hands a card over may see the photo it is checked against.
+        for role in Role::ALL {
+            if allows(role, Permission::HandOver) {
+                assert!(allows(role, Permission::Media), "{role:?}");
+            }
+        }
+        assert!(allows(Role::Operator, Permission::HandOver));
+        assert!(allows(Role::Supervisor, Permission::HandOver));
+        assert!(!allows(Role::Admin, Permission::HandOver));
         assert_eq!(Role::parse("root"), None);
     }
 }

@@ -117,10 +117,10 @@ impl RecordState {
             RecordState::Queued => ("Dalam antrean cetak", "In the print queue"),
             RecordState::Printing => ("Sedang dicetak", "Being printed"),
             RecordState::Printed => (
-                "KTP sudah dicetak, siap diambil",
+                "KTP-el sudah dicetak, siap diambil",
                 "Card printed, ready for collection",
             ),
-            RecordState::Issued => ("KTP sudah diserahkan", "Card handed over"),
+            RecordState::Issued => ("KTP-el sudah diserahkan", "Card handed over"),
             RecordState::Cancelled => ("Dibatalkan", "Cancelled"),
             RecordState::NeedsCorrection => (
                 "Data perlu diperbaiki oleh petugas sebelum dicetak",

@@ -23,7 +23,8 @@ pub const MEDIA_KEYS: [&str; 3] = ["foto", "tanda_tangan", "sidik_jari"];
 /// Largest template file read from a media directory (a two-view record is a few hundred bytes).
 pub const TEMPLATE_MAX_BYTES: usize = 64 * 1024;
 
-fn limit(slot: MediaSlot) -> usize {
+/// The largest file kept in a slot (a larger one is refused as `media_too_large`).
+pub fn limit(slot: MediaSlot) -> usize {
     match slot {
         MediaSlot::Foto => cetak_media::PHOTO_MAX_BYTES,
         MediaSlot::TandaTangan => cetak_media::SIGNATURE_MAX_BYTES,

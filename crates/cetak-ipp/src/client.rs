@@ -55,9 +55,11 @@ pub struct PrinterClient {
 }
 
 impl PrinterClient {
-    /// A client for `uri` (`ipp://host[:631]/path` or `http://host[:80]/path`; `ipps://` is
-    /// refused with [`IppError::BadUri`]). `request_timeout` bounds each call from connect to
-    /// the last byte of the reply.
+    /// A client for `uri`: `ipp://host[:631]/path`, `http://host[:80]/path`, or
+    /// `ipps://host[:631]/path#sha256=<certificate fingerprint>` (TLS to exactly that
+    /// certificate, see [`crate::tls`]; `ipps://` without a pin is refused with
+    /// [`IppError::BadUri`]). `request_timeout` bounds each call from connect (TLS handshake
+    /// included) to the last byte of the reply.
     pub fn new(uri: &str, request_timeout: Duration) -> Result<Self, IppError> {
         let target = Target::parse(uri)?;
         if request_timeout.is_zero() {

@@ -3,16 +3,18 @@
 //!
 //! | variant | when | delivered? | job may exist? |
 //! |---|---|---|---|
-//! | [`IppError::BadUri`] | the URI cannot be used (bad syntax, `ipps://`, no host) | never sent | no |
+//! | [`IppError::BadUri`] | the URI cannot be used (bad syntax, `ipps://` without a pin, no host) | never sent | no |
 //! | [`IppError::Invalid`] | the request cannot be encoded (e.g. job name over 255 bytes) | never sent | no |
-//! | [`IppError::Unreachable`] | name lookup failed, or no TCP connection could be opened (refused, no route, connect timed out) | **certainly not** | no |
+//! | [`IppError::Unreachable`] | name lookup failed, or no TCP connection could be opened (refused, no route, connect timed out), or the TLS handshake of `ipps://` did not finish | **certainly not** | no |
+//! | [`IppError::Untrusted`] | `ipps://`: the printer's certificate is not the pinned one (or its TLS is refused) — found in the handshake, before any byte of the request | **certainly not** | no |
 //! | [`IppError::Timeout`] | connected, but the request could not be written or no complete reply arrived before the deadline (incl. a slowloris drip) | unknown | **yes** |
 //! | [`IppError::Broken`] | connected, then reset / closed / truncated before a complete reply | unknown | **yes** |
 //! | [`IppError::Malformed`] | a complete reply that is not a valid IPP response to this request (garbage, truncated IPP, over the size cap, wrong request-id, Print-Job success without job-id) | unknown | **yes** |
 //! | [`IppError::Http`] | an HTTP status other than 200 | unknown (a 4xx may come from a proxy after the printer took the job) | **yes** |
 //! | [`IppError::Refused`] | a valid IPP reply with an error status (≥ 0x0400) | yes, and refused | no, except `server-error-internal-error`, `-device-error`, `-temporary-error` (RFC 8011 §4.1.8: these can be sent *after* the job was created) |
 //!
-//! Only the first three are safe to re-send blindly. Everything that says "yes" must be reconciled
+//! Only the first four are safe to re-send blindly (an untrusted printer must of course not get
+//! the card; another printer may). Everything that says "yes" must be reconciled
 //! from the printer's own job list (key: `job-uuid`, or the job name that carries the attempt id)
 //! or decided by a person.
 
@@ -23,6 +25,10 @@ pub enum IppError {
     /// No byte of the request reached the printer.
     #[error("printer unreachable: {0}")]
     Unreachable(String),
+    /// `ipps://`: the printer presented another certificate than the pinned one, or its TLS
+    /// was refused; found during the handshake, before any byte of the request was written.
+    #[error("printer not trusted: {0}")]
+    Untrusted(String),
     /// Connected (and possibly sent everything), but no complete reply arrived in time.
     /// The outcome is unknown: a Print-Job may have been accepted.
     #[error("printer timed out: {0}")]
@@ -80,7 +86,10 @@ impl IppError {
     pub fn request_certainly_not_delivered(&self) -> bool {
         matches!(
             self,
-            IppError::Unreachable(_) | IppError::BadUri(_) | IppError::Invalid(_)
+            IppError::Unreachable(_)
+                | IppError::Untrusted(_)
+                | IppError::BadUri(_)
+                | IppError::Invalid(_)
         )
     }
 
@@ -88,7 +97,10 @@ impl IppError {
     /// printer (so it may print). Such an attempt must never be re-sent silently.
     pub fn job_may_exist(&self) -> bool {
         match self {
-            IppError::Unreachable(_) | IppError::BadUri(_) | IppError::Invalid(_) => false,
+            IppError::Unreachable(_)
+            | IppError::Untrusted(_)
+            | IppError::BadUri(_)
+            | IppError::Invalid(_) => false,
             IppError::Timeout(_) | IppError::Broken(_) | IppError::Malformed(_) => true,
             IppError::Refused { status, .. } => matches!(
                 *status,

@@ -24,6 +24,7 @@ mod error;
 mod http;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod tls;
 
 pub use client::{MAX_REPLY_BYTES, PrinterClient};
 pub use error::{

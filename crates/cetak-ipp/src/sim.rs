@@ -9,7 +9,11 @@
 //!   outside `[A-Za-z0-9._-]` replaced by `_`), written atomically;
 //! - `fault` — read by the engine when a job starts (`none`, `jam`, `cover`, `slow N`);
 //! - `printer.log` — ippeveprinter's output, appended across restarts;
-//! - `sim/` — the attributes file and the engine script, written from copies built into this crate.
+//! - `sim/` — the attributes file and the engine script, written from copies built into this crate;
+//! - `keys/` — ippeveprinter's TLS credentials (`-K`): a self-signed `localhost.crt` and its key,
+//!   made by ippeveprinter at the first TLS connection and kept across restarts. The same port
+//!   answers `ipp://` and `ipps://` (ippeveprinter starts TLS when the first byte is a TLS
+//!   handshake): [`SimPrinter::ipps_uri`] is the URI with that certificate pinned.
 //!
 //! Facts seen with CUPS 2.4 `ippeveprinter` (see the crate README): Print-Job answers as soon as
 //! the document is spooled (job `pending`); completed jobs are forgotten about 60 s after they
@@ -118,7 +122,7 @@ impl SimPrinter {
         let dir = dir
             .canonicalize()
             .map_err(io(format!("resolving {}", dir.display())))?;
-        for sub in ["spool", "out", "sim"] {
+        for sub in ["spool", "out", "sim", "keys"] {
             fs::create_dir_all(dir.join(sub)).map_err(io(format!("creating {sub}/")))?;
         }
         write_file(&dir.join("sim/cardprinter.conf"), CONF, 0o644)?;
@@ -148,6 +152,42 @@ impl SimPrinter {
     /// `ipp://localhost:PORT/ipp/print`.
     pub fn uri(&self) -> String {
         format!("ipp://localhost:{}/ipp/print", self.port)
+    }
+
+    /// `ipps://localhost:PORT/ipp/print#sha256=…`: the same printer over TLS, its certificate
+    /// pinned (the fingerprint of the certificate ippeveprinter keeps in `keys/`, read from
+    /// the file — not from what the printer presents).
+    pub fn ipps_uri(&self) -> Result<String, SimError> {
+        Ok(format!(
+            "ipps://localhost:{}/ipp/print#sha256={}",
+            self.port,
+            self.certificate_sha256()?
+        ))
+    }
+
+    /// The SHA-256 fingerprint (hex) of the printer's TLS certificate, `keys/localhost.crt`.
+    /// ippeveprinter makes it at the first TLS connection: if it is not there yet, one
+    /// handshake (refused: nothing is pinned yet) makes it.
+    pub fn certificate_sha256(&self) -> Result<String, SimError> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let path = self.dir.join("keys/localhost.crt");
+        if !path.exists() {
+            let nobody = "0".repeat(64);
+            let client = PrinterClient::new(
+                &format!("ipps://localhost:{}/ipp/print#sha256={nobody}", self.port),
+                Duration::from_secs(20),
+            )
+            .map_err(|e| self.not_ready(e.to_string()))?;
+            // Refused as untrusted: the point was to make the printer write its certificate.
+            let _ = client.status();
+        }
+        let der = CertificateDer::from_pem_file(&path).map_err(|e| {
+            self.not_ready(format!("no TLS certificate in {}: {e}", path.display()))
+        })?;
+        Ok(crate::tls::fingerprint_hex(&crate::tls::fingerprint(
+            der.as_ref(),
+        )))
     }
 
     /// The loopback port.
@@ -322,6 +362,8 @@ impl SimPrinter {
             .arg(self.port.to_string())
             .args(["-n", "localhost", "-r", "off", "-k", "-d"])
             .arg(self.dir.join("spool"))
+            .arg("-K")
+            .arg(self.dir.join("keys"))
             .arg("-a")
             .arg(self.dir.join("sim/cardprinter.conf"))
             .arg("-c")

@@ -283,3 +283,72 @@ fn unsupported_document_format_is_refused() {
     assert!(client.job(1).expect("Get-Job-Attributes").is_none());
     drop(sim);
 }
+
+/// `ipps://` with the printer's certificate pinned: the card goes over TLS (ippeveprinter logs
+/// the encrypted session) and comes out of the engine byte for byte.
+#[test]
+fn prints_a_card_over_ipps_to_the_pinned_certificate() {
+    let (_dir, sim, _plain) = printer();
+    let uri = sim.ipps_uri().expect("the printer's certificate");
+    assert!(uri.starts_with("ipps://localhost:"), "{uri}");
+    let client = PrinterClient::new(&uri, Duration::from_secs(10)).expect("ipps client");
+    assert!(
+        client.printer_uri().starts_with("ipps://"),
+        "{}",
+        client.printer_uri()
+    );
+    assert_eq!(
+        client.status().expect("status over TLS").state,
+        PrinterState::Idle
+    );
+
+    let name = "BLANK-000009.att-9";
+    let job = client
+        .submit(name, PNG.to_vec(), "image/png")
+        .expect("Print-Job over TLS");
+    let done = wait_final(&client, job.job_id);
+    assert_eq!(done.state, JobState::Completed, "{done:?}");
+    let uuid = done.job_uuid.clone().expect("job-uuid");
+    let printed = sim.printed();
+    let bare_uuid = uuid.trim_start_matches("urn:uuid:");
+    assert_eq!(printed, vec![format!("{name}__{bare_uuid}.png")]);
+    assert_eq!(
+        std::fs::read(sim.out_dir().join(&printed[0])).expect("printed file"),
+        PNG
+    );
+    let log = std::fs::read_to_string(sim.log_path()).expect("printer.log");
+    assert!(log.contains("Connection now encrypted"), "{log}");
+}
+
+/// Another certificate than the pinned one (here: the right printer, a wrong pin) is refused in
+/// the handshake — nothing sent, so "certainly not delivered" — and the error names the
+/// certificate the printer presented, for a person to compare; no job reaches the printer.
+#[test]
+fn ipps_refuses_a_printer_whose_certificate_is_not_the_pinned_one() {
+    let (_dir, sim, plain) = printer();
+    let real = sim.certificate_sha256().expect("certificate");
+    let mut wrong = real.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+    let wrong = String::from_utf8(wrong).expect("hex");
+    let client = PrinterClient::new(
+        &format!("ipps://localhost:{}/ipp/print#sha256={wrong}", sim.port()),
+        Duration::from_secs(10),
+    )
+    .expect("client");
+    let err = client
+        .submit("BLANK-000010.att-10", PNG.to_vec(), "image/png")
+        .expect_err("untrusted printer");
+    assert!(matches!(err, IppError::Untrusted(_)), "{err:?}");
+    assert!(err.request_certainly_not_delivered());
+    assert!(!err.job_may_exist());
+    assert!(err.to_string().contains(&real), "names what it saw: {err}");
+    assert!(plain.jobs().expect("Get-Jobs").is_empty(), "no job arrived");
+
+    // Plain IPP to a TLS-only expectation is no way around it: a pin on ipp:// is refused.
+    let err = PrinterClient::new(
+        &format!("ipp://localhost:{}/ipp/print#sha256={real}", sim.port()),
+        Duration::from_secs(10),
+    )
+    .expect_err("pin on plain ipp");
+    assert!(matches!(err, IppError::BadUri(_)), "{err:?}");
+}

@@ -7,6 +7,8 @@
 //! - [`schedule`]: the order of the print queue and which printer may take the next card
 //!   (daily capacity, working hours, bursts and cool-downs, longer cool-downs for a failing
 //!   printer).
+//! - [`driver`]: one print run as a state machine — what happened in, the next command out —
+//!   executed by the office against the store and IPP and by the simulator against its world.
 //! - [`clock`]: effective time that never runs backwards when the office PC's clock does.
 //!
 //! The store (`cetak-store`) persists the states and applies the decisions in one transaction;
@@ -14,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod driver;
 pub mod schedule;
 pub mod spool;
 pub mod stock;

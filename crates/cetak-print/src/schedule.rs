@@ -99,6 +99,20 @@ pub fn readiness(profile: &PrinterProfile, run: &PrinterRun, now: OffsetDateTime
             reason: reason.clone(),
         };
     }
+    readiness_of_schedule(profile, run, now)
+}
+
+/// Whether the duty cycle and the hours let a printer take a card now, whatever it last said
+/// about itself (`run.blocked`): the print run asks the printer itself before each card.
+pub fn schedule_allows(profile: &PrinterProfile, run: &PrinterRun, now: OffsetDateTime) -> bool {
+    !run.paused && !run.busy && readiness_of_schedule(profile, run, now) == Readiness::Ready
+}
+
+fn readiness_of_schedule(
+    profile: &PrinterProfile,
+    run: &PrinterRun,
+    now: OffsetDateTime,
+) -> Readiness {
     if run.printed_today >= profile.cards_per_day {
         return Readiness::CapacitySpent;
     }
@@ -238,10 +252,92 @@ pub fn next_wake<'a>(
         .min()
 }
 
+/// The earliest instant after `now` at which a printer's readiness may change by time alone
+/// (its cool-down ends, working hours start or end); `None`: never by time alone. Until then
+/// [`readiness`] and [`schedule_allows`] answer as they do at `now` for the same run — a
+/// simulator may skip the print run's wake-ups in between when nothing else changes.
+pub fn readiness_holds_until(
+    profile: &PrinterProfile,
+    run: &PrinterRun,
+    now: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    let cooling_ends = run.cooling_until.filter(|&until| until > now);
+    let hours_turn = profile.hours.map(|(start, end)| {
+        let local = now.to_offset(OFFICE_OFFSET);
+        let next = |at: Time| {
+            let today = local.replace_time(at);
+            if today > local {
+                today
+            } else {
+                today + Duration::DAY
+            }
+        };
+        next(start).min(next(end))
+    });
+    match (cooling_ends, hours_turn) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::{datetime, time};
+
+    #[test]
+    fn readiness_holds_until_the_next_turn_and_no_longer() {
+        let now = datetime!(2026-11-27 01:00 UTC); // 08:00 WIB
+        let hours = Some((time!(08:00), time!(16:00)));
+        let cooling = PrinterRun {
+            cooling_until: Some(now + Duration::minutes(7)),
+            ..PrinterRun::default()
+        };
+        let cases = [
+            (profile(), PrinterRun::default()),
+            (profile(), cooling.clone()),
+            (PrinterProfile { hours, ..profile() }, PrinterRun::default()),
+            (PrinterProfile { hours, ..profile() }, cooling),
+            (
+                PrinterProfile {
+                    hours: Some((time!(22:00), time!(06:00))),
+                    ..profile()
+                },
+                PrinterRun::default(),
+            ),
+        ];
+        for (p, r) in &cases {
+            // Every minute of two days, starting at many moments: readiness is constant until
+            // the turn named, and the turn named is a real change (or a day boundary of hours).
+            for start_min in (0..48 * 60).step_by(37) {
+                let start = now + Duration::minutes(start_min);
+                let at_start = readiness(p, r, start);
+                let turn = readiness_holds_until(p, r, start);
+                let mut t = start;
+                while t < start + Duration::days(2) {
+                    if turn.is_some_and(|turn| t >= turn) {
+                        break;
+                    }
+                    assert_eq!(
+                        readiness(p, r, t),
+                        at_start,
+                        "{p:?} {r:?} from {start} at {t}"
+                    );
+                    t += Duration::minutes(1);
+                }
+                if let Some(turn) = turn {
+                    assert!(turn > start);
+                    assert_ne!(
+                        readiness(p, r, turn),
+                        readiness(p, r, turn - Duration::SECOND),
+                        "{p:?} {r:?}: nothing turns at {turn}"
+                    );
+                } else {
+                    assert!(p.hours.is_none());
+                }
+            }
+        }
+    }
 
     fn profile() -> PrinterProfile {
         PrinterProfile {

@@ -23,6 +23,7 @@
 //! only way to print a record twice, and only after this one is final and not good.
 
 use std::fmt;
+use std::sync::Arc;
 
 use cetak_domain::lifecycle::Event;
 use serde::Serialize;
@@ -169,6 +170,19 @@ pub enum AttemptEvent {
     InspectedUnused,
     /// A card presumed good turned out spoiled (melted, misprint, dead chip, …).
     ReportedSpoiled(SpoilCause),
+    /// The chip was written (in whole or in part) before printing and is not good: it failed
+    /// the write, the read-back or passive authentication. The blank is spoiled
+    /// (`chip_failure`) and the record goes back to the queue; the print job was never sent.
+    ChipFailed {
+        /// The card fault's code and words.
+        why: String,
+    },
+    /// After an interruption, the chip of an intent could not be read back (no card in the
+    /// encoder, …): nobody knows what is on the blank, so a person looks.
+    ChipUnknown {
+        /// Why it could not be checked.
+        why: String,
+    },
 }
 
 /// What the store must do, in one transaction, for an event.
@@ -190,6 +204,21 @@ pub struct Decision {
     pub job: Option<(i32, String)>,
     /// A cause the printer's reasons suggest, for inspection.
     pub suggested_cause: Option<SpoilCause>,
+}
+
+impl Decision {
+    /// The printer's duty cycle after this decision: a failure blamed on the printer cools it
+    /// down longer ([`crate::schedule::after_failure`]), with the words for the operator;
+    /// `None`: unchanged. The store and the simulator both apply exactly this.
+    pub fn printer_run_after(
+        &self,
+        profile: &crate::schedule::PrinterProfile,
+        run: &crate::schedule::PrinterRun,
+        at: time::OffsetDateTime,
+    ) -> Option<(crate::schedule::PrinterRun, String)> {
+        self.printer_failure
+            .map(|_| crate::schedule::after_failure(profile, run, at))
+    }
 }
 
 /// A change to the card table.
@@ -329,6 +358,19 @@ pub fn decide(
                 "the printer cannot confirm this card ({why}): look in the output tray and record the outcome"
             ),
         )),
+        // Encoding comes before the print job: an intent whose chip failed was never sent.
+        (S::Intent, E::ChipFailed { why }) => Some(Decision {
+            note: format!(
+                "the chip failed before printing ({why}): spoiled (chip_failure); the record goes back to the queue"
+            ),
+            ..spoiled(SpoilCause::ChipFailure, "encoding")
+        }),
+        (S::Intent, E::ChipUnknown { why }) => Some(Decision::to(
+            S::Inspect,
+            format!(
+                "the chip could not be checked after an interruption ({why}): find the blank, look at it and record the outcome"
+            ),
+        )),
         (S::Intent | S::Sent, E::OperatorTakesOver { why }) => Some(Decision::to(
             S::Inspect,
             format!("taken over by an operator: {why}"),
@@ -399,10 +441,14 @@ pub struct PrinterJob {
 pub struct PendingAttempt {
     /// Its state (intent or sent).
     pub state: AttemptState,
-    /// Its job name.
-    pub job_name: String,
+    /// Its job name (shared, not copied: a run reads its attempts at every poll).
+    pub job_name: Arc<str>,
     /// The uuid, once the printer gave one.
-    pub job_uuid: Option<String>,
+    pub job_uuid: Option<Arc<str>>,
+    /// An intent on a printer with a chip encoder whose chip is not known to be verified: its
+    /// print job was certainly never submitted (a job goes to the printer only after the
+    /// verified chip is in the books), so the chip is read back before anything else.
+    pub chip_pending: bool,
 }
 
 /// What to make of "the printer does not know this job".
@@ -439,10 +485,10 @@ pub fn not_found_verdict(
 /// uuid).
 pub fn find_in_printer(attempt: &PendingAttempt, jobs: &[PrinterJob]) -> AttemptEvent {
     let hit = match &attempt.job_uuid {
-        Some(uuid) => jobs.iter().find(|j| j.job_uuid.as_deref() == Some(uuid)),
+        Some(uuid) => jobs.iter().find(|j| j.job_uuid.as_deref() == Some(&**uuid)),
         None => jobs
             .iter()
-            .find(|j| j.job_name.as_deref() == Some(attempt.job_name.as_str())),
+            .find(|j| j.job_name.as_deref() == Some(&*attempt.job_name)),
     };
     match hit {
         Some(j) => AttemptEvent::Found {
@@ -518,7 +564,61 @@ mod tests {
             AttemptEvent::InspectedSpoiled(SpoilCause::Melted),
             AttemptEvent::InspectedUnused,
             AttemptEvent::ReportedSpoiled(SpoilCause::Misprint),
+            AttemptEvent::ChipFailed { why: "x".into() },
+            AttemptEvent::ChipUnknown { why: "x".into() },
         ]
+    }
+
+    #[test]
+    fn a_failed_chip_spoils_the_blank_and_requeues_only_from_an_intent() {
+        let d = decide(
+            AttemptState::Intent,
+            &AttemptEvent::ChipFailed {
+                why: "card_removed".into(),
+            },
+        )
+        .expect("legal")
+        .expect("a decision");
+        assert_eq!(d.to, AttemptState::Spoiled);
+        assert_eq!(d.blank, Some(BlankEvent::Spoil(SpoilCause::ChipFailure)));
+        assert_eq!(d.record, Some(Event::PrintSpoiled));
+        assert_eq!(d.card, None, "no card was ever printed on it");
+        assert_eq!(
+            d.printer_failure, None,
+            "a bad chip does not heat the printer"
+        );
+        assert!(d.note.contains("card_removed"), "{}", d.note);
+        // Once sent, the printer has the card: a chip fault is reported as a spoiled card.
+        for from in [
+            AttemptState::Sent,
+            AttemptState::Completed,
+            AttemptState::Inspect,
+            AttemptState::Spoiled,
+        ] {
+            let e = AttemptEvent::ChipFailed { why: "x".into() };
+            assert!(decide(from, &e).is_err(), "{from:?}");
+        }
+    }
+
+    #[test]
+    fn a_chip_that_cannot_be_checked_goes_to_a_person() {
+        let d = decide(
+            AttemptState::Intent,
+            &AttemptEvent::ChipUnknown {
+                why: "card_absent".into(),
+            },
+        )
+        .expect("legal")
+        .expect("a decision");
+        assert_eq!(d.to, AttemptState::Inspect);
+        assert_eq!((d.blank, d.record, d.card), (None, None, None));
+        assert!(
+            decide(
+                AttemptState::Sent,
+                &AttemptEvent::ChipUnknown { why: "x".into() }
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -644,8 +744,9 @@ mod tests {
         // The id 1 now belongs to another job: a sent attempt with another uuid is not found.
         let sent = PendingAttempt {
             state: AttemptState::Sent,
-            job_name: job_name(5, 1),
+            job_name: job_name(5, 1).into(),
             job_uuid: Some("urn:uuid:old".into()),
+            chip_pending: false,
         };
         assert!(matches!(
             find_in_printer(&sent, &jobs),
@@ -653,8 +754,9 @@ mod tests {
         ));
         let intent = PendingAttempt {
             state: AttemptState::Intent,
-            job_name: job_name(7, 3),
+            job_name: job_name(7, 3).into(),
             job_uuid: None,
+            chip_pending: false,
         };
         assert!(matches!(
             find_in_printer(&intent, &jobs),

@@ -23,9 +23,14 @@ pub mod scenario;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::sync::Arc;
 
 use cetak_domain::lifecycle::{Event, RecordState, next_state};
-use cetak_print::schedule::{self, PrinterProfile, PrinterRun, QueueKey, Readiness};
+use cetak_print::driver::{
+    ClaimRefusal, Claimed, Command, Driver, DriverConfig, EncodeFault, Input, PrinterAnswer,
+    PrinterBook, StopReason,
+};
+use cetak_print::schedule::{self, PrinterProfile, PrinterRun, QueueKey};
 use cetak_print::spool::{
     self, AttemptEvent, AttemptState, CardChange, JobPhase, PendingAttempt, PrinterJob,
 };
@@ -50,6 +55,56 @@ const SEND_DELAY: Ms = 200;
 /// Between sending a job and committing the printer's acceptance: a crash here leaves an intent
 /// the printer did take.
 const ACCEPT_DELAY: Ms = SECOND;
+/// How long the operator takes to see a melted card in the output tray and report it.
+const MELT_SEEN: Ms = 30 * SECOND;
+/// Blanks an operator loads into an empty hopper at most (as `cetak_store::HOPPER_LOAD`).
+const HOPPER_LOAD: i64 = 100;
+
+/// The simulated office's `cetak print run`: polls jobs in flight every 5 s, otherwise the
+/// defaults of the command line.
+fn run_config() -> DriverConfig {
+    DriverConfig {
+        max_cards: None,
+        poll: std::time::Duration::from_secs(5),
+        job_timeout: std::time::Duration::from_secs(300),
+        gone_confirm: std::time::Duration::from_secs(10),
+        no_wait: false,
+    }
+}
+
+/// The office's own books — the real store — kept beside the simulator's: every change the
+/// simulated office makes to its books is made there too, each answer is compared with the
+/// simulator's, and the store's own checks run after every event. Serials and attempts are the
+/// simulator's numbers; the shadow maps them to its own.
+pub trait Shadow {
+    /// A recording arrives (`duplicate`: data ganda marks it a duplicate, else unique).
+    fn record(
+        &mut self,
+        recording_id: &str,
+        recorded: OffsetDateTime,
+        duplicate: bool,
+        at: OffsetDateTime,
+    ) -> Result<(), String>;
+    /// Blanks `first..=last` are received.
+    fn receive(&mut self, first: u32, last: u32, at: OffsetDateTime) -> Result<(), String>;
+    /// `Store::print_claim` for printer `printer` (0-based): the record and serial claimed.
+    fn claim(
+        &mut self,
+        printer: u32,
+        load: i64,
+        after: &PrinterRun,
+        at: OffsetDateTime,
+    ) -> Result<Result<(String, u32), ClaimRefusal>, String>;
+    /// `Store::attempt_apply` for the simulator's attempt `attempt` (numbered in claim order).
+    fn apply(
+        &mut self,
+        attempt: u32,
+        event: &AttemptEvent,
+        at: OffsetDateTime,
+    ) -> Result<Option<AttemptState>, String>;
+    /// The store's own checks (`card_violations`, `stock_reconcile`): what is wrong.
+    fn check(&mut self) -> Vec<String>;
+}
 
 /// One day of the run, for charts.
 #[derive(Debug, Clone, Serialize)]
@@ -131,17 +186,25 @@ enum Ev {
         duration_ms: Ms,
     },
     LinkUp,
-    Wake(u32),
+    /// Someone starts `cetak print run` if none is running.
+    Kick,
+    /// The print run resumes: after a wait, or with the answer to a submission.
+    Office {
+        generation: u32,
+        run: u32,
+    },
     Deliver {
         printer: u32,
         attempt: u32,
         generation: u32,
     },
-    Accepted {
-        printer: u32,
+    /// The chip encoder finished writing and verifying an attempt's chip.
+    Encoded {
         attempt: u32,
         generation: u32,
     },
+    /// The operator sees a melted card in the output tray.
+    MeltedSeen(u32),
     JobDone {
         printer: u32,
         job: u32,
@@ -175,7 +238,6 @@ struct Rec {
     key: QueueKey,
     backlog: bool,
     duplicate: bool,
-    cards: u8,
     open_attempt: bool,
     /// The physical ledger: good cards that really came out of a printer for this record,
     /// counted by the world, never by the office's books.
@@ -187,10 +249,12 @@ struct Att {
     serial: u32,
     printer: u32,
     state: AttemptState,
-    job_name: String,
-    job_uuid: Option<String>,
+    job_name: Arc<str>,
+    job_uuid: Option<Arc<str>>,
     submissions: u32,
     truth: Truth,
+    /// Its chip was written and verified (printers with an encoder).
+    chip_verified: bool,
 }
 
 struct PhysJob {
@@ -211,10 +275,22 @@ struct Prn {
     next_job_id: u32,
     jobs_made: u32,
     pending: Option<u32>,
+    /// Unused blanks in its hopper (the books' `loaded_in`).
+    hopper: BTreeSet<u32>,
+    /// Its attempts waiting for a person's inspection: it gets no card meanwhile.
+    held: BTreeSet<u32>,
     jammed: bool,
     broken: bool,
-    wake_at: Option<Ms>,
     blocked_since: Option<(Ms, Block)>,
+}
+
+/// The print run in progress: the office's own driver, and the answer the world will give to
+/// the command it waits on.
+struct OfficeRun {
+    driver: Driver,
+    id: u32,
+    started: Ms,
+    answer: Option<Input>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +308,9 @@ enum Task {
 
 struct Sim<'a> {
     sc: &'a Scenario,
+    shadow: Option<&'a mut dyn Shadow>,
+    /// Skip the print run's wake-ups that the driver says are quiet until the next event.
+    skip_quiet_wakes: bool,
     rng: ChaCha8Rng,
     now: Ms,
     seq: u64,
@@ -239,12 +318,25 @@ struct Sim<'a> {
     base: OffsetDateTime,
     profile: PrinterProfile,
     records: Vec<Rec>,
+    /// Good cards per record in the books, beside `records` (the daily recount reads only
+    /// this, not the whole record).
+    record_cards: Vec<u8>,
     queue: BTreeSet<(QueueKey, u32)>,
     persons: Vec<u8>,
     blanks: Vec<BlankState>,
     blank_counts: [u64; 5],
-    on_hand: BTreeSet<u32>,
+    /// Unused blanks in the safe (on hand, in no hopper).
+    safe: BTreeSet<u32>,
+    /// The hopper each blank was loaded into.
+    loaded_in: Vec<Option<u32>>,
+    office: Option<OfficeRun>,
+    runs: u32,
+    kick_at: Option<Ms>,
     attempts: Vec<Att>,
+    /// The attempts still open (intent or sent), as the books' index finds them.
+    pending_attempts: BTreeSet<u32>,
+    /// Each attempt's state, beside `attempts` (the daily recount reads only this).
+    attempt_states: Vec<AttemptState>,
     printers: Vec<Prn>,
     power: bool,
     power_down_since: Option<Ms>,
@@ -263,6 +355,27 @@ struct Sim<'a> {
     working_days: u32,
 }
 
+/// `prefix` and `n` in at least `width` digits, as `format!("{prefix}{n:0width$}")` writes it
+/// (the setup makes thousands of these per seed; the formatting machinery was a tenth of a
+/// DST run).
+fn zero_padded(prefix: &str, mut n: u64, width: usize) -> String {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len() - width.min(digits.len()));
+    let mut s = String::with_capacity(prefix.len() + digits.len() - start);
+    s.push_str(prefix);
+    s.extend(digits[start..].iter().map(|&d| char::from(d)));
+    s
+}
+
 fn blank_index(s: BlankState) -> usize {
     match s {
         BlankState::OnHand => 0,
@@ -276,8 +389,41 @@ fn blank_index(s: BlankState) -> usize {
 /// Run one scenario with one seed. `stop_when_cleared`: end on the day the backlog is cleared
 /// (the planner's question) rather than after `days`.
 pub fn run(sc: &Scenario, seed: u64, stop_when_cleared: bool) -> Result<Outcome, ScenarioError> {
+    run_inner(sc, seed, stop_when_cleared, None, true)
+}
+
+/// As [`run`], but the print run wakes every time it asked to, even where the driver says the
+/// wake-ups until the world's next event would be quiet ([`Driver::quiet_until`]). The outcome
+/// must be the same as [`run`]'s; this is the reference that shows it.
+pub fn run_waking_every_time(
+    sc: &Scenario,
+    seed: u64,
+    stop_when_cleared: bool,
+) -> Result<Outcome, ScenarioError> {
+    run_inner(sc, seed, stop_when_cleared, None, false)
+}
+
+/// Run one scenario with one seed and the real store beside the simulator's books (see
+/// [`Shadow`]); its disagreements and its checks' findings are invariant violations.
+pub fn run_with_shadow(
+    sc: &Scenario,
+    seed: u64,
+    shadow: &mut dyn Shadow,
+) -> Result<Outcome, ScenarioError> {
+    run_inner(sc, seed, false, Some(shadow), true)
+}
+
+fn run_inner<'a>(
+    sc: &'a Scenario,
+    seed: u64,
+    stop_when_cleared: bool,
+    shadow: Option<&'a mut dyn Shadow>,
+    skip_quiet_wakes: bool,
+) -> Result<Outcome, ScenarioError> {
     sc.validate()?;
     let mut sim = Sim::new(sc, seed)?;
+    sim.shadow = shadow;
+    sim.skip_quiet_wakes = skip_quiet_wakes;
     sim.setup();
     let end = Ms::from(sc.days) * DAY;
     while let Some(Reverse((at, _, ev))) = sim.events.pop() {
@@ -286,6 +432,7 @@ pub fn run(sc: &Scenario, seed: u64, stop_when_cleared: bool) -> Result<Outcome,
         }
         sim.now = at;
         sim.handle(ev);
+        sim.shadow_check();
         // Judged after the whole event: a card that comes out melted was never made.
         if sim.backlog_left == 0 && sim.cleared_on.is_none() {
             sim.cleared_on = Some(sim.date_of(at));
@@ -339,14 +486,17 @@ impl<'a> Sim<'a> {
                 next_job_id: 1,
                 jobs_made: 0,
                 pending: None,
+                hopper: BTreeSet::new(),
+                held: BTreeSet::new(),
                 jammed: false,
                 broken: false,
-                wake_at: None,
                 blocked_since: None,
             })
             .collect();
         Ok(Sim {
             sc,
+            shadow: None,
+            skip_quiet_wakes: true,
             rng: ChaCha8Rng::seed_from_u64(seed),
             now: 0,
             seq: 0,
@@ -354,12 +504,19 @@ impl<'a> Sim<'a> {
             base,
             profile,
             records: Vec::new(),
+            record_cards: Vec::new(),
             queue: BTreeSet::new(),
             persons: Vec::new(),
             blanks: Vec::new(),
             blank_counts: [0; 5],
-            on_hand: BTreeSet::new(),
+            safe: BTreeSet::new(),
+            loaded_in: Vec::new(),
+            office: None,
+            runs: 0,
+            kick_at: None,
             attempts: Vec::new(),
+            pending_attempts: BTreeSet::new(),
+            attempt_states: Vec::new(),
             printers,
             power: true,
             power_down_since: None,
@@ -395,6 +552,32 @@ impl<'a> Sim<'a> {
             },
             working_days: 0,
         })
+    }
+
+    fn shadow_check(&mut self) {
+        let Some(shadow) = self.shadow.as_deref_mut() else {
+            return;
+        };
+        for v in shadow.check() {
+            self.violation(format!("store: {v}"));
+        }
+    }
+
+    /// Do `f` on the shadow store, if any; its failure is a violation.
+    fn shadow<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Shadow, OffsetDateTime) -> Result<T, String>,
+    ) -> Option<T> {
+        self.shadow.as_ref()?;
+        let at = self.instant(self.now);
+        let shadow = self.shadow.as_deref_mut()?;
+        match f(shadow, at) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.violation(format!("store: {e}"));
+                None
+            }
+        }
     }
 
     fn at(&mut self, at: Ms, ev: Ev) {
@@ -470,16 +653,16 @@ impl<'a> Sim<'a> {
             raised: false,
             replacement,
             // Fixed-width text so that text order is time order, as in the store.
-            waiting_since: format!("{:020}", recorded + 10 * 365 * DAY),
-            recording_id: format!("SIM{id:08}"),
+            waiting_since: zero_padded("", (recorded + 10 * 365 * DAY).max(0) as u64, 20),
+            recording_id: zero_padded("SIM", u64::from(id), 8),
         };
+        self.record_cards.push(0);
         self.records.push(Rec {
             person,
             state: RecordState::Received,
             key,
             backlog: false,
             duplicate,
-            cards: 0,
             open_attempt: false,
             cards_out: 0,
         });
@@ -492,6 +675,12 @@ impl<'a> Sim<'a> {
             Event::MarkUnique
         };
         self.record_event(id, &event);
+        if self.shadow.is_some() {
+            let recording_id = self.records[id as usize].key.recording_id.clone();
+            let recorded_at = self.instant(recorded);
+            let is_duplicate = self.records[id as usize].state == RecordState::Duplicate;
+            self.shadow(|s, at| s.record(&recording_id, recorded_at, is_duplicate, at));
+        }
         if self.records[id as usize].state == RecordState::Unique {
             let key = self.records[id as usize].key.clone();
             self.queue.insert((key, id));
@@ -511,12 +700,18 @@ impl<'a> Sim<'a> {
     }
 
     fn receive(&mut self, n: u32) {
-        for _ in 0..n {
-            let serial = self.blanks.len() as u32;
-            self.blanks.push(BlankState::OnHand);
-            self.blank_counts[0] += 1;
-            self.on_hand.insert(serial);
+        if n > 0 {
+            let first = self.blanks.len() as u32;
+            self.shadow(|s, at| s.receive(first, first + n - 1, at));
         }
+        let first = self.blanks.len() as u32;
+        self.blanks
+            .resize(self.blanks.len() + n as usize, BlankState::OnHand);
+        self.blank_counts[0] += u64::from(n);
+        self.loaded_in.resize(self.blanks.len(), None);
+        // Built in bulk: the new serials are above every serial already in the safe.
+        let mut delivered: BTreeSet<u32> = (first..first + n).collect();
+        self.safe.append(&mut delivered);
     }
 
     fn blank_event(&mut self, serial: u32, event: BlankEvent) {
@@ -526,11 +721,19 @@ impl<'a> Sim<'a> {
                 self.blanks[serial as usize] = to;
                 self.blank_counts[blank_index(from)] -= 1;
                 self.blank_counts[blank_index(to)] += 1;
+                // An unused blank goes back where it was: on top of its hopper, or the safe.
+                let place = self.loaded_in[serial as usize];
                 if to == BlankState::OnHand {
-                    self.on_hand.insert(serial);
+                    match place {
+                        Some(p) => self.printers[p as usize].hopper.insert(serial),
+                        None => self.safe.insert(serial),
+                    };
                 }
                 if from == BlankState::OnHand {
-                    self.on_hand.remove(&serial);
+                    match place {
+                        Some(p) => self.printers[p as usize].hopper.remove(&serial),
+                        None => self.safe.remove(&serial),
+                    };
                 }
             }
             Err(e) => self.violation(e.to_string()),
@@ -577,45 +780,23 @@ impl<'a> Sim<'a> {
                 let n = std::mem::take(&mut self.waiting_at_centre);
                 self.arrivals(n);
                 self.schedule_link_outage(self.now);
-                self.dispatch();
+                self.kick();
             }
-            Ev::Wake(p) => {
-                if self.printers[p as usize].wake_at == Some(self.now) {
-                    self.printers[p as usize].wake_at = None;
+            Ev::Kick => {
+                if self.kick_at == Some(self.now) {
+                    self.kick_at = None;
                 }
-                self.dispatch();
+                self.kick();
             }
-            Ev::Accepted {
-                printer,
-                attempt,
-                generation,
-            } => {
-                // The office crashed in between: the acceptance was never committed. (The job
-                // may also have ended already on a very fast engine: then it was followed.)
+            Ev::Office { generation, run } => {
                 if generation == self.generation
-                    && self.process_up
-                    && self.attempts[attempt as usize].state == AttemptState::Intent
+                    && let Some(office) = self.office.as_mut().filter(|o| o.id == run)
                 {
-                    let job = self.printers[printer as usize]
-                        .jobs
-                        .iter()
-                        .find(|j| {
-                            j.job_name.as_deref()
-                                == Some(self.attempts[attempt as usize].job_name.as_str())
-                        })
-                        .cloned();
-                    match job {
-                        Some(j) => self.attempt_event(
-                            attempt,
-                            &AttemptEvent::Accepted {
-                                job_id: j.job_id,
-                                job_uuid: j.job_uuid.unwrap_or_default(),
-                            },
-                        ),
-                        None => self.violation(format!("attempt {attempt}: accepted job missing")),
-                    }
+                    let input = office.answer.take().unwrap_or(Input::Done);
+                    self.office_step(input);
                 }
             }
+            Ev::MeltedSeen(a) => self.melted_seen(a),
             Ev::Deliver {
                 printer,
                 attempt,
@@ -626,18 +807,26 @@ impl<'a> Sim<'a> {
                     self.deliver(printer, attempt);
                 }
             }
+            Ev::Encoded {
+                attempt,
+                generation,
+            } => {
+                if generation == self.generation {
+                    self.encoded(attempt);
+                }
+            }
             Ev::JobDone { printer, job } => self.job_done(printer, job),
             Ev::Breakdown(p) => self.breakdown(p),
             Ev::Repaired(p) => {
                 self.printers[p as usize].broken = false;
                 self.unblock(p, Block::Breakdown);
                 self.schedule_breakdown(p, self.now);
-                self.dispatch();
+                self.kick();
             }
             Ev::JamCleared(p) => {
                 self.printers[p as usize].jammed = false;
                 self.unblock(p, Block::Jam);
-                self.dispatch();
+                self.kick();
             }
             Ev::StaffFree => {
                 self.staff_busy = false;
@@ -673,7 +862,7 @@ impl<'a> Sim<'a> {
         }
         self.at(Ms::from(day + 1) * DAY, Ev::DayStart(day + 1));
         self.staff_next();
-        self.dispatch();
+        self.kick();
     }
 
     fn arrivals(&mut self, n: u32) {
@@ -732,11 +921,11 @@ impl<'a> Sim<'a> {
             ));
         }
         let open = self
-            .attempts
+            .attempt_states
             .iter()
-            .filter(|a| {
+            .filter(|&&state| {
                 matches!(
-                    a.state,
+                    state,
                     AttemptState::Intent | AttemptState::Sent | AttemptState::Inspect
                 )
             })
@@ -747,7 +936,7 @@ impl<'a> Sim<'a> {
                 counts[1]
             ));
         }
-        let valid: u64 = self.records.iter().map(|r| u64::from(r.cards)).sum();
+        let valid: u64 = self.record_cards.iter().map(|&c| u64::from(c)).sum();
         if valid != counts[2] {
             self.violation(format!(
                 "{valid} good cards but {} blanks issued",
@@ -771,6 +960,8 @@ impl<'a> Sim<'a> {
         let dark = duration_ms - carried;
         self.power = false;
         self.process_up = false;
+        // The print run dies with the process; only what it committed survives.
+        self.office = None;
         self.generation += 1;
         self.out.crashes += 1;
         for p in 0..self.printers.len() {
@@ -798,30 +989,20 @@ impl<'a> Sim<'a> {
         }
         self.power = true;
         self.process_up = true;
-        // `cetak print run` starts: every open attempt is looked up in its printer's list.
-        let open: Vec<u32> = (0..self.attempts.len() as u32)
-            .filter(|&a| self.attempts[a as usize].state.is_pending())
-            .collect();
         if self.sc.resend_after_crash {
-            // What a plain print queue does: send the open jobs again, blindly.
+            // What a plain print queue does: send the open jobs again, blindly, before the
+            // office's own run starts.
+            let open: Vec<u32> = (0..self.attempts.len() as u32)
+                .filter(|&a| self.attempts[a as usize].state.is_pending())
+                .collect();
             for a in open {
                 self.resend(a);
             }
-            self.dispatch();
-            return;
         }
-        for a in open {
-            let att = &self.attempts[a as usize];
-            let pending = PendingAttempt {
-                state: att.state,
-                job_name: att.job_name.clone(),
-                job_uuid: att.job_uuid.clone(),
-            };
-            let event = spool::find_in_printer(&pending, &self.printers[att.printer as usize].jobs);
-            self.attempt_event(a, &event);
-        }
+        // `cetak print run` starts again: the driver looks every open attempt up in its
+        // printer's own job list before any new card.
         self.staff_next();
-        self.dispatch();
+        self.kick();
     }
 
     fn breakdown(&mut self, p: u32) {
@@ -838,7 +1019,6 @@ impl<'a> Sim<'a> {
                 j.phase = JobPhase::Aborted;
                 j.reasons = vec!["other".into()];
             }
-            self.observe(p, job.attempt);
         }
         self.block(p, Block::Breakdown);
         let repair = (self.exp(self.sc.repair_days) * DAY as f64) as Ms + HOUR;
@@ -909,63 +1089,252 @@ impl<'a> Sim<'a> {
         prn.heat * 0.5f64.powf(idle_min / self.sc.heat_half_life_min)
     }
 
-    /// Give every ready printer its next card (the loop of `cetak print run`).
-    fn dispatch(&mut self) {
-        if !self.process_up || !self.power {
+    /// Someone starts `cetak print run` if none runs: in working hours, with the power on.
+    fn kick(&mut self) {
+        if !self.process_up || !self.power || self.office.is_some() {
             return;
         }
-        for p in 0..self.printers.len() {
-            let prn = &self.printers[p];
-            let mut run = prn.run.clone();
-            run.busy = prn.pending.is_some() || prn.job.is_some();
-            run.blocked = if prn.jammed {
-                Some("media-jam".into())
-            } else if prn.broken {
-                Some("broken".into())
-            } else {
-                None
+        if !self.in_hours(self.now) {
+            let at = self.next_open(self.now);
+            if self.kick_at.is_none_or(|k| k < self.now || at < k) {
+                self.kick_at = Some(at);
+                self.at(at, Ev::Kick);
+            }
+            return;
+        }
+        self.runs += 1;
+        let books = self.books();
+        self.office = Some(OfficeRun {
+            driver: Driver::new(run_config(), books),
+            id: self.runs,
+            started: self.now,
+            answer: None,
+        });
+        self.office_step(Input::Done);
+    }
+
+    /// The printers as the books see them (`Store::printers`).
+    fn books(&self) -> Vec<PrinterBook> {
+        self.printers
+            .iter()
+            .enumerate()
+            .map(|(i, prn)| {
+                let mut run = prn.run.clone();
+                run.busy = prn.pending.is_some();
+                PrinterBook {
+                    id: i as i64 + 1,
+                    profile: self.profile.clone(),
+                    run,
+                    encoder: self.sc.encode_seconds > 0.0,
+                }
+            })
+            .collect()
+    }
+
+    /// Execute the run's commands against the world until it waits or stops: the same driver
+    /// as `cetak print run`, with the store and the printers simulated.
+    fn office_step(&mut self, mut input: Input) {
+        // No simulated time passes while the run talks to the books and the printers.
+        let now = self.instant(self.now);
+        let Some(started) = self.office.as_ref().map(|o| o.started) else {
+            return;
+        };
+        let mono = std::time::Duration::from_millis((self.now - started).max(0) as u64);
+        loop {
+            let Some(office) = self.office.as_mut() else {
+                return;
             };
-            let now = self.instant(self.now);
-            let open = self.is_working_day(self.today);
-            match schedule::readiness(&self.profile, &run, now) {
-                Readiness::Ready if open => {
-                    self.send_one(p as u32);
+            let (id, command) = match office.driver.step(input, now, mono) {
+                Ok(c) => (office.id, c),
+                Err(e) => {
+                    self.office = None;
+                    self.violation(e.to_string());
+                    return;
                 }
-                Readiness::Ready | Readiness::OutsideHours => {
-                    let at = self.next_open(self.now + SECOND);
-                    self.wake(p as u32, at);
+            };
+            office.driver.take_notices();
+            input = match command {
+                Command::ReadOpenAttempts => Input::OpenAttempts(
+                    self.pending_attempts
+                        .iter()
+                        .map(|&a| {
+                            (
+                                i64::from(self.attempts[a as usize].printer) + 1,
+                                i64::from(a),
+                            )
+                        })
+                        .collect(),
+                ),
+                Command::RenewLeases => Input::LeasesRenewed(vec![true; self.printers.len()]),
+                Command::ReadBooks => Input::Books(self.books()),
+                Command::AskStatus(p) => {
+                    let prn = &self.printers[p];
+                    let blocking = if prn.jammed {
+                        vec!["media-jam".to_string()]
+                    } else if prn.broken {
+                        vec!["stopped".to_string()]
+                    } else {
+                        vec![]
+                    };
+                    Input::Status(Ok(PrinterAnswer {
+                        idle: prn.job.is_none(),
+                        blocking,
+                    }))
                 }
-                Readiness::Cooling { until } => {
-                    let at = (until - self.base).whole_milliseconds() as Ms;
-                    self.wake(p as u32, at.max(self.now + 1));
+                Command::Claim {
+                    printer,
+                    load,
+                    after,
+                } => Input::Claimed(self.claim(printer as u32, load, after)),
+                Command::Submit { printer, attempt } => {
+                    self.at(
+                        self.now + SEND_DELAY,
+                        Ev::Deliver {
+                            printer: printer as u32,
+                            attempt: attempt as u32,
+                            generation: self.generation,
+                        },
+                    );
+                    return;
                 }
-                // Busy, blocked, paused or done for the day: an event will call again.
-                _ => {}
+                Command::ReadAttempt { attempt, .. } => Input::Attempt(
+                    self.attempts
+                        .get(attempt as usize)
+                        .filter(|a| a.state.is_pending())
+                        .map(|a| PendingAttempt {
+                            state: a.state,
+                            job_name: a.job_name.clone(),
+                            job_uuid: a.job_uuid.clone(),
+                            chip_pending: a.state == AttemptState::Intent
+                                && self.sc.encode_seconds > 0.0
+                                && !a.chip_verified,
+                        }),
+                ),
+                Command::Encode { attempt, .. } => {
+                    // Written, read back and verified in `encode_seconds`; a crash meanwhile
+                    // loses the answer and the next run checks the chip again.
+                    self.at(
+                        self.now + (self.sc.encode_seconds * 1000.0) as Ms,
+                        Ev::Encoded {
+                            attempt: attempt as u32,
+                            generation: self.generation,
+                        },
+                    );
+                    return;
+                }
+                Command::Follow { printer, pending } => {
+                    Input::Followed(Ok(self.follow(printer, &pending)))
+                }
+                Command::Apply { attempt, event } => {
+                    Input::Applied(self.attempt_event(attempt as u32, &event))
+                }
+                Command::Sleep(d) => {
+                    let wait = (d.as_millis() as Ms).max(1);
+                    let mut wake = self.now + wait;
+                    // Wake-ups before the world's next event that the driver knows would be
+                    // quiet are skipped: the run wakes on the same grid of instants, at the
+                    // first one that may find something changed.
+                    if self.skip_quiet_wakes
+                        && let Some(quiet) = office.driver.quiet_until(now, mono)
+                    {
+                        let quiet_ms = started
+                            .saturating_add(i64::try_from(quiet.as_millis()).unwrap_or(Ms::MAX));
+                        let next_event = self
+                            .events
+                            .peek()
+                            .map_or(Ms::MAX, |Reverse((at, _, _))| *at);
+                        let bound = quiet_ms.min(next_event);
+                        if bound > wake {
+                            let polls = (bound - self.now + wait - 1) / wait;
+                            wake = self.now + polls * wait;
+                        }
+                    }
+                    self.at(
+                        wake,
+                        Ev::Office {
+                            generation: self.generation,
+                            run: id,
+                        },
+                    );
+                    return;
+                }
+                Command::Stop(why) => {
+                    self.office = None;
+                    if why == StopReason::CapacityOrHours && !self.in_hours(self.now) {
+                        self.kick();
+                    }
+                    // Otherwise the world's next change starts a run: a delivery, new
+                    // records, a cleared jam, a repair, an inspection, the next day.
+                    return;
+                }
+            };
+        }
+    }
+
+    /// `Store::print_claim`: the next record in queue order and the next blank in the
+    /// printer's hopper (loading it from the safe, lowest serials first, when empty); the
+    /// intent, the record's `StartPrinting` and the printer's duty cycle, all at once.
+    fn claim(&mut self, p: u32, load: i64, after: PrinterRun) -> Result<Claimed, ClaimRefusal> {
+        let theirs = self.shadow(|s, at| s.claim(p, load, &after, at));
+        let ours = self.claim_books(p, load, after);
+        if let Some(theirs) = theirs {
+            let ours_seen = ours
+                .as_ref()
+                .map(|c| {
+                    let a = &self.attempts[c.attempt as usize];
+                    (
+                        self.records[a.record as usize].key.recording_id.clone(),
+                        a.serial,
+                    )
+                })
+                .map_err(|r| *r);
+            if ours_seen != theirs {
+                self.violation(format!(
+                    "printer {p}: the simulator claimed {ours_seen:?}, the store {theirs:?}"
+                ));
             }
         }
+        ours
     }
 
-    fn wake(&mut self, p: u32, at: Ms) {
-        let now = self.now;
-        let prn = &mut self.printers[p as usize];
-        if prn.wake_at.is_none_or(|w| at < w || w < now) {
-            prn.wake_at = Some(at);
-            self.at(at, Ev::Wake(p));
+    fn claim_books(
+        &mut self,
+        p: u32,
+        load: i64,
+        after: PrinterRun,
+    ) -> Result<Claimed, ClaimRefusal> {
+        if let Some(&attempt) = self.printers[p as usize].held.iter().next() {
+            return Err(ClaimRefusal::AwaitingInspection {
+                attempt: i64::from(attempt),
+            });
         }
-    }
-
-    /// Claim, write the intent, send.
-    fn send_one(&mut self, p: u32) {
-        let Some((_, record)) = self.queue.iter().next().cloned() else {
-            return;
+        let Some(&(_, record)) = self.queue.first() else {
+            return Err(ClaimRefusal::QueueEmpty);
         };
-        let Some(&serial) = self.on_hand.iter().next() else {
-            self.block(p, Block::NoBlanks);
-            return;
+        let mut loaded = None;
+        if self.printers[p as usize].hopper.is_empty() {
+            let take: Vec<u32> = self
+                .safe
+                .iter()
+                .take(load.clamp(1, HOPPER_LOAD) as usize)
+                .copied()
+                .collect();
+            let (Some(&first), Some(&last)) = (take.first(), take.last()) else {
+                self.block(p, Block::NoBlanks);
+                return Err(ClaimRefusal::NoBlanks);
+            };
+            for serial in take {
+                self.safe.remove(&serial);
+                self.loaded_in[serial as usize] = Some(p);
+                self.printers[p as usize].hopper.insert(serial);
+            }
+            loaded = Some((i64::from(first), i64::from(last)));
+        }
+        let Some(&serial) = self.printers[p as usize].hopper.iter().next() else {
+            return Err(ClaimRefusal::NoBlanks);
         };
-        self.queue
-            .remove(&(self.records[record as usize].key.clone(), record));
-        // The intent: record Printing, blank in print, attempt written — all before sending.
+        // The record peeked at above: the queue's first.
+        self.queue.pop_first();
         if self.records[record as usize].state == RecordState::Unique {
             self.record_event(record, &Event::Enqueue);
         }
@@ -976,28 +1345,61 @@ impl<'a> Sim<'a> {
         }
         self.records[record as usize].open_attempt = true;
         let attempt = self.attempts.len() as u32;
+        self.pending_attempts.insert(attempt);
+        self.attempt_states.push(AttemptState::Intent);
         self.attempts.push(Att {
             record,
             serial,
             printer: p,
             state: AttemptState::Intent,
-            job_name: spool::job_name(i64::from(serial), i64::from(attempt)),
+            job_name: spool::job_name(i64::from(serial), i64::from(attempt)).into(),
             job_uuid: None,
             submissions: 0,
             truth: Truth::NotYet,
+            chip_verified: false,
         });
-        let now = self.instant(self.now);
         let prn = &mut self.printers[p as usize];
-        prn.run = schedule::after_card(&self.profile, &prn.run, now);
+        prn.run = after;
         prn.pending = Some(attempt);
-        self.at(
-            self.now + SEND_DELAY,
-            Ev::Deliver {
-                printer: p,
-                attempt,
-                generation: self.generation,
+        Ok(Claimed {
+            attempt: i64::from(attempt),
+            loaded,
+        })
+    }
+
+    /// What the printer says about a job in flight, as the office's port asks it: by uuid for
+    /// a sent job, else in the job list by name.
+    fn follow(&self, p: usize, pending: &PendingAttempt) -> (AttemptEvent, bool) {
+        let prn = &self.printers[p];
+        let by_uuid = (pending.state == AttemptState::Sent)
+            .then_some(pending.job_uuid.as_deref())
+            .flatten()
+            .and_then(|uuid| {
+                // Uuids are unique; the job followed is nearly always the latest.
+                prn.jobs
+                    .iter()
+                    .rev()
+                    .find(|j| j.job_uuid.as_deref() == Some(uuid))
+            });
+        let event = match by_uuid {
+            Some(job) => AttemptEvent::Observed {
+                phase: job.phase,
+                reasons: job.reasons.clone(),
             },
-        );
+            None => spool::find_in_printer(pending, &prn.jobs),
+        };
+        (event, prn.job.is_none())
+    }
+
+    /// The operator reports a melted card once the books say it was printed; a card the
+    /// printer could not confirm is found by the inspection instead.
+    fn melted_seen(&mut self, a: u32) {
+        let state = self.attempts[a as usize].state;
+        if state.made_a_card() {
+            self.attempt_event(a, &AttemptEvent::ReportedSpoiled(SpoilCause::Melted));
+        } else if state.is_pending() {
+            self.at(self.now + MELT_SEEN, Ev::MeltedSeen(a));
+        }
     }
 
     /// The printer receives the job and starts its engine.
@@ -1005,12 +1407,9 @@ impl<'a> Sim<'a> {
         if self.printers[p as usize].broken || self.printers[p as usize].jammed {
             // Refused at the door (IPP error status): certainly not taken.
             self.attempts[attempt as usize].truth = Truth::Unused;
-            self.attempt_event(
-                attempt,
-                &AttemptEvent::NotDelivered {
-                    why: "printer not accepting jobs".into(),
-                },
-            );
+            self.answer_office(Input::Submitted(AttemptEvent::NotDelivered {
+                why: "printer not accepting jobs".into(),
+            }));
             return;
         }
         // Sent: the printer takes the job now and starts its engine.
@@ -1033,10 +1432,11 @@ impl<'a> Sim<'a> {
         prn.next_job_id += 1;
         prn.jobs_made += 1;
         let uuid = format!("urn:uuid:sim-{p}-{}", prn.jobs_made);
+        let uuid_answer = uuid.clone();
         prn.jobs.push(PrinterJob {
             job_id: id as i32,
             job_uuid: Some(uuid.clone()),
-            job_name: Some(self.attempts[attempt as usize].job_name.clone()),
+            job_name: Some(self.attempts[attempt as usize].job_name.to_string()),
             phase: JobPhase::Underway,
             reasons: vec![],
         });
@@ -1054,19 +1454,48 @@ impl<'a> Sim<'a> {
                 (self.sc.card_seconds * 1000.0) as Ms
             };
         let job_id = prn.jobs_made;
-        self.at(
-            self.now + ACCEPT_DELAY,
-            Ev::Accepted {
-                printer: p,
-                attempt,
-                generation: self.generation,
-            },
-        );
+        // The printer's answer reaches the office a moment later (a crash in between loses it).
+        self.answer_office(Input::Submitted(AttemptEvent::Accepted {
+            job_id: id as i32,
+            job_uuid: uuid_answer,
+        }));
         self.at(
             done,
             Ev::JobDone {
                 printer: p,
                 job: job_id,
+            },
+        );
+    }
+
+    /// The world's answer to the command the print run waits on, delivered after
+    /// `ACCEPT_DELAY`.
+    /// The encoder's answer: the chip is good, or it failed (the blank is spoiled).
+    fn encoded(&mut self, attempt: u32) {
+        let failed = self.sc.chip_failure_rate > 0.0
+            && self.rng.random_bool(self.sc.chip_failure_rate.min(1.0));
+        let att = &mut self.attempts[attempt as usize];
+        let answer = if failed {
+            att.truth = Truth::Spoiled(SpoilCause::ChipFailure);
+            Err(EncodeFault::Chip("simulated chip failure".into()))
+        } else {
+            att.chip_verified = true;
+            Ok(())
+        };
+        self.answer_office(Input::Encoded(answer));
+    }
+
+    fn answer_office(&mut self, answer: Input) {
+        let Some(office) = self.office.as_mut() else {
+            return;
+        };
+        office.answer = Some(answer);
+        let run = office.id;
+        self.at(
+            self.now + ACCEPT_DELAY,
+            Ev::Office {
+                generation: self.generation,
+                run,
             },
         );
     }
@@ -1095,7 +1524,7 @@ impl<'a> Sim<'a> {
         prn.jobs.push(PrinterJob {
             job_id: prn.next_job_id as i32,
             job_uuid: Some(uuid.clone()),
-            job_name: Some(self.attempts[attempt as usize].job_name.clone()),
+            job_name: Some(self.attempts[attempt as usize].job_name.to_string()),
             phase: JobPhase::Underway,
             reasons: vec![],
         });
@@ -1155,6 +1584,7 @@ impl<'a> Sim<'a> {
         if let Some(j) = self.printers[p as usize]
             .jobs
             .iter_mut()
+            .rev()
             .find(|j| j.job_uuid.as_deref() == Some(phys.uuid.as_str()))
         {
             j.phase = phase;
@@ -1165,58 +1595,45 @@ impl<'a> Sim<'a> {
             self.block(p, Block::Jam);
             self.staff.push_back(Task::ClearJam(p));
         }
-        self.observe(p, phys.attempt);
-        // The operator sees a melted card come out and reports it.
-        if phys.fate == Fate::Melted && self.attempts[phys.attempt as usize].state.made_a_card() {
-            self.attempt_event(
-                phys.attempt,
-                &AttemptEvent::ReportedSpoiled(SpoilCause::Melted),
-            );
+        // The print run finds the job's end at its next look; the operator sees a melted card
+        // come out and reports it.
+        if phys.fate == Fate::Melted {
+            self.at(self.now + MELT_SEEN, Ev::MeltedSeen(phys.attempt));
         }
         self.staff_next();
-        self.dispatch();
-    }
-
-    /// The spool follows a job: by uuid if it knows it, else by name.
-    fn observe(&mut self, p: u32, attempt: u32) {
-        if !self.process_up {
-            return;
-        }
-        let att = &self.attempts[attempt as usize];
-        if !att.state.is_pending() {
-            return;
-        }
-        let pending = PendingAttempt {
-            state: att.state,
-            job_name: att.job_name.clone(),
-            job_uuid: att.job_uuid.clone(),
-        };
-        let event = spool::find_in_printer(&pending, &self.printers[p as usize].jobs);
-        let event = match event {
-            AttemptEvent::Found { phase, reasons, .. } if att.state == AttemptState::Sent => {
-                AttemptEvent::Observed { phase, reasons }
-            }
-            e => e,
-        };
-        self.attempt_event(attempt, &event);
     }
 
     /// Apply a spool decision with everything it implies (as `Store::attempt_apply` does).
-    fn attempt_event(&mut self, a: u32, event: &AttemptEvent) {
+    fn attempt_event(&mut self, a: u32, event: &AttemptEvent) -> Option<(AttemptState, String)> {
         let from = self.attempts[a as usize].state;
+        let theirs = self.shadow(|s, at| s.apply(a, event, at));
+        let ours = spool::decide(from, event).ok().flatten().map(|d| d.to);
+        if let Some(theirs) = theirs
+            && theirs != ours
+        {
+            self.violation(format!(
+                "attempt {a} ({from:?}, {event:?}): the simulator decided {ours:?}, the store {theirs:?}"
+            ));
+        }
         let decision = match spool::decide(from, event) {
             Ok(Some(d)) => d,
-            Ok(None) => return,
+            Ok(None) => return None,
             Err(e) => {
                 self.violation(format!("attempt {a}: {e}"));
-                return;
+                return None;
             }
         };
         let (record, serial, printer) = {
             let att = &mut self.attempts[a as usize];
             att.state = decision.to;
+            self.attempt_states[a as usize] = decision.to;
+            if decision.to.is_pending() {
+                self.pending_attempts.insert(a);
+            } else {
+                self.pending_attempts.remove(&a);
+            }
             if let Some((_, uuid)) = &decision.job {
-                att.job_uuid = Some(uuid.clone());
+                att.job_uuid = Some(uuid.as_str().into());
             }
             (att.record, att.serial, att.printer)
         };
@@ -1247,6 +1664,10 @@ impl<'a> Sim<'a> {
         if decision.to == AttemptState::Inspect {
             self.out.inspections += 1;
             self.staff.push_back(Task::Inspect(a));
+            self.printers[printer as usize].held.insert(a);
+        }
+        if from == AttemptState::Inspect {
+            self.printers[printer as usize].held.remove(&a);
         }
         if !decision.to.is_pending() && decision.to != AttemptState::Inspect {
             self.records[record as usize].open_attempt = false;
@@ -1254,18 +1675,22 @@ impl<'a> Sim<'a> {
         if !decision.to.is_pending() && self.printers[printer as usize].pending == Some(a) {
             self.printers[printer as usize].pending = None;
         }
-        if decision.printer_failure.is_some() && self.sc.policy == Policy::Thermal {
-            let now = self.instant(self.now);
-            let prn = &mut self.printers[printer as usize];
-            prn.run = schedule::after_failure(&self.profile, &prn.run, now).0;
+        // The same duty-cycle effect as the store's (`Decision::printer_run_after`).
+        let now = self.instant(self.now);
+        let prn = &mut self.printers[printer as usize];
+        if let Some((run, _)) = decision.printer_run_after(&self.profile, &prn.run, now) {
+            prn.run = run;
         }
         self.staff_next();
+        Some((decision.to, decision.note))
     }
 
     fn card_made(&mut self, record: u32) {
-        let r = &mut self.records[record as usize];
-        r.cards += 1;
-        let (person, duplicate, backlog, cards) = (r.person, r.duplicate, r.backlog, r.cards);
+        let cards = &mut self.record_cards[record as usize];
+        *cards += 1;
+        let cards = *cards;
+        let r = &self.records[record as usize];
+        let (person, duplicate, backlog) = (r.person, r.duplicate, r.backlog);
         if cards > 1 {
             self.violation(format!("record {record} has {cards} good cards"));
         }
@@ -1292,8 +1717,9 @@ impl<'a> Sim<'a> {
     }
 
     fn card_lost(&mut self, record: u32) {
-        let r = &mut self.records[record as usize];
-        r.cards = r.cards.saturating_sub(1);
+        let cards = &mut self.record_cards[record as usize];
+        *cards = cards.saturating_sub(1);
+        let r = &self.records[record as usize];
         let (person, backlog) = (r.person, r.backlog);
         if let Some(n) = self.persons.get_mut(person as usize) {
             *n = n.saturating_sub(1);
@@ -1349,7 +1775,7 @@ impl<'a> Sim<'a> {
             self.now + (minutes * MINUTE as f64) as Ms + 1,
             Ev::StaffFree,
         );
-        self.dispatch();
+        self.kick();
     }
 
     fn finish(mut self) -> Outcome {
@@ -1383,5 +1809,24 @@ impl<'a> Sim<'a> {
         self.out.utilisation = (self.out.utilisation * 1000.0).round() / 1000.0;
         self.out.cards_per_day = round(self.out.cards_per_day);
         self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn zero_padded_writes_what_format_writes() {
+        for n in [
+            0u64,
+            7,
+            10,
+            12_345_678,
+            123_456_789,
+            99_999_999_999,
+            u64::MAX,
+        ] {
+            assert_eq!(super::zero_padded("SIM", n, 8), format!("SIM{n:08}"));
+            assert_eq!(super::zero_padded("", n, 20), format!("{n:020}"));
+        }
     }
 }

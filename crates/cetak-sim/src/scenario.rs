@@ -53,6 +53,12 @@ pub struct Scenario {
     pub replacement_share: f64,
     /// Seconds one card takes in the printer.
     pub card_seconds: f64,
+    /// Seconds to write, read back and verify one card's chip before it is printed (0: the
+    /// printers have no chip encoder).
+    pub encode_seconds: f64,
+    /// Probability that a card's chip fails (its blank is spoiled with `chip_failure` and
+    /// the record printed on another).
+    pub chip_failure_rate: f64,
     /// Heat a card adds (arbitrary units; the melt threshold is in the same units).
     pub heat_per_card: f64,
     /// Minutes for the heat to halve when idle.
@@ -116,6 +122,8 @@ impl Default for Scenario {
             new_per_day: 40.0,
             replacement_share: 0.05,
             card_seconds: 90.0,
+            encode_seconds: 0.0,
+            chip_failure_rate: 0.0,
             heat_per_card: 1.0,
             heat_half_life_min: 12.0,
             melt_threshold: 6.0,
@@ -264,6 +272,7 @@ impl Scenario {
             ("melt_base", self.melt_base),
             ("melt_slope", self.melt_slope),
             ("jam_probability", self.jam_probability),
+            ("chip_failure_rate", self.chip_failure_rate),
         ] {
             if !prob(p) {
                 return bad(f, "must be a probability (0..=1)");
@@ -290,6 +299,7 @@ impl Scenario {
             ("link_outages_per_day", self.link_outages_per_day),
             ("link_outage_h", self.link_outage_h),
             ("inspect_min", self.inspect_min),
+            ("encode_seconds", self.encode_seconds),
         ] {
             if !(v.is_finite() && (0.0..=1e6).contains(&v)) {
                 return bad(f, "must be a non-negative number");

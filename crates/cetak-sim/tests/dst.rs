@@ -5,7 +5,12 @@
 
 use std::time::Instant;
 
-use cetak_sim::{Policy, Scenario, run};
+// The allocator `cetak simulate` runs with (crates/cetak/src/main.rs): the seeds here measure
+// the same program the office's binary runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use cetak_sim::{Policy, Scenario, run, run_waking_every_time};
 
 #[test]
 fn the_promises_hold_for_many_seeds_of_a_hard_office() {
@@ -43,6 +48,62 @@ fn the_promises_hold_for_many_seeds_of_a_hard_office() {
         SEEDS,
         SEEDS as f64 / secs
     );
+}
+
+#[test]
+fn skipping_the_quiet_wake_ups_changes_nothing_that_happens() {
+    // The simulator skips the print run's wake-ups that the driver calls quiet until the
+    // world's next event. Waking every time must give the very same run: every card, crash,
+    // spoil, inspection, daily figure and violation, for offices that poll jobs in flight,
+    // nap through cool-downs, time jobs out, write chips and work in office hours.
+    let cases = [
+        ("torture", Scenario::torture()),
+        (
+            "torture, fifo, ups",
+            Scenario {
+                policy: Policy::Fifo,
+                ups: true,
+                ..Scenario::torture()
+            },
+        ),
+        (
+            "chips",
+            Scenario {
+                encode_seconds: 15.0,
+                chip_failure_rate: 0.05,
+                ..Scenario::torture()
+            },
+        ),
+        (
+            "slow cards, short days",
+            Scenario {
+                card_seconds: 400.0,
+                hours_start: 8,
+                hours_end: 15,
+                cooldown_min: 3.0,
+                ..Scenario::torture()
+            },
+        ),
+        (
+            "office year",
+            Scenario {
+                days: 60,
+                ..Scenario::default()
+            },
+        ),
+    ];
+    for (name, sc) in cases {
+        for seed in 0..6u64 {
+            let skipping = run(&sc, seed, false).expect("valid");
+            let waking = run_waking_every_time(&sc, seed, false).expect("valid");
+            assert!(waking.cards_printed > 0, "{name}, seed {seed}");
+            assert_eq!(
+                serde_json::to_value(&skipping).expect("json"),
+                serde_json::to_value(&waking).expect("json"),
+                "{name}, seed {seed}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -199,7 +260,11 @@ fn scenario_files_are_checked_and_explained() {
 fn the_shipped_scenario_files_parse_and_torture_matches_the_test_office() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
     let palembang = std::fs::read_to_string(format!("{root}/palembang.toml")).expect("file");
-    assert_eq!(Scenario::from_toml(&palembang).expect("parses").len(), 6);
+    assert_eq!(
+        Scenario::from_toml(&palembang).expect("parses").len(),
+        7,
+        "six variants and the one with chips"
+    );
     let torture = std::fs::read_to_string(format!("{root}/torture.toml")).expect("file");
     let parsed = Scenario::from_toml(&torture).expect("parses");
     assert_eq!(parsed, vec![Scenario::torture()]);
@@ -224,4 +289,78 @@ fn a_jam_counts_as_downtime_until_it_is_cleared() {
         sc.jam_clear_min,
         out.downtime.jam_h
     );
+}
+
+#[test]
+fn chips_under_crashes_keep_the_promises_and_failed_chips_spoil_with_their_cause() {
+    // Encoding takes long enough that power cuts land inside it; every crash window of the
+    // chip (before, during, after the write) is crossed by some seed.
+    let mut chip_failures = 0;
+    let mut crashes = 0;
+    for seed in 0..40u64 {
+        let sc = Scenario {
+            encode_seconds: 15.0,
+            chip_failure_rate: 0.05,
+            ..Scenario::torture()
+        };
+        let out = run(&sc, seed, false).expect("valid");
+        assert!(
+            out.invariant_violations.is_empty(),
+            "seed {seed}: {:#?}",
+            out.invariant_violations
+        );
+        assert_eq!(out.persons_with_two_cards, 0, "seed {seed}");
+        assert!(out.cards_printed > 0, "seed {seed}");
+        chip_failures += out
+            .spoiled_by_cause
+            .get("chip_failure")
+            .copied()
+            .unwrap_or(0);
+        crashes += out.crashes;
+    }
+    assert!(chip_failures > 0, "no chip failed");
+    assert!(crashes > 50, "only {crashes} crashes");
+}
+
+#[test]
+fn encoding_time_and_chip_failures_cost_capacity() {
+    let base = Scenario {
+        days: 60,
+        backlog: 4_000,
+        burst: 1_000,
+        cooldown_min: 0.0,
+        policy: Policy::Fifo,
+        power_cuts_per_day: 0.0,
+        breakdowns_per_year: 0.0,
+        jam_probability: 0.0,
+        melt_base: 0.0,
+        melt_slope: 0.0,
+        cards_per_day: 1_000,
+        ..Scenario::default()
+    };
+    let plain = run(&base, 3, true).expect("valid");
+    let chips = run(
+        &Scenario {
+            encode_seconds: 60.0,
+            chip_failure_rate: 0.1,
+            ..base.clone()
+        },
+        3,
+        true,
+    )
+    .expect("valid");
+    assert_eq!(plain.spoiled_by_cause.get("chip_failure"), None);
+    let failed = chips
+        .spoiled_by_cause
+        .get("chip_failure")
+        .copied()
+        .unwrap_or(0);
+    assert!(failed > 0, "{:?}", chips.spoiled_by_cause);
+    assert!(
+        chips.cards_per_day < plain.cards_per_day,
+        "an encoder slows the printer: {} vs {}",
+        chips.cards_per_day,
+        plain.cards_per_day
+    );
+    assert!(chips.blanks_used >= chips.cards_printed + failed);
 }

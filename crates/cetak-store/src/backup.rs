@@ -50,7 +50,7 @@ impl Store {
     /// goes to `dest.partial` and is renamed once verified), and verify it.
     pub fn backup_to(&self, dest: &Path) -> Result<BackupReport> {
         if dest.exists() {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "{} sudah ada / {} already exists",
                 dest.display(),
                 dest.display()

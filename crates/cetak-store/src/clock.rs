@@ -1,14 +1,13 @@
 //! The office clock guard: every command that writes records no time before the newest one in
 //! the books; a supervisor declares a clock that ran ahead fixed (audited).
 
-use cetak_domain::lifecycle::Actor;
 use cetak_print::clock::{ClockWarning, RunClock};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::print::audit as audit_entry;
-use crate::{Result, Store, StoreError, rfc3339};
+use crate::{Change, Result, Store, StoreError, rfc3339};
 
 /// The office clock guard: the latest recorded time, and what the wall clock is believed to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,13 +48,14 @@ impl Store {
 
     /// A supervisor confirms that the wall clock is right now and that the times recorded
     /// after it came from a clock that ran ahead (audited; the one entry whose time may go
-    /// back). Cool-downs set in that future end now. Returns the high-water mark it replaced.
-    pub fn clock_reset(
-        &mut self,
-        wall: OffsetDateTime,
-        actor: &Actor,
-        reason: &str,
-    ) -> Result<Option<OffsetDateTime>> {
+    /// back). Cool-downs set in that future end now. The change's time is the wall clock
+    /// confirmed. Returns the high-water mark it replaced.
+    pub fn clock_reset(&mut self, change: Change<'_>) -> Result<Option<OffsetDateTime>> {
+        let Change {
+            actor,
+            at: wall,
+            reason,
+        } = change;
         if reason.trim().is_empty() {
             return Err(StoreError::Refused(
                 "penyetelan ulang jam perlu alasan / a clock reset needs a reason".into(),

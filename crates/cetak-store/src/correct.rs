@@ -1,6 +1,7 @@
 //! Recordings that entered with problems: the correction worklist, audited corrections that
 //! run the same validation again, and moving readable rows out of an older quarantine.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_domain::record::{COLUMNS, Checked, Record};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -306,10 +307,9 @@ impl Store {
         recording_id: &str,
         field: &str,
         value: &str,
-        reason: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
+        change: Change<'_>,
     ) -> Result<CorrectionOutcome> {
+        let Change { actor, at, reason } = change;
         crate::require_reason(reason)?;
         let column = COLUMNS
             .iter()
@@ -340,22 +340,22 @@ impl Store {
             .ok_or_else(|| StoreError::NoSuchRecord(recording_id.to_string()))?;
         let state_before = parse_state(&state)?;
         if !CORRECTABLE.contains(&state_before) {
-            return Err(StoreError::Refused(format!(
-                "perekaman {recording_id} tidak dapat diperbaiki ({0}): hanya perekaman tanpa KTP yang tidak sedang antre / recording {recording_id} cannot be corrected ({1}): only a recording without a card that is not queued can be",
+            return Err(StoreError::Conflict(format!(
+                "perekaman {recording_id} tidak dapat diperbaiki ({0}): hanya perekaman tanpa KTP-el yang tidak sedang dalam antrean / recording {recording_id} cannot be corrected ({1}): only a recording without a card that is not queued can be",
                 state_before.describe().0,
                 state_before.describe().1
             )));
         }
         let all_open = open_problems(&tx, recording_id)?;
         if all_open.is_empty() {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "perekaman {recording_id} tidak punya masalah terbuka untuk diperbaiki / recording {recording_id} has no open problem to correct"
             )));
         }
         let old = values[column].clone();
         let new_raw = value.trim().to_string();
         if new_raw == old {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "{field} perekaman {recording_id} sudah {old:?} / {field} of {recording_id} is already {old:?}"
             )));
         }

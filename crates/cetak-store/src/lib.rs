@@ -37,12 +37,35 @@ pub use dedup::{DedupSummary, PairGroup, PairView, Stored};
 pub use import::{BatchOutcome, ImportRow, ImportTx, QuarantinedRow};
 pub use media::{AttachOutcome, EraseOutcome, MediaInfo};
 pub use print::{
-    AttemptRow, CardFieldsRow, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder, MonthlyReport,
-    PrinterRow, SpoilOutcome, StockReceipt,
+    AttemptRow, CardFieldsRow, ChipEncoding, Claim, ClaimRefusal, LEASE_STALE, Lease, LeaseHolder,
+    MonthlyReport, PrinterRow, SpoilOutcome, StockReceipt, encoder_reader,
 };
 pub use registry::{RecordStatus, StateCount};
 pub use sync::{OUTBOX_ACTIONS, OutboxEvent, Parked, SyncStatus};
 pub use users::{SessionRow, UserRow, valid_user_name};
+
+/// Who changes the books, when, and why: what every audited change carries, in one argument
+/// (three loose ones came in three different orders, and two `&str` can swap unseen).
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// Who: `user:<name>`, `system:<part>`.
+    pub actor: &'a cetak_domain::lifecycle::Actor,
+    /// When, on the office's clock.
+    pub at: time::OffsetDateTime,
+    /// Why, as the audit entry keeps it.
+    pub reason: &'a str,
+}
+
+impl<'a> Change<'a> {
+    /// A change by `actor` at `at` for `reason`.
+    pub fn new(
+        actor: &'a cetak_domain::lifecycle::Actor,
+        at: time::OffsetDateTime,
+        reason: &'a str,
+    ) -> Change<'a> {
+        Change { actor, at, reason }
+    }
+}
 
 /// What can go wrong in the store.
 #[derive(Debug, Error)]
@@ -75,15 +98,63 @@ pub enum StoreError {
     /// Stored data that cannot be read back (edited by hand?).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    /// A request the office's rules refuse (unknown printer, overlapping stock batch, …).
+    /// A request whose input the office's rules refuse (an empty reason, a malformed month,
+    /// an overlapping stock batch, …): correct the input. Carries "id / en".
     #[error("{0}")]
     Refused(String),
+    /// A request the current state does not allow (the card was handed over, the printer is
+    /// working, already recorded, …): the same input may succeed later. Carries "id / en".
+    #[error("{0}")]
+    Conflict(String),
+    /// What the request names does not exist (a printer, an attempt, a user, a blank's card).
+    /// Carries "id / en".
+    #[error("{0}")]
+    NotFound(String),
     /// A blank-stock event its serial's state does not allow.
     #[error(transparent)]
     Blank(#[from] cetak_print::stock::IllegalBlankEvent),
     /// A spool event its attempt's state does not allow.
     #[error(transparent)]
     Attempt(#[from] cetak_print::spool::IllegalAttemptEvent),
+}
+
+/// What kind of trouble SQLite reported, for words a person can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseFault {
+    /// The file is not an SQLite database (or its header is damaged).
+    NotADatabase,
+    /// The database file is damaged.
+    Damaged,
+    /// Another process holds the database (a running `cetak serve` or print run).
+    Busy,
+    /// The file or its folder cannot be written.
+    ReadOnly,
+    /// The disk is full.
+    DiskFull,
+    /// The file cannot be opened (missing folder, no permission).
+    CannotOpen,
+}
+
+impl StoreError {
+    /// SQLite's trouble, when this is SQLite's error.
+    pub fn database_fault(&self) -> Option<DatabaseFault> {
+        let StoreError::Sqlite(e) = self else {
+            return None;
+        };
+        Some(match e.sqlite_error_code()? {
+            rusqlite::ErrorCode::NotADatabase => DatabaseFault::NotADatabase,
+            rusqlite::ErrorCode::DatabaseCorrupt => DatabaseFault::Damaged,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                DatabaseFault::Busy
+            }
+            rusqlite::ErrorCode::ReadOnly => DatabaseFault::ReadOnly,
+            rusqlite::ErrorCode::DiskFull => DatabaseFault::DiskFull,
+            rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied => {
+                DatabaseFault::CannotOpen
+            }
+            _ => return None,
+        })
+    }
 }
 
 /// Indexes that a bulk load may drop and rebuild; every open makes sure they exist.

@@ -6,6 +6,7 @@
 //! recording (field = the slot's name), so the one rule that keeps invalid records out of the
 //! print queue (`record_states.blocked`) covers media too.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict, RowMedia};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -295,10 +296,9 @@ impl Store {
         &mut self,
         recording_id: &str,
         item: &MediaItem,
-        actor: &Actor,
-        reason: &str,
-        at: OffsetDateTime,
+        change: Change<'_>,
     ) -> Result<AttachOutcome> {
+        let Change { actor, at, reason } = change;
         crate::require_reason(reason)?;
         if item.verdict == MediaVerdict::Unchecked {
             return Err(StoreError::Refused(
@@ -310,8 +310,8 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = state_of(&tx, recording_id)?;
         if !ATTACHABLE.contains(&before) {
-            return Err(StoreError::Refused(format!(
-                "media perekaman {recording_id} tidak dapat diganti ({0}): hanya sebelum antre cetak / the media of recording {recording_id} cannot be replaced ({1}): only before it is queued for printing",
+            return Err(StoreError::Conflict(format!(
+                "media perekaman {recording_id} tidak dapat diganti ({0}): hanya sebelum masuk antrean cetak / the media of recording {recording_id} cannot be replaced ({1}): only before it is queued for printing",
                 before.describe().0,
                 before.describe().1
             )));
@@ -387,13 +387,8 @@ impl Store {
     /// why and what was erased (slots and hashes, never content). A recording without a card
     /// is held (`perlu_perbaikan`) until a new photo and signature are attached; one that is
     /// queued or at a printer must be taken out of the queue first.
-    pub fn media_erase(
-        &mut self,
-        recording_id: &str,
-        actor: &Actor,
-        reason: &str,
-        at: OffsetDateTime,
-    ) -> Result<EraseOutcome> {
+    pub fn media_erase(&mut self, recording_id: &str, change: Change<'_>) -> Result<EraseOutcome> {
+        let Change { actor, at, reason } = change;
         crate::require_reason(reason)?;
         let out = self.media_erase_inner(recording_id, actor, reason, at)?;
         // The erased pages' old images still sit in the write-ahead log until a checkpoint
@@ -420,7 +415,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = state_of(&tx, recording_id)?;
         if matches!(before, RecordState::Queued | RecordState::Printing) {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "perekaman {recording_id} sedang {0}: keluarkan dari antrean dulu / recording {recording_id} is {1}: take it out of the queue first",
                 before.describe().0,
                 before.describe().1
@@ -439,7 +434,7 @@ impl Store {
             .query_map([recording_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         if linked.is_empty() && originals_with_media.is_empty() {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::NotFound(format!(
                 "perekaman {recording_id} tidak punya foto, tanda tangan atau sidik jari tersimpan / recording {recording_id} has no stored photo, signature or fingerprints"
             )));
         }
@@ -457,6 +452,13 @@ impl Store {
         )?;
         let links = tx.execute(
             "DELETE FROM record_media WHERE recording_id = ?1",
+            [recording_id],
+        )?;
+        // The chips written for the recording's cards carry the same photo, signature and
+        // templates (chip dumps, `chip_encodings`): erased with them.
+        tx.execute(
+            "DELETE FROM chip_encodings WHERE attempt_id IN
+               (SELECT id FROM print_attempts WHERE recording_id = ?1)",
             [recording_id],
         )?;
         let mut contents = 0u64;

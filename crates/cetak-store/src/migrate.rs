@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_narrow_states.sql"),
     include_str!("migrations/0009_sync_histories.sql"),
     include_str!("migrations/0010_media.sql"),
+    include_str!("migrations/0011_chip.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

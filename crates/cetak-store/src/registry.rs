@@ -1,5 +1,6 @@
 //! The registry: record states, transitions with their audit entries, lookups.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState, Transition, transition};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -134,12 +135,20 @@ pub(crate) fn apply_from(
         tx.prepare_cached(sql)?
             .execute(params![key, t.to.as_str(), at_s, duplicate_of])?;
     if changed == 0 {
-        return Err(StoreError::Refused(format!(
+        return Err(StoreError::Conflict(format!(
             "recording {recording_id} has a printed field that needs correction: it cannot become {}",
             t.to
         )));
     }
-    let detail = serde_json::json!({ "from": t.from, "to": t.to, "event": t.event });
+    // The event's name is the entry's action; only its data (a duplicate's survivor) joins
+    // the states here. A million-row data ganda run writes a million of these: every byte
+    // counts twice (the WAL, then the checkpoint).
+    let detail = match &t.event {
+        Event::MarkDuplicate { survivor } => {
+            serde_json::json!({ "from": t.from, "to": t.to, "survivor": survivor })
+        }
+        _ => serde_json::json!({ "from": t.from, "to": t.to }),
+    };
     chain.append(
         tx,
         &AuditEntry {
@@ -161,10 +170,9 @@ impl Store {
         &mut self,
         recording_id: &str,
         event: Event,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
+        change: Change<'_>,
     ) -> Result<Transition> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

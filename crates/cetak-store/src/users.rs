@@ -94,7 +94,7 @@ fn resolve(tx: &Transaction<'_>, name: &str) -> Result<UserRow> {
         .collect::<rusqlite::Result<_>>()?;
     match pick(rows, name) {
         Some(u) => with_role(u),
-        None => Err(StoreError::Refused(format!(
+        None => Err(StoreError::NotFound(format!(
             "tidak ada pengguna {name:?} / no user {name:?}"
         ))),
     }
@@ -116,7 +116,7 @@ fn refuse_last_admin(
         |r| r.get(0),
     )?;
     if others == 0 {
-        return Err(StoreError::Refused(format!(
+        return Err(StoreError::Conflict(format!(
             "tidak bisa {what_id} admin terakhir yang aktif / cannot {what_en} the last enabled admin"
         )));
     }
@@ -243,7 +243,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if exists {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "pengguna {name:?} sudah ada (huruf besar/kecil tidak dibedakan) / user {name:?} already exists (names ignore case)"
             )));
         }

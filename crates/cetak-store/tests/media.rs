@@ -2,25 +2,18 @@
 //! the record until a new one is attached (audited), each view by a person is audited, an
 //! erasure removes the content for good, and a backup carries everything.
 
+mod common;
+
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict, RowMedia};
 use cetak_domain::record::Record;
 use cetak_store::{ImportRow, Store};
+use common::{item, row};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 const GOOD: [&str; 22] = cetak_domain::record::EXAMPLE_ROW;
 const AT: OffsetDateTime = datetime!(2026-01-05 10:00 +7);
-
-fn item(slot: MediaSlot, bytes: Vec<u8>) -> MediaItem {
-    let mut i = MediaItem {
-        slot,
-        bytes,
-        verdict: MediaVerdict::Unchecked,
-    };
-    cetak_ingest::media::check(&mut i);
-    i
-}
 
 fn full_media(person: u64) -> RowMedia {
     RowMedia {
@@ -36,19 +29,6 @@ fn full_media(person: u64) -> RowMedia {
             ),
         ],
         unplaced: Vec::new(),
-    }
-}
-
-fn row(id: &str, nik: &str, media: Option<RowMedia>) -> ImportRow {
-    let mut f = GOOD.map(str::to_string);
-    f[0] = id.to_string();
-    f[1] = nik.to_string();
-    let refs: [&str; 22] = std::array::from_fn(|i| f[i].as_str());
-    ImportRow::Valid {
-        line: 2,
-        record: Record::validate(&refs).expect("valid row"),
-        raw: f.join(",").into_bytes(),
-        media: media.map(Box::new),
     }
 }
 
@@ -147,7 +127,11 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
     // It can never be marked unique or queued while held.
     assert!(
         store
-            .apply_event("A", Event::MarkUnique, &sys(), AT, "try")
+            .apply_event(
+                "A",
+                Event::MarkUnique,
+                cetak_store::Change::new(&sys(), AT, "try")
+            )
             .is_err()
     );
 
@@ -156,9 +140,7 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
         .media_attach(
             "A",
             &item(MediaSlot::Foto, cetak_media::synth::portrait(1, 2)),
-            &Actor("operator:ani".into()),
-            "foto ulang",
-            AT,
+            cetak_store::Change::new(&Actor("operator:ani".into()), AT, "foto ulang"),
         )
         .expect("attach");
     assert!(o.valid);
@@ -167,9 +149,7 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
         .media_attach(
             "A",
             &item(MediaSlot::TandaTangan, cetak_media::synth::signature(1, 2)),
-            &Actor("operator:ani".into()),
-            "tanda tangan ulang",
-            AT,
+            cetak_store::Change::new(&Actor("operator:ani".into()), AT, "tanda tangan ulang"),
         )
         .expect("attach");
     assert_eq!(
@@ -179,7 +159,11 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
     );
     assert!(
         store
-            .apply_event("A", Event::MarkUnique, &sys(), AT, "no duplicate")
+            .apply_event(
+                "A",
+                Event::MarkUnique,
+                cetak_store::Change::new(&sys(), AT, "no duplicate")
+            )
             .is_ok()
     );
     // The replaced photo is kept (marked replaced), the current one is the new one.
@@ -194,14 +178,16 @@ fn a_recording_without_a_valid_photo_is_held_until_one_is_attached() {
     );
     // No media change once queued.
     store
-        .apply_event("A", Event::Enqueue, &sys(), AT, "queue")
+        .apply_event(
+            "A",
+            Event::Enqueue,
+            cetak_store::Change::new(&sys(), AT, "queue"),
+        )
         .expect("enqueue");
     let refused = store.media_attach(
         "A",
         &item(MediaSlot::Foto, cetak_media::synth::portrait(1, 3)),
-        &sys(),
-        "late",
-        AT,
+        cetak_store::Change::new(&sys(), AT, "late"),
     );
     assert!(
         refused.is_err(),
@@ -227,14 +213,18 @@ fn an_unchecked_or_reasonless_attach_is_refused() {
     };
     assert!(
         store
-            .media_attach("A", &unchecked, &sys(), "x", AT)
+            .media_attach("A", &unchecked, cetak_store::Change::new(&sys(), AT, "x"))
             .is_err()
     );
     let checked = item(MediaSlot::Foto, cetak_media::synth::portrait(1, 1));
-    assert!(store.media_attach("A", &checked, &sys(), "  ", AT).is_err());
     assert!(
         store
-            .media_attach("NOPE", &checked, &sys(), "x", AT)
+            .media_attach("A", &checked, cetak_store::Change::new(&sys(), AT, "  "))
+            .is_err()
+    );
+    assert!(
+        store
+            .media_attach("NOPE", &checked, cetak_store::Change::new(&sys(), AT, "x"))
             .is_err()
     );
     assert!(
@@ -275,9 +265,7 @@ fn a_field_correction_does_not_close_a_media_problem() {
             "A",
             "pekerjaan",
             "PEGAWAI SWASTA",
-            "salah ketik",
-            &Actor("operator:ani".into()),
-            AT,
+            cetak_store::Change::new(&Actor("operator:ani".into()), AT, "salah ketik"),
         )
         .expect("correct");
     assert_eq!(
@@ -371,17 +359,17 @@ fn an_erasure_removes_the_content_for_good_but_keeps_what_another_recording_name
         .media_attach(
             "B",
             &item(MediaSlot::Jari(2), cetak_finger::synth::impression(1, 2, 1)),
-            &sys(),
-            "same file",
-            AT,
+            cetak_store::Change::new(&sys(), AT, "same file"),
         )
         .expect("attach");
     let o = store
         .media_erase(
             "A",
-            &Actor("supervisor:budi".into()),
-            "permintaan UU PDP 2026/17",
-            AT,
+            cetak_store::Change::new(
+                &Actor("supervisor:budi".into()),
+                AT,
+                "permintaan UU PDP 2026/17",
+            ),
         )
         .expect("erase");
     assert_eq!(o.links, 3);
@@ -408,7 +396,9 @@ fn an_erasure_removes_the_content_for_good_but_keeps_what_another_recording_name
         "the audit keeps hashes, never content"
     );
     assert!(
-        store.media_erase("A", &sys(), "again", AT).is_err(),
+        store
+            .media_erase("A", cetak_store::Change::new(&sys(), AT, "again"))
+            .is_err(),
         "nothing left to erase"
     );
     drop(store);
@@ -449,7 +439,9 @@ fn a_backup_carries_the_media_and_a_restore_brings_it_back() {
     let copy = dir.path().join("backup.db");
     store.backup_to(&copy).expect("backup");
     let before = store.media_list("A").expect("list");
-    store.media_erase("A", &sys(), "test", AT).expect("erase");
+    store
+        .media_erase("A", cetak_store::Change::new(&sys(), AT, "test"))
+        .expect("erase");
     drop(store);
     cetak_store::restore_backup(&copy, &db, "system:test", AT).expect("restore");
     let store = Store::open(&db).expect("reopen");

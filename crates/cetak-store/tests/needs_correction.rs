@@ -139,7 +139,11 @@ fn a_record_with_an_invalid_printed_field_can_never_be_marked_unique_or_queued()
     s.import_batch("a.csv", &batch, "system:import", AT)
         .expect("import");
     // The lifecycle refuses it from perlu_perbaikan …
-    let e = s.apply_event("BAD", Event::MarkUnique, &op(), AT, "looks fine");
+    let e = s.apply_event(
+        "BAD",
+        Event::MarkUnique,
+        cetak_store::Change::new(&op(), AT, "looks fine"),
+    );
     assert!(matches!(e, Err(StoreError::Transition(_))), "{e:?}");
     // … and the store refuses it from any state while the printed field is invalid.
     s.apply_event(
@@ -147,19 +151,15 @@ fn a_record_with_an_invalid_printed_field_can_never_be_marked_unique_or_queued()
         Event::MarkDuplicate {
             survivor: "CLEAN".into(),
         },
-        &op(),
-        AT,
-        "same person",
+        cetak_store::Change::new(&op(), AT, "same person"),
     )
     .expect("a duplicate link is allowed");
     let e = s.apply_event(
         "BAD",
         Event::MarkUnique,
-        &op(),
-        AT,
-        "not the same after all",
+        cetak_store::Change::new(&op(), AT, "not the same after all"),
     );
-    assert!(matches!(e, Err(StoreError::Refused(_))), "{e:?}");
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
     assert_eq!(state(&s, "BAD"), RecordState::Duplicate);
 }
 
@@ -277,15 +277,30 @@ fn a_correction_is_audited_revalidated_and_sends_the_recording_back_through_data
         .expect("import");
     // No reason, an unknown field or the id itself: refused.
     assert!(
-        s.correct_field("FIX", "nama", "SITI AMINAH", " ", &op(), AT)
-            .is_err()
+        s.correct_field(
+            "FIX",
+            "nama",
+            "SITI AMINAH",
+            cetak_store::Change::new(&op(), AT, " ")
+        )
+        .is_err()
     );
     assert!(matches!(
-        s.correct_field("FIX", "warna", "X", "why", &op(), AT),
+        s.correct_field(
+            "FIX",
+            "warna",
+            "X",
+            cetak_store::Change::new(&op(), AT, "why")
+        ),
         Err(StoreError::Refused(_))
     ));
     assert!(matches!(
-        s.correct_field("FIX", "recording_id", "X", "why", &op(), AT),
+        s.correct_field(
+            "FIX",
+            "recording_id",
+            "X",
+            cetak_store::Change::new(&op(), AT, "why")
+        ),
         Err(StoreError::Refused(_))
     ));
     let first = s
@@ -293,9 +308,7 @@ fn a_correction_is_audited_revalidated_and_sends_the_recording_back_through_data
             "FIX",
             "nama",
             "siti aminah",
-            "checked against the KK",
-            &op(),
-            AT,
+            cetak_store::Change::new(&op(), AT, "checked against the KK"),
         )
         .expect("correct");
     assert_eq!(
@@ -311,9 +324,7 @@ fn a_correction_is_audited_revalidated_and_sends_the_recording_back_through_data
             "FIX",
             "pekerjaan",
             "ASTRONOT",
-            "asked the resident",
-            &op(),
-            AT,
+            cetak_store::Change::new(&op(), AT, "asked the resident"),
         )
         .expect("correct");
     assert_eq!(wrong.state_after, RecordState::NeedsCorrection);
@@ -323,9 +334,7 @@ fn a_correction_is_audited_revalidated_and_sends_the_recording_back_through_data
             "FIX",
             "pekerjaan",
             "PELAJAR/MAHASISWA",
-            "asked the resident",
-            &op(),
-            AT,
+            cetak_store::Change::new(&op(), AT, "asked the resident"),
         )
         .expect("correct");
     assert!(done.open.is_empty());
@@ -362,12 +371,21 @@ fn a_correction_is_audited_revalidated_and_sends_the_recording_back_through_data
     // Back through data ganda, then printable: alone in the registry it is unique.
     dedup(&mut s);
     assert_eq!(state(&s, "FIX"), RecordState::Unique);
-    s.apply_event("FIX", Event::Enqueue, &op(), AT, "print")
-        .expect("a corrected record can be queued");
+    s.apply_event(
+        "FIX",
+        Event::Enqueue,
+        cetak_store::Change::new(&op(), AT, "print"),
+    )
+    .expect("a corrected record can be queued");
     // Nothing left to correct.
     assert!(
-        s.correct_field("FIX", "nama", "SITI", "x", &op(), AT)
-            .is_err()
+        s.correct_field(
+            "FIX",
+            "nama",
+            "SITI",
+            cetak_store::Change::new(&op(), AT, "x")
+        )
+        .is_err()
     );
 }
 
@@ -489,7 +507,11 @@ fn the_review_queue_is_ordered_by_what_waits_and_groups_are_decided_at_once() {
     assert!(g.sample.len() <= 2 && !g.sample.is_empty());
     let before = s.audit_list(None, 100_000).expect("audit").len();
     let n = s
-        .decide_pair_group(&g.pattern, false, "looked at the sample", &op(), AT)
+        .decide_pair_group(
+            &g.pattern,
+            false,
+            cetak_store::Change::new(&op(), AT, "looked at the sample"),
+        )
         .expect("decide");
     assert_eq!(n, g.pairs);
     assert_eq!(
@@ -501,11 +523,15 @@ fn the_review_queue_is_ordered_by_what_waits_and_groups_are_decided_at_once() {
         open.len() - n as usize
     );
     assert!(matches!(
-        s.decide_pair_group(&g.pattern, false, "again", &op(), AT),
-        Err(StoreError::Refused(_))
+        s.decide_pair_group(
+            &g.pattern,
+            false,
+            cetak_store::Change::new(&op(), AT, "again")
+        ),
+        Err(StoreError::NotFound(_))
     ));
     assert!(
-        s.decide_pair_group("nothing", true, " ", &op(), AT)
+        s.decide_pair_group("nothing", true, cetak_store::Change::new(&op(), AT, " "))
             .is_err()
     );
 }

@@ -7,7 +7,7 @@ use cetak_domain::record::{EXAMPLE_ROW, Record};
 use cetak_print::schedule::{PrinterProfile, PrinterRun};
 use cetak_print::spool::{AttemptEvent, AttemptState};
 use cetak_print::stock::{SerialRange, SpoilCause};
-use cetak_store::{ClaimRefusal, ImportRow, LeaseHolder, SpoilOutcome, Store, StoreError};
+use cetak_store::{Change, ClaimRefusal, ImportRow, LeaseHolder, SpoilOutcome, Store, StoreError};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -54,9 +54,7 @@ fn office(n: usize) -> (Store, i64) {
             .apply_event(
                 &format!("REC{i:04}"),
                 Event::MarkUnique,
-                &op(),
-                at(1),
-                "unique",
+                cetak_store::Change::new(&op(), at(1), "unique"),
             )
             .expect("unique");
     }
@@ -168,9 +166,7 @@ fn a_card_waiting_for_inspection_holds_its_printer_until_answered_or_reseated() 
         .attempt_inspect(
             c1.attempt_id,
             &AttemptEvent::InspectedUnused,
-            "look",
-            &op(),
-            at(7),
+            Change::new(&op(), at(7), "look"),
         )
         .expect("inspect");
     let c2 = claim(&mut store, p, &lease.token, 8).expect("printer free again");
@@ -185,7 +181,7 @@ fn a_card_waiting_for_inspection_holds_its_printer_until_answered_or_reseated() 
         .expect("apply");
     // Re-seated instead: the hopper goes to the safe and the printer prints again.
     let out = store
-        .printer_reseat("P1", &op(), at(10), "check")
+        .printer_reseat("P1", cetak_store::Change::new(&op(), at(10), "check"))
         .expect("reseat");
     assert_eq!(
         out.first(),
@@ -234,9 +230,7 @@ fn a_refused_finding_moves_nothing_not_even_the_take_over() {
     let r = store.attempt_inspect(
         c.attempt_id,
         &AttemptEvent::InspectedGood,
-        "look",
-        &op(),
-        at(6),
+        Change::new(&op(), at(6), "look"),
     );
     assert!(r.is_err(), "{r:?}");
     assert_eq!(
@@ -246,9 +240,7 @@ fn a_refused_finding_moves_nothing_not_even_the_take_over() {
     let r = store.attempt_inspect(
         c.attempt_id,
         &AttemptEvent::NotFound { why: "x".into() },
-        "x",
-        &op(),
-        at(6),
+        Change::new(&op(), at(6), "x"),
     );
     assert!(
         matches!(r, Err(StoreError::Refused(_))),
@@ -303,11 +295,11 @@ fn a_returned_revoked_card_is_spoiled_without_touching_the_record() {
         .expect("handover");
     let err = store.print_spoil(c2.serial, SpoilCause::Other, &op(), at(10));
     assert!(
-        matches!(err, Err(StoreError::Refused(ref m)) if m.contains("resident's hands")),
+        matches!(err, Err(StoreError::Conflict(ref m)) if m.contains("resident's hands")),
         "{err:?}"
     );
     store
-        .print_replace(&nik, &op(), at(11), "lost")
+        .print_replace(&nik, cetak_store::Change::new(&op(), at(11), "lost"))
         .expect("replace");
     let queued = store.print_queue_len().expect("queue");
     match store.print_spoil(c2.serial, SpoilCause::Other, &op(), at(12)) {
@@ -329,19 +321,27 @@ fn the_clock_guard_never_goes_back_and_a_supervisor_resets_a_clock_that_ran_ahea
     let (mut store, _) = office(1);
     let ahead = at(60 * 24 * 40);
     store
-        .printer_set_paused("P1", true, &op(), ahead, "clock ran ahead")
+        .printer_set_paused(
+            "P1",
+            true,
+            cetak_store::Change::new(&op(), ahead, "clock ran ahead"),
+        )
         .expect("pause");
     let guard = store.office_time(at(10)).expect("guard");
     assert_eq!(guard.now, ahead, "never before the newest recorded time");
     assert!(guard.warning.is_some());
     let before = store
-        .clock_reset(at(10), &Actor("supervisor:rina".into()), "BIOS battery")
+        .clock_reset(Change::new(
+            &Actor("supervisor:rina".into()),
+            at(10),
+            "BIOS battery",
+        ))
         .expect("reset");
     assert_eq!(before, Some(ahead));
     let guard = store.office_time(at(11)).expect("guard");
     assert_eq!((guard.now, guard.warning), (at(11), None));
     assert!(
-        store.clock_reset(at(12), &op(), " ").is_err(),
+        store.clock_reset(Change::new(&op(), at(12), " ")).is_err(),
         "a reset needs a reason"
     );
 }

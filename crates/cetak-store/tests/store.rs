@@ -83,7 +83,7 @@ fn op() -> Actor {
 
 fn event(store: &mut Store, id: &str, e: Event, minutes: i64, reason: &str) {
     store
-        .apply_event(id, e, &op(), at(minutes), reason)
+        .apply_event(id, e, cetak_store::Change::new(&op(), at(minutes), reason))
         .expect("legal transition");
 }
 
@@ -604,9 +604,7 @@ fn apply_event_changes_state_and_audits_who_what_and_why() {
         .apply_event(
             "PLG00000001",
             Event::MarkUnique,
-            &op(),
-            at(1),
-            "no other recording found",
+            cetak_store::Change::new(&op(), at(1), "no other recording found"),
         )
         .expect("legal");
     assert_eq!((t.from, t.to), (RecordState::Received, RecordState::Unique));
@@ -630,9 +628,7 @@ fn apply_event_changes_state_and_audits_who_what_and_why() {
     s.apply_event(
         "PLG00000001",
         Event::Enqueue,
-        &Actor("spv.dedi".into()),
-        at(2),
-        "morning batch",
+        cetak_store::Change::new(&Actor("spv.dedi".into()), at(2), "morning batch"),
     )
     .expect("legal");
     assert_eq!(
@@ -673,9 +669,7 @@ fn an_illegal_transition_is_refused_and_changes_nothing() {
         .apply_event(
             "PLG00000001",
             Event::Enqueue,
-            &op(),
-            at(1),
-            "skip the checks",
+            cetak_store::Change::new(&op(), at(1), "skip the checks"),
         )
         .expect_err("received cannot be queued");
     assert!(
@@ -703,9 +697,7 @@ fn an_illegal_transition_is_refused_and_changes_nothing() {
         .apply_event(
             "PLG00000001",
             Event::StartPrinting,
-            &op(),
-            at(1),
-            "print it",
+            cetak_store::Change::new(&op(), at(1), "print it"),
         )
         .expect_err("received cannot reach a printer");
     assert!(
@@ -726,7 +718,11 @@ fn an_empty_reason_is_refused_and_changes_nothing() {
     let head = s.audit_head().expect("head");
     for reason in ["", "   "] {
         let err = s
-            .apply_event("PLG00000001", Event::MarkUnique, &op(), at(1), reason)
+            .apply_event(
+                "PLG00000001",
+                Event::MarkUnique,
+                cetak_store::Change::new(&op(), at(1), reason),
+            )
             .expect_err("a reason is required");
         assert!(
             matches!(err, StoreError::Transition(TransitionError::NoReason)),
@@ -746,7 +742,11 @@ fn an_event_for_an_unknown_record_is_refused() {
     import(&mut s, "a.csv", &[valid(2, "PLG00000001")]);
     let head = s.audit_head().expect("head");
     let err = s
-        .apply_event("PLG99999999", Event::MarkUnique, &op(), at(1), "checked")
+        .apply_event(
+            "PLG99999999",
+            Event::MarkUnique,
+            cetak_store::Change::new(&op(), at(1), "checked"),
+        )
         .expect_err("no such record");
     assert!(
         matches!(err, StoreError::NoSuchRecord(ref id) if id == "PLG99999999"),

@@ -100,7 +100,7 @@ pub fn fault_words(kind: &str) -> (Words, Words) {
                 "refused by the centre: the office token is wrong or revoked",
             ),
             words(
-                "minta token baru ke operator pusat (`cetak central token rotate`), simpan di berkas token kantor",
+                "minta token baru ke petugas pusat (`cetak central token rotate`), simpan di berkas token kantor",
                 "ask the centre's operator for a new token (`cetak central token rotate`) and put it in the office's token file",
             ),
         ),
@@ -120,7 +120,7 @@ pub fn fault_words(kind: &str) -> (Words, Words) {
                 "the centre keeps disagreeing about this office's history",
             ),
             words(
-                "hubungi operator pusat: salah satu pihak mungkin dipulihkan dari cadangan",
+                "hubungi petugas pusat: salah satu pihak mungkin dipulihkan dari cadangan",
                 "call the centre's operator: one side may have been restored from a backup",
             ),
         ),
@@ -130,7 +130,7 @@ pub fn fault_words(kind: &str) -> (Words, Words) {
                 "the centre refuses the office's requests",
             ),
             words(
-                "lihat pesan galat di bawah dan hubungi operator pusat",
+                "lihat pesan kesalahan di bawah dan hubungi petugas pusat",
                 "read the error below and call the centre's operator",
             ),
         ),
@@ -169,7 +169,7 @@ pub fn link_view(f: &LinkFacts) -> LinkView {
             (
                 "up",
                 words(
-                    format!("tersambung, sinkron terakhir {} lalu", a.id),
+                    format!("tersambung, sinkronisasi terakhir {} lalu", a.id),
                     format!("up, last sync {} ago", a.en),
                 ),
                 None,
@@ -178,7 +178,7 @@ pub fn link_view(f: &LinkFacts) -> LinkView {
         _ => (
             "never",
             words(
-                "belum pernah sinkron dengan pusat",
+                "belum pernah bersinkronisasi dengan pusat",
                 "never synced with the centre",
             ),
             None,
@@ -198,7 +198,7 @@ pub fn link_view(f: &LinkFacts) -> LinkView {
     if f.parked.0 + f.parked.1 > 0 {
         warnings.push(words(
             format!(
-                "disisihkan: {} kejadian yang tidak dapat disimpan pusat, {} rekaman yang tidak dapat dikirim pusat (alasan: `cetak status`)",
+                "disisihkan: {} kejadian yang tidak dapat disimpan pusat, {} data yang tidak dapat dikirim pusat (alasan: `cetak status`)",
                 f.parked.0, f.parked.1
             ),
             format!(
@@ -210,7 +210,7 @@ pub fn link_view(f: &LinkFacts) -> LinkView {
     if f.forks > 0 {
         warnings.push(words(
             format!(
-                "pusat menemukan {} kejadian berisi lain pada posisi yang sama: basis data kantor ini pernah dipulihkan dari cadangan; beri tahu operator pusat",
+                "pusat menemukan {} kejadian dengan isi berbeda pada posisi yang sama: basis data kantor ini pernah dipulihkan dari cadangan; beri tahu petugas pusat",
                 f.forks
             ),
             format!(

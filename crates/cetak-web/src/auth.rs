@@ -8,17 +8,35 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use cetak_domain::access::allows;
+use cetak_domain::access::{Permission, allows};
 use cetak_store::SessionRow;
 use rand::RngCore;
 use time::{Duration, OffsetDateTime};
 
-use crate::routes::{Access, find_route};
+use crate::error::page_error;
 use crate::state::AppState;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in user whose role has the permission.
+    Signed(Permission),
+}
+
+/// What [`guard`] enforces for one route (from its entry in `routes::ROUTES`).
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Who may use the route.
+    pub access: Access,
+    /// The largest body it accepts (the CSRF field of a form is read within it).
+    pub body_limit: usize,
+}
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "cetak_session";
@@ -28,9 +46,11 @@ pub const LOGIN_COOKIE: &str = "cetak_login";
 pub const SESSION_HOURS: i64 = 10;
 /// The largest request body accepted anywhere but the photo upload.
 pub const MAX_BODY: usize = 64 * 1024;
-/// The largest body of the photo and signature upload (`POST /correct/{id}/media`): a photo
-/// of at most 2 MiB with the form around it.
-pub const MAX_UPLOAD: usize = 3 * 1024 * 1024;
+/// The largest body of the photo and signature upload (`POST /correct/{id}/media`). Far above
+/// the largest file kept ([`cetak_media::PHOTO_MAX_BYTES`], 2 MiB): a phone's 5 MiB photo is
+/// read and refused by the check, with the slot and the reason kept on the page; only a body
+/// beyond this is refused unread.
+pub const MAX_UPLOAD: usize = 16 * 1024 * 1024;
 
 /// Hash a password with argon2id (a PHC string with its own salt).
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -109,11 +129,31 @@ fn wants_json(req: &Request) -> bool {
     req.uri().path().starts_with("/api/")
 }
 
+/// A page's form post (not the API).
+fn req_is_page(parts: &axum::http::request::Parts) -> bool {
+    !parts.uri.path().starts_with("/api/")
+}
+
+/// The refusal in Indonesian, for the API's `error_id` (the English is `message`).
+fn deny_id(status: StatusCode, message: &str) -> &'static str {
+    match (status, message) {
+        (StatusCode::UNAUTHORIZED, "login required") => "perlu masuk (login)",
+        (StatusCode::UNAUTHORIZED, _) => "sesi kedaluwarsa atau sudah diakhiri",
+        (StatusCode::FORBIDDEN, "missing or wrong CSRF token") => "token CSRF tidak ada atau salah",
+        (StatusCode::FORBIDDEN, _) => "peran Anda tidak boleh melakukan ini",
+        _ => "basis data kantor sedang sibuk; coba lagi sebentar lagi",
+    }
+}
+
 fn deny(req: &Request, status: StatusCode, message: &str) -> Response {
     if wants_json(req) {
         (
             status,
-            axum::Json(serde_json::json!({ "error": message, "status": status.as_u16() })),
+            axum::Json(crate::views::ErrorAnswer {
+                error: message.to_string(),
+                error_id: deny_id(status, message).to_string(),
+                status: status.as_u16(),
+            }),
         )
             .into_response()
     } else if status == StatusCode::UNAUTHORIZED {
@@ -125,13 +165,13 @@ fn deny(req: &Request, status: StatusCode, message: &str) -> Response {
         };
         Redirect::to(&target).into_response()
     } else if status == StatusCode::FORBIDDEN {
-        crate::pages::page_error(
+        page_error(
             status,
             "Peran Anda tidak boleh melakukan ini, atau formulir kedaluwarsa (muat ulang halaman)",
             &format!("Not allowed: {message} (reload the page if the form expired)"),
         )
     } else {
-        crate::pages::page_error(
+        page_error(
             status,
             "Basis data kantor sedang sibuk; coba lagi sebentar lagi",
             message,
@@ -150,27 +190,16 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// The one access check: every route's entry in [`crate::routes::ROUTES`] says who may use it.
-/// Signed-in routes need a live session with the permission; every non-GET request of a
-/// session needs its CSRF token (form field `csrf` or header `X-CSRF-Token`).
-pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let path = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
-    let Some(path) = path else {
-        return next.run(req).await; // 404 from the router
-    };
-    // HEAD is answered by the GET handler: it passes the GET route's check.
-    let method = if req.method() == Method::HEAD {
-        Method::GET
-    } else {
-        req.method().clone()
-    };
-    let Some(spec) = find_route(&method, &path) else {
-        return next.run(req).await; // 405 from the router
-    };
-    let Access::Signed(permission) = spec.access else {
+/// The one access check, layered by the router on every route with that route's [`Rule`]
+/// (its entry in `routes::ROUTES`; HEAD goes through its GET route's). Signed-in routes need a
+/// live session with the permission; every non-GET request of a session needs its CSRF token
+/// (form field `csrf` or header `X-CSRF-Token`).
+pub async fn guard(
+    State((state, rule)): State<(Arc<AppState>, Rule)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Access::Signed(permission) = rule.access else {
         return next.run(req).await;
     };
     let Some(token) = cookie(req.headers(), SESSION_COOKIE).map(str::to_string) else {
@@ -195,6 +224,9 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
         return deny(&req, StatusCode::FORBIDDEN, "your role may not do this");
     }
     let mut req = req;
+    // A form whose token is stale (the session was renewed in another tab, the page stood
+    // open overnight): what was typed, to be shown and sent again — never a password.
+    let mut stale_form: Option<crate::error::Resend> = None;
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let header_token = req
             .headers()
@@ -206,25 +238,48 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
             None => {
                 // Forms: read the (small) body, find `csrf`, and hand the body on unchanged.
                 let (parts, body) = req.into_parts();
-                let bytes = match to_bytes(body, crate::routes::body_limit(spec)).await {
+                let bytes = match to_bytes(body, rule.body_limit).await {
                     Ok(b) => b,
                     Err(_) => {
-                        return crate::pages::page_error(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "Isi permintaan terlalu besar",
-                            "request body too large",
-                        );
+                        let (id, en) = crate::error::too_large_words(parts.uri.path(), MAX_UPLOAD);
+                        return page_error(StatusCode::PAYLOAD_TOO_LARGE, &id, &en);
                     }
                 };
-                let found = match multipart_boundary(&parts.headers) {
-                    Some(boundary) => multipart_field(bytes.clone(), boundary, "csrf").await,
+                let multipart = multipart_boundary(&parts.headers);
+                let found = match &multipart {
+                    Some(boundary) => {
+                        multipart_field(bytes.clone(), boundary.clone(), "csrf").await
+                    }
                     None => form_field(&bytes, "csrf"),
                 };
+                let ok = found.is_some_and(|t| constant_eq(&t, &session.csrf));
+                if !ok && multipart.is_none() && req_is_page(&parts) {
+                    stale_form = Some(crate::error::Resend {
+                        action: parts.uri.path().to_string(),
+                        fields: form_urlencoded::parse(&bytes)
+                            .filter(|(k, _)| k != "csrf" && !k.contains("password"))
+                            .take(64)
+                            .map(|(k, v)| (k.into_owned(), v.chars().take(4000).collect()))
+                            .collect(),
+                    });
+                }
                 req = Request::from_parts(parts, Body::from(bytes));
-                found.is_some_and(|t| constant_eq(&t, &session.csrf))
+                ok
             }
         };
         if !ok {
+            if let Some(resend) = stale_form {
+                let mut resp = page_error(
+                    StatusCode::FORBIDDEN,
+                    "Formulir ini sudah kedaluwarsa (halaman terbuka terlalu lama, atau sesi diperbarui); belum ada yang diubah. Periksa isian di bawah, lalu kirim ulang",
+                    "This form had expired (the page was open too long, or the session was renewed); nothing was changed yet. Check what you typed below, then send it again",
+                );
+                if let Some(e) = resp.extensions_mut().get_mut::<crate::error::PageError>() {
+                    e.resend = Some(resend);
+                }
+                resp.extensions_mut().insert(Session(session));
+                return resp;
+            }
             return deny(&req, StatusCode::FORBIDDEN, "missing or wrong CSRF token");
         }
     }

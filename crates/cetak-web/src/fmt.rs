@@ -55,6 +55,12 @@ pub(crate) fn int(n: i64, en: bool) -> String {
     )
 }
 
+/// A file size in MiB, in Indonesian and in English numbers (`2,0 MiB`, `2.0 MiB`).
+pub(crate) fn size_mib(bytes: usize) -> [String; 2] {
+    let mib = bytes as f64 / 1_048_576.0;
+    [false, true].map(|en| format!("{} MiB", dec(mib, 1, en)))
+}
+
 /// A decimal with `places` digits after the comma: `0,958` (`0.958` in English).
 pub(crate) fn dec(x: f64, places: usize, en: bool) -> String {
     if !x.is_finite() {

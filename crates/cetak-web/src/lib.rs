@@ -1,64 +1,35 @@
 //! The office server (`cetak serve`): operator pages, the resident status page and a JSON API.
 //!
-//! Every route is declared once in [`routes::ROUTES`] with who may use it; one middleware
-//! ([`auth::guard`]) enforces that table for pages and API alike, and the route × role test
-//! matrix is generated from it, so a new route cannot be forgotten. Pages are rendered on the
+//! Every route is declared once in [`routes::ROUTES`] with who may use it and its handler; one
+//! middleware ([`auth::guard`]), layered on each route with that route's rule, enforces the
+//! table for pages and API alike, and the route × role test matrix and the OpenAPI document
+//! (with each JSON answer's schema from [`views`]) are generated from it, so a new route cannot
+//! be forgotten. Handlers answer `Result<_, WebError>`: one error type, one way to say no.
+//! The modules form layers without a circle (`tests/layers.rs`): routes → pages → auth →
+//! state → templates → error, views, pool, password → fmt, words. Pages are rendered on the
 //! server (minijinja, auto-escaped), in Bahasa Indonesia by default and English on request.
 //! The store is synchronous SQLite: requests borrow a connection from a small pool on a
 //! blocking thread.
 #![deny(missing_docs)]
 
 pub mod auth;
+mod error;
 mod fmt;
 pub(crate) mod pages;
 pub mod password;
 mod pool;
 pub mod routes;
 mod state;
+mod templates;
+pub mod views;
 mod words;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use auth::hash_password;
-pub use state::{AppState, InspectCheck, PrintRunner};
-
-/// How to run the server.
-#[derive(Clone)]
-pub struct ServerConfig {
-    /// The office database.
-    pub db: PathBuf,
-    /// Resident lookups allowed per client per minute (0: unlimited, for load tests).
-    pub resident_per_minute: u32,
-    /// Mark cookies `Secure` (behind TLS).
-    pub secure_cookies: bool,
-    /// What "start printing" does (the binary passes its spool).
-    pub print_runner: Option<PrintRunner>,
-    /// Applies duplicate decisions at once (a dedup run honouring every decision so far);
-    /// called after a supervisor decides a pair.
-    pub dedup_runner: Option<PrintRunner>,
-    /// Before a person's finding for a print attempt is recorded, asks the attempt's printer
-    /// whether it has let go of the job (the binary passes the same check `cetak print inspect`
-    /// makes); `Err` says why not, in the office's words. `None`: no printer can be asked, so
-    /// the page records no finding (the CLI's `--physically-checked` is the way then).
-    pub inspect_check: Option<InspectCheck>,
-    /// Connections in the pool.
-    pub connections: usize,
-    /// Pages in English when neither `?lang=` nor the browser's cookie chose (the office's
-    /// `cetak --lang en serve`); Bahasa Indonesia otherwise.
-    pub english: bool,
-}
-
-/// What can stop the server.
-#[derive(Debug, thiserror::Error)]
-pub enum ServerError {
-    /// The database could not be opened.
-    #[error(transparent)]
-    Store(#[from] cetak_store::StoreError),
-    /// The address could not be bound, or the server failed.
-    #[error("server: {0}")]
-    Io(#[from] std::io::Error),
-}
+pub use state::{
+    AppState, ChipCheck, ChipField, ChipProblem, CounterChip, KeptChip, ServerConfig, ServerError,
+};
 
 /// Build the application (for `serve` and for in-process tests).
 pub fn app(config: &ServerConfig) -> Result<axum::Router, ServerError> {

@@ -1,27 +1,24 @@
-//! Every route, once: its method, path, who may use it and what it is. The router, the access
-//! guard, the OpenAPI document and the route × role test matrix are all built from [`ROUTES`].
+//! Every route, once: its method, path, who may use it, what it is and its handler. The
+//! router, the access guard (each route gets its own rule), the OpenAPI document and the
+//! route × role test matrix are all built from [`ROUTES`]; there is no second list.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{MethodRouter, get, post};
+use axum::{Json, Router};
 use cetak_domain::access::Permission;
 
-use crate::auth::{MAX_BODY, MAX_UPLOAD, guard};
-use crate::pages as p;
+pub use crate::auth::Access;
+use crate::auth::{MAX_BODY, MAX_UPLOAD, Rule, guard};
+use crate::pages::{
+    PagePaths, admin, audit, correct, dashboard, finish, handover, media, print, public, resident,
+    review, stock,
+};
 use crate::state::AppState;
-
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not.
-    Public,
-    /// A signed-in user whose role has the permission.
-    Signed(Permission),
-}
+use crate::views;
 
 /// One route.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +31,13 @@ pub struct RouteSpec {
     pub access: Access,
     /// What it does (OpenAPI summary).
     pub summary: &'static str,
+    /// Its handler, for its method.
+    pub handler: fn() -> MethodRouter<Arc<AppState>>,
+    /// The largest body it accepts: [`MAX_UPLOAD`] for the photo and signature upload,
+    /// [`MAX_BODY`] everywhere else.
+    pub body_limit: usize,
+    /// The JSON schema of its `200` answer, for the API routes (from [`views`]).
+    pub answer: Option<fn() -> serde_json::Value>,
 }
 
 use Access::{Public, Signed};
@@ -44,259 +48,373 @@ const fn r(
     path: &'static str,
     access: Access,
     summary: &'static str,
+    handler: fn() -> MethodRouter<Arc<AppState>>,
 ) -> RouteSpec {
     RouteSpec {
         method,
         path,
         access,
         summary,
+        handler,
+        body_limit: MAX_BODY,
+        answer: None,
+    }
+}
+
+impl RouteSpec {
+    /// The route takes an upload (up to [`MAX_UPLOAD`]).
+    const fn upload(mut self) -> RouteSpec {
+        self.body_limit = MAX_UPLOAD;
+        self
+    }
+
+    /// The route answers JSON of this view.
+    const fn json<V: views::View>(mut self) -> RouteSpec {
+        self.answer = Some(views::schema_of::<V>);
+        self
     }
 }
 
 /// The route table.
 pub const ROUTES: &[RouteSpec] = &[
-    r("GET", "/health", Public, "Liveness: the process answers"),
-    r("GET", "/ready", Public, "Readiness: the database answers"),
-    r("GET", "/static/app.css", Public, "Style sheet"),
+    r(
+        "GET",
+        "/health",
+        Public,
+        "Liveness: the process answers",
+        || get(public::health),
+    ),
+    r(
+        "GET",
+        "/ready",
+        Public,
+        "Readiness: the database answers",
+        || get(public::ready),
+    )
+    .json::<views::Ready>(),
+    r(
+        "GET",
+        "/static/app.css",
+        Public,
+        "Style sheet",
+        || get(public::css),
+    ),
     r(
         "GET",
         "/api/v1/openapi.json",
         Public,
         "This API's OpenAPI document",
+        || get(openapi_json),
     ),
-    r("GET", "/login", Public, "Login page"),
-    r("POST", "/login", Public, "Log in (throttled)"),
-    r("GET", "/cek", Public, "Resident page: is my card ready?"),
+    r(
+        "GET",
+        "/login",
+        Public,
+        "Login page",
+        || get(public::login_page),
+    ),
+    r(
+        "POST",
+        "/login",
+        Public,
+        "Log in (throttled)",
+        || post(public::login_submit),
+    ),
+    r(
+        "GET",
+        "/cek",
+        Public,
+        "Resident page: is my card ready?",
+        || get(resident::resident_page),
+    ),
     r(
         "POST",
         "/cek",
         Public,
         "Resident lookup by NIK and birth date (rate-limited)",
+        || post(resident::resident_submit),
     ),
     r(
         "POST",
         "/api/v1/resident/status",
         Public,
         "Resident lookup, JSON (rate-limited)",
-    ),
+        || post(resident::resident_api),
+    )
+    .json::<views::ResidentAnswer>(),
     r(
         "POST",
         "/logout",
         Signed(P::View),
         "Log out (the session ends at once)",
+        || post(public::logout),
     ),
-    r("GET", "/", Signed(P::View), "Dashboard"),
+    r(
+        "GET",
+        "/",
+        Signed(P::View),
+        "Dashboard",
+        || get(dashboard::dashboard),
+    ),
     r(
         "GET",
         "/api/v1/dashboard",
         Signed(P::View),
         "Dashboard data: backlog, output, printers, stock",
-    ),
+        || get(dashboard::dashboard_api),
+    )
+    .json::<views::Dashboard>(),
     r(
         "GET",
         "/print",
         Signed(P::View),
         "Print queue, printers, inspection queue",
+        || get(print::print_page),
     ),
     r(
         "GET",
         "/api/v1/print/status",
         Signed(P::View),
         "Printers, queue and inspection queue",
-    ),
+        || get(print::print_api),
+    )
+    .json::<views::PrintStatus>(),
     r(
         "POST",
         "/print/start",
         Signed(P::Print),
         "Start printing (runs the spool in the background)",
+        || post(print::print_start),
     ),
     r(
         "POST",
         "/printers/{name}/pause",
         Signed(P::Print),
         "Pause a printer",
+        || post(print::printer_pause),
     ),
     r(
         "POST",
         "/printers/{name}/resume",
         Signed(P::Print),
         "Resume a printer",
+        || post(print::printer_resume),
     ),
     r(
         "POST",
         "/print/inspect/{id}",
         Signed(P::Print),
         "Record an inspected card's outcome",
+        || post(print::inspect),
     ),
     r(
         "POST",
         "/handover",
-        Signed(P::Print),
+        Signed(P::HandOver),
         "Hand a printed card to its resident",
+        || post(handover::handover),
+    ),
+    r(
+        "POST",
+        "/handover/chip",
+        Signed(P::HandOver),
+        "Read the card on the counter's chip reader: its data, photo and signature chain against the books (only with cetak serve --chip-reader)",
+        || post(handover::handover_chip),
     ),
     r(
         "POST",
         "/print/raise",
         Signed(P::Decide),
         "Raise a record to the front of the queue",
+        || post(print::raise),
     ),
     r(
         "GET",
         "/review",
         Signed(P::Decide),
         "Duplicate pairs waiting for a decision",
+        || get(review::review_list),
     ),
     r(
         "GET",
         "/api/v1/review",
         Signed(P::Decide),
         "Duplicate pairs waiting for a decision, JSON",
-    ),
+        || get(review::review_api),
+    )
+    .json::<views::ReviewList>(),
     r(
         "GET",
         "/review/groups",
         Signed(P::Decide),
         "Pairs waiting for a decision, grouped by evidence pattern",
+        || get(review::review_groups),
     ),
     r(
         "POST",
         "/review/groups/decide",
         Signed(P::Decide),
         "Decide every pair of one evidence pattern at once",
+        || post(review::review_group_decide),
     ),
     r(
         "GET",
         "/review/{id}",
         Signed(P::Decide),
         "One pair side by side with its evidence",
+        || get(review::review_show),
     ),
     r(
         "POST",
         "/review/{id}/decide",
         Signed(P::Decide),
         "Decide a pair: same person or different people",
+        || post(review::review_decide),
     ),
     r(
         "GET",
         "/correct",
         Signed(P::Print),
         "Recordings waiting for a correction (perlu perbaikan)",
+        || get(correct::correct_list),
     ),
     r(
         "GET",
         "/correct/{id}",
         Signed(P::Print),
         "One recording's problems, original row and candidate duplicates",
+        || get(correct::correct_show),
     ),
     r(
         "POST",
         "/correct/{id}",
         Signed(P::Print),
         "Correct one field of a recording (audited; validated again)",
+        || post(correct::correct_set),
     ),
     r(
         "POST",
         "/correct/{id}/media",
         Signed(P::Media),
-        "Attach a new photo or signature to a recording (multipart, up to 3 MiB; checked like an import; audited)",
-    ),
+        "Attach a new photo or signature to a recording (multipart, up to 16 MiB read; a photo over 2 MiB is refused by the check with the form kept; audited)",
+        || post(media::correct_media),
+    )
+    .upload(),
     r(
         "GET",
         "/media/{recording_id}/{slot}",
         Signed(P::Media),
         "A recording's photo (foto) or signature (tanda_tangan), for the page named by ?for= (each view audited)",
+        || get(media::media_show),
     ),
     r(
         "GET",
         "/stock",
         Signed(P::Stock),
         "Blank stock and reconciliation",
+        || get(stock::stock_page),
     ),
     r(
         "GET",
         "/api/v1/stock/reconcile",
         Signed(P::Stock),
         "Blank reconciliation, JSON",
-    ),
+        || get(stock::stock_api),
+    )
+    .json::<cetak_print::stock::Reconciliation>(),
     r(
         "POST",
         "/stock/receive",
         Signed(P::Stock),
         "Receive a batch of blanks",
+        || post(stock::stock_receive),
     ),
     r(
         "GET",
         "/stock/report.csv",
         Signed(P::Stock),
         "Monthly blank-usage report (CSV)",
+        || get(stock::stock_report),
     ),
     r(
         "GET",
         "/audit",
         Signed(P::Audit),
         "Audit log with the chain's verification",
+        || get(audit::audit_page),
     ),
     r(
         "GET",
         "/api/v1/audit/verify",
         Signed(P::Audit),
         "Verify the audit chain, JSON",
+        || get(audit::audit_api),
+    )
+    .json::<views::AuditVerdict>(),
+    r(
+        "GET",
+        "/users",
+        Signed(P::Users),
+        "User accounts",
+        || get(admin::users_page),
     ),
-    r("GET", "/users", Signed(P::Users), "User accounts"),
-    r("POST", "/users", Signed(P::Users), "Create a user account"),
+    r(
+        "POST",
+        "/users",
+        Signed(P::Users),
+        "Create a user account",
+        || post(admin::users_create),
+    ),
     r(
         "POST",
         "/users/{name}/disable",
         Signed(P::Users),
         "Disable an account (its sessions end at once)",
+        || post(admin::user_disable),
     ),
     r(
         "POST",
         "/users/{name}/enable",
         Signed(P::Users),
         "Enable a disabled account",
+        || post(admin::user_enable),
     ),
     r(
         "POST",
         "/users/{name}/role",
         Signed(P::Users),
         "Change an account's role",
+        || post(admin::user_role),
     ),
     r(
         "POST",
         "/users/{name}/password",
         Signed(P::Users),
         "Reset an account's password (given, or random and shown once); its sessions end",
+        || post(admin::user_password_reset),
     ),
     r(
         "POST",
         "/users/{name}/sessions-end",
         Signed(P::Users),
         "End every session of an account",
+        || post(admin::user_sessions_end),
     ),
     r(
         "GET",
         "/account",
         Signed(P::View),
         "My account: change my own password",
+        || get(admin::account_page),
     ),
     r(
         "POST",
         "/account/password",
         Signed(P::View),
         "Change my own password (needs the current one; my other sessions end)",
+        || post(admin::account_password),
     ),
 ];
-
-/// The largest body a route accepts: [`MAX_UPLOAD`] for the photo and signature upload,
-/// [`MAX_BODY`] everywhere else.
-pub fn body_limit(spec: &RouteSpec) -> usize {
-    if spec.method == "POST" && spec.path == "/correct/{id}/media" {
-        MAX_UPLOAD
-    } else {
-        MAX_BODY
-    }
-}
 
 /// The route for a method and matched path.
 pub fn find_route(method: &Method, path: &str) -> Option<&'static RouteSpec> {
@@ -305,66 +423,23 @@ pub fn find_route(method: &Method, path: &str) -> Option<&'static RouteSpec> {
         .find(|r| r.path == path && r.method == method.as_str())
 }
 
-fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
-    match (spec.method, spec.path) {
-        ("GET", "/health") => get(p::health),
-        ("GET", "/ready") => get(p::ready),
-        ("GET", "/static/app.css") => get(p::css),
-        ("GET", "/api/v1/openapi.json") => get(p::openapi),
-        ("GET", "/login") => get(p::login_page),
-        ("POST", "/login") => post(p::login_submit),
-        ("GET", "/cek") => get(p::resident_page),
-        ("POST", "/cek") => post(p::resident_submit),
-        ("POST", "/api/v1/resident/status") => post(p::resident_api),
-        ("POST", "/logout") => post(p::logout),
-        ("GET", "/") => get(p::dashboard),
-        ("GET", "/api/v1/dashboard") => get(p::dashboard_api),
-        ("GET", "/print") => get(p::print_page),
-        ("GET", "/api/v1/print/status") => get(p::print_api),
-        ("POST", "/print/start") => post(p::print_start),
-        ("POST", "/printers/{name}/pause") => post(p::printer_pause),
-        ("POST", "/printers/{name}/resume") => post(p::printer_resume),
-        ("POST", "/print/inspect/{id}") => post(p::inspect),
-        ("POST", "/handover") => post(p::handover),
-        ("POST", "/print/raise") => post(p::raise),
-        ("GET", "/review") => get(p::review_list),
-        ("GET", "/api/v1/review") => get(p::review_api),
-        ("GET", "/review/groups") => get(p::review_groups),
-        ("POST", "/review/groups/decide") => post(p::review_group_decide),
-        ("GET", "/review/{id}") => get(p::review_show),
-        ("POST", "/review/{id}/decide") => post(p::review_decide),
-        ("GET", "/correct") => get(p::correct_list),
-        ("GET", "/correct/{id}") => get(p::correct_show),
-        ("POST", "/correct/{id}") => post(p::correct_set),
-        ("POST", "/correct/{id}/media") => {
-            post(p::correct_media).layer(DefaultBodyLimit::max(MAX_UPLOAD))
-        }
-        ("GET", "/media/{recording_id}/{slot}") => get(p::media_show),
-        ("GET", "/stock") => get(p::stock_page),
-        ("GET", "/api/v1/stock/reconcile") => get(p::stock_api),
-        ("POST", "/stock/receive") => post(p::stock_receive),
-        ("GET", "/stock/report.csv") => get(p::stock_report),
-        ("GET", "/audit") => get(p::audit_page),
-        ("GET", "/api/v1/audit/verify") => get(p::audit_api),
-        ("GET", "/users") => get(p::users_page),
-        ("POST", "/users") => post(p::users_create),
-        ("POST", "/users/{name}/disable") => post(p::user_disable),
-        ("POST", "/users/{name}/enable") => post(p::user_enable),
-        ("POST", "/users/{name}/role") => post(p::user_role),
-        ("POST", "/users/{name}/password") => post(p::user_password_reset),
-        ("POST", "/users/{name}/sessions-end") => post(p::user_sessions_end),
-        ("GET", "/account") => get(p::account_page),
-        ("POST", "/account/password") => post(p::account_password),
-        _ => get(p::not_found),
-    }
-}
-
-/// The router: every route of [`ROUTES`] behind the one access guard; outermost, the layer
-/// that turns error answers into pages and puts the security headers on every response.
+/// The router: every route of [`ROUTES`] behind the access guard with that route's own rule
+/// (matched routes only: a wrong method is the router's 405, an unknown path its 404);
+/// outermost, the layer that turns error answers into pages and puts the security headers on
+/// every response.
 pub fn router(state: Arc<AppState>) -> Router {
     let mut by_path: BTreeMap<&str, MethodRouter<Arc<AppState>>> = BTreeMap::new();
     for spec in ROUTES {
-        let h = handler(spec);
+        let rule = Rule {
+            access: spec.access,
+            body_limit: spec.body_limit,
+        };
+        let h = (spec.handler)()
+            .route_layer(DefaultBodyLimit::max(spec.body_limit))
+            .route_layer(axum::middleware::from_fn_with_state(
+                (state.clone(), rule),
+                guard,
+            ));
         let entry = by_path.remove(spec.path);
         by_path.insert(
             spec.path,
@@ -378,15 +453,23 @@ pub fn router(state: Arc<AppState>) -> Router {
     for (path, mr) in by_path {
         router = router.route(path, mr);
     }
+    let pages: PagePaths = ROUTES
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path)
+        .collect();
     router
-        .fallback(p::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            p::finish,
+            (state.clone(), pages),
+            finish,
         ))
         .with_state(state)
+}
+
+async fn openapi_json() -> Json<serde_json::Value> {
+    Json(openapi())
 }
 
 /// The OpenAPI 3.1 document, generated from [`ROUTES`] (the JSON API and the form endpoints).
@@ -401,11 +484,27 @@ pub fn openapi() -> serde_json::Value {
                 "200": { "description": "OK" },
                 "401": { "description": "Not signed in" },
                 "403": { "description": "Role lacks the permission, or CSRF token missing" },
-                "413": { "description": "Body larger than 64 KiB (3 MiB for the photo upload)" },
+                "413": { "description": "Body larger than 64 KiB (16 MiB for the photo upload)" },
                 "429": { "description": "Rate limit or login throttle (Retry-After says how long)" },
                 "503": { "description": "The office database is busy; try again (Retry-After)" }
             }
         });
+        if let Some(schema) = spec.answer {
+            op["responses"]["200"] = serde_json::json!({
+                "description": "OK",
+                "content": { "application/json": { "schema": schema() } } });
+        }
+        if spec.path.starts_with("/api/") {
+            let error = serde_json::json!({ "$ref": "#/components/schemas/ErrorAnswer" });
+            if let Some(responses) = op["responses"].as_object_mut() {
+                for (code, r) in responses.iter_mut() {
+                    if code.as_str() >= "400" {
+                        r["content"] =
+                            serde_json::json!({ "application/json": { "schema": error.clone() } });
+                    }
+                }
+            }
+        }
         if let Access::Signed(p) = spec.access {
             op["security"] = serde_json::json!([{ "session": [] }]);
             op["x-permission"] = serde_json::json!(p);
@@ -467,7 +566,10 @@ pub fn openapi() -> serde_json::Value {
         "openapi": "3.1.0",
         "info": { "title": "cetak office server", "version": env!("CARGO_PKG_VERSION"),
                   "description": "Disdukcapil office: E-KTP printing, duplicates, blank stock. Signed-in routes use the session cookie; every non-GET request needs the session's CSRF token in X-CSRF-Token (or a `csrf` form field)." },
-        "components": { "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE } } },
+        "components": {
+            "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE } },
+            "schemas": { "ErrorAnswer": views::schema_of::<views::ErrorAnswer>() },
+        },
         "paths": paths,
     })
 }

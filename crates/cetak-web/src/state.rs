@@ -12,14 +12,94 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::pool::Pool;
-use crate::{ServerConfig, ServerError};
 
-/// Runs the office's printers until the day's work is done; returns a one-line summary.
-pub type PrintRunner = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+/// Reads the card in the hand-over counter's reader and checks its chip for the resident with
+/// this NIK (the hand-over page's "check the chip"): the binary passes the office's
+/// `cetak_office::chip::read_at_counter`, so this crate touches no reader. Blocking; the page
+/// calls it on a blocking thread.
+pub type ChipCheck = Arc<dyn Fn(&str) -> Result<CounterChip, ChipProblem> + Send + Sync>;
 
-/// Asks a print attempt's printer whether a person's finding (`good`, `spoiled`, `unused`)
-/// may be recorded now; `Err` says why not.
-pub type InspectCheck = Arc<dyn Fn(i64, &str) -> Result<(), String> + Send + Sync>;
+/// What the counter's reader found on a card ([`ChipCheck`]).
+#[derive(Debug, Clone)]
+pub struct CounterChip {
+    /// DG1 as read, in the chip's layout order, beside the resident's printed record as DG1
+    /// would carry it.
+    pub fields: Vec<ChipField>,
+    /// DG2: the face photo's bytes as the chip holds them (a JPEG; empty when none).
+    pub photo: Vec<u8>,
+    /// Passive authentication: the document signer's name when the chain holds, else why not.
+    pub passive: Result<String, ChipProblem>,
+    /// Whether this is the chip the books kept for the resident's card.
+    pub kept: KeptChip,
+}
+
+/// One DG1 field of a chip read at the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipField {
+    /// The record column it carries (`nik`, `nama`, …).
+    pub column: String,
+    /// What the chip holds.
+    pub on_chip: String,
+    /// What the resident's printed record says, as DG1 would carry it (`None`: no printed
+    /// record for this NIK).
+    pub in_books: Option<String>,
+}
+
+/// The chip read at the counter against the one the books kept (the office's own type).
+pub use cetak_office::chip::KeptChip;
+
+/// Why a chip could not be read, or does not hold: a stable code (its words are in
+/// `cetak_words::CHIP_PROBLEMS`) and the technical detail (English, naming the data group,
+/// file or certificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipProblem {
+    /// `card_absent`, `pcsc_no_service`, `dg_altered`, …
+    pub code: String,
+    /// The error's own words.
+    pub detail: String,
+}
+
+/// How to run the server.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The office database.
+    pub db: std::path::PathBuf,
+    /// Resident lookups allowed per client per minute (0: unlimited, for load tests).
+    pub resident_per_minute: u32,
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// How "Start printing" runs the office's printers (`cetak_office::print_run`, the same
+    /// run as `cetak print run`); `None`: this server does not print.
+    pub printing: Option<cetak_office::print_run::RunArgs>,
+    /// After a supervisor decides a pair, a data ganda run honouring every decision so far
+    /// (`cetak_office::dedup_run`, as `cetak review decide` does); `None`: decisions wait for
+    /// the next `cetak dedup`.
+    pub dedup_after_decision: Option<cetak_dedup::Config>,
+    /// Before a person's finding for a print attempt is recorded, ask the attempt's printer
+    /// whether it has let go of the job (`cetak_office::inspect`, as `cetak print inspect`
+    /// does). `false`: no printer can be asked from here, so the page records no finding (the
+    /// CLI's `--physically-checked` is the way then).
+    pub ask_printers: bool,
+    /// Reads the card at the hand-over counter (`cetak serve --chip-reader`); `None`: no
+    /// reader, and the hand-over page says nothing about chips.
+    pub chip_check: Option<ChipCheck>,
+    /// Connections in the pool.
+    pub connections: usize,
+    /// Pages in English when neither `?lang=` nor the browser's cookie chose (the office's
+    /// `cetak --lang en serve`); Bahasa Indonesia otherwise.
+    pub english: bool,
+}
+
+/// What can stop the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] cetak_store::StoreError),
+    /// The address could not be bound, or the server failed.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
 
 /// Shared server state.
 pub struct AppState {
@@ -28,15 +108,19 @@ pub struct AppState {
     pub(crate) resident_limit: Limiter,
     pub(crate) resident_nik_limit: NikLimit,
     pub(crate) login_throttle: Throttle,
-    pub(crate) runner: Option<PrintRunner>,
-    pub(crate) dedup_runner: Option<PrintRunner>,
-    pub(crate) inspect_check: Option<InspectCheck>,
+    /// The office database, for the use cases that open their own connection (a print run
+    /// holds one for minutes; the pool's are for pages).
+    pub(crate) db: std::path::PathBuf,
+    pub(crate) printing_args: Option<cetak_office::print_run::RunArgs>,
+    pub(crate) dedup_after_decision: Option<cetak_dedup::Config>,
+    pub(crate) ask_printers: bool,
+    pub(crate) chip_check: Option<ChipCheck>,
     pub(crate) printing: Arc<AtomicBool>,
-    pub(crate) last_run: Arc<Mutex<Option<String>>>,
+    pub(crate) last_run: Arc<Mutex<Option<LastRun>>>,
     pub(crate) secure_cookies: bool,
     /// The pages' language when the browser has not chosen (`ServerConfig::english`).
     pub(crate) english: bool,
-    pub(crate) dashboard_cache: Mutex<Option<(Instant, Arc<crate::pages::Dashboard>)>>,
+    pub(crate) dashboard_cache: Mutex<Option<(Instant, Arc<crate::views::Dashboard>)>>,
     pub(crate) dashboard_refreshing: AtomicBool,
 }
 
@@ -44,14 +128,16 @@ impl AppState {
     pub(crate) fn new(config: &ServerConfig) -> Result<AppState, ServerError> {
         Ok(AppState {
             pool: Pool::open(&config.db, config.connections)?,
-            templates: crate::pages::templates(),
+            templates: crate::templates::templates(),
             resident_limit: Limiter::new(config.resident_per_minute),
             // A load test (no per-address limit) would trip the per-NIK one at once.
             resident_nik_limit: NikLimit::new(config.resident_per_minute > 0),
             login_throttle: Throttle::default(),
-            runner: config.print_runner.clone(),
-            dedup_runner: config.dedup_runner.clone(),
-            inspect_check: config.inspect_check.clone(),
+            db: config.db.clone(),
+            printing_args: config.printing.clone(),
+            dedup_after_decision: config.dedup_after_decision.clone(),
+            ask_printers: config.ask_printers,
+            chip_check: config.chip_check.clone(),
             printing: Arc::new(AtomicBool::new(false)),
             last_run: Arc::new(Mutex::new(None)),
             secure_cookies: config.secure_cookies,
@@ -60,6 +146,18 @@ impl AppState {
             dashboard_refreshing: AtomicBool::new(false),
         })
     }
+}
+
+/// How the last print run started from the page ended.
+#[derive(Debug, Clone)]
+pub(crate) enum LastRun {
+    /// It ran: what it did and why it stopped.
+    Done {
+        counts: cetak_print::driver::RunCounts,
+        stopped: Option<cetak_print::driver::StopReason>,
+    },
+    /// It could not run, in both languages.
+    Failed { id: String, en: String },
 }
 
 /// Keys any limiter keeps at most (per map).

@@ -2,7 +2,9 @@
 //! one catalogue the command line shares (`cetak-words`); what only the pages need (a store
 //! refusal in the office's words) is here.
 
-pub(crate) use cetak_words::{action, actor, blank_state, label, note, reason, subject};
+pub(crate) use cetak_words::{
+    action, actor, blank_state, chip_problem, label, note, reason, subject,
+};
 
 /// A store refusal that is not already "id / en": the lifecycle's, the spool's and the
 /// stock's own errors.

@@ -111,7 +111,8 @@ fn the_account_and_hand_over_routes_are_declared_with_their_permission() {
         ("POST", "/users/{name}/sessions-end", Permission::Users),
         ("GET", "/account", Permission::View),
         ("POST", "/account/password", Permission::View),
-        ("POST", "/handover", Permission::Print),
+        ("POST", "/handover", Permission::HandOver),
+        ("POST", "/handover/chip", Permission::HandOver),
         ("GET", "/media/{recording_id}/{slot}", Permission::Media),
         ("POST", "/correct/{id}/media", Permission::Media),
     ] {

@@ -708,9 +708,11 @@ async fn head_requests_pass_the_same_guard() {
             .media_attach(
                 common::REC_A,
                 &item,
-                &cetak_domain::lifecycle::Actor("system:test".into()),
-                "test photo",
-                time::OffsetDateTime::now_utc(),
+                cetak_store::Change::new(
+                    &cetak_domain::lifecycle::Actor("system:test".into()),
+                    time::OffsetDateTime::now_utc(),
+                    "test photo",
+                ),
             )
             .expect("attach");
     }

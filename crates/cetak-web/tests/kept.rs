@@ -196,6 +196,77 @@ async fn a_refused_decision_keeps_the_reason_and_the_choice() {
     assert!(unescape(&stale.body).contains("href=\"/review/1?lang=id\" id=\"back\""));
 }
 
+/// A form refused by the guard because its token went stale (the page stood open while the
+/// session was renewed) keeps what was typed: shown, and sent again with the current token
+/// after one press — nothing was changed before that. A password is never carried over.
+#[tokio::test]
+async fn a_stale_form_keeps_what_was_typed_and_sends_it_again() {
+    let f = fixture(Opts::default());
+    let s = login(&f.app, user_of(Role::Supervisor), IP).await;
+    let before = f.snapshot();
+    let cookie = s.cookie_header();
+    let reason = "kembar, sudah cek KK <b>asli</b>";
+    let stale = send(
+        &f.app,
+        request(
+            Method::POST,
+            "/review/1/decide",
+            IP,
+            &[("cookie", &cookie), ("content-type", FORM)],
+            form(&[
+                ("decision", "different"),
+                ("reason", reason),
+                ("password", "never-shown-again"),
+                ("csrf", "stale-token"),
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    assert!(
+        stale.body.contains("Formulir ini sudah kedaluwarsa"),
+        "{}",
+        stale.body
+    );
+    assert_eq!(f.snapshot(), before, "nothing changed on a stale form");
+    let again = form_html(&stale, "form-resend");
+    assert!(
+        unescape(again).contains("action=\"/review/1/decide\""),
+        "{again}"
+    );
+    assert_eq!(input_value(again, "reason"), reason);
+    assert_eq!(input_value(again, "decision"), "different");
+    assert!(
+        again.contains("<dt>Alasan</dt>"),
+        "fields named in words: {again}"
+    );
+    assert_eq!(
+        input_value(again, "csrf"),
+        s.csrf,
+        "the session's current token"
+    );
+    assert!(
+        !stale.body.contains("never-shown-again"),
+        "no password carried"
+    );
+    assert!(!again.contains("stale-token"));
+    // One press: the same fields with the current token are accepted.
+    let resent = post(
+        &f,
+        "/review/1/decide",
+        &s,
+        &[("decision", "different"), ("reason", reason)],
+    )
+    .await;
+    assert!(
+        resent.status.is_redirection() || resent.status.is_success(),
+        "{}: {}",
+        resent.status,
+        resent.body
+    );
+    assert_ne!(f.snapshot(), before, "the decision was recorded");
+}
+
 #[tokio::test]
 async fn a_refused_stock_receipt_keeps_the_numbers_typed() {
     let f = fixture(Opts::default());
@@ -240,8 +311,9 @@ async fn a_refused_stock_receipt_keeps_the_numbers_typed() {
         ("reference", "SJ-0043"),
     ];
     let r = post(&f, "/stock/receive", &s, &typed).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("Ditolak"), "{}", r.body);
+    assert!(r.body.contains("bertumpang"), "in Indonesian: {}", r.body);
     let receive = form_html(&r, "form-receive");
     for (name, value) in typed {
         assert_eq!(input_value(receive, name), value, "{name}");
@@ -571,27 +643,7 @@ async fn a_failed_login_keeps_the_name_but_not_the_password() {
 #[tokio::test]
 async fn a_refused_inspection_keeps_the_finding_and_cause_chosen() {
     let f = fixture(Opts::default());
-    {
-        let mut store = f.store();
-        store
-            .stock_receive(
-                cetak_print::stock::SerialRange { first: 1, last: 1 },
-                "2026-11-02",
-                "SJ-1",
-                &cetak_domain::lifecycle::Actor("system:test".into()),
-                time::OffsetDateTime::now_utc(),
-            )
-            .expect("a blank");
-        store
-            .raw_connection()
-            .execute_batch(&format!(
-                "INSERT INTO print_attempts (id, recording_id, serial, printer_id, job_name, state,
-                     note, suggested_cause, created_at, print_day)
-                 VALUES (41, '{REC_A}', 1, (SELECT id FROM printers LIMIT 1), 'kept-41', 'inspect',
-                     '', 'jam', '2026-11-02T03:00:00Z', '2026-11-02');"
-            ))
-            .expect("an attempt waiting for inspection");
-    }
+    f.attempt_waiting_for_inspection(41);
     let s = login(&f.app, user_of(Role::Operator), IP).await;
     let before = f.snapshot();
     let inspect_form = |r: &Resp| {
@@ -655,4 +707,63 @@ async fn a_refused_inspection_keeps_the_finding_and_cause_chosen() {
     )
     .await;
     assert_eq!(inspect_form(&fresh), (None, Some("jam".into())));
+}
+
+/// What a browser may type into a form always fits the body the server reads, so a form is
+/// never refused unread (and its input lost): every field a person types into has a
+/// `maxlength`, and each form's fields together, at nine bytes a character (a three-byte UTF-8
+/// character percent-encoded), stay under the limit. Only the photo upload can be larger; it
+/// says its limits and is read up to far beyond them (see `media_pages.rs`).
+#[test]
+fn a_browser_cannot_type_a_form_too_large_to_read() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("templates") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("template");
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        for form in text.split("<form").skip(1) {
+            let form = form.split("</form>").next().unwrap_or(form);
+            let mut total = 0usize;
+            for tag in form.split('<').skip(1) {
+                let tag = tag.split('>').next().unwrap_or(tag);
+                let typed = if tag.starts_with("textarea") {
+                    true
+                } else if tag.starts_with("input") {
+                    let kind = tag
+                        .split("type=\"")
+                        .nth(1)
+                        .and_then(|t| t.split('"').next())
+                        .unwrap_or("text");
+                    matches!(
+                        kind,
+                        "text" | "password" | "search" | "tel" | "email" | "url"
+                    )
+                } else {
+                    false
+                };
+                if !typed {
+                    continue;
+                }
+                checked += 1;
+                let max = tag
+                    .split("maxlength=\"")
+                    .nth(1)
+                    .and_then(|t| t.split('"').next())
+                    .and_then(|n| n.parse::<usize>().ok());
+                let Some(max) = max else {
+                    panic!("{name}: a field without maxlength: <{tag}>");
+                };
+                total += max * 9;
+            }
+            assert!(
+                total + 1024 < cetak_web::auth::MAX_BODY,
+                "{name}: a form whose fields may reach {total} bytes"
+            );
+        }
+    }
+    assert!(checked >= 10, "only {checked} typed fields found");
 }

@@ -600,7 +600,11 @@ async fn long_tables_come_a_page_at_a_time() {
         let now = OffsetDateTime::now_utc();
         for i in 0..120 {
             store
-                .printer_set_paused(PRINTER, i % 2 == 0, &a, now, "uji halaman")
+                .printer_set_paused(
+                    PRINTER,
+                    i % 2 == 0,
+                    cetak_store::Change::new(&a, now, "uji halaman"),
+                )
                 .expect("pause");
         }
         let values: Vec<String> = (0..60)

@@ -43,12 +43,16 @@ fn attach(f: &Fixture, id: &str, n: u64, with_signature: bool) {
     let now = time::OffsetDateTime::now_utc();
     let item = checked(MediaSlot::Foto, photo(n));
     assert!(matches!(item.verdict, MediaVerdict::Valid { .. }));
-    s.media_attach(id, &item, &a, "test photo", now)
+    s.media_attach(id, &item, cetak_store::Change::new(&a, now, "test photo"))
         .expect("attach photo");
     if with_signature {
         let item = checked(MediaSlot::TandaTangan, signature(n));
-        s.media_attach(id, &item, &a, "test signature", now)
-            .expect("attach signature");
+        s.media_attach(
+            id,
+            &item,
+            cetak_store::Change::new(&a, now, "test signature"),
+        )
+        .expect("attach signature");
     }
 }
 
@@ -593,20 +597,31 @@ async fn bad_uploads_are_refused_with_words_and_nothing_is_written() {
             "formulir kedaluwarsa",
         ),
         (
-            "an oversized body",
+            // A phone's photo: read, refused by the check with the sizes, the form kept.
+            "a 5 MiB photo",
+            body(
+                &ok_fields("foto"),
+                Some(("foto.jpg", "image/jpeg", &vec![0xffu8; 5 * 1024 * 1024])),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "(5,0 MiB, paling besar 2,0 MiB)",
+        ),
+        (
+            "a body beyond the upload limit",
             body(
                 &ok_fields("foto"),
                 Some((
                     "foto.jpg",
                     "image/jpeg",
-                    &vec![0xffu8; 3 * 1024 * 1024 + 10],
+                    &vec![0xffu8; cetak_web::auth::MAX_UPLOAD + 10],
                 )),
             ),
             StatusCode::PAYLOAD_TOO_LARGE,
-            "terlalu besar",
+            "lebih dari 16,0 MiB; foto paling besar 2,0 MiB",
         ),
     ];
     for (what, b, status, words) in cases {
+        let had_reason = b.windows(9).any(|w| w == b"foto baru");
         let r = upload(&f, NO_PHOTO, &op, b).await;
         assert_eq!(r.status, status, "{what}: {}", r.body);
         assert!(r.body.contains(words), "{what}: {}", r.body);
@@ -614,10 +629,23 @@ async fn bad_uploads_are_refused_with_words_and_nothing_is_written() {
         if status == StatusCode::UNPROCESSABLE_ENTITY {
             // The correction page again, the form kept.
             assert!(r.body.contains("id=\"form-media\""), "{what}: {}", r.body);
+            assert!(
+                !had_reason || r.body.contains("value=\"foto baru\""),
+                "{what}: the reason kept: {}",
+                r.body
+            );
         }
         assert_eq!(list(), media_before, "{what}: media unchanged");
         assert_eq!(f.snapshot(), before, "{what}: nothing audited");
     }
+    // The form says the limits before anyone tries.
+    let page = get(&f, &format!("/correct/{NO_PHOTO}"), Some(&op)).await;
+    assert!(
+        page.body
+            .contains("Foto paling besar 2,0 MiB, tanda tangan paling besar 0,5 MiB."),
+        "{}",
+        page.body
+    );
     // The words of the check, not its code.
     let r = upload(
         &f,
@@ -658,12 +686,7 @@ async fn bad_uploads_are_refused_with_words_and_nothing_is_written() {
 async fn the_hand_over_confirmation_shows_the_owners_photo() {
     let f = fixture(Opts::default());
     attach(&f, REC_A, 1, true);
-    f.store()
-        .raw_connection()
-        .execute_batch(&format!(
-            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
-        ))
-        .expect("mark printed");
+    f.mark_printed();
     let op = login(&f.app, user_of(Role::Operator), IP).await;
     let r = common::post_as(&f, "/handover", &op, &[("nik", EXAMPLE_ROW[col::NIK])], IP).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -678,17 +701,44 @@ async fn the_hand_over_confirmation_shows_the_owners_photo() {
 
     // Without a photo: words, not an empty frame.
     let f = fixture(Opts::default());
-    f.store()
-        .raw_connection()
-        .execute_batch(&format!(
-            "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
-        ))
-        .expect("mark printed");
+    f.mark_printed();
     let op = login(&f.app, user_of(Role::Operator), IP).await;
     let r = common::post_as(&f, "/handover", &op, &[("nik", EXAMPLE_ROW[col::NIK])], IP).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!r.body.contains("<img "), "{}", r.body);
     assert!(r.body.contains("Tidak ada foto"), "{}", r.body);
+}
+
+/// Handing a card over is an identity check against its photo: only roles that may see the
+/// photo may do it. The admin (IT) is refused, and its print page offers no hand-over form.
+#[tokio::test]
+async fn only_staff_who_may_see_the_photo_hand_cards_over() {
+    let f = fixture(Opts::default());
+    attach(&f, REC_A, 1, true);
+    f.mark_printed();
+    let admin = login(&f.app, user_of(Role::Admin), IP).await;
+    let audit_before = f.snapshot();
+    let r = common::post_as(
+        &f,
+        "/handover",
+        &admin,
+        &[("nik", EXAMPLE_ROW[col::NIK])],
+        IP,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(!r.body.contains("/media/"), "{}", r.body);
+    assert_eq!(f.snapshot(), audit_before, "nothing seen, nothing recorded");
+    let page = get(&f, "/print", Some(&admin)).await;
+    assert!(!page.body.contains("id=\"form-handover\""), "{}", page.body);
+    for role in [Role::Operator, Role::Supervisor] {
+        let who = login(&f.app, user_of(role), IP).await;
+        let page = get(&f, "/print", Some(&who)).await;
+        assert!(page.body.contains("id=\"form-handover\""), "{role:?}");
+        let r = common::post_as(&f, "/handover", &who, &[("nik", EXAMPLE_ROW[col::NIK])], IP).await;
+        assert_eq!(r.status, StatusCode::OK, "{role:?}: {}", r.body);
+        assert!(r.body.contains("id=\"confirm-photo\""), "{role:?}");
+    }
 }
 
 #[tokio::test]

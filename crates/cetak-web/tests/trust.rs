@@ -303,7 +303,7 @@ async fn names_ignore_case_and_are_unique() {
         IP,
     )
     .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(f.store().user_count().expect("count"), users);
     // Logging in ignores case too.
     let r = login_raw(&f.app, &admin().to_uppercase(), PASSWORD, "/", IP).await;
@@ -430,12 +430,12 @@ async fn an_admin_disables_enables_demotes_resets_and_ends_sessions() {
     // The last enabled admin can be neither disabled nor demoted.
     let me = |what: &str| format!("/users/{}/{what}", admin());
     let r = post_as(&f, &me("disable"), &a, &[], IP).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     let r = post_as(&f, &me("role"), &a, &[("role", "operator")], IP).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status, StatusCode::CONFLICT);
     // An unknown account.
     let r = post_as(&f, "/users/nobody/disable", &a, &[], IP).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Everything is audited, by the admin.
     let log = audit_actions(&f);
     let by = format!("user:{}", admin());
@@ -606,9 +606,10 @@ async fn idle_connections_time_out_and_each_client_has_a_cap() {
         db: f.db.clone(),
         resident_per_minute: 0,
         secure_cookies: false,
-        print_runner: None,
-        inspect_check: None,
-        dedup_runner: None,
+        printing: None,
+        ask_printers: false,
+        chip_check: None,
+        dedup_after_decision: None,
         connections: 2,
         english: false,
     };
@@ -770,7 +771,7 @@ async fn hand_over_needs_a_chosen_identity_check_and_a_printed_card() {
         IP,
     )
     .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     assert!(r.body.contains("Ditolak"), "{}", r.body);
     assert!(r.body.contains("value=\"ANAKNYA, RUDI\""));
     assert!(

@@ -20,7 +20,11 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     // Record states.
     ("received", "diterima", "received"),
     ("perlu_perbaikan", "perlu perbaikan", "needs correction"),
-    ("unique", "unik, siap antre", "unique, ready to queue"),
+    (
+        "unique",
+        "unik, siap masuk antrean",
+        "unique, ready to queue",
+    ),
     ("duplicate", "data ganda", "duplicate"),
     (
         "awaiting_decision",
@@ -42,7 +46,7 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "kapasitas hari ini habis",
         "today's capacity spent",
     ),
-    ("cooling", "mendinginkan", "cooling down"),
+    ("cooling", "sedang didinginkan", "cooling down"),
     (
         "outside_hours",
         "di luar jam kerja",
@@ -89,6 +93,20 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("recorded_at", "Waktu perekaman", "Recorded at"),
     ("recording_site", "Tempat perekaman", "Recording site"),
     ("jenis_permohonan", "Jenis permohonan", "Application"),
+    // The chip's DG1 carries one more (`SEUMUR HIDUP` on every card).
+    ("berlaku_hingga", "Berlaku hingga", "Valid until"),
+    // Fields of the staff forms (shown when a stale form is offered again).
+    ("reason", "Alasan", "Reason"),
+    ("decision", "Keputusan", "Decision"),
+    ("verdict", "Hasil pemeriksaan", "Finding"),
+    ("cause", "Penyebab", "Cause"),
+    ("to", "Diserahkan kepada", "Handed to"),
+    ("id_check", "Pemeriksaan identitas", "Identity check"),
+    ("first", "Nomor pertama", "First serial"),
+    ("last", "Nomor terakhir", "Last serial"),
+    ("ref", "Referensi", "Reference"),
+    ("field", "Kolom", "Field"),
+    ("value", "Nilai", "Value"),
 ];
 
 /// Indonesian and English words for a stored code (`awaiting_decision`, `chip_failure`, …);
@@ -111,7 +129,7 @@ pub fn record_state(state: RecordState) -> Words {
 pub const BLANK_STATES: &[(&str, &str, &str)] = &[
     ("on_hand", "tersedia", "on hand"),
     ("in_print", "sedang dicetak", "in print"),
-    ("issued", "jadi KTP-el", "issued"),
+    ("issued", "sudah menjadi KTP-el", "issued"),
     ("spoiled", "rusak", "spoiled"),
     ("missing", "hilang", "missing"),
 ];
@@ -167,7 +185,7 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("printer_remove", "printer dihapus", "printer removed"),
     (
         "printer_reseat",
-        "hopper printer dikosongkan",
+        "wadah blangko printer dikosongkan",
         "printer hopper emptied",
     ),
     ("printer_pause", "printer dijeda", "printer paused"),
@@ -273,7 +291,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ("nul_byte", "ada byte NUL di baris", "a NUL byte in the row"),
     (
         "field_count",
-        "jumlah kolom tidak sama dengan judul",
+        "jumlah kolom tidak sama dengan baris judul",
         "the number of fields differs from the header",
     ),
     (
@@ -303,7 +321,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "unknown_field",
-        "kolom di luar kontrak",
+        "kolom di luar kontrak impor",
         "a field outside the contract",
     ),
     ("empty_field", "kosong", "empty"),
@@ -320,7 +338,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "nik_not_digits",
-        "NIK berisi selain angka",
+        "NIK berisi karakter selain angka",
         "the NIK holds more than digits",
     ),
     (
@@ -348,7 +366,11 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
         "nomor urut NIK 0000",
         "the NIK's serial is 0000",
     ),
-    ("invalid_date", "tanggal tidak ada", "no such date"),
+    (
+        "invalid_date",
+        "tanggal tidak ada di kalender",
+        "no such date",
+    ),
     (
         "implausible_date",
         "tanggal lahir tidak masuk akal",
@@ -376,7 +398,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "conflicting_recording",
-        "recording_id sudah ada dengan isi lain",
+        "ID perekaman sudah ada dengan isi lain",
         "the recording_id exists with other content",
     ),
     // The person on the card (import contract v2): photo, signature, fingerprint templates.
@@ -471,7 +493,7 @@ pub const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     (
         "media_dir_unsafe_id",
-        "recording_id tidak dapat menjadi nama folder",
+        "ID perekaman tidak dapat dipakai sebagai nama folder",
         "the recording_id cannot name a folder",
     ),
     (
@@ -559,6 +581,191 @@ pub fn problem(code: &str) -> Option<Words> {
         .map(|&(_, id, en)| (id, en))
 }
 
+/// Why a chip could not be read or does not hold (`cetak_chip`'s `VerifyError`, `CardError`
+/// and `ChipError` codes, the counter's check of a card): what the code means. The error's own
+/// English detail names the data group, file or certificate.
+pub const CHIP_PROBLEMS: &[(&str, &str, &str)] = &[
+    // Passive authentication.
+    (
+        "chip_malformed",
+        "isi chip rusak atau tidak dapat diurai",
+        "the chip's content is malformed",
+    ),
+    (
+        "dg_altered",
+        "sebuah kelompok data diubah sesudah ditandatangani (hash-nya tidak cocok dengan EF.SOD)",
+        "a data group was altered after signing (its hash does not match EF.SOD)",
+    ),
+    (
+        "dg_missing",
+        "kelompok data yang ditandatangani di EF.SOD hilang",
+        "a data group signed in EF.SOD is missing",
+    ),
+    (
+        "dg_unsigned",
+        "ada kelompok data yang tidak ditandatangani di EF.SOD",
+        "a data group is present that EF.SOD does not sign",
+    ),
+    (
+        "ds_certificate_missing",
+        "EF.SOD tidak membawa sertifikat penanda tangan dokumen",
+        "EF.SOD carries no document-signer certificate",
+    ),
+    (
+        "ds_unknown_issuer",
+        "penanda tangan dokumen tidak dijamin oleh CA tepercaya",
+        "the document signer is not vouched for by a trusted CA",
+    ),
+    (
+        "ds_expired",
+        "sertifikat penanda tangan dokumen sudah kedaluwarsa",
+        "the document-signer certificate has expired",
+    ),
+    (
+        "ds_not_yet_valid",
+        "sertifikat penanda tangan dokumen belum berlaku",
+        "the document-signer certificate is not valid yet",
+    ),
+    (
+        "ca_not_valid",
+        "sertifikat CA tidak berlaku pada saat pemeriksaan",
+        "the CA certificate is not valid at the time of the check",
+    ),
+    (
+        "sod_bad_signature",
+        "tanda tangan EF.SOD tidak cocok dengan kunci penanda tangan dokumen",
+        "the EF.SOD signature does not verify with the document-signer key",
+    ),
+    (
+        "sod_unsupported_algorithm",
+        "algoritma di EF.SOD tidak didukung",
+        "an unsupported algorithm in EF.SOD",
+    ),
+    // The reader and the card.
+    (
+        "pcsc_no_service",
+        "layanan pembaca kartu (pcscd) tidak berjalan",
+        "the card reader service (pcscd) is not running",
+    ),
+    (
+        "pcsc_no_reader",
+        "pembaca kartu tidak ditemukan; periksa kabelnya",
+        "the card reader was not found; check its cable",
+    ),
+    (
+        "card_absent",
+        "tidak ada kartu di pembaca; letakkan kartu di pembaca lalu coba lagi",
+        "no card in the reader; put the card on the reader and try again",
+    ),
+    (
+        "card_removed",
+        "kartu diangkat saat ditulis atau dibaca",
+        "the card was removed while it was written or read",
+    ),
+    (
+        "card_write_refused",
+        "kartu menolak penulisan",
+        "the card refused a write",
+    ),
+    (
+        "card_wrong_type",
+        "bukan kartu KTP-el (aplikasinya tidak ada di chip)",
+        "not an E-KTP card (the application is not on its chip)",
+    ),
+    (
+        "card_timeout",
+        "kartu terlalu lama menjawab",
+        "the card answered too slowly",
+    ),
+    (
+        "card_status",
+        "kartu memberi jawaban yang tidak terduga",
+        "the card gave an unexpected answer",
+    ),
+    (
+        "chip_file_too_large",
+        "sebuah berkas terlalu besar untuk chip",
+        "a file is too large for the chip",
+    ),
+    (
+        "card_readback_mismatch",
+        "isi yang dibaca ulang berbeda dengan yang ditulis",
+        "what was read back differs from what was written",
+    ),
+    (
+        "pcsc_error",
+        "kesalahan pembaca kartu",
+        "a card reader error",
+    ),
+    // Building the content.
+    (
+        "chip_input",
+        "data ini tidak dapat dimuat ke chip",
+        "these data cannot go on a chip",
+    ),
+    (
+        "chip_sign_failed",
+        "penandatanganan gagal",
+        "signing failed",
+    ),
+    (
+        "chip_crypto",
+        "kesalahan kriptografi",
+        "a cryptography error",
+    ),
+    // The office's side.
+    (
+        "store",
+        "catatan kantor tidak dapat dibaca",
+        "the office's books could not be read",
+    ),
+];
+
+/// What a chip problem code means.
+pub fn chip_problem(code: &str) -> Option<Words> {
+    CHIP_PROBLEMS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|&(_, id, en)| (id, en))
+}
+
+/// Why a print run stopped (`cetak_print::driver::StopReason` codes): the command line's
+/// summary and the print page's "last run" say the same.
+pub const STOP_REASONS: &[(&str, &str, &str)] = &[
+    ("max_cards", "batas kartu tercapai", "card limit reached"),
+    ("queue_empty", "antrean kosong", "queue empty"),
+    ("no_blanks", "blangko habis", "out of blanks"),
+    (
+        "capacity_or_hours",
+        "kapasitas hari ini habis atau di luar jam kerja",
+        "today's capacity spent or outside working hours",
+    ),
+    (
+        "cooling",
+        "printer sedang didinginkan",
+        "printers cooling down",
+    ),
+    ("printers_blocked", "printer terhenti", "printers blocked"),
+    (
+        "awaiting_inspection",
+        "menunggu pemeriksaan kartu",
+        "waiting for a card inspection",
+    ),
+    (
+        "no_photo_for_chip",
+        "data yang tersisa tanpa foto wajah untuk chip: perlu printer tanpa penulis chip",
+        "the records left have no face photo for the chip: they need a printer without a chip encoder",
+    ),
+];
+
+/// Why a print run stopped, by its code; an unknown code as it is.
+pub fn stop_reason(code: &str) -> (String, String) {
+    match STOP_REASONS.iter().find(|(c, _, _)| *c == code) {
+        Some(&(_, id, en)) => (id.to_string(), en.to_string()),
+        None => (code.replace('_', " "), code.replace('_', " ")),
+    }
+}
+
 /// A state change without a reason, refused.
 pub const NO_REASON: Words = (
     "perubahan status perlu alasan",
@@ -632,7 +839,7 @@ pub fn actor(a: &str) -> (String, String) {
         let (id, en) = match part {
             "dedup" => ("pemeriksa data ganda", "duplicate check"),
             "spool" => ("antrean cetak", "print spool"),
-            "sync" => ("sinkron pusat", "sync with the centre"),
+            "sync" => ("sinkronisasi pusat", "sync with the centre"),
             "import" => ("impor", "import"),
             "cli" => ("baris perintah", "command line"),
             "correct" => ("perbaikan data", "data correction"),
@@ -692,8 +899,9 @@ pub fn reason(r: &str) -> (String, String) {
         )),
         "printer configured" => Some(fixed("printer diatur", "printer configured")),
         "printer changed" => Some(fixed("printer diubah", "printer changed")),
+        "chip encoder changed" => Some(fixed("penulis chip diubah", "chip encoder changed")),
         "blanks loaded into the printer's hopper" => Some(fixed(
-            "blangko dimuat ke hopper printer",
+            "blangko dimuat ke wadah blangko printer",
             "blanks loaded into the printer's hopper",
         )),
         "the run that held this printer is gone" => Some(fixed(
@@ -766,11 +974,11 @@ pub fn reason(r: &str) -> (String, String) {
             "an attempt waits on this blank but the blank is not in print",
         )),
         "blank is issued but no attempt made a card of it" => Some(fixed(
-            "blangko tercatat jadi KTP-el tetapi tidak ada percobaan cetak yang membuatnya",
+            "blangko tercatat sudah menjadi KTP-el tetapi tidak ada percobaan cetak yang membuatnya",
             "blank is issued but no attempt made a card of it",
         )),
         "blank is issued but has no card" => Some(fixed(
-            "blangko tercatat jadi KTP-el tetapi tidak ada kartunya",
+            "blangko tercatat sudah menjadi KTP-el tetapi tidak ada kartunya",
             "blank is issued but has no card",
         )),
         "card and blank disagree" => Some(fixed(
@@ -814,7 +1022,7 @@ pub const DEFAULT_REASONS: &[(&str, &str)] = &[
     ("removed by operator", "dihapus oleh petugas"),
     (
         "hopper emptied into the safe by operator",
-        "hopper dikosongkan ke brankas oleh petugas",
+        "wadah blangko dikosongkan ke brankas oleh petugas",
     ),
     ("paused by operator", "dijeda oleh petugas"),
     ("resumed by operator", "dilanjutkan oleh petugas"),
@@ -927,6 +1135,24 @@ fn patterns(r: &str) -> Option<(String, String)> {
 }
 
 /// What the spool notes on a print attempt (`cetak_print::spool`), in both languages.
+/// A chip problem in both languages: the catalogue's words and the code; the error's own
+/// English detail (the data group, file or certificate) in English only.
+pub fn chip_fault(code: &str, detail: &str) -> (String, String) {
+    match chip_problem(code) {
+        Some((id, en)) => (format!("{id} ({code})"), format!("{en}: {detail} ({code})")),
+        None => (format!("{detail} ({code})"), format!("{detail} ({code})")),
+    }
+}
+
+/// A card fault as the run notes it ("code: English detail", `cetak_office::chip`) in both
+/// languages ([`chip_fault`]); text without a catalogued code as it is.
+pub fn noted_chip_fault(noted: &str) -> (String, String) {
+    match noted.split_once(": ") {
+        Some((code, detail)) if chip_problem(code).is_some() => chip_fault(code, detail),
+        _ => (noted.to_string(), noted.to_string()),
+    }
+}
+
 pub fn note(n: &str) -> Option<(String, String)> {
     let n = n.trim();
     let fixed = |id: &str| Some((id.to_string(), n.to_string()));
@@ -952,6 +1178,28 @@ pub fn note(n: &str) -> Option<(String, String)> {
             ));
         }
     }
+    if let Some(rest) = n.strip_prefix("the chip failed before printing (")
+        && let Some(why) =
+            rest.strip_suffix("): spoiled (chip_failure); the record goes back to the queue")
+    {
+        let cause = label("chip_failure").map_or("chip_failure", |l| l.0);
+        let (why, _) = noted_chip_fault(why);
+        return Some((
+            format!("chip gagal sebelum dicetak ({why}): rusak ({cause}); data kembali ke antrean"),
+            n.into(),
+        ));
+    }
+    if let Some(rest) = n.strip_prefix("the chip could not be checked after an interruption (")
+        && let Some(why) = rest.strip_suffix("): find the blank, look at it and record the outcome")
+    {
+        let (why, _) = noted_chip_fault(why);
+        return Some((
+            format!(
+                "chip tidak dapat diperiksa setelah gangguan ({why}): cari blangkonya, periksa dan catat hasilnya"
+            ),
+            n.into(),
+        ));
+    }
     if let Some(rest) = n.strip_prefix("the printer cannot confirm this card (")
         && let Some(why) = rest.strip_suffix("): look in the output tray and record the outcome")
     {
@@ -971,7 +1219,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
     ] {
         if let Some(rest) = n.strip_prefix(prefix) {
             let rest = rest.strip_suffix(" at the printer").unwrap_or(rest);
-            return Some((format!("{id}{rest}"), n.into()));
+            return Some((format!("{id}{}", printer_fault(rest).0), n.into()));
         }
     }
     for (prefix, id) in [
@@ -997,7 +1245,7 @@ pub fn note(n: &str) -> Option<(String, String)> {
     {
         return Some((
             format!(
-                "printer bermasalah (peringatan {strike}): didinginkan {minutes} menit; periksa suhu cetak (160-170 °C) sebelum lanjut"
+                "printer bermasalah (peringatan {strike}): didinginkan {minutes} menit; periksa suhu cetak (160–170 °C) sebelum melanjutkan"
             ),
             n.into(),
         ));
@@ -1005,9 +1253,90 @@ pub fn note(n: &str) -> Option<(String, String)> {
     None
 }
 
+/// A printer fault as `cetak-ipp` words it (`IppError`'s text, e.g. `printer unreachable:
+/// cannot connect to 10.0.0.21:631 (… Connection refused (os error 111))`), in both languages.
+/// The Indonesian half says what happened and what to check; the operating system's English
+/// detail stays in the English half only. Text not recognised is kept as it is.
+pub fn printer_fault(text: &str) -> (String, String) {
+    let text = text.trim();
+    let os_words = |detail: &str| -> &'static str {
+        let d = detail.to_lowercase();
+        if d.contains("connection refused") {
+            " (sambungan ditolak: printer mati, atau alamat/port salah?)"
+        } else if d.contains("no route to host") || d.contains("network is unreachable") {
+            " (tidak ada jalur jaringan ke printer: periksa kabel dan alamat IP)"
+        } else if d.contains("lookup address") || d.contains("name or service not known") {
+            " (nama printer tidak ditemukan)"
+        } else if d.contains("timed out") || d.contains("timeout") {
+            " (waktu habis)"
+        } else if d.contains("reset") || d.contains("broken pipe") || d.contains("eof") {
+            " (sambungan diputus printer)"
+        } else {
+            ""
+        }
+    };
+    let kinds: [(&str, &str); 8] = [
+        ("printer unreachable: ", "printer tidak terjangkau"),
+        (
+            "printer not trusted: ",
+            "printer tidak dipercaya: sertifikatnya bukan yang disematkan pada alamat ipps://",
+        ),
+        ("printer timed out: ", "printer tidak menjawab tepat waktu"),
+        (
+            "connection to printer broken: ",
+            "sambungan ke printer terputus",
+        ),
+        ("malformed reply from printer: ", "jawaban printer rusak"),
+        (
+            "printer refused the request: ",
+            "printer menolak permintaan: ",
+        ),
+        ("printer answered HTTP ", "printer menjawab HTTP "),
+        ("bad printer URI: ", "alamat printer tidak dapat dipakai: "),
+    ];
+    for (prefix, id) in kinds {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            // The printer's own status text and the address are shown as they are; the OS's
+            // sentences are put in words.
+            let id = if id.ends_with(' ') {
+                format!("{id}{rest}")
+            } else {
+                format!("{id}{}", os_words(rest))
+            };
+            return (id, text.to_string());
+        }
+    }
+    (text.to_string(), text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printer_faults_are_told_in_words_and_the_os_detail_stays_english_only() {
+        let refused = "printer unreachable: cannot connect to 127.0.0.1:9 (127.0.0.1:9: Connection refused (os error 111))";
+        let (id, en) = printer_fault(refused);
+        assert_eq!(
+            id,
+            "printer tidak terjangkau (sambungan ditolak: printer mati, atau alamat/port salah?)"
+        );
+        assert_eq!(en, refused);
+        let (id, _) = printer_fault("printer timed out: the reply timed out after 10 s");
+        assert_eq!(id, "printer tidak menjawab tepat waktu (waktu habis)");
+        let (id, _) = printer_fault(
+            "printer refused the request: server-error-not-accepting-jobs (IPP status 0x0506)",
+        );
+        assert_eq!(
+            id,
+            "printer menolak permintaan: server-error-not-accepting-jobs (IPP status 0x0506)"
+        );
+        let (id, _) = printer_fault("a folder printer: permission denied");
+        assert_eq!(
+            id, "a folder printer: permission denied",
+            "unknown text as it is"
+        );
+    }
 
     #[test]
     fn system_sentences_have_indonesian_words() {
@@ -1027,6 +1356,9 @@ mod tests {
             "the correction of nik left a printed field that is not valid",
             "card 17 handed to resident in person; identity checked: resident present, identity checked by operator",
             "removed by operator",
+            "chip encoder changed",
+            "attempt 3, blank 9: the chip failed before printing (card_removed: the card was removed while writing or reading file 0102): spoiled (chip_failure); the record goes back to the queue",
+            "attempt 3, blank 9: the chip could not be checked after an interruption (card_absent: no card in the reader): find the blank, look at it and record the outcome",
         ] {
             let (id, en) = reason(r);
             assert_ne!(id, r, "no Indonesian for {r:?}");
@@ -1043,6 +1375,8 @@ mod tests {
                 "field",
                 "corrected",
                 "by operator",
+                "the card was removed",
+                "no card in the reader",
             ] {
                 assert!(!id.contains(english), "{english:?} in {id:?}");
             }
@@ -1138,7 +1472,21 @@ mod tests {
         "field",
         "corrected",
         "overruled",
+        "error",
+        "failed",
+        "found",
+        "hopper",
+        "encoder",
+        "supervisor",
+        "outbox",
     ];
+
+    /// A stored code or a Rust name (`chip_failure`, `recording_id`) in a sentence a person
+    /// reads: a word of letters or digits joined by `_`.
+    fn snake_case_token(id: &str) -> Option<&str> {
+        id.split(|c: char| !c.is_alphanumeric() && c != '_')
+            .find(|w| w.contains('_') && w.split('_').all(|p| !p.is_empty()))
+    }
 
     fn check_table(name: &str, table: &[(&str, &str, &str)]) {
         let mut codes = std::collections::HashSet::new();
@@ -1155,6 +1503,9 @@ mod tests {
                     "{name}: {code}: English {w:?} in {id:?}"
                 );
             }
+            if let Some(w) = snake_case_token(id) {
+                panic!("{name}: {code}: the code {w:?} in {id:?}");
+            }
         }
     }
 
@@ -1164,6 +1515,8 @@ mod tests {
         check_table("ACTIONS", ACTIONS);
         check_table("BLANK_STATES", BLANK_STATES);
         check_table("PROBLEMS", PROBLEMS);
+        check_table("CHIP_PROBLEMS", CHIP_PROBLEMS);
+        check_table("STOP_REASONS", STOP_REASONS);
         let defaults: Vec<(&str, &str, &str)> = DEFAULT_REASONS
             .iter()
             .map(|&(en, id)| (en, id, en))
@@ -1178,6 +1531,14 @@ mod tests {
             check_table("test", &[("queued", "kartu the", "queued")]);
         });
         assert!(english_inside.is_err());
+        let code_inside = std::panic::catch_unwind(|| {
+            check_table("test", &[("queued", "rusak (chip_failure)", "queued")]);
+        });
+        assert!(code_inside.is_err());
+        let error_inside = std::panic::catch_unwind(|| {
+            check_table("test", &[("queued", "printer error", "queued")]);
+        });
+        assert!(error_inside.is_err());
     }
 
     #[test]
@@ -1207,6 +1568,12 @@ mod tests {
         }
         for c in SpoilCause::ALL {
             assert!(label(c.as_str()).is_some(), "spoil cause {c:?}");
+        }
+        for r in cetak_print::driver::StopReason::ALL {
+            assert!(
+                STOP_REASONS.iter().any(|(c, _, _)| *c == r.as_str()),
+                "stop reason {r:?}"
+            );
         }
         for b in BlankState::ALL {
             assert!(

@@ -122,8 +122,19 @@ enum Command {
     /// Put a backup in place of the database (refused while `cetak serve` uses it).
     Restore(cmd::backup::RestoreArgs),
     /// The central server on PostgreSQL (serve, add-office, load).
+    #[cfg(feature = "central")]
     #[command(subcommand)]
     Central(cmd::central::CentralCommand),
+    /// The central server on PostgreSQL (serve, add-office, load).
+    ///
+    /// An office build (`--no-default-features`) does not link it: the command only says so.
+    #[cfg(not(feature = "central"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Central {
+        /// Whatever followed `central`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Simulate the office over days (printers, heat, power cuts, staff) and plan capacity.
     Simulate(cmd::simulate::Args),
     /// Where a resident's card is, by NIK; without a NIK, the link to the centre.
@@ -163,7 +174,7 @@ fn db_use(command: &Command) -> DbUse {
         Command::Init
         | Command::Gen(_)
         | Command::Simulate(_)
-        | Command::Central(_)
+        | Command::Central { .. }
         | Command::Finger(_)
         | Command::Demo(_)
         | Command::Chip(_) => DbUse::None,
@@ -227,14 +238,14 @@ fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
             "{} {} ({} {version})",
             t("Basis data sudah ada:", "The database already exists:"),
             path.display(),
-            t("skema versi", "schema version")
+            t("versi skema", "schema version")
         )?;
     } else {
         outln!(
             "{} {} ({} {version})",
             t("Basis data dibuat:", "Database created:"),
             path.display(),
-            t("skema versi", "schema version")
+            t("versi skema", "schema version")
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -246,8 +257,23 @@ fn run_init(ctx: &cmd::Context) -> anyhow::Result<ExitCode> {
 fn error_text(e: &anyhow::Error) -> String {
     use cetak_store::StoreError;
     let mut parts: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-    let words = match e.root_cause().downcast_ref::<StoreError>() {
-        Some(StoreError::Refused(m)) => Some(text::pick(m).to_string()),
+    // The store's error, also where a use case wraps it transparently (`OfficeError::Store`);
+    // what follows it in the chain is its own source, said again.
+    let found = e.chain().enumerate().find_map(|(i, c)| {
+        c.downcast_ref::<StoreError>()
+            .or_else(|| match c.downcast_ref::<cetak_office::OfficeError>() {
+                Some(cetak_office::OfficeError::Store(s)) => Some(s),
+                _ => None,
+            })
+            .map(|s| (i, s))
+    });
+    if let Some((i, _)) = found {
+        parts.truncate(i + 1);
+    }
+    let words = match found.map(|(_, s)| s) {
+        Some(StoreError::Refused(m) | StoreError::Conflict(m) | StoreError::NotFound(m)) => {
+            Some(text::pick(m).to_string())
+        }
         Some(StoreError::NoSuchRecord(m)) => Some(text::tr(cetak_words::not_found(m))),
         Some(StoreError::Transition(cetak_domain::lifecycle::TransitionError::NoReason)) => {
             Some(t(cetak_words::NO_REASON.0, cetak_words::NO_REASON.1).to_string())
@@ -271,12 +297,174 @@ fn error_text(e: &anyhow::Error) -> String {
         Some(StoreError::Output(_)) if !text::english() => {
             Some("gagal menulis keluaran".to_string())
         }
+        Some(s @ StoreError::Sqlite(_)) if !text::english() => s
+            .database_fault()
+            .map(|f| database_fault_words(f).to_string()),
+        Some(StoreError::File(io)) if !text::english() => Some(io_words(io).to_string()),
+        None if !text::english() => {
+            let root = e.root_cause();
+            root.downcast_ref::<std::io::Error>()
+                .map(|io| io_words(io).to_string())
+                .or_else(|| {
+                    root.downcast_ref::<cetak_sim::scenario::ScenarioError>()
+                        .map(scenario_words)
+                })
+                .or_else(|| {
+                    root.downcast_ref::<cetak_ingest::IngestError>()
+                        .map(ingest_words)
+                })
+                .or_else(|| root.downcast_ref::<cetak_chip::KeyError>().map(key_words))
+        }
         _ => None,
     };
     if let (Some(words), Some(last)) = (words, parts.last_mut()) {
         *last = words;
     }
     parts.join(": ")
+}
+
+/// The signing token's trouble in the interface's language: the office's words, or the error
+/// itself in English.
+pub(crate) fn key_text(e: &cetak_chip::KeyError) -> String {
+    if text::english() {
+        e.to_string()
+    } else {
+        key_words(e)
+    }
+}
+
+/// The signing token's trouble, in the office's words (times in the office's zone).
+fn key_words(e: &cetak_chip::KeyError) -> String {
+    use cetak_chip::KeyError as K;
+    let when = |at: &time::OffsetDateTime| {
+        at.to_offset(cetak_print::schedule::OFFICE_OFFSET)
+            .format(time::macros::format_description!(
+                "[day]-[month]-[year] [hour]:[minute] WIB"
+            ))
+            .unwrap_or_default()
+    };
+    match e {
+        K::Module(d) => format!("modul PKCS#11 tidak dapat dimuat ({d})"),
+        K::NoToken(l) => format!("tidak ada token berlabel {l:?}"),
+        K::Pin => "token menolak PIN".into(),
+        K::PinFile(f, _) => format!("berkas PIN {f} tidak dapat dibaca"),
+        K::NoKey => "belum ada kunci penanda tangan dokumen di token (`cetak chip keys init`)".into(),
+        K::NoCertificate => {
+            "kunci penanda tangan belum punya sertifikat (impor jawaban CA: `cetak chip keys import-cert`)"
+                .into()
+        }
+        K::CertificateMismatch => "sertifikat bukan untuk kunci di token".into(),
+        K::Expired(at) => format!(
+            "sertifikat penanda tangan dokumen kedaluwarsa pada {}; buat kunci baru: `cetak chip keys rotate`",
+            when(at)
+        ),
+        K::NotYetValid(at) => format!(
+            "sertifikat penanda tangan dokumen baru berlaku mulai {} (periksa jam komputer)",
+            when(at)
+        ),
+        K::Token(d) => format!("token bermasalah ({d})"),
+        K::Certificate(d) => format!("sertifikat tidak dapat dibuat ({d})"),
+    }
+}
+
+/// An import file refused as a whole, in the office's words.
+fn ingest_words(e: &cetak_ingest::IngestError) -> String {
+    use cetak_ingest::IngestError as E;
+    match e {
+        E::Empty => "berkas kosong: kontrak impor mengharapkan baris judul kolom".into(),
+        E::HeaderNotUtf8 => {
+            "baris judul kolom bukan UTF-8 (berkas dengan pengodean lain? simpan ulang sebagai UTF-8)"
+                .into()
+        }
+        E::MissingColumns(c) => {
+            format!("kolom kurang: {c}; kontrak impor memerlukan ke-22 kolom")
+        }
+        E::DuplicateColumn(c) => format!("kolom {c:?} disebut dua kali"),
+        E::UnknownColumn(c) => format!("kolom {c:?} tidak dikenal kontrak impor"),
+        E::HeaderTooLarge => "baris judul terlalu panjang: ini bukan berkas impor".into(),
+        E::Io(io) => io_words(io).into(),
+    }
+}
+
+/// The TOML parser's "TOML parse error at line L, column C" in Indonesian; the rest of its
+/// detail (the line quoted, what it expected) kept, since it points into the user's file.
+fn toml_where_id(detail: &str) -> String {
+    let Some(rest) = detail.strip_prefix("TOML parse error at line ") else {
+        return detail.to_string();
+    };
+    let (line, rest) = rest.split_once(", column ").unwrap_or((rest, ""));
+    let (column, rest) = rest.split_once('\n').unwrap_or((rest, ""));
+    format!("kesalahan TOML di baris {line}, kolom {column}\n{rest}")
+}
+
+/// A scenario the simulator refuses, in the office's words (field names are the TOML keys).
+fn scenario_words(e: &cetak_sim::scenario::ScenarioError) -> String {
+    use cetak_sim::scenario::ScenarioError;
+    match e {
+        ScenarioError::Toml(detail) => format!(
+            "berkas skenario tidak dapat dibaca: {}",
+            toml_where_id(detail)
+        ),
+        ScenarioError::Invalid {
+            name,
+            field,
+            problem,
+        } => {
+            let words = match problem.as_str() {
+                "must be YYYY-MM-DD" => "harus berbentuk TTTT-BB-HH",
+                "must be 1..=3660" => "harus 1 sampai 3660",
+                "must be 1..=100" => "harus 1 sampai 100",
+                "must be positive (cards_per_day at most 10000)" => {
+                    "harus positif (cards_per_day paling banyak 10000)"
+                }
+                "start must be before end, end at most 24" => {
+                    "jam mulai harus sebelum jam selesai, selesai paling lambat 24"
+                }
+                "must be a probability (0..=1)" => "harus peluang (0 sampai 1)",
+                "must be positive" => "harus positif",
+                "must be a non-negative number" => "tidak boleh negatif",
+                other => other,
+            };
+            format!("skenario {name}: {field} {words}")
+        }
+    }
+}
+
+/// SQLite's trouble in the office's words.
+fn database_fault_words(f: cetak_store::DatabaseFault) -> &'static str {
+    use cetak_store::DatabaseFault as F;
+    match f {
+        F::NotADatabase => {
+            "berkas ini bukan basis data (rusak, atau bukan basis data cetak); pulihkan dari cadangan dengan `cetak restore`"
+        }
+        F::Damaged => "basis data rusak; pulihkan dari cadangan dengan `cetak restore`",
+        F::Busy => {
+            "basis data sedang dipakai proses lain (mis. `cetak serve` atau proses cetak); coba lagi sebentar"
+        }
+        F::ReadOnly => "basis data tidak dapat ditulis (hanya-baca, atau izin folder)",
+        F::DiskFull => "diska penuh",
+        F::CannotOpen => "berkas basis data tidak dapat dibuka (folder tidak ada, atau tanpa izin)",
+    }
+}
+
+/// An operating-system error (English from the OS) in the office's words.
+fn io_words(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "berkas atau folder tidak ada",
+        K::PermissionDenied => "tidak ada izin",
+        K::AlreadyExists => "sudah ada",
+        K::StorageFull => "diska penuh",
+        K::ReadOnlyFilesystem => "media hanya-baca",
+        K::IsADirectory => "ini folder, bukan berkas",
+        K::NotADirectory => "ini berkas, bukan folder",
+        K::DirectoryNotEmpty => "folder tidak kosong",
+        K::InvalidData => "isi berkas tidak sah",
+        K::UnexpectedEof => "berkas terpotong",
+        K::TimedOut => "waktu habis",
+        K::Interrupted => "terputus",
+        _ => "gangguan sistem berkas",
+    }
 }
 
 /// Whether the error (anywhere in its chain) is a write to a closed pipe.
@@ -433,7 +621,7 @@ fn main() -> ExitCode {
         actor: cmd::actor(cli.actor.as_deref()),
     };
     if let Err(e) = check_db_exists(&cli, db_use(&cli.command)) {
-        eprintln!("{}: {e:#}", t("galat", "error"));
+        eprintln!("{}: {e:#}", t("kesalahan", "error"));
         return ExitCode::from(2);
     }
     let result = match cli.command {
@@ -460,7 +648,16 @@ fn main() -> ExitCode {
         Command::Sync(a) => cmd::sync::run(&ctx, a),
         Command::Backup(a) => cmd::backup::run_backup(&ctx, a),
         Command::Restore(a) => cmd::backup::run_restore(&ctx, a),
+        #[cfg(feature = "central")]
         Command::Central(c) => cmd::central::run(&ctx, c),
+        #[cfg(not(feature = "central"))]
+        Command::Central { .. } => Err(anyhow::anyhow!(
+            "{}",
+            t(
+                "program ini versi kantor, tanpa server pusat (PostgreSQL); server pusat ada di versi bawaan: cargo build --release -p cetak",
+                "this is an office build, without the central server (PostgreSQL); the central server is in the default build: cargo build --release -p cetak"
+            )
+        )),
         Command::Serve(a) => cmd::serve::run_serve(&ctx, a),
         Command::User(c) => cmd::serve::run_user(&ctx, c),
         Command::Status(a) => cmd::status::run(&ctx, a),
@@ -473,7 +670,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{}: {}", t("galat", "error"), error_text(&e));
+            eprintln!("{}: {}", t("kesalahan", "error"), error_text(&e));
             ExitCode::from(2)
         }
     }

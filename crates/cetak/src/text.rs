@@ -68,7 +68,10 @@ const VALUE_NAMES_ID: &[(&str, &str)] = &[
     ("ROLE", "PERAN"),
     ("REGION", "WILAYAH"),
     ("FILE", "BERKAS"),
-    ("CAUSE", "SEBAB"),
+    ("CHIP_TOKEN", "TOKEN_CHIP"),
+    ("CHIP_CARD_WAIT_S", "DETIK_TUNGGU_KARTU"),
+    ("CARD_WAIT_S", "DETIK_TUNGGU_KARTU"),
+    ("CAUSE", "PENYEBAB"),
     ("CARDS_PER_DAY", "KARTU_PER_HARI"),
     ("SEED", "BENIH"),
     ("LISTEN", "ALAMAT"),
@@ -93,10 +96,10 @@ const VALUE_NAMES_ID: &[(&str, &str)] = &[
     ("TIMEOUT_S", "DETIK_TUNGGU"),
     ("SYNC_EVERY_S", "DETIK_ANTARPUTARAN"),
     ("SUBJECT", "SUBJEK"),
-    ("SPOILED", "SEBAB"),
+    ("SPOILED", "PENYEBAB"),
     ("SCENARIO", "SKENARIO"),
     ("SAMPLE", "CONTOH"),
-    ("REVIEW", "AMBANG_VERIFIKASI"),
+    ("REVIEW", "AMBANG_KEPUTUSAN"),
     ("RETRIES", "PERCOBAAN_ULANG"),
     ("RESIDENT_PER_MINUTE", "WARGA_PER_MENIT"),
     ("REQUEST_TIMEOUT_S", "DETIK_TUNGGU"),
@@ -129,7 +132,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Score pairs of minutiae records listed in a CSV file (header probe,candidate); prints probe,candidate,score in input order, higher is more alike",
-        "Nilai pasangan rekaman minusi yang terdaftar di berkas CSV (kepala kolom probe,candidate); mencetak probe,candidate,score sesuai urutan masukan, makin tinggi makin mirip",
+        "Nilai pasangan rekaman minusi yang terdaftar di berkas CSV (judul kolom probe,candidate); mencetak probe,candidate,score sesuai urutan masukan, makin tinggi makin mirip",
     ),
     (
         "Rank the minutiae records in a folder against one probe record",
@@ -137,7 +140,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "CSV file with the header probe,candidate: two paths to ISO/IEC 19794-2 records per row, relative to the current folder",
-        "Berkas CSV dengan kepala kolom probe,candidate: dua jalur ke rekaman ISO/IEC 19794-2 per baris, relatif terhadap folder saat ini",
+        "Berkas CSV dengan judul kolom probe,candidate: dua jalur ke rekaman ISO/IEC 19794-2 per baris, relatif terhadap folder saat ini",
     ),
     (
         "Worker threads (default: one per core)",
@@ -154,7 +157,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "A recording's photo, signature and fingerprints: list, export (audited), attach a new one (audited), erase (UU PDP)",
-        "Foto, tanda tangan dan sidik jari sebuah perekaman: daftar, ekspor (diaudit), lampirkan yang baru (diaudit), hapus (UU PDP)",
+        "Foto, tanda tangan dan sidik jari sebuah perekaman: daftar, ekspor (tercatat di audit), lampirkan yang baru (tercatat di audit), hapus (UU PDP)",
     ),
     (
         "The media of one recording: each slot, its size, whether it is valid and why not",
@@ -162,15 +165,15 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Write one photo, signature or template to a file (the view is audited: who, which, why)",
-        "Tulis satu foto, tanda tangan atau templat ke berkas (dilihatnya diaudit: siapa, yang mana, mengapa)",
+        "Tulis satu foto, tanda tangan atau templat ke berkas (setiap kali dilihat tercatat di audit: siapa, yang mana, mengapa)",
     ),
     (
         "Attach a new photo, signature or template to a recording that has no card yet (audited; checked like an import; closes the slot's problems when valid)",
-        "Lampirkan foto, tanda tangan atau templat baru ke perekaman yang belum punya KTP (diaudit; diperiksa seperti impor; menutup masalah isian itu bila sah)",
+        "Lampirkan foto, tanda tangan atau templat baru ke perekaman yang belum punya KTP-el (tercatat di audit; diperiksa seperti impor; menutup masalah isian itu bila sah)",
     ),
     (
         "Erase a recording's photo, signature and fingerprints for good (UU PDP request; audited; a recording without a card then waits for new media)",
-        "Hapus foto, tanda tangan dan sidik jari sebuah perekaman untuk selamanya (permintaan UU PDP; diaudit; perekaman tanpa KTP lalu menunggu media baru)",
+        "Hapus foto, tanda tangan dan sidik jari sebuah perekaman untuk selamanya (permintaan UU PDP; tercatat di audit; perekaman tanpa KTP-el lalu menunggu media baru)",
     ),
     (
         "foto, tanda_tangan or jari-NN (e.g. jari-02)",
@@ -195,7 +198,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Contract v2 for a CSV file: the folder with one sub-folder per recording_id holding foto.jpg, tanda_tangan.png and jari-NN.fmr",
-        "Kontrak v2 untuk berkas CSV: folder berisi satu sub-folder per recording_id dengan foto.jpg, tanda_tangan.png dan jari-NN.fmr",
+        "Kontrak v2 untuk berkas CSV: folder berisi satu subfolder per ID perekaman (recording_id) dengan foto.jpg, tanda_tangan.png dan jari-NN.fmr",
     ),
     (
         "Also write media/<recording_id>/ (import contract v2): a drawn portrait, a signature and two index-finger templates per recording, the same person alike in every recording",
@@ -207,7 +210,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Recordings waiting for a correction (perlu_perbaikan), oldest first",
-        "Perekaman yang menunggu perbaikan (perlu perbaikan), yang terlama lebih dulu",
+        "Perekaman yang perlu perbaikan, yang terlama lebih dulu",
     ),
     (
         "One recording: its fields, problems, the original row, corrections and candidate duplicates",
@@ -225,7 +228,7 @@ const HELP_ID: &[(&str, &str)] = &[
         "At most this many recordings",
         "Paling banyak sejumlah perekaman ini",
     ),
-    ("The recording_id", "recording_id perekaman itu"),
+    ("The recording_id", "ID perekaman (recording_id)"),
     (
         "The contract column, e.g. nama, nik, pekerjaan, nama_ibu",
         "Kolom menurut kontrak impor, mis. nama, nik, pekerjaan, nama_ibu",
@@ -290,7 +293,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "A printed card turned out spoiled (melted, misprint, chip failure…): reprint it on a new blank and tell the printer's duty cycle. For a card revoked by a replacement that came back to the office: record its return (the resident's new card is not touched)",
-        "KTP tercetak ternyata rusak (meleleh, salah cetak, chip gagal…): cetak ulang pada blangko baru dan beri tahu siklus kerja printer. Untuk KTP yang dicabut karena penggantian dan dikembalikan ke kantor: catat pengembaliannya (KTP baru penduduk tidak tersentuh)",
+        "KTP-el yang sudah dicetak ternyata rusak (meleleh, salah cetak, chip rusak…): cetak ulang pada blangko baru dan perhitungkan beban kerja printer. Untuk KTP-el yang dicabut karena penggantian dan dikembalikan ke kantor: catat pengembaliannya (KTP-el baru warga tidak berubah)",
     ),
     (
         "Change a printer's address or profile (only what is given changes)",
@@ -311,7 +314,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "End every session of an account (for example a departed operator's)",
-        "Akhiri semua sesi sebuah akun (misalnya operator yang sudah keluar)",
+        "Akhiri semua sesi sebuah akun (misalnya milik petugas yang sudah keluar)",
     ),
     (
         "Give an account a new password and end its sessions. The password is one line on stdin when stdin is not a terminal (or CETAK_PASSWORD); otherwise (or when stdin is empty) a random one is made and printed once",
@@ -323,15 +326,15 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Printers (asked now), their hoppers, the queue and what needs inspection",
-        "Printer (ditanya saat ini), isi hoppernya, antrean, dan yang perlu diperiksa",
+        "Printer (ditanya saat ini), isi wadah blangkonya, antrean, dan yang perlu diperiksa",
     ),
     (
         "Record what a person found for an attempt the printer could not confirm. The printer is asked first: a job it still holds cannot be inspected",
-        "Catat temuan petugas untuk percobaan yang tidak dapat dipastikan printer. Printer ditanya lebih dulu: pekerjaan yang masih dipegangnya belum dapat diperiksa",
+        "Catat temuan petugas untuk percobaan yang tidak dapat dipastikan printer. Printer ditanya lebih dulu: tugas cetak yang masih dipegangnya belum dapat diperiksa",
     ),
     (
         "Seconds between two lookups that must both miss a job (with the printer idle) before it goes to inspection: a restarted printer may still feed the card",
-        "Detik antara dua pengecekan yang sama-sama tidak menemukan pekerjaan (printer diam) sebelum masuk pemeriksaan: printer yang baru hidup ulang mungkin masih menarik kartu",
+        "Detik antara dua pencarian yang sama-sama tidak menemukan tugas cetak (printer diam) sebelum masuk pemeriksaan: printer yang baru dinyalakan ulang mungkin masih menarik kartu",
     ),
     (
         "Take a printer out of service; its unused blanks go back to the safe",
@@ -339,15 +342,15 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "The office clock guard: show it, or (supervisor) reset it after a clock that ran ahead",
-        "Penjaga jam kantor: tampilkan, atau (supervisor) setel ulang setelah jam komputer terlalu maju",
+        "Penjaga jam kantor: tampilkan, atau (penyelia) setel ulang setelah jam komputer terlalu maju",
     ),
     (
         "The operator empties a printer's hopper into the safe (e.g. instead of waiting for an inspection); the next card says which blanks to load",
-        "Operator mengosongkan hopper printer ke brankas (misalnya daripada menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
+        "Petugas mengosongkan wadah blangko printer ke brankas (misalnya daripada menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
     ),
     (
         "The printer cannot be asked (off, broken): say what you checked by hand, e.g. \"printer off, job gone from its panel, blank 1000042 clean on top of the hopper\"",
-        "Printer tidak dapat ditanya (mati, rusak): sebutkan apa yang diperiksa langsung, mis. \"printer mati, pekerjaan hilang dari panel, blangko 1000042 bersih di atas hopper\"",
+        "Printer tidak dapat ditanya (mati, rusak): sebutkan apa yang diperiksa langsung, mis. \"printer mati, tugas cetak hilang dari panel, blangko 1000042 bersih paling atas di wadah blangko\"",
     ),
     (
         "The printers, their profile, today's count and what each says now",
@@ -359,19 +362,19 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Supervisor: the computer clock is right now; the times recorded after it came from a clock that ran ahead. Audited; cool-downs set in that future end now",
-        "Supervisor: jam komputer kini benar; waktu yang tercatat setelahnya berasal dari jam yang terlalu maju. Tercatat di audit; pendinginan yang disetel di masa depan itu berakhir sekarang",
+        "Penyelia: jam komputer kini benar; waktu yang tercatat setelahnya berasal dari jam yang terlalu maju. Tercatat di audit; pendinginan yang disetel di masa depan itu berakhir sekarang",
     ),
     (
         "Why (e.g. \"BIOS battery replaced, clock set from the phone network\")",
         "Alasan (mis. \"baterai BIOS diganti, jam disetel dari jaringan ponsel\")",
     ),
     (
-        "New ipp://host:port/ipp/print or dir:/path",
-        "ipp://host:port/ipp/print atau dir:/path yang baru",
+        "New ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT or dir:/path",
+        "ipp://host:port/ipp/print, ipps://…#sha256=SIDIK_SERTIFIKAT atau dir:/path yang baru",
     ),
     (
         "Cards in a row before a cool-down (0: no bursts)",
-        "Kartu berturut-turut sebelum pendinginan (0: tanpa batas burst)",
+        "Kartu berturut-turut sebelum pendinginan (0: tanpa batas)",
     ),
     (
         "Working hours, office time (WIB), e.g. 08:00-16:00, or \"-\" for none",
@@ -452,7 +455,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "The tamper-evident audit log",
-        "Log audit yang menampakkan setiap perubahan",
+        "Log audit yang tidak dapat diubah diam-diam",
     ),
     (
         "Find duplicate recordings (data ganda) across the registry; link the certain ones",
@@ -460,7 +463,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "The supervisor's queue of unclear duplicate pairs",
-        "Antrean supervisor untuk pasangan data ganda yang belum jelas",
+        "Antrean penyelia untuk pasangan data ganda yang belum jelas",
     ),
     (
         "Export data for other tools",
@@ -485,7 +488,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Render a record's card front (PNG or PDF) without printing it",
-        "Buat gambar muka kartu sebuah data (PNG atau PDF) tanpa mencetaknya",
+        "Buat gambar tampak depan kartu sebuah data (PNG atau PDF) tanpa mencetaknya",
     ),
     (
         "Run the office server: operator pages, the resident page, the JSON API",
@@ -493,7 +496,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Office accounts (operator, supervisor, admin)",
-        "Akun kantor (operator, supervisor, admin)",
+        "Akun kantor (petugas, penyelia, pengelola)",
     ),
     (
         "One round with the centre: push what the office owes, pull new print-ready records",
@@ -509,7 +512,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Where a resident's card is, by NIK; without a NIK, the link to the centre",
-        "Posisi KTP-el seorang warga, menurut NIK; tanpa NIK, koneksi ke pusat",
+        "Posisi KTP-el seorang warga, menurut NIK; tanpa NIK, sambungan ke pusat",
     ),
     (
         "The Palembang office demo in a fresh folder: generate the 2015 backlog, import it, find duplicates, print the first day on two folder printers, hand over a few cards, reconcile the blanks, write the monthly report, verify the audit log, summarise — then serve the office pages (`--no-serve`: stop after the summary)",
@@ -535,7 +538,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ("Rated cards per day", "Kapasitas kartu per hari"),
     (
         "melted, misprint, jam, chip_failure, other",
-        "melted (meleleh), misprint (salah cetak), jam (macet), chip_failure (chip gagal), other (lainnya)",
+        "melted (meleleh), misprint (salah cetak), jam (macet di printer), chip_failure (chip rusak), other (lainnya)",
     ),
     (
         "The centre, e.g. https://centre.example:8443",
@@ -567,7 +570,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "The head recorded earlier, to catch entries cut off the end: what `cetak audit head` printed (`SEQ HASH`, quoted) or the hash alone",
-        "Head yang dicatat sebelumnya, untuk menangkap entri yang terpotong di akhir: keluaran `cetak audit head` (`NOMOR HASH`, dalam tanda kutip) atau hash-nya saja",
+        "Hash terakhir yang dicatat sebelumnya, untuk menangkap entri yang terpotong di akhir: keluaran `cetak audit head` (`NOMOR HASH`, dalam tanda kutip) atau hash-nya saja",
     ),
     ("First serial of the batch", "Nomor seri pertama kiriman"),
     (
@@ -594,7 +597,10 @@ const HELP_ID: &[(&str, &str)] = &[
         "At most this many pairs",
         "Paling banyak sejumlah pasangan ini",
     ),
-    ("Address to listen on", "Alamat yang didengarkan"),
+    (
+        "Address to listen on",
+        "Alamat tempat server menunggu sambungan",
+    ),
     (
         "Where the demo serves the office pages",
         "Alamat halaman kantor demo",
@@ -657,11 +663,11 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Match probability from which an unlinked pair goes to a supervisor",
-        "Peluang orang yang sama mulai dari mana pasangan yang tidak ditautkan diserahkan ke supervisor",
+        "Peluang orang yang sama mulai dari mana pasangan yang tidak ditautkan diserahkan ke penyelia",
     ),
     (
         "operator, supervisor or admin",
-        "operator, supervisor atau admin",
+        "operator (petugas), supervisor (penyelia) atau admin (pengelola)",
     ),
     (
         "Recordings in the backlog",
@@ -677,7 +683,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "The card is spoiled: melted, misprint, jam, chip_failure, other",
-        "Kartu rusak: melted (meleleh), misprint (salah cetak), jam (macet), chip_failure (chip gagal), other (lainnya)",
+        "Kartu rusak: melted (meleleh), misprint (salah cetak), jam (macet di printer), chip_failure (chip rusak), other (lainnya)",
     ),
     (
         "Only entries about this record or file",
@@ -697,11 +703,11 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "The blank was never used (still clean in the hopper)",
-        "Blangko tidak terpakai (masih bersih di wadah printer)",
+        "Blangko tidak terpakai (masih bersih di wadah blangko)",
     ),
     (
-        "ipp://host:port/ipp/print, or dir:/path/to/folder",
-        "ipp://host:port/ipp/print, atau dir:/path/ke/folder",
+        "ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT (TLS to that certificate), or dir:/path/to/folder",
+        "ipp://host:port/ipp/print, ipps://…#sha256=SIDIK_SERTIFIKAT (TLS ke sertifikat itu), atau dir:/path/ke/folder",
     ),
     ("Confirm without asking", "Konfirmasi tanpa ditanya"),
     (
@@ -730,10 +736,10 @@ const HELP_ID: &[(&str, &str)] = &[
     ("The resident's 16-digit NIK", "NIK warga, 16 digit"),
     (
         "The resident's 16-digit NIK (without it: the link to the centre)",
-        "NIK warga, 16 digit (tanpa NIK: koneksi ke pusat)",
+        "NIK warga, 16 digit (tanpa NIK: sambungan ke pusat)",
     ),
     ("The resident's NIK", "NIK warga"),
-    ("The recording id", "Nomor perekaman (recording id)"),
+    ("The recording id", "ID perekaman"),
     ("Serial", "Nomor seri"),
     (
         "The blank serial of the card",
@@ -766,11 +772,11 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Mark cookies Secure (when a TLS proxy is in front)",
-        "Tandai cookie Secure (bila ada proxy TLS di depan)",
+        "Tandai cookie Secure (bila ada proksi TLS di depan)",
     ),
     (
         "Milliseconds between polls of a job in progress",
-        "Milidetik antara dua pengecekan pekerjaan cetak yang berjalan",
+        "Milidetik antara dua kali menanyakan tugas cetak yang sedang berjalan",
     ),
     (
         "New print-ready recordings a day",
@@ -792,11 +798,11 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Seconds a job may take before the run stops waiting for it (it stays open; the next run follows it again)",
-        "Detik maksimal satu pekerjaan cetak sebelum proses berhenti menunggunya (tetap terbuka; proses berikutnya mengikutinya lagi)",
+        "Detik maksimal satu tugas cetak sebelum proses berhenti menunggunya (tetap terbuka; proses berikutnya mengikutinya lagi)",
     ),
     (
         "Seconds between sync rounds while the link is up",
-        "Detik antara putaran sinkronisasi selama koneksi tersambung",
+        "Detik antara putaran sinkronisasi selama sambungan ke pusat tersedia",
     ),
     (
         "Seconds to wait for a printer's answer to one request",
@@ -874,7 +880,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Decide a pair awaiting review: the same person or different people. Audited; never asked again. A pair linked automatically is overruled with `review overrule`",
-        "Putuskan pasangan yang menunggu verifikasi: orang yang sama atau orang berbeda. Tercatat di audit; tidak ditanyakan lagi. Pasangan yang ditautkan otomatis dibatalkan dengan `review overrule`",
+        "Putuskan pasangan yang menunggu keputusan: orang yang sama atau orang berbeda. Tercatat di audit; tidak ditanyakan lagi. Pasangan yang ditautkan otomatis dibatalkan dengan `review overrule`",
     ),
     (
         "Overrule an automatic link: the two recordings are different people after all, and the linked recording goes back to the print queue. Needs a reason and a confirmation (`--yes`, or answering y on a terminal); audited",
@@ -914,11 +920,11 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "A printed card turned out spoiled (melted, misprint, chip failure…): reprint it on a new blank and tell the printer's duty cycle",
-        "Kartu yang sudah dicetak ternyata rusak (meleleh, salah cetak, chip gagal…): cetak ulang di blangko baru dan perhitungkan beban printer",
+        "KTP-el yang sudah dicetak ternyata rusak (meleleh, salah cetak, chip rusak…): cetak ulang pada blangko baru dan perhitungkan beban kerja printer",
     ),
     (
         "Move a record to the front of the queue (supervisor)",
-        "Pindahkan data ke depan antrean (supervisor)",
+        "Pindahkan data ke depan antrean (penyelia)",
     ),
     (
         "A resident's card was lost or damaged: revoke it and queue a replacement",
@@ -930,7 +936,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Prove received = issued + spoiled + on hand + missing, naming any serial that breaks it",
-        "Buktikan diterima = terpakai + rusak + ada + hilang, dengan menyebut setiap nomor seri yang tidak cocok",
+        "Buktikan diterima = menjadi KTP-el + rusak + tersedia + hilang, dengan menyebut setiap nomor seri yang tidak cocok",
     ),
     ("Batches received", "Kiriman blangko yang diterima"),
     (
@@ -951,7 +957,7 @@ const HELP_ID: &[(&str, &str)] = &[
     ),
     (
         "Render one record's card front",
-        "Buat gambar muka kartu satu data",
+        "Buat gambar tampak depan kartu satu data",
     ),
     (
         "Create an account. The password comes from CETAK_PASSWORD, or one line piped in on stdin; otherwise (a terminal, or nothing piped in) a random one is made and printed once",
@@ -1069,10 +1075,64 @@ const HELP_ID: &[(&str, &str)] = &[
         "Simpan sertifikat dari CA untuk kunci yang CSR-nya sudah dikirim",
     ),
     (
+        "Write what was encoded on a blank's chip to a dump file (CETAKCHIP1)",
+        "Tulis isi yang dikodekan pada chip sebuah blangko ke berkas salinan (CETAKCHIP1)",
+    ),
+    ("The blank's serial number", "Nomor seri blangko"),
+    ("The dump file to write", "Berkas salinan yang ditulis"),
+    (
+        "The printer's chip encoder: pcsc:READER (a PC/SC reader's name), or none",
+        "Penulis chip pada printer: pcsc:PEMBACA (nama pembaca PC/SC), atau none",
+    ),
+    (
+        "The label of the token with the document-signer key, for printers with a chip encoder",
+        "Label token berisi kunci penanda tangan dokumen, untuk printer dengan penulis chip",
+    ),
+    (
+        "A file whose first line is the document-signer token's user PIN",
+        "Berkas yang baris pertamanya PIN pengguna token penanda tangan dokumen",
+    ),
+    (
+        "The PKCS#11 module of the document-signer token",
+        "Modul PKCS#11 token penanda tangan dokumen",
+    ),
+    (
+        "The signing CA's certificate a chip must chain to (may be given more than once)",
+        "Sertifikat CA penanda tangan yang menjadi rantai chip (boleh lebih dari sekali)",
+    ),
+    (
+        "The PC/SC reader at the hand-over counter (e.g. \"Virtual PCD 00 00\"): the hand-over page offers to check the card's chip (needs --chip-trust)",
+        "Pembaca PC/SC di loket penyerahan (mis. \"Virtual PCD 00 00\"): halaman penyerahan menawarkan pemeriksaan chip kartu (perlu --chip-trust)",
+    ),
+    (
+        "Seconds to wait for a blank in a printer's chip encoder",
+        "Detik menunggu blangko di penulis chip printer",
+    ),
+    (
         "The certificate the CA issued (PEM or DER)",
         "Sertifikat yang diterbitkan CA (PEM atau DER)",
     ),
     ("The chip dump to check", "Salinan chip yang diperiksa"),
+    (
+        "Encode each card's chip on the virtual reader (pcscd + vsmartcard-vpcd, a SoftHSM2 token in the folder): auto (when installed), on, off",
+        "Tulis chip setiap kartu di pembaca virtual (pcscd + vsmartcard-vpcd, token SoftHSM2 di folder): auto (bila terpasang), on, off",
+    ),
+    (
+        "Read the card in this PC/SC reader instead (e.g. \"Virtual PCD 00 00\")",
+        "Baca kartu di pembaca PC/SC ini sebagai gantinya (mis. \"Virtual PCD 00 00\")",
+    ),
+    (
+        "With --reader: compare the chip with the one the books kept for this resident's card",
+        "Dengan --reader: bandingkan chip dengan yang tercatat di kantor untuk kartu warga ini",
+    ),
+    (
+        "With --reader: seconds to wait for a card in the reader",
+        "Dengan --reader: detik menunggu kartu di pembaca",
+    ),
+    (
+        "Write the chip's face photo (DG2, JPEG) to this file",
+        "Tulis foto wajah dari chip (DG2, JPEG) ke berkas ini",
+    ),
     (
         "A trusted CA certificate (PEM or DER); may be given more than once",
         "Sertifikat CA tepercaya (PEM atau DER); boleh diberikan lebih dari sekali",

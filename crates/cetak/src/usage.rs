@@ -57,7 +57,7 @@ fn parse_problem(source: &str) -> String {
     }
 }
 
-/// The message for a usage error, in Indonesian (without "galat:", the usage and the hint).
+/// The message for a usage error, in Indonesian (without "kesalahan:", the usage and the hint).
 pub fn message(e: &clap::Error) -> String {
     let arg = text(e, ContextKind::InvalidArg).unwrap_or_default();
     let value = text(e, ContextKind::InvalidValue).unwrap_or_default();
@@ -163,7 +163,7 @@ pub fn exit(e: clap::Error) -> ! {
         }
         _ => {}
     }
-    let mut err = format!("galat: {}\n", message(&e));
+    let mut err = format!("kesalahan: {}\n", message(&e));
     if let Some(usage) = text(&e, ContextKind::Usage) {
         err.push('\n');
         err.push_str(help_words(usage.trim()).as_str());

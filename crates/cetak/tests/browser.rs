@@ -458,7 +458,8 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
             actions.len() >= 6,
             "the admin's account changes are audited: {actions:?}"
         );
-        // The card handed over in the browser: to whom, and how identity was checked.
+        // The card handed over in the browser: to whom, how identity was checked, and by the
+        // supervisor (the admin may not hand cards over: it does not see the photo).
         let (to, check, by): (String, String, String) = db
             .query_row(
                 "SELECT handed_to, identity_check, issued_by FROM cards WHERE state = 'issued'",
@@ -471,7 +472,7 @@ fn operator_and_resident_pages_work_in_a_real_browser() {
             (
                 "SITI (uji peramban)",
                 "Kartu Keluarga dan wajah cocok",
-                "user:budi"
+                "user:rina"
             )
         );
     }

@@ -1,5 +1,7 @@
 //! `cetak chip verify` on dump files and `cetak chip keys` on a SoftHSM2 token.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -158,32 +160,7 @@ fn keys_init_show_rotate_on_softhsm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
     setup(p);
-    std::fs::create_dir(p.join("tokens")).expect("dir");
-    let conf = p.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            p.join("tokens").display()
-        ),
-    )
-    .expect("conf");
-    let init = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "T",
-            "--pin",
-            "1234",
-            "--so-pin",
-            "5678",
-        ])
-        .env("SOFTHSM2_CONF", &conf)
-        .output()
-        .expect("softhsm2-util");
-    assert!(init.status.success(), "{}", text(&init));
-    std::fs::write(p.join("pin"), "1234\n").expect("pin");
+    let conf = common::softhsm_token(p);
     let env = [("SOFTHSM2_CONF", conf.as_path())];
     let token = ["--module", MODULE, "--token", "T", "--pin-file", "pin"];
 

@@ -295,7 +295,9 @@ fn every_subcommand_has_help() {
         &["status"],
         &["backup"],
         &["restore"],
+        #[cfg(feature = "central")]
         &["central", "token", "rotate"],
+        #[cfg(feature = "central")]
         &["central", "token", "revoke"],
         &["demo"],
         &["printer", "add"],
@@ -947,4 +949,16 @@ fn quarantine_readmit_moves_readable_rows_of_an_older_database() {
             .any(|e| e["action"] == "readmit_quarantine"),
         "{log}"
     );
+}
+
+/// An office build (`--no-default-features`) links no central server: `cetak central …` says
+/// so in both languages and fails, instead of pretending.
+#[cfg(not(feature = "central"))]
+#[test]
+fn an_office_build_says_the_central_server_is_left_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = cetak(dir.path(), &["central", "serve", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("office build"), "{err}");
 }

@@ -1031,7 +1031,7 @@ fn usage_errors_are_in_indonesian() {
         p,
         &["--bogus"],
         &[
-            "galat: argumen '--bogus' tidak dikenal",
+            "kesalahan: argumen '--bogus' tidak dikenal",
             "Penggunaan: cetak [OPSI] <PERINTAH>",
             hint,
         ],
@@ -1290,4 +1290,211 @@ fn docs_show_every_commands_help_in_both_languages() {
         "docs/cli.md lacks or has an old help text (run scripts/cli-docs; CETAK_BIN_DIR=target/debug scripts/cli-docs gives the same text):\n{}",
         stale.join("\n")
     );
+}
+
+/// A link that cannot be made is told in the office's words (issue 19, item 8): the
+/// technical error (English, from the HTTP client) stays out of what the clerk reads.
+#[test]
+fn an_unreachable_centre_is_told_in_words_not_in_the_http_clients_english() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["--db", "o.db", "init"]));
+    std::fs::write(p.join("tok"), "PLG.abc\n").expect("token");
+    // A port nobody listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let central = format!("http://127.0.0.1:{port}");
+    let args = [
+        "--db",
+        "o.db",
+        "sync",
+        "--central",
+        &central,
+        "--insecure-http",
+        "--token-file",
+        "tok",
+        "--retries",
+        "0",
+    ];
+    let id = cetak_id(p, &args);
+    assert_eq!(id.status.code(), Some(3), "{id:?}");
+    let shown = format!("{}{}", text(&id.stdout), text(&id.stderr));
+    assert!(shown.contains("sambungan ditolak"), "{shown}");
+    for english in ["os error", "Connection refused", "io:"] {
+        assert!(!shown.contains(english), "{english:?} in: {shown}");
+    }
+    let en = cetak(p, &args);
+    let shown = format!("{}{}", text(&en.stdout), text(&en.stderr));
+    assert!(
+        shown.contains("connection refused (is the centre's server running"),
+        "{shown}"
+    );
+}
+
+/// A printer that is off is told in words in Bahasa Indonesia (`print run`, `printer list`);
+/// the operating system's English stays out of it.
+#[test]
+fn an_unreachable_printer_is_told_in_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let uri = format!("ipp://127.0.0.1:{port}/ipp/print");
+    ok(&cetak(p, &["--db", "o.db", "init"]));
+    ok(&cetak(
+        p,
+        &["gen", "--rows", "20", "--seed", "3", "--out", "g"],
+    ));
+    ok(&cetak(p, &["--db", "o.db", "import", "g/recordings.csv"]));
+    ok(&cetak(p, &["--db", "o.db", "dedup"]));
+    ok(&cetak(
+        p,
+        &[
+            "--db",
+            "o.db",
+            "printer",
+            "add",
+            "P1",
+            "--uri",
+            &uri,
+            "--cards-per-day",
+            "10",
+        ],
+    ));
+    ok(&cetak(
+        p,
+        &[
+            "--db", "o.db", "stock", "receive", "--first", "1", "--last", "5", "--ref", "R",
+        ],
+    ));
+    for args in [
+        &["--db", "o.db", "print", "run", "--no-wait"][..],
+        &["--db", "o.db", "printer", "list"],
+    ] {
+        let out = cetak_id(p, args);
+        let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            shown.contains("printer tidak terjangkau (sambungan ditolak"),
+            "{args:?}: {shown}"
+        );
+        for english in ["os error", "Connection refused", "cannot connect"] {
+            assert!(!shown.contains(english), "{args:?}: {english:?} in {shown}");
+        }
+    }
+}
+
+/// Errors from below (the operating system, SQLite, the store wrapped by a use case) reach the
+/// clerk in Bahasa Indonesia: what happened, not the OS's or SQLite's English.
+#[test]
+fn errors_from_the_os_and_sqlite_are_told_in_indonesian() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(&cetak(p, &["--db", "o.db", "init"]));
+    std::fs::write(p.join("garbage.db"), b"not a database at all, just text\n").expect("write");
+    std::fs::write(p.join("latin1.csv"), b"recording_id,nik,nama\xe9\n").expect("write");
+    std::fs::write(p.join("bad.toml"), b"garbage\n").expect("write");
+    for (args, words) in [
+        (
+            &["--db", "o.db", "import", "nofile.csv"][..],
+            "berkas atau folder tidak ada",
+        ),
+        (
+            &["--db", "garbage.db", "status", "1671010101990009"],
+            "berkas ini bukan basis data",
+        ),
+        (
+            &["--db", "o.db", "card", "render", "XX", "--out", "x.png"],
+            "tidak ada perekaman XX",
+        ),
+        (
+            &[
+                "--db", "o.db", "stock", "receive", "--first", "5", "--last", "1", "--ref", "R",
+            ],
+            "rentang nomor 5..1 kosong atau tidak positif",
+        ),
+        (&["simulate", "--days", "0"], "days harus 1 sampai 3660"),
+        (
+            &["simulate", "--scenario", "bad.toml"],
+            "kesalahan TOML di baris 1",
+        ),
+        (
+            &["--db", "o.db", "import", "latin1.csv"],
+            "baris judul kolom bukan UTF-8",
+        ),
+        (
+            &[
+                "--db",
+                "o.db",
+                "printer",
+                "add",
+                "P9",
+                "--uri",
+                "foo://x",
+                "--cards-per-day",
+                "5",
+            ],
+            "alamat printer tidak dapat dipakai",
+        ),
+        (
+            &[
+                "--db",
+                "o.db",
+                "chip",
+                "keys",
+                "show",
+                "--token",
+                "T",
+                "--pin-file",
+                "nopin",
+            ],
+            "berkas PIN nopin tidak dapat dibaca",
+        ),
+    ] {
+        let out = cetak_id(p, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(words), "{args:?}: {err}");
+        for english in [
+            "No such file",
+            "os error",
+            "file is not a database",
+            "database error",
+            "no record",
+            "is empty",
+            "must be",
+            "not UTF-8",
+            "scheme must be",
+            "PIN file",
+            "TOML parse error",
+        ] {
+            assert!(!err.contains(english), "{args:?}: {english:?} in {err}");
+        }
+    }
+}
+
+#[test]
+fn chip_problems_are_told_in_the_catalogues_words_not_the_errors_english() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::write(p.join("junk.chip"), b"hello, not a chip").expect("write");
+    let out = cetak_id(p, &["chip", "verify", "--from", "junk.chip"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = text(&out.stderr);
+    let (id, _) = cetak_words::chip_problem("chip_malformed").expect("catalogued");
+    assert!(err.contains(id), "{err}");
+    assert!(err.contains("(chip_malformed)"), "the code stays: {err}");
+    let words = err.replace("(chip_malformed)", "");
+    for english in ["malformed", "magic", "not a chip"] {
+        assert!(!words.contains(english), "{english:?} in {err}");
+    }
+    // The same in English keeps the error's own detail.
+    let out = cetak(
+        p,
+        &["--lang", "en", "chip", "verify", "--from", "junk.chip"],
+    );
+    assert!(text(&out.stderr).contains("CETAKCHIP1"), "{out:?}");
 }

@@ -211,6 +211,76 @@ fn cover_open_and_empty_hopper_block_the_printer_without_using_a_blank() {
     assert_eq!(r["issued"], 1);
 }
 
+/// `printer add` with an `ipps://` URI pinning the printer's certificate, then `print run`:
+/// the cards go over TLS (ippeveprinter logs each encrypted session) and are followed to
+/// completion like over `ipp://`. Without a pin the address is refused when it is added.
+#[test]
+fn cards_go_over_ipps_to_the_pinned_printer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    office(d, 20);
+    ok(&cetak(
+        d,
+        &[
+            "stock", "receive", "--first", "1", "--last", "10", "--ref", "R1",
+        ],
+    ));
+    let sim = SimPrinter::start(&d.join("printer"))
+        .expect("ippeveprinter starts (apt-get install cups-ipp-utils dbus)");
+    let unpinned = format!("ipps://localhost:{}/ipp/print", sim.port());
+    let refused = cetak(
+        d,
+        &[
+            "printer",
+            "add",
+            "P0",
+            "--uri",
+            &unpinned,
+            "--cards-per-day",
+            "10",
+        ],
+    );
+    assert!(
+        !refused.status.success(),
+        "an unpinned ipps:// printer was added"
+    );
+    let uri = sim.ipps_uri().expect("the printer's certificate");
+    printer(d, "P1", &uri, "100");
+    let encrypted = || {
+        std::fs::read_to_string(sim.log_path())
+            .expect("printer.log")
+            .matches("Connection now encrypted")
+            .count()
+    };
+    let before = encrypted();
+    let run = run_json(&cetak(
+        d,
+        &[
+            "print",
+            "run",
+            "--max-cards",
+            "2",
+            "--poll-ms",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (run["started"].as_i64(), run["completed"].as_i64()),
+        (Some(2), Some(2)),
+        "{run}"
+    );
+    let printed = sim.printed();
+    assert_eq!(printed.len(), 2, "{printed:?}");
+    for (_, state, job_name, _) in attempts(d) {
+        assert_eq!(state, "completed");
+        assert!(printed.iter().any(|f| f.starts_with(&job_name)));
+    }
+    // Each request is one connection: at least the two Print-Jobs went over TLS.
+    assert!(encrypted() >= before + 2, "{before} → {}", encrypted());
+    assert_eq!(balanced(d)["issued"], 2);
+}
+
 #[test]
 fn an_unreachable_printer_uses_no_blank_and_no_record() {
     let dir = tempfile::tempdir().expect("tempdir");

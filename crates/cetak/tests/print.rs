@@ -504,7 +504,9 @@ fn monthly_report_counts_by_cause_and_lists_serials_in_csv_and_pdf() {
     ok(&cetak(d, &["stock", "missing", "20", "--reason", "count"]));
     let month = json(&cetak(d, &["print", "status", "--json"]));
     assert!(month["printers"].is_array());
-    let now = time::OffsetDateTime::now_utc();
+    // The office's month (WIB): from 17:00 UTC on the last day, UTC is a month behind.
+    let wib = time::UtcOffset::from_hms(7, 0, 0).expect("WIB");
+    let now = time::OffsetDateTime::now_utc().to_offset(wib);
     let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
     json(&cetak(
         d,
@@ -570,4 +572,69 @@ fn a_clock_set_back_after_a_power_cut_does_not_reopen_the_day() {
         )
         .expect("days");
     assert_eq!(days, 1);
+}
+
+#[test]
+fn an_encoder_printer_passes_over_records_without_a_photo_and_the_run_says_so_once() {
+    // A v1 office (no media at all) whose only printer writes chips: no encode is started for
+    // a record that cannot go on a chip — nothing is claimed, the printer is not stopped by a
+    // failed encode, and the operator hears why nothing printed, once.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    office(d, 5);
+    ok(&cetak(
+        d,
+        &[
+            "stock", "receive", "--first", "1", "--last", "20", "--ref", "R1",
+        ],
+    ));
+    add_dir_printer(d, "CHIP", "100", &["--encoder", "pcsc:No Such Reader"]);
+    let r = run_json(&cetak(d, &["print", "run", "--json"]));
+    let queued = r["queue"].as_i64().expect("queue");
+    assert!(queued > 0, "{r}");
+    assert_eq!(r["stopped_because"], "no_photo_for_chip", "{r}");
+    assert_eq!(
+        (r["started"].as_i64(), r["not_sent"].as_i64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+    let told = |r: &serde_json::Value| -> Vec<String> {
+        r["notices"]
+            .as_array()
+            .expect("notices")
+            .iter()
+            .filter_map(|n| n.as_str())
+            .filter(|n| n.contains("no valid face photo for the chip"))
+            .map(str::to_string)
+            .collect()
+    };
+    let notices = told(&r);
+    assert_eq!(notices.len(), 1, "{r}");
+    assert!(
+        notices[0].contains(&format!("{queued} records in the queue")),
+        "{notices:?}"
+    );
+    let db = Connection::open(d.join("x.db")).expect("db");
+    let attempts: i64 = db
+        .query_row("SELECT count(*) FROM print_attempts", [], |r| r.get(0))
+        .expect("query");
+    assert_eq!(attempts, 0, "no record was claimed for the chip printer");
+
+    // A printer without an encoder prints them; the chip printer is told once and sits out.
+    add_dir_printer(d, "PLAIN", "100", &[]);
+    let r = run_json(&cetak(d, &["print", "run", "--json"]));
+    assert_eq!(r["stopped_because"], "queue_empty", "{r}");
+    assert_eq!(r["completed"].as_i64(), Some(queued), "{r}");
+    assert_eq!(r["queue"], 0, "{r}");
+    assert_eq!(told(&r).len(), 1, "{r}");
+    let on_chip_printer: i64 = db
+        .query_row(
+            "SELECT count(*) FROM print_attempts a JOIN printers p ON p.id = a.printer_id
+             WHERE p.name = 'CHIP'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(on_chip_printer, 0);
+    assert_books_and_cards(d);
 }

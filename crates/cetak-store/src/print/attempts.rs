@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::*;
 use crate::audit::{self, AuditEntry};
 use crate::registry::{self, Target};
-use crate::{Result, Store, StoreError, rfc3339};
+use crate::{Change, Result, Store, StoreError, rfc3339};
 
 fn attempt_state(conn: &rusqlite::Connection, attempt_id: i64) -> Result<AttemptState> {
     let state: Option<String> = conn
@@ -22,7 +22,7 @@ fn attempt_state(conn: &rusqlite::Connection, attempt_id: i64) -> Result<Attempt
         )
         .optional()?;
     let state = state.ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "tidak ada percobaan cetak {attempt_id} / no print attempt {attempt_id}"
         ))
     })?;
@@ -48,7 +48,7 @@ fn apply_in(
         )
         .optional()?;
     let (state, recording_id, serial, printer_id, nik) = row.ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "tidak ada percobaan cetak {attempt_id} / no print attempt {attempt_id}"
         ))
     })?;
@@ -72,18 +72,18 @@ fn apply_in(
         match card.as_deref() {
             Some("printed") => {}
             Some("issued") => {
-                return Err(StoreError::Refused(format!(
-                    "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
+                return Err(StoreError::Conflict(format!(
+                    "KTP-el pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
                 )));
             }
             Some("revoked") => {
-                return Err(StoreError::Refused(format!(
-                    "KTP pada blangko {serial} sudah dicabut karena penggantian: catat pengembaliannya dengan `cetak print spoil {serial}` (KTP yang berlaku tidak tersentuh) / the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
+                return Err(StoreError::Conflict(format!(
+                    "KTP-el pada blangko {serial} sudah dicabut karena penggantian: catat pengembaliannya dengan `cetak print spoil {serial}` (KTP-el yang berlaku tidak berubah) / the card on blank {serial} was revoked by a replacement: record its return with `cetak print spoil {serial}` (the record's current card is not touched)"
                 )));
             }
             other => {
-                return Err(StoreError::Refused(format!(
-                    "blangko {serial} bukan KTP tercetak ({0}) / blank {serial} holds no printed card ({0})",
+                return Err(StoreError::Conflict(format!(
+                    "blangko {serial} bukan KTP-el tercetak ({0}) / blank {serial} holds no printed card ({0})",
                     other.unwrap_or("none")
                 )));
             }
@@ -92,6 +92,9 @@ fn apply_in(
     let at_s = rfc3339(at);
     let spoil_cause = match event {
         AttemptEvent::InspectedSpoiled(c) | AttemptEvent::ReportedSpoiled(c) => Some(c.as_str()),
+        AttemptEvent::ChipFailed { .. } => {
+            Some(cetak_print::stock::SpoilCause::ChipFailure.as_str())
+        }
         _ => None,
     };
     let final_state = !d.to.is_pending() && d.to != AttemptState::Inspect;
@@ -161,8 +164,8 @@ fn apply_in(
     if let Some(ev) = d.record.clone() {
         let rec_state = registry_state(tx, &recording_id)?;
         if ev == Event::PrintSpoiled && rec_state == RecordState::Issued {
-            return Err(StoreError::Refused(format!(
-                "KTP pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
+            return Err(StoreError::Conflict(format!(
+                "KTP-el pada blangko {serial} sudah diserahkan; ajukan penggantian / the card on blank {serial} was already handed over; request a replacement instead"
             )));
         }
         registry::apply_from(
@@ -182,7 +185,9 @@ fn apply_in(
     if d.printer_failure.is_some() {
         let run = self_printer_run(tx, printer_id)?;
         let profile = printer_profile_of(tx, printer_id)?;
-        let (next, note) = schedule::after_failure(&profile, &run, at);
+        let Some((next, note)) = d.printer_run_after(&profile, &run, at) else {
+            return Ok(Some(d));
+        };
         save_run(tx, printer_id, &next)?;
         chain.append(
             tx,
@@ -200,42 +205,84 @@ fn apply_in(
     Ok(Some(d))
 }
 
+/// The one rule for what a chip needs of a record's media: a current, valid face photo (the
+/// intake check accepts only a JPEG, which DG2 carries as is). `s` is the record's
+/// `record_states` row. A recording imported by contract v1 has no media at all, so it never
+/// meets it; it prints with an empty photo box on a printer without an encoder.
+macro_rules! has_chip_photo {
+    () => {
+        "EXISTS (SELECT 1 FROM record_media m WHERE m.recording_id = s.recording_id
+                 AND m.slot = 'foto' AND m.replaced_seq IS NULL AND m.valid)"
+    };
+}
+
+/// Records waiting for a card (unique or queued) that cannot go on a chip (see
+/// `has_chip_photo!`).
+fn waiting_without_chip_photo(conn: &rusqlite::Connection) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached(concat!(
+            "SELECT count(*) FROM record_states s WHERE s.state IN ('unique', 'queued') AND NOT ",
+            has_chip_photo!()
+        ))?
+        .query_row([], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
 /// The queue in policy order: raised records, then first-time cards, then replacements; each
-/// longest-waiting first. Three small indexed queries instead of one big sort.
+/// longest-waiting first. Three small indexed queries instead of one big sort. With
+/// `for_chip` (a printer with a chip encoder claims), records without a valid face photo are
+/// passed over: they keep their place for a printer without an encoder, and the order of
+/// the others is unchanged.
 fn next_in_queue(
     conn: &rusqlite::Connection,
     limit: usize,
+    for_chip: bool,
 ) -> Result<Vec<(schedule::QueueKey, RecordState)>> {
     let limit = limit as i64;
     let mut out: Vec<(schedule::QueueKey, RecordState)> = Vec::new();
     // They read record_states, where the queue's columns and index live (migration 0008).
+    // `?2`: only records that can go on a chip.
     let queries = [
         // raised
-        "SELECT s.recording_id, s.waiting_since, s.state, 1,
+        concat!(
+            "SELECT s.recording_id, s.waiting_since, s.state, 1,
                 (pr.replacement = 1 OR s.first_time = 0)
          FROM print_requests pr JOIN record_fields f ON f.recording_id = pr.recording_id
            JOIN record_states s ON s.id = f.id
-         WHERE pr.raised = 1 AND s.state IN ('unique', 'queued')
-         ORDER BY 5, s.waiting_since, s.recording_id LIMIT ?1",
+         WHERE pr.raised = 1 AND s.state IN ('unique', 'queued') AND (NOT ?2 OR ",
+            has_chip_photo!(),
+            ")
+         ORDER BY 5, s.waiting_since, s.recording_id LIMIT ?1"
+        ),
         // first-time cards
-        "SELECT s.recording_id, s.waiting_since, s.state, 0, 0 FROM record_states s
+        concat!(
+            "SELECT s.recording_id, s.waiting_since, s.state, 0, 0 FROM record_states s
          WHERE s.state IN ('unique', 'queued') AND s.first_time = 1
            AND NOT EXISTS (SELECT 1 FROM print_requests pr WHERE pr.recording_id = s.recording_id
                            AND (pr.raised = 1 OR pr.replacement = 1))
-         ORDER BY s.waiting_since, s.recording_id LIMIT ?1",
+           AND (NOT ?2 OR ",
+            has_chip_photo!(),
+            ")
+         ORDER BY s.waiting_since, s.recording_id LIMIT ?1"
+        ),
         // replacements
-        "SELECT s.recording_id, s.waiting_since, s.state, 0, 1 FROM record_states s
+        concat!(
+            "SELECT s.recording_id, s.waiting_since, s.state, 0, 1 FROM record_states s
          LEFT JOIN print_requests pr ON pr.recording_id = s.recording_id
          WHERE s.state IN ('unique', 'queued') AND coalesce(pr.raised, 0) = 0
            AND (s.first_time = 0 OR coalesce(pr.replacement, 0) = 1)
-         ORDER BY s.waiting_since, s.recording_id LIMIT ?1",
+           AND (NOT ?2 OR ",
+            has_chip_photo!(),
+            ")
+         ORDER BY s.waiting_since, s.recording_id LIMIT ?1"
+        ),
     ];
     for sql in queries {
         if out.len() as i64 >= limit {
             break;
         }
         let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map([limit - out.len() as i64], |r| {
+        let rows = stmt.query_map(params![limit - out.len() as i64, for_chip], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -274,7 +321,7 @@ impl Store {
 
     /// The next records in queue order (see `cetak_print::schedule::QueueKey`), at most `limit`.
     pub fn print_queue(&self, limit: usize) -> Result<Vec<(schedule::QueueKey, RecordState)>> {
-        next_in_queue(&self.conn, limit)
+        next_in_queue(&self.conn, limit, false)
     }
 
     /// Records waiting for a card (unique or queued).
@@ -297,6 +344,11 @@ impl Store {
     /// `lease` is the token of this run's lease on the printer ([`Store::lease_take`]): a run
     /// that lost its lease claims nothing. A printer with an attempt waiting for inspection gets
     /// nothing either (its blank may still be on top of the hopper).
+    ///
+    /// A printer with a chip encoder claims only records that can go on a chip (a valid face
+    /// photo for DG2): the others are passed over and keep their place for a printer without
+    /// an encoder. When only such records wait, it is refused with
+    /// [`ClaimRefusal::NoPhotoForChip`] and their number, not told the queue is empty.
     #[allow(clippy::too_many_arguments)]
     pub fn print_claim(
         &mut self,
@@ -316,8 +368,25 @@ impl Store {
         if let Some(attempt) = super::held_by_inspection(&tx, printer_id)? {
             return Ok(Err(ClaimRefusal::AwaitingInspection { attempt }));
         }
-        let Some((key, state)) = next_in_queue(&tx, 1)?.into_iter().next() else {
-            return Ok(Err(ClaimRefusal::QueueEmpty));
+        let for_chip: bool = tx
+            .query_row(
+                "SELECT encoder IS NOT NULL FROM printers WHERE id = ?1",
+                [printer_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        let Some((key, state)) = next_in_queue(&tx, 1, for_chip)?.into_iter().next() else {
+            let waiting = if for_chip {
+                waiting_without_chip_photo(&tx)?
+            } else {
+                0
+            };
+            return Ok(Err(if waiting > 0 {
+                ClaimRefusal::NoPhotoForChip { waiting }
+            } else {
+                ClaimRefusal::QueueEmpty
+            }));
         };
         let next_loaded = |tx: &Transaction<'_>| -> Result<Option<Serial>> {
             Ok(tx
@@ -437,15 +506,15 @@ impl Store {
 
     /// A person's finding for an attempt, in one transaction: an attempt the printer is still
     /// answering for is first taken over (`OperatorTakesOver`), then the finding applied. If
-    /// the finding is refused, nothing moves — not even the take-over.
+    /// the finding is refused, nothing moves — not even the take-over. The change's reason is
+    /// the take-over's.
     pub fn attempt_inspect(
         &mut self,
         attempt_id: i64,
         finding: &AttemptEvent,
-        takeover_why: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
+        change: Change<'_>,
     ) -> Result<Decision> {
+        let Change { actor, at, reason } = change;
         if !matches!(
             finding,
             AttemptEvent::InspectedGood
@@ -465,14 +534,14 @@ impl Store {
                 &tx,
                 attempt_id,
                 &AttemptEvent::OperatorTakesOver {
-                    why: takeover_why.to_string(),
+                    why: reason.to_string(),
                 },
                 actor,
                 at,
             )?;
         }
         let d = apply_in(&tx, attempt_id, finding, actor, at)?
-            .ok_or_else(|| StoreError::Refused(format!("percobaan {attempt_id}: tidak ada yang berubah / attempt {attempt_id}: nothing changed")))?;
+            .ok_or_else(|| StoreError::Conflict(format!("percobaan {attempt_id}: tidak ada yang berubah / attempt {attempt_id}: nothing changed")))?;
         tx.commit()?;
         Ok(d)
     }

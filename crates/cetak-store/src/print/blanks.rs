@@ -40,7 +40,21 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?
         };
-        stock::check_receipt(range, &existing).map_err(|e| StoreError::Refused(e.to_string()))?;
+        stock::check_receipt(range, &existing).map_err(|e| match e {
+            stock::ReceiveError::BadRange { first, last } => StoreError::Refused(format!(
+                "rentang nomor {first}..{last} kosong atau tidak positif / {e}"
+            )),
+            stock::ReceiveError::TooLarge { count, max, .. } => StoreError::Refused(format!(
+                "rentang berisi {count} blangko; satu pengiriman paling banyak {max} (salah ketik?) / {e}"
+            )),
+            stock::ReceiveError::Overlap {
+                existing_first,
+                existing_last,
+                ..
+            } => StoreError::Conflict(format!(
+                "nomor ini bertumpang dengan kiriman {existing_first}..{existing_last} yang sudah diterima / {e}"
+            )),
+        })?;
         let at_s = rfc3339(at);
         tx.execute(
             "INSERT INTO stock_receipts (first_serial, last_serial, received_on, reference, received_at, actor)
@@ -97,8 +111,8 @@ impl Store {
             event,
             BlankEvent::Use | BlankEvent::CardGood | BlankEvent::Unused
         ) {
-            return Err(StoreError::Refused(
-                "pemakaian, kartu baik dan blangko tak terpakai dicatat oleh antrean cetak, bukan manual / use, good card and unused are recorded by the spool, not by hand".into(),
+            return Err(StoreError::Conflict(
+                "pemakaian, kartu baik dan blangko tidak terpakai dicatat oleh antrean cetak, tidak secara manual / use, good card and unused are recorded by the spool, not by hand".into(),
             ));
         }
         let tx = self
@@ -106,14 +120,14 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         match blank_state(&tx, serial)? {
             BlankState::InPrint => {
-                return Err(StoreError::Refused(format!(
+                return Err(StoreError::Conflict(format!(
                     "blangko {serial} milik sebuah percobaan cetak: catat hasilnya dengan `cetak print inspect` / blank {serial} belongs to a print attempt: record its outcome with `cetak print inspect`"
                 )));
             }
             // An issued blank is a card: the books would say spoiled while the card is valid.
             BlankState::Issued => {
-                return Err(StoreError::Refused(format!(
-                    "blangko {serial} sudah menjadi KTP tercetak, bukan blangko: KTP rusak sebelum diserahkan dicatat dengan `cetak print spoil {serial} --cause SEBAB`; KTP yang sudah diserahkan kembali lewat `cetak print replace NIK`, lalu `cetak print spoil {serial} --cause SEBAB` mencatat pengembaliannya / blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
+                return Err(StoreError::Conflict(format!(
+                    "blangko {serial} sudah menjadi KTP-el tercetak, bukan blangko: KTP-el rusak sebelum diserahkan dicatat dengan `cetak print spoil {serial} --cause PENYEBAB`; KTP-el yang sudah diserahkan kembali lewat `cetak print replace NIK`, lalu `cetak print spoil {serial} --cause PENYEBAB` mencatat pengembaliannya / blank {serial} is a printed card, not a blank: a card spoiled before hand-over is reported with `cetak print spoil {serial} --cause CAUSE`; a card handed over comes back through `cetak print replace NIK`, then `cetak print spoil {serial} --cause CAUSE` records its return"
                 )));
             }
             _ => {}

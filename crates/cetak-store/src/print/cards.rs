@@ -1,6 +1,7 @@
 //! Cards: spoiled or returned, raised in the queue, replaced, handed over; the checks of
 //! promise 2.
 
+use crate::Change;
 use cetak_domain::lifecycle::{Actor, Event, RecordState};
 use cetak_print::spool::AttemptEvent;
 use cetak_print::stock::{BlankEvent, Serial, SpoilCause};
@@ -43,8 +44,8 @@ impl Store {
                     |r| r.get(0),
                 )?;
                 if returned.is_some() {
-                    return Err(StoreError::Refused(format!(
-                        "pengembalian KTP pada blangko {serial} sudah dicatat / the returned card on blank {serial} is already recorded"
+                    return Err(StoreError::Conflict(format!(
+                        "pengembalian KTP-el pada blangko {serial} sudah dicatat / the returned card on blank {serial} is already recorded"
                     )));
                 }
                 move_blank(
@@ -70,17 +71,17 @@ impl Store {
                 tx.commit()?;
                 Ok(SpoilOutcome::Returned { recording_id })
             }
-            Some((state, _)) if state == "issued" => Err(StoreError::Refused(format!(
-                "KTP pada blangko {serial} ada di tangan penduduk: ajukan penggantian dulu (`cetak print replace NIK`), lalu catat KTP yang dikembalikan / the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
+            Some((state, _)) if state == "issued" => Err(StoreError::Conflict(format!(
+                "KTP-el pada blangko {serial} ada di tangan warga: ajukan penggantian dulu (`cetak print replace NIK`), lalu catat KTP-el yang dikembalikan / the card on blank {serial} is in the resident's hands: request a replacement (`cetak print replace NIK`) first, then record the returned card"
             ))),
             _ => {
                 let attempt = self.attempt_by_serial(serial)?.ok_or_else(|| {
-                    StoreError::Refused(format!("tidak ada KTP yang dicetak pada blangko {serial} / no card was printed on blank {serial}"))
+                    StoreError::NotFound(format!("tidak ada KTP-el yang dicetak pada blangko {serial} / no card was printed on blank {serial}"))
                 })?;
                 let d = self
                     .attempt_apply(attempt, &AttemptEvent::ReportedSpoiled(cause), actor, at)?
                     .ok_or_else(|| {
-                        StoreError::Refused(format!("blangko {serial}: tidak ada yang berubah / blank {serial}: nothing changed"))
+                        StoreError::Conflict(format!("blangko {serial}: tidak ada yang berubah / blank {serial}: nothing changed"))
                     })?;
                 Ok(SpoilOutcome::Reprint(d))
             }
@@ -88,13 +89,8 @@ impl Store {
     }
 
     /// Raise a record to the front of the queue (a supervisor's call; audited).
-    pub fn print_raise(
-        &mut self,
-        recording_id: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<()> {
+    pub fn print_raise(&mut self, recording_id: &str, change: Change<'_>) -> Result<()> {
+        let Change { actor, at, reason } = change;
         if reason.trim().is_empty() {
             return Err(StoreError::Refused(
                 "menaikkan antrean perlu alasan / raising a record needs a reason".into(),
@@ -107,8 +103,8 @@ impl Store {
         if !matches!(state, RecordState::Unique | RecordState::Queued) {
             // The state in words (the message is shown on the office's pages), not its code.
             let (now_id, now_en) = state.describe();
-            return Err(StoreError::Refused(format!(
-                "perekaman {recording_id} tidak sedang menunggu KTP ({now_id}) / recording {recording_id} is not waiting for a card ({now_en})"
+            return Err(StoreError::Conflict(format!(
+                "perekaman {recording_id} tidak sedang menunggu KTP-el ({now_id}) / recording {recording_id} is not waiting for a card ({now_en})"
             )));
         }
         tx.execute(
@@ -130,13 +126,8 @@ impl Store {
     }
 
     /// A resident's issued card was lost or damaged: revoke it and queue a replacement.
-    pub fn print_replace(
-        &mut self,
-        nik: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<String> {
+    pub fn print_replace(&mut self, nik: &str, change: Change<'_>) -> Result<String> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -148,7 +139,7 @@ impl Store {
             )
             .optional()?;
         let (serial, recording_id) = card.ok_or_else(|| {
-            StoreError::Refused(format!("belum ada KTP yang diserahkan untuk NIK {nik}: tidak ada yang diganti / no card issued for NIK {nik}: nothing to replace"))
+            StoreError::NotFound(format!("belum ada KTP-el yang diserahkan untuk NIK {nik}: tidak ada yang diganti / no card issued for NIK {nik}: nothing to replace"))
         })?;
         let at_s = rfc3339(at);
         tx.execute(
@@ -192,7 +183,7 @@ impl Store {
     ) -> Result<(String, Serial)> {
         if handed_to.trim().is_empty() {
             return Err(StoreError::Refused(
-                "sebutkan siapa yang menerima KTP / say who received the card".into(),
+                "sebutkan siapa yang menerima KTP-el / say who received the card".into(),
             ));
         }
         let tx = self
@@ -209,13 +200,13 @@ impl Store {
         let (serial, recording_id) = match cards.as_slice() {
             [one] => one.clone(),
             [] => {
-                return Err(StoreError::Refused(format!(
-                    "tidak ada KTP tercetak yang menunggu untuk NIK {nik} / no printed card waits for NIK {nik}"
+                return Err(StoreError::NotFound(format!(
+                    "tidak ada KTP-el tercetak yang menunggu untuk NIK {nik} / no printed card waits for NIK {nik}"
                 )));
             }
             _ => {
-                return Err(StoreError::Refused(format!(
-                    "{0} KTP tercetak menunggu untuk NIK {nik}: supervisor harus menyelesaikan data ganda dulu / {0} printed cards wait for NIK {nik}: a supervisor must resolve the duplicate first",
+                return Err(StoreError::Conflict(format!(
+                    "{0} KTP-el tercetak menunggu untuk NIK {nik}: penyelia harus menyelesaikan data ganda dulu / {0} printed cards wait for NIK {nik}: a supervisor must resolve the duplicate first",
                     cards.len()
                 )));
             }
@@ -230,8 +221,8 @@ impl Store {
             rusqlite::Error::SqliteFailure(f, _)
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                StoreError::Refused(format!(
-                    "NIK {nik} sudah memegang KTP yang berlaku: cabut dulu lewat permohonan penggantian / NIK {nik} already holds a valid card: revoke it with a replacement request first"
+                StoreError::Conflict(format!(
+                    "NIK {nik} sudah memegang KTP-el yang berlaku: cabut dulu lewat permohonan penggantian / NIK {nik} already holds a valid card: revoke it with a replacement request first"
                 ))
             }
             e => e.into(),

@@ -2,6 +2,7 @@
 //! out of service, empty its hopper into the safe ("re-seat") instead of waiting for an
 //! inspection.
 
+use crate::Change;
 use cetak_domain::lifecycle::Actor;
 use cetak_print::schedule::PrinterProfile;
 use cetak_print::stock::{Serial, compact_ranges};
@@ -35,7 +36,7 @@ fn printer_id(tx: &rusqlite::Connection, name: &str) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "tidak ada printer bernama {name:?} / no printer named {name:?}"
         ))
     })
@@ -67,7 +68,7 @@ impl Store {
     ) -> Result<()> {
         if profile.cards_per_day == 0 || profile.burst == Some(0) || profile.cooldown_min < 0.0 {
             return Err(StoreError::Refused(
-                "kartu per hari dan burst harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
+                "kartu per hari dan jumlah kartu berturut-turut harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
             ));
         }
         let tx = self
@@ -104,24 +105,19 @@ impl Store {
     /// Take a printer out of service (audited). Refused while it works on a card, holds an
     /// attempt waiting for inspection, or a run drives it. Its unused blanks go back to the
     /// safe: the serials returned are the ones to take out of its hopper.
-    pub fn printer_remove(
-        &mut self,
-        name: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<Vec<Serial>> {
+    pub fn printer_remove(&mut self, name: &str, change: Change<'_>) -> Result<Vec<Serial>> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = printer_id(&tx, name)?;
         if open_attempts(&tx, id)? > 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer {name} sedang mencetak: tunggu prosesnya selesai / printer {name} is working on a card: let the run finish first"
             )));
         }
         if let Some(a) = held_by_inspection(&tx, id)? {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "percobaan {a} di printer {name} menunggu pemeriksaan: catat dulu dengan `cetak print inspect {a}` / attempt {a} on printer {name} waits for inspection: record it with `cetak print inspect {a}` first"
             )));
         }
@@ -131,7 +127,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if leased {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer {name} sedang dijalankan proses cetak: hentikan dulu / a print run drives printer {name}: stop it first"
             )));
         }
@@ -162,20 +158,15 @@ impl Store {
     /// inspection (audited). Returns the serials the books had in the hopper. Afterwards the
     /// printer takes cards again; the next card says which blanks to load, in which order. A
     /// blank of an attempt still waiting for inspection is in the safe if it was never fed.
-    pub fn printer_reseat(
-        &mut self,
-        name: &str,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
-    ) -> Result<Vec<Serial>> {
+    pub fn printer_reseat(&mut self, name: &str, change: Change<'_>) -> Result<Vec<Serial>> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = printer_id(&tx, name)?;
         if open_attempts(&tx, id)? > 0 {
-            return Err(StoreError::Refused(format!(
-                "printer {name} sedang mencetak: tunggu sebelum mengosongkan hopper / printer {name} is working on a card: wait for it before emptying the hopper"
+            return Err(StoreError::Conflict(format!(
+                "printer {name} sedang mencetak: tunggu sebelum mengosongkan wadah blangko / printer {name} is working on a card: wait for it before emptying the hopper"
             )));
         }
         let serials = hopper_in(&tx, id)?;

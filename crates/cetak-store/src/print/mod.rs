@@ -24,11 +24,13 @@ use crate::{Result, StoreError, rfc3339};
 mod attempts;
 mod blanks;
 mod cards;
+mod chip;
 mod hopper;
 mod leases;
 mod printers;
 mod reports;
 
+pub use chip::{ChipEncoding, encoder_reader};
 pub(crate) use hopper::held_by_inspection;
 pub(crate) use leases::lease_is;
 pub use leases::{LEASE_STALE, Lease, LeaseHolder};
@@ -55,6 +57,8 @@ pub struct PrinterRow {
     /// An attempt waiting for inspection that holds this printer back (see
     /// [`ClaimRefusal::AwaitingInspection`]).
     pub held_by_inspection: Option<i64>,
+    /// Its chip encoder (`pcsc:READER`), if it writes chips.
+    pub encoder: Option<String>,
 }
 
 /// A batch of blanks received.
@@ -127,24 +131,8 @@ pub struct Claim {
     pub loaded: Option<(Serial, Serial)>,
 }
 
-/// Why nothing was claimed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimRefusal {
-    /// No record waits for a card.
-    QueueEmpty,
-    /// No blank is left in the printer or the safe.
-    NoBlanks,
-    /// An attempt of this printer waits for inspection: its blank may still be on top of the
-    /// hopper, so no new card goes to this printer until the attempt is resolved (or the
-    /// operator re-seats the hopper: `cetak printer reseat`).
-    AwaitingInspection {
-        /// The attempt to resolve first.
-        attempt: i64,
-    },
-    /// This run no longer holds the printer's lease (another run took it over).
-    LeaseLost,
-}
+/// Why nothing was claimed (the print driver's type: the store answers it).
+pub use cetak_print::driver::ClaimRefusal;
 
 /// What [`Store::print_spoil`] did.
 #[derive(Debug, Clone)]
@@ -178,7 +166,7 @@ pub(super) fn blank_state(tx: &rusqlite::Connection, serial: Serial) -> Result<B
         )
         .optional()?;
     let s = s.ok_or_else(|| {
-        StoreError::Refused(format!(
+        StoreError::NotFound(format!(
             "blangko {serial} tidak pernah diterima / blank {serial} was never received"
         ))
     })?;

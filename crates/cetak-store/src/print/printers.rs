@@ -1,5 +1,6 @@
 //! Printers: add, list with today's state, pause and resume.
 
+use crate::Change;
 use cetak_domain::lifecycle::Actor;
 use cetak_print::schedule::{PrinterProfile, PrinterRun};
 use rusqlite::{TransactionBehavior, params};
@@ -27,7 +28,7 @@ impl Store {
         }
         if profile.cards_per_day == 0 || profile.burst == Some(0) || profile.cooldown_min < 0.0 {
             return Err(StoreError::Refused(
-                "kartu per hari dan burst harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
+                "kartu per hari dan jumlah kartu berturut-turut harus positif, pendinginan tidak boleh negatif / cards per day and burst must be positive, cool-down not negative".into(),
             ));
         }
         let tx = self
@@ -39,7 +40,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if exists {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::Conflict(format!(
                 "printer bernama {name:?} sudah ada / a printer named {name:?} already exists"
             )));
         }
@@ -82,7 +83,8 @@ impl Store {
                     EXISTS (SELECT 1 FROM print_attempts a WHERE a.printer_id = p.id AND a.state IN ('intent', 'sent')),
                     (SELECT count(*) FROM blanks b WHERE b.loaded_in = p.id AND b.state = 'on_hand'),
                     (SELECT min(a.id) FROM print_attempts a WHERE a.printer_id = p.id AND a.state = 'inspect'
-                        AND a.id > p.hopper_reseated_after)
+                        AND a.id > p.hopper_reseated_after),
+                    p.encoder
              FROM printers p WHERE p.retired_at IS NULL ORDER BY p.id",
         )?;
         let rows = stmt.query_map([day], |r| {
@@ -99,6 +101,7 @@ impl Store {
                 r.get::<_, bool>(13)?,
                 r.get::<_, i64>(14)?,
                 r.get::<_, Option<i64>>(15)?,
+                r.get::<_, Option<String>>(16)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -116,6 +119,7 @@ impl Store {
                 busy,
                 loaded,
                 held,
+                encoder,
             ) = row?;
             out.push(PrinterRow {
                 id,
@@ -133,6 +137,7 @@ impl Store {
                 },
                 blanks_loaded: loaded,
                 held_by_inspection: held,
+                encoder,
             });
         }
         Ok(out)
@@ -143,10 +148,9 @@ impl Store {
         &mut self,
         name: &str,
         paused: bool,
-        actor: &Actor,
-        at: OffsetDateTime,
-        reason: &str,
+        change: Change<'_>,
     ) -> Result<()> {
+        let Change { actor, at, reason } = change;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -155,7 +159,7 @@ impl Store {
             params![name, paused],
         )?;
         if n == 0 {
-            return Err(StoreError::Refused(format!(
+            return Err(StoreError::NotFound(format!(
                 "tidak ada printer bernama {name:?} / no printer named {name:?}"
             )));
         }

@@ -110,7 +110,7 @@ impl Store {
             && matches!(month[5..].parse::<u8>(), Ok(1..=12));
         if !valid {
             return Err(StoreError::Refused(format!(
-                "bulan harus YYYY-MM, bukan {month:?} / month must be YYYY-MM, got {month:?}"
+                "bulan harus berbentuk TTTT-BB, bukan {month:?} / month must be YYYY-MM, got {month:?}"
             )));
         }
         let c = &self.conn;

@@ -10,16 +10,14 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Extension, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cetak_domain::access::{Permission, allows};
 use cetak_domain::media::{MediaItem, MediaSlot, MediaVerdict};
 use cetak_store::{MediaInfo, Store};
 use serde::Deserialize;
 
-use super::{
-    FormPage, Refusal, S, actor, flash_back, office, page_error, refused_form, store_refusal,
-};
+use super::{Answer, FormPage, Refusal, S, actor, flash_back, office, page_error, store_refusal};
 use crate::auth::Session;
 use crate::state::AppState;
 
@@ -274,7 +272,8 @@ struct Upload {
     file: Option<Vec<u8>>,
 }
 
-/// Reads the upload form. The body is already limited to [`crate::auth::MAX_UPLOAD`].
+/// Reads the upload form. The body is already limited to [`crate::auth::MAX_UPLOAD`]; the
+/// file's own limit is the check's.
 async fn read_upload(mut mp: Multipart) -> Result<Upload, Refusal> {
     let unreadable = || {
         Refusal::invalid(
@@ -305,43 +304,24 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, Refusal> {
 /// (audited with the reason, the slot's problems closed, the recording checked again).
 pub(crate) async fn correct_media(
     State(st): S,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Extension(sess): Extension<Session>,
     mp: Multipart,
-) -> Response {
+) -> Answer {
     let upload = match read_upload(mp).await {
         Ok(u) => u,
         Err(why) => {
-            return refused_form(
-                &st,
-                &headers,
-                &sess,
-                FormPage::Correct(id),
-                "form-media",
-                &[],
-                why,
-            )
-            .await;
+            return Err(why.on_form(FormPage::Correct(id), "form-media", &[]));
         }
     };
     match attach(&st, &sess, &id, &upload).await {
-        Ok(r) => r,
+        Ok(r) => Ok(r),
         Err(why) => {
             let kept = [
                 ("slot", upload.slot.as_str()),
                 ("reason", upload.reason.as_str()),
             ];
-            refused_form(
-                &st,
-                &headers,
-                &sess,
-                FormPage::Correct(id),
-                "form-media",
-                &kept,
-                why,
-            )
-            .await
+            Err(why.on_form(FormPage::Correct(id), "form-media", &kept))
         }
     }
 }
@@ -375,6 +355,7 @@ async fn attach(
         ));
     };
     let [label, _, _] = slot_words(slot);
+    let bytes_len = bytes.len();
     let mut item = MediaItem {
         slot,
         bytes,
@@ -394,6 +375,21 @@ async fn attach(
     })?;
     if let MediaVerdict::Invalid { code, message } = &item.verdict {
         let (why_id, why_en) = cetak_words::problem(code).unwrap_or((code.as_str(), ""));
+        if code == "media_too_large" {
+            // Said with the sizes, in each language's numbers: what to do is plain.
+            let [size_id, size_en] = crate::fmt::size_mib(bytes_len);
+            let [max_id, max_en] = crate::fmt::size_mib(cetak_ingest::media::limit(slot));
+            return Err(Refusal::invalid(
+                format!(
+                    "{} ditolak: {why_id} ({size_id}, paling besar {max_id}). Perkecil berkasnya lalu coba lagi; tidak ada yang dilampirkan.",
+                    label.0
+                ),
+                format!(
+                    "{} refused: {why_en} ({size_en}, at most {max_en}). Make the file smaller and try again; nothing was attached.",
+                    label.1
+                ),
+            ));
+        }
         let why_en = if why_en.is_empty() {
             message.clone()
         } else {
@@ -410,10 +406,9 @@ async fn attach(
         .pool
         .run(move |s: &mut Store| {
             let at = office(s);
-            s.media_attach(&rid, &item, &a, &reason, at)
+            s.media_attach(&rid, &item, cetak_store::Change::new(&a, at, &reason))
         })
-        .await
-        .map_err(store_refusal)?;
+        .await?;
     let (before, after) = (
         outcome.state_before.describe(),
         outcome.state_after.describe(),

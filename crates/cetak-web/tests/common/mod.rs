@@ -70,6 +70,9 @@ pub struct Opts {
     pub secure_cookies: bool,
     /// Pages in English unless the browser chooses (`cetak --lang en serve`).
     pub english: bool,
+    /// The office's use cases behind the pages, as `cetak serve` wires them: "Start printing"
+    /// runs the print run, an inspection asks the printer, a decision runs data ganda.
+    pub use_cases: bool,
 }
 
 /// A database with the three users, records [`REC_A`] (unique, in the queue) and [`REC_B`],
@@ -98,7 +101,11 @@ pub fn fixture(opts: Opts) -> Fixture {
             )
             .expect("import");
         store
-            .apply_event(REC_A, Event::MarkUnique, &admin, now, "no other recording")
+            .apply_event(
+                REC_A,
+                Event::MarkUnique,
+                cetak_store::Change::new(&admin, now, "no other recording"),
+            )
             .expect("mark unique");
         store
             .printer_add(
@@ -126,9 +133,12 @@ pub fn fixture(opts: Opts) -> Fixture {
         db: db.clone(),
         resident_per_minute: opts.resident_per_minute,
         secure_cookies: opts.secure_cookies,
-        print_runner: None,
-        inspect_check: None,
-        dedup_runner: None,
+        printing: opts
+            .use_cases
+            .then(cetak_office::print_run::RunArgs::default),
+        ask_printers: opts.use_cases,
+        chip_check: None,
+        dedup_after_decision: opts.use_cases.then(cetak_dedup::Config::default),
         connections: 2,
         english: opts.english,
     })
@@ -137,6 +147,40 @@ pub fn fixture(opts: Opts) -> Fixture {
 }
 
 impl Fixture {
+    /// Print attempt `id` of [`REC_A`] on blank 1 and [`PRINTER`], waiting for a person's
+    /// finding (the printer suggests a jam).
+    pub fn attempt_waiting_for_inspection(&self, id: i64) {
+        let mut store = self.store();
+        store
+            .stock_receive(
+                cetak_print::stock::SerialRange { first: 1, last: 1 },
+                "2026-11-02",
+                "SJ-1",
+                &Actor("system:test".into()),
+                OffsetDateTime::now_utc(),
+            )
+            .expect("a blank");
+        store
+            .raw_connection()
+            .execute_batch(&format!(
+                "INSERT INTO print_attempts (id, recording_id, serial, printer_id, job_name, state,
+                     note, suggested_cause, created_at, print_day)
+                 VALUES ({id}, '{REC_A}', 1, (SELECT id FROM printers LIMIT 1), 'job-{id}', 'inspect',
+                     '', 'jam', '2026-11-02T03:00:00Z', '2026-11-02');"
+            ))
+            .expect("an attempt waiting for inspection");
+    }
+
+    /// Mark [`REC_A`] printed, its card waiting for hand-over.
+    pub fn mark_printed(&self) {
+        self.store()
+            .raw_connection()
+            .execute_batch(&format!(
+                "UPDATE record_states SET state = 'printed' WHERE recording_id = '{REC_A}'"
+            ))
+            .expect("mark printed");
+    }
+
     /// A fresh connection to the fixture's database (for before/after counts).
     pub fn store(&self) -> Store {
         Store::open(&self.db).expect("open store")

@@ -309,17 +309,14 @@ pub fn run(ctx: &Context, cmd: CentralCommand) -> anyhow::Result<ExitCode> {
                         "!! {} {}",
                         problems.len(),
                         t(
-                            "berkas media tidak dapat dibaca atau tidak dikenal (lihat --json); rekamannya tetap diantrekan",
+                            "berkas media tidak dapat dibaca atau tidak dikenal (lihat --json); datanya tetap masuk antrean",
                             "media files could not be read or are not of the layout (see --json); their records are queued all the same"
                         )
                     )?;
                 }
                 outln!(
                     "{added} {}",
-                    t(
-                        "rekaman masuk antrean kantor",
-                        "records queued for the office"
-                    )
+                    t("data masuk antrean kantor", "records queued for the office")
                 )?;
             }
         }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use cetak_chip::keys::{ChipKeys, Issued, LocalCa};
 use cetak_chip::{ChipImage, certs, verify};
+use cetak_office::chip::KeptChip;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -23,6 +24,17 @@ pub enum ChipCommand {
     /// Check a chip dump (CETAKCHIP1): passive authentication against the trusted CA; exit 0
     /// when it holds, 1 when it does not, 2 when the file is malformed.
     Verify(VerifyArgs),
+    /// Write what was encoded on a blank's chip to a dump file (CETAKCHIP1).
+    Dump(DumpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// The blank's serial number.
+    serial: i64,
+    /// The dump file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -86,10 +98,23 @@ pub enum KeysCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["from", "reader"])))]
 pub struct VerifyArgs {
     /// The chip dump to check.
     #[arg(long, value_name = "FILE")]
-    from: PathBuf,
+    from: Option<PathBuf>,
+    /// Read the card in this PC/SC reader instead (e.g. "Virtual PCD 00 00").
+    #[arg(long, value_name = "NAME")]
+    reader: Option<String>,
+    /// With --reader: compare the chip with the one the books kept for this resident's card.
+    #[arg(long, requires = "reader")]
+    nik: Option<String>,
+    /// With --reader: seconds to wait for a card in the reader.
+    #[arg(long, default_value_t = 10.0, requires = "reader")]
+    card_wait_s: f64,
+    /// Write the chip's face photo (DG2, JPEG) to this file.
+    #[arg(long, value_name = "FILE")]
+    photo_out: Option<PathBuf>,
     /// A trusted CA certificate (PEM or DER); may be given more than once.
     #[arg(long, value_name = "FILE")]
     trust: Vec<PathBuf>,
@@ -99,7 +124,54 @@ pub fn run(ctx: &Context, cmd: ChipCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ChipCommand::Keys(k) => run_keys(ctx, k),
         ChipCommand::Verify(a) => run_verify(ctx, a),
+        ChipCommand::Dump(a) => run_dump(ctx, a),
     }
+}
+
+/// The chip the books keep for a blank: the newest attempt's, written as it was encoded.
+fn run_dump(ctx: &Context, a: DumpArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(&ctx.db)?;
+    let Some(chip) = store.chip_for_serial(a.serial)? else {
+        bail!(
+            "{} {}",
+            t(
+                "tidak ada chip yang ditulis pada blangko",
+                "no chip was written on blank"
+            ),
+            a.serial
+        );
+    };
+    std::fs::write(&a.out, &chip.dump)
+        .with_context(|| format!("{} {}", t("menulis", "writing"), a.out.display()))?;
+    if ctx.json {
+        print_json(&json!({
+            "serial": chip.serial, "attempt": chip.attempt_id, "out": a.out,
+            "bytes": chip.dump.len(), "written_at": chip.written_at,
+            "verified_at": chip.verified_at,
+        }))?;
+    } else {
+        outln!(
+            "{} {} → {} ({} {}, {} {})",
+            t("Chip blangko", "Chip of blank"),
+            chip.serial,
+            a.out.display(),
+            chip.dump.len(),
+            t("bita", "bytes"),
+            t("percobaan", "attempt"),
+            chip.attempt_id
+        )?;
+        match &chip.verified_at {
+            Some(at) => outln!("{} {at}", t("Terverifikasi pada", "Verified at"))?,
+            None => outln!(
+                "{}",
+                t(
+                    "Tidak terverifikasi: penulisan chip ini tidak selesai atau gagal",
+                    "Not verified: this chip's write did not finish or failed"
+                )
+            )?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open(a: &TokenArgs) -> anyhow::Result<ChipKeys> {
@@ -202,8 +274,9 @@ fn show_cert(
         match &ready {
             Ok(()) => outln!("{}", t("Siap menandatangani chip.", "Ready to sign chips."))?,
             Err(e) => outln!(
-                "{}: {e} ({})",
+                "{}: {} ({})",
                 t("Belum bisa menandatangani", "Cannot sign yet"),
+                crate::key_text(e),
                 e.code()
             )?,
         }
@@ -247,36 +320,63 @@ fn run_keys(ctx: &Context, cmd: KeysCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A chip problem for the operator: the catalogue's words for its code
+/// (`cetak_words::CHIP_PROBLEMS`) and the code; the error's own English detail (the data
+/// group, file or certificate) in English only, and in the debug log.
+pub fn chip_problem_text(code: &str, detail: &dyn std::fmt::Display) -> String {
+    tracing::debug!(code, %detail, "chip problem");
+    crate::text::tr(cetak_words::chip_fault(code, &detail.to_string()))
+}
+
 fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let bytes = read(&a.from)?;
     let mut trust = Vec::new();
     for p in &a.trust {
         trust.extend(certs::parse_certificates(&read(p)?)?);
     }
-    let chip = match ChipImage::from_dump(&bytes) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!(
-                "{}: {e} ({})",
-                t("berkas chip rusak", "malformed chip file"),
-                e.code()
-            );
-            return Ok(ExitCode::from(2));
-        }
+    let now = OffsetDateTime::now_utc();
+    let (fields, media, result, kept) = if let Some(reader) = &a.reader {
+        let store = match &a.nik {
+            Some(_) => Some(super::open_store(&ctx.db)?),
+            None => None,
+        };
+        let books = store.as_ref().zip(a.nik.as_deref());
+        let wait = std::time::Duration::from_secs_f64(a.card_wait_s.clamp(0.0, 600.0));
+        let check = cetak_office::chip::read_at_counter(reader, &trust, wait, books, now)
+            .map_err(|e| match e {
+                // The books' trouble is worded where every store error is.
+                cetak_office::chip::CounterFault::Store(s) => anyhow::Error::new(s),
+                e => anyhow::anyhow!("{}", chip_problem_text(e.code(), &e)),
+            })
+            .with_context(|| format!("{} {reader}", t("membaca chip di", "reading the chip in")))?;
+        (check.fields, check.media, check.passive, check.kept)
+    } else {
+        let from = a.from.as_ref().context("--from")?;
+        let bytes = read(from)?;
+        let parsed = ChipImage::from_dump(&bytes).and_then(|chip| {
+            let f = chip.fields()?;
+            let m = chip.media()?;
+            Ok((chip, f, m))
+        });
+        let (chip, fields, media) = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!(
+                    "{}: {}",
+                    t("berkas chip rusak", "malformed chip file"),
+                    chip_problem_text(e.code(), &e)
+                );
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let result = verify(&chip, &trust, now);
+        (fields, media, result, None)
     };
-    let (fields, media) = match (chip.fields(), chip.media()) {
-        (Ok(f), Ok(m)) => (f, m),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!(
-                "{}: {e} ({})",
-                t("berkas chip rusak", "malformed chip file"),
-                e.code()
-            );
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let result = verify(&chip, &trust, OffsetDateTime::now_utc());
+    if let Some(out) = &a.photo_out {
+        std::fs::write(out, &media.foto)
+            .with_context(|| format!("{} {}", t("menulis", "writing"), out.display()))?;
+    }
     let positions: Vec<u8> = media.jari.keys().copied().collect();
+    let different = matches!(kept, Some(KeptChip::Different { .. }));
     if ctx.json {
         let f: serde_json::Map<String, serde_json::Value> = fields
             .iter()
@@ -290,6 +390,11 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
             "passive_authentication": result.is_ok(),
             "problem": result.as_ref().err().map(|e| json!({"code": e.code(), "message": e.to_string()})),
             "document_signer": result.as_ref().ok().map(|v| certs::subject_text(&v.document_signer)),
+            "books": kept.as_ref().map(|k| match k {
+                KeptChip::Same { serial } => json!({"match": true, "serial": serial}),
+                KeptChip::Different { serial } => json!({"match": false, "serial": serial}),
+                KeptChip::NoneKept => json!({"match": null}),
+            }),
         }))?;
     } else {
         for (_, label, value) in fields.iter() {
@@ -313,14 +418,40 @@ fn run_verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<ExitCode> {
                 v.ca_subject
             )?,
             Err(e) => outln!(
-                "{}: {e} ({})",
+                "{}: {}",
                 t("Autentikasi pasif GAGAL", "Passive authentication FAILS"),
-                e.code()
+                chip_problem_text(e.code(), e)
+            )?,
+        }
+        match &kept {
+            None => {}
+            Some(KeptChip::Same { serial }) => outln!(
+                "{} {serial}",
+                t(
+                    "Sama persis dengan chip yang dicatat untuk kartu ini, blangko",
+                    "Byte for byte the chip the books kept for this card, blank"
+                )
+            )?,
+            Some(KeptChip::Different { serial }) => outln!(
+                "{} {serial}; {}",
+                t(
+                    "BUKAN chip yang dicatat untuk warga ini (blangko",
+                    "NOT the chip the books kept for this resident (blank"
+                ),
+                t("jangan serahkan kartu ini)", "do not hand this card over)")
+            )?,
+            Some(KeptChip::NoneKept) => outln!(
+                "{}",
+                t(
+                    "Catatan kantor tidak memuat chip terverifikasi untuk warga ini",
+                    "The books keep no verified chip for this resident"
+                )
             )?,
         }
     }
     Ok(match result {
-        Ok(_) => ExitCode::SUCCESS,
+        Ok(_) if !different => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
         Err(e) if e.is_malformed() => ExitCode::from(2),
         Err(_) => ExitCode::from(1),
     })

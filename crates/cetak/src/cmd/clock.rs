@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use cetak_domain::lifecycle::Actor;
+use cetak_store::Change;
 use clap::Subcommand;
 use serde_json::json;
 
@@ -59,12 +60,13 @@ pub fn run(ctx: &Context, cmd: ClockCommand) -> anyhow::Result<ExitCode> {
                 bail!(
                     "{}",
                     t(
-                        "hanya supervisor yang menyetel ulang jam: --actor supervisor:NAMA",
+                        "hanya penyelia yang dapat menyetel ulang jam: --actor supervisor:NAMA",
                         "only a supervisor resets the clock: --actor supervisor:NAME"
                     )
                 );
             }
-            let before = store.clock_reset(wall, &Actor(ctx.actor.clone()), &reason)?;
+            let before =
+                store.clock_reset(Change::new(&Actor(ctx.actor.clone()), wall, &reason))?;
             if ctx.json {
                 print_json(&json!({
                     "reset_to": wall.format(&time::format_description::well_known::Rfc3339)?,

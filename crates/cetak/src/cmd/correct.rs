@@ -94,10 +94,10 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let mut tb = table(&[
-                "recording_id",
+                t("ID perekaman", "recording_id"),
                 t("status", "state"),
                 "nama",
-                "nik",
+                t("NIK", "nik"),
                 t("masalah", "problems"),
             ]);
             for i in &items {
@@ -234,8 +234,12 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
             reason,
         } => {
             let at = office_now(&store)?;
-            let out =
-                store.correct_field(&id, &field, &value, &reason, &Actor(ctx.actor.clone()), at)?;
+            let out = store.correct_field(
+                &id,
+                &field,
+                &value,
+                cetak_store::Change::new(&Actor(ctx.actor.clone()), at, &reason),
+            )?;
             if ctx.json {
                 print_json(&serde_json::to_value(&out)?)?;
                 return Ok(ExitCode::SUCCESS);

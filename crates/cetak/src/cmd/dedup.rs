@@ -3,11 +3,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use cetak_dedup::Config;
 use cetak_domain::lifecycle::Actor;
+use cetak_office::dedup_run::DedupPhase;
 use cetak_store::{DedupSummary, PairView, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -54,7 +54,6 @@ pub fn dedup_with_progress(
     progress: bool,
     process_ends: bool,
 ) -> anyhow::Result<DedupReport> {
-    let started = Instant::now();
     let bar = if progress {
         ProgressBar::new_spinner()
     } else {
@@ -65,59 +64,34 @@ pub fn dedup_with_progress(
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.set_message(t("membaca register…", "reading the registry…"));
-    let (recs, states, decisions) = store.dedup_input()?;
-    let (prints, refused) = store.dedup_prints(&recs)?;
-    if refused > 0 {
-        tracing::warn!(
-            refused,
-            "stored templates that do not parse count as missing"
-        );
-    }
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        recordings = recs.len(),
-        "registry read"
-    );
-    bar.set_message(format!(
-        "{} {} {}",
-        t("membandingkan", "comparing"),
-        recs.len(),
-        t("perekaman…", "recordings…")
-    ));
-    let result = cetak_dedup::run_with_prints(&recs, &prints, &decisions, config);
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        pairs = result.compared,
-        "pairs scored and clustered"
-    );
-    bar.set_message(format!(
-        "{} {} {}",
-        t("menyimpan keputusan dan", "writing decisions and"),
-        result.compared,
-        t("pasangan…", "pairs…")
-    ));
-    let at = super::office_now(store)?;
-    let summary = store.apply_dedup(&recs, &states, &result, actor, at)?;
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        transitions = summary.transitions,
-        "outcomes written"
-    );
+    let mut on_phase = |phase: DedupPhase| {
+        bar.set_message(match phase {
+            DedupPhase::Reading => t("membaca register…", "reading the registry…").to_string(),
+            DedupPhase::Comparing { recordings } => format!(
+                "{} {recordings} {}",
+                t("membandingkan", "comparing"),
+                t("perekaman…", "recordings…")
+            ),
+            DedupPhase::Writing { pairs } => format!(
+                "{} {pairs} {}",
+                t("menyimpan keputusan dan", "writing decisions and"),
+                t("pasangan…", "pairs…")
+            ),
+        })
+    };
+    let run = cetak_office::dedup_run::run(store, config, actor, &mut on_phase, process_ends)
+        .map_err(super::print::office_error)?;
     bar.finish_and_clear();
-    let recordings = recs.len() as u64;
-    let (compared_pairs, skipped_blocks) = (result.compared, result.skipped_blocks);
-    let print_stats = result.prints.clone();
-    if process_ends {
-        std::mem::forget((recs, states, result, prints));
+    if let Some(w) = &run.clock_warning {
+        eprintln!("{}", super::print::clock_warning_text(w));
     }
     Ok(DedupReport {
-        summary,
-        recordings,
-        compared_pairs,
-        skipped_blocks,
-        prints: print_stats,
-        seconds: started.elapsed().as_secs_f64(),
+        summary: run.summary,
+        recordings: run.recordings,
+        compared_pairs: run.compared_pairs,
+        skipped_blocks: run.skipped_blocks,
+        prints: run.prints,
+        seconds: run.seconds,
         peak_rss_mib: super::peak_rss_mib(),
     })
 }
@@ -185,12 +159,12 @@ pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
         r.summary.resolved_without_correction.to_string(),
     ]);
     tb.add_row(vec![
-        t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
+        t("menunggu keputusan penyelia", "awaiting a supervisor").to_string(),
         r.summary.awaiting_decision.to_string(),
     ]);
     tb.add_row(vec![
         t(
-            "unik, siap antre cetak",
+            "unik, siap masuk antrean cetak",
             "unique, ready for the print queue",
         )
         .to_string(),
@@ -206,7 +180,7 @@ pub fn print_dedup(r: &DedupReport) -> std::io::Result<()> {
     ]);
     tb.add_row(vec![
         t(
-            "sudah punya kartu (tidak diubah)",
+            "sudah punya KTP-el (tidak diubah)",
             "already have a card (unchanged)",
         )
         .to_string(),
@@ -471,7 +445,11 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             }
             let actor = Actor(ctx.actor.clone());
             let at = super::office_now(&store)?;
-            let n = store.decide_pair_group(&g.pattern, same, &reason, &actor, at)?;
+            let n = store.decide_pair_group(
+                &g.pattern,
+                same,
+                cetak_store::Change::new(&actor, at, &reason),
+            )?;
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
                 print_json(
@@ -511,7 +489,8 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             }
             let actor = Actor(ctx.actor.clone());
             let at = super::office_now(&store)?;
-            let pair = store.decide_pair(id, same, &reason, &actor, at)?;
+            let pair =
+                store.decide_pair(id, same, cetak_store::Change::new(&actor, at, &reason))?;
             // Apply the decision at once: a full run honours every decision taken so far.
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
@@ -565,7 +544,7 @@ pub fn run_review(ctx: &Context, cmd: ReviewCommand) -> anyhow::Result<ExitCode>
             }
             let actor = Actor(ctx.actor.clone());
             let at = super::office_now(&store)?;
-            let pair = store.overrule_link(id, &reason, &actor, at)?;
+            let pair = store.overrule_link(id, cetak_store::Change::new(&actor, at, &reason))?;
             let report = dedup(&mut store, &Config::default(), &Actor::system("dedup"))?;
             if ctx.json {
                 print_json(

@@ -14,6 +14,7 @@ use anyhow::{Context as _, bail};
 use cetak_domain::lifecycle::Actor;
 use cetak_gen::GenConfig;
 
+use super::demo_chip::{ChipMode, DEMO_READER, DemoEncoder};
 use super::{Context, open_store, print_json, table};
 use crate::cmd::{gen_cmd::write_backlog, import::import_file};
 use crate::text::t;
@@ -36,6 +37,24 @@ pub struct Args {
     /// Where the demo serves the office pages.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Encode each card's chip on the virtual reader (pcscd + vsmartcard-vpcd, a SoftHSM2
+    /// token in the folder): auto (when installed), on, off.
+    #[arg(long, value_enum, default_value_t = ChipMode::Auto)]
+    chip: ChipMode,
+}
+
+/// What the chip side of the first day did.
+#[derive(Debug, Default, serde::Serialize)]
+struct ChipDay {
+    encoded: bool,
+    /// Why not, when not.
+    why_not: Option<String>,
+    written: u64,
+    verified: u64,
+    dump: Option<PathBuf>,
+    dump_serial: Option<i64>,
+    ca: Option<PathBuf>,
+    passive_authentication: Option<bool>,
 }
 
 /// What the demo's first printing day did.
@@ -46,11 +65,13 @@ struct FirstDay {
     handed_over: u32,
 }
 
-/// Two folder printers (each card a PNG), 1,000 blanks, one day of printing, three hand-overs.
+/// Two folder printers (each card a PNG), sharing the virtual chip encoder when there is one,
+/// 1,000 blanks, one day of printing, three hand-overs.
 fn print_first_day(
     store: &mut cetak_store::Store,
     dir: &std::path::Path,
     actor: &str,
+    encoder: Option<&DemoEncoder>,
 ) -> anyhow::Result<FirstDay> {
     let actor = Actor(actor.to_string());
     let now = crate::cmd::now();
@@ -64,6 +85,9 @@ fn print_first_day(
         let folder = dir.join(format!("printer-{name}"));
         let uri = format!("dir:{}", folder.display());
         store.printer_add(name, &uri, &profile, &actor, now)?;
+        if encoder.is_some() {
+            store.printer_set_encoder(name, Some(&format!("pcsc:{DEMO_READER}")), &actor, now)?;
+        }
     }
     store.stock_receive(
         cetak_print::stock::SerialRange {
@@ -75,13 +99,14 @@ fn print_first_day(
         &actor,
         now,
     )?;
-    let args = crate::cmd::print::RunArgs {
+    let args = cetak_office::print_run::RunArgs {
         max_cards: None,
         request_timeout_s: 10.0,
         poll_ms: 50,
         job_timeout_s: 60.0,
         gone_confirm_s: 10.0,
         no_wait: true,
+        chip: encoder.map(|e| e.setup.clone()),
     };
     let run = crate::cmd::print::spool_run(store, &args, false)?;
     let mut handed_over = 0;
@@ -124,6 +149,39 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             )
         );
     }
+    let mut chip_day = ChipDay::default();
+    let want_chip = match a.chip {
+        ChipMode::Off => false,
+        mode => {
+            let missing = super::demo_chip::missing_packages();
+            if missing.is_empty() {
+                true
+            } else {
+                let why = format!(
+                    "{}: apt-get install {}",
+                    t(
+                        "chip tidak ditulis; pasang dulu paket",
+                        "chips not encoded; install first"
+                    ),
+                    missing.join(" ")
+                );
+                if mode == ChipMode::On {
+                    bail!(why);
+                }
+                chip_day.why_not = Some(why);
+                false
+            }
+        }
+    };
+    let want_chip = want_chip
+        && match super::demo_chip::restart_with_token_conf(&a.dir) {
+            Ok(()) => true,
+            Err(e) if a.chip == ChipMode::On => return Err(e),
+            Err(e) => {
+                chip_day.why_not = Some(format!("{e:#}"));
+                false
+            }
+        };
     let interactive = !ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let say = |s: &str| -> std::io::Result<()> {
         if !ctx.json {
@@ -176,7 +234,51 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         "4/6 Hari cetak pertama: 2 printer × 100 kartu, blangko 1.000 lembar…",
         "4/6 The first printing day: 2 printers × 100 cards, 1,000 blanks received…",
     ))?;
-    let printing = print_first_day(&mut store, &a.dir, &ctx.actor)?;
+    let encoder = if want_chip {
+        match super::demo_chip::prepare(&a.dir, crate::cmd::now()) {
+            Ok(e) => Some(e),
+            Err(e) if a.chip == ChipMode::On => return Err(e),
+            Err(e) => {
+                chip_day.why_not = Some(format!(
+                    "{}: {e:#}",
+                    t(
+                        "penulis chip virtual tidak siap",
+                        "the virtual chip encoder is not ready"
+                    )
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let printing = print_first_day(&mut store, &a.dir, &ctx.actor, encoder.as_ref())?;
+    if let Some(enc) = &encoder {
+        chip_day.encoded = true;
+        (chip_day.written, chip_day.verified) = store.chip_counts()?;
+        chip_day.ca = Some(enc.ca.clone());
+        // One card's chip as the books kept it, and whether it verifies against the demo CA.
+        let first = store.printed_niks(1)?;
+        if let Some(kept) = first
+            .first()
+            .map(|nik| store.chip_of_card(nik))
+            .transpose()?
+            .flatten()
+        {
+            let path = a.dir.join("chip-dump.bin");
+            std::fs::write(&path, &kept.dump)
+                .with_context(|| format!("{} {}", t("menulis", "writing"), path.display()))?;
+            let trust = cetak_office::chip::load_trust(&enc.setup.trust)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            chip_day.passive_authentication = Some(
+                cetak_chip::ChipImage::from_dump(&kept.dump)
+                    .ok()
+                    .is_some_and(|c| cetak_chip::verify(&c, &trust, crate::cmd::now()).is_ok()),
+            );
+            chip_day.dump = Some(path);
+            chip_day.dump_serial = Some(kept.serial);
+        }
+    }
 
     say(t(
         "5/6 Rekonsiliasi blangko dan laporan bulanan…",
@@ -205,6 +307,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             "import": report,
             "dedup": dedup,
             "printing": printing,
+            "chip": chip_day,
             "stock": books,
             "states": states,
             "quarantine": quarantine,
@@ -226,7 +329,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     ]);
     tb.add_row(vec![
         t(
-            "  orang sebenarnya (kebenaran generator)",
+            "  orang sebenarnya (menurut data sintetis)",
             "  actual people (generator truth)",
         )
         .to_string(),
@@ -253,7 +356,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         marked.to_string(),
     ]);
     tb.add_row(vec![
-        t("menunggu keputusan supervisor", "awaiting a supervisor").to_string(),
+        t("menunggu keputusan penyelia", "awaiting a supervisor").to_string(),
         dedup.summary.awaiting_decision.to_string(),
     ]);
     tb.add_row(vec![
@@ -264,13 +367,42 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         .to_string(),
         format!("{} / {}", printing.run.completed, printing.capacity),
     ]);
+    let chip_line = if chip_day.encoded {
+        format!(
+            "{} / {}{}",
+            chip_day.verified,
+            chip_day.written,
+            match (chip_day.dump_serial, chip_day.passive_authentication) {
+                (Some(serial), Some(true)) => format!(
+                    " ({} {serial}: {})",
+                    t("chip-dump.bin, blangko", "chip-dump.bin, blank"),
+                    t("autentikasi pasif berhasil", "passive authentication holds")
+                ),
+                (Some(serial), _) => format!(
+                    " ({} {serial}: {})",
+                    t("chip-dump.bin, blangko", "chip-dump.bin, blank"),
+                    t("autentikasi pasif GAGAL", "passive authentication FAILS")
+                ),
+                _ => String::new(),
+            }
+        )
+    } else {
+        chip_day
+            .why_not
+            .clone()
+            .unwrap_or_else(|| t("tidak (--chip off)", "no (--chip off)").to_string())
+    };
+    tb.add_row(vec![
+        t("chip terverifikasi / ditulis", "chips verified / written").to_string(),
+        chip_line,
+    ]);
     tb.add_row(vec![
         t("kartu diserahkan", "cards handed over").to_string(),
         printing.handed_over.to_string(),
     ]);
     tb.add_row(vec![
         t(
-            "blangko: terima = pakai + rusak + ada + hilang",
+            "blangko: diterima = menjadi KTP-el + rusak + tersedia + hilang",
             "blanks: received = issued + spoiled + on hand + missing",
         )
         .to_string(),
@@ -311,7 +443,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     outln!("{tb}")?;
     outln!(
         "{} {} {} {}",
-        t("Generator membuat", "The generator made"),
+        t("Data sintetis berisi", "The generator made"),
         generated.duplicates,
         t(
             "perekaman ganda; ditautkan otomatis:",
@@ -329,10 +461,36 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
         outln!("  cetak --db {db_s} status {nik}")?;
     }
     outln!("  cetak --db {db_s} print status")?;
-    outln!(
-        "  cetak --db {db_s} print run              # {}",
-        t("hari berikutnya", "the next day")
-    )?;
+    if encoder.is_none() {
+        outln!(
+            "  cetak --db {db_s} print run              # {}",
+            t("hari berikutnya", "the next day")
+        )?;
+    }
+    if let (Some(enc), Some(dump)) = (&encoder, &chip_day.dump) {
+        outln!(
+            "  cetak chip verify --from {} --trust {}",
+            dump.display(),
+            enc.ca.display()
+        )?;
+        outln!(
+            "  SOFTHSM2_CONF={} cetak chip keys show --token {} --pin-file {}",
+            enc.conf.display(),
+            enc.setup.token,
+            enc.pin_file.display()
+        )?;
+        outln!(
+            "  SOFTHSM2_CONF={} cetak --db {db_s} print run --chip-token {} --chip-pin-file {} --chip-trust {}   # {}",
+            enc.conf.display(),
+            enc.setup.token,
+            enc.pin_file.display(),
+            enc.ca.display(),
+            t(
+                "hari berikutnya, dengan chip (kartu virtual ada selama demo melayani halaman)",
+                "the next day, with chips (the virtual card is in while the demo serves its pages)"
+            )
+        )?;
+    }
     outln!("  cetak --db {db_s} stock reconcile")?;
     outln!(
         "  cetak --db {db_s} report monthly --month {month} --out {}",
@@ -393,6 +551,18 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 ca_file: None,
             },
             sync_every_s: 60,
+            // With the virtual encoder: the print page's Start button encodes chips, and the
+            // hand-over page's chip check reads the virtual card (the last chip written).
+            chip_reader: encoder.as_ref().map(|_| DEMO_READER.to_string()),
+            chip: match &encoder {
+                Some(enc) => crate::cmd::print::ChipTokenArgs {
+                    chip_token: Some(enc.setup.token.clone()),
+                    chip_pin_file: Some(enc.pin_file.clone()),
+                    chip_module: enc.setup.module.clone(),
+                    chip_trust: vec![enc.ca.clone()],
+                },
+                None => crate::cmd::print::ChipTokenArgs::default(),
+            },
         },
     )?;
     Ok(ExitCode::SUCCESS)

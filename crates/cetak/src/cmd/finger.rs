@@ -113,7 +113,7 @@ fn run_match(ctx: &Context, args: MatchArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!(
             "{}: {} probe,candidate ({} {})",
             args.pairs.display(),
-            t("kepala kolom harus", "the header must be"),
+            t("judul kolom harus", "the header must be"),
             t("tertulis", "found"),
             header.join(",")
         );

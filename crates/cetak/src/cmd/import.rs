@@ -140,7 +140,7 @@ pub fn import_file(
             "{} {}",
             dir.display(),
             t(
-                "bukan folder media (diharapkan satu sub-folder per recording_id)",
+                "bukan folder media (seharusnya satu subfolder per ID perekaman)",
                 "is not a media folder (one sub-folder per recording_id is expected)"
             )
         );
@@ -350,7 +350,7 @@ pub fn import_file(
         bail!(
             "{}",
             crate::text::t(
-                "pembaca berkas berhenti karena galat",
+                "pembaca berkas berhenti karena kesalahan",
                 "the reader thread failed"
             )
         );

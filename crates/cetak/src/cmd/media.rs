@@ -229,7 +229,11 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
                 );
             }
             let at = office_now(&store)?;
-            let o = store.media_attach(&recording_id, &item, &actor, &reason, at)?;
+            let o = store.media_attach(
+                &recording_id,
+                &item,
+                cetak_store::Change::new(&actor, at, &reason),
+            )?;
             if ctx.json {
                 print_json(&serde_json::to_value(&o)?)?;
             } else {
@@ -248,7 +252,8 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<ExitCode> {
             reason,
         } => {
             let at = office_now(&store)?;
-            let o = store.media_erase(&recording_id, &actor, &reason, at)?;
+            let o =
+                store.media_erase(&recording_id, cetak_store::Change::new(&actor, at, &reason))?;
             if ctx.json {
                 print_json(&serde_json::to_value(&o)?)?;
             } else {

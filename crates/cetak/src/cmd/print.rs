@@ -1,26 +1,25 @@
 //! `cetak printer …`, `cetak print …`: the office's printers and the spool that drives them.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::{Context, open_store, print_json, table};
+use crate::text::{t, tr};
 use anyhow::{Context as _, bail};
 use cetak_domain::lifecycle::Actor;
-use cetak_print::clock::{ClockWarning, RunClock};
+use cetak_office::OfficeError;
+use cetak_office::inspect::InspectRefusal;
+use cetak_office::port::{self, PortStatus};
+pub use cetak_office::print_run::Load;
+use cetak_office::print_run::{RunArgs as OfficeRunArgs, RunNotice, RunReport};
+use cetak_print::clock::ClockWarning;
 use cetak_print::schedule::{self, PrinterProfile, Readiness};
-use cetak_print::spool::{
-    self, AttemptEvent, AttemptState, JobPhase, NotFoundVerdict, PendingAttempt,
-};
+use cetak_print::spool::{AttemptEvent, AttemptState};
 use cetak_print::stock::SpoilCause;
-use cetak_store::{
-    AttemptRow, ClaimRefusal, Lease, LeaseHolder, PrinterRow, SpoilOutcome, Store, StoreError,
-};
+use cetak_store::{AttemptRow, Change, PrinterRow, SpoilOutcome, Store, StoreError};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::json;
 use time::OffsetDateTime;
-
-use super::port::{self, Port, PortError, PortStatus};
-use super::{Context, open_store, print_json, table};
-use crate::text::t;
 
 #[derive(Debug, Subcommand)]
 pub enum PrinterCommand {
@@ -28,7 +27,8 @@ pub enum PrinterCommand {
     Add {
         /// Name the office gives it (e.g. P1).
         name: String,
-        /// ipp://host:port/ipp/print, or dir:/path/to/folder.
+        /// ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT (TLS to that certificate), or
+        /// dir:/path/to/folder.
         #[arg(long)]
         uri: String,
         /// Rated cards per day.
@@ -43,12 +43,15 @@ pub enum PrinterCommand {
         /// Working hours, office time (WIB), e.g. 08:00-16:00.
         #[arg(long)]
         hours: Option<String>,
+        /// The printer's chip encoder: pcsc:READER (a PC/SC reader's name), or none.
+        #[arg(long, value_name = "ENCODER")]
+        encoder: Option<String>,
     },
     /// Change a printer's address or profile (only what is given changes).
     Set {
         /// Printer name.
         name: String,
-        /// New ipp://host:port/ipp/print or dir:/path.
+        /// New ipp://host:port/ipp/print, ipps://…#sha256=FINGERPRINT or dir:/path.
         #[arg(long)]
         uri: Option<String>,
         /// Rated cards per day.
@@ -63,6 +66,9 @@ pub enum PrinterCommand {
         /// Working hours, office time (WIB), e.g. 08:00-16:00, or "-" for none.
         #[arg(long)]
         hours: Option<String>,
+        /// The printer's chip encoder: pcsc:READER (a PC/SC reader's name), or none.
+        #[arg(long, value_name = "ENCODER")]
+        encoder: Option<String>,
     },
     /// Take a printer out of service; its unused blanks go back to the safe.
     Remove {
@@ -178,6 +184,76 @@ pub struct RunArgs {
     /// Do not wait for cool-downs: stop when no printer can take a card now.
     #[arg(long)]
     pub no_wait: bool,
+    // The document-signer token and the trusted CA, for printers with a chip encoder.
+    #[command(flatten)]
+    pub chip: ChipTokenArgs,
+    /// Seconds to wait for a blank in a printer's chip encoder.
+    #[arg(long, default_value_t = 5.0)]
+    pub chip_card_wait_s: f64,
+}
+
+/// Where the document-signer key is and whom a chip must chain to: the flags of `cetak print
+/// run` and `cetak serve` (its "Start printing" and the counter's chip check).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ChipTokenArgs {
+    /// The label of the token with the document-signer key, for printers with a chip encoder.
+    #[arg(long, env = "CETAK_CHIP_TOKEN")]
+    pub chip_token: Option<String>,
+    /// A file whose first line is the document-signer token's user PIN.
+    #[arg(long, value_name = "FILE", env = "CETAK_CHIP_PIN_FILE")]
+    pub chip_pin_file: Option<std::path::PathBuf>,
+    /// The PKCS#11 module of the document-signer token.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CETAK_PKCS11_MODULE",
+        default_value = "/usr/lib/softhsm/libsofthsm2.so"
+    )]
+    pub chip_module: std::path::PathBuf,
+    /// The signing CA's certificate a chip must chain to (may be given more than once).
+    #[arg(long, value_name = "FILE")]
+    pub chip_trust: Vec<std::path::PathBuf>,
+}
+
+impl Default for ChipTokenArgs {
+    fn default() -> ChipTokenArgs {
+        ChipTokenArgs {
+            chip_token: None,
+            chip_pin_file: None,
+            chip_module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+            chip_trust: Vec::new(),
+        }
+    }
+}
+
+impl ChipTokenArgs {
+    /// The office library's chip setup (`None` without a token), waiting up to `card_wait`
+    /// for a blank in an encoder.
+    pub fn setup(
+        &self,
+        card_wait: Duration,
+    ) -> anyhow::Result<Option<cetak_office::chip::ChipSetup>> {
+        Ok(match (&self.chip_token, &self.chip_pin_file) {
+            // Without a trusted CA every read-back would fail and spoil its blank.
+            (Some(_), Some(_)) if self.chip_trust.is_empty() => bail!(t(
+                "berikan --chip-trust bersama --chip-token: setiap chip yang ditulis diperiksa terhadap CA itu",
+                "give --chip-trust with --chip-token: every chip written is checked against that CA"
+            )),
+            (Some(token), Some(pin_file)) => Some(cetak_office::chip::ChipSetup {
+                module: self.chip_module.clone(),
+                token: token.clone(),
+                pin_file: pin_file.clone(),
+                trust: self.chip_trust.clone(),
+                card_wait,
+                timeout: Duration::from_secs(20),
+            }),
+            (None, None) => None,
+            _ => bail!(t(
+                "berikan --chip-token dan --chip-pin-file bersama-sama",
+                "give --chip-token and --chip-pin-file together"
+            )),
+        })
+    }
 }
 
 impl Default for RunArgs {
@@ -189,18 +265,44 @@ impl Default for RunArgs {
             job_timeout_s: 300.0,
             gone_confirm_s: 10.0,
             no_wait: false,
+            chip: ChipTokenArgs::default(),
+            chip_card_wait_s: 5.0,
         }
     }
 }
 
+/// `pcsc:READER` or `none` (stored as no encoder).
+fn encoder_setting(e: &str) -> anyhow::Result<Option<&str>> {
+    let e = e.trim();
+    if e == "none" {
+        return Ok(None);
+    }
+    if cetak_store::encoder_reader(e).is_none() {
+        bail!(
+            "{} {e:?}",
+            t(
+                "penulis chip (--encoder) harus pcsc:NAMA-PEMBACA atau none, bukan",
+                "the encoder must be pcsc:READER-NAME or none, not"
+            )
+        );
+    }
+    Ok(Some(e))
+}
+
 fn checked_uri(uri: &str) -> anyhow::Result<()> {
     port::check_uri(uri).map_err(|why| {
+        // The why is cetak-ipp's English; in Indonesian the hint below says what to write.
+        let why = if crate::text::english() {
+            format!(": {why}")
+        } else {
+            String::new()
+        };
         anyhow::anyhow!(
-            "{} {uri:?}: {why} ({})",
+            "{} {uri:?}{why} ({})",
             t("alamat printer tidak dapat dipakai", "unusable printer address"),
             t(
-                "pakai ipp://host:port/ipp/print, http://… atau dir:/folder; ipps:// belum didukung",
-                "use ipp://host:port/ipp/print, http://… or dir:/folder; ipps:// is not supported yet"
+                "pakai ipp://host:port/ipp/print, http://…, ipps://host:port/ipp/print#sha256=SIDIK_SERTIFIKAT atau dir:/folder",
+                "use ipp://host:port/ipp/print, http://…, ipps://host:port/ipp/print#sha256=CERT_FINGERPRINT or dir:/folder"
             )
         )
     })
@@ -218,9 +320,15 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             burst,
             cooldown_min,
             hours,
+            encoder,
         } => {
             let hours = hours.as_deref().map(parse_hours).transpose()?;
             checked_uri(&uri)?;
+            let encoder = encoder
+                .as_deref()
+                .map(encoder_setting)
+                .transpose()?
+                .flatten();
             let profile = PrinterProfile {
                 cards_per_day,
                 burst,
@@ -228,8 +336,15 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                 hours,
             };
             let id = store.printer_add(&name, &uri, &profile, &actor, now)?;
+            if encoder.is_some() {
+                store
+                    .printer_set_encoder(&name, encoder, &actor, now)
+                    .map_err(explain)?;
+            }
             if ctx.json {
-                print_json(&json!({ "id": id, "name": name, "uri": uri, "profile": profile }))?;
+                print_json(
+                    &json!({ "id": id, "name": name, "uri": uri, "profile": profile, "encoder": encoder }),
+                )?;
             } else {
                 outln!(
                     "{} {name} ({uri})",
@@ -244,10 +359,12 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             burst,
             cooldown_min,
             hours,
+            encoder,
         } => {
             if let Some(u) = &uri {
                 checked_uri(u)?;
             }
+            let encoder = encoder.as_deref().map(encoder_setting).transpose()?;
             let current = store
                 .printers(&schedule::office_day(now))?
                 .into_iter()
@@ -278,6 +395,11 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
             store
                 .printer_set(&name, uri.as_deref(), &profile, &actor, now)
                 .map_err(explain)?;
+            if let Some(e) = encoder {
+                store
+                    .printer_set_encoder(&name, e, &actor, now)
+                    .map_err(explain)?;
+            }
             if ctx.json {
                 print_json(
                     &json!({ "name": name, "uri": uri.unwrap_or(current.uri), "profile": profile }),
@@ -288,7 +410,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
         }
         PrinterCommand::Remove { name, reason } => {
             let serials = store
-                .printer_remove(&name, &actor, now, &reason)
+                .printer_remove(&name, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             if ctx.json {
                 print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
@@ -298,7 +420,7 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
                     outln!(
                         "{} {}",
                         t(
-                            "Keluarkan blangko ini dari hoppernya ke brankas:",
+                            "Keluarkan blangko ini dari wadah blangkonya ke brankas:",
                             "Take these blanks out of its hopper into the safe:"
                         ),
                         cetak_print::stock::compact_ranges(&serials)
@@ -308,23 +430,26 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
         }
         PrinterCommand::Reseat { name, reason } => {
             let serials = store
-                .printer_reseat(&name, &actor, now, &reason)
+                .printer_reseat(&name, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             if ctx.json {
                 print_json(&json!({ "name": name, "blanks_to_safe": serials }))?;
             } else {
                 outln!(
                     "{} {name}: {}",
-                    t("Hopper", "Hopper of"),
+                    t("Wadah blangko", "Hopper of"),
                     t(
-                        "kosongkan SEMUA blangko di hopper ke brankas (juga blangko bersih dari kartu yang menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
+                        "kosongkan SEMUA blangko di wadah blangko ke brankas (juga blangko bersih dari kartu yang menunggu pemeriksaan); kartu berikutnya memberi tahu blangko mana yang dimuat",
                         "take EVERY blank out of the hopper into the safe (also a clean blank of a card waiting for inspection); the next card says which blanks to load"
                     )
                 )?;
                 if !serials.is_empty() {
                     outln!(
                         "{} {}",
-                        t("Menurut catatan di hopper:", "The books had in the hopper:"),
+                        t(
+                            "Menurut catatan, di wadah blangko ada:",
+                            "The books had in the hopper:"
+                        ),
                         cetak_print::stock::compact_ranges(&serials)
                     )?;
                 }
@@ -341,13 +466,13 @@ pub fn run_printer(ctx: &Context, cmd: PrinterCommand) -> anyhow::Result<ExitCod
         }
         PrinterCommand::Pause { name, reason } => {
             store
-                .printer_set_paused(&name, true, &actor, now, &reason)
+                .printer_set_paused(&name, true, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             outln!("{} {name}", t("Printer dijeda:", "Printer paused:"))?;
         }
         PrinterCommand::Resume { name, reason } => {
             store
-                .printer_set_paused(&name, false, &actor, now, &reason)
+                .printer_set_paused(&name, false, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             outln!("{} {name}", t("Printer dilanjutkan:", "Printer resumed:"))?;
         }
@@ -385,12 +510,14 @@ fn explain(e: StoreError) -> anyhow::Error {
             anyhow::anyhow!(
                 "{}",
                 t(
-                    "Basis data sedang dipakai proses lain (impor atau data ganda yang panjang); coba lagi sebentar lagi.",
+                    "Basis data sedang dipakai proses lain (impor atau pencarian data ganda yang panjang); coba lagi sebentar lagi.",
                     "The database is busy with another process (a long import or dedup); try again shortly."
                 )
             )
         }
-        StoreError::Refused(m) => anyhow::anyhow!("{}", crate::text::pick(m)),
+        StoreError::Refused(m) | StoreError::Conflict(m) | StoreError::NotFound(m) => {
+            anyhow::anyhow!("{}", crate::text::pick(m))
+        }
         _ => anyhow::Error::new(e),
     }
 }
@@ -469,6 +596,7 @@ fn printers_json(
                 Err(e) => json!({ "error": e }),
             },
             "held_by_inspection": p.held_by_inspection,
+            "encoder": p.encoder,
             "run_by": leases.iter().find(|(id, _)| *id == p.id).map(|(_, h)| h),
         }));
     }
@@ -486,11 +614,12 @@ fn print_printers(
         t("Hari ini", "Today"),
         t("Kapasitas", "Capacity"),
         t("Blangko dimuat", "Blanks loaded"),
+        t("Penulis chip", "Encoder"),
         t("Keadaan", "State"),
     ]);
     for (p, a) in printers.iter().zip(asked) {
         let state = match a {
-            Err(e) => format!("{}: {e}", t("tidak terjangkau", "unreachable")),
+            Err(e) => crate::text::tr(cetak_words::printer_fault(e)),
             Ok(s) if !s.blocking.is_empty() => {
                 format!("{}: {}", t("terhenti", "blocked"), s.blocking.join(", "))
             }
@@ -511,6 +640,7 @@ fn print_printers(
             p.run.printed_today.to_string(),
             p.profile.cards_per_day.to_string(),
             p.blanks_loaded.to_string(),
+            p.encoder.clone().unwrap_or_else(|| "-".into()),
             state,
         ]);
     }
@@ -556,7 +686,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                 _ => bail!(
                     "{}",
                     t(
-                        "sebutkan tepat satu: --good, --spoiled SEBAB atau --unused",
+                        "sebutkan tepat satu: --good, --spoiled PENYEBAB atau --unused",
                         "say exactly one of --good, --spoiled CAUSE, --unused"
                     )
                 ),
@@ -578,12 +708,12 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                     )
                 ),
                 None => {
-                    printer_lets_go(&store, &current, &finding)?;
+                    printer_lets_go(&store, current.id, &finding)?;
                     "the printer no longer holds the job and is idle".into()
                 }
             };
             let d = store
-                .attempt_inspect(attempt, &finding, &why, &actor, now)
+                .attempt_inspect(attempt, &finding, Change::new(&actor, now, &why))
                 .map_err(explain)?;
             if ctx.json {
                 print_json(&json!({ "attempt": attempt, "state": d.to, "note": d.note }))?;
@@ -620,7 +750,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                             outln!(
                                 "{}",
                                 t(
-                                    "Printer ini didinginkan lebih lama; periksa suhu cetak (160-170 °C).",
+                                    "Printer ini didinginkan lebih lama; periksa suhu cetak (160–170 °C).",
                                     "This printer now cools down longer; check its print temperature (160-170 °C)."
                                 )
                             )?;
@@ -637,7 +767,7 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
                             "{} {serial}: {}",
                             t("Blangko", "Blank"),
                             t(
-                                "KTP lama yang dicabut dicatat kembali dan rusak; KTP pengganti tidak berubah. Potong sudutnya untuk laporan bulanan.",
+                                "KTP-el lama yang dicabut dicatat sudah dikembalikan dan rusak; KTP-el pengganti tidak berubah. Potong sudutnya untuk laporan bulanan.",
                                 "the revoked old card is recorded as returned and spoiled; the replacement is not touched. Cut its corner for the monthly return."
                             )
                         )?;
@@ -651,7 +781,10 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
         } => {
             let now = super::office_now(&store)?;
             store
-                .print_raise(&recording_id, &actor, now, &reason)
+                .print_raise(
+                    &recording_id,
+                    cetak_store::Change::new(&actor, now, &reason),
+                )
                 .map_err(explain)?;
             outln!(
                 "{} {recording_id}",
@@ -664,12 +797,12 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
         PrintCommand::Replace { nik, reason } => {
             let now = super::office_now(&store)?;
             let id = store
-                .print_replace(&nik, &actor, now, &reason)
+                .print_replace(&nik, cetak_store::Change::new(&actor, now, &reason))
                 .map_err(explain)?;
             outln!(
                 "{} {id}",
                 t(
-                    "KTP lama dicabut; penggantian masuk antrean:",
+                    "KTP-el lama dicabut; penggantinya masuk antrean:",
                     "Old card revoked; replacement queued:"
                 )
             )?;
@@ -678,109 +811,107 @@ pub fn run_print(ctx: &Context, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The inspection rule for callers outside the CLI (the print page): `verdict` is `good`,
-/// `spoiled` or `unused`.
-pub fn inspection_allowed(store: &Store, attempt: i64, verdict: &str) -> anyhow::Result<()> {
-    let finding = match verdict {
-        "good" => AttemptEvent::InspectedGood,
-        "spoiled" => AttemptEvent::InspectedSpoiled(SpoilCause::Other),
-        "unused" => AttemptEvent::InspectedUnused,
-        other => bail!(
-            "{} {other:?}",
-            crate::text::t("temuan tidak dikenal", "unknown finding")
-        ),
-    };
-    let current = store.attempt(attempt)?.with_context(|| {
-        format!(
-            "{} {attempt}",
-            t("tidak ada percobaan cetak", "no print attempt")
-        )
-    })?;
-    printer_lets_go(store, &current, &finding)
+/// Before a person's finding is recorded, the printer must have let go of the job.
+fn printer_lets_go(store: &Store, attempt: i64, finding: &AttemptEvent) -> anyhow::Result<()> {
+    match cetak_office::inspect::printer_lets_go(store, attempt, finding).map_err(office_error)? {
+        Ok(()) => Ok(()),
+        Err(refusal) => bail!("{}", inspect_refusal_text(&refusal)),
+    }
 }
 
-/// Before a person's finding is recorded, the printer must have let go of the job: not in its
-/// list as underway, and — for "unused" — idle, so no card can still come out.
-fn printer_lets_go(store: &Store, a: &AttemptRow, finding: &AttemptEvent) -> anyhow::Result<()> {
-    let uri = store
-        .printers(&schedule::office_day(super::now()))?
-        .into_iter()
-        .find(|p| p.id == a.printer_id)
-        .map(|p| p.uri);
+/// Why a finding may not be recorded now, in the operator's words.
+pub fn inspect_refusal_text(r: &InspectRefusal) -> String {
     let by_hand = t(
         "jika printer sudah diperiksa langsung, ulangi dengan --physically-checked \"apa yang dilihat\"",
         "if you checked the printer by hand, repeat with --physically-checked \"what you saw\"",
     );
-    let Some(uri) = uri else {
-        bail!(
-            "{} {}; {by_hand}",
+    match r {
+        InspectRefusal::PrinterRemoved { printer } => format!(
+            "{} {printer}; {by_hand}",
             t(
                 "printer percobaan ini sudah dihapus:",
                 "this attempt's printer was removed:"
-            ),
-            a.printer
-        );
-    };
-    let port = port::open(&uri, Duration::from_secs(5))?;
-    let status = port.status().map_err(|e| {
-        anyhow::anyhow!(
-            "{} {} ({e}); {by_hand}",
-            t("printer tidak dapat ditanya:", "cannot ask the printer:"),
-            a.printer
-        )
-    })?;
-    let event = ask(port.as_ref(), a).map_err(|e| {
-        anyhow::anyhow!(
-            "{} {} ({e}); {by_hand}",
-            t("printer tidak dapat ditanya:", "cannot ask the printer:"),
-            a.printer
-        )
-    })?;
-    let phase = match &event {
-        AttemptEvent::Found { phase, .. } | AttemptEvent::Observed { phase, .. } => Some(*phase),
-        _ => None,
-    };
-    if matches!(phase, Some(JobPhase::Underway | JobPhase::Stopped)) {
-        bail!(
-            "{} {} {}",
+            )
+        ),
+        InspectRefusal::CannotAsk { printer, error } => format!(
+            "{} {printer} ({error}); {by_hand}",
+            t("printer tidak dapat ditanya:", "cannot ask the printer:")
+        ),
+        InspectRefusal::StillHolds { printer } => format!(
+            "{} {printer} {}",
             t("printer", "printer"),
-            a.printer,
             t(
-                "masih memegang pekerjaan ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi",
+                "masih memegang tugas cetak ini: tunggu sampai selesai, atau batalkan di printer, lalu periksa lagi",
                 "still holds this job: wait for it to finish, or cancel it at the printer, then inspect again"
             )
-        );
+        ),
+        InspectRefusal::SaysCompleted => t(
+            "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu --good atau --spoiled PENYEBAB",
+            "the printer says it completed this card: look in the output tray, then --good or --spoiled CAUSE",
+        )
+        .to_string(),
+        InspectRefusal::Busy { printer } => format!(
+            "{} {printer} {}; {by_hand}",
+            t("printer", "printer"),
+            t(
+                "sedang bekerja: blangko mungkin masih ditarik masuk — tunggu sampai printer berhenti",
+                "is busy: the blank may still be fed — wait until it is idle"
+            )
+        ),
     }
-    if matches!(finding, AttemptEvent::InspectedUnused) {
-        if phase == Some(JobPhase::Completed) {
-            bail!(
-                "{}",
-                t(
-                    "printer menyatakan kartu ini selesai dicetak: cari di baki keluaran, lalu --good atau --spoiled SEBAB",
-                    "the printer says it completed this card: look in the output tray, then --good or --spoiled CAUSE"
-                )
-            );
+}
+
+/// An office use case's failure in the operator's words.
+pub fn office_error(e: OfficeError) -> anyhow::Error {
+    match e {
+        OfficeError::Store(e) => explain(e),
+        OfficeError::NoSuchAttempt(a) => {
+            anyhow::anyhow!("{} {a}", t("tidak ada percobaan cetak", "no print attempt"))
         }
-        if !status.idle {
-            bail!(
-                "{} {} {}; {by_hand}",
-                t("printer", "printer"),
-                a.printer,
-                t(
-                    "sedang bekerja: blangko bisa saja masih tertarik — tunggu sampai diam",
-                    "is busy: the blank may still be fed — wait until it is idle"
-                )
-            );
+        OfficeError::NoPrinters => anyhow::anyhow!(
+            "{}",
+            t(
+                "belum ada printer: tambahkan dengan `cetak printer add`",
+                "no printers yet: add one with `cetak printer add`"
+            )
+        ),
+        OfficeError::NoDrivablePrinter(notices) => anyhow::anyhow!(
+            "{}: {}",
+            t(
+                "tidak ada printer yang dapat dijalankan oleh proses ini",
+                "no printer this run can drive"
+            ),
+            notices
+                .iter()
+                .map(notice_text)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        OfficeError::Card(e) => {
+            anyhow::Error::new(e).context(t("membuat gambar kartu", "rendering the card"))
         }
+        e @ OfficeError::Driver(_) => anyhow::Error::new(e),
+        OfficeError::ChipKeys(e) => anyhow::anyhow!(
+            "{} ({}): {}",
+            t(
+                "kunci penanda tangan dokumen belum dapat menandatangani; tidak ada kartu yang dicetak",
+                "the document-signer key cannot sign now; no card was printed"
+            ),
+            e.code(),
+            crate::key_text(&e)
+        ),
+        e @ OfficeError::ChipTrust { .. } => anyhow::Error::new(e).context(t(
+            "membaca sertifikat CA tepercaya",
+            "reading the trusted CA certificate",
+        )),
     }
-    Ok(())
 }
 
 fn parse_cause(s: &str) -> anyhow::Result<SpoilCause> {
     SpoilCause::parse(s).with_context(|| {
         format!(
             "{} {s:?}: {}",
-            t("sebab rusak tidak dikenal", "unknown spoil cause"),
+            t("penyebab rusak tidak dikenal", "unknown spoil cause"),
             t(
                 "pakai melted, misprint, jam, chip_failure atau other",
                 "use melted, misprint, jam, chip_failure or other"
@@ -815,7 +946,7 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
         if !hopper.is_empty() {
             outln!(
                 "{} {}: {} ({})",
-                t("Hopper", "Hopper of"),
+                t("Wadah blangko", "Hopper of"),
                 p.name,
                 cetak_print::stock::compact_ranges(&hopper),
                 t("nomor terkecil paling atas", "lowest serial on top")
@@ -850,7 +981,7 @@ fn print_status(ctx: &Context, store: &Store) -> anyhow::Result<()> {
         outln!(
             "{}",
             t(
-                "Perlu diperiksa — lihat baki keluaran dan hopper printernya, lalu: cetak print inspect ID --good | --spoiled SEBAB | --unused",
+                "Perlu diperiksa — lihat baki keluaran dan wadah blangko printernya, lalu: cetak print inspect ID --good | --spoiled PENYEBAB | --unused",
                 "Needs inspection — look at the printer's output tray and hopper, then: cetak print inspect ID --good | --spoiled CAUSE | --unused"
             )
         )?;
@@ -884,26 +1015,7 @@ fn print_attempts(rows: &[AttemptRow]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The wall clock, shifted by `CETAK_CLOCK_SKEW_S` seconds: tests use it to play an office PC
-/// whose clock is wrong after a power cut.
-pub fn wall_now() -> OffsetDateTime {
-    let skew = std::env::var("CETAK_CLOCK_SKEW_S")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
-    super::now() + time::Duration::seconds(skew)
-}
-
-/// Blanks the operator was told to load into a printer, in this order.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Load {
-    /// The printer.
-    pub printer: String,
-    /// First serial (load it first).
-    pub first: i64,
-    /// Last serial.
-    pub last: i64,
-}
+pub use cetak_office::wall_now;
 
 /// What one run did (the `--json` contract of `cetak print run`).
 #[derive(Debug, Default, serde::Serialize)]
@@ -918,6 +1030,8 @@ pub struct RunSummary {
     pub to_inspect: u32,
     /// Attempts left open by an earlier run, looked up at start.
     pub recovered: u32,
+    /// Chips that failed before printing (blank spoiled with `chip_failure`, record requeued).
+    pub chip_failures: u32,
     /// Attempts still waiting for the printer's answer at the end.
     pub still_pending: u32,
     /// Attempts in the inspection queue at the end (all runs).
@@ -925,7 +1039,7 @@ pub struct RunSummary {
     /// Records still waiting for a card.
     pub queue: i64,
     /// max_cards, queue_empty, no_blanks, capacity_or_hours, cooling, printers_blocked,
-    /// awaiting_inspection.
+    /// awaiting_inspection, no_photo_for_chip.
     pub stopped_because: String,
     /// Blanks the operator was told to load, per printer, in order.
     pub loads: Vec<Load>,
@@ -935,25 +1049,50 @@ pub struct RunSummary {
     pub notices: Vec<String>,
 }
 
-/// Why a printer stops when neither its hopper nor the safe has a blank.
-const NO_BLANKS: &str = "no blanks";
-/// Why a printer gets no card while one of its attempts waits for inspection.
-const AWAITING_INSPECTION: &str = "awaiting inspection";
+impl RunSummary {
+    /// The report of `cetak_office::print_run::run` in the operator's words.
+    pub fn from_report(r: RunReport) -> RunSummary {
+        RunSummary {
+            started: r.counts.started,
+            completed: r.counts.completed,
+            not_sent: r.counts.not_sent,
+            to_inspect: r.counts.to_inspect,
+            recovered: r.counts.recovered,
+            chip_failures: r.counts.chip_failures,
+            still_pending: r.still_pending,
+            inspection_queue: r.inspection_queue,
+            queue: r.queue,
+            stopped_because: r
+                .stopped_because
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            loads: r.loads,
+            skipped_printers: r.skipped_printers,
+            notices: r.notices.iter().map(notice_text).collect(),
+        }
+    }
+}
 
-struct Live {
-    row: PrinterRow,
-    port: Box<dyn Port>,
-    lease: Lease,
-    /// The attempt in flight, with when we started waiting on it.
-    in_flight: Option<(i64, Instant)>,
-    /// When the printer, idle, first said it does not know the job in flight.
-    missing_since: Option<Instant>,
-    /// Why it cannot print (unreachable, jam, …), refreshed before each card.
-    blocked: Option<String>,
+impl RunArgs {
+    /// The office library's options.
+    pub fn office(&self) -> anyhow::Result<OfficeRunArgs> {
+        let chip = self.chip.setup(Duration::from_secs_f64(
+            self.chip_card_wait_s.clamp(0.0, 600.0),
+        ))?;
+        Ok(OfficeRunArgs {
+            max_cards: self.max_cards,
+            request_timeout_s: self.request_timeout_s,
+            poll_ms: self.poll_ms,
+            job_timeout_s: self.job_timeout_s,
+            gone_confirm_s: self.gone_confirm_s,
+            no_wait: self.no_wait,
+            chip,
+        })
+    }
 }
 
 fn print_run(ctx: &Context, store: &mut Store, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let summary = spool_run(store, &args, !ctx.json)?;
+    let summary = spool_run(store, &args.office()?, !ctx.json)?;
     if ctx.json {
         print_json(&serde_json::to_value(&summary)?)?;
     } else {
@@ -993,169 +1132,176 @@ pub fn run_exit_code(summary: &RunSummary) -> ExitCode {
 }
 
 fn stop_text(why: &str) -> String {
+    let said = tr(cetak_words::stop_reason(why));
+    // Where the operator looks next, on the command line.
     match why {
-        "max_cards" => t("batas kartu tercapai", "card limit reached").into(),
-        "queue_empty" => t("antrean kosong", "queue empty").into(),
-        "no_blanks" => t("blangko habis", "out of blanks").into(),
-        "capacity_or_hours" => t(
-            "kapasitas hari ini habis atau di luar jam kerja",
-            "today's capacity spent or outside working hours",
-        )
-        .into(),
-        "cooling" => t("printer sedang didinginkan", "printers cooling down").into(),
-        "printers_blocked" => t(
-            "printer terhenti (lihat pesan di atas)",
-            "printers blocked (see the messages above)",
-        )
-        .into(),
-        "awaiting_inspection" => t(
-            "menunggu pemeriksaan kartu (cetak print status)",
-            "waiting for a card inspection (cetak print status)",
-        )
-        .into(),
-        other => other.into(),
+        "printers_blocked" => format!(
+            "{said} ({})",
+            t("lihat pesan di atas", "see the messages above")
+        ),
+        "awaiting_inspection" => format!("{said} (cetak print status)"),
+        _ => said,
     }
 }
 
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-fn pid_alive(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Run the spool: take the lease of every printer no other run drives, reconcile what a crash
-/// left open on them, then print until today's capacity is spent, the queue is empty, the
-/// printers are blocked or `max_cards` were started. Notices go to stderr when `talk`.
-pub fn spool_run(store: &mut Store, args: &RunArgs, talk: bool) -> anyhow::Result<RunSummary> {
-    let started = Instant::now();
-    let (clock, warning) = RunClock::start(wall_now(), store.office_high_water()?);
-    let now = |clock: &RunClock| clock.now(wall_now(), started.elapsed()).0;
-    let mut summary = RunSummary::default();
-    if let Some(w) = &warning {
-        notice(&mut summary, talk, clock_warning_text(w));
-    }
-    store.ensure_queue_index()?;
-    let timeout = Duration::from_secs_f64(args.request_timeout_s.clamp(0.1, 600.0));
-    let me = LeaseHolder {
-        pid: std::process::id(),
-        host: hostname(),
+/// Run the spool (`cetak_office::print_run`) and say its notices on stderr when `talk`.
+pub fn spool_run(
+    store: &mut Store,
+    args: &OfficeRunArgs,
+    talk: bool,
+) -> anyhow::Result<RunSummary> {
+    let mut say = |n: &RunNotice| {
+        if talk {
+            eprintln!("{}", notice_text(n));
+        }
     };
-    let printers = store.printers(&schedule::office_day(now(&clock)))?;
-    if printers.is_empty() {
-        bail!(
-            "{}",
-            t(
-                "belum ada printer: tambahkan dengan `cetak printer add`",
-                "no printers yet: add one with `cetak printer add`"
-            )
-        );
-    }
-    let mut live: Vec<Live> = Vec::new();
-    for row in printers {
-        // One bad printer never stops the others.
-        let port = match port::open(&row.uri, timeout) {
-            Ok(port) => port,
-            Err(e) => {
-                let msg = format!(
-                    "{} {}: {} ({e:#}); {} `cetak printer set {} --uri URI`",
-                    t("printer", "printer"),
-                    row.name,
-                    t("alamat tidak dapat dipakai", "unusable address"),
-                    t("perbaiki dengan", "fix it with"),
-                    row.name
-                );
-                summary.skipped_printers.push(row.name.clone());
-                notice(&mut summary, talk, msg);
-                continue;
-            }
-        };
-        match store.lease_take(row.id, &me, &pid_alive, now(&clock))? {
-            Ok(lease) => {
-                if let Some(old) = &lease.took_over {
-                    notice(
-                        &mut summary,
-                        talk,
-                        format!(
-                            "{} {}: {} (pid {} @ {})",
-                            t("printer", "printer"),
-                            row.name,
-                            t(
-                                "diambil alih dari proses cetak yang sudah berhenti",
-                                "taken over from a print run that is gone"
-                            ),
-                            old.pid,
-                            old.host
-                        ),
-                    );
-                }
-                live.push(Live {
-                    row,
-                    port,
-                    lease,
-                    in_flight: None,
-                    missing_since: None,
-                    blocked: None,
-                });
-            }
-            Err(holder) => {
-                summary.skipped_printers.push(row.name.clone());
-                notice(
-                    &mut summary,
-                    talk,
-                    format!(
-                        "{} {}: {} (pid {} @ {})",
-                        t("printer", "printer"),
-                        row.name,
-                        t(
-                            "sedang dijalankan oleh proses cetak lain",
-                            "driven by another print run"
-                        ),
-                        holder.pid,
-                        holder.host
-                    ),
-                );
-            }
-        }
-    }
-    if live.is_empty() {
-        bail!(
-            "{}: {}",
-            t(
-                "tidak ada printer yang dapat dijalankan oleh proses ini",
-                "no printer this run can drive"
-            ),
-            summary.notices.join("; ")
-        );
-    }
-    let result = drive(store, args, talk, &clock, started, &mut live, &mut summary);
-    for p in &live {
-        if let Err(e) = store.lease_release(&p.lease) {
-            tracing::warn!("releasing the lease of {}: {e}", p.row.name);
-        }
-    }
-    result?;
-    summary.still_pending = store
-        .attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?
-        .len() as u32;
-    summary.inspection_queue = store.attempts(&[AttemptState::Inspect], 10_000)?.len() as u32;
-    summary.queue = store.print_queue_len()?;
-    Ok(summary)
+    let report = cetak_office::print_run::run(store, args, &mut say).map_err(office_error)?;
+    Ok(RunSummary::from_report(report))
 }
 
-/// Say something to the operator once: stderr when talking, always in the summary.
-fn notice(summary: &mut RunSummary, talk: bool, msg: String) {
-    if talk {
-        eprintln!("{msg}");
+/// A print run's notice in the operator's words.
+pub fn notice_text(n: &RunNotice) -> String {
+    let printer = t("printer", "printer");
+    match n {
+        RunNotice::Clock(w) => clock_warning_text(w),
+        RunNotice::UnusableAddress {
+            printer: name,
+            error,
+        } => format!(
+            "{printer} {name}: {} ({error}); {} `cetak printer set {name} --uri URI`",
+            t("alamat tidak dapat dipakai", "unusable address"),
+            t("perbaiki dengan", "fix it with"),
+        ),
+        RunNotice::TakenOver {
+            printer: name,
+            pid,
+            host,
+        } => format!(
+            "{printer} {name}: {} (pid {pid} @ {host})",
+            t(
+                "diambil alih dari proses cetak yang sudah berhenti",
+                "taken over from a print run that is gone"
+            ),
+        ),
+        RunNotice::DrivenElsewhere {
+            printer: name,
+            pid,
+            host,
+        } => format!(
+            "{printer} {name}: {} (pid {pid} @ {host})",
+            t(
+                "sedang dijalankan oleh proses cetak lain",
+                "driven by another print run"
+            ),
+        ),
+        RunNotice::Load(l) => format!(
+            "{} {}-{} {} {} ({})",
+            t("Muat blangko", "Load blanks"),
+            l.first,
+            l.last,
+            t("ke printer", "into printer"),
+            l.printer,
+            t(
+                "nomor terkecil paling atas, berurutan",
+                "lowest serial on top, in order"
+            )
+        ),
+        RunNotice::PrinterBlocked { printer: name, why } => format!("{printer} {name}: {why}"),
+        RunNotice::Unreachable {
+            printer: name,
+            error,
+        } => format!(
+            "{printer} {name}: {}",
+            crate::text::tr(cetak_words::printer_fault(error))
+        ),
+        RunNotice::OutOfBlanks { printer: name } => format!(
+            "{printer} {name}: {}",
+            t(
+                "blangko habis: terima stok baru dengan `cetak stock receive`",
+                "out of blanks: receive stock with `cetak stock receive`",
+            )
+        ),
+        RunNotice::InspectionHold {
+            printer: name,
+            attempt,
+        } => inspection_hold_text(name, *attempt),
+        RunNotice::LeaseLost { printer: name } => lease_lost_text(name),
+        RunNotice::ToInspect {
+            printer: name,
+            job_name,
+            attempt,
+            note,
+        } => format!(
+            "{name} {job_name} ({} {attempt}): {} ({note})",
+            t("percobaan", "attempt"),
+            t(
+                "printer tidak dapat memastikan kartu ini — periksa baki keluaran dan wadah blangko",
+                "the printer cannot confirm this card — check the output tray and the hopper"
+            ),
+        ),
+        RunNotice::JobTimedOut {
+            printer: name,
+            job_name,
+        } => format!(
+            "{printer} {name}: {} {job_name} {}",
+            t("tidak menyelesaikan", "did not finish"),
+            t(
+                "tepat waktu; percobaan tetap terbuka",
+                "in time; the attempt stays open"
+            )
+        ),
+        RunNotice::Cooling { until } => format!(
+            "{} {}",
+            t(
+                "Printer didinginkan; mencetak lagi pukul",
+                "Printers cooling down; printing again at"
+            ),
+            super::office_time_text(*until)
+        ),
+        RunNotice::ChipFailed {
+            printer: name,
+            serial,
+            why,
+        } => format!(
+            "{printer} {name}: {} {serial} {} ({})",
+            t("chip blangko", "the chip of blank"),
+            t(
+                "gagal: blangko dicatat rusak (chip rusak), data kembali ke antrean; potong sudut kartu dan simpan untuk laporan bulanan",
+                "failed: blank spoiled (chip_failure), the record is back in the queue; cut the card's corner and keep it"
+            ),
+            // What the books noted, in the catalogue's words.
+            cetak_words::note(why).map_or_else(|| why.clone(), tr),
+        ),
+        RunNotice::EncoderUnavailable {
+            printer: name,
+            error,
+        } => format!(
+            "{printer} {name}: {} ({})",
+            t(
+                "penulis chip tidak dapat dipakai; printer ini tidak mendapat kartu lagi dalam proses ini",
+                "the chip encoder cannot be used; this printer gets no more cards in this run"
+            ),
+            tr(cetak_words::noted_chip_fault(error)),
+        ),
+        RunNotice::ChipsKeepFailing { printer: name } => format!(
+            "{printer} {name}: {}",
+            t(
+                "chip gagal berturut-turut; periksa penulis chip dan blangko — printer ini tidak mendapat kartu lagi dalam proses ini",
+                "chips failed several times in a row; check the encoder and the blanks — this printer gets no more cards in this run"
+            ),
+        ),
+        RunNotice::NoPhotoForChip { waiting } => format!(
+            "{}: {waiting} {}",
+            t(
+                "Printer dengan penulis chip",
+                "Printers with a chip encoder"
+            ),
+            t(
+                "data di antrean tidak punya foto wajah yang sah untuk chip dan dilewati; data itu menunggu printer tanpa penulis chip (atau foto yang sah)",
+                "records in the queue have no valid face photo for the chip and were passed over; they wait for a printer without a chip encoder (or a valid photo)"
+            ),
+        ),
     }
-    tracing::debug!("{msg}");
-    summary.notices.push(msg);
 }
 
 pub fn clock_warning_text(w: &ClockWarning) -> String {
@@ -1168,12 +1314,12 @@ pub fn clock_warning_text(w: &ClockWarning) -> String {
             t("Jam komputer", "The computer clock"),
             super::office_time_text(*wall),
             t(
-                "di belakang waktu terakhir yang tercatat",
+                "tertinggal dari waktu terakhir yang tercatat",
                 "is behind the last recorded time"
             ),
             super::office_time_text(*last_recorded),
             t(
-                "waktu tercatat yang dipakai — setel jam. Jika dulu jam terlalu maju dan kini sudah benar, supervisor menjalankan `cetak clock reset --reason ALASAN`",
+                "waktu tercatat yang dipakai — setel jam. Jika dulu jam terlalu maju dan kini sudah benar, penyelia menjalankan `cetak clock reset --reason ALASAN`",
                 "using the recorded time — set the clock. If the clock ran ahead before and is right now, a supervisor runs `cetak clock reset --reason WHY`"
             )
         ),
@@ -1186,253 +1332,6 @@ pub fn clock_warning_text(w: &ClockWarning) -> String {
             super::office_time_text(*believed),
         ),
     }
-}
-
-fn drive(
-    store: &mut Store,
-    args: &RunArgs,
-    talk: bool,
-    clock: &RunClock,
-    started: Instant,
-    live: &mut [Live],
-    summary: &mut RunSummary,
-) -> anyhow::Result<()> {
-    let actor = Actor::system("spool");
-    let now = |clock: &RunClock| clock.now(wall_now(), started.elapsed()).0;
-    // 1. Attempts a crash (or an earlier run) left open on our printers: follow them first,
-    //    from the printer's own job list.
-    let open: Vec<AttemptRow> =
-        store.attempts(&[AttemptState::Intent, AttemptState::Sent], 10_000)?;
-    for a in open {
-        if let Some(p) = live.iter_mut().find(|p| p.row.id == a.printer_id) {
-            summary.recovered += 1;
-            p.in_flight = Some((a.id, Instant::now()));
-        }
-    }
-    let poll = Duration::from_millis(args.poll_ms.clamp(1, 10_000));
-    let job_timeout = Duration::from_secs_f64(args.job_timeout_s.clamp(0.1, 86_400.0));
-    let gone_confirm = Duration::from_secs_f64(args.gone_confirm_s.clamp(0.0, 3_600.0));
-    let mut queue_empty = false;
-    let mut last_renew = Instant::now();
-    let mut told_cooling: Option<OffsetDateTime> = None;
-    loop {
-        let at = now(clock);
-        if last_renew.elapsed() > Duration::from_secs(20) {
-            last_renew = Instant::now();
-            for p in live.iter_mut() {
-                if !store.lease_renew(&p.lease, at)? && p.blocked.as_deref() != Some("lease lost") {
-                    p.blocked = Some("lease lost".into());
-                    notice(summary, talk, lease_lost_text(&p.row.name));
-                }
-            }
-        }
-        // 2. Give ready printers their next card.
-        let limit_reached = args.max_cards.is_some_and(|m| summary.started >= m);
-        if !limit_reached && !queue_empty {
-            let day = schedule::office_day(at);
-            let rows = store.printers(&day)?;
-            for p in live.iter_mut() {
-                if p.in_flight.is_some()
-                    || matches!(
-                        p.blocked.as_deref(),
-                        Some(NO_BLANKS) | Some("lease lost") | Some(AWAITING_INSPECTION)
-                    )
-                {
-                    continue;
-                }
-                if let Some(r) = rows.iter().find(|r| r.id == p.row.id) {
-                    p.row = r.clone();
-                }
-                if args.max_cards.is_some_and(|m| summary.started >= m) {
-                    break;
-                }
-                let mut run = p.row.run.clone();
-                run.blocked = None;
-                if schedule::readiness(&p.row.profile, &run, at) != Readiness::Ready {
-                    continue;
-                }
-                match p.port.status() {
-                    Ok(s) if s.blocking.is_empty() => p.blocked = None,
-                    Ok(s) => {
-                        let why = s.blocking.join(", ");
-                        if p.blocked.as_deref() != Some(why.as_str()) {
-                            let msg = format!("{} {}: {why}", t("printer", "printer"), p.row.name);
-                            notice(summary, talk, msg);
-                        }
-                        p.blocked = Some(why);
-                        continue;
-                    }
-                    Err(e) => {
-                        let why = format!("{}: {e}", t("tidak terjangkau", "unreachable"));
-                        if p.blocked.as_deref() != Some(why.as_str()) {
-                            let msg = format!("{} {}: {why}", t("printer", "printer"), p.row.name);
-                            notice(summary, talk, msg);
-                        }
-                        p.blocked = Some(why);
-                        continue;
-                    }
-                }
-                match send_one(store, p, &actor, at, summary, talk)? {
-                    SendOutcome::Sent => {}
-                    SendOutcome::Refused(ClaimRefusal::QueueEmpty) => {
-                        queue_empty = true;
-                        break;
-                    }
-                    SendOutcome::Refused(ClaimRefusal::NoBlanks) => {
-                        p.blocked = Some(NO_BLANKS.into());
-                        let msg = format!(
-                            "{} {}: {}",
-                            t("printer", "printer"),
-                            p.row.name,
-                            t(
-                                "blangko habis: terima stok baru dengan `cetak stock receive`",
-                                "out of blanks: receive stock with `cetak stock receive`",
-                            )
-                        );
-                        notice(summary, talk, msg);
-                    }
-                    SendOutcome::Refused(ClaimRefusal::AwaitingInspection { attempt }) => {
-                        p.blocked = Some(AWAITING_INSPECTION.into());
-                        let msg = inspection_hold_text(&p.row.name, attempt);
-                        notice(summary, talk, msg);
-                    }
-                    SendOutcome::Refused(ClaimRefusal::LeaseLost) => {
-                        p.blocked = Some("lease lost".into());
-                        notice(summary, talk, lease_lost_text(&p.row.name));
-                    }
-                }
-            }
-        }
-        // 3. Follow the jobs in flight (at once: an instant printer is done already).
-        for p in live.iter_mut() {
-            let Some((attempt_id, since)) = p.in_flight else {
-                continue;
-            };
-            let row = store.attempt(attempt_id)?.filter(|a| a.state.is_pending());
-            let Some(row) = row else {
-                p.in_flight = None;
-                continue;
-            };
-            match follow(p.port.as_ref(), &row) {
-                Ok(AttemptEvent::NotFound { why }) => {
-                    // Believed only when the printer is idle and a second lookup, a while
-                    // later, agrees: a restarted printer may still feed the card.
-                    let idle = p.port.status().map(|s| s.idle).unwrap_or(false);
-                    let since_first = p.missing_since.map(|t| t.elapsed());
-                    match spool::not_found_verdict(since_first, idle, gone_confirm) {
-                        NotFoundVerdict::Believe => {
-                            p.missing_since = None;
-                            apply_followed(
-                                store,
-                                p,
-                                &row,
-                                &AttemptEvent::NotFound { why },
-                                &actor,
-                                at,
-                                summary,
-                                talk,
-                            )?;
-                        }
-                        NotFoundVerdict::StartWaiting => p.missing_since = Some(Instant::now()),
-                        NotFoundVerdict::KeepWaiting => {}
-                        NotFoundVerdict::RestartWaiting => p.missing_since = None,
-                    }
-                }
-                Ok(event) => {
-                    p.missing_since = None;
-                    apply_followed(store, p, &row, &event, &actor, at, summary, talk)?;
-                }
-                Err(e) => {
-                    p.blocked = Some(format!("{}: {e}", t("tidak menjawab", "no answer")));
-                }
-            }
-            if p.in_flight.is_some() && since.elapsed() > job_timeout {
-                let msg = format!(
-                    "{} {}: {} {} {}",
-                    t("printer", "printer"),
-                    p.row.name,
-                    t("tidak menyelesaikan", "did not finish"),
-                    row.job_name,
-                    t(
-                        "tepat waktu; percobaan tetap terbuka",
-                        "in time; the attempt stays open"
-                    )
-                );
-                notice(summary, talk, msg);
-                p.in_flight = None;
-                p.missing_since = None;
-                p.blocked = Some("job timed out".into());
-            }
-        }
-        // 4. Done, wait, or poll again.
-        if live.iter().any(|p| p.in_flight.is_some()) {
-            std::thread::sleep(poll);
-            continue;
-        }
-        let limit_reached = args.max_cards.is_some_and(|m| summary.started >= m);
-        let stop = if limit_reached {
-            Some("max_cards")
-        } else if queue_empty {
-            Some("queue_empty")
-        } else if live.iter().all(|p| p.blocked.as_deref() == Some(NO_BLANKS)) {
-            Some("no_blanks")
-        } else {
-            None
-        };
-        if let Some(why) = stop {
-            summary.stopped_because = why.into();
-            break;
-        }
-        let day = schedule::office_day(at);
-        let rows = store.printers(&day)?;
-        let unblocked: Vec<_> = rows
-            .iter()
-            .filter(|r| live.iter().any(|p| p.row.id == r.id && p.blocked.is_none()))
-            .collect();
-        let any_ready = unblocked
-            .iter()
-            .any(|r| schedule::readiness(&r.profile, &r.run, at) == Readiness::Ready);
-        if any_ready {
-            continue;
-        }
-        let wake = schedule::next_wake(unblocked.iter().map(|r| (&r.profile, &r.run)), at);
-        match wake {
-            Some(until) if !args.no_wait => {
-                if told_cooling != Some(until) {
-                    told_cooling = Some(until);
-                    let msg = format!(
-                        "{} {}",
-                        t(
-                            "Printer didinginkan; mencetak lagi pukul",
-                            "Printers cooling down; printing again at"
-                        ),
-                        super::office_time_text(until)
-                    );
-                    notice(summary, talk, msg);
-                }
-                let secs = (until - at).as_seconds_f64().clamp(0.05, 3600.0);
-                tracing::info!(secs, "waiting for a printer to cool down");
-                std::thread::sleep(Duration::from_secs_f64(secs.min(5.0)));
-            }
-            _ => {
-                let held = live
-                    .iter()
-                    .any(|p| p.blocked.as_deref() == Some(AWAITING_INSPECTION));
-                let blocked = live.iter().any(|p| p.blocked.is_some());
-                summary.stopped_because = if wake.is_some() {
-                    "cooling".into()
-                } else if held && live.iter().all(|p| p.blocked.is_some()) {
-                    "awaiting_inspection".into()
-                } else if blocked {
-                    "printers_blocked".into()
-                } else {
-                    "capacity_or_hours".into()
-                };
-                break;
-            }
-        }
-    }
-    Ok(())
 }
 
 fn lease_lost_text(printer: &str) -> String {
@@ -1455,172 +1354,12 @@ fn inspection_hold_text(printer: &str, attempt: i64) -> String {
             "gets no new card until attempt"
         ),
         t(
-            "diperiksa (blangkonya mungkin masih di atas hopper). Periksa baki keluaran dan hopper, lalu",
+            "diperiksa (blangkonya mungkin masih paling atas di wadah blangko). Periksa baki keluaran dan wadah blangko, lalu",
             "is inspected (its blank may still be on top of the hopper). Check the output tray and the hopper, then"
         ),
         t(
-            "atau keluarkan semua blangko dari hopper ke brankas",
+            "atau keluarkan semua blangko dari wadah blangko ke brankas",
             "or empty the hopper into the safe"
         )
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn apply_followed(
-    store: &mut Store,
-    p: &mut Live,
-    row: &AttemptRow,
-    event: &AttemptEvent,
-    actor: &Actor,
-    at: OffsetDateTime,
-    summary: &mut RunSummary,
-    talk: bool,
-) -> anyhow::Result<()> {
-    p.blocked = None;
-    if let Some(d) = store.attempt_apply(row.id, event, actor, at)? {
-        match d.to {
-            AttemptState::Sent => {}
-            AttemptState::Completed => {
-                summary.completed += 1;
-                p.in_flight = None;
-            }
-            AttemptState::Inspect => {
-                summary.to_inspect += 1;
-                p.in_flight = None;
-                p.blocked = Some(AWAITING_INSPECTION.into());
-                let msg = format!(
-                    "{} {} ({} {}): {} ({})",
-                    p.row.name,
-                    row.job_name,
-                    t("percobaan", "attempt"),
-                    row.id,
-                    t(
-                        "printer tidak dapat memastikan kartu ini — periksa baki keluaran dan hopper",
-                        "the printer cannot confirm this card — check the output tray and the hopper"
-                    ),
-                    d.note
-                );
-                notice(summary, talk, msg);
-                let msg = inspection_hold_text(&p.row.name, row.id);
-                notice(summary, talk, msg);
-            }
-            _ => p.in_flight = None,
-        }
-    }
-    Ok(())
-}
-
-/// Ask the printer about an attempt in flight: by id, checked against the uuid (ids restart
-/// with the printer), else in the job list.
-fn follow(port: &dyn Port, a: &AttemptRow) -> Result<AttemptEvent, PortError> {
-    let mut event = ask(port, a)?;
-    // A failed job's own reasons rarely say why; the printer's (media-jam, cover-open) do.
-    if let AttemptEvent::Observed { phase, reasons } | AttemptEvent::Found { phase, reasons, .. } =
-        &mut event
-        && matches!(
-            phase,
-            JobPhase::Aborted | JobPhase::Canceled | JobPhase::Stopped
-        )
-        && let Ok(status) = port.status()
-    {
-        for r in status.reasons {
-            if !reasons.contains(&r) {
-                reasons.push(r);
-            }
-        }
-    }
-    Ok(event)
-}
-
-fn ask(port: &dyn Port, a: &AttemptRow) -> Result<AttemptEvent, PortError> {
-    if a.state == AttemptState::Sent
-        && let Some(id) = a.job_id
-        && let Some(job) = port.job(id)?
-        && job.job_uuid.is_some()
-        && job.job_uuid == a.job_uuid
-    {
-        return Ok(AttemptEvent::Observed {
-            phase: job.phase,
-            reasons: job.reasons,
-        });
-    }
-    let jobs = port.jobs()?;
-    Ok(spool::find_in_printer(
-        &PendingAttempt {
-            state: a.state,
-            job_name: a.job_name.clone(),
-            job_uuid: a.job_uuid.clone(),
-        },
-        &jobs,
-    ))
-}
-
-enum SendOutcome {
-    Sent,
-    Refused(ClaimRefusal),
-}
-
-/// Claim, write the intent, render, send, record the answer. The intent is durable before the
-/// printer hears anything; the printer's answer is durable before the next card.
-fn send_one(
-    store: &mut Store,
-    p: &mut Live,
-    actor: &Actor,
-    at: OffsetDateTime,
-    summary: &mut RunSummary,
-    talk: bool,
-) -> anyhow::Result<SendOutcome> {
-    // Load no more than the printer can use today, so the other printers get blanks too.
-    let load = i64::from(
-        p.row
-            .profile
-            .cards_per_day
-            .saturating_sub(p.row.run.printed_today),
-    );
-    // The printer's duty cycle once it has taken this card, saved with the intent.
-    let run = schedule::after_card(&p.row.profile, &p.row.run, at);
-    let claim = match store.print_claim(p.row.id, &p.lease.token, load, &run, actor, at)? {
-        Ok(c) => c,
-        Err(r) => return Ok(SendOutcome::Refused(r)),
-    };
-    if let Some((first, last)) = claim.loaded {
-        let msg = format!(
-            "{} {first}-{last} {} {} ({})",
-            t("Muat blangko", "Load blanks"),
-            t("ke printer", "into printer"),
-            p.row.name,
-            t(
-                "nomor terkecil paling atas, berurutan",
-                "lowest serial on top, in order"
-            )
-        );
-        summary.loads.push(Load {
-            printer: p.row.name.clone(),
-            first,
-            last,
-        });
-        notice(summary, talk, msg);
-    }
-    summary.started += 1;
-    let png = super::card::render_png_for(store, &claim.recording_id, claim.serial, at)?;
-    let event = match p.port.submit(&claim.job_name, png) {
-        Ok((job_id, Some(job_uuid))) => AttemptEvent::Accepted { job_id, job_uuid },
-        // Accepted but no uuid: find it in the job list by name before following it.
-        Ok((_, None)) => AttemptEvent::Uncertain {
-            why: "the printer gave no job-uuid".into(),
-        },
-        Err(PortError::NotDelivered(why)) => AttemptEvent::NotDelivered { why },
-        Err(PortError::MayExist(why)) => AttemptEvent::Uncertain { why },
-    };
-    let d = store.attempt_apply(claim.attempt_id, &event, actor, at)?;
-    p.row.run = run;
-    match d.map(|d| d.to) {
-        // The printer refused or never got it: no more cards to it in this run.
-        Some(AttemptState::NotSent) => {
-            summary.not_sent += 1;
-            p.blocked = Some("refused the job".into());
-        }
-        _ => p.in_flight = Some((claim.attempt_id, Instant::now())),
-    }
-    Ok(SendOutcome::Sent)
 }

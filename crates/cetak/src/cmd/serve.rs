@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use cetak_domain::access::Role;
 use cetak_domain::lifecycle::Actor;
-use cetak_web::{PrintRunner, ServerConfig};
+use cetak_web::ServerConfig;
 use clap::{Args as ClapArgs, Subcommand};
 
 use super::{Context, open_store, print_json};
@@ -32,74 +32,90 @@ pub struct ServeArgs {
     /// Seconds between sync rounds while the link is up.
     #[arg(long, default_value_t = 60)]
     pub sync_every_s: u64,
+    /// The PC/SC reader at the hand-over counter (e.g. "Virtual PCD 00 00"): the hand-over
+    /// page offers to check the card's chip (needs --chip-trust).
+    #[arg(long, value_name = "NAME", requires = "chip_trust")]
+    pub chip_reader: Option<String>,
+    // The document-signer token for "Start printing" on printers with a chip encoder, and the
+    // trusted CA (also the counter's).
+    #[command(flatten)]
+    pub chip: super::print::ChipTokenArgs,
 }
 
-/// What "Start printing" on the print page runs: `cetak print run` on the same database.
-pub fn print_runner(db: &Path) -> PrintRunner {
+/// How long the counter's check waits for a card on the reader.
+const COUNTER_CARD_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What "check the chip" on the hand-over page does: `cetak chip verify --reader READER --nik
+/// NIK` (`cetak_office::chip::read_at_counter`), one read at a time, with the resident's
+/// printed record beside the chip's DG1 as the chip would carry it.
+pub fn chip_check(
+    db: &Path,
+    reader: String,
+    trust: Vec<cetak_chip::Certificate>,
+) -> cetak_web::ChipCheck {
     let db = db.to_path_buf();
-    Arc::new(move || {
-        let mut store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        let args = super::print::RunArgs {
-            max_cards: None,
-            request_timeout_s: 10.0,
-            poll_ms: 200,
-            job_timeout_s: 300.0,
-            gone_confirm_s: 10.0,
-            no_wait: false,
-        };
-        let s = super::print::spool_run(&mut store, &args, false).map_err(|e| format!("{e:#}"))?;
-        // Both languages, "id / en" (the pages' convention): the page picks its half.
-        let (stop_id, stop_en) = stop_words(&s.stopped_because);
-        Ok(format!(
-            "{} dikirim, {} selesai dicetak, {} perlu diperiksa; berhenti: {stop_id} / {} sent, {} completed, {} to inspect; stopped: {stop_en}",
-            s.started, s.completed, s.to_inspect, s.started, s.completed, s.to_inspect
-        ))
+    let one_reader = Arc::new(std::sync::Mutex::new(()));
+    Arc::new(move |nik: &str| {
+        let _one = one_reader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        counter_check(&db, &reader, &trust, nik)
     })
 }
 
-/// Why a print run stopped (`RunSummary::stopped_because`), in both languages.
-fn stop_words(code: &str) -> (String, String) {
-    let (id, en) = match code {
-        "max_cards" => ("batas kartu tercapai", "card limit reached"),
-        "queue_empty" => ("antrean kosong", "queue empty"),
-        "no_blanks" => ("blangko habis", "out of blanks"),
-        "capacity_or_hours" => (
-            "kapasitas hari ini habis atau di luar jam kerja",
-            "today's capacity spent or outside working hours",
-        ),
-        "cooling" => ("printer sedang didinginkan", "printers cooling down"),
-        "printers_blocked" => ("printer terhenti", "printers blocked"),
-        "awaiting_inspection" => (
-            "menunggu pemeriksaan kartu",
-            "waiting for a card inspection",
-        ),
-        other => return (other.replace('_', " "), other.replace('_', " ")),
+fn counter_check(
+    db: &Path,
+    reader: &str,
+    trust: &[cetak_chip::Certificate],
+    nik: &str,
+) -> Result<cetak_web::CounterChip, cetak_web::ChipProblem> {
+    use cetak_office::chip::{CounterFault, KeptChip};
+    let books = |e: cetak_store::StoreError| problem("store", e.to_string());
+    let store = cetak_store::Store::open(db).map_err(books)?;
+    let check = cetak_office::chip::read_at_counter(
+        reader,
+        trust,
+        COUNTER_CARD_WAIT,
+        Some((&store, nik)),
+        time::OffsetDateTime::now_utc(),
+    )
+    .map_err(|e: CounterFault| problem(e.code(), e.to_string()))?;
+    // The resident's printed record, as DG1 would carry it.
+    let printed = store
+        .records_by_nik(nik)
+        .map_err(books)?
+        .into_iter()
+        .find(|r| r.state == cetak_domain::lifecycle::RecordState::Printed);
+    let in_books = match printed {
+        Some(r) => Some(cetak_chip::CardFields::from_record(
+            &store.record_fields(&r.recording_id).map_err(books)?,
+        )),
+        None => None,
     };
-    (id.into(), en.into())
-}
-
-/// The page's inspection asks the printer exactly as `cetak print inspect` does.
-pub fn inspect_check(db: &Path) -> cetak_web::InspectCheck {
-    let db = db.to_path_buf();
-    Arc::new(move |attempt, verdict| {
-        let store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        super::print::inspection_allowed(&store, attempt, verdict).map_err(|e| format!("{e:#}"))
+    Ok(cetak_web::CounterChip {
+        fields: check
+            .fields
+            .iter()
+            .map(|(column, _, value)| cetak_web::ChipField {
+                column: column.to_string(),
+                on_chip: value.to_string(),
+                in_books: in_books.as_ref().map(|b| b.get(column).to_string()),
+            })
+            .collect(),
+        photo: check.media.foto,
+        passive: check
+            .passive
+            .map(|v| cetak_chip::certs::subject_text(&v.document_signer))
+            .map_err(|e| problem(e.code(), e.to_string())),
+        kept: check.kept.unwrap_or(KeptChip::NoneKept),
     })
 }
 
-/// What a supervisor's decision on the review page triggers: a dedup run honouring it.
-pub fn dedup_runner(db: &Path) -> PrintRunner {
-    let db = db.to_path_buf();
-    Arc::new(move || {
-        let mut store = cetak_store::Store::open(&db).map_err(|e| e.to_string())?;
-        let report = super::dedup::dedup(
-            &mut store,
-            &cetak_dedup::Config::default(),
-            &cetak_domain::lifecycle::Actor::system("dedup"),
-        )
-        .map_err(|e| format!("{e:#}"))?;
-        Ok(format!("{} unique", report.summary.unique))
-    })
+fn problem(code: &str, detail: String) -> cetak_web::ChipProblem {
+    cetak_web::ChipProblem {
+        code: code.to_string(),
+        detail,
+    }
 }
 
 pub fn run_serve(ctx: &Context, a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -120,13 +136,28 @@ pub fn serve_blocking(db: &Path, a: &ServeArgs) -> anyhow::Result<()> {
             std::time::Duration::from_secs(a.sync_every_s.max(1)),
         );
     }
+    let chip = a.chip.setup(std::time::Duration::from_secs(5))?;
+    let counter = match &a.chip_reader {
+        Some(reader) => {
+            let trust = cetak_office::chip::load_trust(&a.chip.chip_trust)
+                .map_err(super::print::office_error)?;
+            Some(chip_check(db, reader.clone(), trust))
+        }
+        None => None,
+    };
     let config = ServerConfig {
         db: db.to_path_buf(),
         resident_per_minute: a.resident_per_minute,
         secure_cookies: a.secure_cookies,
-        print_runner: Some(print_runner(db)),
-        inspect_check: Some(inspect_check(db)),
-        dedup_runner: Some(dedup_runner(db)),
+        // "Start printing" runs `cetak print run` on the same database, with the
+        // document-signer token when the server was given one, so encoder printers print too.
+        printing: Some(cetak_office::print_run::RunArgs {
+            chip,
+            ..cetak_office::print_run::RunArgs::default()
+        }),
+        ask_printers: true,
+        chip_check: counter,
+        dedup_after_decision: Some(cetak_dedup::Config::default()),
         connections: 4,
         // The pages speak the office's language unless a browser chooses (`?lang=`).
         english: crate::text::english(),
@@ -380,7 +411,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{} {name} — {}: {password}",
                     t(
-                        "Kata sandi diganti, sesi diakhiri:",
+                        "Kata sandi diatur ulang, sesinya diakhiri:",
                         "Password reset, sessions ended:"
                     ),
                     t(
@@ -392,7 +423,7 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 outln!(
                     "{} {name}",
                     t(
-                        "Kata sandi diganti, sesi diakhiri:",
+                        "Kata sandi diatur ulang, sesinya diakhiri:",
                         "Password reset, sessions ended:"
                     )
                 )?;
@@ -408,4 +439,95 @@ pub fn run_user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The hand-over page names a failed chip check in words: every code the counter can meet
+    /// has its entry in the catalogue (`cetak_words::CHIP_PROBLEMS`).
+    #[test]
+    fn every_chip_problem_the_counter_can_meet_has_words() {
+        use cetak_chip::{CardError, ChipError, VerifyError};
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        let who = || "CN=x".to_string();
+        let verify = [
+            VerifyError::Malformed(who()),
+            VerifyError::DataGroupAltered(2),
+            VerifyError::DataGroupMissing(2),
+            VerifyError::DataGroupUnsigned(2),
+            VerifyError::NoSignerCertificate,
+            VerifyError::UnknownSigner {
+                subject: who(),
+                issuer: who(),
+            },
+            VerifyError::Expired {
+                subject: who(),
+                not_after: at,
+            },
+            VerifyError::NotYetValid {
+                subject: who(),
+                not_before: at,
+            },
+            VerifyError::CaNotValid { subject: who() },
+            VerifyError::BadSignature,
+            VerifyError::UnsupportedAlgorithm(who()),
+        ];
+        let card = [
+            CardError::NoService(who()),
+            CardError::NoReader(who()),
+            CardError::NoCard,
+            CardError::CardRemoved(0x0101),
+            CardError::WriteRefused {
+                fid: 0x0101,
+                sw: 0x6581,
+            },
+            CardError::WrongCardType { atr: who() },
+            CardError::Timeout(std::time::Duration::ZERO),
+            CardError::Status {
+                fid: 0x0101,
+                sw: 0x6A82,
+            },
+            CardError::TooLarge {
+                fid: 0x0101,
+                len: 40_000,
+            },
+            CardError::ReadBackMismatch(0x0101),
+            CardError::Verify(VerifyError::BadSignature),
+            CardError::Reader(who()),
+        ];
+        let content = [
+            ChipError::Input(who()),
+            ChipError::Malformed(who()),
+            ChipError::Sign(who()),
+            ChipError::Crypto(who()),
+        ];
+        let store =
+            cetak_office::chip::CounterFault::Store(cetak_store::StoreError::Corrupt("x".into()));
+        let codes: Vec<&str> = verify
+            .iter()
+            .map(VerifyError::code)
+            .chain(card.iter().map(CardError::code))
+            .chain(content.iter().map(ChipError::code))
+            .chain([store.code()])
+            .collect();
+        assert_eq!(codes.len(), 28);
+        for code in codes {
+            let (id, en) = cetak_words::chip_problem(code)
+                .unwrap_or_else(|| panic!("no words for the chip problem {code}"));
+            assert_ne!(id, en, "{code}");
+        }
+        // The check can fail.
+        assert!(cetak_words::chip_problem("no_such_problem").is_none());
+    }
+
+    /// The page labels the chip's DG1 fields from the catalogue, like a record's columns.
+    #[test]
+    fn every_dg1_field_has_a_label() {
+        let none: [(&str, &str); 0] = [];
+        for (column, _, _) in cetak_chip::CardFields::from_record(&none).iter() {
+            let (id, en) = cetak_words::label(column)
+                .unwrap_or_else(|| panic!("no label for the DG1 field {column}"));
+            assert!(!id.is_empty() && !en.is_empty(), "{column}");
+        }
+    }
 }

@@ -224,7 +224,7 @@ fn cause_word(code: &str) -> &str {
 }
 
 fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
-    let mut header = vec![t("", "")];
+    let mut header = vec![""];
     let names: Vec<String> = outcomes.iter().map(|o| o.scenario.clone()).collect();
     header.extend(names.iter().map(String::as_str));
     let mut tbl = table(&header);
@@ -279,7 +279,7 @@ fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
     ));
     tbl.add_row(row(
         t(
-            "padam yang mematikan kantor",
+            "listrik padam yang menghentikan kantor",
             "power cuts that crashed the office",
         ),
         &|o| o.crashes.to_string(),
@@ -288,7 +288,7 @@ fn print_table(outcomes: &[Outcome]) -> std::io::Result<()> {
         o.inspections.to_string()
     }));
     tbl.add_row(row(
-        t("warga dengan dua KTP", "residents with two cards"),
+        t("warga dengan dua KTP-el", "residents with two cards"),
         &|o| o.persons_with_two_cards.to_string(),
     ));
     tbl.add_row(row(t("pelanggaran janji", "broken promises"), &|o| {

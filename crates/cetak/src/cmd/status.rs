@@ -30,14 +30,14 @@ fn link(ctx: &Context) -> anyhow::Result<ExitCode> {
     let w = |x: &cetak_store::Words| t(&x.id, &x.en).to_string();
     outln!(
         "{}: {}",
-        t("Koneksi pusat", "Link to the centre"),
+        t("Sambungan ke pusat", "Link to the centre"),
         w(&view.headline)
     )?;
     if let Some(a) = &view.action {
         outln!("  {}: {}", t("Yang perlu dilakukan", "What to do"), w(a))?;
     }
     if let Some(e) = &status.last_error {
-        outln!("  {}: {e}", t("Galat terakhir", "Last error"))?;
+        outln!("  {}: {e}", t("Kesalahan terakhir", "Last error"))?;
     }
     outln!(
         "  {}: {}{}",

@@ -11,7 +11,7 @@ use clap::{Args as ClapArgs, Subcommand};
 use serde_json::json;
 
 use super::{Context, open_store, print_json, table};
-use crate::text::t;
+use crate::text::{t, tr};
 
 #[derive(Debug, Subcommand)]
 pub enum StockCommand {
@@ -84,7 +84,7 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                         format!(
                             "{} {d:?}",
                             crate::text::t(
-                                "--date harus berbentuk YYYY-MM-DD, bukan",
+                                "--date harus berbentuk TTTT-BB-HH, bukan",
                                 "--date must be YYYY-MM-DD, got"
                             )
                         )
@@ -120,11 +120,11 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                     "{}: {}  =  {}: {} + {}: {} + {}: {} ({} {}) + {}: {}",
                     t("Diterima", "Received"),
                     r.received,
-                    t("terpakai jadi KTP", "issued"),
+                    t("menjadi KTP-el", "issued"),
                     r.issued,
                     t("rusak", "spoiled"),
                     r.spoiled,
-                    t("ada", "on hand"),
+                    t("tersedia", "on hand"),
                     r.on_hand,
                     r.awaiting_outcome,
                     t("menunggu hasil", "awaiting outcome"),
@@ -132,7 +132,12 @@ pub fn run_stock(ctx: &Context, cmd: StockCommand) -> anyhow::Result<ExitCode> {
                     r.missing
                 )?;
                 for p in &r.problems {
-                    outln!("  {} {}: {}", t("blangko", "blank"), p.serial, p.problem)?;
+                    outln!(
+                        "  {} {}: {}",
+                        t("blangko", "blank"),
+                        p.serial,
+                        tr(cetak_words::reason(&p.problem))
+                    )?;
                 }
                 outln!(
                     "{}",
@@ -235,7 +240,7 @@ pub fn run_handover(ctx: &Context, args: HandoverArgs) -> anyhow::Result<ExitCod
     } else {
         outln!(
             "{} {} ({} {serial}) {} {to}",
-            t("KTP", "Card for"),
+            t("KTP-el", "Card for"),
             args.nik,
             t("blangko", "blank"),
             t("diserahkan kepada", "handed to")
@@ -310,7 +315,7 @@ pub fn write_monthly(
             ReportSection {
                 heading: "Ringkasan / Summary".into(),
                 lines: vec![format!(
-                    "Total: diterima {} = terpakai {} + rusak {} + ada {} + hilang {}",
+                    "Total: diterima {} = menjadi KTP-el {} + rusak {} + tersedia {} + hilang {}",
                     rec.received, rec.issued, rec.spoiled, rec.on_hand, rec.missing
                 )],
                 table: Some(
@@ -336,7 +341,10 @@ pub fn write_monthly(
                 } else {
                     rec.problems
                         .iter()
-                        .map(|p| format!("{}: {}", p.serial, p.problem))
+                        .map(|p| match cetak_words::reason(&p.problem) {
+                            (id, en) if id != en => format!("{}: {id} / {en}", p.serial),
+                            (_, en) => format!("{}: {en}", p.serial),
+                        })
                         .collect()
                 },
                 table: None,

@@ -190,6 +190,57 @@ fn permanent(status: u16, body: &ErrorBody) -> anyhow::Error {
     .into()
 }
 
+/// What went wrong on the link, in the office's words (the error's own text is English and
+/// technical; it goes to the log).
+fn link_fault_words(e: &ureq::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e {
+        ureq::Error::Timeout(_) | ureq::Error::BodyStalled => t(
+            "waktu habis, jaringan tidak menjawab",
+            "timed out, the network did not answer",
+        ),
+        ureq::Error::HostNotFound => t(
+            "nama server pusat tidak ditemukan (DNS)",
+            "the centre's host name was not found (DNS)",
+        ),
+        ureq::Error::ConnectionFailed => t("tidak dapat tersambung", "could not connect"),
+        ureq::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => t(
+                "sambungan ditolak (server pusat tidak berjalan di alamat itu?)",
+                "connection refused (is the centre's server running at that address?)",
+            ),
+            ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
+            | ErrorKind::UnexpectedEof => t("sambungan terputus", "the connection broke"),
+            ErrorKind::TimedOut => t(
+                "waktu habis, jaringan tidak menjawab",
+                "timed out, the network did not answer",
+            ),
+            ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => t(
+                "jaringan ke pusat tidak tersedia",
+                "no network route to the centre",
+            ),
+            // getaddrinfo's failure has no kind of its own.
+            _ if io.to_string().contains("lookup address") => t(
+                "nama server pusat tidak ditemukan (DNS)",
+                "the centre's host name was not found (DNS)",
+            ),
+            _ => t("gangguan jaringan", "a network fault"),
+        },
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => t(
+            "sambungan aman (TLS) gagal: periksa sertifikat pusat dan --ca-file",
+            "the secure connection (TLS) failed: check the centre's certificate and --ca-file",
+        ),
+        ureq::Error::BodyExceedsLimit(_) => t("jawaban terlalu besar", "the answer is too large"),
+        ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) | ureq::Error::TlsRequired => t(
+            "alamat pusat tidak dapat dipakai",
+            "the centre's address cannot be used",
+        ),
+        _ => t("gangguan pada sambungan ke pusat", "a fault on the link"),
+    }
+}
+
 impl Link {
     /// One attempt.
     fn attempt<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
@@ -198,18 +249,26 @@ impl Link {
         body: &Req,
     ) -> Result<Resp, Failure> {
         let url = format!("{}{path}", self.centre.base);
-        let transient = |e: ureq::Error| Failure::Transient {
-            stalled: matches!(
-                e,
-                ureq::Error::Timeout(_) | ureq::Error::BodyExceedsLimit(_)
-            ),
-            message: format!(
-                "{} {url}: {e}",
-                t(
-                    "pusat tidak dapat dihubungi:",
-                    "the centre cannot be reached:"
-                )
-            ),
+        let transient = |e: ureq::Error| {
+            // The technical detail goes to the log (RUST_LOG=debug); the person reads what
+            // happened, in words.
+            tracing::debug!(url = %url, detail = %e, "link to the centre failed");
+            Failure::Transient {
+                stalled: matches!(
+                    e,
+                    ureq::Error::Timeout(_)
+                        | ureq::Error::BodyExceedsLimit(_)
+                        | ureq::Error::BodyStalled
+                ),
+                message: format!(
+                    "{} {url}: {}",
+                    t(
+                        "pusat tidak dapat dihubungi:",
+                        "the centre cannot be reached:"
+                    ),
+                    link_fault_words(&e)
+                ),
+            }
         };
         let mut resp = self
             .agent
@@ -245,12 +304,12 @@ impl Link {
                 stalled: false,
             });
         }
-        serde_json::from_slice::<Resp>(&bytes).map_err(|e| Failure::Transient {
-            message: format!(
-                "{} {url}: {e}",
-                t("jawaban rusak dari", "malformed answer from")
-            ),
-            stalled: false,
+        serde_json::from_slice::<Resp>(&bytes).map_err(|e| {
+            tracing::debug!(url = %url, detail = %e, "malformed answer from the centre");
+            Failure::Transient {
+                message: format!("{} {url}", t("jawaban rusak dari", "malformed answer from")),
+                stalled: false,
+            }
         })
     }
 
@@ -274,7 +333,7 @@ impl Link {
             bail!(
                 "{message} ({} {failures} {})",
                 t("setelah", "after"),
-                t("kali coba ulang", "retries")
+                t("kali percobaan ulang", "retries")
             );
         }
         let wait = cetak_sync::backoff_ms(*failures, 500, 30_000, rand::rng().next_u64());
@@ -396,7 +455,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 t("PERHATIAN", "ATTENTION"),
                 round.forks,
                 t(
-                    "kejadian berisi lain dari yang sudah dipegang pusat pada posisi yang sama (basis data kantor ini dipulihkan dari salinan lama?); keduanya disimpan, beri tahu operator pusat",
+                    "isi kejadian berbeda dengan yang sudah disimpan pusat pada posisi yang sama (basis data kantor ini dipulihkan dari salinan lama?); keduanya disimpan, beri tahu petugas pusat",
                     "events differ from what the centre already holds at the same positions (was this office's database restored from an older copy?); both are kept, tell the centre's operator"
                 )
             )?;
@@ -408,7 +467,7 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
                 round.parked_events,
                 t("kejadian", "events"),
                 round.parked_records,
-                t("rekaman", "records"),
+                t("data", "records"),
                 t("lihat `cetak status`", "see `cetak status`")
             )?;
         }
@@ -418,9 +477,9 @@ pub fn run(ctx: &Context, a: Args) -> anyhow::Result<ExitCode> {
             round.pushed,
             t("kejadian dikirim", "events pushed"),
             round.pulled,
-            t("rekaman diterima", "records pulled"),
+            t("data diterima", "records pulled"),
             round.outbox_depth,
-            t("menunggu di outbox", "waiting in the outbox"),
+            t("menunggu dikirim", "waiting in the outbox"),
             round
                 .waiting_at_centre
                 .map(|w| format!(", {w} {}", t("menunggu di pusat", "waiting at the centre")))

@@ -450,6 +450,12 @@ try {
   // photo box, NIK), choose how identity was checked (no default: the browser and the server
   // both refuse a confirmation without it, keeping what was typed), confirm.
   step = '7b hand-over';
+  // The admin (IT) does not hand cards over — it is an identity check against a photo the
+  // admin may not see: no hand-over form on its print page. The supervisor does it.
+  await visit(small, `${BASE}/print`);
+  check(await small.locator('#form-handover').count() === 0, 'the admin is offered no hand-over');
+  await submit(small, '#logout', '/logout');
+  await login(small, SUPERVISOR);
   await visit(small, `${BASE}/print`);
   await small.fill('#handover-nik', nik);
   await submit(small, '#handover-find', '/handover');
@@ -500,10 +506,11 @@ try {
   check(auditRows <= 51, `the audit page shows at most 50 entries, got ${auditRows - 1}`);
   await phoneStaff.close();
 
-  // 7c. At the office PC: a recording that needs correction (a digit typed for a letter in the
-  // name): its problems, the name corrected with a reason, the confirmation.
+  // 7c. On a 390 px phone: a recording that needs correction (a digit typed for a letter in the
+  // name): its problems, the name corrected with a reason, the confirmation; then (7d) a group
+  // decision — every control reachable and clickable at that width.
   step = '7c correction';
-  const deskContext = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'id-ID' });
+  const deskContext = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'id-ID' });
   const desk = await deskContext.newPage();
   watch(desk, 'desk');
   page = desk;

@@ -5,9 +5,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub mod central;
+pub mod chip;
 pub mod ledger;
 pub mod pg;
 pub mod proxy;
+pub mod web;
 
 use serde_json::Value;
 
@@ -113,4 +115,36 @@ pub fn free_port() -> u16 {
         .local_addr()
         .expect("addr")
         .port()
+}
+
+/// A SoftHSM2 token labelled `T` (user PIN 1234 in the file `dir/pin`) in `dir/tokens`; the
+/// configuration file to pass as `SOFTHSM2_CONF`.
+pub fn softhsm_token(dir: &Path) -> std::path::PathBuf {
+    std::fs::create_dir(dir.join("tokens")).expect("dir");
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .expect("conf");
+    let init = Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "T",
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .expect("softhsm2-util");
+    assert!(init.status.success(), "{init:?}");
+    std::fs::write(dir.join("pin"), "1234\n").expect("pin");
+    conf
 }

@@ -76,8 +76,8 @@ pub trait Port {
 }
 
 /// Check a printer URI against what this client can actually reach: `ipp://host[:port]/path`,
-/// `http://…`, or `dir:/path`. `ipps://` is refused (the client speaks no TLS yet: put the
-/// printer on the office LAN or behind a local TLS proxy).
+/// `http://…`, `ipps://host[:port]/path#sha256=<certificate fingerprint>` (TLS to exactly that
+/// certificate; `ipps://` without a pin is refused, see `cetak_ipp::tls`), or `dir:/path`.
 pub fn check_uri(uri: &str) -> Result<(), String> {
     if let Some(path) = uri.strip_prefix("dir:") {
         if path.trim_start_matches("//").is_empty() {
@@ -90,12 +90,32 @@ pub fn check_uri(uri: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// A printer address that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// A `dir:` folder that cannot be created or read.
+    #[error("{path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An IPP address the client refuses.
+    #[error(transparent)]
+    Ipp(#[from] IppError),
+}
+
 /// Open the port for a printer URI: `ipp://`, `http://` or `dir:/path`.
-pub fn open(uri: &str, timeout: Duration) -> anyhow::Result<Box<dyn Port>> {
+pub fn open(uri: &str, timeout: Duration) -> Result<Box<dyn Port>, OpenError> {
     if let Some(path) = uri.strip_prefix("dir:") {
         let dir = PathBuf::from(path.trim_start_matches("//"));
-        std::fs::create_dir_all(&dir)?;
-        let next = std::fs::read_dir(&dir)?.count() as i32 + 1;
+        let folder = |source| OpenError::Folder {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&dir).map_err(folder)?;
+        let next = std::fs::read_dir(&dir).map_err(folder)?.count() as i32 + 1;
         return Ok(Box::new(DirPort {
             dir,
             next_id: AtomicI32::new(next),
