@@ -858,9 +858,10 @@ pub fn run_with_prints(
     for &(i, _, model_prob) in &scored {
         let key = pairs[i];
         let different = decided.get(&key) == Some(&false);
-        // The model's own score, not a veto: a typo that empties the name match of a true
-        // duplicate must not block its person from being assembled through other recordings.
-        let against = differ(i) || (model_prob < config.cannot_link && !strong(i));
+        // The model's own score (the finger level's weight included), not a veto: a typo that
+        // empties the name match of a true duplicate, or one poor capture that vetoes its own
+        // link, must not block its person from being assembled through other recordings.
+        let against = model_prob < config.cannot_link && !strong(i);
         against_at[i] = different || (against && decided.get(&key) != Some(&true));
     }
     let against = |key: &(u32, u32)| pairs.binary_search(key).is_ok_and(|i| against_at[i]);
@@ -877,18 +878,22 @@ pub fn run_with_prints(
         .count() as u64;
     scored.par_sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     // Two recordings already in clusters, compared on demand: evidence against them being
-    // one person (prints first, where both have them).
+    // one person, as for a candidate pair (a strong print match is never against; the finger
+    // level's weight counts like any field's).
     let apart = |m: u32, o: u32| {
+        let mut finger_weight = 0.0;
         if has_prints(m) && has_prints(o) {
-            match finger::compare(&prints[m as usize], &prints[o as usize]) {
-                Some(f) if f.differ() => return true,
-                Some(f) if f.strong() => return false,
-                _ => {}
+            let level = finger::compare(&prints[m as usize], &prints[o as usize]);
+            if level.is_some_and(|f| f.strong()) {
+                return false;
+            }
+            if let (Some(l), Some(fm)) = (level.and_then(|f| f.level()), &finger_model) {
+                finger_weight = fm.weight(l);
             }
         }
         let (pm, po) = (&prepared[m as usize], &prepared[o as usize]);
         let l = compare(pm, po, config.twin_rule);
-        model.probability(pm, &l) < config.cannot_link
+        model.probability_with(pm, &l, finger_weight) < config.cannot_link
             // Nor joined through a third recording when they look like twins.
             || (config.twin_rule && twin_shaped(pm, po, &l))
     };

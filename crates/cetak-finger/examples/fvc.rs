@@ -4,7 +4,8 @@
 //! `cargo run --release -p cetak-finger --example fvc` (see `scripts/bench-finger`).
 //! Environment: `FINGERS` (default 500), `IMPRESSIONS` (8), `THREADS` (all cores),
 //! `ANCHOR_FINGERS` (200), `SYSTEMS` (`cetak,bozorth3`), `OUT` (JSON file; standard output
-//! always gets it too).
+//! always gets it too), `DIAG` (set: print score quantiles of genuine and impostor pairs, one
+//! finger and the two-finger mean, to standard error).
 //!
 //! Protocol: F persons, each with fingers 2 (right index) and 7 (left index), I impressions of
 //! each (recordings 0..I, quality tiers as the generator draws them). One finger (finger 2):
@@ -82,14 +83,27 @@ fn rates(genuine: &[f64], impostor: &[f64]) -> Rates {
     }
 }
 
-/// Run `jobs` on `threads` workers; scores in job order, and the summed busy seconds.
-fn run_jobs<F>(jobs: &[Job], threads: usize, compare: F) -> (Vec<f64>, f64)
+/// CPU time of the calling thread, seconds (Linux: `/proc/thread-self/stat`, clock ticks of
+/// 1/100 s), so that the per-core rate does not count time the thread waited for a core on a
+/// shared machine.
+fn thread_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Run `jobs` on `threads` workers; scores in job order, the summed busy wall seconds and the
+/// summed CPU seconds of the workers.
+fn run_jobs<F>(jobs: &[Job], threads: usize, compare: F) -> (Vec<f64>, f64, f64)
 where
     F: Fn(&Job) -> f64 + Sync,
 {
     let chunk = jobs.len().div_ceil(threads.max(1)).max(1);
     let mut scores = vec![0.0; jobs.len()];
-    let mut busy = 0.0;
+    let (mut busy, mut cpu) = (0.0, 0.0);
     std::thread::scope(|s| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
@@ -98,18 +112,25 @@ where
                 let compare = &compare;
                 s.spawn(move || {
                     let start = Instant::now();
+                    let cpu0 = thread_cpu_s();
                     for (j, o) in js.iter().zip(out.iter_mut()) {
                         *o = compare(j);
                     }
-                    start.elapsed().as_secs_f64()
+                    let wall = start.elapsed().as_secs_f64();
+                    (
+                        wall,
+                        thread_cpu_s().map_or(wall, |c| c - cpu0.unwrap_or(0.0)),
+                    )
                 })
             })
             .collect();
         for h in handles {
-            busy += h.join().unwrap_or(0.0);
+            let (w, c) = h.join().unwrap_or((0.0, 0.0));
+            busy += w;
+            cpu += c;
         }
     });
-    (scores, busy)
+    (scores, busy, cpu)
 }
 
 fn json_rates(r: &Rates) -> String {
@@ -156,7 +177,7 @@ fn evaluate(
     let used = fingers * impressions;
 
     let prep_start = Instant::now();
-    let (scores, busy, prep_s) = match system {
+    let (scores, busy, cpu, prep_s) = match system {
         "cetak" => {
             let probes: Vec<Vec<Probe>> = templates
                 .iter()
@@ -167,10 +188,10 @@ fn evaluate(
                 .map(|ts| ts[..used].iter().map(Features::new).collect())
                 .collect();
             let prep_s = prep_start.elapsed().as_secs_f64();
-            let (s, b) = run_jobs(&all_jobs, threads, |&(slot, p, g)| {
+            let (s, b, c) = run_jobs(&all_jobs, threads, |&(slot, p, g)| {
                 f64::from(score(&probes[slot][p], &feats[slot][g]))
             });
-            (s, b, prep_s)
+            (s, b, c, prep_s)
         }
         "bozorth3" => {
             // xyt as NBIS reads it: y counted from the bottom, theta in degrees
@@ -180,10 +201,10 @@ fn evaluate(
                 .map(|ts| ts[..used].iter().map(to_xyt).collect())
                 .collect();
             let prep_s = prep_start.elapsed().as_secs_f64();
-            let (s, b) = run_jobs(&all_jobs, threads, |&(slot, p, g)| {
+            let (s, b, c) = run_jobs(&all_jobs, threads, |&(slot, p, g)| {
                 f64::from(fprint_bozorth3::match_score(&xyt[slot][p], &xyt[slot][g]))
             });
-            (s, b, prep_s)
+            (s, b, c, prep_s)
         }
         other => {
             eprintln!("unknown system {other:?} (cetak, bozorth3)");
@@ -193,12 +214,50 @@ fn evaluate(
     let (gs, is) = scores.split_at(genuine_jobs.len());
     // Finger 2 is the one-finger figure; fused: finger 2 + finger 7 of the same pair.
     let one = rates(&gs[..ng], &is[..ni]);
+    if std::env::var("DIAG").is_ok() {
+        let q = |v: &[f64], ps: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            ps.iter()
+                .map(|p| format!("{:.1}", v[((v.len() - 1) as f64 * p) as usize]))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        eprintln!(
+            "genuine q 0/.01/.05/.1/.25/.5: {}",
+            q(&gs[..ng], &[0.0, 0.01, 0.05, 0.1, 0.25, 0.5])
+        );
+        eprintln!(
+            "impostor q .5/.9/.99/.999/.9999/1: {}",
+            q(&is[..ni], &[0.5, 0.9, 0.99, 0.999, 0.9999, 1.0])
+        );
+        eprintln!(
+            "genuine zero: {}",
+            gs[..ng].iter().filter(|&&x| x == 0.0).count()
+        );
+    }
     let fused_g: Vec<f64> = gs[..ng].iter().zip(&gs[ng..]).map(|(a, b)| a + b).collect();
     let fused_i: Vec<f64> = is[..ni].iter().zip(&is[ni..]).map(|(a, b)| a + b).collect();
     let two = rates(&fused_g, &fused_i);
+    if std::env::var("DIAG").is_ok() {
+        let q = |v: &[f64], ps: &[f64]| {
+            let mut v: Vec<f64> = v.iter().map(|x| x / 2.0).collect();
+            v.sort_by(f64::total_cmp);
+            ps.iter()
+                .map(|p| format!("{:.1}", v[((v.len() - 1) as f64 * p) as usize]))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        eprintln!(
+            "two-finger mean: genuine q 0/.001/.01/.02/.05/.1/.5: {}; impostor q .5/.99/.999/.9999/1: {}",
+            q(&fused_g, &[0.0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.5]),
+            q(&fused_i, &[0.5, 0.99, 0.999, 0.9999, 1.0])
+        );
+    }
     let per_core = all_jobs.len() as f64 / busy.max(1e-9);
+    let per_cpu_s = all_jobs.len() as f64 / cpu.max(1e-9);
     eprintln!(
-        "{system} ({fingers} fingers): {} comparisons, {per_core:.0}/s/core, EER {:.2} %, FNMR@1e-2 {:.2} %, @1e-3 {:.2} %, @1e-4 {:.2} %; two fingers FNMR@1e-4 {:.2} %",
+        "{system} ({fingers} fingers): {} comparisons, {per_core:.0}/s/core ({per_cpu_s:.0} per CPU second), EER {:.2} %, FNMR@1e-2 {:.2} %, @1e-3 {:.2} %, @1e-4 {:.2} %; two fingers FNMR@1e-4 {:.2} %",
         all_jobs.len(),
         one.eer * 100.0,
         one.fnmr[0] * 100.0,
@@ -207,7 +266,7 @@ fn evaluate(
         two.fnmr[2] * 100.0
     );
     format!(
-        "\"{system}\": {{\"genuine_pairs\": {ng}, \"impostor_pairs\": {ni}, \"lowest_measurable_fmr\": {:.1e}, \"comparisons\": {}, \"comparisons_per_s_per_core\": {per_core:.0}, \"precompute_s\": {prep_s:.3}, \"one_finger\": {}, \"two_fingers_sum\": {}}}",
+        "\"{system}\": {{\"genuine_pairs\": {ng}, \"impostor_pairs\": {ni}, \"lowest_measurable_fmr\": {:.1e}, \"comparisons\": {}, \"comparisons_per_s_per_core\": {per_core:.0}, \"comparisons_per_cpu_s\": {per_cpu_s:.0}, \"precompute_s\": {prep_s:.3}, \"one_finger\": {}, \"two_fingers_sum\": {}}}",
         1.0 / ni.max(1) as f64,
         all_jobs.len(),
         json_rates(&one),

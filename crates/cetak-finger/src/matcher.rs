@@ -37,7 +37,7 @@ pub const MIN_PAIR_PX: f32 = 8.0;
 /// Longest pair length, pixels (the pair length is kept in half pixels in a byte).
 pub const MAX_PAIR_PX: f32 = 72.0;
 /// Fewest minutiae an overlap is counted as (guards small overlaps from inflated scores).
-pub const MIN_OVERLAP: u32 = 12;
+pub const MIN_OVERLAP: u32 = 20;
 
 /// Angle unit: 1/256 of a turn, as in ISO/IEC 19794-2.
 const TURN: i32 = 256;
@@ -60,10 +60,19 @@ const T_BIN: f32 = 8.0;
 const T_REACH: i32 = 64;
 const T_SIDE: usize = (2 * T_REACH + 1) as usize;
 /// Pairing tolerances after alignment.
-const PAIR_DIST_PX: f32 = 12.0;
+const PAIR_DIST_PX: f32 = 6.0;
 const PAIR_ANGLE: i32 = 18;
-/// Margin around a template's minutiae that still counts as its area, pixels.
-const AREA_MARGIN: f32 = 10.0;
+/// The distance tolerance grows by this much per pixel from the agreeing matches, up to
+/// [`PAIR_DIST_MAX`]: plastic distortion moves the skin more the further from where the two
+/// impressions agree.
+const PAIR_DIST_GROW: f32 = 0.12;
+const PAIR_DIST_MAX: f32 = 20.0;
+/// A minutia counts as inside the other side's area when one of its minutiae is this near
+/// after alignment, pixels.
+const AREA_REACH: f32 = 32.0;
+/// Fewest pairings of the first pass for which the motion is refitted and the minutiae paired
+/// again.
+const REFIT_MIN: u32 = 8;
 /// Local matches considered per comparison.
 const MAX_LOCAL: usize = 4096;
 
@@ -151,7 +160,7 @@ fn points_of(view: Option<&View>) -> Vec<Point> {
 }
 
 /// Direction of the vector (dx, dy) in 1/256 turn.
-fn dir256(dx: f32, dy: f32) -> u8 {
+pub(crate) fn dir256(dx: f32, dy: f32) -> u8 {
     let a = dy.atan2(dx) * (TURN as f32 / std::f32::consts::TAU);
     (a.round() as i32).rem_euclid(TURN) as u8
 }
@@ -369,6 +378,8 @@ struct Scratch {
     cand: Vec<(u32, u8, u8)>,
     used_p: [bool; MAX_MINUTIAE],
     used_g: [bool; MAX_MINUTIAE],
+    pairs: Vec<(u8, u8)>,
+    tol2: [f32; MAX_MINUTIAE],
 }
 
 impl Scratch {
@@ -380,6 +391,8 @@ impl Scratch {
             cand: Vec::with_capacity(MAX_MINUTIAE * 8),
             used_p: [false; MAX_MINUTIAE],
             used_g: [false; MAX_MINUTIAE],
+            pairs: Vec::with_capacity(MAX_MINUTIAE),
+            tol2: [0.0; MAX_MINUTIAE],
         }
     }
 }
@@ -391,6 +404,36 @@ thread_local! {
 /// How alike a probe and a stored template are: 0 for nothing in common, 100 for a template
 /// against itself; higher is more alike.
 pub fn score(probe: &Probe, features: &Features) -> f32 {
+    details(probe, features).score()
+}
+
+/// What a comparison found: the minutiae paired and each side's minutiae in the other's area.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Details {
+    /// Minutiae paired one to one.
+    pub paired: u32,
+    /// Probe minutiae inside the stored template's area after alignment.
+    pub probe_in: u32,
+    /// Stored minutiae inside the probe's area after alignment.
+    pub stored_in: u32,
+    /// Local (pair-table) matches found.
+    pub locals: u32,
+}
+
+impl Details {
+    /// The score these details give (see [`score`]).
+    pub fn score(&self) -> f32 {
+        if self.paired < 3 {
+            return 0.0;
+        }
+        let a = self.probe_in.max(MIN_OVERLAP).max(self.paired) as f32;
+        let b = self.stored_in.max(MIN_OVERLAP).max(self.paired) as f32;
+        100.0 * (self.paired * self.paired) as f32 / (a * b)
+    }
+}
+
+/// The comparison behind [`score`], with its counts.
+pub fn details(probe: &Probe, features: &Features) -> Details {
     SCRATCH.with(|s| match s.try_borrow_mut() {
         Ok(mut s) => score_with(&mut s, probe, features),
         // Only reachable through re-entry, which nothing does; stay correct anyway.
@@ -398,10 +441,11 @@ pub fn score(probe: &Probe, features: &Features) -> f32 {
     })
 }
 
-fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> f32 {
+fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> Details {
+    let none = Details::default();
     let (pp, gp) = (probe.points(), g.points());
     if pp.len() < 2 || gp.len() < 2 {
-        return 0.0;
+        return none;
     }
     // 1. Local matches.
     s.locals.clear();
@@ -427,7 +471,7 @@ fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> f32 {
         }
     }
     if s.locals.is_empty() {
-        return 0.0;
+        return none;
     }
     // 2a. Rotation vote: circular histogram, window sum.
     let mut hist = [0u16; 256];
@@ -438,14 +482,23 @@ fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> f32 {
     let mut sum: u32 = (0..=2 * w)
         .map(|k| u32::from(hist[(256 - w + k) % 256]))
         .sum();
-    let (mut best_rot, mut best_sum) = (0usize, sum);
-    for r in 1..256 {
+    let mut sums = [0u32; 256];
+    sums[0] = sum;
+    for (r, slot) in sums.iter_mut().enumerate().skip(1) {
         sum += u32::from(hist[(r + w) % 256]);
         sum -= u32::from(hist[(r + 256 - w - 1) % 256]);
-        if sum > best_sum {
-            (best_rot, best_sum) = (r, sum);
-        }
+        *slot = sum;
     }
+    let best_rot = (0..256)
+        .max_by_key(|&r| (sums[r], std::cmp::Reverse(r)))
+        .unwrap_or(0);
+    align_and_pair(s, probe, g, best_rot)
+}
+
+/// Translation vote, alignment and one-to-one pairing under the rotation `best_rot`.
+fn align_and_pair(s: &mut Scratch, probe: &Probe, g: &Features, best_rot: usize) -> Details {
+    let none = Details::default();
+    let (pp, gp) = (probe.points(), g.points());
     // Mean rotation of the agreeing matches, around the peak.
     let (mut acc, mut n) = (0i32, 0i32);
     for l in &s.locals {
@@ -506,12 +559,13 @@ fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> f32 {
         s.tacc[c as usize] = 0;
     }
     let Some(best_cell) = best_cell else {
-        return 0.0;
+        return none;
     };
     let bx = (best_cell % T_SIDE) as i32 - T_REACH;
     let by = (best_cell / T_SIDE) as i32 - T_REACH;
     // Mean translation of the votes near the winning cell.
     let (mut sx, mut sy, mut sn) = (0.0f32, 0.0f32, 0.0f32);
+    let (mut ax, mut ay) = (0.0f32, 0.0f32);
     for l in &s.locals {
         if adiff(l.rot, best_rot as u8).abs() > ROT_WINDOW {
             continue;
@@ -526,64 +580,134 @@ fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> f32 {
                 sx += tx;
                 sy += ty;
                 sn += 1.0;
+                ax += q.x;
+                ay += q.y;
             }
         }
     }
     let (tx, ty) = (ox + sx / sn.max(1.0), oy + sy / sn.max(1.0));
+    // Where the agreeing matches lie (stored side): the skin moves less near them.
+    let (ax, ay) = (ax / sn.max(1.0), ay / sn.max(1.0));
+    // 3. Pair minutiae one to one under the transform; then fit the rigid motion to the
+    // pairings (least squares) and pair once more under it, keeping the better — only when
+    // the first pass paired enough to be worth refining (most strangers do not).
+    let first = pair_under(s, probe, g, rot, (tx, ty), (ax, ay));
+    let mut best = first.details;
+    if let Some((rot2, t2, anchor2)) = first.refit.filter(|_| best.paired >= REFIT_MIN) {
+        let second = pair_under(s, probe, g, rot2, t2, anchor2);
+        if second.details.score() > best.score() {
+            best = second.details;
+        }
+    }
+    Details {
+        locals: s.locals.len() as u32,
+        ..best
+    }
+}
+
+/// A rigid motion to pair under: rotation (radians), translation, and the stored side's anchor
+/// (where the tolerance is tightest).
+type Motion = (f32, (f32, f32), (f32, f32));
+
+/// What one pairing pass found, and the rigid motion fitted to its pairings.
+struct Pass {
+    details: Details,
+    refit: Option<Motion>,
+}
+
+/// Pair minutiae one to one, nearest first, under rotation `rot` then translation `t`; the
+/// distance tolerance grows with the stored minutia's distance from `anchor`.
+fn pair_under(
+    s: &mut Scratch,
+    probe: &Probe,
+    g: &Features,
+    rot: f32,
+    (tx, ty): (f32, f32),
+    (ax, ay): (f32, f32),
+) -> Pass {
+    let (pp, gp) = (probe.points(), g.points());
+    let (sin, cos) = rot.sin_cos();
+    let rotate = |p: &Point| (cos * p.x - sin * p.y, sin * p.x + cos * p.y);
     let rot_u8 = ((rot * 256.0 / std::f32::consts::TAU).round() as i32).rem_euclid(TURN) as u8;
-    // 3. Pair minutiae one to one, nearest first, under the transform.
     s.cand.clear();
-    let lim = PAIR_DIST_PX * PAIR_DIST_PX;
+    // Squared distance tolerance per stored minutia.
+    for (t, q) in s.tol2.iter_mut().zip(gp) {
+        let r = (q.x - ax).hypot(q.y - ay);
+        let tol = (PAIR_DIST_PX + PAIR_DIST_GROW * r).min(PAIR_DIST_MAX);
+        *t = tol * tol;
+    }
+    // Overlap: a minutia is inside the other side's area when one of the other side's
+    // minutiae lies within [`AREA_REACH`] px after alignment (rotation-invariant, and it follows
+    // the shape of a partial contact, where a bounding box would not).
+    let reach2 = AREA_REACH * AREA_REACH;
+    s.used_g[..gp.len()].fill(false);
     let (mut in_g, mut in_p) = (0u32, 0u32);
-    let gb = g.bbox;
     for (i, p) in pp.iter().enumerate() {
         let (rx, ry) = rotate(p);
         let (x, y) = (rx + tx, ry + ty);
-        if x >= gb[0] - AREA_MARGIN
-            && x <= gb[2] + AREA_MARGIN
-            && y >= gb[1] - AREA_MARGIN
-            && y <= gb[3] + AREA_MARGIN
-        {
-            in_g += 1;
-        }
         let a = p.angle.wrapping_add(rot_u8);
+        let mut near = false;
         for (j, q) in gp.iter().enumerate() {
             let (dx, dy) = (q.x - x, q.y - y);
             let d2 = dx * dx + dy * dy;
-            if d2 <= lim && adiff(q.angle, a).abs() <= PAIR_ANGLE {
+            if d2 <= reach2 {
+                near = true;
+                s.used_g[j] = true;
+            }
+            if d2 <= s.tol2[j] && adiff(q.angle, a).abs() <= PAIR_ANGLE {
                 s.cand.push(((d2 * 16.0) as u32, i as u8, j as u8));
             }
         }
+        in_g += u32::from(near);
     }
-    // The stored side's minutiae inside the probe's area (inverse transform).
-    let pb = probe.bbox;
-    for q in gp {
-        let (x, y) = (q.x - tx, q.y - ty);
-        let (px, py) = (cos * x + sin * y, -sin * x + cos * y);
-        if px >= pb[0] - AREA_MARGIN
-            && px <= pb[2] + AREA_MARGIN
-            && py >= pb[1] - AREA_MARGIN
-            && py <= pb[3] + AREA_MARGIN
-        {
-            in_p += 1;
-        }
-    }
+    in_p += s.used_g[..gp.len()].iter().filter(|&&x| x).count() as u32;
     s.cand.sort_unstable();
     s.used_p[..pp.len()].fill(false);
     s.used_g[..gp.len()].fill(false);
     let mut paired = 0u32;
+    s.pairs.clear();
     for &(_, i, j) in &s.cand {
-        let (i, j) = (usize::from(i), usize::from(j));
-        if !s.used_p[i] && !s.used_g[j] {
-            s.used_p[i] = true;
-            s.used_g[j] = true;
+        let (iu, ju) = (usize::from(i), usize::from(j));
+        if !s.used_p[iu] && !s.used_g[ju] {
+            s.used_p[iu] = true;
+            s.used_g[ju] = true;
+            s.pairs.push((i, j));
             paired += 1;
         }
     }
-    if paired < 3 {
-        return 0.0;
+    // Least-squares rigid motion of the pairings (probe → stored), for a second pass.
+    let refit = (paired >= 3).then(|| {
+        let (mut p0, mut q0) = ((0.0f32, 0.0f32), (0.0f32, 0.0f32));
+        for &(i, j) in &s.pairs {
+            let (p, q) = (&pp[usize::from(i)], &gp[usize::from(j)]);
+            p0 = (p0.0 + p.x, p0.1 + p.y);
+            q0 = (q0.0 + q.x, q0.1 + q.y);
+        }
+        let n = s.pairs.len() as f32;
+        let (p0, q0) = ((p0.0 / n, p0.1 / n), (q0.0 / n, q0.1 / n));
+        let (mut sc, mut ss) = (0.0f32, 0.0f32);
+        for &(i, j) in &s.pairs {
+            let (p, q) = (&pp[usize::from(i)], &gp[usize::from(j)]);
+            let (px, py) = (p.x - p0.0, p.y - p0.1);
+            let (qx, qy) = (q.x - q0.0, q.y - q0.1);
+            sc += px * qx + py * qy;
+            ss += px * qy - py * qx;
+        }
+        let r = ss.atan2(sc);
+        let (sn, cs) = r.sin_cos();
+        let t = (
+            q0.0 - (cs * p0.0 - sn * p0.1),
+            q0.1 - (sn * p0.0 + cs * p0.1),
+        );
+        (r, t, q0)
+    });
+    Pass {
+        details: Details {
+            paired,
+            probe_in: in_g,
+            stored_in: in_p,
+            locals: 0,
+        },
+        refit,
     }
-    let a = in_g.max(MIN_OVERLAP).max(paired) as f32;
-    let b = in_p.max(MIN_OVERLAP).max(paired) as f32;
-    100.0 * (paired * paired) as f32 / (a * b)
 }

@@ -8,12 +8,26 @@
 //!
 //! Model: a *master finger* per (person, finger) is drawn once from a seed: a ridge orientation
 //! field (arch, tented arch, left or right loop, whorl, from a zero-pole model of cores and
-//! deltas), and 30–60 minutiae spread with a minimum spacing over an elliptical print area of a
-//! 256×360 pixel, 197 pixels/cm (500 dpi) image, their directions following the field. Each
-//! recording is a new capture of the master: a global rotation (±20°) and displacement (±40 px),
-//! a smooth plastic distortion, per-minutia jitter, lost and spurious minutiae, occasional type
-//! flips and a quality tier ([`Quality`]) that scales the damage and sets the quality bytes.
-//! Minutiae that fall outside the image are dropped.
+//! deltas), and 40–70 minutiae spread with a minimum spacing of 12 px over an elliptical print
+//! area of a 256×360 pixel, 197 pixels/cm (500 dpi) image, their directions following the
+//! field. Each recording is a new capture of the master ([`capture`]), made hard enough that
+//! NBIS BOZORTH3 lands near its published figures on such data (about 7 % EER):
+//!
+//! - **Partial contact**: only the minutiae inside a contact ellipse (55–100 % of the print's
+//!   semi-axes, its centre off the print's by up to a quarter of them) are seen, and the faint
+//!   rim of the contact loses minutiae more often.
+//! - **Plastic distortion** (after Cappelli, Maio and Maltoni's model): no movement in the
+//!   close-contact core, the outer skin turned (up to ±8°) and moved (up to 18 px), a smooth
+//!   brake between; directions turn with the skin.
+//! - **Extractor errors**: minutiae lost at a per-capture rate, far more in low-quality patches
+//!   (dry, wet, scarred); spurious minutiae following the ridge flow, mostly in those patches,
+//!   some as the two facing ends of a broken ridge; endings and bifurcations swapped (15–30 %);
+//!   Gaussian position and angle noise.
+//! - **On the sensor**: the whole print turned (±25°, triangular) and moved (±40 px); minutiae
+//!   outside the image are dropped.
+//!
+//! A quality tier ([`Quality`]: good, fair, poor) scales every one of these and sets the quality
+//! bytes (lower in patches and for spurious minutiae).
 
 use std::f32::consts::{PI, TAU};
 
@@ -51,18 +65,26 @@ pub enum Quality {
 }
 
 struct TierParams {
-    /// Fraction of the master's minutiae lost: drawn in this range per capture.
+    /// Fraction of the master's minutiae in the contact lost: drawn in this range per capture.
     missing: (f32, f32),
-    /// Spurious minutiae as a fraction of the master's count.
+    /// Spurious minutiae as a fraction of the master's minutiae in the contact.
     spurious: (f32, f32),
-    /// Position jitter, ± pixels.
+    /// Position noise, standard deviation in pixels.
     jitter_px: f32,
-    /// Angle jitter, ± degrees.
+    /// Angle noise, standard deviation in degrees.
     jitter_deg: f32,
     /// Chance an ending reads as a bifurcation or the other way round.
     flip: f32,
-    /// Largest plastic distortion, pixels.
+    /// Largest displacement of the outer skin by the plastic distortion, pixels.
     distortion_px: f32,
+    /// Largest turn of the outer skin, degrees.
+    distortion_deg: f32,
+    /// Contact ellipse as a share of the print area's semi-axes: drawn in this range.
+    contact: (f32, f32),
+    /// Largest offset of the contact's centre from the print's, as a share of the semi-axes.
+    offset: f32,
+    /// Number of low-quality patches: drawn in this range.
+    patches: (usize, usize),
     minutia_quality: (u8, u8),
     view_quality: (u8, u8),
 }
@@ -81,32 +103,44 @@ impl Quality {
     fn params(self) -> TierParams {
         match self {
             Quality::Good => TierParams {
-                missing: (0.10, 0.17),
-                spurious: (0.0, 0.05),
-                jitter_px: 1.5,
-                jitter_deg: 4.0,
-                flip: 0.03,
-                distortion_px: 3.0,
+                missing: (0.05, 0.11),
+                spurious: (0.08, 0.20),
+                jitter_px: 1.7,
+                jitter_deg: 4.25,
+                flip: 0.15,
+                distortion_px: 10.0,
+                distortion_deg: 4.0,
+                contact: (0.92, 1.00),
+                offset: 0.15,
+                patches: (0, 1),
                 minutia_quality: (60, 100),
                 view_quality: (70, 100),
             },
             Quality::Fair => TierParams {
-                missing: (0.15, 0.23),
-                spurious: (0.03, 0.10),
-                jitter_px: 2.25,
+                missing: (0.09, 0.17),
+                spurious: (0.15, 0.32),
+                jitter_px: 2.1,
                 jitter_deg: 6.0,
-                flip: 0.06,
-                distortion_px: 4.5,
+                flip: 0.22,
+                distortion_px: 14.0,
+                distortion_deg: 6.0,
+                contact: (0.78, 1.00),
+                offset: 0.19,
+                patches: (1, 2),
                 minutia_quality: (35, 80),
                 view_quality: (45, 75),
             },
             Quality::Poor => TierParams {
-                missing: (0.22, 0.30),
-                spurious: (0.08, 0.15),
-                jitter_px: 3.0,
-                jitter_deg: 8.0,
-                flip: 0.12,
-                distortion_px: 6.0,
+                missing: (0.15, 0.24),
+                spurious: (0.28, 0.50),
+                jitter_px: 2.55,
+                jitter_deg: 7.65,
+                flip: 0.30,
+                distortion_px: 18.0,
+                distortion_deg: 8.0,
+                contact: (0.63, 0.92),
+                offset: 0.24,
+                patches: (2, 4),
                 minutia_quality: (10, 50),
                 view_quality: (15, 45),
             },
@@ -131,6 +165,8 @@ pub struct MasterFinger {
     pub minutiae: Vec<MasterMinutia>,
     /// Print area: centre and semi-axes, pixels.
     pub area: (f32, f32, f32, f32),
+    /// The ridge orientation field (spurious minutiae follow the ridges too).
+    field: Field,
 }
 
 /// SplitMix64 over the words: well-spread seeds from small integers.
@@ -147,6 +183,7 @@ fn mix(words: &[u64]) -> u64 {
 }
 
 /// A zero-pole orientation field: singular points with +½ (delta) or −½ (core) winding.
+#[derive(Debug, Clone, PartialEq)]
 struct Field {
     cores: [(f32, f32); 2],
     deltas: [(f32, f32); 2],
@@ -246,8 +283,8 @@ pub fn master(person: u64, finger: u8) -> MasterFinger {
         CX + rng.random_range(-6.0..6.0f32),
         CY + rng.random_range(-6.0..6.0f32),
     );
-    let n = rng.random_range(30..=60usize);
-    let min_d2 = 14.0f32 * 14.0;
+    let n = rng.random_range(40..=70usize);
+    let min_d2 = 12.0f32 * 12.0;
     let mut minutiae: Vec<MasterMinutia> = Vec::with_capacity(n);
     let mut tries = 0;
     while minutiae.len() < n && tries < 4000 {
@@ -281,6 +318,7 @@ pub fn master(person: u64, finger: u8) -> MasterFinger {
         pattern,
         minutiae,
         area: (cx, cy, ax, ay),
+        field,
     }
 }
 
@@ -308,12 +346,76 @@ fn tri(rng: &mut ChaCha8Rng, s: f32) -> f32 {
     (rng.random_range(-s..=s) + rng.random_range(-s..=s)) / 2.0
 }
 
+/// A standard normal draw (Box–Muller).
+fn gauss(rng: &mut ChaCha8Rng) -> f32 {
+    let u1: f32 = rng.random_range(f32::EPSILON..1.0);
+    let u2: f32 = rng.random_range(0.0..TAU);
+    (-2.0 * u1.ln()).sqrt() * u2.cos()
+}
+
 fn byte_in(rng: &mut ChaCha8Rng, (lo, hi): (u8, u8)) -> u8 {
     rng.random_range(lo..=hi)
 }
 
+/// Where a capture touched the sensor and how the skin moved there.
+struct Contact {
+    /// Centre of the contact ellipse (finger frame, image y down) and its semi-axes.
+    cx: f32,
+    cy: f32,
+    ex: f32,
+    ey: f32,
+    /// Plastic distortion: the outer skin turned by `phi` about the centre and moved by
+    /// (`dx`, `dy`), braked to nothing inside the close-contact core.
+    phi: f32,
+    dx: f32,
+    dy: f32,
+    /// Low-quality patches (dry, wet, smudged, scarred): centre and radius.
+    patches: [(f32, f32, f32); 4],
+    n_patches: usize,
+}
+
+/// Elliptical radius of (x, y) in the contact ellipse: 1 on its rim.
+impl Contact {
+    fn rho(&self, x: f32, y: f32) -> f32 {
+        ((x - self.cx) / self.ex).hypot((y - self.cy) / self.ey)
+    }
+
+    /// The distorted position of finger point (x, y): the model of Cappelli, Maio and Maltoni
+    /// (2001) in spirit — no movement in the close-contact core (ρ < [`CORE`]), the outer skin
+    /// following a rigid motion, a smooth brake `1 − exp(−((ρ − CORE) / BRAKE)²)` between.
+    fn distort(&self, x: f32, y: f32) -> (f32, f32) {
+        let rho = self.rho(x, y);
+        if rho <= CORE {
+            return (x, y);
+        }
+        let b = 1.0 - (-((rho - CORE) / BRAKE).powi(2)).exp();
+        let (s, c) = self.phi.sin_cos();
+        let (ux, uy) = (x - self.cx, y - self.cy);
+        let (rx, ry) = (c * ux - s * uy + self.dx, s * ux + c * uy + self.dy);
+        (x + b * (rx - ux), y + b * (ry - uy))
+    }
+
+    /// Whether (x, y) lies in a low-quality patch.
+    fn in_patch(&self, x: f32, y: f32) -> bool {
+        self.patches[..self.n_patches]
+            .iter()
+            .any(|&(px, py, r)| (x - px).hypot(y - py) <= r)
+    }
+}
+
+/// Close-contact core (elliptical radius) and brake width of the distortion model.
+const CORE: f32 = 0.3;
+const BRAKE: f32 = 0.45;
+
 /// A capture of `m`. Finger positions over 10 are written as 0 (unknown); the view number is
 /// the recording modulo 16, the impression type 0 (live-scan plain).
+///
+/// In order: the contact ellipse (size and offset from the print's centre: a partial capture
+/// keeps only part of the finger), low-quality patches, the plastic distortion of the skin,
+/// each master minutia lost (more often in a patch and near the rim of the contact) or
+/// read with its type flipped, spurious minutiae (along the ridges, more in the patches, some
+/// as the two facing ends of a broken ridge), then the whole print turned and moved on the
+/// sensor, position and angle noise, and minutiae outside the image dropped.
 pub fn capture(
     m: &MasterFinger,
     person: u64,
@@ -324,42 +426,71 @@ pub fn capture(
     let p = quality.params();
     let mut rng =
         ChaCha8Rng::seed_from_u64(mix(&[person, u64::from(finger), recording, 0x494d_5052]));
-    let rot = rng.random_range(-20.0..=20.0f32).to_radians();
+    let rot = tri(&mut rng, 25.0).to_radians();
     let (tx, ty) = (tri(&mut rng, 40.0), tri(&mut rng, 40.0));
     let (s, c) = rot.sin_cos();
-    // Plastic distortion: two smooth waves of displacement.
-    let mut waves = [(0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32); 2];
-    for w in &mut waves {
-        let dir = rng.random_range(0.0..TAU);
-        let len = rng.random_range(180.0..420.0f32);
-        let amp = rng.random_range(0.3..1.0f32) * p.distortion_px / 2.0;
-        let (ks, kc) = dir.sin_cos();
-        *w = (
-            kc * TAU / len,
-            ks * TAU / len,
-            rng.random_range(0.0..TAU),
-            amp,
-            dir,
+    let (acx, acy, ax, ay) = m.area;
+    // Contact ellipse: smaller and further off-centre for worse captures.
+    let scale = rng.random_range(p.contact.0..=p.contact.1);
+    let (ex, ey) = (
+        ax * scale * rng.random_range(0.9..1.1f32),
+        ay * scale * rng.random_range(0.9..1.1f32),
+    );
+    let (ccx, ccy) = (
+        acx + tri(&mut rng, p.offset * ax),
+        acy + tri(&mut rng, p.offset * ay),
+    );
+    let mut contact = Contact {
+        cx: ccx,
+        cy: ccy,
+        ex,
+        ey,
+        phi: 0.0,
+        dx: 0.0,
+        dy: 0.0,
+        patches: [(0.0, 0.0, 0.0); 4],
+        n_patches: 0,
+    };
+    // Distortion: the outer skin turned by up to ±`distortion_deg` and moved by up to
+    // `distortion_px`, in a random direction.
+    contact.phi = rng
+        .random_range(-p.distortion_deg..=p.distortion_deg)
+        .to_radians();
+    let (dd, da) = (
+        rng.random_range(0.3..=1.0f32) * p.distortion_px,
+        rng.random_range(0.0..TAU),
+    );
+    contact.dx = dd * da.cos();
+    contact.dy = dd * da.sin();
+    contact.n_patches = rng.random_range(p.patches.0..=p.patches.1).min(4);
+    for k in 0..contact.n_patches {
+        let (u, v) = unit_disc(&mut rng);
+        contact.patches[k] = (
+            ccx + u * ex * 0.8,
+            ccy + v * ey * 0.8,
+            rng.random_range(18.0..42.0f32),
         );
     }
     let missing = rng.random_range(p.missing.0..=p.missing.1);
     let jitter_rad = p.jitter_deg.to_radians();
     let (w, h) = (f32::from(WIDTH), f32::from(HEIGHT));
-    let mut out: Vec<Minutia> = Vec::with_capacity(m.minutiae.len() + 10);
-    let mut place = |rng: &mut ChaCha8Rng, x: f32, y: f32, theta: f32, kind: MinutiaKind| {
-        // Distort in the finger's own frame, then turn about the image centre and move.
-        let (mut x, mut y) = (x, y);
-        for &(kx, ky, phase, amp, dir) in &waves {
-            let d = amp * (kx * x + ky * y + phase).sin();
-            let (ds, dc) = (dir + PI / 2.0).sin_cos();
-            x += d * dc;
-            y += d * ds;
-        }
-        let (dx, dy) = (x - CX, y - CY);
-        let nx = CX + c * dx + s * dy + tx + rng.random_range(-p.jitter_px..=p.jitter_px);
-        let ny = CY - s * dx + c * dy + ty + rng.random_range(-p.jitter_px..=p.jitter_px);
-        let theta = theta + rot + rng.random_range(-jitter_rad..=jitter_rad);
-        let q = byte_in(rng, p.minutia_quality);
+    let mut out: Vec<Minutia> = Vec::with_capacity(m.minutiae.len() + 24);
+    let place = |rng: &mut ChaCha8Rng,
+                 out: &mut Vec<Minutia>,
+                 (x, y, theta, kind): (f32, f32, f32, MinutiaKind),
+                 q: (u8, u8)| {
+        // Distort in the finger's own frame (the local rotation of the skin turns the
+        // direction too), then turn about the image centre and move.
+        let (x2, y2) = contact.distort(x, y);
+        let local = {
+            // The skin's local turn: the direction of a short step along the minutia, moved.
+            let (ex, ey) = contact.distort(x + 2.0 * theta.cos(), y - 2.0 * theta.sin());
+            (y2 - ey).atan2(ex - x2) - theta
+        };
+        let (dx, dy) = (x2 - CX, y2 - CY);
+        let nx = CX + c * dx + s * dy + tx + gauss(rng) * p.jitter_px;
+        let ny = CY - s * dx + c * dy + ty + gauss(rng) * p.jitter_px;
+        let theta = theta + local + rot + gauss(rng) * jitter_rad;
         let (rx, ry) = (nx.round(), ny.round());
         if !(0.0..w).contains(&rx) || !(0.0..h).contains(&ry) {
             return;
@@ -370,11 +501,22 @@ pub fn capture(
             x: rx as u16,
             y: ry as u16,
             angle: u8::try_from(angle).unwrap_or(0),
-            quality: q,
+            quality: byte_in(rng, q),
         });
     };
+    let low_q = (p.minutia_quality.0 / 2, p.minutia_quality.1 / 2 + 10);
+    let mut inside = 0usize;
     for mm in &m.minutiae {
-        if rng.random::<f32>() < missing {
+        let rho = contact.rho(mm.x, mm.y);
+        if rho > 1.0 {
+            continue;
+        }
+        inside += 1;
+        let patch = contact.in_patch(mm.x, mm.y);
+        // Lost: the capture's rate, more in a patch and in the faint rim of the contact.
+        let rim = ((rho - 0.8) / 0.2).clamp(0.0, 1.0) * 0.5;
+        let lose = missing + rim + if patch { 0.45 } else { 0.0 };
+        if rng.random::<f32>() < lose {
             continue;
         }
         let kind = if rng.random::<f32>() < p.flip {
@@ -386,28 +528,52 @@ pub fn capture(
         } else {
             mm.kind
         };
-        place(&mut rng, mm.x, mm.y, mm.theta, kind);
+        let q = if patch { low_q } else { p.minutia_quality };
+        place(&mut rng, &mut out, (mm.x, mm.y, mm.theta, kind), q);
     }
+    // Spurious minutiae: a share of the master's minutiae in the contact area; in a patch
+    // when there is one (two in three), along the local ridge, some as a broken ridge's pair.
     let spurious_frac = rng.random_range(p.spurious.0..=p.spurious.1);
-    let n_spurious = (spurious_frac * m.minutiae.len() as f32).round() as usize;
-    let (acx, acy, ax, ay) = m.area;
-    for _ in 0..n_spurious {
-        let (u, v) = loop {
-            let (u, v) = (
-                rng.random_range(-1.0..1.0f32),
-                rng.random_range(-1.0..1.0f32),
-            );
-            if u * u + v * v <= 1.0 {
-                break (u, v);
-            }
-        };
-        let kind = if rng.random_bool(0.5) {
-            MinutiaKind::Ending
+    let n_spurious = (spurious_frac * inside as f32).round() as usize;
+    let mut made = 0;
+    while made < n_spurious {
+        let (x, y) = if contact.n_patches > 0 && rng.random_range(0..3) < 2 {
+            let (px, py, r) = contact.patches[rng.random_range(0..contact.n_patches)];
+            let (u, v) = unit_disc(&mut rng);
+            (px + u * r, py + v * r)
         } else {
-            MinutiaKind::Bifurcation
+            let (u, v) = unit_disc(&mut rng);
+            (ccx + u * ex, ccy + v * ey)
         };
-        let theta = rng.random_range(0.0..TAU);
-        place(&mut rng, acx + u * ax, acy + v * ay, theta, kind);
+        let ridge = m.field.orientation(x - acx, acy - y);
+        let theta = ridge + rng.random_range(-0.25..0.25f32);
+        if rng.random_bool(0.4) {
+            // A broken ridge: two endings facing each other across the gap.
+            let gap = rng.random_range(6.0..16.0f32);
+            let (gx, gy) = (gap / 2.0 * theta.cos(), -gap / 2.0 * theta.sin());
+            place(
+                &mut rng,
+                &mut out,
+                (x + gx, y + gy, theta + PI, MinutiaKind::Ending),
+                low_q,
+            );
+            place(
+                &mut rng,
+                &mut out,
+                (x - gx, y - gy, theta, MinutiaKind::Ending),
+                low_q,
+            );
+            made += 2;
+        } else {
+            let kind = if rng.random_bool(0.5) {
+                MinutiaKind::Ending
+            } else {
+                MinutiaKind::Bifurcation
+            };
+            let flip = if rng.random_bool(0.5) { PI } else { 0.0 };
+            place(&mut rng, &mut out, (x, y, theta + flip, kind), low_q);
+            made += 1;
+        }
     }
     out.sort_unstable_by_key(|m| (m.y, m.x));
     out.truncate(255);
@@ -427,5 +593,18 @@ pub fn capture(
             minutiae: out,
             extensions: Vec::new(),
         }],
+    }
+}
+
+/// A point uniform in the unit disc.
+fn unit_disc(rng: &mut ChaCha8Rng) -> (f32, f32) {
+    loop {
+        let (u, v) = (
+            rng.random_range(-1.0..1.0f32),
+            rng.random_range(-1.0..1.0f32),
+        );
+        if u * u + v * v <= 1.0 {
+            return (u, v);
+        }
     }
 }

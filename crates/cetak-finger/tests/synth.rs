@@ -26,13 +26,13 @@ fn masters_are_plausible() {
     for person in 0..300u64 {
         let m = synth::master(person, 2);
         assert!(
-            (30..=60).contains(&m.minutiae.len()),
+            (40..=70).contains(&m.minutiae.len()),
             "{}",
             m.minutiae.len()
         );
         for (i, a) in m.minutiae.iter().enumerate() {
             for b in &m.minutiae[i + 1..] {
-                assert!((a.x - b.x).hypot(a.y - b.y) >= 14.0);
+                assert!((a.x - b.x).hypot(a.y - b.y) >= 12.0);
             }
         }
         patterns.insert(format!("{:?}", m.pattern));
