@@ -215,14 +215,7 @@ fn evaluate(
     // Finger 2 is the one-finger figure; fused: finger 2 + finger 7 of the same pair.
     let one = rates(&gs[..ng], &is[..ni]);
     if std::env::var("DIAG").is_ok() {
-        let q = |v: &[f64], ps: &[f64]| {
-            let mut v = v.to_vec();
-            v.sort_by(f64::total_cmp);
-            ps.iter()
-                .map(|p| format!("{:.1}", v[((v.len() - 1) as f64 * p) as usize]))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let q = |v: &[f64], ps: &[f64]| quantiles(v, ps, 1.0);
         eprintln!(
             "genuine q 0/.01/.05/.1/.25/.5: {}",
             q(&gs[..ng], &[0.0, 0.01, 0.05, 0.1, 0.25, 0.5])
@@ -240,14 +233,8 @@ fn evaluate(
     let fused_i: Vec<f64> = is[..ni].iter().zip(&is[ni..]).map(|(a, b)| a + b).collect();
     let two = rates(&fused_g, &fused_i);
     if std::env::var("DIAG").is_ok() {
-        let q = |v: &[f64], ps: &[f64]| {
-            let mut v: Vec<f64> = v.iter().map(|x| x / 2.0).collect();
-            v.sort_by(f64::total_cmp);
-            ps.iter()
-                .map(|p| format!("{:.1}", v[((v.len() - 1) as f64 * p) as usize]))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        // Sums of two fingers, shown as their mean.
+        let q = |v: &[f64], ps: &[f64]| quantiles(v, ps, 0.5);
         eprintln!(
             "two-finger mean: genuine q 0/.001/.01/.02/.05/.1/.5: {}; impostor q .5/.99/.999/.9999/1: {}",
             q(&fused_g, &[0.0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.5]),
@@ -339,4 +326,14 @@ fn main() {
         eprintln!("cannot write {path}: {e}");
         std::process::exit(2);
     }
+}
+
+/// The `ps` quantiles of `v`, each times `scale`, one decimal, for the DIAG lines.
+fn quantiles(v: &[f64], ps: &[f64], scale: f64) -> String {
+    let mut v: Vec<f64> = v.iter().map(|x| x * scale).collect();
+    v.sort_by(f64::total_cmp);
+    ps.iter()
+        .map(|p| format!("{:.1}", v[((v.len() - 1) as f64 * p) as usize]))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
