@@ -248,7 +248,6 @@ struct Att {
     record: u32,
     serial: u32,
     printer: u32,
-    state: AttemptState,
     job_name: Arc<str>,
     job_uuid: Option<Arc<str>>,
     submissions: u32,
@@ -335,7 +334,8 @@ struct Sim<'a> {
     attempts: Vec<Att>,
     /// The attempts still open (intent or sent), as the books' index finds them.
     pending_attempts: BTreeSet<u32>,
-    /// Each attempt's state, beside `attempts` (the daily recount reads only this).
+    /// Each attempt's state, beside `attempts` (the daily recount reads only this; the one
+    /// place an attempt's state is kept).
     attempt_states: Vec<AttemptState>,
     printers: Vec<Prn>,
     power: bool,
@@ -993,7 +993,7 @@ impl<'a> Sim<'a> {
             // What a plain print queue does: send the open jobs again, blindly, before the
             // office's own run starts.
             let open: Vec<u32> = (0..self.attempts.len() as u32)
-                .filter(|&a| self.attempts[a as usize].state.is_pending())
+                .filter(|&a| self.attempt_states[a as usize].is_pending())
                 .collect();
             for a in open {
                 self.resend(a);
@@ -1200,12 +1200,13 @@ impl<'a> Sim<'a> {
                 Command::ReadAttempt { attempt, .. } => Input::Attempt(
                     self.attempts
                         .get(attempt as usize)
-                        .filter(|a| a.state.is_pending())
-                        .map(|a| PendingAttempt {
-                            state: a.state,
+                        .zip(self.attempt_states.get(attempt as usize).copied())
+                        .filter(|(_, state)| state.is_pending())
+                        .map(|(a, state)| PendingAttempt {
+                            state,
                             job_name: a.job_name.clone(),
                             job_uuid: a.job_uuid.clone(),
-                            chip_pending: a.state == AttemptState::Intent
+                            chip_pending: state == AttemptState::Intent
                                 && self.sc.encode_seconds > 0.0
                                 && !a.chip_verified,
                         }),
@@ -1353,7 +1354,6 @@ impl<'a> Sim<'a> {
             record,
             serial,
             printer: p,
-            state: AttemptState::Intent,
             job_name: spool::job_name(i64::from(serial), i64::from(attempt)).into(),
             job_uuid: None,
             submissions: 0,
@@ -1396,7 +1396,7 @@ impl<'a> Sim<'a> {
     /// The operator reports a melted card once the books say it was printed; a card the
     /// printer could not confirm is found by the inspection instead.
     fn melted_seen(&mut self, a: u32) {
-        let state = self.attempts[a as usize].state;
+        let state = self.attempt_states[a as usize];
         if state.made_a_card() {
             self.attempt_event(a, &AttemptEvent::ReportedSpoiled(SpoilCause::Melted));
         } else if state.is_pending() {
@@ -1607,7 +1607,7 @@ impl<'a> Sim<'a> {
 
     /// Apply a spool decision with everything it implies (as `Store::attempt_apply` does).
     fn attempt_event(&mut self, a: u32, event: &AttemptEvent) -> Option<(AttemptState, String)> {
-        let from = self.attempts[a as usize].state;
+        let from = self.attempt_states[a as usize];
         let theirs = self.shadow(|s, at| s.apply(a, event, at));
         let ours = spool::decide(from, event).ok().flatten().map(|d| d.to);
         if let Some(theirs) = theirs
@@ -1626,14 +1626,13 @@ impl<'a> Sim<'a> {
             }
         };
         let (record, serial, printer) = {
-            let att = &mut self.attempts[a as usize];
-            att.state = decision.to;
             self.attempt_states[a as usize] = decision.to;
             if decision.to.is_pending() {
                 self.pending_attempts.insert(a);
             } else {
                 self.pending_attempts.remove(&a);
             }
+            let att = &mut self.attempts[a as usize];
             if let Some((_, uuid)) = &decision.job {
                 att.job_uuid = Some(uuid.as_str().into());
             }
@@ -1764,7 +1763,7 @@ impl<'a> Sim<'a> {
                     // Never fed: the card is still the top blank in the hopper.
                     Truth::NotYet => Some(AttemptEvent::InspectedUnused),
                 };
-                if self.attempts[a as usize].state == AttemptState::Inspect
+                if self.attempt_states[a as usize] == AttemptState::Inspect
                     && let Some(v) = verdict
                 {
                     self.attempt_event(a, &v);
