@@ -340,9 +340,14 @@ pub fn search_by_prints(
     for (f, gallery) in galleries.iter_mut().enumerate() {
         for (i, p) in prints.iter().enumerate() {
             if let Some(x) = &p.fingers[f] {
-                gallery.add_features(i as u32, &x.features);
+                // A registry past the index's 16.7 million templates is searched in the first
+                // ones only (a kabupaten holds a few million recordings at most).
+                if gallery.add_features(i as u32, &x.features).is_err() {
+                    break;
+                }
             }
         }
+        gallery.prepare();
     }
     let found: Vec<Vec<(u32, u32)>> = searched
         .par_iter()

@@ -322,7 +322,8 @@ impl Probe {
                 }
             }
         }
-        filed.sort_by_key(|(c, q)| (*c, q.i, q.j));
+        // Counting sort by cell (the cells are few and known), then each cell's few entries
+        // by their minutiae: the order a sort by (cell, i, j) gives, at a fraction of its cost.
         let mut cell_start = vec![0u32; CELLS + 1];
         for (c, _) in &filed {
             cell_start[usize::from(*c) + 1] += 1;
@@ -330,11 +331,24 @@ impl Probe {
         for c in 0..CELLS {
             cell_start[c + 1] += cell_start[c];
         }
+        let mut next = cell_start.clone();
+        let mut entries = vec![Pair::default(); filed.len()];
+        for (c, q) in &filed {
+            let at = &mut next[usize::from(*c)];
+            entries[*at as usize] = *q;
+            *at += 1;
+        }
+        for c in 0..CELLS {
+            let run = &mut entries[cell_start[c] as usize..cell_start[c + 1] as usize];
+            if run.len() > 1 {
+                run.sort_unstable_by_key(|q| (q.i, q.j));
+            }
+        }
         Probe {
             bbox: bbox_of(&points),
             points,
             cell_start,
-            entries: filed.into_iter().map(|(_, q)| q).collect(),
+            entries,
             both,
         }
     }

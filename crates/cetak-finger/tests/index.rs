@@ -1,16 +1,21 @@
 //! 1:N search: with 2,000 synthetic persons in the gallery (one impression each), a second
-//! impression finds its mate at rank 1 in at least half of the searches, while only a shortlist
-//! (far fewer than N) is scored fully.
+//! impression finds its mate at rank 1 in at least 70 % of the searches, while only a shortlist
+//! (far fewer than N) is scored fully; preparing the index changes its speed, not what it
+//! finds; and a turn beyond the index's limit counts little.
 //!
 //! On the realistic generator (partial, distorted captures) one finger's index is the weak
-//! link: measured 57.7 % at rank 1 with 24 of 2,000 scored, against 98 % when every template
-//! is scored. Data ganda therefore adds the index votes of both index fingers before scoring
+//! link: measured 77.7 % at rank 1 with 24 of 2,000 scored (57.7 % before hits were weighed
+//! by the rarity of their key and turns limited), against 98 % when every template is scored.
+//! Data ganda therefore adds the index votes of both index fingers before scoring
 //! (`cetak-dedup::finger::search_by_prints`).
 
-use cetak_finger::index::Gallery;
-use cetak_finger::matcher::Probe;
+mod common;
+
+use cetak_finger::index::{Gallery, MAX_TURN};
+use cetak_finger::matcher::{Features, Probe};
 use cetak_finger::synth::{self, Quality};
 use cetak_finger::template;
+use common::rigid;
 
 fn tier(p: u64) -> Quality {
     if p.is_multiple_of(3) {
@@ -26,8 +31,9 @@ fn a_second_impression_finds_its_mate_at_rank_one() {
     let mut gallery = Gallery::new();
     for p in 0..n {
         let t = template::parse(&synth::impression_with(p, 2, 0, tier(p))).expect("valid");
-        gallery.add(p as u32, &t);
+        gallery.add(p as u32, &t).expect("room");
     }
+    gallery.prepare();
     assert_eq!(gallery.len(), n as usize);
     let (mut hits, mut scored) = (0usize, 0usize);
     for p in 0..n {
@@ -42,7 +48,7 @@ fn a_second_impression_finds_its_mate_at_rank_one() {
     let rate = hits as f64 / n as f64;
     let mean_scored = scored as f64 / n as f64;
     eprintln!("rank-1 {rate:.4}, mean scored {mean_scored:.1} of {n}");
-    assert!(rate >= 0.5, "rank-1 rate {rate}");
+    assert!(rate >= 0.7, "rank-1 rate {rate}");
     assert!(
         mean_scored <= n as f64 / 20.0,
         "scored {mean_scored} per search"
@@ -55,7 +61,7 @@ fn an_empty_gallery_or_probe_finds_nothing() {
     let t = synth::impression_template(1, 2, 0);
     assert!(gallery.search(&Probe::new(&t), 5).is_empty());
     let mut gallery = Gallery::new();
-    gallery.add(7, &t);
+    gallery.add(7, &t).expect("room");
     let mut empty = t.clone();
     empty.views[0].minutiae.clear();
     assert!(gallery.search(&Probe::new(&empty), 5).is_empty());
@@ -71,13 +77,81 @@ fn an_index_only_gallery_gives_the_same_candidates_and_scores_nothing() {
     let (mut full, mut bare) = (Gallery::new(), Gallery::index_only());
     for p in 0..200u64 {
         let t = synth::impression_template(p, 7, 0);
-        full.add(p as u32, &t);
-        bare.add_features(p as u32, &cetak_finger::Features::new(&t));
+        full.add(p as u32, &t).expect("room");
+        bare.add_features(p as u32, &cetak_finger::Features::new(&t))
+            .expect("room");
     }
     for p in (0..200u64).step_by(20) {
         let probe = Probe::new(&synth::impression_template(p, 7, 1));
         assert_eq!(full.candidates(&probe, 10), bare.candidates(&probe, 10));
         assert!(!full.search(&probe, 3).is_empty());
         assert!(bare.search(&probe, 3).is_empty());
+    }
+}
+
+#[test]
+fn preparing_the_index_changes_its_speed_not_what_it_finds() {
+    let features = |p: u64, r: u64| Features::new(&synth::impression_template(p, 2, r));
+    let (mut plain, mut prepared) = (Gallery::index_only(), Gallery::index_only());
+    for p in 0..300u64 {
+        let f = features(p, 0);
+        plain.add_features(p as u32, &f).expect("room");
+        prepared.add_features(p as u32, &f).expect("room");
+    }
+    prepared.prepare();
+    let same = |plain: &Gallery, prepared: &Gallery, p: u64| {
+        let probe = Probe::new(&synth::impression_template(p, 2, 1));
+        let found = prepared.candidates(&probe, 20);
+        assert!(!found.is_empty(), "person {p} finds someone");
+        assert_eq!(plain.candidates(&probe, 20), found, "person {p}");
+    };
+    for p in (0..300u64).step_by(15) {
+        same(&plain, &prepared, p);
+    }
+    // Adding after preparing undoes it; the search stays right, prepared again or not.
+    let f = features(300, 0);
+    plain.add_features(300, &f).expect("room");
+    prepared.add_features(300, &f).expect("room");
+    same(&plain, &prepared, 300);
+    prepared.prepare();
+    same(&plain, &prepared, 300);
+}
+
+#[test]
+fn a_turn_within_the_limit_is_found_and_a_larger_one_counts_little() {
+    let mut gallery = Gallery::index_only();
+    let people: Vec<_> = (0..200u64)
+        .map(|p| template::parse(&synth::impression_with(p, 7, 0, Quality::Good)).expect("valid"))
+        .collect();
+    for (p, t) in people.iter().enumerate() {
+        gallery.add(p as u32, t).expect("room");
+    }
+    gallery.prepare();
+    let limit_deg = MAX_TURN as f32 * 360.0 / 256.0;
+    let votes = |p: usize, deg: f32| {
+        let probe = Probe::new(&rigid(&people[p], deg, 30.0, -20.0));
+        let found = gallery.candidates(&probe, people.len());
+        let mate = found.iter().position(|c| c.0 == p as u32);
+        (mate, mate.map_or(i32::MIN, |m| found[m].1))
+    };
+    // Beyond the limit the pairs that truly correspond are not counted; what is left are chance
+    // hits and pairs that read the same from either end (two minutiae facing each other),
+    // which a half turn does not change: measured at most 28 % of the votes at 35°.
+    for p in (0..200).step_by(10) {
+        for deg in [-(limit_deg - 8.0), -20.0, 0.0, 35.0, limit_deg - 8.0] {
+            assert_eq!(
+                votes(p, deg).0,
+                Some(0),
+                "person {p} turned {deg}° is first"
+            );
+        }
+        let (_, near) = votes(p, 35.0);
+        for deg in [limit_deg + 30.0, 120.0, 180.0, -120.0] {
+            let (_, far) = votes(p, deg);
+            assert!(
+                far < near / 3,
+                "person {p} turned {deg}°: {far} votes against {near} at 35°"
+            );
+        }
     }
 }

@@ -213,17 +213,19 @@ fn run_search(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
     files.sort();
     let mut gallery = Gallery::new();
     for (i, f) in files.iter().enumerate() {
-        let Ok(id) = u32::try_from(i) else {
-            anyhow::bail!(
+        let too_many = || {
+            anyhow::anyhow!(
                 "{}",
                 t(
                     "terlalu banyak berkas di galeri",
                     "too many files in the gallery"
                 )
-            );
+            )
         };
-        gallery.add(id, &load(f)?);
+        let id = u32::try_from(i).map_err(|_| too_many())?;
+        gallery.add(id, &load(f)?).map_err(|_| too_many())?;
     }
+    gallery.prepare();
     let found = gallery.search(&probe, args.top);
     let name = |id: u32| -> String {
         files
