@@ -284,7 +284,7 @@ impl Gallery {
         }
     }
 
-    /// A gallery that keeps only the index, not the templates' features (about 7 KB each):
+    /// A gallery that keeps only the index, not the templates' features (about 3.5 KB each):
     /// for a caller that holds the features itself and scores the [`Gallery::candidates`]
     /// on its own. Its [`Gallery::search`] finds nothing.
     pub fn index_only() -> Gallery {

@@ -2,7 +2,7 @@
 //!
 //! Why this shape: deduplication compares each new recording with a whole registry, so the
 //! work that does not depend on the pair is done once — [`Probe::new`] for the probe side,
-//! [`Features::new`] for each stored template (fixed size, kept in a `Vec`) — and [`score`]
+//! [`Features::new`] for each stored template (its minutiae and pairs, at their own length) — and [`score`]
 //! allocates nothing.
 //!
 //! Method (local structures, then one global check):
@@ -101,22 +101,22 @@ pub struct Pair {
     pub dir: u8,
 }
 
-/// A stored template, ready to be compared: fixed size, no heap.
+/// A stored template, ready to be compared. Its minutiae and pairs are kept at their own
+/// length (a template has 356 pairs on average of at most [`MAX_PAIRS`]: a fixed-size table
+/// held twice the memory, which a registry of prints multiplies by its size).
 #[derive(Clone)]
 pub struct Features {
-    n_points: u16,
-    n_pairs: u16,
     /// Bounding box of the minutiae (y up): min x, min y, max x, max y.
     bbox: [f32; 4],
-    points: [Point; MAX_MINUTIAE],
-    pairs: [Pair; MAX_PAIRS],
+    points: Box<[Point]>,
+    pairs: Box<[Pair]>,
 }
 
 impl std::fmt::Debug for Features {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Features")
-            .field("points", &self.n_points)
-            .field("pairs", &self.n_pairs)
+            .field("points", &self.points.len())
+            .field("pairs", &self.pairs.len())
             .finish()
     }
 }
@@ -231,26 +231,28 @@ impl Features {
     pub fn new(source: &impl Source) -> Features {
         let points = points_of(source.view());
         let pairs = pairs_of(&points);
-        let mut f = Features {
-            n_points: points.len() as u16,
-            n_pairs: pairs.len() as u16,
+        Features {
             bbox: bbox_of(&points),
-            points: [Point::default(); MAX_MINUTIAE],
-            pairs: [Pair::default(); MAX_PAIRS],
-        };
-        f.points[..points.len()].copy_from_slice(&points);
-        f.pairs[..pairs.len()].copy_from_slice(&pairs);
-        f
+            points: points.into_boxed_slice(),
+            pairs: pairs.into_boxed_slice(),
+        }
     }
 
     /// The minutiae used (y up).
     pub fn points(&self) -> &[Point] {
-        &self.points[..usize::from(self.n_points)]
+        &self.points
     }
 
     /// The pairs kept, shortest first.
     pub fn pairs(&self) -> &[Pair] {
-        &self.pairs[..usize::from(self.n_pairs)]
+        &self.pairs
+    }
+
+    /// Bytes this template's features take, heap included.
+    pub fn memory(&self) -> usize {
+        std::mem::size_of::<Features>()
+            + std::mem::size_of_val::<[Point]>(&self.points)
+            + std::mem::size_of_val::<[Pair]>(&self.pairs)
     }
 }
 

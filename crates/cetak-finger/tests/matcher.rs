@@ -194,3 +194,22 @@ fn many_minutiae_are_capped_not_refused() {
     let t = with_minutiae(ms);
     assert!((s(&t, &t) - 100.0).abs() < 1e-3);
 }
+
+#[test]
+fn stored_features_take_memory_by_their_own_size() {
+    let sizes: Vec<(usize, usize)> = synthetic(200)
+        .iter()
+        .map(|t| {
+            let f = Features::new(t);
+            (f.pairs().len(), f.memory())
+        })
+        .collect();
+    let mean = sizes.iter().map(|s| s.1).sum::<usize>() / sizes.len();
+    // A full fixed table (96 minutiae, 768 pairs) took about 7.3 KB whatever the template held.
+    assert!(mean < 5_000, "mean {mean} bytes");
+    let (few, many) = (
+        sizes.iter().min_by_key(|s| s.0).expect("some"),
+        sizes.iter().max_by_key(|s| s.0).expect("some"),
+    );
+    assert!(few.0 < many.0 && few.1 < many.1, "{few:?} against {many:?}");
+}
