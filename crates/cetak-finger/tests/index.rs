@@ -155,3 +155,31 @@ fn a_turn_within_the_limit_is_found_and_a_larger_one_counts_little() {
         }
     }
 }
+
+#[test]
+fn a_record_whose_pairs_share_few_keys_still_finds_itself() {
+    // A degenerate record (96 minutiae on a 20 px grid, all pointing one way): its pairs fall
+    // under a handful of keys, so each probe reading meets dozens of stored pairs at once. The
+    // counters take it (about 29,000 votes in one bin; they saturate at 65,535 rather than
+    // wrap) and the record still finds itself first.
+    let mut grid = synth::impression_template(0, 2, 0);
+    grid.views[0].minutiae = (0..96u16)
+        .map(|k| cetak_finger::Minutia {
+            kind: cetak_finger::MinutiaKind::Ending,
+            x: 20 + 20 * (k % 12),
+            y: 20 + 20 * (k / 12),
+            angle: 40,
+            quality: 80,
+        })
+        .collect();
+    let mut gallery = Gallery::index_only();
+    for p in 0..50u64 {
+        gallery
+            .add(p as u32, &synth::impression_template(p, 2, 0))
+            .expect("room");
+    }
+    gallery.add(99, &grid).expect("room");
+    gallery.prepare();
+    let found = gallery.candidates(&Probe::new(&grid), 5);
+    assert_eq!(found.first().map(|c| c.0), Some(99), "{found:?}");
+}
