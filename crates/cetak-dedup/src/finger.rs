@@ -321,15 +321,22 @@ impl FingerModel {
     }
 }
 
-/// Index candidates taken from each finger's gallery before the votes are combined.
-const SEARCH_CANDIDATES: usize = 64;
+/// A search worker's memory: per recording its summed index value (`None`: no vote yet), the
+/// recordings with a sum, and one finger's values.
+struct SearchMemory {
+    sums: Vec<Option<i32>>,
+    voted: Vec<u32>,
+    values: Vec<(u32, i32)>,
+}
 
 /// Recordings searched by prints alone (in a run: those with prints that no demographic
 /// candidate pair touches): each against galleries of every other recording's prints, one per
-/// finger. The index votes of both fingers are added per recording (a mate gathers votes on
-/// both, a stranger's chance votes rarely coincide), the `top` recordings with most votes are
-/// scored with both fingers, and a strong match becomes a pair `(lower, higher)`. Returns the
-/// pairs and the number searched.
+/// finger. The index values of both fingers are added per recording over every recording
+/// (a mate gathers votes on both, a stranger's chance votes rarely coincide; adding them over
+/// each finger's 64 best only put the mate among the 4 best in 61 % of searches at 25,000
+/// persons, over all of them in 70 %), the `top` recordings with the highest sums are scored
+/// with both fingers, and a strong match becomes a pair `(lower, higher)`. Returns the pairs
+/// and the number searched.
 pub fn search_by_prints(
     prints: &[Prints],
     searched: &[u32],
@@ -349,37 +356,68 @@ pub fn search_by_prints(
         }
         gallery.prepare();
     }
+    // Per-worker memory, reused from one search to the next (see `Gallery::values_into`).
+    let fresh = || SearchMemory {
+        sums: vec![None; prints.len()],
+        voted: Vec::new(),
+        values: Vec::new(),
+    };
     let found: Vec<Vec<(u32, u32)>> = searched
         .par_iter()
-        .map(|&a| {
+        .map_init(fresh, |memory, &a| {
             let Some(p) = prints.get(a as usize) else {
                 return Vec::new();
             };
             let probes = p.probes();
-            let mut votes: Vec<(u32, i32)> = Vec::with_capacity(2 * SEARCH_CANDIDATES);
+            let SearchMemory {
+                sums,
+                voted,
+                values,
+            } = memory;
+            // Sum per recording over both fingers; `voted` lists each recording once.
             for (probe, gallery) in probes.iter().zip(&galleries) {
                 if let Some(probe) = probe {
-                    votes.extend(gallery.candidates(probe, SEARCH_CANDIDATES + 1));
+                    gallery.values_into(probe, values);
+                    for &(id, v) in values.iter() {
+                        let Some(sum) = sums.get_mut(id as usize) else {
+                            continue;
+                        };
+                        match sum {
+                            Some(s) => *s += v,
+                            None => {
+                                *sum = Some(v);
+                                voted.push(id);
+                            }
+                        }
+                    }
                 }
             }
-            // Sum per recording, most votes first (ties: lower index first).
-            votes.sort_unstable_by_key(|&(id, _)| id);
-            let mut summed: Vec<(u32, i32)> = Vec::with_capacity(votes.len());
-            for (id, v) in votes {
-                match summed.last_mut() {
-                    Some(last) if last.0 == id => last.1 += v,
-                    _ => summed.push((id, v)),
-                }
+            // Highest sum first (ties: lower index first); the sums are cleared for the next
+            // search as they are read.
+            let mut ranked: Vec<(i32, u32)> = voted
+                .drain(..)
+                .filter_map(|b| {
+                    let sum = sums.get_mut(b as usize)?.take()?;
+                    (b != a).then_some((sum, b))
+                })
+                .collect();
+            let order = |x: &(i32, u32), y: &(i32, u32)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
+            let keep = top.min(ranked.len());
+            if keep == 0 {
+                return Vec::new();
             }
-            summed.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-            summed
-                .into_iter()
-                .filter(|&(b, _)| b != a)
-                .take(top)
-                .filter(|&(b, _)| {
+            ranked.select_nth_unstable_by(keep - 1, order);
+            ranked.truncate(keep);
+            ranked.sort_unstable_by(order);
+            // By reference: collecting `into_iter()` would reuse `ranked`'s buffer (room for
+            // every voted recording) for the few pairs kept, and every search's result is
+            // kept until the end (5.6 GB at 25,000 recordings).
+            ranked
+                .iter()
+                .filter(|&&(_, b)| {
                     compare_with(&probes, &prints[b as usize]).is_some_and(|m| m.strong())
                 })
-                .map(|(b, _)| (a.min(b), a.max(b)))
+                .map(|&(_, b)| (a.min(b), a.max(b)))
                 .collect()
         })
         .collect();

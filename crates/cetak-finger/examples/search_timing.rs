@@ -67,7 +67,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (person, probes) in people.iter().zip(&probe_sets) {
         let mut summed: HashMap<u32, i32> = HashMap::new();
         for (probe, gallery) in probes.iter().zip(&galleries) {
-            for (id, v) in gallery.candidates(probe, 64) {
+            let k: usize = std::env::var("K")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(64);
+            for (id, v) in gallery.candidates(probe, k) {
                 *summed.entry(id).or_default() += v;
             }
         }

@@ -394,21 +394,62 @@ impl Gallery {
             .collect()
     }
 
+    /// Every stored template with at least one index vote for `probe`, with its value (as
+    /// [`Gallery::candidates`] gives it), in the order added: for adding the votes of several
+    /// fingers over every template rather than over each finger's shortlist (a mate that
+    /// neither finger ranks among its best can still rank first on both together).
+    pub fn values(&self, probe: &Probe) -> Vec<(u32, i32)> {
+        let mut out = Vec::new();
+        self.values_into(probe, &mut out);
+        out
+    }
+
+    /// [`Gallery::values`] into `out` (cleared first), for a caller that searches many times
+    /// and reuses its memory: a fresh list of every voted template per search, freed on
+    /// another thread than the one that made it, grew the search of everyone to 6.7 GB.
+    pub fn values_into(&self, probe: &Probe, out: &mut Vec<(u32, i32)>) {
+        out.clear();
+        self.with_ranked(probe, |ranked| {
+            out.extend(ranked.iter().map(|&(v, slot)| (self.ids[slot as usize], v)));
+        });
+    }
+
     /// Gallery slots with the most index votes in their best rotation bin, at most `len`.
     fn shortlist(&self, probe: &Probe, len: usize) -> Vec<(i32, usize)> {
-        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut scratch) => self.shortlist_with(probe, len, &mut scratch),
-            // Only reachable through re-entry, which nothing does; stay correct anyway.
-            Err(_) => self.shortlist_with(probe, len, &mut Scratch::default()),
+        self.with_ranked(probe, |ranked| {
+            let len = len.min(ranked.len());
+            if len == 0 {
+                return Vec::new();
+            }
+            let order = |a: &(i32, u32), b: &(i32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            ranked.select_nth_unstable_by(len - 1, order);
+            let mut best: Vec<(i32, usize)> = ranked[..len]
+                .iter()
+                .map(|&(v, slot)| (v, slot as usize))
+                .collect();
+            best.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            best
         })
     }
 
-    fn shortlist_with(
-        &self,
-        probe: &Probe,
-        len: usize,
-        scratch: &mut Scratch,
-    ) -> Vec<(i32, usize)> {
+    /// Count the votes for `probe` and hand `then` every template that got any, as (value,
+    /// slot) in slot order, in the thread's reused scratch memory.
+    fn with_ranked<R>(&self, probe: &Probe, then: impl FnOnce(&mut Vec<(i32, u32)>) -> R) -> R {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                self.rank(probe, &mut scratch);
+                then(&mut scratch.ranked)
+            }
+            // Only reachable through re-entry, which nothing does; stay correct anyway.
+            Err(_) => {
+                let mut scratch = Scratch::default();
+                self.rank(probe, &mut scratch);
+                then(&mut scratch.ranked)
+            }
+        })
+    }
+
+    fn rank(&self, probe: &Probe, scratch: &mut Scratch) {
         let Scratch { votes, ranked } = scratch;
         let n = self.ids.len();
         votes.clear();
@@ -476,18 +517,6 @@ impl Gallery {
                     Some((value, slot as u32))
                 }),
         );
-        let len = len.min(ranked.len());
-        if len == 0 {
-            return Vec::new();
-        }
-        let order = |a: &(i32, u32), b: &(i32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        ranked.select_nth_unstable_by(len - 1, order);
-        let mut best: Vec<(i32, usize)> = ranked[..len]
-            .iter()
-            .map(|&(v, slot)| (v, slot as usize))
-            .collect();
-        best.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        best
     }
 }
 

@@ -183,3 +183,27 @@ fn a_record_whose_pairs_share_few_keys_still_finds_itself() {
     let found = gallery.candidates(&Probe::new(&grid), 5);
     assert_eq!(found.first().map(|c| c.0), Some(99), "{found:?}");
 }
+
+#[test]
+fn values_cover_every_voted_template_with_the_value_the_shortlist_ranks_by() {
+    let mut gallery = Gallery::index_only();
+    for p in 0..300u64 {
+        gallery
+            .add(1000 + p as u32, &synth::impression_template(p, 7, 0))
+            .expect("room");
+    }
+    gallery.prepare();
+    for p in (0..300u64).step_by(30) {
+        let probe = Probe::new(&synth::impression_template(p, 7, 1));
+        let values = gallery.values(&probe);
+        assert!(
+            values.windows(2).all(|w| w[0].0 < w[1].0),
+            "once each, in order"
+        );
+        let everyone = gallery.candidates(&probe, gallery.len());
+        assert_eq!(values.len(), everyone.len());
+        let mut by_value = values.clone();
+        by_value.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert_eq!(by_value, everyone, "person {p}");
+    }
+}
