@@ -333,8 +333,8 @@ struct SearchMemory {
 /// candidate pair touches): each against galleries of every other recording's prints, one per
 /// finger. The index values of both fingers are added per recording over every recording
 /// (a mate gathers votes on both, a stranger's chance votes rarely coincide; adding them over
-/// each finger's 64 best only put the mate among the 4 best in 61 % of searches at 25,000
-/// persons, over all of them in 70 %), the `top` recordings with the highest sums are scored
+/// each finger's 64 best only put the mate among the 4 best in 57 % of searches at 25,000
+/// persons, over all of them in 64.5 %), the `top` recordings with the highest sums are scored
 /// with both fingers, and a strong match becomes a pair `(lower, higher)`. Returns the pairs
 /// and the number searched.
 pub fn search_by_prints(
