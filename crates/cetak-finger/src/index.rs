@@ -350,6 +350,11 @@ impl Gallery {
         self.bands = bands;
     }
 
+    /// Whether [`Gallery::prepare`] ran after the last addition.
+    pub fn is_prepared(&self) -> bool {
+        !self.bands.is_empty()
+    }
+
     /// The `top_k` best stored templates for `probe`, best first, with their [`score`]s;
     /// templates with score 0 are left out.
     pub fn search(&self, probe: &Probe, top_k: usize) -> Vec<(u32, f32)> {
@@ -535,6 +540,9 @@ mod tests {
         assert_eq!(weights.first(), Some(&16));
         assert_eq!(weights.last(), Some(&1));
         assert!(hit_weight(200, mean) > hit_weight(800, mean));
+        // A list of the mean length: 8 / 1.5.
+        assert_eq!(hit_weight(400, mean), 5);
+        assert_eq!(hit_weight(4000, mean), 1);
     }
 
     #[test]

@@ -98,7 +98,9 @@ fn preparing_the_index_changes_its_speed_not_what_it_finds() {
         plain.add_features(p as u32, &f).expect("room");
         prepared.add_features(p as u32, &f).expect("room");
     }
+    assert!(!prepared.is_prepared());
     prepared.prepare();
+    assert!(prepared.is_prepared());
     let same = |plain: &Gallery, prepared: &Gallery, p: u64| {
         let probe = Probe::new(&synth::impression_template(p, 2, 1));
         let found = prepared.candidates(&probe, 20);
@@ -112,6 +114,7 @@ fn preparing_the_index_changes_its_speed_not_what_it_finds() {
     let f = features(300, 0);
     plain.add_features(300, &f).expect("room");
     prepared.add_features(300, &f).expect("room");
+    assert!(!prepared.is_prepared());
     same(&plain, &prepared, 300);
     prepared.prepare();
     same(&plain, &prepared, 300);
