@@ -330,7 +330,7 @@ impl Gallery {
     }
 
     /// Sort each key's postings by direction, so that a search reads only the part of a list
-    /// within [`MAX_TURN`] of its own pair (about 40 %) and reads it in one stretch. Call after
+    /// within [`MAX_TURN`] of its own pair and reads it in one stretch. Call after
     /// the last [`Gallery::add`]; a search finds the same without it, only slower. Adding
     /// again undoes it.
     pub fn prepare(&mut self) {
