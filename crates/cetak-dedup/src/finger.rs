@@ -356,7 +356,7 @@ pub fn search_by_prints(
         }
         gallery.prepare();
     }
-    // Per-worker memory, reused from one search to the next (see `Gallery::values_into`).
+    // Per-worker memory, reused from one search to the next.
     let fresh = || SearchMemory {
         sums: vec![None; prints.len()],
         voted: Vec::new(),

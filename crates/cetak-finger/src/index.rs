@@ -410,8 +410,7 @@ impl Gallery {
     }
 
     /// [`Gallery::values`] into `out` (cleared first), for a caller that searches many times
-    /// and reuses its memory: a fresh list of every voted template per search, freed on
-    /// another thread than the one that made it, grew the search of everyone to 6.7 GB.
+    /// and keeps one list (room for every template) rather than allocating one per search.
     pub fn values_into(&self, probe: &Probe, out: &mut Vec<(u32, i32)>) {
         out.clear();
         self.with_ranked(probe, |ranked| {
@@ -428,12 +427,11 @@ impl Gallery {
             }
             let order = |a: &(i32, u32), b: &(i32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
             ranked.select_nth_unstable_by(len - 1, order);
-            let mut best: Vec<(i32, usize)> = ranked[..len]
+            ranked[..len].sort_unstable_by(order);
+            ranked[..len]
                 .iter()
                 .map(|&(v, slot)| (v, slot as usize))
-                .collect();
-            best.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            best
+                .collect()
         })
     }
 

@@ -211,17 +211,17 @@ fn run_search(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
         }
     }
     files.sort();
+    let too_many = || {
+        anyhow::anyhow!(
+            "{}",
+            t(
+                "terlalu banyak berkas di galeri",
+                "too many files in the gallery"
+            )
+        )
+    };
     let mut gallery = Gallery::new();
     for (i, f) in files.iter().enumerate() {
-        let too_many = || {
-            anyhow::anyhow!(
-                "{}",
-                t(
-                    "terlalu banyak berkas di galeri",
-                    "too many files in the gallery"
-                )
-            )
-        };
         let id = u32::try_from(i).map_err(|_| too_many())?;
         gallery.add(id, &load(f)?).map_err(|_| too_many())?;
     }
