@@ -11,6 +11,7 @@
 //! guarded against a clock that runs backwards) and the time since the run started (`mono`,
 //! for timeouts that must not depend on the wall clock).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -393,7 +394,7 @@ pub enum Input {
     /// What the printer said about the job, and whether it is idle; or why it did not answer.
     Followed(Result<(AttemptEvent, bool), String>),
     /// The attempt's new state and the books' note (`None`: nothing changed).
-    Applied(Option<(AttemptState, String)>),
+    Applied(Option<(AttemptState, Cow<'static, str>)>),
 }
 
 /// Why a chip was not written and verified.
@@ -852,7 +853,7 @@ impl Driver {
                         self.notices.push(Notice::ChipFailed {
                             printer: i,
                             attempt,
-                            why: note,
+                            why: note.into_owned(),
                         });
                         if p.chip_failures_in_a_row >= CHIP_FAILURES_IN_A_ROW {
                             p.blocked = Some(Block::ChipFailures);
@@ -861,6 +862,7 @@ impl Driver {
                     }
                     Some((AttemptState::NotSent, note)) => {
                         self.counts.not_sent += 1;
+                        let note = note.into_owned();
                         p.blocked = Some(Block::EncoderUnavailable(note.clone()));
                         self.notices.push(Notice::EncoderUnavailable {
                             printer: i,
@@ -1087,13 +1089,13 @@ impl Driver {
 
     /// An attempt went to the inspection queue: its printer gets no card until a person
     /// records what they found.
-    fn send_to_inspection(&mut self, i: PrinterIx, attempt: i64, note: String) {
+    fn send_to_inspection(&mut self, i: PrinterIx, attempt: i64, note: Cow<'static, str>) {
         self.counts.to_inspect += 1;
         self.printers[i].blocked = Some(Block::AwaitingInspection);
         self.notices.push(Notice::ToInspect {
             printer: i,
             attempt,
-            note,
+            note: note.into_owned(),
         });
         self.notices.push(Notice::InspectionHold {
             printer: i,

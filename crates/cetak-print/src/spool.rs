@@ -22,6 +22,7 @@
 //! No event here ever leads to sending the same card again; a new attempt on a new blank is the
 //! only way to print a record twice, and only after this one is final and not good.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -198,8 +199,9 @@ pub struct Decision {
     pub card: Option<CardChange>,
     /// The printer itself is to blame: cool it down longer.
     pub printer_failure: Option<SpoilCause>,
-    /// For the operator: what happened and what to do.
-    pub note: String,
+    /// For the operator: what happened and what to do (most notes are fixed words: borrowed,
+    /// not copied, on every card).
+    pub note: Cow<'static, str>,
     /// Job identity learned from the printer.
     pub job: Option<(i32, String)>,
     /// A cause the printer's reasons suggest, for inspection.
@@ -241,7 +243,7 @@ pub struct IllegalAttemptEvent {
 }
 
 impl Decision {
-    fn to(to: AttemptState, note: impl Into<String>) -> Decision {
+    fn to(to: AttemptState, note: impl Into<Cow<'static, str>>) -> Decision {
         Decision {
             to,
             blank: None,
@@ -272,7 +274,7 @@ pub fn suggested_cause(reasons: &[String]) -> Option<SpoilCause> {
     })
 }
 
-fn completed(note: &str) -> Decision {
+fn completed(note: &'static str) -> Decision {
     Decision {
         blank: Some(BlankEvent::CardGood),
         record: Some(Event::PrintConfirmed),
@@ -321,10 +323,7 @@ pub fn decide(
     let d = match (from, event) {
         (S::Intent, E::Accepted { job_id, job_uuid }) => Some(Decision {
             job: Some((*job_id, job_uuid.clone())),
-            ..Decision::to(
-                S::Sent,
-                format!("printer accepted job {job_id} ({job_uuid})"),
-            )
+            ..Decision::to(S::Sent, accepted_note(*job_id, job_uuid))
         }),
         (S::Intent, E::NotDelivered { why }) => Some(Decision {
             blank: Some(BlankEvent::Unused),
@@ -362,7 +361,8 @@ pub fn decide(
         (S::Intent, E::ChipFailed { why }) => Some(Decision {
             note: format!(
                 "the chip failed before printing ({why}): spoiled (chip_failure); the record goes back to the queue"
-            ),
+            )
+            .into(),
             ..spoiled(SpoilCause::ChipFailure, "encoding")
         }),
         (S::Intent, E::ChipUnknown { why }) => Some(Decision::to(
@@ -394,6 +394,18 @@ pub fn decide(
     Ok(d)
 }
 
+/// "printer accepted job {job_id} ({job_uuid})", written once for every card sent, without the
+/// formatting machinery.
+fn accepted_note(job_id: i32, job_uuid: &str) -> String {
+    let mut note = String::with_capacity(40 + job_uuid.len());
+    note.push_str("printer accepted job ");
+    note.push_str(itoa::Buffer::new().format(job_id));
+    note.push_str(" (");
+    note.push_str(job_uuid);
+    note.push(')');
+    note
+}
+
 fn spoiled(cause: SpoilCause, how: &str) -> Decision {
     Decision {
         blank: Some(BlankEvent::Spoil(cause)),
@@ -411,7 +423,27 @@ fn spoiled(cause: SpoilCause, how: &str) -> Decision {
 /// The IPP job name of an attempt: it carries the blank serial, so a card in the output tray
 /// and a job in the printer's list both say which blank and which attempt they are.
 pub fn job_name(serial: Serial, attempt_id: i64) -> String {
-    format!("KTP-{serial:010}-A{attempt_id}")
+    match (u64::try_from(serial), u64::try_from(attempt_id)) {
+        (Ok(serial), Ok(attempt_id)) => {
+            // Every card's job gets one: written without the formatting machinery, which was
+            // a twentieth of a simulated office's time.
+            let mut name = String::with_capacity(36);
+            name.push_str("KTP-");
+            push_zero_padded(&mut name, serial, 10);
+            name.push_str("-A");
+            push_zero_padded(&mut name, attempt_id, 0);
+            name
+        }
+        _ => format!("KTP-{serial:010}-A{attempt_id}"),
+    }
+}
+
+/// Append `n` in at least `width` digits, as `write!(out, "{n:0width$}")` does.
+pub fn push_zero_padded(out: &mut String, n: u64, width: usize) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
 }
 
 /// The serial and attempt id in a job name made by [`job_name`].
@@ -767,6 +799,19 @@ mod tests {
     #[test]
     fn job_names_round_trip() {
         assert_eq!(job_name(123, 45), "KTP-0000000123-A45");
+        assert_eq!(job_name(-5, 7), "KTP--000000005-A7");
+        assert_eq!(job_name(12_345_678_901, 0), "KTP-12345678901-A0");
+        assert_eq!(
+            accepted_note(-3, "urn:uuid:x"),
+            "printer accepted job -3 (urn:uuid:x)"
+        );
+        for n in [0, 7, 10, 99_999, u64::MAX] {
+            for width in [0, 1, 8, 20, 25] {
+                let mut s = String::from("x");
+                push_zero_padded(&mut s, n, width);
+                assert_eq!(s, format!("x{n:0width$}"), "{n} in {width}");
+            }
+        }
         assert_eq!(parse_job_name(&job_name(123, 45)), Some((123, 45)));
         assert_eq!(parse_job_name("KTP-x-A1"), None);
         assert_eq!(parse_job_name("other"), None);

@@ -153,7 +153,7 @@ fn apply_in(
             actor: actor.0.clone(),
             action: format!("attempt_{}", d.to.as_str()),
             subject: recording_id.clone(),
-            reason: d.note.clone(),
+            reason: d.note.to_string(),
             detail: serde_json::json!({
                 "attempt": attempt_id, "serial": serial, "printer_id": printer_id,
                 "from": from, "to": d.to, "job": d.job,

@@ -1,0 +1,36 @@
+//! The DST's torture seeds without the test harness, for profiling: `cargo run --release -p
+//! cetak-sim --example torture_seeds -- [SEEDS]` runs the same seeds as `tests/dst.rs`'s
+//! `the_promises_hold_for_many_seeds_of_a_hard_office` and prints a digest of their outcomes.
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use cetak_sim::{Policy, Scenario, run};
+
+fn main() {
+    let seeds: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500);
+    let (mut cards, mut crashes, mut inspections, mut violations) = (0u64, 0u64, 0u64, 0usize);
+    for seed in 0..seeds {
+        let mut sc = Scenario::torture();
+        if seed % 2 == 1 {
+            sc.policy = Policy::Fifo;
+        }
+        if seed % 3 == 0 {
+            sc.ups = true;
+        }
+        let Ok(out) = run(&sc, seed, false) else {
+            eprintln!("seed {seed}: the torture scenario is invalid");
+            std::process::exit(2);
+        };
+        cards += out.cards_printed;
+        crashes += u64::from(out.crashes);
+        inspections += out.inspections;
+        violations += out.invariant_violations.len();
+    }
+    println!(
+        "{seeds} seeds: {cards} cards, {crashes} crashes, {inspections} inspections, {violations} violations"
+    );
+}
