@@ -5,7 +5,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cetak_sim::{Policy, Scenario, run};
+use cetak_sim::{Scenario, run};
 
 fn main() {
     let seeds: u64 = std::env::args()
@@ -14,14 +14,7 @@ fn main() {
         .unwrap_or(500);
     let (mut cards, mut crashes, mut inspections, mut violations) = (0u64, 0u64, 0u64, 0usize);
     for seed in 0..seeds {
-        let mut sc = Scenario::torture();
-        if seed % 2 == 1 {
-            sc.policy = Policy::Fifo;
-        }
-        if seed % 3 == 0 {
-            sc.ups = true;
-        }
-        let Ok(out) = run(&sc, seed, false) else {
+        let Ok(out) = run(&Scenario::torture_for_seed(seed), seed, false) else {
             eprintln!("seed {seed}: the torture scenario is invalid");
             std::process::exit(2);
         };

@@ -1832,6 +1832,13 @@ impl<'a> Sim<'a> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn job_uuids_are_what_format_writes() {
+        for (p, n) in [(0, 0), (2, 31), (9, u32::MAX)] {
+            assert_eq!(super::job_uuid(p, n), format!("urn:uuid:sim-{p}-{n}"));
+        }
+    }
+
+    #[test]
     fn zero_padded_writes_what_format_writes() {
         for n in [
             0u64,
@@ -1844,6 +1851,7 @@ mod tests {
         ] {
             assert_eq!(super::zero_padded("SIM", n, 8), format!("SIM{n:08}"));
             assert_eq!(super::zero_padded("", n, 20), format!("{n:020}"));
+            assert_eq!(super::zero_padded("person ", n, 0), format!("person {n}"));
         }
     }
 }

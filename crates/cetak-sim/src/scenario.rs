@@ -179,6 +179,19 @@ pub struct ScenarioFile {
 }
 
 impl Scenario {
+    /// The torture office as the DST runs its seed `seed`: odd seeds take the queue first in,
+    /// first out, and every third seed has a UPS.
+    pub fn torture_for_seed(seed: u64) -> Scenario {
+        let mut sc = Scenario::torture();
+        if seed % 2 == 1 {
+            sc.policy = Policy::Fifo;
+        }
+        if seed.is_multiple_of(3) {
+            sc.ups = true;
+        }
+        sc
+    }
+
     /// A hard office for deterministic simulation testing: a small backlog, fast cards, power
     /// cuts every hour or so, frequent jams and breakdowns, short link outages, hot printers —
     /// so that a few simulated weeks pass through every crash window many times.

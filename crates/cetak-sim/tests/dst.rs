@@ -1,7 +1,8 @@
 //! Deterministic simulation testing: many seeds of a hard office (power cuts every couple of
 //! hours, jams, breakdowns, link outages, hot printers), every event checked against the
 //! promises. A failure names the seed; `cetak simulate --scenario torture.toml --seed N`
-//! (or `cetak_sim::run(&Scenario::torture(), N, false)`) replays it exactly.
+//! (with the policy and UPS of `Scenario::torture_for_seed(N)`; or
+//! `cetak_sim::run(&Scenario::torture_for_seed(N), N, false)`) replays it exactly.
 
 use std::time::Instant;
 
@@ -19,13 +20,7 @@ fn the_promises_hold_for_many_seeds_of_a_hard_office() {
     let mut inspections = 0u64;
     const SEEDS: u64 = 500;
     for seed in 0..SEEDS {
-        let mut sc = Scenario::torture();
-        if seed % 2 == 1 {
-            sc.policy = Policy::Fifo;
-        }
-        if seed % 3 == 0 {
-            sc.ups = true;
-        }
+        let sc = Scenario::torture_for_seed(seed);
         let out = run(&sc, seed, false).expect("scenario is valid");
         assert!(
             out.invariant_violations.is_empty(),
