@@ -502,30 +502,57 @@ impl Gallery {
                 .chunks_exact(FINE_BINS)
                 .enumerate()
                 .filter_map(|(slot, fine)| {
-                    // Votes in the best window above the template's own background (a template
-                    // with many pairs collects chance votes in every window), the mean window
-                    // counted BACKGROUND/2 times over: in units of 1/FINE_BINS vote.
-                    let fine: [u16; FINE_BINS] = fine.try_into().ok()?;
-                    let total: i32 = fine.iter().map(|&v| i32::from(v)).sum();
-                    if total == 0 {
-                        return None;
-                    }
-                    let mut window: i32 = fine[..WINDOW].iter().map(|&v| i32::from(v)).sum();
-                    let mut max = window;
-                    for i in WINDOW..FINE_BINS {
-                        window += i32::from(fine[i]) - i32::from(fine[i - WINDOW]);
-                        max = max.max(window);
-                    }
-                    let value = max * FINE_BINS as i32 - BACKGROUND * WINDOW as i32 * total / 2;
+                    let value = window_value(fine.try_into().ok()?)?;
                     Some((value, slot as u32))
                 }),
         );
     }
 }
 
+/// A template's index value from its votes per fine turn bin: the votes in its best window of
+/// turns above its own background (a template with many pairs collects chance votes in every
+/// window), the mean window counted BACKGROUND/2 times over; in units of 1/FINE_BINS vote.
+/// `None`: no votes.
+fn window_value(fine: &[u16; FINE_BINS]) -> Option<i32> {
+    let total: i32 = fine.iter().map(|&v| i32::from(v)).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut window: i32 = fine[..WINDOW].iter().map(|&v| i32::from(v)).sum();
+    let mut max = window;
+    for i in WINDOW..FINE_BINS {
+        window += i32::from(fine[i]) - i32::from(fine[i - WINDOW]);
+        max = max.max(window);
+    }
+    Some(max * FINE_BINS as i32 - BACKGROUND * WINDOW as i32 * total / 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_value_is_its_best_window_above_the_background() {
+        // 12 fine bins, a window of 4, the mean window taken off once (BACKGROUND 2, in halves):
+        // value = 12 · best window − 4 · total.
+        assert_eq!((FINE_BINS, WINDOW, BACKGROUND), (12, 4, 2));
+        assert_eq!(window_value(&[0; FINE_BINS]), None);
+        // Every vote in one window: a mate, aligned.
+        let mut mate = [0u16; FINE_BINS];
+        mate[5..9].copy_from_slice(&[2, 3, 3, 2]);
+        assert_eq!(window_value(&mate), Some(12 * 10 - 4 * 10));
+        // The same votes spread evenly over every turn: chance, worth nothing.
+        assert_eq!(window_value(&[3; FINE_BINS]), Some(12 * 12 - 4 * 36));
+        assert_eq!(window_value(&[3; FINE_BINS]), Some(0));
+        // A best window reached only at the last bins (the sliding sum must run to the end).
+        let mut late = [1u16; FINE_BINS];
+        late[FINE_BINS - 1] = 9;
+        assert_eq!(window_value(&late), Some(12 * 12 - 4 * 20));
+        // A best window barely above the mean window (a third of all votes): worth little.
+        let mut spread = [2u16; FINE_BINS];
+        spread[0] = 3;
+        assert_eq!(window_value(&spread), Some(12 * 9 - 4 * 25));
+    }
 
     #[test]
     fn a_hit_on_a_rarer_key_weighs_more_within_bounds() {
