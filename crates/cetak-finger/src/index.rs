@@ -548,6 +548,12 @@ mod tests {
         let mut late = [1u16; FINE_BINS];
         late[FINE_BINS - 1] = 9;
         assert_eq!(window_value(&late), Some(12 * 12 - 4 * 20));
+        // Two clusters of turns further apart than a window: only the better one counts (the
+        // sliding sum must drop what leaves the window).
+        let mut two = [0u16; FINE_BINS];
+        two[0] = 6;
+        two[4] = 5;
+        assert_eq!(window_value(&two), Some(12 * 6 - 4 * 11));
         // A best window barely above the mean window (a third of all votes): worth little.
         let mut spread = [2u16; FINE_BINS];
         spread[0] = 3;
