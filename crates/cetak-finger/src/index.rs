@@ -438,17 +438,21 @@ impl Gallery {
     /// Count the votes for `probe` and hand `then` every template that got any, as (value,
     /// slot) in slot order, in the thread's reused scratch memory.
     fn with_ranked<R>(&self, probe: &Probe, then: impl FnOnce(&mut Vec<(i32, u32)>) -> R) -> R {
-        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut scratch) => {
-                self.rank(probe, &mut scratch);
-                then(&mut scratch.ranked)
-            }
-            // Only reachable through re-entry, which nothing does; stay correct anyway.
-            Err(_) => {
-                let mut scratch = Scratch::default();
-                self.rank(probe, &mut scratch);
-                then(&mut scratch.ranked)
-            }
+        SCRATCH.with(|shared| {
+            let (mut borrowed, mut own);
+            let scratch: &mut Scratch = match shared.try_borrow_mut() {
+                Ok(s) => {
+                    borrowed = s;
+                    &mut borrowed
+                }
+                // Only reachable through re-entry, which nothing does; stay correct anyway.
+                Err(_) => {
+                    own = Scratch::default();
+                    &mut own
+                }
+            };
+            self.rank(probe, scratch);
+            then(&mut scratch.ranked)
         })
     }
 

@@ -1,8 +1,8 @@
 //! Deterministic simulation testing: many seeds of a hard office (power cuts every couple of
 //! hours, jams, breakdowns, link outages, hot printers), every event checked against the
-//! promises. A failure names the seed; `cetak simulate --scenario torture.toml --seed N`
-//! (with the policy and UPS of `Scenario::torture_for_seed(N)`; or
-//! `cetak_sim::run(&Scenario::torture_for_seed(N), N, false)`) replays it exactly.
+//! promises. A failure names the seed N; `cetak_sim::run(&Scenario::torture_for_seed(N), N,
+//! false)` replays it exactly, as does `cetak simulate --scenario torture.toml --seed N` with
+//! `--policy fifo` for an odd N and `--ups` for an N divisible by 3.
 
 use std::time::Instant;
 
