@@ -14,12 +14,14 @@
 //!    of its pairs, in both orders, under every cell its tolerance box touches, so one lookup
 //!    per stored pair finds all candidate probe pairs, which a fine check then confirms.
 //! 2. **Global consolidation.** Each local match implies a rotation; the rotations vote
-//!    (circular histogram), the matches that agree with the winner vote for a translation
-//!    (2-D histogram), and the transform they agree on is applied to the probe. Minutiae are
-//!    then paired one to one (nearest first) within a distance and angle tolerance.
-//! 3. **Score.** `100 · n² / (a · b)`, with `n` the paired minutiae and `a`, `b` the minutiae
-//!    of each side that fall in the other's area after alignment (at least [`MIN_OVERLAP`]), so
-//!    a partial overlap is not punished and a template scores 100 against itself.
+//!    (circular histogram). The three highest peaks each gather their matches' vote
+//!    for a translation (2-D histogram); those with enough translation votes are applied to
+//!    the probe, and minutiae paired one to one (nearest first) within a distance and angle
+//!    tolerance. The best pairing is refined once (least-squares fit) and counts.
+//! 3. **Score.** `100 · w² / (a · b)`, with `w` the pairings each weighed by how near they
+//!    lie ([`Details::weight`]) and `a`, `b` the minutiae of each side that fall in the other's
+//!    area after alignment (at least [`MIN_OVERLAP`]), so a partial overlap is not punished
+//!    and a template scores 100 against itself.
 //!
 //! Coordinates are taken with y pointing up so that the record's counter-clockwise angles and
 //! positions turn the same way.
@@ -60,16 +62,27 @@ const T_BIN: f32 = 8.0;
 const T_REACH: i32 = 64;
 const T_SIDE: usize = (2 * T_REACH + 1) as usize;
 /// Pairing tolerances after alignment.
-const PAIR_DIST_PX: f32 = 6.0;
-const PAIR_ANGLE: i32 = 18;
+const PAIR_DIST_PX: f32 = 7.0;
+const PAIR_ANGLE: u32 = 18;
 /// The distance tolerance grows by this much per pixel from the agreeing matches, up to
 /// [`PAIR_DIST_MAX`]: plastic distortion moves the skin more the further from where the two
 /// impressions agree.
-const PAIR_DIST_GROW: f32 = 0.12;
-const PAIR_DIST_MAX: f32 = 20.0;
+const PAIR_DIST_GROW: f32 = 0.15;
+const PAIR_DIST_MAX: f32 = 24.0;
+/// How much a pairing's angle difference (as a share of [`PAIR_ANGLE`]) lowers its weight;
+/// the distance lowers it fully (see [`Details::weight`]). The angle says less: extractors
+/// err more in a minutia's direction than in its place.
+const ANGLE_WEIGHT: f32 = 0.25;
 /// A minutia counts as inside the other side's area when one of its minutiae is this near
 /// after alignment, pixels.
 const AREA_REACH: f32 = 32.0;
+// The pairing looks only at minutiae within this reach in x.
+const _: () = assert!(PAIR_DIST_MAX <= AREA_REACH);
+/// Rotation hypotheses aligned and paired per comparison.
+const HYPOTHESES: usize = 3;
+/// A hypothesis is paired only when its translation votes reach this many tenths of the
+/// best hypothesis's.
+const HYPOTHESIS_SHARE: u32 = 7;
 /// Fewest pairings of the first pass for which the motion is refitted and the minutiae paired
 /// again.
 const REFIT_MIN: u32 = 8;
@@ -150,13 +163,22 @@ fn points_of(view: Option<&View>) -> Vec<Point> {
         ms.sort_by_key(|m| std::cmp::Reverse(m.quality));
         ms.truncate(MAX_MINUTIAE);
     }
-    ms.iter()
+    let mut points: Vec<Point> = ms
+        .iter()
         .map(|m| Point {
             x: f32::from(m.x),
             y: -f32::from(m.y),
             angle: m.angle,
         })
-        .collect()
+        .collect();
+    // Sorted by x (then y and angle: a total order, so the result is deterministic), so that
+    // the pairing finds a minutia's neighbours on the other side in one stretch.
+    points.sort_by(|p, q| {
+        p.x.total_cmp(&q.x)
+            .then(p.y.total_cmp(&q.y))
+            .then(p.angle.cmp(&q.angle))
+    });
+    points
 }
 
 /// Direction of the vector (dx, dy) in 1/256 turn.
@@ -389,9 +411,15 @@ struct Local {
 /// Per-thread working memory, so that a comparison allocates nothing.
 struct Scratch {
     locals: Vec<Local>,
+    /// The local matches again, ordered by the rotation they imply:
+    /// `by_rot[rot_start[r]..rot_start[r + 1]]` imply rotation `r`.
+    by_rot: Vec<Local>,
+    rot_start: [u32; 257],
     tacc: Vec<u16>,
     tcells: Vec<u32>,
-    cand: Vec<(u32, u8, u8)>,
+    /// Candidate pairings, one `u64` each so that they sort fast: squared distance (1/16
+    /// px²), probe minutia, stored minutia, angle difference — nearest first.
+    cand: Vec<u64>,
     used_p: [bool; MAX_MINUTIAE],
     used_g: [bool; MAX_MINUTIAE],
     pairs: Vec<(u8, u8)>,
@@ -402,6 +430,8 @@ impl Scratch {
     fn new() -> Scratch {
         Scratch {
             locals: Vec::with_capacity(MAX_LOCAL),
+            by_rot: Vec::with_capacity(MAX_LOCAL),
+            rot_start: [0; 257],
             tacc: vec![0; T_SIDE * T_SIDE],
             tcells: Vec::with_capacity(MAX_LOCAL * 2),
             cand: Vec::with_capacity(MAX_MINUTIAE * 8),
@@ -409,6 +439,26 @@ impl Scratch {
             used_g: [false; MAX_MINUTIAE],
             pairs: Vec::with_capacity(MAX_MINUTIAE),
             tol2: [0.0; MAX_MINUTIAE],
+        }
+    }
+
+    /// Index ranges of `by_rot` whose local matches imply a rotation within [`ROT_WINDOW`] of
+    /// `peak` (two ranges when the window wraps around a whole turn).
+    fn window(&self, peak: usize) -> [std::ops::Range<usize>; 2] {
+        let at = |r: usize| self.rot_start[r] as usize;
+        let (lo, hi) = (peak as i32 - ROT_WINDOW, peak as i32 + ROT_WINDOW);
+        if lo < 0 {
+            [
+                at((lo + TURN) as usize)..at(256),
+                at(0)..at(hi as usize + 1),
+            ]
+        } else if hi >= TURN {
+            [
+                at(lo as usize)..at(256),
+                at(0)..at((hi - TURN) as usize + 1),
+            ]
+        } else {
+            [at(lo as usize)..at(hi as usize + 1), 0..0]
         }
     }
 }
@@ -428,6 +478,12 @@ pub fn score(probe: &Probe, features: &Features) -> f32 {
 pub struct Details {
     /// Minutiae paired one to one.
     pub paired: u32,
+    /// The pairings, each counted by how near its two minutiae lie after alignment: 1 on the
+    /// same spot, falling to 0 at the distance tolerance's edge, and by up to a quarter more
+    /// for the angle between them. Strangers' chance pairings lie anywhere within the
+    /// tolerance, a finger's own near the middle, so this separates them better than
+    /// [`Details::paired`].
+    pub weight: f32,
     /// Probe minutiae inside the stored template's area after alignment.
     pub probe_in: u32,
     /// Stored minutiae inside the probe's area after alignment.
@@ -437,14 +493,16 @@ pub struct Details {
 }
 
 impl Details {
-    /// The score these details give (see [`score`]).
+    /// The score these details give (see [`score`]): `100 · w² / (a · b)`, `w` the
+    /// [`Details::weight`] of the pairings, `a` and `b` each side's minutiae in the overlap,
+    /// at least [`MIN_OVERLAP`]; 0 with fewer than three pairings.
     pub fn score(&self) -> f32 {
         if self.paired < 3 {
             return 0.0;
         }
         let a = self.probe_in.max(MIN_OVERLAP).max(self.paired) as f32;
         let b = self.stored_in.max(MIN_OVERLAP).max(self.paired) as f32;
-        100.0 * (self.paired * self.paired) as f32 / (a * b)
+        100.0 * self.weight * self.weight / (a * b)
     }
 }
 
@@ -457,11 +515,17 @@ pub fn details(probe: &Probe, features: &Features) -> Details {
     })
 }
 
+/// Round to the nearest integer, halves away from zero, without the `roundf` call that
+/// `f32::round` costs on baseline x86-64 (a bin number in the vote loops).
+#[inline]
+fn round_i32(v: f32) -> i32 {
+    (v + 0.5f32.copysign(v)) as i32
+}
+
 fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> Details {
-    let none = Details::default();
     let (pp, gp) = (probe.points(), g.points());
     if pp.len() < 2 || gp.len() < 2 {
-        return none;
+        return Details::default();
     }
     // 1. Local matches.
     s.locals.clear();
@@ -487,44 +551,117 @@ fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> Details {
         }
     }
     if s.locals.is_empty() {
-        return none;
+        return Details::default();
     }
     // 2a. Rotation vote: circular histogram, window sum.
-    let mut hist = [0u16; 256];
+    let mut hist = [0u32; 256];
     for l in &s.locals {
         hist[usize::from(l.rot)] += 1;
     }
     let w = ROT_WINDOW as usize;
-    let mut sum: u32 = (0..=2 * w)
-        .map(|k| u32::from(hist[(256 - w + k) % 256]))
-        .sum();
+    let mut sum: u32 = (0..=2 * w).map(|k| hist[(256 - w + k) % 256]).sum();
     let mut sums = [0u32; 256];
     sums[0] = sum;
     for (r, slot) in sums.iter_mut().enumerate().skip(1) {
-        sum += u32::from(hist[(r + w) % 256]);
-        sum -= u32::from(hist[(r + 256 - w - 1) % 256]);
+        sum += hist[(r + w) % 256];
+        sum -= hist[(r + 256 - w - 1) % 256];
         *slot = sum;
     }
-    let best_rot = (0..256)
-        .max_by_key(|&r| (sums[r], std::cmp::Reverse(r)))
-        .unwrap_or(0);
-    align_and_pair(s, probe, g, best_rot)
+    // The local matches ordered by rotation (counting sort), so that each hypothesis below
+    // reads only those in its window.
+    s.rot_start[0] = 0;
+    for (r, &count) in hist.iter().enumerate() {
+        s.rot_start[r + 1] = s.rot_start[r] + count;
+    }
+    let mut next = s.rot_start;
+    s.by_rot.clear();
+    s.by_rot.resize(s.locals.len(), Local::default());
+    for l in &s.locals {
+        let at = &mut next[usize::from(l.rot)];
+        s.by_rot[*at as usize] = *l;
+        *at += 1;
+    }
+    // Rotation hypotheses: the highest window sums, each more than a window from those
+    // taken. The highest alone is often a stranger's chance peak or, for a distorted
+    // impression of the same finger, a peak of one part of it; each hypothesis is aligned
+    // and paired, and the best pairing counts.
+    let mut taken = [0usize; HYPOTHESES];
+    let mut n_taken = 0;
+    while n_taken < HYPOTHESES {
+        let (mut peak, mut votes) = (0, 0);
+        for (r, &v) in sums.iter().enumerate() {
+            if v > votes {
+                (peak, votes) = (r, v);
+            }
+        }
+        if votes == 0 {
+            break;
+        }
+        taken[n_taken] = peak;
+        n_taken += 1;
+        // The next peak lies more than a window away from this one.
+        for k in 0..=4 * w {
+            sums[(peak + 256 - 2 * w + k) % 256] = 0;
+        }
+    }
+    let mut aligned = [None; HYPOTHESES];
+    let mut most_votes = 0;
+    for (slot, &peak) in aligned.iter_mut().zip(&taken[..n_taken]) {
+        *slot = align(s, probe, g, peak);
+        if let Some((_, v)) = *slot {
+            most_votes = most_votes.max(v);
+        }
+    }
+    let mut best: Option<Pass> = None;
+    for &(motion, votes) in aligned.iter().flatten() {
+        // A hypothesis far behind the best in translation votes is not worth pairing.
+        if 10 * votes < HYPOTHESIS_SHARE * most_votes {
+            continue;
+        }
+        {
+            let (rot, t, anchor) = motion;
+            let found = pair_under(s, probe, g, rot, t, anchor);
+            if best
+                .as_ref()
+                .is_none_or(|b| found.details.score() > b.details.score())
+            {
+                best = Some(found);
+            }
+        }
+    }
+    let Some(first) = best else {
+        return Details::default();
+    };
+    // Then fit the rigid motion to the best pass's pairings (least squares) and pair once
+    // more under it, keeping the better — only when that pass paired enough to be worth
+    // refining (most strangers do not).
+    let mut best = first.details;
+    if let Some((rot, t, anchor)) = first.refit.filter(|_| best.paired >= REFIT_MIN) {
+        let second = pair_under(s, probe, g, rot, t, anchor);
+        if second.details.score() > best.score() {
+            best = second.details;
+        }
+    }
+    Details {
+        locals: s.locals.len() as u32,
+        ..best
+    }
 }
 
-/// Translation vote, alignment and one-to-one pairing under the rotation `best_rot`.
-fn align_and_pair(s: &mut Scratch, probe: &Probe, g: &Features, best_rot: usize) -> Details {
-    let none = Details::default();
+/// Rotation and translation that the local matches within the rotation window of `peak`
+/// agree on, and where they agree (see [`Motion`]); `None` when no translation gathers votes.
+fn align(s: &mut Scratch, probe: &Probe, g: &Features, peak: usize) -> Option<(Motion, u32)> {
     let (pp, gp) = (probe.points(), g.points());
+    let window = s.window(peak);
     // Mean rotation of the agreeing matches, around the peak.
     let (mut acc, mut n) = (0i32, 0i32);
-    for l in &s.locals {
-        let d = adiff(l.rot, best_rot as u8);
-        if d.abs() <= ROT_WINDOW {
-            acc += d;
+    for range in window.clone() {
+        for l in &s.by_rot[range] {
+            acc += adiff(l.rot, peak as u8);
             n += 1;
         }
     }
-    let rot = (best_rot as f32 + acc as f32 / n.max(1) as f32) * std::f32::consts::TAU / 256.0;
+    let rot = (peak as f32 + acc as f32 / n.max(1) as f32) * std::f32::consts::TAU / 256.0;
     let (sin, cos) = rot.sin_cos();
     let rotate = |p: &Point| (cos * p.x - sin * p.y, sin * p.x + cos * p.y);
     // 2b. Translation vote among them: each local match votes with both of its minutiae.
@@ -540,23 +677,22 @@ fn align_and_pair(s: &mut Scratch, probe: &Probe, g: &Features, best_rot: usize)
         )
     };
     s.tcells.clear();
-    for l in &s.locals {
-        if adiff(l.rot, best_rot as u8).abs() > ROT_WINDOW {
-            continue;
-        }
-        for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
-            let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
-                continue;
-            };
-            let (rx, ry) = rotate(p);
-            let tx = ((q.x - rx - ox) / T_BIN).round() as i32;
-            let ty = ((q.y - ry - oy) / T_BIN).round() as i32;
-            if tx.abs() >= T_REACH || ty.abs() >= T_REACH {
-                continue;
+    for range in window.clone() {
+        for l in &s.by_rot[range] {
+            for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
+                let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
+                    continue;
+                };
+                let (rx, ry) = rotate(p);
+                let tx = round_i32((q.x - rx - ox) / T_BIN);
+                let ty = round_i32((q.y - ry - oy) / T_BIN);
+                if tx.abs() >= T_REACH || ty.abs() >= T_REACH {
+                    continue;
+                }
+                let cell = ((ty + T_REACH) as usize * T_SIDE + (tx + T_REACH) as usize) as u32;
+                s.tacc[cell as usize] += 1;
+                s.tcells.push(cell);
             }
-            let cell = ((ty + T_REACH) as usize * T_SIDE + (tx + T_REACH) as usize) as u32;
-            s.tacc[cell as usize] += 1;
-            s.tcells.push(cell);
         }
     }
     let mut best_cell = None;
@@ -574,51 +710,34 @@ fn align_and_pair(s: &mut Scratch, probe: &Probe, g: &Features, best_rot: usize)
     for &c in &s.tcells {
         s.tacc[c as usize] = 0;
     }
-    let Some(best_cell) = best_cell else {
-        return none;
-    };
+    let best_cell = best_cell?;
     let bx = (best_cell % T_SIDE) as i32 - T_REACH;
     let by = (best_cell / T_SIDE) as i32 - T_REACH;
     // Mean translation of the votes near the winning cell.
     let (mut sx, mut sy, mut sn) = (0.0f32, 0.0f32, 0.0f32);
     let (mut ax, mut ay) = (0.0f32, 0.0f32);
-    for l in &s.locals {
-        if adiff(l.rot, best_rot as u8).abs() > ROT_WINDOW {
-            continue;
-        }
-        for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
-            let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
-                continue;
-            };
-            let (rx, ry) = rotate(p);
-            let (tx, ty) = (q.x - rx - ox, q.y - ry - oy);
-            if (tx / T_BIN - bx as f32).abs() <= 1.5 && (ty / T_BIN - by as f32).abs() <= 1.5 {
-                sx += tx;
-                sy += ty;
-                sn += 1.0;
-                ax += q.x;
-                ay += q.y;
+    for range in window {
+        for l in &s.by_rot[range] {
+            for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
+                let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
+                    continue;
+                };
+                let (rx, ry) = rotate(p);
+                let (tx, ty) = (q.x - rx - ox, q.y - ry - oy);
+                if (tx / T_BIN - bx as f32).abs() <= 1.5 && (ty / T_BIN - by as f32).abs() <= 1.5 {
+                    sx += tx;
+                    sy += ty;
+                    sn += 1.0;
+                    ax += q.x;
+                    ay += q.y;
+                }
             }
         }
     }
     let (tx, ty) = (ox + sx / sn.max(1.0), oy + sy / sn.max(1.0));
     // Where the agreeing matches lie (stored side): the skin moves less near them.
     let (ax, ay) = (ax / sn.max(1.0), ay / sn.max(1.0));
-    // 3. Pair minutiae one to one under the transform; then fit the rigid motion to the
-    // pairings (least squares) and pair once more under it, keeping the better — only when
-    // the first pass paired enough to be worth refining (most strangers do not).
-    let first = pair_under(s, probe, g, rot, (tx, ty), (ax, ay));
-    let mut best = first.details;
-    if let Some((rot2, t2, anchor2)) = first.refit.filter(|_| best.paired >= REFIT_MIN) {
-        let second = pair_under(s, probe, g, rot2, t2, anchor2);
-        if second.details.score() > best.score() {
-            best = second.details;
-        }
-    }
-    Details {
-        locals: s.locals.len() as u32,
-        ..best
-    }
+    Some(((rot, (tx, ty), (ax, ay)), best_votes))
 }
 
 /// A rigid motion to pair under: rotation (radians), translation, and the stored side's anchor
@@ -644,17 +763,18 @@ fn pair_under(
     let (pp, gp) = (probe.points(), g.points());
     let (sin, cos) = rot.sin_cos();
     let rotate = |p: &Point| (cos * p.x - sin * p.y, sin * p.x + cos * p.y);
-    let rot_u8 = ((rot * 256.0 / std::f32::consts::TAU).round() as i32).rem_euclid(TURN) as u8;
+    let rot_u8 = round_i32(rot * 256.0 / std::f32::consts::TAU).rem_euclid(TURN) as u8;
     s.cand.clear();
     // Squared distance tolerance per stored minutia.
     for (t, q) in s.tol2.iter_mut().zip(gp) {
-        let r = (q.x - ax).hypot(q.y - ay);
+        let r = ((q.x - ax) * (q.x - ax) + (q.y - ay) * (q.y - ay)).sqrt();
         let tol = (PAIR_DIST_PX + PAIR_DIST_GROW * r).min(PAIR_DIST_MAX);
         *t = tol * tol;
     }
     // Overlap: a minutia is inside the other side's area when one of the other side's
     // minutiae lies within [`AREA_REACH`] px after alignment (rotation-invariant, and it follows
-    // the shape of a partial contact, where a bounding box would not).
+    // the shape of a partial contact, where a bounding box would not). The stored minutiae are
+    // sorted by x, so only those within reach in x are looked at.
     let reach2 = AREA_REACH * AREA_REACH;
     s.used_g[..gp.len()].fill(false);
     let (mut in_g, mut in_p) = (0u32, 0u32);
@@ -663,15 +783,22 @@ fn pair_under(
         let (x, y) = (rx + tx, ry + ty);
         let a = p.angle.wrapping_add(rot_u8);
         let mut near = false;
-        for (j, q) in gp.iter().enumerate() {
+        let from = gp.partition_point(|q| q.x < x - AREA_REACH);
+        for (j, q) in gp.iter().enumerate().skip(from) {
+            if q.x > x + AREA_REACH {
+                break;
+            }
             let (dx, dy) = (q.x - x, q.y - y);
             let d2 = dx * dx + dy * dy;
             if d2 <= reach2 {
                 near = true;
                 s.used_g[j] = true;
             }
-            if d2 <= s.tol2[j] && adiff(q.angle, a).abs() <= PAIR_ANGLE {
-                s.cand.push(((d2 * 16.0) as u32, i as u8, j as u8));
+            let da = adiff(q.angle, a).unsigned_abs();
+            if d2 <= s.tol2[j] && da <= PAIR_ANGLE {
+                let key = (d2 * 16.0) as u64;
+                s.cand
+                    .push(key << 24 | (i as u64) << 16 | (j as u64) << 8 | u64::from(da));
             }
         }
         in_g += u32::from(near);
@@ -681,14 +808,19 @@ fn pair_under(
     s.used_p[..pp.len()].fill(false);
     s.used_g[..gp.len()].fill(false);
     let mut paired = 0u32;
+    let mut weight = 0.0f32;
     s.pairs.clear();
-    for &(_, i, j) in &s.cand {
+    for &c in &s.cand {
+        let (key, i, j, da) = (c >> 24, (c >> 16) as u8, (c >> 8) as u8, c as u8);
         let (iu, ju) = (usize::from(i), usize::from(j));
         if !s.used_p[iu] && !s.used_g[ju] {
             s.used_p[iu] = true;
             s.used_g[ju] = true;
             s.pairs.push((i, j));
             paired += 1;
+            let near = 1.0 - (key as f32 / 16.0) / s.tol2[ju];
+            let aligned = 1.0 - ANGLE_WEIGHT * f32::from(da) / PAIR_ANGLE as f32;
+            weight += near.max(0.0) * aligned;
         }
     }
     // Least-squares rigid motion of the pairings (probe → stored), for a second pass.
@@ -720,6 +852,7 @@ fn pair_under(
     Pass {
         details: Details {
             paired,
+            weight,
             probe_in: in_g,
             stored_in: in_p,
             locals: 0,
