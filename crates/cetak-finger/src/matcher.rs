@@ -416,7 +416,10 @@ struct Scratch {
     by_rot: Vec<Local>,
     rot_start: [u32; 257],
     tacc: Vec<u16>,
+    /// The translation cells voted for, each once.
     tcells: Vec<u32>,
+    /// Each translation vote: its translation and the stored minutia's position.
+    votes: Vec<[f32; 4]>,
     /// Candidate pairings, one `u64` each so that they sort fast: squared distance (1/16
     /// px²), probe minutia, stored minutia, angle difference — nearest first.
     cand: Vec<u64>,
@@ -434,6 +437,7 @@ impl Scratch {
             rot_start: [0; 257],
             tacc: vec![0; T_SIDE * T_SIDE],
             tcells: Vec::with_capacity(MAX_LOCAL * 2),
+            votes: Vec::with_capacity(MAX_LOCAL * 2),
             cand: Vec::with_capacity(MAX_MINUTIAE * 8),
             used_p: [false; MAX_MINUTIAE],
             used_g: [false; MAX_MINUTIAE],
@@ -677,6 +681,7 @@ fn align(s: &mut Scratch, probe: &Probe, g: &Features, peak: usize) -> Option<(M
         )
     };
     s.tcells.clear();
+    s.votes.clear();
     for range in window.clone() {
         for l in &s.by_rot[range] {
             for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
@@ -684,14 +689,19 @@ fn align(s: &mut Scratch, probe: &Probe, g: &Features, peak: usize) -> Option<(M
                     continue;
                 };
                 let (rx, ry) = rotate(p);
-                let tx = round_i32((q.x - rx - ox) / T_BIN);
-                let ty = round_i32((q.y - ry - oy) / T_BIN);
+                let (fx, fy) = (q.x - rx - ox, q.y - ry - oy);
+                let tx = round_i32(fx / T_BIN);
+                let ty = round_i32(fy / T_BIN);
                 if tx.abs() >= T_REACH || ty.abs() >= T_REACH {
                     continue;
                 }
                 let cell = ((ty + T_REACH) as usize * T_SIDE + (tx + T_REACH) as usize) as u32;
+                // Each cell listed once, at its first vote: its window is summed once.
+                if s.tacc[cell as usize] == 0 {
+                    s.tcells.push(cell);
+                }
                 s.tacc[cell as usize] += 1;
-                s.tcells.push(cell);
+                s.votes.push([fx, fy, q.x, q.y]);
             }
         }
     }
@@ -713,25 +723,17 @@ fn align(s: &mut Scratch, probe: &Probe, g: &Features, peak: usize) -> Option<(M
     let best_cell = best_cell?;
     let bx = (best_cell % T_SIDE) as i32 - T_REACH;
     let by = (best_cell / T_SIDE) as i32 - T_REACH;
-    // Mean translation of the votes near the winning cell.
+    // Mean translation of the votes near the winning cell (a vote outside the accumulator's
+    // reach is never near it).
     let (mut sx, mut sy, mut sn) = (0.0f32, 0.0f32, 0.0f32);
     let (mut ax, mut ay) = (0.0f32, 0.0f32);
-    for range in window {
-        for l in &s.by_rot[range] {
-            for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
-                let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
-                    continue;
-                };
-                let (rx, ry) = rotate(p);
-                let (tx, ty) = (q.x - rx - ox, q.y - ry - oy);
-                if (tx / T_BIN - bx as f32).abs() <= 1.5 && (ty / T_BIN - by as f32).abs() <= 1.5 {
-                    sx += tx;
-                    sy += ty;
-                    sn += 1.0;
-                    ax += q.x;
-                    ay += q.y;
-                }
-            }
+    for &[tx, ty, qx, qy] in &s.votes {
+        if (tx / T_BIN - bx as f32).abs() <= 1.5 && (ty / T_BIN - by as f32).abs() <= 1.5 {
+            sx += tx;
+            sy += ty;
+            sn += 1.0;
+            ax += qx;
+            ay += qy;
         }
     }
     let (tx, ty) = (ox + sx / sn.max(1.0), oy + sy / sn.max(1.0));
