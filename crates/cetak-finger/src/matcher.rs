@@ -587,8 +587,8 @@ fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> Details {
     }
     // Rotation hypotheses: the highest window sums, each more than a window from those
     // taken. The highest alone is often a stranger's chance peak or, for a distorted
-    // impression of the same finger, a peak of one part of it; each hypothesis is aligned
-    // and paired, and the best pairing counts.
+    // impression of the same finger, a peak of one part of it; each hypothesis is aligned,
+    // those near the best in translation votes are paired, and the best pairing counts.
     let mut taken = [0usize; HYPOTHESES];
     let mut n_taken = 0;
     while n_taken < HYPOTHESES {
@@ -617,20 +617,17 @@ fn score_with(s: &mut Scratch, probe: &Probe, g: &Features) -> Details {
         }
     }
     let mut best: Option<Pass> = None;
-    for &(motion, votes) in aligned.iter().flatten() {
+    for &((rot, t, anchor), votes) in aligned.iter().flatten() {
         // A hypothesis far behind the best in translation votes is not worth pairing.
         if 10 * votes < HYPOTHESIS_SHARE * most_votes {
             continue;
         }
+        let found = pair_under(s, probe, g, rot, t, anchor);
+        if best
+            .as_ref()
+            .is_none_or(|b| found.details.score() > b.details.score())
         {
-            let (rot, t, anchor) = motion;
-            let found = pair_under(s, probe, g, rot, t, anchor);
-            if best
-                .as_ref()
-                .is_none_or(|b| found.details.score() > b.details.score())
-            {
-                best = Some(found);
-            }
+            best = Some(found);
         }
     }
     let Some(first) = best else {
@@ -682,7 +679,7 @@ fn align(s: &mut Scratch, probe: &Probe, g: &Features, peak: usize) -> Option<(M
     };
     s.tcells.clear();
     s.votes.clear();
-    for range in window.clone() {
+    for range in window {
         for l in &s.by_rot[range] {
             for (a, b) in [(l.pi, l.gi), (l.pj, l.gj)] {
                 let (Some(p), Some(q)) = (pp.get(usize::from(a)), gp.get(usize::from(b))) else {
